@@ -1,0 +1,121 @@
+/**
+ * One enum of error codes shared by the gateway, the REST API and both SDKs. Each code carries an
+ * HTTP-like status and whether retrying the same request later can succeed.
+ */
+export const ErrorCode = {
+  // Authentication (upgrade refused, or REST 401/403).
+  TokenMissing: 'token_missing',
+  TokenMalformed: 'token_malformed',
+  TokenSignatureInvalid: 'token_signature_invalid',
+  TokenAlgorithmUnsupported: 'token_algorithm_unsupported',
+  TokenExpired: 'token_expired',
+  TokenNotYetValid: 'token_not_yet_valid',
+  TokenClaimsInvalid: 'token_claims_invalid',
+  TokenClientMismatch: 'token_client_mismatch',
+  KeyUnknown: 'key_unknown',
+  ApiKeyInvalid: 'api_key_invalid',
+  // Authorization.
+  PermissionDenied: 'permission_denied',
+  NotJoined: 'not_joined',
+  // Bad input.
+  InvalidFrame: 'invalid_frame',
+  UnknownFrameType: 'unknown_frame_type',
+  FrameTooLarge: 'frame_too_large',
+  InvalidRoomName: 'invalid_room_name',
+  InvalidRequest: 'invalid_request',
+  NotFound: 'not_found',
+  MethodNotAllowed: 'method_not_allowed',
+  // Limits.
+  RoomLimitExceeded: 'room_limit_exceeded',
+  RateLimited: 'rate_limited',
+  ConnectionRateLimited: 'connection_rate_limited',
+  AppConnectionLimit: 'app_connection_limit',
+  // Availability.
+  BrokerUnavailable: 'broker_unavailable',
+  StoreUnavailable: 'store_unavailable',
+  ServerShuttingDown: 'server_shutting_down',
+  Internal: 'internal_error',
+  // Raised by the SDKs themselves.
+  Timeout: 'timeout',
+  ConnectionClosed: 'connection_closed',
+  AuthEndpointFailed: 'auth_endpoint_failed',
+  InvalidOptions: 'invalid_options',
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+interface ErrorInfo {
+  readonly status: number;
+  readonly retryable: boolean;
+}
+
+const info = (status: number, retryable = false): ErrorInfo => ({ status, retryable });
+
+export const ERROR_INFO: Readonly<Record<ErrorCode, ErrorInfo>> = {
+  token_missing: info(401),
+  token_malformed: info(401),
+  token_signature_invalid: info(401),
+  token_algorithm_unsupported: info(401),
+  token_expired: info(401),
+  token_not_yet_valid: info(401),
+  token_claims_invalid: info(401),
+  token_client_mismatch: info(403),
+  key_unknown: info(401),
+  api_key_invalid: info(401),
+  permission_denied: info(403),
+  not_joined: info(403),
+  invalid_frame: info(400),
+  unknown_frame_type: info(400),
+  frame_too_large: info(413),
+  invalid_room_name: info(400),
+  invalid_request: info(400),
+  not_found: info(404),
+  method_not_allowed: info(405),
+  room_limit_exceeded: info(400),
+  rate_limited: info(429, true),
+  connection_rate_limited: info(429, true),
+  app_connection_limit: info(429, true),
+  broker_unavailable: info(503, true),
+  store_unavailable: info(503, true),
+  server_shutting_down: info(503, true),
+  internal_error: info(500, true),
+  timeout: info(504, true),
+  connection_closed: info(503, true),
+  auth_endpoint_failed: info(401, true),
+  invalid_options: info(400),
+};
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERROR_INFO, value);
+}
+
+/** The JSON body of every refused request: HTTP responses, refused upgrades and error frames. */
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string };
+}
+
+export class RelayBoxError extends Error {
+  override readonly name = 'RelayBoxError';
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly retryable: boolean;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.status = ERROR_INFO[code].status;
+    this.retryable = ERROR_INFO[code].retryable;
+  }
+
+  toBody(): ErrorBody {
+    return { error: { code: this.code, message: this.message } };
+  }
+
+  /** Rebuilds an error from a wire body; an unknown code becomes `internal_error`. */
+  static fromBody(body: unknown, fallbackMessage = 'unexpected error'): RelayBoxError {
+    const error = (body as Partial<ErrorBody> | null)?.error;
+    const code = isErrorCode(error?.code) ? error.code : ErrorCode.Internal;
+    const message = typeof error?.message === 'string' ? error.message : fallbackMessage;
+    return new RelayBoxError(code, message);
+  }
+}

@@ -1,0 +1,6 @@
+export * from './close-codes.js';
+export * from './errors.js';
+export * from './frames.js';
+export * from './limits.js';
+export * from './permissions.js';
+export * from './shard.js';

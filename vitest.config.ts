@@ -1,0 +1,31 @@
+import { defineConfig } from 'vitest/config';
+
+// Unit tests (`x.test.ts`) need nothing running. Integration tests (`x.int.test.ts`) talk to the
+// real Redis and RabbitMQ and start real gateways; they run one file at a time because several
+// of them restart RabbitMQ connections or bind many sockets.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['sdk/*/src/**/*.test.ts', 'platform/*/src/**/*.test.ts'],
+          exclude: ['**/*.int.test.ts', '**/node_modules/**'],
+        },
+      },
+      {
+        test: {
+          name: 'int',
+          include: [
+            'sdk/*/src/**/*.int.test.ts',
+            'platform/*/src/**/*.int.test.ts',
+            'platform/*/test/**/*.int.test.ts',
+          ],
+          fileParallelism: false,
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
+  },
+});
