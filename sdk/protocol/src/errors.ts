@@ -39,6 +39,7 @@ export const ErrorCode = {
   Timeout: 'timeout',
   ConnectionClosed: 'connection_closed',
   AuthEndpointFailed: 'auth_endpoint_failed',
+  NetworkError: 'network_error',
   InvalidOptions: 'invalid_options',
 } as const;
 
@@ -82,6 +83,7 @@ export const ERROR_INFO: Readonly<Record<ErrorCode, ErrorInfo>> = {
   timeout: info(504, true),
   connection_closed: info(503, true),
   auth_endpoint_failed: info(401, true),
+  network_error: info(503, true),
   invalid_options: info(400),
 };
 
