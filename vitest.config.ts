@@ -21,6 +21,7 @@ export default defineConfig({
             'platform/*/src/**/*.int.test.ts',
             'platform/*/test/**/*.int.test.ts',
           ],
+          globalSetup: ['scripts/test-services.ts'],
           fileParallelism: false,
           testTimeout: 30_000,
           hookTimeout: 60_000,

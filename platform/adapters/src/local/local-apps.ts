@@ -1,0 +1,116 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type AppKey, parseApiKey } from '@relaybox/core';
+import { OPERATIONS, type PermissionMap, validatePermissionMap } from '@relaybox/protocol';
+import { LocalKeyStore } from './local-key-store.js';
+
+const ID = /^[A-Za-z0-9_-]{1,64}$/;
+const MIN_SECRET_LENGTH = 16;
+/** What the dev key and keys without a `permissions` entry may do: everything. */
+export const FULL_ACCESS: PermissionMap = Object.freeze({ '*': [...OPERATIONS] });
+
+export class LocalAppsError extends Error {
+  override readonly name = 'LocalAppsError';
+}
+
+export interface LocalAppsOptions {
+  /** Path of the apps file (docs/configuration.md); optional. */
+  appsFile?: string | undefined;
+  /** Where a generated dev key is kept between runs. */
+  dataDir: string;
+  /** `RELAYBOX_DEV_API_KEY`: fixes the dev key (`<appId>.<keyId>:<secret>`). */
+  devApiKey?: string | undefined;
+}
+
+export interface LocalApps {
+  keys: LocalKeyStore;
+  /** The dev API key in effect (from the env, or generated on first start and kept in dataDir). */
+  devApiKey: string | undefined;
+}
+
+/**
+ * Builds the local KeyStore. Sources: the apps file (several apps, several keys each, each key with
+ * its permission map) and the dev key. Without an apps file a dev app exists from the first start:
+ * its key comes from `RELAYBOX_DEV_API_KEY` or is generated once and kept in `<dataDir>/dev-key`.
+ */
+export function loadLocalApps(options: LocalAppsOptions): LocalApps {
+  const keys = options.appsFile ? readAppsFile(options.appsFile) : [];
+  let devApiKey = options.devApiKey;
+  if (!devApiKey && !options.appsFile) devApiKey = readOrCreateDevKey(options.dataDir);
+  if (devApiKey) {
+    const parsed = parseApiKey(devApiKey);
+    if (
+      !parsed ||
+      !ID.test(parsed.appId) ||
+      !ID.test(parsed.keyId) ||
+      parsed.secret.length < MIN_SECRET_LENGTH
+    ) {
+      throw new LocalAppsError(
+        `RELAYBOX_DEV_API_KEY must look like <appId>.<keyId>:<secret> with ids of A-Z a-z 0-9 _ - and a secret of at least ${MIN_SECRET_LENGTH} characters`,
+      );
+    }
+    const index = keys.findIndex((k) => k.appId === parsed.appId && k.keyId === parsed.keyId);
+    if (index >= 0) keys.splice(index, 1);
+    keys.push({ ...parsed, permissions: FULL_ACCESS });
+  }
+  return { keys: new LocalKeyStore(keys), devApiKey };
+}
+
+function readOrCreateDevKey(dataDir: string): string {
+  const file = join(dataDir, 'dev-key');
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch {
+    const key = `dev.default:${randomBytes(24).toString('base64url')}`;
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, `${key}\n`, { mode: 0o600 });
+    return key;
+  }
+}
+
+/** Parses and validates the apps file; every problem names its place in the file. */
+export function readAppsFile(path: string): AppKey[] {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new LocalAppsError(`cannot read apps file ${path}: ${(error as Error).message}`);
+  }
+  const apps = (raw as { apps?: unknown } | null)?.apps;
+  if (!Array.isArray(apps)) throw new LocalAppsError(`${path}: expected {"apps": [...]}`);
+  const out: AppKey[] = [];
+  const seen = new Set<string>();
+  apps.forEach((app, i) => {
+    const where = `${path}: apps[${i}]`;
+    const appId = (app as { id?: unknown })?.id;
+    if (typeof appId !== 'string' || !ID.test(appId))
+      throw new LocalAppsError(`${where}.id must match ${ID}`);
+    const keys = (app as { keys?: unknown }).keys;
+    if (!Array.isArray(keys) || keys.length === 0)
+      throw new LocalAppsError(`${where}.keys must be a non-empty array`);
+    keys.forEach((key, j) => {
+      const at = `${where}.keys[${j}]`;
+      const { id, secret, permissions } = (key ?? {}) as {
+        id?: unknown;
+        secret?: unknown;
+        permissions?: unknown;
+      };
+      if (typeof id !== 'string' || !ID.test(id)) throw new LocalAppsError(`${at}.id must match ${ID}`);
+      if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH) {
+        throw new LocalAppsError(`${at}.secret must be a string of at least ${MIN_SECRET_LENGTH} characters`);
+      }
+      const problem = permissions === undefined ? null : validatePermissionMap(permissions);
+      if (problem) throw new LocalAppsError(`${at}.permissions: ${problem}`);
+      if (seen.has(`${appId}.${id}`)) throw new LocalAppsError(`${at}: duplicate key ${appId}.${id}`);
+      seen.add(`${appId}.${id}`);
+      out.push({
+        appId,
+        keyId: id,
+        secret,
+        permissions: (permissions as PermissionMap | undefined) ?? FULL_ACCESS,
+      });
+    });
+  });
+  return out;
+}

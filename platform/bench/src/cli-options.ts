@@ -1,0 +1,92 @@
+import { parseArgs } from 'node:util';
+import { SERVER_NAMES, type ServerName } from './server-specs.js';
+
+export const SCENARIOS = ['chat', 'broadcast', 'idle'] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
+
+export interface BenchOptions {
+  scenarios: ScenarioName[];
+  servers: ServerName[];
+  warmupMs: number;
+  measureMs: number;
+  drainMs: number;
+  idleLevels: number[];
+  subscriberWorkers: number;
+  quick: boolean;
+  /** Entry point of the RelayBox gateway, relative to the workspace root (or absolute). */
+  gatewayEntry: string;
+  jsonPath?: string;
+}
+
+export const DEFAULT_GATEWAY_ENTRY = 'platform/gateway/src/main.ts';
+
+export const USAGE = `usage: pnpm bench [options]
+  --scenario chat|broadcast|idle|all   (comma-separated list allowed; default all)
+  --servers relaybox,relaybox2,socketio,socketio2,uws   (default all)
+  --duration <s>    measurement window per row (default 10; 4 with --quick)
+  --warmup <s>      traffic before the window (default 3; 1 with --quick)
+  --idle <n,n>      idle connection levels (default 5000,19000; 1000,3000 with --quick)
+  --workers <n>     subscriber load-generator processes (default 2)
+  --json <file>     also write every figure as JSON
+  --gateway <file>  RelayBox gateway entry point (default ${DEFAULT_GATEWAY_ENTRY})
+  --quick           short smoke run`;
+
+function positive(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number`);
+  return n;
+}
+
+function list<T extends string>(value: string | undefined, allowed: readonly T[], name: string): T[] {
+  if (value === undefined || value === 'all') return [...allowed];
+  const items = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const item of items) {
+    if (!allowed.includes(item as T))
+      throw new Error(`--${name}: unknown "${item}" (one of ${allowed.join(', ')})`);
+  }
+  return items as T[];
+}
+
+/** Parses argv; returns null when --help was asked for. */
+export function parseOptions(argv: string[]): BenchOptions | null {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      scenario: { type: 'string' },
+      servers: { type: 'string' },
+      duration: { type: 'string' },
+      warmup: { type: 'string' },
+      idle: { type: 'string' },
+      workers: { type: 'string' },
+      json: { type: 'string' },
+      gateway: { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) return null;
+  const quick = values.quick ?? false;
+  const idleLevels = values.idle
+    ? values.idle.split(',').map((s) => positive(s, 0, 'idle'))
+    : quick
+      ? [1000, 3000]
+      : [5000, 19000];
+  const options: BenchOptions = {
+    scenarios: list(values.scenario, SCENARIOS, 'scenario'),
+    servers: list(values.servers, SERVER_NAMES, 'servers'),
+    warmupMs: positive(values.warmup, quick ? 1 : 3, 'warmup') * 1000,
+    measureMs: positive(values.duration, quick ? 4 : 10, 'duration') * 1000,
+    drainMs: quick ? 1000 : 2000,
+    idleLevels: idleLevels.map(Math.round).sort((a, b) => a - b),
+    subscriberWorkers: Math.round(positive(values.workers, 2, 'workers')),
+    quick,
+    gatewayEntry: values.gateway ?? DEFAULT_GATEWAY_ENTRY,
+  };
+  if (values.json) options.jsonPath = values.json;
+  return options;
+}

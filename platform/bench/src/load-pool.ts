@@ -1,0 +1,99 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { trackChild } from './child-registry.js';
+import type { WorkerCommand } from './load/load-worker.js';
+import { repoRoot } from './paths.js';
+import { withTimeout } from './timeout.js';
+
+const WORKER_PATH = fileURLToPath(new URL('./load/load-worker.ts', import.meta.url));
+
+interface Pending {
+  resolve: (value: unknown) => void;
+  reject: (error: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+/** One load-generator child process and a request/reply channel to it, every request with a timeout. */
+export class LoadWorker {
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private exitReason: string | undefined;
+  private readonly stderrTail: string[] = [];
+  readonly ready: Promise<void>;
+
+  constructor(
+    readonly name: string,
+    private readonly child: ChildProcess,
+  ) {
+    let onReady: () => void = () => {};
+    let onDead: (error: Error) => void = () => {};
+    this.ready = new Promise((resolve, reject) => {
+      onReady = resolve;
+      onDead = reject;
+    });
+    child.on('message', (message: { id: number; ok: boolean; result?: unknown; error?: string }) => {
+      if (message.id === 0) return onReady();
+      const pending = this.pending.get(message.id);
+      if (!pending) return;
+      this.pending.delete(message.id);
+      clearTimeout(pending.timer);
+      if (message.ok) pending.resolve(message.result);
+      else pending.reject(new Error(`${this.name}: ${message.error}`));
+    });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      this.stderrTail.push(...chunk.toString().split('\n').filter(Boolean));
+      this.stderrTail.splice(0, Math.max(0, this.stderrTail.length - 5));
+    });
+    child.once('exit', (code, signal) => {
+      this.exitReason = `${this.name} exited (${signal ?? code}) ${this.stderrTail.join(' | ')}`.trim();
+      for (const pending of this.pending.values()) {
+        clearTimeout(pending.timer);
+        pending.reject(new Error(this.exitReason));
+      }
+      this.pending.clear();
+      onDead(new Error(this.exitReason));
+    });
+  }
+
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
+  request<T>(command: WorkerCommand, timeoutMs: number): Promise<T> {
+    if (this.exitReason) return Promise.reject(new Error(this.exitReason));
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new Error(`${this.name}: no reply to "${command.cmd}" within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject, timer });
+      this.child.send({ id, ...command });
+    });
+  }
+
+  /** Asks the worker to close its sockets and exit; kills it if it has not within 3 s. */
+  async stop(): Promise<void> {
+    if (this.exitReason) return;
+    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    this.request({ cmd: 'stop' }, 3000).catch(() => {});
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 3000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+/** Forks `count` load workers named `<prefix>-<i>` and waits until each is listening for commands. */
+export async function spawnLoadWorkers(prefix: string, count: number): Promise<LoadWorker[]> {
+  const workers = Array.from({ length: count }, (_, i) => {
+    const child = fork(WORKER_PATH, [], {
+      cwd: repoRoot,
+      execArgv: ['--import', 'tsx', '--max-old-space-size=4096'],
+      stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
+    });
+    trackChild(child);
+    return new LoadWorker(`${prefix}-${i}`, child);
+  });
+  await withTimeout(Promise.all(workers.map((w) => w.ready)), 20_000, `${prefix} load workers to start`);
+  return workers;
+}

@@ -1,0 +1,155 @@
+/**
+ * `pnpm bench`: for every (scenario, server) start fresh server process(es), drive them from
+ * separate load-generator processes, read the servers' CPU and memory from /proc, and print one
+ * table per scenario plus the issue's targets as ratios of figures from this same run.
+ */
+import { writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { killAllChildren } from './child-registry.js';
+import { type BenchOptions, parseOptions, type ScenarioName, USAGE } from './cli-options.js';
+import { startCluster } from './cluster.js';
+import { clockTicksPerSecond } from './proc-stats.js';
+import { formatIdleTable, formatTrafficTable, type RowOutcome } from './report.js';
+import { type IdleRow, runIdle } from './scenarios/idle-scenario.js';
+import type { TrafficRow } from './scenarios/traffic-result.js';
+import { runTraffic, type TrafficConfig } from './scenarios/traffic-scenario.js';
+import { SERVER_SPECS, type ServerName } from './server-specs.js';
+import { broadcastTargets, chatTargets, formatTargets, idleTargets, type TargetCheck } from './targets.js';
+import { sleep } from './timeout.js';
+
+const TRAFFIC: Record<
+  'chat' | 'broadcast',
+  Omit<TrafficConfig, 'warmupMs' | 'measureMs' | 'drainMs' | 'subscriberWorkers'>
+> = {
+  chat: { scenario: 'chat', rooms: 10, subscribersPerRoom: 50, rate: 1000 },
+  broadcast: { scenario: 'broadcast', rooms: 1, subscribersPerRoom: 2000, rate: 50 },
+};
+
+const log = (line: string): void => {
+  process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
+};
+
+async function runRow<T>(
+  options: BenchOptions,
+  scenario: ScenarioName,
+  server: ServerName,
+  body: (cluster: Awaited<ReturnType<typeof startCluster>>) => Promise<T>,
+): Promise<RowOutcome<T>> {
+  const spec = SERVER_SPECS[server];
+  const outcome: RowOutcome<T> = { server, label: spec.label };
+  const started = Date.now();
+  log(`[${scenario}] ${spec.label}: starting`);
+  let cluster: Awaited<ReturnType<typeof startCluster>> | undefined;
+  try {
+    cluster = await startCluster(spec, options.gatewayEntry).catch((error: Error) => {
+      throw new Error(`start: ${error.message}`);
+    });
+    outcome.result = await body(cluster);
+  } catch (error) {
+    outcome.error = (error instanceof Error ? error.message : String(error))
+      .replace(/\s+/g, ' ')
+      .slice(0, 400);
+  } finally {
+    await cluster?.stop();
+  }
+  log(
+    `[${scenario}] ${spec.label}: ${outcome.error ? `FAILED ${outcome.error}` : 'done'} (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+  );
+  await sleep(1000);
+  return outcome;
+}
+
+function header(title: string): string {
+  return `\n=== ${title} ${'='.repeat(Math.max(0, 100 - title.length))}`;
+}
+
+async function main(options: BenchOptions): Promise<void> {
+  const began = Date.now();
+  const results: Record<string, unknown> = {};
+  const checks: TargetCheck[] = [];
+  console.log(
+    `RelayBox bench: ${cpus().length} cores, CLK_TCK ${clockTicksPerSecond()}, warm-up ${options.warmupMs / 1000} s, ` +
+      `window ${options.measureMs / 1000} s, drain ${options.drainMs / 1000} s${options.quick ? ' (quick)' : ''}`,
+  );
+  for (const scenario of options.scenarios) {
+    if (scenario === 'idle') {
+      const rows: RowOutcome<IdleRow>[] = [];
+      for (const server of options.servers) {
+        rows.push(
+          await runRow(options, scenario, server, (c) =>
+            runIdle(c, { levels: options.idleLevels, settleMs: 3000 }),
+          ),
+        );
+      }
+      const level = options.idleLevels.at(-1) ?? 0;
+      const found = idleTargets(rows, level);
+      checks.push(...found);
+      results[scenario] = rows;
+      console.log(
+        header(`(c) idle connections: ${options.idleLevels.join(' then ')} (cumulative), 3 s settle`),
+      );
+      console.log(formatIdleTable(rows, options.idleLevels));
+      console.log('targets:');
+      console.log(formatTargets(found));
+      continue;
+    }
+    const config: TrafficConfig = {
+      ...TRAFFIC[scenario],
+      warmupMs: options.warmupMs,
+      measureMs: options.measureMs,
+      drainMs: options.drainMs,
+      subscriberWorkers: options.subscriberWorkers,
+    };
+    const rows: RowOutcome<TrafficRow>[] = [];
+    for (const server of options.servers)
+      rows.push(await runRow(options, scenario, server, (c) => runTraffic(c, config)));
+    const found = scenario === 'chat' ? chatTargets(rows) : broadcastTargets(rows);
+    checks.push(...found);
+    results[scenario] = rows;
+    const title =
+      scenario === 'chat'
+        ? '(a) chat: 10 rooms x 50 subscribers, 1,000 msg/s, 128-byte payloads'
+        : '(b) broadcast: 1 room x 2,000 subscribers, 50 msg/s, 128-byte payloads';
+    console.log(header(title));
+    console.log(formatTrafficTable(rows));
+    console.log('targets:');
+    console.log(formatTargets(found));
+  }
+  console.log(header('notes'));
+  console.log(
+    [
+      'CPU = utime+stime of the server process(es) only (all threads; 2-node rows sum both nodes), read from',
+      '/proc/<pid>/stat at the window edges, divided by the deliveries received inside the window. Redis and',
+      'RabbitMQ CPU is not counted. The load generator shares the cores: see gen CPU%. 1 KB = 1,024 bytes.',
+      `total ${((Date.now() - began) / 1000).toFixed(0)} s`,
+    ].join('\n'),
+  );
+  if (options.jsonPath) {
+    const json = { startedAt: new Date(began).toISOString(), options, results, targets: checks };
+    writeFileSync(options.jsonPath, `${JSON.stringify(json, null, 2)}\n`);
+    console.log(`wrote ${options.jsonPath}`);
+  }
+}
+
+let options: BenchOptions | null;
+try {
+  options = parseOptions(process.argv.slice(2).filter((a) => a !== '--'));
+} catch (error) {
+  console.error(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+  process.exit(2);
+}
+if (!options) {
+  console.log(USAGE);
+  process.exit(0);
+}
+main(options).then(
+  () => {
+    killAllChildren();
+    process.exit(0);
+  },
+  (error: unknown) => {
+    console.error('bench failed:', error);
+    killAllChildren();
+    process.exit(1);
+  },
+);

@@ -1,0 +1,107 @@
+import type { Histogram } from '../histogram.js';
+import type { PublishReport, WorkerReport } from '../load/load-worker.js';
+import type { CpuSample } from '../proc-stats.js';
+import type { TrafficConfig } from './traffic-scenario.js';
+
+export interface CpuWindow {
+  server: CpuSample | null;
+  generator: CpuSample | null;
+  seconds: number;
+}
+
+/** One server's figures for chat or broadcast. Rates are per second of the measurement window. */
+export interface TrafficRow {
+  subscribers: number;
+  /** Publish rate the schedule called for, and the rate actually sent (messages/s). */
+  offeredMsgRate: number;
+  sentMsgRate: number;
+  skipped: number;
+  /** offeredMsgRate × subscribers per room: the deliveries/s a perfect server would make. */
+  offeredDeliveryRate: number;
+  /** Deliveries received inside the window, per second. */
+  sustainedDeliveryRate: number;
+  /** Deliveries expected for messages sent inside the window, and how many of those never arrived. */
+  expectedDeliveries: number;
+  lost: number;
+  outOfOrder: number;
+  p50Ms: number;
+  p99Ms: number;
+  p999Ms: number;
+  maxMs: number;
+  /** Server CPU (all node processes, all threads) per delivery in the window, µs. */
+  userMicrosPerDelivery: number | null;
+  systemMicrosPerDelivery: number | null;
+  totalMicrosPerDelivery: number | null;
+  /** Server CPU use over the window, % of one core (summed over nodes). */
+  serverCpuPercent: number | null;
+  /** Load-generator CPU over the window, % of one core: high values mean it competed for the cores. */
+  generatorCpuPercent: number | null;
+  /** Raw CPU figures of the window, µs: server process(es) and load generator. */
+  serverCpu: CpuSample | null;
+  generatorCpu: CpuSample | null;
+  /** VmHWM, summed over nodes. */
+  peakRssBytes: number | null;
+  publishAcks: number;
+  publishRejections: number;
+  /** Unexpected closes, socket errors and error frames seen by the load generator. */
+  problems: number;
+  problemSamples: string[];
+}
+
+export interface TrafficInputs {
+  config: TrafficConfig;
+  published: PublishReport;
+  reports: WorkerReport[];
+  histogram: Histogram;
+  cpu: CpuWindow;
+  peakRssBytes: number | null;
+}
+
+const ms = (micros: number): number => micros / 1000;
+
+export function computeTrafficRow(input: TrafficInputs): TrafficRow {
+  const { config, published, reports, histogram, cpu } = input;
+  const seconds = config.measureMs / 1000;
+  const sentInWindow = published.sentInWindow.reduce((a, b) => a + b, 0);
+  const expectedDeliveries = sentInWindow * config.subscribersPerRoom;
+  let receivedForWindow = 0;
+  let deliveredInWindow = 0;
+  let outOfOrder = 0;
+  for (const r of reports) {
+    receivedForWindow += r.receive.perPublisher.reduce((a, b) => a + b, 0);
+    deliveredInWindow += r.receive.receivedInWindow;
+    outOfOrder += r.receive.outOfOrder;
+  }
+  const perDelivery = (micros: number | undefined): number | null =>
+    micros === undefined || deliveredInWindow === 0 ? null : micros / deliveredInWindow;
+  const server = cpu.server;
+  const serverTotal = server ? server.userMicros + server.systemMicros : undefined;
+  const gen = cpu.generator;
+  return {
+    subscribers: config.rooms * config.subscribersPerRoom,
+    offeredMsgRate: published.offeredInWindow / seconds,
+    sentMsgRate: sentInWindow / seconds,
+    skipped: published.skipped,
+    offeredDeliveryRate: (published.offeredInWindow / seconds) * config.subscribersPerRoom,
+    sustainedDeliveryRate: deliveredInWindow / seconds,
+    expectedDeliveries,
+    lost: expectedDeliveries - receivedForWindow,
+    outOfOrder,
+    p50Ms: ms(histogram.quantile(0.5)),
+    p99Ms: ms(histogram.quantile(0.99)),
+    p999Ms: ms(histogram.quantile(0.999)),
+    maxMs: ms(histogram.max),
+    userMicrosPerDelivery: perDelivery(server?.userMicros),
+    systemMicrosPerDelivery: perDelivery(server?.systemMicros),
+    totalMicrosPerDelivery: perDelivery(serverTotal),
+    serverCpuPercent: serverTotal === undefined ? null : serverTotal / 1e4 / seconds,
+    generatorCpuPercent: gen ? (gen.userMicros + gen.systemMicros) / 1e4 / seconds : null,
+    serverCpu: server,
+    generatorCpu: gen,
+    peakRssBytes: input.peakRssBytes,
+    publishAcks: reports.reduce((sum, r) => sum + r.acks, 0),
+    publishRejections: reports.reduce((sum, r) => sum + r.rejections, 0),
+    problems: reports.reduce((sum, r) => sum + r.problems, 0),
+    problemSamples: [...new Set(reports.flatMap((r) => r.problemSamples))].slice(0, 5),
+  };
+}

@@ -1,0 +1,141 @@
+import type { Cluster } from '../cluster.js';
+import { Histogram } from '../histogram.js';
+import type { ConnectTarget } from '../load/connection.js';
+import type { ConnectResult, PublishReport, WorkerReport } from '../load/load-worker.js';
+import { type LoadWorker, spawnLoadWorkers } from '../load-pool.js';
+import { takeLocalAddresses } from '../local-addresses.js';
+import { nowMicros } from '../payload.js';
+import { type CpuSample, cpuDelta, readCpu, readPeakRss, sumCpu } from '../proc-stats.js';
+import { sleep } from '../timeout.js';
+import { type CpuWindow, computeTrafficRow, type TrafficRow } from './traffic-result.js';
+
+export interface TrafficConfig {
+  scenario: 'chat' | 'broadcast';
+  rooms: number;
+  subscribersPerRoom: number;
+  /** Aggregate publish rate, messages per second, spread round-robin over one publisher per room. */
+  rate: number;
+  warmupMs: number;
+  measureMs: number;
+  drainMs: number;
+  subscriberWorkers: number;
+}
+
+const CONNECT_TIMEOUT_MS = 20_000;
+const CONNECT_CONCURRENCY = 50;
+
+/** A phase name is prefixed to any error thrown inside it, so a failed row says where it failed. */
+async function phase<T>(name: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    throw new Error(`${name}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+async function connectAll(
+  cluster: Cluster,
+  workers: LoadWorker[],
+  targetsByWorker: ConnectTarget[][],
+  role: 'sub' | 'pub',
+): Promise<void> {
+  const results = await Promise.all(
+    workers.map((worker, w) => {
+      const targets = targetsByWorker[w] ?? [];
+      const command = {
+        cmd: 'connect' as const,
+        protocol: cluster.spec.protocol,
+        role,
+        targets,
+        localAddresses: takeLocalAddresses(4),
+        concurrency: CONNECT_CONCURRENCY,
+        timeoutMs: CONNECT_TIMEOUT_MS,
+        ...(cluster.apiKey ? { apiKey: cluster.apiKey } : {}),
+      };
+      return worker.request<ConnectResult>(command, 30_000 + targets.length * 20);
+    }),
+  );
+  const failed = results.reduce((sum, r) => sum + r.failed, 0);
+  if (failed > 0) {
+    const total = failed + results.reduce((sum, r) => sum + r.connected, 0);
+    const errors = [...new Set(results.flatMap((r) => r.errors))].slice(0, 3).join('; ');
+    throw new Error(`${failed} of ${total} ${role} connections failed (${errors})`);
+  }
+}
+
+/** Runs `sample` at absolute time `atMicros` (µs of CLOCK_MONOTONIC). */
+function sampleAt<T>(atMicros: number, sample: () => T): Promise<T> {
+  return new Promise((resolve) =>
+    setTimeout(() => resolve(sample()), Math.max(0, (atMicros - nowMicros()) / 1000)),
+  );
+}
+
+/** chat / broadcast: fixed-rate publishing into rooms, every subscriber counting what it gets. */
+export async function runTraffic(cluster: Cluster, config: TrafficConfig): Promise<TrafficRow> {
+  const [subs, pubs] = await phase('start load workers', () =>
+    Promise.all([spawnLoadWorkers('sub', config.subscriberWorkers), spawnLoadWorkers('pub', 1)]),
+  );
+  const workers = [...subs, ...pubs];
+  try {
+    const roomName = (r: number): string => `bench:${config.scenario}:${r}`;
+    const subTargets: ConnectTarget[][] = subs.map(() => []);
+    for (let r = 0; r < config.rooms; r++) {
+      for (let j = 0; j < config.subscribersPerRoom; j++) {
+        const g = r * config.subscribersPerRoom + j;
+        const hostPort = cluster.hostPorts[g % cluster.hostPorts.length]!;
+        subTargets[g % subs.length]!.push({ hostPort, room: roomName(r), clientId: `sub-${g}` });
+      }
+    }
+    const pubTargets = Array.from({ length: config.rooms }, (_, r) => ({
+      hostPort: cluster.hostPorts[0]!,
+      room: roomName(r),
+      clientId: `pub-${r}`,
+    }));
+    await phase('connect subscribers', () => connectAll(cluster, subs, subTargets, 'sub'));
+    await phase('connect publishers', () => connectAll(cluster, pubs, [pubTargets], 'pub'));
+    await sleep(500);
+
+    const start = nowMicros() + 300_000;
+    const windowStart = start + config.warmupMs * 1000;
+    const windowEnd = windowStart + config.measureMs * 1000;
+    await phase('arm subscribers', () =>
+      Promise.all(subs.map((w) => w.request({ cmd: 'window', start: windowStart, end: windowEnd }, 5000))),
+    );
+    const pids = cluster.pids;
+    const workerPids = workers.map((w) => w.pid);
+    const readAll = (): [CpuSample | null, CpuSample | null] => [
+      sumCpu(pids.map(readCpu)),
+      sumCpu(workerPids.map(readCpu)),
+    ];
+    const cpuStart = sampleAt(windowStart, readAll);
+    const cpuEnd = sampleAt(windowEnd, readAll);
+    const plan = { rate: config.rate, start, end: windowEnd, windowStart, windowEnd };
+    const publishTimeout = (windowEnd - nowMicros()) / 1000 + 15_000;
+    const published = await phase('publish', () =>
+      pubs[0]!.request<PublishReport>({ cmd: 'publish', plan }, publishTimeout),
+    );
+    const [[serverStart, genStart], [serverEnd, genEnd]] = await Promise.all([cpuStart, cpuEnd]);
+    await sleep(config.drainMs);
+    await phase('server died', async () => cluster.assertAlive());
+    const reports = await phase('collect reports', () =>
+      Promise.all(workers.map((w) => w.request<WorkerReport>({ cmd: 'report' }, 10_000))),
+    );
+    const cpu: CpuWindow = {
+      server: cpuDelta(serverStart, serverEnd),
+      generator: cpuDelta(genStart, genEnd),
+      seconds: config.measureMs / 1000,
+    };
+    const histogram = new Histogram();
+    for (const r of reports) histogram.add(r.receive.histogram, r.receive.maxLatencyMicros);
+    return computeTrafficRow({
+      config,
+      published,
+      reports,
+      histogram,
+      cpu,
+      peakRssBytes: readPeakRss(pids),
+    });
+  } finally {
+    await Promise.all(workers.map((w) => w.stop()));
+  }
+}

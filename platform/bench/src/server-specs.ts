@@ -1,0 +1,104 @@
+import { randomBytes } from 'node:crypto';
+import type { Protocol } from './load/connection.js';
+
+export const SERVER_NAMES = ['relaybox', 'relaybox2', 'socketio', 'socketio2', 'uws'] as const;
+export type ServerName = (typeof SERVER_NAMES)[number];
+
+export interface ServerSpec {
+  name: ServerName;
+  label: string;
+  protocol: Protocol;
+  nodes: number;
+}
+
+export const SERVER_SPECS: Record<ServerName, ServerSpec> = {
+  relaybox: { name: 'relaybox', label: 'RelayBox (1 node)', protocol: 'relaybox', nodes: 1 },
+  relaybox2: { name: 'relaybox2', label: 'RelayBox (2 nodes, AMQP)', protocol: 'relaybox', nodes: 2 },
+  socketio: { name: 'socketio', label: 'Socket.IO 4 (1 node)', protocol: 'socketio', nodes: 1 },
+  socketio2: { name: 'socketio2', label: 'Socket.IO 4 (2 nodes, Redis)', protocol: 'socketio', nodes: 2 },
+  uws: { name: 'uws', label: 'raw uWS pub/sub', protocol: 'uws', nodes: 1 },
+};
+
+export const REDIS_URL = 'redis://127.0.0.1:6379';
+export const AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
+
+/** How to start one node of a cluster. Every command runs with the workspace root as cwd. */
+export interface NodeLaunch {
+  name: string;
+  args: string[];
+  env: Record<string, string>;
+  port: number;
+  healthPath: string;
+}
+
+export interface ClusterPlan {
+  nodes: NodeLaunch[];
+  /** RelayBox only: the dev API key the gateway is started with. */
+  apiKey?: string;
+  /** Redis key prefix the cluster writes under, deleted once the row is done. */
+  redisPrefix?: string;
+}
+
+const TSX = ['--import', 'tsx'];
+
+/** Limits lifted so that neither the publish rate nor the connection ramp is throttled. */
+const RELAYBOX_LIMITS = JSON.stringify({
+  connectionRatePerSecond: 1_000_000,
+  connectionBurst: 1_000_000,
+  publishRatePerSecond: 1_000_000,
+  publishBurst: 1_000_000,
+  maxConnectionsPerApp: 1_000_000,
+});
+
+export function planCluster(spec: ServerSpec, ports: number[], gatewayEntry: string): ClusterPlan {
+  const run = randomBytes(4).toString('hex');
+  const nodeName = (i: number): string => (spec.nodes > 1 ? `${spec.name}#${i + 1}` : spec.name);
+  if (spec.protocol === 'uws') {
+    return {
+      nodes: ports.map((port, i) => ({
+        name: nodeName(i),
+        args: [...TSX, 'platform/bench/src/servers/uws-server.ts', '--port', String(port)],
+        env: {},
+        port,
+        healthPath: '/health',
+      })),
+    };
+  }
+  if (spec.protocol === 'socketio') {
+    const redis = spec.nodes > 1 ? ['--redis', REDIS_URL, '--key', `bench-sio-${run}`] : [];
+    return {
+      nodes: ports.map((port, i) => ({
+        name: nodeName(i),
+        args: [...TSX, 'platform/bench/src/servers/socketio-server.ts', '--port', String(port), ...redis],
+        env: {},
+        port,
+        healthPath: '/health',
+      })),
+    };
+  }
+  const apiKey = `bench.default:${randomBytes(24).toString('base64url')}`;
+  const redisPrefix = `bench:${run}:`;
+  return {
+    apiKey,
+    redisPrefix,
+    nodes: ports.map((port, i) => ({
+      name: nodeName(i),
+      args: [...TSX, gatewayEntry],
+      env: {
+        RELAYBOX_PORT: String(port),
+        RELAYBOX_HOST: '127.0.0.1',
+        RELAYBOX_BROKER: spec.nodes > 1 ? 'amqp' : 'memory',
+        RELAYBOX_STORE: 'redis',
+        RELAYBOX_REDIS_URL: REDIS_URL,
+        RELAYBOX_AMQP_URL: AMQP_URL,
+        RELAYBOX_REDIS_PREFIX: redisPrefix,
+        RELAYBOX_AMQP_EXCHANGE: `bench.${run}`,
+        RELAYBOX_NODE_ID: `bench-${run}-${i + 1}`,
+        RELAYBOX_DEV_API_KEY: apiKey,
+        RELAYBOX_LIMITS: RELAYBOX_LIMITS,
+      },
+      port,
+      healthPath: '/v1/health',
+    })),
+  };
+}

@@ -1,0 +1,138 @@
+import type { RowOutcome } from './report.js';
+import type { IdleRow } from './scenarios/idle-scenario.js';
+import type { TrafficRow } from './scenarios/traffic-result.js';
+import type { ServerName } from './server-specs.js';
+import { num } from './table.js';
+
+/** One target of the issue, computed from figures of the same run. */
+export interface TargetCheck {
+  scenario: string;
+  description: string;
+  /** e.g. `3.10 / 12.40 µs = 0.25×`, or why it could not be computed. */
+  detail: string;
+  status: 'PASS' | 'MISS' | 'N/A';
+}
+
+type Rows<T> = RowOutcome<T>[];
+
+function pick<T>(rows: Rows<T>, server: ServerName): { result?: T; why: string } {
+  const row = rows.find((r) => r.server === server);
+  if (!row) return { why: `${server} not run` };
+  if (!row.result) return { why: `${server} failed` };
+  return { result: row.result, why: '' };
+}
+
+/** `ours / theirs ≤ limit` on one metric of two servers. */
+function ratioCheck(
+  rows: Rows<TrafficRow>,
+  scenario: string,
+  description: string,
+  ours: ServerName,
+  theirs: ServerName,
+  metric: (r: TrafficRow) => number | null,
+  limit: number,
+  unit: string,
+): TargetCheck {
+  const a = pick(rows, ours);
+  const b = pick(rows, theirs);
+  const va = a.result ? metric(a.result) : null;
+  const vb = b.result ? metric(b.result) : null;
+  if (va === null || vb === null || !Number.isFinite(va) || !Number.isFinite(vb) || vb <= 0) {
+    const why = [a.why, b.why].filter(Boolean).join(', ') || 'figure missing';
+    return { scenario, description, detail: `n/a (${why})`, status: 'N/A' };
+  }
+  const ratio = va / vb;
+  return {
+    scenario,
+    description,
+    detail: `${num(va, 2)} / ${num(vb, 2)} ${unit} = ${num(ratio, 2)}× (limit ${num(limit, 2)}×)`,
+    status: ratio <= limit ? 'PASS' : 'MISS',
+  };
+}
+
+const total = (r: TrafficRow): number | null => r.totalMicrosPerDelivery;
+const user = (r: TrafficRow): number | null => r.userMicrosPerDelivery;
+const p99 = (r: TrafficRow): number | null => r.p99Ms;
+
+export function chatTargets(rows: Rows<TrafficRow>): TargetCheck[] {
+  const s = '(a) chat';
+  return [
+    ratioCheck(rows, s, 'RelayBox total CPU/delivery ≤ 1.25× raw uWS', 'relaybox', 'uws', total, 1.25, 'µs'),
+    ratioCheck(
+      rows,
+      s,
+      'RelayBox user CPU/delivery ≤ 1/2 Socket.IO',
+      'relaybox',
+      'socketio',
+      user,
+      0.5,
+      'µs',
+    ),
+    ratioCheck(rows, s, 'RelayBox p99 ≤ 3× raw uWS (1 node)', 'relaybox', 'uws', p99, 3, 'ms'),
+    ratioCheck(rows, s, 'RelayBox p99 ≤ 4× raw uWS (2 nodes)', 'relaybox2', 'uws', p99, 4, 'ms'),
+  ];
+}
+
+export function broadcastTargets(rows: Rows<TrafficRow>): TargetCheck[] {
+  const s = '(b) broadcast';
+  const rb = pick(rows, 'relaybox');
+  const sustains: TargetCheck = rb.result
+    ? {
+        scenario: s,
+        description: 'RelayBox sustains the offered rate (≥ 99% of offered deliveries/s, nothing lost)',
+        detail: `${num(rb.result.sustainedDeliveryRate)} of ${num(rb.result.offeredDeliveryRate)} dlv/s, ${num(rb.result.lost)} lost`,
+        status:
+          rb.result.sustainedDeliveryRate >= 0.99 * rb.result.offeredDeliveryRate && rb.result.lost <= 0
+            ? 'PASS'
+            : 'MISS',
+      }
+    : {
+        scenario: s,
+        description: 'RelayBox sustains the offered rate',
+        detail: `n/a (${rb.why})`,
+        status: 'N/A',
+      };
+  return [
+    sustains,
+    ratioCheck(
+      rows,
+      s,
+      'RelayBox total CPU/delivery ≤ 1/2 Socket.IO',
+      'relaybox',
+      'socketio',
+      total,
+      0.5,
+      'µs',
+    ),
+    ratioCheck(rows, s, 'RelayBox total CPU/delivery ≤ 1.25× raw uWS', 'relaybox', 'uws', total, 1.25, 'µs'),
+    ratioCheck(rows, s, 'RelayBox p99 ≤ 3× raw uWS', 'relaybox', 'uws', p99, 3, 'ms'),
+  ];
+}
+
+/** The target is stated at 19,000 connections; a --quick run checks its largest level instead. */
+export function idleTargets(rows: Rows<IdleRow>, level: number): TargetCheck[] {
+  const s = '(c) idle';
+  const limitBytes = 8 * 1024;
+  const rb = pick(rows, 'relaybox');
+  const at = rb.result?.levels.find((l) => l.target === level);
+  const description = `RelayBox RSS per idle connection < 8 KB at ${num(level)} connections`;
+  if (!at || at.bytesPerConnection === null) {
+    return [{ scenario: s, description, detail: `n/a (${rb.why || 'level not reached'})`, status: 'N/A' }];
+  }
+  return [
+    {
+      scenario: s,
+      description,
+      detail:
+        `${num(at.bytesPerConnection / 1024, 2)} KB per connection (${num(at.connected)} open` +
+        (at.marginalBytesPerConnection === null
+          ? ')'
+          : `; marginal ${num(at.marginalBytesPerConnection / 1024, 2)} KB since the previous level)`),
+      status: at.bytesPerConnection < limitBytes ? 'PASS' : 'MISS',
+    },
+  ];
+}
+
+export function formatTargets(checks: TargetCheck[]): string {
+  return checks.map((c) => `  ${c.status.padEnd(4)}  ${c.description}: ${c.detail}`).join('\n');
+}

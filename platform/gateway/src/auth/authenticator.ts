@@ -1,0 +1,165 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { type AppKey, type KeyStore, parseApiKey } from '@relaybox/core';
+import {
+  ErrorCode,
+  Grants,
+  type PermissionMap,
+  RelayBoxError,
+  validatePermissionMap,
+} from '@relaybox/protocol';
+import { decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
+import type { Credentials, Principal } from './principal.js';
+
+const CLIENT_ID = /^[\x21-\x7e]{1,200}$/;
+
+export interface AuthenticatorOptions {
+  /** Leeway for `exp`/`nbf`, in seconds. */
+  clockToleranceSec: number;
+}
+
+/**
+ * Verifies tokens (HS256 JWTs signed with an API key secret, `kid = <appId>.<keyId>`) and API keys.
+ * Every failure is a `RelayBoxError` with a 401/403 code: never a 500, never a secret in a message.
+ */
+export class Authenticator {
+  private readonly encoder = new TextEncoder();
+
+  constructor(
+    private readonly keys: KeyStore,
+    private readonly options: AuthenticatorOptions,
+  ) {}
+
+  authenticate(credentials: Credentials): Promise<Principal> {
+    return credentials.kind === 'token'
+      ? this.verifyToken(credentials.token)
+      : this.verifyApiKey(credentials.apiKey, credentials.clientId);
+  }
+
+  async verifyToken(token: string): Promise<Principal> {
+    const { appId, keyId } = readHeader(token);
+    const key = await this.findKey(appId, keyId);
+    let payload: Record<string, unknown>;
+    try {
+      ({ payload } = await jwtVerify(token, this.encoder.encode(key.secret), {
+        algorithms: ['HS256'],
+        clockTolerance: this.options.clockToleranceSec,
+        requiredClaims: ['sub', 'exp'],
+      }));
+    } catch (error) {
+      throw mapJoseError(error);
+    }
+    const clientId = payload.sub;
+    if (typeof clientId !== 'string' || !CLIENT_ID.test(clientId)) {
+      throw new RelayBoxError(
+        ErrorCode.TokenClaimsInvalid,
+        '"sub" must be a clientId of 1-200 printable characters',
+      );
+    }
+    const layers: PermissionMap[] = [key.permissions];
+    if (payload.permissions !== undefined) {
+      const problem = validatePermissionMap(payload.permissions);
+      if (problem) throw new RelayBoxError(ErrorCode.TokenClaimsInvalid, `token permissions: ${problem}`);
+      layers.push(payload.permissions as PermissionMap);
+    }
+    return {
+      appId,
+      keyId,
+      clientId,
+      grants: new Grants(...layers),
+      via: 'token',
+      expiresAt: (payload.exp as number) * 1000,
+    };
+  }
+
+  async verifyApiKey(apiKey: string, clientId?: string): Promise<Principal> {
+    const parsed = parseApiKey(apiKey);
+    if (!parsed)
+      throw new RelayBoxError(ErrorCode.ApiKeyInvalid, 'API key must look like <appId>.<keyId>:<secret>');
+    const key = await this.findKey(parsed.appId, parsed.keyId);
+    if (!secretsEqual(parsed.secret, key.secret)) {
+      throw new RelayBoxError(
+        ErrorCode.ApiKeyInvalid,
+        `wrong secret for key ${parsed.appId}.${parsed.keyId}`,
+      );
+    }
+    if (clientId !== undefined && !CLIENT_ID.test(clientId)) {
+      throw new RelayBoxError(ErrorCode.InvalidRequest, 'clientId must be 1-200 printable characters');
+    }
+    return {
+      appId: key.appId,
+      keyId: key.keyId,
+      clientId: clientId ?? `server:${key.keyId}`,
+      grants: new Grants(key.permissions),
+      via: 'apiKey',
+      expiresAt: undefined,
+    };
+  }
+
+  private async findKey(appId: string, keyId: string): Promise<AppKey> {
+    let key: AppKey | undefined;
+    try {
+      key = await this.keys.getKey(appId, keyId);
+    } catch (error) {
+      throw new RelayBoxError(ErrorCode.StoreUnavailable, 'key store unavailable', { cause: error });
+    }
+    // The store answers by (appId, keyId); checking again keeps a faulty store from crossing apps.
+    if (!key || key.appId !== appId || key.keyId !== keyId) {
+      throw new RelayBoxError(ErrorCode.KeyUnknown, `no key "${keyId}" in app "${appId}"`);
+    }
+    return key;
+  }
+}
+
+function readHeader(token: string): { appId: string; keyId: string } {
+  let header: ReturnType<typeof decodeProtectedHeader>;
+  try {
+    header = decodeProtectedHeader(token);
+  } catch {
+    throw new RelayBoxError(ErrorCode.TokenMalformed, 'token is not a compact JWS');
+  }
+  if (token.split('.').length !== 3)
+    throw new RelayBoxError(ErrorCode.TokenMalformed, 'token is not a compact JWS');
+  if (header.alg !== 'HS256') {
+    throw new RelayBoxError(
+      ErrorCode.TokenAlgorithmUnsupported,
+      `token alg must be HS256, got ${String(header.alg)}`,
+    );
+  }
+  const kid = typeof header.kid === 'string' ? header.kid : '';
+  const dot = kid.indexOf('.');
+  if (dot <= 0 || dot === kid.length - 1) {
+    throw new RelayBoxError(ErrorCode.TokenMalformed, 'token header "kid" must be <appId>.<keyId>');
+  }
+  return { appId: kid.slice(0, dot), keyId: kid.slice(dot + 1) };
+}
+
+function mapJoseError(error: unknown): RelayBoxError {
+  if (error instanceof joseErrors.JWTExpired) {
+    return new RelayBoxError(ErrorCode.TokenExpired, 'token has expired', { cause: error });
+  }
+  if (error instanceof joseErrors.JWTClaimValidationFailed) {
+    return error.claim === 'nbf'
+      ? new RelayBoxError(ErrorCode.TokenNotYetValid, 'token is not valid yet (nbf)', { cause: error })
+      : new RelayBoxError(ErrorCode.TokenClaimsInvalid, `token claim "${error.claim}" is invalid`, {
+          cause: error,
+        });
+  }
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed) {
+    return new RelayBoxError(ErrorCode.TokenSignatureInvalid, 'token signature does not verify', {
+      cause: error,
+    });
+  }
+  if (error instanceof joseErrors.JOSEAlgNotAllowed) {
+    return new RelayBoxError(ErrorCode.TokenAlgorithmUnsupported, 'token alg must be HS256', {
+      cause: error,
+    });
+  }
+  return new RelayBoxError(ErrorCode.TokenMalformed, 'token is malformed', { cause: error });
+}
+
+/** Constant-time comparison that does not leak the length either. */
+export function secretsEqual(a: string, b: string): boolean {
+  const ha = createHash('sha256').update(a).digest();
+  const hb = createHash('sha256').update(b).digest();
+  return timingSafeEqual(ha, hb);
+}

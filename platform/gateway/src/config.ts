@@ -1,0 +1,127 @@
+import { DEFAULT_LIMITS, type Limits } from '@relaybox/protocol';
+import type { LogLevel } from './logger.js';
+
+export type Engine = 'embedded' | 'native';
+
+export interface GatewayConfig {
+  readonly engine: Engine;
+  readonly nodeId: string;
+  readonly host: string;
+  readonly port: number;
+  readonly broker: 'memory' | 'amqp';
+  readonly store: 'memory' | 'redis';
+  readonly redisUrl: string;
+  readonly redisPrefix: string;
+  readonly amqpUrl: string;
+  readonly amqpExchange: string;
+  readonly shardCount: number;
+  readonly heartbeatMs: number;
+  readonly idleTimeoutSec: number;
+  readonly tokenClockToleranceSec: number;
+  readonly shutdownGraceMs: number;
+  /** Local apps file (see docs/configuration.md); undefined = the generated dev app only. */
+  readonly appsFile: string | undefined;
+  readonly dataDir: string;
+  readonly devApiKey: string | undefined;
+  readonly logLevel: LogLevel;
+  readonly open: boolean;
+  readonly limits: Readonly<Limits>;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * Reads the whole configuration once, from the environment and the command line
+ * (`--engine embedded|native`, `--port N`, `--open`), validates it and freezes it.
+ * The only place that reads `process.env` is the caller of this function.
+ */
+export function loadConfig(env: Env, argv: readonly string[] = []): GatewayConfig {
+  const flag = (name: string): string | undefined => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const engine = oneOf('engine', flag('engine') ?? env.RELAYBOX_ENGINE ?? 'embedded', [
+    'embedded',
+    'native',
+  ] as const);
+  const nodeId = env.RELAYBOX_NODE_ID ?? `gw-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(nodeId))
+    throw new ConfigError('RELAYBOX_NODE_ID must be 1-64 of A-Z a-z 0-9 _ . -');
+  const config: GatewayConfig = {
+    engine,
+    nodeId,
+    host: env.RELAYBOX_HOST ?? '127.0.0.1',
+    port: int('RELAYBOX_PORT', flag('port') ?? env.RELAYBOX_PORT, 9000, 0, 65535),
+    broker: oneOf('RELAYBOX_BROKER', env.RELAYBOX_BROKER ?? (engine === 'native' ? 'amqp' : 'memory'), [
+      'memory',
+      'amqp',
+    ] as const),
+    store: oneOf('RELAYBOX_STORE', env.RELAYBOX_STORE ?? (engine === 'native' ? 'redis' : 'memory'), [
+      'memory',
+      'redis',
+    ] as const),
+    redisUrl: env.RELAYBOX_REDIS_URL ?? 'redis://127.0.0.1:6379',
+    redisPrefix: env.RELAYBOX_REDIS_PREFIX ?? 'rb:',
+    amqpUrl: env.RELAYBOX_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
+    amqpExchange: env.RELAYBOX_AMQP_EXCHANGE ?? 'relaybox.fanout',
+    shardCount: int('RELAYBOX_SHARDS', env.RELAYBOX_SHARDS, 64, 1, 4096),
+    heartbeatMs: int('RELAYBOX_HEARTBEAT_MS', env.RELAYBOX_HEARTBEAT_MS, 15_000, 100, 300_000),
+    idleTimeoutSec: int('RELAYBOX_IDLE_TIMEOUT_SEC', env.RELAYBOX_IDLE_TIMEOUT_SEC, 60, 8, 960),
+    tokenClockToleranceSec: int('RELAYBOX_CLOCK_TOLERANCE_SEC', env.RELAYBOX_CLOCK_TOLERANCE_SEC, 5, 0, 300),
+    shutdownGraceMs: int('RELAYBOX_SHUTDOWN_GRACE_MS', env.RELAYBOX_SHUTDOWN_GRACE_MS, 5_000, 0, 120_000),
+    appsFile: env.RELAYBOX_CONFIG || undefined,
+    dataDir: env.RELAYBOX_DATA_DIR ?? '.relaybox',
+    devApiKey: env.RELAYBOX_DEV_API_KEY || undefined,
+    logLevel: oneOf('RELAYBOX_LOG_LEVEL', env.RELAYBOX_LOG_LEVEL ?? 'info', [
+      'debug',
+      'info',
+      'warn',
+      'error',
+      'silent',
+    ] as const),
+    open: argv.includes('--open'),
+    limits: Object.freeze(parseLimits(env.RELAYBOX_LIMITS)),
+  };
+  return Object.freeze(config);
+}
+
+/** `RELAYBOX_LIMITS` is a JSON object overriding any of the default limits. */
+export function parseLimits(json: string | undefined, base: Limits = { ...DEFAULT_LIMITS }): Limits {
+  if (!json) return base;
+  let overrides: unknown;
+  try {
+    overrides = JSON.parse(json);
+  } catch {
+    throw new ConfigError('RELAYBOX_LIMITS must be a JSON object');
+  }
+  if (typeof overrides !== 'object' || overrides === null)
+    throw new ConfigError('RELAYBOX_LIMITS must be a JSON object');
+  const limits = { ...base };
+  for (const [name, value] of Object.entries(overrides)) {
+    if (!(name in base)) throw new ConfigError(`RELAYBOX_LIMITS: unknown limit "${name}"`);
+    if (typeof value !== 'number' || !(value > 0))
+      throw new ConfigError(`RELAYBOX_LIMITS.${name} must be a positive number`);
+    limits[name as keyof Limits] = value;
+  }
+  return limits;
+}
+
+function int(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function oneOf<T extends string>(name: string, raw: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
+  }
+  return raw as T;
+}

@@ -1,0 +1,195 @@
+import type { TemplatedApp, us_listen_socket } from 'uWebSockets.js';
+import { type Broker, type KeyStore, MessageIdGenerator, type SequenceStore } from '@relaybox/core';
+import { CloseCode, ErrorCode, type Limits, RelayBoxError } from '@relaybox/protocol';
+import { Authenticator } from './auth/authenticator.js';
+import { type CredentialSources, extractCredentials } from './auth/credentials.js';
+import type { Principal } from './auth/principal.js';
+import { ClientSession, type SessionDeps } from './client-session.js';
+import { Hub } from './hub.js';
+import type { Logger } from './logger.js';
+import { Publisher } from './publisher.js';
+import { KeyedRateLimiter } from './rate-limit.js';
+import { mountRoomsRoutes } from './rest/rooms.routes.js';
+import { mountSystemRoutes } from './rest/system.routes.js';
+import type { UwsModule } from './uws/load-uws.js';
+import { HEARTBEAT_TOPIC, mountWebSocketRoute } from './uws/websocket-route.js';
+
+export interface GatewayOptions {
+  nodeId: string;
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  heartbeatMs: number;
+  idleTimeoutSec: number;
+  tokenClockToleranceSec: number;
+  limits: Readonly<Limits>;
+}
+
+export interface GatewayDeps {
+  uws: UwsModule;
+  keys: KeyStore;
+  broker: Broker;
+  sequences: SequenceStore;
+  log: Logger;
+}
+
+export interface GatewayStats {
+  nodeId: string;
+  connections: number;
+  rooms: number;
+  broker: Broker['state'];
+}
+
+/** Slow consumers and idle rate-limit buckets are checked on this period. */
+const SWEEP_MS = 250;
+
+/**
+ * One gateway node: WebSocket + HTTP on one uWS app. Owns the sessions of this node and its local
+ * fan-out; everything cross-node goes through the injected `Broker`.
+ */
+export class Gateway {
+  private readonly app: TemplatedApp;
+  private readonly hub: Hub;
+  private readonly authenticator: Authenticator;
+  private readonly sessions = new Set<ClientSession>();
+  private readonly appConnections = new Map<string, number>();
+  private readonly connectLimiter: KeyedRateLimiter;
+  private readonly sessionDeps: SessionDeps;
+  private listenSocket: us_listen_socket | undefined;
+  private timers: NodeJS.Timeout[] = [];
+  private draining = false;
+  private boundPort = 0;
+
+  constructor(
+    private readonly options: GatewayOptions,
+    private readonly deps: GatewayDeps,
+  ) {
+    const { limits } = options;
+    this.app = deps.uws.App();
+    this.hub = new Hub(deps.broker, (topic, payload) => this.app.publish(topic, payload, false, false));
+    this.authenticator = new Authenticator(deps.keys, { clockToleranceSec: options.tokenClockToleranceSec });
+    this.connectLimiter = new KeyedRateLimiter(limits.connectionRatePerSecond, limits.connectionBurst);
+    const publisher = new Publisher(deps.sequences, deps.broker, new MessageIdGenerator(options.nodeId));
+    this.sessionDeps = {
+      hub: this.hub,
+      publisher,
+      authenticator: this.authenticator,
+      limits,
+      bounds: limits,
+      heartbeatMs: options.heartbeatMs,
+      log: deps.log,
+    };
+    mountWebSocketRoute(this.app, deps.uws, {
+      // Frames up to twice the limit get a `frame_too_large` error frame; beyond that uWS closes (1009).
+      maxPayloadBytes: limits.maxFrameBytes * 2,
+      maxBufferedBytes: limits.maxBufferedBytes,
+      idleTimeoutSec: options.idleTimeoutSec,
+      admit: (sources, ip) => this.admit(sources, ip),
+      openSession: (transport, principal) => this.openSession(transport, principal),
+      closeSession: (session) => this.closeSession(session),
+    });
+    mountRoomsRoutes(this.app, {
+      authenticator: this.authenticator,
+      publisher,
+      maxBodyBytes: limits.maxFrameBytes,
+      maxEventNameLength: limits.maxEventNameLength,
+      maxRoomNameLength: limits.maxRoomNameLength,
+    });
+    mountSystemRoutes(this.app, () => this.stats());
+  }
+
+  get port(): number {
+    return this.boundPort;
+  }
+
+  async start(): Promise<number> {
+    await this.deps.broker.start();
+    const socket = await new Promise<us_listen_socket | false>((resolve) =>
+      this.app.listen(this.options.host, this.options.port, resolve),
+    );
+    if (!socket) throw new Error(`cannot listen on ${this.options.host}:${this.options.port}`);
+    this.listenSocket = socket;
+    this.boundPort = this.deps.uws.us_socket_local_port(socket as never);
+    const heartbeat = `{"type":"heartbeat"}`;
+    this.every(this.options.heartbeatMs, () => this.app.publish(HEARTBEAT_TOPIC, heartbeat, false, false));
+    this.every(SWEEP_MS, () => this.sweep());
+    this.deps.log.info('gateway listening', { nodeId: this.options.nodeId, port: this.boundPort });
+    return this.boundPort;
+  }
+
+  stats(): GatewayStats {
+    return {
+      nodeId: this.options.nodeId,
+      connections: this.sessions.size,
+      rooms: this.hub.roomCount,
+      broker: this.deps.broker.state,
+    };
+  }
+
+  /**
+   * Graceful shutdown: stop accepting, tell every client to reconnect elsewhere (close code 4000),
+   * then release the broker and stores. Safe to call twice.
+   */
+  async shutdown(): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    if (this.listenSocket) this.deps.uws.us_listen_socket_close(this.listenSocket);
+    this.listenSocket = undefined;
+    for (const timer of this.timers) clearInterval(timer);
+    for (const session of [...this.sessions]) {
+      session.transport.close(CloseCode.ServerShutdown, 'server shutting down; reconnect to another gateway');
+    }
+    await Promise.allSettled([this.deps.broker.close(), this.deps.sequences.close(), this.deps.keys.close()]);
+    this.deps.log.info('gateway stopped', { nodeId: this.options.nodeId });
+  }
+
+  private async admit(sources: CredentialSources, ip: string): Promise<Principal> {
+    if (this.draining) throw new RelayBoxError(ErrorCode.ServerShuttingDown, 'gateway is shutting down');
+    if (!this.connectLimiter.take(ip)) {
+      throw new RelayBoxError(ErrorCode.ConnectionRateLimited, 'too many new connections from this address');
+    }
+    const principal = await this.authenticator.authenticate(extractCredentials(sources));
+    const max = this.options.limits.maxConnectionsPerApp;
+    if ((this.appConnections.get(principal.appId) ?? 0) >= max) {
+      throw new RelayBoxError(
+        ErrorCode.AppConnectionLimit,
+        `app already has ${max} connections on this gateway`,
+      );
+    }
+    return principal;
+  }
+
+  private openSession(transport: ClientSession['transport'], principal: Principal): ClientSession {
+    const session = new ClientSession(transport, principal, this.sessionDeps);
+    this.sessions.add(session);
+    this.appConnections.set(principal.appId, (this.appConnections.get(principal.appId) ?? 0) + 1);
+    session.open();
+    return session;
+  }
+
+  private closeSession(session: ClientSession): void {
+    if (!this.sessions.delete(session)) return;
+    const left = (this.appConnections.get(session.appId) ?? 1) - 1;
+    if (left > 0) this.appConnections.set(session.appId, left);
+    else this.appConnections.delete(session.appId);
+    session.closed();
+  }
+
+  /** Disconnects clients that stopped reading once their unsent bytes pass the bound. */
+  private sweep(): void {
+    const bound = this.options.limits.maxBufferedBytes;
+    for (const session of this.sessions) {
+      // Only room subscriptions can push unbounded traffic; replies are checked as they are sent.
+      if (session.subscriptions > 0 && session.transport.bufferedAmount >= bound) {
+        session.transport.close(CloseCode.SlowConsumer, 'slow consumer: too many unsent bytes');
+      }
+    }
+    this.connectLimiter.sweep();
+  }
+
+  private every(ms: number, fn: () => void): void {
+    const timer = setInterval(fn, ms);
+    timer.unref();
+    this.timers.push(timer);
+  }
+}

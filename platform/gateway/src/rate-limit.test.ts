@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { KeyedRateLimiter, TokenBucket } from './rate-limit.js';
+
+describe('TokenBucket', () => {
+  it('allows the burst, then refuses until it refills at the rate', () => {
+    const bucket = new TokenBucket(10, 3, 0);
+    expect([bucket.take(0), bucket.take(0), bucket.take(0), bucket.take(0)]).toEqual([
+      true,
+      true,
+      true,
+      false,
+    ]);
+    expect(bucket.take(50)).toBe(false); // half a token
+    expect(bucket.take(100)).toBe(true); // one token after 100 ms at 10/s
+    expect(bucket.take(100)).toBe(false);
+  });
+
+  it('never holds more than the burst', () => {
+    const bucket = new TokenBucket(1000, 2, 0);
+    expect(bucket.isFull(0)).toBe(true);
+    const taken = [bucket.take(60_000), bucket.take(60_000), bucket.take(60_000)];
+    expect(taken).toEqual([true, true, false]);
+  });
+});
+
+describe('KeyedRateLimiter', () => {
+  it('limits keys independently and forgets full buckets on sweep', () => {
+    const limiter = new KeyedRateLimiter(0.001, 1);
+    expect(limiter.take('a')).toBe(true);
+    expect(limiter.take('a')).toBe(false);
+    expect(limiter.take('b')).toBe(true);
+    limiter.sweep();
+    expect(limiter.size).toBe(2); // both still empty
+  });
+});

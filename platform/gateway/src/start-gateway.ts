@@ -1,0 +1,79 @@
+import {
+  AmqpBroker,
+  loadLocalApps,
+  MemoryBroker,
+  MemorySequenceStore,
+  RedisSequenceStore,
+} from '@relaybox/adapters';
+import type { Broker, KeyStore, SequenceStore } from '@relaybox/core';
+import type { GatewayConfig } from './config.js';
+import { Gateway } from './gateway.js';
+import { createLogger, type Logger } from './logger.js';
+import { loadUws } from './uws/load-uws.js';
+
+export interface RunningGateway {
+  gateway: Gateway;
+  port: number;
+  url: string;
+  devApiKey: string | undefined;
+  shutdown(): Promise<void>;
+}
+
+export interface StartOverrides {
+  log?: Logger;
+  keys?: KeyStore;
+  broker?: Broker;
+  sequences?: SequenceStore;
+}
+
+/**
+ * Composition root of a gateway process: picks the adapters the config names and starts the node.
+ * Tests call it with overrides to run several gateways in one process.
+ */
+export async function startGateway(
+  config: GatewayConfig,
+  overrides: StartOverrides = {},
+): Promise<RunningGateway> {
+  const log = overrides.log ?? createLogger(config.logLevel, { nodeId: config.nodeId });
+  const uws = loadUws();
+  const local = overrides.keys
+    ? { keys: overrides.keys, devApiKey: undefined }
+    : loadLocalApps({ appsFile: config.appsFile, dataDir: config.dataDir, devApiKey: config.devApiKey });
+  const { keys, devApiKey } = local;
+  const broker = overrides.broker ?? createBroker(config);
+  const sequences =
+    overrides.sequences ??
+    (config.store === 'redis'
+      ? new RedisSequenceStore({ url: config.redisUrl, prefix: config.redisPrefix })
+      : new MemorySequenceStore());
+  const gateway = new Gateway(
+    {
+      nodeId: config.nodeId,
+      host: config.host,
+      port: config.port,
+      heartbeatMs: config.heartbeatMs,
+      idleTimeoutSec: config.idleTimeoutSec,
+      tokenClockToleranceSec: config.tokenClockToleranceSec,
+      limits: config.limits,
+    },
+    { uws, keys, broker, sequences, log },
+  );
+  const port = await gateway.start();
+  return {
+    gateway,
+    port,
+    url: `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`,
+    devApiKey,
+    shutdown: () => gateway.shutdown(),
+  };
+}
+
+function createBroker(config: GatewayConfig): Broker {
+  if (config.broker === 'memory') return new MemoryBroker();
+  return new AmqpBroker({
+    url: config.amqpUrl,
+    exchange: config.amqpExchange,
+    shardCount: config.shardCount,
+    nodeId: config.nodeId,
+  });
+}

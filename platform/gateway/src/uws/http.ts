@@ -1,0 +1,73 @@
+import type { HttpResponse } from 'uWebSockets.js';
+import { ErrorCode, RelayBoxError } from '@relaybox/protocol';
+
+const STATUS_TEXT: Record<number, string> = {
+  200: 'OK',
+  201: 'Created',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+};
+
+export function statusLine(status: number): string {
+  return `${status} ${STATUS_TEXT[status] ?? 'Unknown'}`;
+}
+
+/** Tracks whether the client went away; uWS forbids using a response after `onAborted` fired. */
+export class ResponseGuard {
+  aborted = false;
+  constructor(readonly res: HttpResponse) {
+    res.onAborted(() => {
+      this.aborted = true;
+    });
+  }
+
+  json(status: number, body: unknown): void {
+    if (this.aborted) return;
+    const text = JSON.stringify(body);
+    this.res.cork(() => {
+      this.res.writeStatus(statusLine(status)).writeHeader('content-type', 'application/json').end(text);
+    });
+  }
+
+  /** The one place errors become HTTP responses: `{error:{code, message}}` with the code's status. */
+  error(error: unknown): void {
+    const rb = toRelayBoxError(error);
+    this.json(rb.status, rb.toBody());
+  }
+}
+
+export function toRelayBoxError(error: unknown): RelayBoxError {
+  return error instanceof RelayBoxError
+    ? error
+    : new RelayBoxError(ErrorCode.Internal, 'internal error', { cause: error });
+}
+
+/** Reads a request body of at most `maxBytes`; rejects with `frame_too_large` (413) past it. */
+export function readBody(guard: ResponseGuard, maxBytes: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    guard.res.onData((chunk, isLast) => {
+      if (failed) return;
+      size += chunk.byteLength;
+      if (size > maxBytes) {
+        failed = true;
+        reject(new RelayBoxError(ErrorCode.FrameTooLarge, `request body larger than ${maxBytes} bytes`));
+        return;
+      }
+      // The chunk's memory is reused by uWS after this callback: copy it.
+      chunks.push(Buffer.from(new Uint8Array(chunk.slice(0))));
+      if (isLast) resolve(Buffer.concat(chunks, size));
+    });
+  });
+}

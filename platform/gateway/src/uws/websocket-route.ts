@@ -1,0 +1,92 @@
+import type { TemplatedApp } from 'uWebSockets.js';
+import { ErrorCode, FrameError } from '@relaybox/protocol';
+import type { CredentialSources } from '../auth/credentials.js';
+import { selectProtocol } from '../auth/credentials.js';
+import type { Principal } from '../auth/principal.js';
+import type { ClientSession } from '../client-session.js';
+import { ResponseGuard } from './http.js';
+import type { UwsModule } from './load-uws.js';
+import { UwsTransport } from './uws-transport.js';
+
+export const HEARTBEAT_TOPIC = '$heartbeat';
+
+interface UserData {
+  principal: Principal;
+  transport?: UwsTransport;
+  session?: ClientSession;
+}
+
+export interface WebSocketRouteOptions {
+  maxPayloadBytes: number;
+  maxBufferedBytes: number;
+  idleTimeoutSec: number;
+  /** Authenticates and applies admission limits; rejects with a `RelayBoxError` to refuse the upgrade. */
+  admit(sources: CredentialSources, ip: string): Promise<Principal>;
+  openSession(transport: UwsTransport, principal: Principal): ClientSession;
+  closeSession(session: ClientSession): void;
+}
+
+/**
+ * `/v1/ws`: the upgrade is authenticated before it is accepted; a refused upgrade gets an HTTP
+ * status and a JSON error body. Everything after `open` is handled by `ClientSession`.
+ */
+export function mountWebSocketRoute(app: TemplatedApp, uws: UwsModule, options: WebSocketRouteOptions): void {
+  app.ws<UserData>('/v1/ws', {
+    compression: uws.DISABLED,
+    maxPayloadLength: options.maxPayloadBytes,
+    // Hard cap at four times the slow-consumer bound: the sweep closes a slow consumer once it passes
+    // the bound, and the headroom lets its 4001 close frame be queued (uWS drops sends past the cap,
+    // the close frame included). Memory per connection stays bounded by the cap either way.
+    maxBackpressure: options.maxBufferedBytes * 4,
+    closeOnBackpressureLimit: 0,
+    idleTimeout: options.idleTimeoutSec,
+    sendPingsAutomatically: true,
+    upgrade: (res, req, context) => {
+      // Everything needed from `req` must be read now: it is invalid after the first await.
+      const secKey = req.getHeader('sec-websocket-key');
+      const protocols = req.getHeader('sec-websocket-protocol');
+      const extensions = req.getHeader('sec-websocket-extensions');
+      const sources: CredentialSources = {
+        queryToken: req.getQuery('token') ?? '',
+        queryClientId: req.getQuery('clientId') ?? '',
+        protocols,
+        authorization: req.getHeader('authorization'),
+      };
+      const ip = Buffer.from(res.getRemoteAddressAsText()).toString();
+      const guard = new ResponseGuard(res);
+      options.admit(sources, ip).then(
+        (principal) => {
+          if (guard.aborted) return;
+          res.cork(() => {
+            res.upgrade<UserData>({ principal }, secKey, selectProtocol(protocols), extensions, context);
+          });
+        },
+        (error: unknown) => guard.error(error),
+      );
+    },
+    open: (ws) => {
+      const data = ws.getUserData();
+      const transport = new UwsTransport(ws);
+      data.transport = transport;
+      ws.subscribe(HEARTBEAT_TOPIC);
+      data.session = options.openSession(transport, data.principal);
+    },
+    message: (ws, message, isBinary) => {
+      const session = ws.getUserData().session;
+      if (!session) return;
+      if (isBinary) {
+        session.rejectFrame(
+          new FrameError(ErrorCode.InvalidFrame, 'binary frames are not supported: send JSON text'),
+        );
+        return;
+      }
+      // The ArrayBuffer is only valid during this callback; decoding copies it.
+      session.handle(Buffer.from(message).toString('utf8'), message.byteLength);
+    },
+    close: (ws) => {
+      const data = ws.getUserData();
+      if (data.transport) data.transport.closed = true;
+      if (data.session) options.closeSession(data.session);
+    },
+  });
+}

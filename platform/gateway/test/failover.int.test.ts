@@ -1,0 +1,95 @@
+import { RelayBox } from '@relaybox/client';
+import { RelayBoxRest } from '@relaybox/rest';
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { ALPHA_FULL, apiKeyOf, sleep, TestClient, uniqueName, writeAppsFile, wsUrl } from './harness.js';
+import { type GatewayProcess, runGatewayToExit, spawnGateway } from './processes.js';
+
+const procs: GatewayProcess[] = [];
+afterEach(() => {
+  for (const p of procs.splice(0)) p.proc.kill('SIGKILL');
+});
+
+async function nativeCluster(n: number): Promise<GatewayProcess[]> {
+  const env = {
+    RELAYBOX_ENGINE: 'native',
+    RELAYBOX_CONFIG: writeAppsFile(),
+    RELAYBOX_AMQP_EXCHANGE: uniqueName('test.proc'),
+    RELAYBOX_REDIS_PREFIX: `${uniqueName('test')}:`,
+  };
+  const started = await Promise.all(
+    Array.from({ length: n }, (_, i) =>
+      spawnGateway({ ...env, RELAYBOX_NODE_ID: `p${i}-${env.RELAYBOX_AMQP_EXCHANGE.slice(-8)}` }),
+    ),
+  );
+  procs.push(...started);
+  return started;
+}
+
+describe('gateway processes', () => {
+  it('SIGKILL of a gateway: its SDK clients reconnect to another gateway and re-join their rooms', async () => {
+    const [g1, g2] = await nativeCluster(2);
+    const room = uniqueName('failover');
+    const relay = new RelayBox({
+      url: [wsUrl(g1!.port), wsUrl(g2!.port)],
+      apiKey: apiKeyOf(ALPHA_FULL),
+      clientId: 'roamer',
+      WebSocket: WebSocket as never,
+      minReconnectDelayMs: 50,
+      maxReconnectDelayMs: 200,
+    });
+    const received: unknown[] = [];
+    await relay.connect();
+    const firstConnection = relay.connectionId;
+    const roomHandle = await relay.join(room);
+    roomHandle.subscribe('n', (msg) => received.push(msg.data));
+    const rest = new RelayBoxRest({ apiKey: apiKeyOf(ALPHA_FULL), url: g2!.url });
+    await waitUntil(async () => {
+      await rest.publish(room, 'n', 'before');
+      return received.includes('before');
+    });
+
+    g1!.proc.kill('SIGKILL');
+    await waitUntil(
+      async () => relay.connection.state === 'connected' && relay.connectionId !== firstConnection,
+    );
+    await waitUntil(async () => {
+      await rest.publish(room, 'n', 'after');
+      return received.includes('after');
+    });
+    expect(received[0]).toBe('before');
+    await relay.close();
+    expect(relay.connection.state).toBe('closed');
+  });
+
+  it('SIGTERM drains: clients are told to reconnect elsewhere (4000) and the process exits 0', async () => {
+    const [g1] = await nativeCluster(1);
+    const client = await TestClient.connect(wsUrl(g1!.port), { apiKey: apiKeyOf(ALPHA_FULL) });
+    await client.joinAndSubscribe('r');
+    g1!.proc.kill('SIGTERM');
+    const closed = await client.closed;
+    expect(closed.code).toBe(4000);
+    expect(closed.reason).toMatch(/reconnect/);
+    expect(await g1!.exited).toBe(0);
+  });
+
+  it('refuses to start when the uWebSockets.js native binary does not load', async () => {
+    const { code, output } = await runGatewayToExit({ UWS_USE_FALLBACK: '1' });
+    expect(code).toBe(1);
+    expect(output).toMatch(/native binary did not load.*refusing to start/);
+  });
+
+  it('refuses to start on an invalid configuration, naming the setting', async () => {
+    const { code, output } = await runGatewayToExit({ RELAYBOX_SHARDS: 'many' });
+    expect(code).toBe(1);
+    expect(output).toMatch(/RELAYBOX_SHARDS must be an integer/);
+  });
+});
+
+async function waitUntil(check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await sleep(100);
+  }
+}

@@ -1,0 +1,151 @@
+import { execFileSync } from 'node:child_process';
+import { TcpProxy } from '@relaybox/core/testing';
+import { RelayBoxRest } from '@relaybox/rest';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RunningGateway } from '../src/start-gateway.js';
+import { ALPHA_FULL, apiKeyOf, sleep, startTestGateway, TestClient, uniqueName, wsUrl } from './harness.js';
+
+const running: RunningGateway[] = [];
+const clients: TestClient[] = [];
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.ws.terminate();
+  await Promise.all(running.splice(0).map((g) => g.shutdown()));
+});
+
+/** N real gateways sharing one RabbitMQ exchange and one Redis prefix, as a cluster would. */
+async function cluster(n: number, amqpUrl?: (i: number) => string): Promise<RunningGateway[]> {
+  const exchange = uniqueName('test.cluster');
+  const redisPrefix = `${uniqueName('test')}:`;
+  const gws: RunningGateway[] = [];
+  for (let i = 0; i < n; i++) {
+    const url = amqpUrl?.(i);
+    const gw = await startTestGateway({
+      broker: 'amqp',
+      store: 'redis',
+      exchange,
+      redisPrefix,
+      nodeId: `node${i + 1}-${exchange.slice(-8)}`,
+      limits: { publishRatePerSecond: 10_000, publishBurst: 10_000 },
+      ...(url ? { amqpUrl: url } : {}),
+    });
+    running.push(gw);
+    gws.push(gw);
+  }
+  return gws;
+}
+
+async function subscriber(gw: RunningGateway, room: string, clientId: string): Promise<TestClient> {
+  const client = await TestClient.connect(wsUrl(gw), { apiKey: apiKeyOf(ALPHA_FULL), clientId });
+  clients.push(client);
+  await client.joinAndSubscribe(room);
+  return client;
+}
+
+function expectExactlyOnceInOrder(client: TestClient, room: string, count: number): void {
+  const got = client.messages(room);
+  expect(got.map((m) => m.data)).toEqual(Array.from({ length: count }, (_, i) => i));
+  expect(got.map((m) => m.seq)).toEqual(Array.from({ length: count }, (_, i) => i + 1));
+  expect(new Set(got.map((m) => m.id)).size).toBe(count);
+}
+
+async function waitHealthy(gws: RunningGateway[], timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (const gw of gws) {
+    while (gw.gateway.stats().broker !== 'connected') {
+      if (Date.now() > deadline) throw new Error(`${gw.gateway.stats().nodeId} did not reconnect`);
+      await sleep(100);
+    }
+  }
+}
+
+describe('fan-out between gateways through RabbitMQ', () => {
+  it('a publish on gateway 1 reaches clients on gateways 1, 2 and 3 exactly once, in order', async () => {
+    const [g1, g2, g3] = await cluster(3);
+    const room = uniqueName('room');
+    const subs = [
+      await subscriber(g1!, room, 's1'),
+      await subscriber(g2!, room, 's2'),
+      await subscriber(g3!, room, 's3'),
+    ];
+    const publisher = await subscriber(g1!, room, 'pub');
+    const count = 300;
+    const acks = await Promise.all(
+      Array.from({ length: count }, (_, i) => publisher.ok({ type: 'publish', room, event: 'n', data: i })),
+    );
+    expect(acks.map((a) => (a.result as { seq: number }).seq)).toEqual(
+      Array.from({ length: count }, (_, i) => i + 1),
+    );
+    for (const sub of [...subs, publisher]) await sub.waitForMessages(room, count);
+    await sleep(200); // nothing extra arrives late
+    for (const sub of [...subs, publisher]) expectExactlyOnceInOrder(sub, room, count);
+    expect(subs[2]!.messages(room)[0]).toMatchObject({ room, event: 'n', clientId: 'pub', seq: 1 });
+  });
+
+  it('a REST publish reaches clients on every gateway; the ack carries id, seq and timestamp', async () => {
+    const gws = await cluster(3);
+    const room = uniqueName('rest');
+    const subs = await Promise.all(gws.map((gw, i) => subscriber(gw, room, `s${i}`)));
+    const rest = new RelayBoxRest({ apiKey: apiKeyOf(ALPHA_FULL), url: gws[1]!.url });
+    const ack = await rest.publish(room, 'news', { hello: 'world' });
+    expect(ack).toMatchObject({ seq: 1, id: expect.any(String), timestamp: expect.any(Number) });
+    for (const sub of subs) {
+      await sub.waitForMessages(room, 1);
+      expect(sub.messages(room)).toEqual([
+        expect.objectContaining({
+          id: ack.id,
+          seq: 1,
+          event: 'news',
+          data: { hello: 'world' },
+          clientId: 'server:full',
+        }),
+      ]);
+    }
+  });
+
+  it('recovers after RabbitMQ drops every connection, without restarting the gateways', async () => {
+    const [g1, g2] = await cluster(2);
+    const room = uniqueName('drop');
+    const far = await subscriber(g2!, room, 'far');
+    const publisher = await subscriber(g1!, room, 'pub');
+    await publisher.ok({ type: 'publish', room, event: 'n', data: 0 });
+    await far.waitForMessages(room, 1);
+    execFileSync('rabbitmqctl', ['close_all_connections', 'relaybox test: simulated broker drop'], {
+      stdio: 'ignore',
+    });
+    await sleep(300);
+    await waitHealthy([g1!, g2!]);
+    // The bindings came back: the same subscription receives again, across gateways.
+    const deadline = Date.now() + 10_000;
+    let n = 1;
+    while (far.messages(room).length < 2 && Date.now() < deadline) {
+      await publisher.request({ type: 'publish', room, event: 'n', data: n++ });
+      await sleep(100);
+    }
+    expect(far.messages(room).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('rejects publishes during a broker outage with a retryable error, then recovers', async () => {
+    const proxy = await TcpProxy.start({ host: '127.0.0.1', port: 5672 });
+    try {
+      const [g1, g2] = await cluster(2, (i) =>
+        i === 0 ? `amqp://guest:guest@127.0.0.1:${proxy.port}` : 'amqp://guest:guest@127.0.0.1:5672',
+      );
+      const room = uniqueName('outage');
+      const far = await subscriber(g2!, room, 'far');
+      const publisher = await subscriber(g1!, room, 'pub');
+      proxy.cut();
+      await sleep(200);
+      const during = await publisher.request({ type: 'publish', room, event: 'n', data: 'lost?' });
+      expect(during).toMatchObject({ type: 'error', error: { code: 'broker_unavailable' } });
+      const health = await fetch(`${g1!.url}/v1/health`);
+      expect(health.status).toBe(503);
+      proxy.restore();
+      await waitHealthy([g1!]);
+      await publisher.ok({ type: 'publish', room, event: 'n', data: 'after' });
+      await far.waitForMessages(room, 1);
+      expect(far.messages(room).map((m) => m.data)).toEqual(['after']);
+    } finally {
+      await proxy.close();
+    }
+  });
+});

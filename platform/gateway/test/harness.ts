@@ -1,0 +1,234 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AckFrame, ErrorFrame, Limits, ServerFrame } from '@relaybox/protocol';
+import { API_KEY_PROTOCOL_PREFIX, PROTOCOL, TOKEN_PROTOCOL_PREFIX } from '@relaybox/protocol';
+import WebSocket from 'ws';
+import { loadConfig } from '../src/config.js';
+import { createLogger } from '../src/logger.js';
+import { type RunningGateway, type StartOverrides, startGateway } from '../src/start-gateway.js';
+
+/** Two isolated apps; alpha has a full key and a restricted one. */
+export const ALPHA_FULL = { appId: 'alpha', keyId: 'full', secret: 'alpha-full-secret-001' };
+export const ALPHA_LIMITED = { appId: 'alpha', keyId: 'limited', secret: 'alpha-limited-secret-01' };
+export const BETA = { appId: 'beta', keyId: 'main', secret: 'beta-main-secret-00001' };
+export const apiKeyOf = (k: { appId: string; keyId: string; secret: string }) =>
+  `${k.appId}.${k.keyId}:${k.secret}`;
+
+export function writeAppsFile(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'rb-gw-'));
+  const file = join(dir, 'apps.json');
+  writeFileSync(
+    file,
+    JSON.stringify({
+      apps: [
+        {
+          id: 'alpha',
+          keys: [
+            { id: 'full', secret: ALPHA_FULL.secret },
+            {
+              id: 'limited',
+              secret: ALPHA_LIMITED.secret,
+              permissions: { 'public:>': ['subscribe'], 'chat:*': ['subscribe', 'publish'] },
+            },
+          ],
+        },
+        { id: 'beta', keys: [{ id: 'main', secret: BETA.secret }] },
+      ],
+    }),
+  );
+  return file;
+}
+
+export interface TestGatewayOptions {
+  broker?: 'memory' | 'amqp';
+  store?: 'memory' | 'redis';
+  exchange?: string;
+  amqpUrl?: string;
+  redisPrefix?: string;
+  limits?: Partial<Limits>;
+  heartbeatMs?: number;
+  idleTimeoutSec?: number;
+  nodeId?: string;
+  overrides?: StartOverrides;
+}
+
+export const uniqueName = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;
+
+/** A real gateway in this process on a random port, configured like `main.ts` would from the env. */
+export function startTestGateway(options: TestGatewayOptions = {}): Promise<RunningGateway> {
+  const env: Record<string, string> = {
+    RELAYBOX_PORT: '0',
+    RELAYBOX_BROKER: options.broker ?? 'memory',
+    RELAYBOX_STORE: options.store ?? 'memory',
+    RELAYBOX_CONFIG: writeAppsFile(),
+    RELAYBOX_LOG_LEVEL: 'silent',
+    RELAYBOX_AMQP_EXCHANGE: options.exchange ?? uniqueName('test.fanout'),
+    RELAYBOX_REDIS_PREFIX: options.redisPrefix ?? `${uniqueName('test')}:`,
+    RELAYBOX_NODE_ID: options.nodeId ?? uniqueName('gw'),
+    RELAYBOX_LIMITS: JSON.stringify(options.limits ?? {}),
+  };
+  if (options.amqpUrl) env.RELAYBOX_AMQP_URL = options.amqpUrl;
+  if (options.heartbeatMs) env.RELAYBOX_HEARTBEAT_MS = String(options.heartbeatMs);
+  if (options.idleTimeoutSec) env.RELAYBOX_IDLE_TIMEOUT_SEC = String(options.idleTimeoutSec);
+  return startGateway(loadConfig(env), { log: createLogger('silent'), ...options.overrides });
+}
+
+export const wsUrl = (gw: RunningGateway | number) =>
+  `ws://127.0.0.1:${typeof gw === 'number' ? gw : gw.port}/v1/ws`;
+
+export interface ConnectOptions {
+  token?: string;
+  apiKey?: string;
+  clientId?: string;
+  /** Put the token in `?token=` instead of the subprotocol. */
+  tokenInQuery?: boolean;
+  headers?: Record<string, string>;
+}
+
+function upgradeArgs(
+  url: string,
+  options: ConnectOptions,
+): [string, string[], { headers?: Record<string, string> }] {
+  const protocols = [PROTOCOL];
+  const query = new URLSearchParams();
+  if (options.token && options.tokenInQuery) query.set('token', options.token);
+  else if (options.token) protocols.push(TOKEN_PROTOCOL_PREFIX + options.token);
+  if (options.apiKey)
+    protocols.push(API_KEY_PROTOCOL_PREFIX + Buffer.from(options.apiKey).toString('base64url'));
+  if (options.clientId) query.set('clientId', options.clientId);
+  const qs = query.toString();
+  return [qs ? `${url}?${qs}` : url, protocols, options.headers ? { headers: options.headers } : {}];
+}
+
+/** A raw protocol client: what arrives is recorded; requests are correlated by ref. */
+export class TestClient {
+  readonly frames: ServerFrame[] = [];
+  readonly closed: Promise<{ code: number; reason: string }>;
+  private ref = 0;
+  private waiters: Array<() => void> = [];
+
+  private constructor(readonly ws: WebSocket) {
+    this.closed = new Promise((resolve) =>
+      ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+    );
+    ws.on('message', (data) => {
+      this.frames.push(JSON.parse(data.toString()) as ServerFrame);
+      for (const wake of this.waiters.splice(0)) wake();
+    });
+    ws.on('close', () => {
+      for (const wake of this.waiters.splice(0)) wake();
+    });
+  }
+
+  /** Connects and waits for the `connected` frame. */
+  static async connect(url: string, options: ConnectOptions): Promise<TestClient> {
+    const [target, protocols, opts] = upgradeArgs(url, options);
+    const ws = new WebSocket(target, protocols, opts);
+    const client = new TestClient(ws);
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+      ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
+    });
+    await client.waitFor((f) => f.type === 'connected');
+    return client;
+  }
+
+  get connected() {
+    return this.frames.find((f) => f.type === 'connected') as Extract<ServerFrame, { type: 'connected' }>;
+  }
+
+  send(frame: unknown): void {
+    this.ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
+  }
+
+  /** Sends a request with the next ref and resolves with its `ack` or `error` reply. */
+  async request(frame: Record<string, unknown>): Promise<AckFrame | ErrorFrame> {
+    const ref = ++this.ref;
+    this.send({ ...frame, ref });
+    return (await this.waitFor((f) => (f.type === 'ack' || f.type === 'error') && f.ref === ref)) as
+      | AckFrame
+      | ErrorFrame;
+  }
+
+  /** Requests and expects an ack; throws with the error frame otherwise. */
+  async ok(frame: Record<string, unknown>): Promise<AckFrame> {
+    const reply = await this.request(frame);
+    if (reply.type !== 'ack')
+      throw new Error(`expected ack for ${JSON.stringify(frame)}, got ${JSON.stringify(reply)}`);
+    return reply;
+  }
+
+  async joinAndSubscribe(room: string): Promise<void> {
+    await this.ok({ type: 'join', room });
+    await this.ok({ type: 'subscribe', room });
+  }
+
+  messages(room?: string): Extract<ServerFrame, { type: 'message' }>[] {
+    return this.frames.filter((f) => f.type === 'message' && (!room || f.room === room)) as Extract<
+      ServerFrame,
+      { type: 'message' }
+    >[];
+  }
+
+  /** Resolves with the first recorded frame matching, waiting up to `timeoutMs`. */
+  async waitFor(match: (frame: ServerFrame) => boolean, timeoutMs = 5000): Promise<ServerFrame> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.frames.find(match);
+      if (found) return found;
+      if (this.ws.readyState === WebSocket.CLOSED)
+        throw new Error('connection closed while waiting for a frame');
+      const left = deadline - Date.now();
+      if (left <= 0)
+        throw new Error(`timed out waiting for a frame; got ${JSON.stringify(this.frames.slice(-5))}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  async waitForMessages(room: string, count: number, timeoutMs = 5000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.messages(room).length < count) {
+      if (Date.now() > deadline)
+        throw new Error(`got ${this.messages(room).length}/${count} messages in ${room}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  close(): Promise<{ code: number; reason: string }> {
+    this.ws.close(1000);
+    return this.closed;
+  }
+}
+
+/** Attempts an upgrade that must be refused; returns the HTTP status and the JSON body. */
+export function refusedUpgrade(url: string, options: ConnectOptions): Promise<{ status: number; body: any }> {
+  const [target, protocols, opts] = upgradeArgs(url, options);
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(target, protocols, opts);
+    ws.once('open', () => {
+      ws.close();
+      reject(new Error('upgrade was accepted'));
+    });
+    ws.once('unexpected-response', (_req, res) => {
+      let text = '';
+      res.on('data', (chunk: Buffer) => {
+        text += chunk.toString();
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
+    });
+    ws.once('error', () => {});
+  });
+}
+
+export async function sleep(ms: number): Promise<void> {
+  await new Promise((r) => setTimeout(r, ms));
+}
