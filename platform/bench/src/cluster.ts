@@ -62,7 +62,8 @@ function describeExit(node: RunningNode): string {
 }
 
 function launch(node: NodeLaunch): RunningNode {
-  const child = spawn(process.execPath, node.args, {
+  const pin = process.env.BENCH_PIN_SERVER;
+  const child = spawn(pin ? 'taskset' : process.execPath, pin ? ['-c', pin, process.execPath, ...node.args] : node.args, {
     cwd: repoRoot,
     env: { ...process.env, ...node.env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -18,7 +18,10 @@ export interface RoomEvents {
 }
 
 export interface PublishOptions {
-  /** A publish repeated with the same key within the server's window is acknowledged once, delivered once. */
+  /**
+   * Sent with the publish for server-side deduplication. The gateway validates it today;
+   * deduplication within a window ships with message history (see docs/protocol.md).
+   */
   idempotencyKey?: string;
 }
 

@@ -108,6 +108,17 @@ describe('RedisSequenceStore against Redis', () => {
     expect(await s.current('app-1', 'outage')).toBe(3);
   });
 
+  it('rejects within commandTimeoutMs when the network goes silent', async () => {
+    const proxy = await TcpProxy.start({ host: '127.0.0.1', port: 6379 });
+    cleanup.push(() => proxy.close());
+    const s = store({ url: `redis://127.0.0.1:${proxy.port}`, commandTimeoutMs: 500 });
+    expect(await s.next('app-1', 'silent')).toBe(1);
+    proxy.freeze();
+    const before = Date.now();
+    await expectStoreUnavailable(s.next('app-1', 'silent'));
+    expect(Date.now() - before).toBeLessThan(2000);
+  });
+
   it('leaves a shared client open on close()', async () => {
     const client = new Redis(REDIS_URL);
     cleanup.push(async () => client.disconnect());

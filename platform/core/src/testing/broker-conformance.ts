@@ -285,7 +285,8 @@ export function describeBrokerConformance(name: string, factory: BrokerConforman
 
 /**
  * Publishes a probe into `room` followed by a marker into `probe` (a room the receiver keeps) until a
- * marker arrives without its probe; returns when that probe was published, in ms after `since`.
+ * marker arrives without its probe. Returns when that probe's publish resolved, in ms after `since`:
+ * the broker routed it no later than that, so the unbind had happened by then.
  */
 async function waitUntilDeliveryStops(
   publisher: Broker,
@@ -296,8 +297,8 @@ async function waitUntilDeliveryStops(
   timeoutMs = 8000,
 ): Promise<number> {
   for (let i = 0; Date.now() - since < timeoutMs; i++) {
-    const elapsed = Date.now() - since;
     await publisher.publish({ appId: APP, room, payload: `probe-${i}` });
+    const elapsed = Date.now() - since;
     await publisher.publish({ appId: APP, room: probe, payload: `marker-${i}` });
     await inbox.received(probe, `marker-${i}`);
     if (!inbox.payloads(room).includes(`probe-${i}`)) return elapsed;

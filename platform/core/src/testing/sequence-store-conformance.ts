@@ -70,7 +70,7 @@ export function describeSequenceStoreConformance(
     it(
       'hands out 1..N exactly once under 1000 concurrent calls from two stores, each in call order',
       async () => {
-        const stores = [created(), created()] as const;
+        const pair = [created(), created()] as const;
         const perStore = 500;
         const results: [number[], number[]] = [[], []];
         const resolvedOrder: [number[], number[]] = [[], []];
@@ -78,7 +78,7 @@ export function describeSequenceStoreConformance(
         for (let i = 0; i < perStore; i++) {
           for (const s of [0, 1] as const) {
             calls.push(
-              stores[s].next('app-1', 'busy').then((seq) => {
+              pair[s].next('app-1', 'busy').then((seq) => {
                 results[s][i] = seq;
                 resolvedOrder[s].push(i);
               }),
@@ -93,7 +93,7 @@ export function describeSequenceStoreConformance(
           expect(resolvedOrder[s]).toEqual(Array.from({ length: perStore }, (_, i) => i));
           expect(results[s].every((seq, i) => i === 0 || seq > (results[s][i - 1] as number))).toBe(true);
         }
-        expect(await stores[1].current('app-1', 'busy')).toBe(2 * perStore);
+        expect(await pair[1].current('app-1', 'busy')).toBe(2 * perStore);
       },
       TEST_TIMEOUT_MS,
     );
