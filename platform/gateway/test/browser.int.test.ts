@@ -11,6 +11,14 @@ import type { RunningGateway } from '../src/start-gateway.js';
 import { ALPHA_FULL, apiKeyOf, startTestGateway, wsUrl } from './harness.js';
 
 // @relaybox/client bundled for the browser and run in real headless Chromium against a real gateway.
+/** What the page keeps on `window` between evaluations (the SDK module and test state). */
+interface TestWindow {
+  // biome-ignore lint/suspicious/noExplicitAny: the bundled SDK module, typed by its own tests
+  sdk: any;
+  got: unknown[];
+  relay: { close(): Promise<void>; connection: { state: string } };
+}
+
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const ARTIFACTS = `${ROOT}.artifacts`;
 
@@ -65,9 +73,8 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await page?.screenshot({
-    path: `${(mkdirSync(ARTIFACTS, { recursive: true }), ARTIFACTS)}/browser-sdk.png`,
-  });
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await page?.screenshot({ path: `${ARTIFACTS}/browser-sdk.png` });
   await browser?.close();
   server?.close();
   await gw?.shutdown();
@@ -79,7 +86,7 @@ describe('@relaybox/client in Chromium', () => {
     const url = wsUrl(gw);
     const result = await page.evaluate(
       async ({ url, token }) => {
-        const { RelayBox } = (window as any).sdk;
+        const { RelayBox } = (window as unknown as TestWindow).sdk;
         const relay = new RelayBox({ url, token });
         const states: string[] = [];
         relay.connection.on('statechange', (c: { current: string }) => states.push(c.current));
@@ -87,8 +94,8 @@ describe('@relaybox/client in Chromium', () => {
         const room = await relay.join('browser:lobby');
         const got: unknown[] = [];
         room.subscribe('chat', (m: { data: unknown }) => got.push(m.data));
-        (window as any).got = got;
-        (window as any).relay = relay;
+        (window as unknown as TestWindow).got = got;
+        (window as unknown as TestWindow).relay = relay;
         const ack = await room.publish('chat', { from: 'browser' });
         const deadline = Date.now() + 5000;
         while (got.length < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
@@ -102,10 +109,14 @@ describe('@relaybox/client in Chromium', () => {
     expect(result.got).toEqual([{ from: 'browser' }]);
 
     await rest.publish('browser:lobby', 'chat', { from: 'backend' });
-    await page.waitForFunction(() => (window as any).got.length === 2, undefined, { timeout: 5000 });
-    expect(await page.evaluate(() => (window as any).got[1])).toEqual({ from: 'backend' });
-    await page.evaluate(() => (window as any).relay.close());
-    expect(await page.evaluate(() => (window as any).relay.connection.state)).toBe('closed');
+    await page.waitForFunction(() => (window as unknown as TestWindow).got.length === 2, undefined, {
+      timeout: 5000,
+    });
+    expect(await page.evaluate(() => (window as unknown as TestWindow).got[1])).toEqual({ from: 'backend' });
+    await page.evaluate(() => (window as unknown as TestWindow).relay.close());
+    expect(await page.evaluate(() => (window as unknown as TestWindow).relay.connection.state)).toBe(
+      'closed',
+    );
   });
 
   it('surfaces a refused publish as a typed RelayBoxError in the browser', async () => {
@@ -115,7 +126,7 @@ describe('@relaybox/client in Chromium', () => {
     });
     const error = await page.evaluate(
       async ({ url, token }) => {
-        const { RelayBox } = (window as any).sdk;
+        const { RelayBox } = (window as unknown as TestWindow).sdk;
         const relay = new RelayBox({ url, token });
         await relay.connect();
         const room = await relay.join('browser:readonly');

@@ -210,7 +210,10 @@ export class TestClient {
 }
 
 /** Attempts an upgrade that must be refused; returns the HTTP status and the JSON body. */
-export function refusedUpgrade(url: string, options: ConnectOptions): Promise<{ status: number; body: any }> {
+export function refusedUpgrade(
+  url: string,
+  options: ConnectOptions,
+): Promise<{ status: number; body: { error: { code: string; message: string } } }> {
   const [target, protocols, opts] = upgradeArgs(url, options);
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(target, protocols, opts);
