@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { RelayBox } from '@relaybox/client';
 import { RelayBoxRest } from '@relaybox/rest';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -71,6 +74,28 @@ describe('gateway processes', () => {
     expect(closed.code).toBe(4000);
     expect(closed.reason).toMatch(/reconnect/);
     expect(await g1!.exited).toBe(0);
+  });
+
+  it('the embedded engine starts with nothing configured: a dev app and key exist from the first start', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'rb-embedded-'));
+    const gw = await spawnGateway({
+      RELAYBOX_DATA_DIR: dataDir,
+      RELAYBOX_CONFIG: '',
+      RELAYBOX_DEV_API_KEY: '',
+    });
+    procs.push(gw);
+    const devKey = /Dev key\s+(\S+)/.exec(gw.output())?.[1];
+    expect(devKey).toMatch(/^dev\.default:/);
+    const client = await TestClient.connect(wsUrl(gw.port), { apiKey: devKey!, clientId: 'dev' });
+    await client.joinAndSubscribe('hello');
+    const ack = await new RelayBoxRest({ apiKey: devKey!, url: gw.url }).publish(
+      'hello',
+      'greeting',
+      'world',
+    );
+    expect(ack.seq).toBe(1);
+    await client.waitForMessages('hello', 1);
+    await client.close();
   });
 
   it('refuses to start when the uWebSockets.js native binary does not load', async () => {
