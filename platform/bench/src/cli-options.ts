@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import type { ClientKind } from './load/client-socket.js';
 import { SERVER_NAMES, type ServerName } from './server-specs.js';
 
 export const SCENARIOS = ['chat', 'broadcast', 'idle'] as const;
@@ -13,6 +14,7 @@ export interface BenchOptions {
   idleLevels: number[];
   subscriberWorkers: number;
   quick: boolean;
+  client: ClientKind;
   /** Entry point of the RelayBox gateway, relative to the workspace root (or absolute). */
   gatewayEntry: string;
   jsonPath?: string;
@@ -28,6 +30,7 @@ export const USAGE = `usage: pnpm bench [options]
   --idle <n,n>      idle connection levels (default 5000,19000; 1000,3000 with --quick)
   --workers <n>     subscriber load-generator processes (default 2)
   --json <file>     also write every figure as JSON
+  --client lean|ws  WebSocket client of the uWS and RelayBox connections (default lean)
   --gateway <file>  RelayBox gateway entry point (default ${DEFAULT_GATEWAY_ENTRY})
   --quick           short smoke run`;
 
@@ -64,6 +67,7 @@ export function parseOptions(argv: string[]): BenchOptions | null {
       workers: { type: 'string' },
       json: { type: 'string' },
       gateway: { type: 'string' },
+      client: { type: 'string' },
       quick: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -86,6 +90,7 @@ export function parseOptions(argv: string[]): BenchOptions | null {
     subscriberWorkers: Math.round(positive(values.workers, 2, 'workers')),
     quick,
     gatewayEntry: values.gateway ?? DEFAULT_GATEWAY_ENTRY,
+    client: list(values.client ?? 'lean', ['lean', 'ws'] as const, 'client')[0]!,
   };
   if (values.json) options.jsonPath = values.json;
   return options;

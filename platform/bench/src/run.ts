@@ -19,10 +19,10 @@ import { sleep } from './timeout.js';
 
 const TRAFFIC: Record<
   'chat' | 'broadcast',
-  Omit<TrafficConfig, 'warmupMs' | 'measureMs' | 'drainMs' | 'subscriberWorkers'>
+  Omit<TrafficConfig, 'warmupMs' | 'measureMs' | 'drainMs' | 'subscriberWorkers' | 'client'>
 > = {
   chat: { scenario: 'chat', rooms: 10, subscribersPerRoom: 50, rate: 1000 },
-  broadcast: { scenario: 'broadcast', rooms: 1, subscribersPerRoom: 2000, rate: 50 },
+  broadcast: { scenario: 'broadcast', rooms: 1, subscribersPerRoom: Number(process.env.BENCH_SUBS ?? 2000), rate: 50 },
 };
 
 const log = (line: string): void => {
@@ -77,7 +77,7 @@ async function main(options: BenchOptions): Promise<void> {
       for (const server of options.servers) {
         rows.push(
           await runRow(options, scenario, server, (c) =>
-            runIdle(c, { levels: options.idleLevels, settleMs: 3000 }),
+            runIdle(c, { levels: options.idleLevels, settleMs: 3000, client: options.client }),
           ),
         );
       }
@@ -99,6 +99,7 @@ async function main(options: BenchOptions): Promise<void> {
       measureMs: options.measureMs,
       drainMs: options.drainMs,
       subscriberWorkers: options.subscriberWorkers,
+      client: options.client,
     };
     const rows: RowOutcome<TrafficRow>[] = [];
     for (const server of options.servers)

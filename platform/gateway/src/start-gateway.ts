@@ -40,7 +40,7 @@ export async function startGateway(
     ? { keys: overrides.keys, devApiKey: undefined }
     : loadLocalApps({ appsFile: config.appsFile, dataDir: config.dataDir, devApiKey: config.devApiKey });
   const { keys, devApiKey } = local;
-  const broker = overrides.broker ?? createBroker(config);
+  const broker = overrides.broker ?? createBroker(config, log);
   const sequences =
     overrides.sequences ??
     (config.store === 'redis'
@@ -68,12 +68,21 @@ export async function startGateway(
   };
 }
 
-function createBroker(config: GatewayConfig): Broker {
-  if (config.broker === 'memory') return new MemoryBroker();
-  return new AmqpBroker({
+function createBroker(config: GatewayConfig, log: Logger): Broker {
+  // A delivery handler that throws must not take the process down with it.
+  const onError = (error: unknown) => log.error('broker delivery handler failed', { error: String(error) });
+  if (config.broker === 'memory') return new MemoryBroker({ onError });
+  const broker = new AmqpBroker({
     url: config.amqpUrl,
     exchange: config.amqpExchange,
     shardCount: config.shardCount,
     nodeId: config.nodeId,
+    onError,
   });
+  broker.onStateChange((state) => {
+    const fields = { state, error: broker.lastError?.message };
+    if (state === 'disconnected') log.warn('broker disconnected', fields);
+    else log.info('broker state', fields);
+  });
+  return broker;
 }

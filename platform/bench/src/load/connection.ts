@@ -1,4 +1,5 @@
 import type { PayloadFields } from '../payload.js';
+import type { ClientKind } from './client-socket.js';
 
 export type Protocol = 'uws' | 'socketio' | 'relaybox';
 
@@ -21,6 +22,8 @@ export interface ConnectOptions {
   target: ConnectTarget;
   localAddress: string;
   timeoutMs: number;
+  /** WebSocket client for uWS and RelayBox connections. */
+  client: ClientKind;
   /** RelayBox only: `<appId>.<keyId>:<secret>`, sent as a subprotocol. */
   apiKey?: string;
   onPayload: PayloadHandler;

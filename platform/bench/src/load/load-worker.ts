@@ -3,6 +3,7 @@
  * connections it is given, publishes on a fixed schedule or counts what its subscribers receive,
  * and reports. Several run side by side: a process holds at most ~20,000 sockets here.
  */
+import type { ClientKind } from './client-socket.js';
 import type { BenchConnection, ConnectOptions, ConnectTarget, Protocol, Role } from './connection.js';
 import { type PublishPlan, type PublishReport, runPublishers } from './publisher.js';
 import { ReceiveStats } from './receive-stats.js';
@@ -18,6 +19,7 @@ export interface ConnectCommand {
   localAddresses: string[];
   concurrency: number;
   timeoutMs: number;
+  client: ClientKind;
   apiKey?: string;
 }
 export interface ConnectResult {
@@ -74,6 +76,7 @@ async function connectAll(command: ConnectCommand): Promise<ConnectResult> {
       target,
       localAddress: command.localAddresses[i % command.localAddresses.length]!,
       timeoutMs: command.timeoutMs,
+      client: command.client,
       onPayload: command.role === 'sub' ? (fields) => stats.record(fields, lastSeq) : () => {},
       onProblem: noteProblem,
     };

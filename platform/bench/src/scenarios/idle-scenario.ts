@@ -1,15 +1,17 @@
 import type { Cluster } from '../cluster.js';
+import type { ClientKind } from '../load/client-socket.js';
 import type { ConnectTarget } from '../load/connection.js';
 import type { ConnectResult } from '../load/load-worker.js';
 import { spawnLoadWorkers } from '../load-pool.js';
-import { takeLocalAddresses } from '../local-addresses.js';
 import { readPeakRss, readRss } from '../proc-stats.js';
 import { sleep } from '../timeout.js';
+import { connectCommand } from './connect-command.js';
 
 export interface IdleConfig {
   /** Connection counts to measure at, ascending; connections are added cumulatively. */
   levels: number[];
   settleMs: number;
+  client: ClientKind;
 }
 
 export interface IdleLevel {
@@ -67,16 +69,10 @@ export async function runIdle(cluster: Cluster, config: IdleConfig): Promise<Idl
       const results = await Promise.all(
         workers.map((worker, w) => {
           const targets = byWorker[w]!;
-          const command = {
-            cmd: 'connect' as const,
-            protocol: cluster.spec.protocol,
-            role: 'idle' as const,
-            targets,
-            localAddresses: takeLocalAddresses(4),
+          const command = connectCommand(cluster, 'idle', targets, config.client, {
             concurrency: CONCURRENCY,
             timeoutMs: CONNECT_TIMEOUT_MS,
-            ...(cluster.apiKey ? { apiKey: cluster.apiKey } : {}),
-          };
+          });
           return worker.request<ConnectResult>(command, 60_000 + targets.length * 20);
         }),
       ).catch((error: unknown) => {

@@ -1,12 +1,13 @@
 import type { Cluster } from '../cluster.js';
 import { Histogram } from '../histogram.js';
+import type { ClientKind } from '../load/client-socket.js';
 import type { ConnectTarget } from '../load/connection.js';
 import type { ConnectResult, PublishReport, WorkerReport } from '../load/load-worker.js';
 import { type LoadWorker, spawnLoadWorkers } from '../load-pool.js';
-import { takeLocalAddresses } from '../local-addresses.js';
 import { nowMicros } from '../payload.js';
 import { type CpuSample, cpuDelta, readCpu, readPeakRss, sumCpu } from '../proc-stats.js';
 import { sleep } from '../timeout.js';
+import { connectCommand } from './connect-command.js';
 import { type CpuWindow, computeTrafficRow, type TrafficRow } from './traffic-result.js';
 
 export interface TrafficConfig {
@@ -19,6 +20,7 @@ export interface TrafficConfig {
   measureMs: number;
   drainMs: number;
   subscriberWorkers: number;
+  client: ClientKind;
 }
 
 const CONNECT_TIMEOUT_MS = 20_000;
@@ -38,20 +40,15 @@ async function connectAll(
   workers: LoadWorker[],
   targetsByWorker: ConnectTarget[][],
   role: 'sub' | 'pub',
+  client: ClientKind,
 ): Promise<void> {
   const results = await Promise.all(
     workers.map((worker, w) => {
       const targets = targetsByWorker[w] ?? [];
-      const command = {
-        cmd: 'connect' as const,
-        protocol: cluster.spec.protocol,
-        role,
-        targets,
-        localAddresses: takeLocalAddresses(4),
+      const command = connectCommand(cluster, role, targets, client, {
         concurrency: CONNECT_CONCURRENCY,
         timeoutMs: CONNECT_TIMEOUT_MS,
-        ...(cluster.apiKey ? { apiKey: cluster.apiKey } : {}),
-      };
+      });
       return worker.request<ConnectResult>(command, 30_000 + targets.length * 20);
     }),
   );
@@ -91,8 +88,8 @@ export async function runTraffic(cluster: Cluster, config: TrafficConfig): Promi
       room: roomName(r),
       clientId: `pub-${r}`,
     }));
-    await phase('connect subscribers', () => connectAll(cluster, subs, subTargets, 'sub'));
-    await phase('connect publishers', () => connectAll(cluster, pubs, [pubTargets], 'pub'));
+    await phase('connect subscribers', () => connectAll(cluster, subs, subTargets, 'sub', config.client));
+    await phase('connect publishers', () => connectAll(cluster, pubs, [pubTargets], 'pub', config.client));
     await sleep(500);
 
     const start = nowMicros() + 300_000;
