@@ -22,6 +22,8 @@ export interface Cluster {
   /** `127.0.0.1:<port>` per node; node 0 is where publishers connect. */
   hostPorts: string[];
   apiKey?: string;
+  /** Date.now() when every node answered its health check. */
+  readyAt: number;
   /** Throws when a node has died since it became ready (the row's figures would be meaningless). */
   assertAlive(): void;
   stop(): Promise<void>;
@@ -46,13 +48,18 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** The most telling output of a node: its first error line if it printed one, else its last lines. */
+/**
+ * The most telling output of a node: a thrown error's headline (`SyntaxError: ...`,
+ * `Error [ERR_X]: ...`) if it printed one, else a line that mentions an error, else its last lines.
+ */
 function outputSummary(node: RunningNode): string {
-  const i = node.tail.findIndex((line) => /error/i.test(line) && !line.startsWith('at '));
-  if (i < 0) return node.tail.slice(-3).join(' | ');
+  const { tail } = node;
+  let i = tail.findIndex((line) => /^[A-Za-z]*Error\b/.test(line));
+  if (i < 0) i = tail.findIndex((line) => /error/i.test(line) && !line.startsWith('at '));
+  if (i < 0) return tail.slice(-3).join(' | ');
   // "Error: Transform failed with 1 error:" and the like name the problem on the next line.
-  const next = node.tail[i + 1];
-  return node.tail[i]!.endsWith(':') && next && !next.startsWith('at ') ? `${node.tail[i]} ${next}` : node.tail[i]!;
+  const next = tail[i + 1];
+  return tail[i]!.endsWith(':') && next && !next.startsWith('at ') ? `${tail[i]} ${next}` : tail[i]!;
 }
 
 function describeExit(node: RunningNode): string {
@@ -62,8 +69,7 @@ function describeExit(node: RunningNode): string {
 }
 
 function launch(node: NodeLaunch): RunningNode {
-  const pin = process.env.BENCH_PIN_SERVER;
-  const child = spawn(pin ? 'taskset' : process.execPath, pin ? ['-c', pin, process.execPath, ...node.args] : node.args, {
+  const child = spawn(process.execPath, node.args, {
     cwd: repoRoot,
     env: { ...process.env, ...node.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -147,6 +153,7 @@ export async function startCluster(spec: ServerSpec, gatewayEntry: string): Prom
     spec,
     pids: nodes.map((n) => n.child.pid ?? -1),
     hostPorts: ports.map((port) => `127.0.0.1:${port}`),
+    readyAt: Date.now(),
     assertAlive() {
       const dead = nodes.find((n) => n.child.exitCode !== null || n.child.signalCode !== null);
       if (dead) throw new Error(describeExit(dead));

@@ -1,4 +1,4 @@
-import { type ChildProcess, execFileSync, fork } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { trackChild } from './child-registry.js';
 import type { WorkerCommand } from './load/load-worker.js';
@@ -95,7 +95,5 @@ export async function spawnLoadWorkers(prefix: string, count: number): Promise<L
     return new LoadWorker(`${prefix}-${i}`, child);
   });
   await withTimeout(Promise.all(workers.map((w) => w.ready)), 20_000, `${prefix} load workers to start`);
-  const pin = process.env.BENCH_PIN_LOAD;
-  if (pin) for (const w of workers) execFileSync('taskset', ['-a', '-p', '-c', pin, String(w.pid)], { stdio: 'ignore' });
   return workers;
 }

@@ -22,7 +22,12 @@ const TRAFFIC: Record<
   Omit<TrafficConfig, 'warmupMs' | 'measureMs' | 'drainMs' | 'subscriberWorkers' | 'client'>
 > = {
   chat: { scenario: 'chat', rooms: 10, subscribersPerRoom: 50, rate: 1000 },
-  broadcast: { scenario: 'broadcast', rooms: 1, subscribersPerRoom: Number(process.env.BENCH_SUBS ?? 2000), rate: 50 },
+  broadcast: {
+    scenario: 'broadcast',
+    rooms: 1,
+    subscribersPerRoom: 2000,
+    rate: 50,
+  },
 };
 
 const log = (line: string): void => {
@@ -77,7 +82,12 @@ async function main(options: BenchOptions): Promise<void> {
       for (const server of options.servers) {
         rows.push(
           await runRow(options, scenario, server, (c) =>
-            runIdle(c, { levels: options.idleLevels, settleMs: 3000, client: options.client }),
+            runIdle(c, {
+              levels: options.idleLevels,
+              settleMs: 3000,
+              baselineDelayMs: options.quick ? 2000 : 12_000,
+              client: options.client,
+            }),
           ),
         );
       }

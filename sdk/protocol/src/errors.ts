@@ -41,6 +41,8 @@ export const ErrorCode = {
   AuthEndpointFailed: 'auth_endpoint_failed',
   NetworkError: 'network_error',
   InvalidOptions: 'invalid_options',
+  // Raised by verifyWebhook in @relaybox/rest.
+  WebhookSignatureInvalid: 'webhook_signature_invalid',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -85,6 +87,7 @@ export const ERROR_INFO: Readonly<Record<ErrorCode, ErrorInfo>> = {
   auth_endpoint_failed: info(401, true),
   network_error: info(503, true),
   invalid_options: info(400),
+  webhook_signature_invalid: info(400),
 };
 
 export function isErrorCode(value: unknown): value is ErrorCode {

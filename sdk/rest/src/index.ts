@@ -2,3 +2,13 @@ export { ErrorCode, type PermissionMap, type PublishAck, RelayBoxError } from '@
 export type { CreateTokenParams, TokenDetails } from './create-token.js';
 export type { FetchLike } from './http-request.js';
 export { RelayBoxRest, type RelayBoxRestOptions, type RestPublishOptions } from './relay-box-rest.js';
+export {
+  DEFAULT_WEBHOOK_TOLERANCE_SEC,
+  type SignWebhookParams,
+  signWebhook,
+  type VerifyWebhookParams,
+  verifyWebhook,
+  WebhookHeader,
+  type WebhookHeaders,
+  type WebhookPayload,
+} from './webhooks.js';

@@ -60,6 +60,106 @@ describe('loadLocalApps', () => {
     expect(await keys.getKey('alpha', 'k3')).toBeUndefined();
   });
 
+  it('reads webhook endpoints per app, looked up by app and by (app, endpoint)', async () => {
+    const file = appsFile({
+      apps: [
+        {
+          id: 'alpha',
+          keys: [{ id: 'k1', secret: 'alpha-secret-0001' }],
+          webhooks: [
+            {
+              id: 'audit',
+              url: 'https://hooks.example.com/relaybox?team=7',
+              secret: 'whsec-alpha-00001',
+              events: ['connection.opened', 'connection.closed'],
+            },
+            {
+              id: 'chat',
+              url: 'http://127.0.0.1:4000/hook',
+              secret: 'whsec-alpha-00002',
+              events: ['message.published', 'room.joined'],
+              rooms: ['chat:>', 'support:*'],
+            },
+          ],
+        },
+        { id: 'beta', keys: [{ id: 'k1', secret: 'beta-secret-00001' }] },
+      ],
+    });
+    const { webhooks } = loadLocalApps({ appsFile: file, dataDir: dir() });
+    const alpha = await webhooks.endpointsFor('alpha');
+    expect(alpha.map((e) => e.id)).toEqual(['audit', 'chat']);
+    expect(alpha[0]).toEqual({
+      appId: 'alpha',
+      id: 'audit',
+      url: 'https://hooks.example.com/relaybox?team=7',
+      secret: 'whsec-alpha-00001',
+      events: ['connection.opened', 'connection.closed'],
+    });
+    expect(await webhooks.get('alpha', 'chat')).toMatchObject({
+      events: ['message.published', 'room.joined'],
+      rooms: ['chat:>', 'support:*'],
+    });
+    expect(await webhooks.endpointsFor('beta')).toEqual([]);
+    expect(await webhooks.get('beta', 'chat')).toBeUndefined();
+    expect(await webhooks.endpointsFor('nobody')).toEqual([]);
+    expect(Object.isFrozen(alpha[1]?.rooms)).toBe(true);
+  });
+
+  it('has no webhook endpoints without an apps file', async () => {
+    const { webhooks } = loadLocalApps({ dataDir: dir() });
+    expect(await webhooks.endpointsFor('dev')).toEqual([]);
+  });
+
+  const key = { id: 'k', secret: 'long-enough-secret' };
+  const hook = {
+    id: 'h',
+    url: 'https://example.com/h',
+    secret: 'whsec-long-enough',
+    events: ['room.joined'],
+  };
+  const withHooks = (...webhooks: unknown[]) => ({ apps: [{ id: 'a', keys: [key], webhooks }] });
+
+  it.each([
+    [{ apps: [{ id: 'a', keys: [key], webhooks: {} }] }, /apps\[0\]\.webhooks must be an array/],
+    [withHooks({ ...hook, id: 'bad id' }), /apps\[0\]\.webhooks\[0\]\.id must match/],
+    [withHooks(hook, { ...hook }), /webhooks\[1\]: duplicate webhook id h in app a/],
+    [withHooks({ ...hook, url: undefined }), /webhooks\[0\]\.url must be a string/],
+    [withHooks({ ...hook, url: 'not a url' }), /webhooks\[0\]\.url is not a valid URL/],
+    [withHooks({ ...hook, url: 'ftp://example.com/h' }), /url must be an http:\/\/ or https:\/\/ URL/],
+    [withHooks({ ...hook, url: 'https://u:p@example.com/h' }), /url must not contain credentials/],
+    [withHooks({ ...hook, secret: 'short' }), /webhooks\[0\]\.secret must be a string of at least 16/],
+    [withHooks({ ...hook, events: [] }), /webhooks\[0\]\.events must be a non-empty array/],
+    [
+      withHooks({ ...hook, events: ['room.joined', 'room.exploded'] }),
+      /events\[1\]: unknown event "room\.exploded"; expected one of connection\.opened/,
+    ],
+    [
+      withHooks({ ...hook, events: ['room.joined', 'room.joined'] }),
+      /events\[1\]: duplicate event room\.joined/,
+    ],
+    [
+      withHooks({ ...hook, events: ['message.published'] }),
+      /webhooks\[0\]\.rooms is required with message\.published/,
+    ],
+    [withHooks({ ...hook, rooms: ['chat:*'] }), /rooms applies to message\.published only/],
+    [withHooks({ ...hook, events: ['message.published'], rooms: [] }), /rooms must be a non-empty array/],
+    [
+      withHooks({ ...hook, events: ['message.published'], rooms: ['chat', 'a*'] }),
+      /rooms\[1\]: invalid room pattern "a\*"/,
+    ],
+    [
+      {
+        apps: [
+          { id: 'a', keys: [key], webhooks: [hook] },
+          { id: 'a', keys: [{ ...key, id: 'k2' }], webhooks: [hook] },
+        ],
+      },
+      /apps\[1\]\.webhooks\[0\]: duplicate webhook id h in app a/,
+    ],
+  ])('rejects bad webhooks %#', (content, message) => {
+    expect(() => loadLocalApps({ appsFile: appsFile(content), dataDir: dir() })).toThrow(message);
+  });
+
   it.each([
     [{}, /expected \{"apps"/],
     [{ apps: [{ id: 'bad id', keys: [] }] }, /apps\[0\]\.id/],

@@ -1,9 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type AppKey, parseApiKey } from '@relaybox/core';
-import { OPERATIONS, type PermissionMap, validatePermissionMap } from '@relaybox/protocol';
+import {
+  type AppKey,
+  isWebhookEventType,
+  parseApiKey,
+  WEBHOOK_EVENT_TYPES,
+  type WebhookEndpoint,
+} from '@relaybox/core';
+import { isValidPattern, OPERATIONS, type PermissionMap, validatePermissionMap } from '@relaybox/protocol';
 import { LocalKeyStore } from './local-key-store.js';
+import { LocalWebhookEndpoints } from './local-webhook-endpoints.js';
 
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
 const MIN_SECRET_LENGTH = 16;
@@ -25,17 +32,19 @@ export interface LocalAppsOptions {
 
 export interface LocalApps {
   keys: LocalKeyStore;
+  /** The `webhooks` of the apps file (none without one). */
+  webhooks: LocalWebhookEndpoints;
   /** The dev API key in effect (from the env, or generated on first start and kept in dataDir). */
   devApiKey: string | undefined;
 }
 
 /**
- * Builds the local KeyStore. Sources: the apps file (several apps, several keys each, each key with
- * its permission map) and the dev key. Without an apps file a dev app exists from the first start:
+ * Builds the local KeyStore and webhook endpoints. Sources: the apps file (several apps, several keys
+ * each, each key with its permission map; webhook endpoints per app) and the dev key. Without an apps file a dev app exists from the first start:
  * its key comes from `RELAYBOX_DEV_API_KEY` or is generated once and kept in `<dataDir>/dev-key`.
  */
 export function loadLocalApps(options: LocalAppsOptions): LocalApps {
-  const keys = options.appsFile ? readAppsFile(options.appsFile) : [];
+  const { keys, webhooks } = options.appsFile ? readAppsFile(options.appsFile) : { keys: [], webhooks: [] };
   let devApiKey = options.devApiKey;
   if (!devApiKey && !options.appsFile) devApiKey = readOrCreateDevKey(options.dataDir);
   if (devApiKey) {
@@ -54,7 +63,7 @@ export function loadLocalApps(options: LocalAppsOptions): LocalApps {
     if (index >= 0) keys.splice(index, 1);
     keys.push({ ...parsed, permissions: FULL_ACCESS });
   }
-  return { keys: new LocalKeyStore(keys), devApiKey };
+  return { keys: new LocalKeyStore(keys), webhooks: new LocalWebhookEndpoints(webhooks), devApiKey };
 }
 
 function readOrCreateDevKey(dataDir: string): string {
@@ -70,7 +79,7 @@ function readOrCreateDevKey(dataDir: string): string {
 }
 
 /** Parses and validates the apps file; every problem names its place in the file. */
-export function readAppsFile(path: string): AppKey[] {
+export function readAppsFile(path: string): { keys: AppKey[]; webhooks: WebhookEndpoint[] } {
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
@@ -80,12 +89,15 @@ export function readAppsFile(path: string): AppKey[] {
   const apps = (raw as { apps?: unknown } | null)?.apps;
   if (!Array.isArray(apps)) throw new LocalAppsError(`${path}: expected {"apps": [...]}`);
   const out: AppKey[] = [];
+  const webhooks: WebhookEndpoint[] = [];
   const seen = new Set<string>();
+  const webhookIds = new Set<string>();
   apps.forEach((app, i) => {
     const where = `${path}: apps[${i}]`;
     const appId = (app as { id?: unknown })?.id;
     if (typeof appId !== 'string' || !ID.test(appId))
       throw new LocalAppsError(`${where}.id must match ${ID}`);
+    webhooks.push(...readWebhooks((app as { webhooks?: unknown }).webhooks, appId, where, webhookIds));
     const keys = (app as { keys?: unknown }).keys;
     if (!Array.isArray(keys) || keys.length === 0)
       throw new LocalAppsError(`${where}.keys must be a non-empty array`);
@@ -112,5 +124,76 @@ export function readAppsFile(path: string): AppKey[] {
       });
     });
   });
-  return out;
+  return { keys: out, webhooks };
+}
+
+/** Validates `apps[i].webhooks` (optional): see docs/configuration.md. */
+function readWebhooks(value: unknown, appId: string, where: string, seen: Set<string>): WebhookEndpoint[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) throw new LocalAppsError(`${where}.webhooks must be an array`);
+  return value.map((entry, k) => {
+    const at = `${where}.webhooks[${k}]`;
+    const { id, url, secret, events, rooms } = (entry ?? {}) as Record<string, unknown>;
+    if (typeof id !== 'string' || !ID.test(id)) throw new LocalAppsError(`${at}.id must match ${ID}`);
+    if (seen.has(`${appId}.${id}`))
+      throw new LocalAppsError(`${at}: duplicate webhook id ${id} in app ${appId}`);
+    seen.add(`${appId}.${id}`);
+    const problem = urlProblem(url);
+    if (problem) throw new LocalAppsError(`${at}.url ${problem}`);
+    if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH) {
+      throw new LocalAppsError(`${at}.secret must be a string of at least ${MIN_SECRET_LENGTH} characters`);
+    }
+    if (!Array.isArray(events) || events.length === 0)
+      throw new LocalAppsError(`${at}.events must be a non-empty array of event types`);
+    events.forEach((type, e) => {
+      if (!isWebhookEventType(type)) {
+        throw new LocalAppsError(
+          `${at}.events[${e}]: unknown event ${JSON.stringify(type)}; expected one of ${WEBHOOK_EVENT_TYPES.join(', ')}`,
+        );
+      }
+      if (events.indexOf(type) !== e) throw new LocalAppsError(`${at}.events[${e}]: duplicate event ${type}`);
+    });
+    const wantsMessages = events.includes('message.published');
+    if (rooms === undefined && wantsMessages) {
+      throw new LocalAppsError(
+        `${at}.rooms is required with message.published: list the room patterns whose messages to send`,
+      );
+    }
+    if (rooms !== undefined && !wantsMessages) {
+      throw new LocalAppsError(
+        `${at}.rooms applies to message.published only: add that event or remove rooms`,
+      );
+    }
+    if (rooms !== undefined) {
+      if (!Array.isArray(rooms) || rooms.length === 0)
+        throw new LocalAppsError(`${at}.rooms must be a non-empty array of room patterns`);
+      rooms.forEach((pattern, r) => {
+        if (typeof pattern !== 'string' || !isValidPattern(pattern))
+          throw new LocalAppsError(`${at}.rooms[${r}]: invalid room pattern ${JSON.stringify(pattern)}`);
+      });
+    }
+    return {
+      appId,
+      id,
+      url: url as string,
+      secret,
+      events: events as WebhookEndpoint['events'],
+      ...(rooms === undefined ? {} : { rooms: rooms as string[] }),
+    };
+  });
+}
+
+/** Why `url` cannot be a webhook URL, or null. Credentials are refused: URLs end up in logs. */
+function urlProblem(url: unknown): string | null {
+  if (typeof url !== 'string') return 'must be a string';
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return `is not a valid URL: ${JSON.stringify(url)}`;
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+    return 'must be an http:// or https:// URL';
+  if (parsed.username || parsed.password) return 'must not contain credentials (user:password@)';
+  return null;
 }

@@ -26,7 +26,11 @@ export interface ClientSocket {
 }
 
 /** Opens a WebSocket with either client behind one small interface. */
-export function openClientSocket(kind: ClientKind, target: SocketTarget, handlers: SocketHandlers): ClientSocket {
+export function openClientSocket(
+  kind: ClientKind,
+  target: SocketTarget,
+  handlers: SocketHandlers,
+): ClientSocket {
   if (kind === 'lean') return new LeanWebSocket({ ...target, ...handlers });
   const ws = new WebSocket(`ws://${target.hostPort}${target.path}`, target.protocols ?? [], {
     localAddress: target.localAddress,

@@ -40,5 +40,3 @@ export interface BenchConnection {
   /** Closes the TCP connection at once, without a closing handshake. */
   terminate(): void;
 }
-
-export { withTimeout } from '../timeout.js';

@@ -74,7 +74,8 @@ export class LeanWebSocket {
       `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}`,
       'Sec-WebSocket-Version: 13',
     ];
-    if (this.options.protocols?.length) lines.push(`Sec-WebSocket-Protocol: ${this.options.protocols.join(', ')}`);
+    if (this.options.protocols?.length)
+      lines.push(`Sec-WebSocket-Protocol: ${this.options.protocols.join(', ')}`);
     return `${lines.join('\r\n')}\r\n\r\n`;
   }
 
@@ -139,7 +140,10 @@ export class LeanWebSocket {
 
   private onFrame(opcode: number, fin: boolean, payload: Buffer): void {
     if (opcode === 1 || opcode === 2 || opcode === 0) {
-      if (fin && this.fragments.length === 0) return this.options.onMessage(payload);
+      if (fin && this.fragments.length === 0) {
+        this.options.onMessage(payload);
+        return;
+      }
       this.fragments.push(Buffer.from(payload));
       if (fin) {
         const whole = Buffer.concat(this.fragments);

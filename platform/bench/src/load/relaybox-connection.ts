@@ -1,7 +1,8 @@
 import { API_KEY_PROTOCOL_PREFIX, PROTOCOL, parseServerFrame } from '@relaybox/protocol';
 import { type PayloadFields, scanPayload } from '../payload.js';
+import { withTimeout } from '../timeout.js';
 import { openClientSocket } from './client-socket.js';
-import { type BenchConnection, type ConnectOptions, withTimeout } from './connection.js';
+import type { BenchConnection, ConnectOptions } from './connection.js';
 
 /** Publish refs start here; 1 and 2 are the join and subscribe of the setup. */
 const FIRST_PUBLISH_REF = 10;

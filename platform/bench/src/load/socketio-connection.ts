@@ -1,6 +1,7 @@
 import { io, type ManagerOptions, type SocketOptions } from 'socket.io-client';
 import { type PayloadFields, readPayload } from '../payload.js';
-import { type BenchConnection, type ConnectOptions, withTimeout } from './connection.js';
+import { withTimeout } from '../timeout.js';
+import type { BenchConnection, ConnectOptions } from './connection.js';
 
 /** socket.io-client, websocket transport only, against src/servers/socketio-server.ts. */
 export async function connectSocketIo(options: ConnectOptions): Promise<BenchConnection> {

@@ -1,6 +1,7 @@
 import { type PayloadFields, scanPayload } from '../payload.js';
+import { withTimeout } from '../timeout.js';
 import { openClientSocket } from './client-socket.js';
-import { type BenchConnection, type ConnectOptions, withTimeout } from './connection.js';
+import type { BenchConnection, ConnectOptions } from './connection.js';
 
 /** Client of the floor server in src/servers/uws-server.ts. */
 export async function connectUws(options: ConnectOptions): Promise<BenchConnection> {
@@ -14,7 +15,12 @@ export async function connectUws(options: ConnectOptions): Promise<BenchConnecti
   });
   const socket = openClientSocket(
     options.client,
-    { hostPort: target.hostPort, path: '/', localAddress: options.localAddress, timeoutMs: options.timeoutMs },
+    {
+      hostPort: target.hostPort,
+      path: '/',
+      localAddress: options.localAddress,
+      timeoutMs: options.timeoutMs,
+    },
     {
       onOpen: () => {
         if (role !== 'sub' || !target.room) return settle?.resolve();

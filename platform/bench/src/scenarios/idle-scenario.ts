@@ -11,6 +11,12 @@ export interface IdleConfig {
   /** Connection counts to measure at, ascending; connections are added cumulatively. */
   levels: number[];
   settleMs: number;
+  /**
+   * How long after the servers became ready to read the baseline. V8's memory reducer returns
+   * start-up garbage to the OS ~8-10 s after a process starts (Socket.IO drops ~17 MB here); a
+   * baseline read before that makes every later per-connection figure too low.
+   */
+  baselineDelayMs: number;
   client: ClientKind;
 }
 
@@ -48,7 +54,7 @@ const CONNECT_TIMEOUT_MS = 30_000;
  * `settleMs` of quiet at each level.
  */
 export async function runIdle(cluster: Cluster, config: IdleConfig): Promise<IdleRow> {
-  await sleep(2000);
+  await sleep(Math.max(1000, cluster.readyAt + config.baselineDelayMs - Date.now()));
   const baselineRssBytes = readRss(cluster.pids);
   const max = config.levels.at(-1) ?? 0;
   const workers = await spawnLoadWorkers('idle', Math.max(2, Math.ceil(max / PER_WORKER)));

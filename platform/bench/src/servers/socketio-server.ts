@@ -23,13 +23,9 @@ const { values } = parseArgs({
 const port = Number(values.port);
 const host = values.host ?? '127.0.0.1';
 
+// Engine.IO takes over requests to /socket.io/ and hands every other request to this handler.
 const http = createServer((req, res) => {
-  if (req.url === '/health') {
-    res.writeHead(200).end('ok');
-    return;
-  }
-  // Engine.IO answers its own path; anything else is a plain 404.
-  if (!req.url?.startsWith('/socket.io/')) res.writeHead(404).end();
+  res.writeHead(req.url === '/health' ? 200 : 404).end();
 });
 
 const io = new Server(http, {

@@ -1,0 +1,38 @@
+export { BullMqJobQueue, type BullMqJobQueueOptions } from './bullmq-job-queue.js';
+export { DEAD_LETTER_LIMIT, type DeadLetter, type DeadLetterList } from './dead-letter-list.js';
+export { DELIVERY_LOG_SIZE, type DeliveryAttempt, type DeliveryLog } from './delivery-log.js';
+export { MemoryDeadLetterList } from './memory-dead-letter-list.js';
+export { MemoryDeliveryLog } from './memory-delivery-log.js';
+export { MemoryJobQueue, type MemoryJobQueueOptions } from './memory-job-queue.js';
+export {
+  DEFAULT_WEBHOOK_TIMEOUT_MS,
+  processWebhook,
+  WebhookDeliveryError,
+  type WebhookDeps,
+} from './queues/webhook/processor.js';
+export {
+  WEBHOOK_ATTEMPTS,
+  WEBHOOK_BASE_DELAY_MS,
+  WEBHOOK_CONCURRENCY,
+  WEBHOOK_QUEUE_NAME,
+  type WebhookJobData,
+  type WebhookJobDataV1,
+  type WebhookQueueOptions,
+  webhookJobId,
+  webhookQueue,
+} from './queues/webhook/queue.js';
+export type { RedisListOptions } from './redis-capped-lists.js';
+export { RedisDeadLetterList } from './redis-dead-letter-list.js';
+export { RedisDeliveryLog } from './redis-delivery-log.js';
+export { WebhookDispatcher, type WebhookDispatcherOptions } from './webhook-dispatcher.js';
+export {
+  type ConnectionClosedEventData,
+  type ConnectionEventData,
+  createWebhookEvent,
+  type MessageEventData,
+  type PresenceEventData,
+  type RoomEventData,
+  type WebhookEvent,
+  type WebhookEventDataMap,
+  WebhookEventType,
+} from './webhook-events.js';
