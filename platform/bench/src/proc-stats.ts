@@ -35,6 +35,22 @@ export function readCpu(pid: number): CpuSample | null {
   return { userMicros: Number(rest[11]) * tick, systemMicros: Number(rest[12]) * tick };
 }
 
+/**
+ * Busy CPU time of the whole machine (all cores: everything but idle and iowait) in µs, from the
+ * first line of /proc/stat. Minus the server's and the load generator's own time, it shows what
+ * everything else on the machine (Redis, RabbitMQ, any other workload) took during a window.
+ */
+export function readMachineBusyMicros(): number | null {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!;
+    const ticks = line.trim().split(/\s+/).slice(1, 9).map(Number);
+    const busy = ticks.reduce((a, b) => a + b, 0) - (ticks[3] ?? 0) - (ticks[4] ?? 0);
+    return (busy * 1e6) / clockTicksPerSecond();
+  } catch {
+    return null;
+  }
+}
+
 export function sumCpu(samples: (CpuSample | null)[]): CpuSample | null {
   let userMicros = 0;
   let systemMicros = 0;

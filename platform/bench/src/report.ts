@@ -28,6 +28,7 @@ const TRAFFIC_HEADERS = [
   'srv CPU%',
   'peak RSS MB',
   'gen CPU%',
+  'other CPU%',
 ];
 
 export function formatTrafficTable(rows: RowOutcome<TrafficRow>[]): string {
@@ -58,6 +59,7 @@ export function formatTrafficTable(rows: RowOutcome<TrafficRow>[]): string {
       num(r.serverCpuPercent, 0),
       mb(r.peakRssBytes),
       num(r.generatorCpuPercent, 0),
+      num(r.otherCpuPercent, 0),
     ];
   });
   const table = formatTableWithErrors(TRAFFIC_HEADERS, cells);

@@ -4,7 +4,7 @@
  * table per scenario plus the issue's targets as ratios of figures from this same run.
  */
 import { writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { killAllChildren } from './child-registry.js';
 import { type BenchOptions, parseOptions, type ScenarioName, USAGE } from './cli-options.js';
 import { startCluster } from './cluster.js';
@@ -14,6 +14,7 @@ import { type IdleRow, runIdle } from './scenarios/idle-scenario.js';
 import type { TrafficRow } from './scenarios/traffic-result.js';
 import { runTraffic, type TrafficConfig } from './scenarios/traffic-scenario.js';
 import { SERVER_SPECS, type ServerName } from './server-specs.js';
+import { num } from './table.js';
 import { broadcastTargets, chatTargets, formatTargets, idleTargets, type TargetCheck } from './targets.js';
 import { sleep } from './timeout.js';
 
@@ -76,6 +77,12 @@ async function main(options: BenchOptions): Promise<void> {
     `RelayBox bench: ${cpus().length} cores, CLK_TCK ${clockTicksPerSecond()}, warm-up ${options.warmupMs / 1000} s, ` +
       `window ${options.measureMs / 1000} s, drain ${options.drainMs / 1000} s${options.quick ? ' (quick)' : ''}`,
   );
+  const [load1] = loadavg();
+  if ((load1 ?? 0) > 0.5) {
+    console.log(
+      `warning: load average ${num(load1, 2)} before the run: other work on these cores will disturb the figures (see other CPU%)`,
+    );
+  }
   for (const scenario of options.scenarios) {
     if (scenario === 'idle') {
       const rows: RowOutcome<IdleRow>[] = [];
@@ -131,7 +138,8 @@ async function main(options: BenchOptions): Promise<void> {
     [
       'CPU = utime+stime of the server process(es) only (all threads; 2-node rows sum both nodes), read from',
       '/proc/<pid>/stat at the window edges, divided by the deliveries received inside the window. Redis and',
-      'RabbitMQ CPU is not counted. The load generator shares the cores: see gen CPU%. 1 KB = 1,024 bytes.',
+      'RabbitMQ CPU is not counted. The load generator shares the cores: see gen CPU%; other CPU% is everything',
+      'else on the machine (Redis, RabbitMQ, unrelated work) during the window. 1 KB = 1,024 bytes.',
       `total ${((Date.now() - began) / 1000).toFixed(0)} s`,
     ].join('\n'),
   );

@@ -6,6 +6,8 @@ import type { TrafficConfig } from './traffic-scenario.js';
 export interface CpuWindow {
   server: CpuSample | null;
   generator: CpuSample | null;
+  /** Busy time of the whole machine over the window, µs (all cores). */
+  machineBusyMicros: number | null;
   seconds: number;
 }
 
@@ -36,6 +38,12 @@ export interface TrafficRow {
   serverCpuPercent: number | null;
   /** Load-generator CPU over the window, % of one core: high values mean it competed for the cores. */
   generatorCpuPercent: number | null;
+  /**
+   * Everything else on the machine over the window, % of one core: Redis and RabbitMQ (which
+   * two-node rows use), the orchestrator, and any unrelated workload. High values in a row that
+   * needs neither broker mean the figures were disturbed.
+   */
+  otherCpuPercent: number | null;
   /** Raw CPU figures of the window, µs: server process(es) and load generator. */
   serverCpu: CpuSample | null;
   generatorCpu: CpuSample | null;
@@ -96,6 +104,12 @@ export function computeTrafficRow(input: TrafficInputs): TrafficRow {
     totalMicrosPerDelivery: perDelivery(serverTotal),
     serverCpuPercent: serverTotal === undefined ? null : serverTotal / 1e4 / seconds,
     generatorCpuPercent: gen ? (gen.userMicros + gen.systemMicros) / 1e4 / seconds : null,
+    otherCpuPercent:
+      cpu.machineBusyMicros === null || serverTotal === undefined || !gen
+        ? null
+        : Math.max(0, cpu.machineBusyMicros - serverTotal - gen.userMicros - gen.systemMicros) /
+          1e4 /
+          seconds,
     serverCpu: server,
     generatorCpu: gen,
     peakRssBytes: input.peakRssBytes,

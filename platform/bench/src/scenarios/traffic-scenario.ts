@@ -5,7 +5,14 @@ import type { ConnectTarget } from '../load/connection.js';
 import type { ConnectResult, PublishReport, WorkerReport } from '../load/load-worker.js';
 import { type LoadWorker, spawnLoadWorkers } from '../load-pool.js';
 import { nowMicros } from '../payload.js';
-import { type CpuSample, cpuDelta, readCpu, readPeakRss, sumCpu } from '../proc-stats.js';
+import {
+  type CpuSample,
+  cpuDelta,
+  readCpu,
+  readMachineBusyMicros,
+  readPeakRss,
+  sumCpu,
+} from '../proc-stats.js';
 import { sleep } from '../timeout.js';
 import { connectCommand } from './connect-command.js';
 import { type CpuWindow, computeTrafficRow, type TrafficRow } from './traffic-result.js';
@@ -100,9 +107,10 @@ export async function runTraffic(cluster: Cluster, config: TrafficConfig): Promi
     );
     const pids = cluster.pids;
     const workerPids = workers.map((w) => w.pid);
-    const readAll = (): [CpuSample | null, CpuSample | null] => [
+    const readAll = (): [CpuSample | null, CpuSample | null, number | null] => [
       sumCpu(pids.map(readCpu)),
       sumCpu(workerPids.map(readCpu)),
+      readMachineBusyMicros(),
     ];
     const cpuStart = sampleAt(windowStart, readAll);
     const cpuEnd = sampleAt(windowEnd, readAll);
@@ -111,7 +119,10 @@ export async function runTraffic(cluster: Cluster, config: TrafficConfig): Promi
     const published = await phase('publish', () =>
       pubs[0]!.request<PublishReport>({ cmd: 'publish', plan }, publishTimeout),
     );
-    const [[serverStart, genStart], [serverEnd, genEnd]] = await Promise.all([cpuStart, cpuEnd]);
+    const [[serverStart, genStart, busyStart], [serverEnd, genEnd, busyEnd]] = await Promise.all([
+      cpuStart,
+      cpuEnd,
+    ]);
     await sleep(config.drainMs);
     await phase('server died', async () => cluster.assertAlive());
     const reports = await phase('collect reports', () =>
@@ -120,6 +131,7 @@ export async function runTraffic(cluster: Cluster, config: TrafficConfig): Promi
     const cpu: CpuWindow = {
       server: cpuDelta(serverStart, serverEnd),
       generator: cpuDelta(genStart, genEnd),
+      machineBusyMicros: busyStart === null || busyEnd === null ? null : busyEnd - busyStart,
       seconds: config.measureMs / 1000,
     };
     const histogram = new Histogram();

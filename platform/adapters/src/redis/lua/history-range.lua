@@ -46,6 +46,8 @@ if ARGV[5] ~= '' then
   high = math.min(high, seq_at(rank))
 end
 
+if low > high then return {1, 0} end
+
 local forwards = ARGV[1] == 'f'
 local marker = ARGV[6]
 local want, budget = tonumber(ARGV[7]), tonumber(ARGV[8])
@@ -75,12 +77,12 @@ while found < want and examined < budget and low <= high do
       if found == want then break end
     end
   end
-  if #batch < 2 * chunk then
+  if found == want then break end
+  if forwards then low = last + 1 else high = last - 1 end
+  if #batch < 2 * chunk or low > high then
     out[1] = 1
     break
   end
-  if forwards then low = last + 1 else high = last - 1 end
 end
-if low > high then out[1] = 1 end
 out[2] = last
 return out
