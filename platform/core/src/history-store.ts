@@ -105,6 +105,8 @@ export interface HistoryTrimResult {
  *   sharing the store, continuing the counter of the `SequenceStore` of the same backend (messages
  *   numbered there are not stored). The seq is assigned and the message stored atomically: a
  *   message with a seq is in history until retention removes it, and never without one.
+ * - Appends made by one caller resolve in the order they were called (the gateway publishes in
+ *   that order, which keeps one publisher's messages in order on every subscriber).
  * - Timestamps never decrease with seq inside a room: an append whose timestamp is older than the
  *   room's latest stored message takes that message's timestamp (clock skew between gateways).
  * - Idempotency: while a key is remembered (from the first append, for `idempotencyWindowMs`),

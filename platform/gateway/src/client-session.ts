@@ -16,11 +16,13 @@ import type { Hub } from './hub.js';
 import type { Logger } from './logger.js';
 import type { Publisher } from './publisher.js';
 import { TokenBucket } from './rate-limit.js';
+import type { RoomHistory } from './room-history.js';
 import type { Transport } from './transport.js';
 
 export interface SessionDeps {
   hub: Hub;
   publisher: Publisher;
+  history: RoomHistory;
   authenticator: Authenticator;
   limits: Limits;
   bounds: FrameBounds;
@@ -113,11 +115,14 @@ export class ClientSession {
       case 'leave':
         return this.leave(frame.room);
       case 'subscribe':
-        return this.subscribe(frame.room);
+        return this.subscribe(frame.room, frame.fromSeq);
       case 'unsubscribe':
         return this.unsubscribe(frame.room);
       case 'publish':
-        return this.publish(frame.room, frame.event, frame.data);
+        return this.publish(frame.room, frame.event, frame.data, frame.idempotencyKey);
+      case 'history':
+        if (!this.principal.grants.can(frame.room, 'history')) throw denied(frame.room, 'history');
+        return this.deps.history.page(this.appId, frame.room, frame.query);
       case 'refresh':
         return this.refresh(frame.token);
       case 'ping':
@@ -146,10 +151,17 @@ export class ClientSession {
     state.sub = 'none';
   }
 
-  private async subscribe(room: string): Promise<undefined> {
+  private async subscribe(room: string, fromSeq: number | undefined): Promise<object | undefined> {
     const state = this.joined(room);
     if (!state.canSubscribe) throw denied(room, 'subscribe');
-    if (state.sub !== 'none') return;
+    if (state.sub === 'none') await this.subscribeLive(room, state);
+    if (fromSeq === undefined || state.sub !== 'on') return;
+    const canRead = this.principal.grants.can(room, 'history');
+    const replayed = await this.deps.history.replay(this.appId, room, fromSeq, canRead, this.transport);
+    return { replayed };
+  }
+
+  private async subscribeLive(room: string, state: JoinedRoom): Promise<void> {
     state.sub = 'pending';
     try {
       await this.deps.hub.subscribe(this.transport, this.appId, room);
@@ -171,7 +183,12 @@ export class ClientSession {
     state.sub = 'none';
   }
 
-  private publish(room: string, event: string, data: unknown): Promise<object> {
+  private publish(
+    room: string,
+    event: string,
+    data: unknown,
+    idempotencyKey: string | undefined,
+  ): Promise<object> {
     const state = this.joined(room);
     if (!state.canPublish) throw denied(room, 'publish');
     const { limits } = this.deps;
@@ -180,7 +197,7 @@ export class ClientSession {
       throw new RelayBoxError(ErrorCode.RateLimited, `publish rate above ${limits.publishRatePerSecond}/s`);
     }
     const { appId, clientId } = this.principal;
-    return this.deps.publisher.publish({ appId, room, event, data, clientId });
+    return this.deps.publisher.publish({ appId, room, event, data, clientId, idempotencyKey });
   }
 
   private async refresh(token: string): Promise<object> {

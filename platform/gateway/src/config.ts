@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { DEFAULT_LIMITS, type Limits } from '@relaybox/protocol';
 import type { LogLevel } from './logger.js';
 
@@ -26,6 +27,11 @@ export interface GatewayConfig {
   readonly logLevel: LogLevel;
   readonly open: boolean;
   readonly limits: Readonly<Limits>;
+  readonly historyRetention: Readonly<{ maxMessages: number; maxAgeMs: number }>;
+  readonly idempotencyWindowMs: number;
+  readonly resumeWindowMs: number;
+  /** Signs history cursors; every gateway of a cluster must share it (>= 32 bytes). */
+  readonly cursorSecret: string;
 }
 
 export class ConfigError extends Error {
@@ -85,6 +91,21 @@ export function loadConfig(env: Env, argv: readonly string[] = []): GatewayConfi
     ] as const),
     open: argv.includes('--open'),
     limits: Object.freeze(parseLimits(env.RELAYBOX_LIMITS)),
+    historyRetention: Object.freeze({
+      maxMessages: int(
+        'RELAYBOX_HISTORY_MAX_MESSAGES',
+        env.RELAYBOX_HISTORY_MAX_MESSAGES,
+        10_000,
+        1,
+        1_000_000,
+      ),
+      maxAgeMs:
+        int('RELAYBOX_HISTORY_MAX_AGE_SEC', env.RELAYBOX_HISTORY_MAX_AGE_SEC, 86_400, 1, 31 * 86_400) * 1000,
+    }),
+    idempotencyWindowMs:
+      int('RELAYBOX_IDEMPOTENCY_WINDOW_SEC', env.RELAYBOX_IDEMPOTENCY_WINDOW_SEC, 120, 1, 86_400) * 1000,
+    resumeWindowMs: int('RELAYBOX_RESUME_WINDOW_SEC', env.RELAYBOX_RESUME_WINDOW_SEC, 120, 1, 86_400) * 1000,
+    cursorSecret: cursorSecret(env.RELAYBOX_CURSOR_SECRET),
   };
   return Object.freeze(config);
 }
@@ -108,6 +129,15 @@ export function parseLimits(json: string | undefined, base: Limits = { ...DEFAUL
     limits[name as keyof Limits] = value;
   }
   return limits;
+}
+
+function cursorSecret(raw: string | undefined): string {
+  if (raw === undefined || raw === '') {
+    // One process, or a dev cluster that does not page across gateways: a per-process secret.
+    return randomBytes(32).toString('base64url');
+  }
+  if (Buffer.byteLength(raw) < 32) throw new ConfigError('RELAYBOX_CURSOR_SECRET must be at least 32 bytes');
+  return raw;
 }
 
 function int(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {

@@ -1,5 +1,11 @@
 import type { TemplatedApp, us_listen_socket } from 'uWebSockets.js';
-import { type Broker, type KeyStore, MessageIdGenerator, type SequenceStore } from '@relaybox/core';
+import {
+  type Broker,
+  type HistoryRetention,
+  type HistoryStore,
+  type KeyStore,
+  MessageIdGenerator,
+} from '@relaybox/core';
 import { CloseCode, ErrorCode, type Limits, RelayBoxError } from '@relaybox/protocol';
 import { Authenticator } from './auth/authenticator.js';
 import { type CredentialSources, extractCredentials } from './auth/credentials.js';
@@ -9,8 +15,10 @@ import { Hub } from './hub.js';
 import type { Logger } from './logger.js';
 import { Publisher } from './publisher.js';
 import { KeyedRateLimiter } from './rate-limit.js';
+import { mountHistoryRoutes } from './rest/history.routes.js';
 import { mountRoomsRoutes } from './rest/rooms.routes.js';
 import { mountSystemRoutes } from './rest/system.routes.js';
+import { RoomHistory } from './room-history.js';
 import type { UwsModule } from './uws/load-uws.js';
 import { HEARTBEAT_TOPIC, mountWebSocketRoute } from './uws/websocket-route.js';
 
@@ -23,13 +31,17 @@ export interface GatewayOptions {
   idleTimeoutSec: number;
   tokenClockToleranceSec: number;
   limits: Readonly<Limits>;
+  retention: HistoryRetention;
+  idempotencyWindowMs: number;
+  /** How long a dropped client can resume; also how far back a replay reaches without `history`. */
+  resumeWindowMs: number;
 }
 
 export interface GatewayDeps {
   uws: UwsModule;
   keys: KeyStore;
   broker: Broker;
-  sequences: SequenceStore;
+  history: HistoryStore;
   log: Logger;
 }
 
@@ -42,6 +54,8 @@ export interface GatewayStats {
 
 /** Slow consumers and idle rate-limit buckets are checked on this period. */
 const SWEEP_MS = 250;
+/** Age retention of history runs in the background on this period (never on the publish path). */
+const HISTORY_TRIM_MS = 60_000;
 
 /**
  * One gateway node: WebSocket + HTTP on one uWS app. Owns the sessions of this node and its local
@@ -69,10 +83,15 @@ export class Gateway {
     this.hub = new Hub(deps.broker, (topic, payload) => this.app.publish(topic, payload, false, false));
     this.authenticator = new Authenticator(deps.keys, { clockToleranceSec: options.tokenClockToleranceSec });
     this.connectLimiter = new KeyedRateLimiter(limits.connectionRatePerSecond, limits.connectionBurst);
-    const publisher = new Publisher(deps.sequences, deps.broker, new MessageIdGenerator(options.nodeId));
+    const publisher = new Publisher(deps.history, deps.broker, new MessageIdGenerator(options.nodeId), {
+      retention: options.retention,
+      idempotencyWindowMs: options.idempotencyWindowMs,
+    });
+    const history = new RoomHistory(deps.history, options.resumeWindowMs);
     this.sessionDeps = {
       hub: this.hub,
       publisher,
+      history,
       authenticator: this.authenticator,
       limits,
       bounds: limits,
@@ -87,6 +106,11 @@ export class Gateway {
       admit: (sources, ip) => this.admit(sources, ip),
       openSession: (transport, principal) => this.openSession(transport, principal),
       closeSession: (session) => this.closeSession(session),
+    });
+    mountHistoryRoutes(this.app, {
+      authenticator: this.authenticator,
+      history,
+      maxRoomNameLength: limits.maxRoomNameLength,
     });
     mountRoomsRoutes(this.app, {
       authenticator: this.authenticator,
@@ -113,6 +137,7 @@ export class Gateway {
     const heartbeat = `{"type":"heartbeat"}`;
     this.every(this.options.heartbeatMs, () => this.app.publish(HEARTBEAT_TOPIC, heartbeat, false, false));
     this.every(SWEEP_MS, () => this.sweep());
+    this.every(HISTORY_TRIM_MS, () => this.trimHistory());
     this.deps.log.info('gateway listening', { nodeId: this.options.nodeId, port: this.boundPort });
     return this.boundPort;
   }
@@ -139,7 +164,7 @@ export class Gateway {
     for (const session of [...this.sessions]) {
       session.transport.close(CloseCode.ServerShutdown, 'server shutting down; reconnect to another gateway');
     }
-    await Promise.allSettled([this.deps.broker.close(), this.deps.sequences.close(), this.deps.keys.close()]);
+    await Promise.allSettled([this.deps.broker.close(), this.deps.history.close(), this.deps.keys.close()]);
     this.deps.log.info('gateway stopped', { nodeId: this.options.nodeId });
   }
 
@@ -185,6 +210,13 @@ export class Gateway {
       }
     }
     this.connectLimiter.sweep();
+  }
+
+  private trimHistory(): void {
+    const maxAgeMs = this.options.retention.maxAgeMs;
+    this.deps.history.trimExpired({ now: Date.now(), maxAgeMs }).catch((error: unknown) => {
+      this.deps.log.warn('history trim failed', { error: String(error) });
+    });
   }
 
   private every(ms: number, fn: () => void): void {

@@ -1,4 +1,4 @@
-import type { Broker, MessageIdGenerator, SequenceStore } from '@relaybox/core';
+import type { Broker, HistoryRetention, HistoryStore, MessageIdGenerator } from '@relaybox/core';
 import type { PublishAck } from '@relaybox/protocol';
 
 export interface PublishInput {
@@ -7,35 +7,45 @@ export interface PublishInput {
   event: string;
   data: unknown;
   clientId: string;
+  idempotencyKey?: string | undefined;
+}
+
+export interface PublisherOptions {
+  retention: HistoryRetention;
+  idempotencyWindowMs: number;
 }
 
 /**
  * The one publish path of the gateway, shared by WebSocket clients and the REST API: assign the
- * room's next seq, build the frame once, hand it to the broker, and acknowledge only after the
- * broker confirmed. Errors are the stores' and broker's retryable `RelayBoxError`s.
+ * room's next seq and store the message in history (one atomic step), hand the frame (built once)
+ * to the broker, and acknowledge only after the broker confirmed.
+ *
+ * A retry carrying an idempotency key seen within the window gets the original ack and is not
+ * delivered again. If the original's broker publish had failed, that message reaches subscribers
+ * only through history (resume / `fromSeq`), never twice live.
  */
 export class Publisher {
   constructor(
-    private readonly sequences: SequenceStore,
+    private readonly history: HistoryStore,
     private readonly broker: Broker,
     private readonly ids: MessageIdGenerator,
+    private readonly options: PublisherOptions,
   ) {}
 
   async publish(input: PublishInput): Promise<PublishAck> {
-    const seq = await this.sequences.next(input.appId, input.room);
-    const id = this.ids.next();
-    const timestamp = Date.now();
-    const payload = JSON.stringify({
-      type: 'message',
-      id,
-      seq,
+    const { message, payload, duplicate } = await this.history.append({
+      appId: input.appId,
       room: input.room,
+      id: this.ids.next(),
       event: input.event,
       data: input.data,
       clientId: input.clientId,
-      timestamp,
+      timestamp: Date.now(),
+      idempotencyKey: input.idempotencyKey,
+      retention: this.options.retention,
+      idempotencyWindowMs: this.options.idempotencyWindowMs,
     });
-    await this.broker.publish({ appId: input.appId, room: input.room, payload });
-    return { id, seq, timestamp };
+    if (!duplicate) await this.broker.publish({ appId: input.appId, room: input.room, payload });
+    return { id: message.id, seq: message.seq, timestamp: message.timestamp };
   }
 }

@@ -2,10 +2,10 @@ import {
   AmqpBroker,
   loadLocalApps,
   MemoryBroker,
-  MemorySequenceStore,
-  RedisSequenceStore,
+  MemoryHistoryStore,
+  RedisHistoryStore,
 } from '@relaybox/adapters';
-import type { Broker, KeyStore, SequenceStore } from '@relaybox/core';
+import { type Broker, HistoryCursor, type HistoryStore, type KeyStore } from '@relaybox/core';
 import type { GatewayConfig } from './config.js';
 import { Gateway } from './gateway.js';
 import { createLogger, type Logger } from './logger.js';
@@ -23,7 +23,7 @@ export interface StartOverrides {
   log?: Logger;
   keys?: KeyStore;
   broker?: Broker;
-  sequences?: SequenceStore;
+  history?: HistoryStore;
 }
 
 /**
@@ -41,11 +41,12 @@ export async function startGateway(
     : loadLocalApps({ appsFile: config.appsFile, dataDir: config.dataDir, devApiKey: config.devApiKey });
   const { keys, devApiKey } = local;
   const broker = overrides.broker ?? createBroker(config, log);
-  const sequences =
-    overrides.sequences ??
+  const cursors = new HistoryCursor(config.cursorSecret);
+  const history =
+    overrides.history ??
     (config.store === 'redis'
-      ? new RedisSequenceStore({ url: config.redisUrl, prefix: config.redisPrefix })
-      : new MemorySequenceStore());
+      ? new RedisHistoryStore({ url: config.redisUrl, prefix: config.redisPrefix, cursors })
+      : new MemoryHistoryStore({ cursors }));
   const gateway = new Gateway(
     {
       nodeId: config.nodeId,
@@ -55,8 +56,11 @@ export async function startGateway(
       idleTimeoutSec: config.idleTimeoutSec,
       tokenClockToleranceSec: config.tokenClockToleranceSec,
       limits: config.limits,
+      retention: config.historyRetention,
+      idempotencyWindowMs: config.idempotencyWindowMs,
+      resumeWindowMs: config.resumeWindowMs,
     },
-    { uws, keys, broker, sequences, log },
+    { uws, keys, broker, history, log },
   );
   const port = await gateway.start();
   return {

@@ -52,6 +52,8 @@ export interface TestGatewayOptions {
   idleTimeoutSec?: number;
   nodeId?: string;
   overrides?: StartOverrides;
+  /** Extra RELAYBOX_* variables. */
+  env?: Record<string, string>;
 }
 
 export const uniqueName = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;
@@ -68,7 +70,9 @@ export function startTestGateway(options: TestGatewayOptions = {}): Promise<Runn
     RELAYBOX_REDIS_PREFIX: options.redisPrefix ?? `${uniqueName('test')}:`,
     RELAYBOX_NODE_ID: options.nodeId ?? uniqueName('gw'),
     RELAYBOX_LIMITS: JSON.stringify(options.limits ?? {}),
+    RELAYBOX_CURSOR_SECRET: 'test-cursor-secret-shared-by-all-test-gateways',
   };
+  Object.assign(env, options.env);
   if (options.amqpUrl) env.RELAYBOX_AMQP_URL = options.amqpUrl;
   if (options.heartbeatMs) env.RELAYBOX_HEARTBEAT_MS = String(options.heartbeatMs);
   if (options.idleTimeoutSec) env.RELAYBOX_IDLE_TIMEOUT_SEC = String(options.idleTimeoutSec);

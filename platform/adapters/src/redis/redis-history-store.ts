@@ -146,8 +146,9 @@ export class RedisHistoryStore implements HistoryStore {
       const expiry = Number(reply[4]) + input.retention.maxAgeMs;
       const member = historyIndexMember(input.appId, input.room);
       const index = historyIndexKeys(this.prefix);
-      // The message is stored whatever happens here; a lost update is healed by a later refresh.
-      await this.redis.relayboxHistoryIndex(index.rooms, index.seqs, member, expiry, seq).catch(() => {});
+      // Not awaited: appends must resolve in call order (the gateway publishes in that order), and
+      // the message is stored whatever happens here; a lost update is healed by a later refresh.
+      this.redis.relayboxHistoryIndex(index.rooms, index.seqs, member, expiry, seq).catch(() => {});
     }
     const { id, room, event, clientId } = input;
     const message: RoomMessage = { id, seq, room, event, data: input.data ?? null, clientId, timestamp };

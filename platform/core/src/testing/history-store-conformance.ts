@@ -87,6 +87,20 @@ export function describeHistoryStoreConformance(name: string, factory: HistorySt
         expect(stored.next).toBeUndefined();
       });
 
+      test('appends from one caller resolve in call order, the first append of a room included', async () => {
+        const store = created();
+        const settled: number[] = [];
+        await Promise.all(
+          Array.from({ length: 200 }, (_, i) =>
+            store.append(fx.input({ room: 'ordered' })).then((r) => {
+              expect(r.message.seq).toBe(i + 1);
+              settled.push(r.message.seq);
+            }),
+          ),
+        );
+        expect(settled).toEqual(range(1, 200));
+      });
+
       test('hands out 1..500 exactly once under 500 concurrent appends from two stores, all stored', async () => {
         const pair = [created(), created()];
         const results = await Promise.all(

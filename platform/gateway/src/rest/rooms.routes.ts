@@ -46,6 +46,16 @@ async function publishFromRest(
     throw new RelayBoxError(ErrorCode.PermissionDenied, `no permission to publish "${room}"`);
   }
   const body = parseBody(await bodyPromise);
+  const { idempotencyKey } = body;
+  if (
+    idempotencyKey !== undefined &&
+    (typeof idempotencyKey !== 'string' || idempotencyKey.length === 0 || idempotencyKey.length > 200)
+  ) {
+    throw new RelayBoxError(
+      ErrorCode.InvalidRequest,
+      '"idempotencyKey" must be a string of 1-200 characters',
+    );
+  }
   const event = body.event;
   if (typeof event !== 'string' || event.length === 0 || event.length > deps.maxEventNameLength) {
     throw new RelayBoxError(
@@ -61,10 +71,11 @@ async function publishFromRest(
     event,
     data: body.data,
     clientId: principal.clientId,
+    idempotencyKey,
   });
 }
 
-function decodeRoom(raw: string, maxLength: number): string {
+export function decodeRoom(raw: string, maxLength: number): string {
   let room: string;
   try {
     room = decodeURIComponent(raw);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { FrameError, parseClientFrame, parseServerFrame } from './frames.js';
 import { DEFAULT_LIMITS, roomNameProblem } from './limits.js';
+import { FrameError, parseClientFrame, parseServerFrame } from './parse-frame.js';
 
 const parse = (value: unknown) => {
   const text = typeof value === 'string' ? value : JSON.stringify(value);
@@ -39,6 +39,37 @@ describe('parseClientFrame: valid frames', () => {
     ).toMatchObject({
       data: null,
       idempotencyKey: 'k-1',
+    });
+  });
+
+  it('subscribe with fromSeq, and history with a query', () => {
+    expect(parse({ type: 'subscribe', ref: 1, room: 'r', fromSeq: 5 })).toEqual({
+      type: 'subscribe',
+      ref: 1,
+      room: 'r',
+      fromSeq: 5,
+    });
+    const query = {
+      direction: 'forwards',
+      limit: 1000,
+      fromSeq: 1,
+      toSeq: 9,
+      start: 0,
+      end: 5,
+      event: 'e',
+      cursor: 'c',
+    };
+    expect(parse({ type: 'history', ref: 2, room: 'r', query })).toEqual({
+      type: 'history',
+      ref: 2,
+      room: 'r',
+      query,
+    });
+    expect(parse({ type: 'history', ref: 3, room: 'r' })).toEqual({
+      type: 'history',
+      ref: 3,
+      room: 'r',
+      query: {},
     });
   });
 
@@ -91,6 +122,47 @@ describe('parseClientFrame: refused frames', () => {
       /idempotencyKey/,
     ],
     ['refresh without token', { type: 'refresh', ref: 1 }, 'invalid_frame', /"token"/],
+    ['fromSeq 0', { type: 'subscribe', ref: 1, room: 'r', fromSeq: 0 }, 'invalid_frame', /"fromSeq"/],
+    ['string fromSeq', { type: 'subscribe', ref: 1, room: 'r', fromSeq: '3' }, 'invalid_frame', /"fromSeq"/],
+    [
+      'history query not an object',
+      { type: 'history', ref: 1, room: 'r', query: 5 },
+      'invalid_frame',
+      /"query"/,
+    ],
+    [
+      'history limit 0',
+      { type: 'history', ref: 1, room: 'r', query: { limit: 0 } },
+      'invalid_frame',
+      /query\.limit/,
+    ],
+    [
+      'history limit 1001',
+      { type: 'history', ref: 1, room: 'r', query: { limit: 1001 } },
+      'invalid_frame',
+      /query\.limit/,
+    ],
+    [
+      'history direction',
+      { type: 'history', ref: 1, room: 'r', query: { direction: 'up' } },
+      'invalid_frame',
+      /direction/,
+    ],
+    ['history toSeq', { type: 'history', ref: 1, room: 'r', query: { toSeq: -1 } }, 'invalid_frame', /toSeq/],
+    [
+      'history start',
+      { type: 'history', ref: 1, room: 'r', query: { start: 'today' } },
+      'invalid_frame',
+      /start/,
+    ],
+    ['history event', { type: 'history', ref: 1, room: 'r', query: { event: '' } }, 'invalid_frame', /event/],
+    [
+      'history cursor',
+      { type: 'history', ref: 1, room: 'r', query: { cursor: 7 } },
+      'invalid_frame',
+      /cursor/,
+    ],
+    ['history without room', { type: 'history', ref: 1, query: {} }, 'invalid_room_name', /room/],
   ])('%s', (_name, value, code, message) => {
     const error = failure(value);
     expect(error.code).toBe(code);

@@ -1,0 +1,74 @@
+import type { HistoryPage, HistoryStore } from '@relaybox/core';
+import type { HistoryQueryParams, RoomMessage } from '@relaybox/protocol';
+
+/** A page as clients receive it: `next` is a function in the SDK, a cursor string on the wire. */
+export interface HistoryPageWire {
+  items: RoomMessage[];
+  hasNext: boolean;
+  next?: string;
+}
+
+export interface ReplayTarget {
+  send(text: string): boolean;
+  readonly closed: boolean;
+}
+
+const REPLAY_PAGE = 1000;
+
+/**
+ * History reads of the gateway: pages for `history` requests and REST, and the replay behind
+ * `subscribe` with `fromSeq` (resume and catch-up).
+ */
+export class RoomHistory {
+  constructor(
+    private readonly store: HistoryStore,
+    /** Without the `history` permission a replay may reach back this far only (the resume window). */
+    private readonly recentWindowMs: number,
+  ) {}
+
+  async page(appId: string, room: string, query: HistoryQueryParams): Promise<HistoryPageWire> {
+    const page: HistoryPage = await this.store.query(appId, room, query);
+    return page.next === undefined
+      ? { items: page.items, hasNext: false }
+      : { items: page.items, hasNext: true, next: page.next };
+  }
+
+  /**
+   * Sends the room's messages from `fromSeq` up to the latest seq at call time, in order, after the
+   * caller subscribed (so nothing falls between replay and live; the SDK dedupes the overlap).
+   * When history no longer holds `fromSeq` (trimmed, or older than the recent window for a client
+   * without the `history` permission), a `discontinuity` frame comes first.
+   * Returns the number of messages replayed.
+   */
+  async replay(
+    appId: string,
+    room: string,
+    fromSeq: number,
+    canReadHistory: boolean,
+    target: ReplayTarget,
+  ): Promise<number> {
+    const bounds = await this.store.bounds(appId, room);
+    if (fromSeq > bounds.latestSeq) return 0;
+    const base = {
+      direction: 'forwards' as const,
+      limit: REPLAY_PAGE,
+      toSeq: bounds.latestSeq,
+      ...(canReadHistory ? {} : { start: Date.now() - this.recentWindowMs }),
+    };
+    let page = await this.store.query(appId, room, { ...base, fromSeq });
+    const first = page.items[0]?.seq ?? bounds.latestSeq + 1;
+    if (first > fromSeq) {
+      target.send(JSON.stringify({ type: 'discontinuity', room, fromSeq, oldestSeq: first }));
+    }
+    let sent = 0;
+    for (;;) {
+      for (const message of page.items) {
+        if (target.closed) return sent;
+        target.send(JSON.stringify({ type: 'message', ...message }));
+        sent++;
+      }
+      if (page.next === undefined || target.closed) return sent;
+      page = await this.store.query(appId, room, { ...base, cursor: page.next });
+    }
+  }
+}
