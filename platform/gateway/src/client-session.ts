@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import {
   type ClientFrame,
   CloseCode,
@@ -7,6 +6,7 @@ import {
   type FrameError,
   type Limits,
   type Operation,
+  type PresenceFrame,
   parseClientFrame,
   RelayBoxError,
 } from '@relaybox/protocol';
@@ -14,15 +14,20 @@ import type { Authenticator } from './auth/authenticator.js';
 import type { Principal } from './auth/principal.js';
 import type { Hub } from './hub.js';
 import type { Logger } from './logger.js';
+import type { PresenceService } from './presence-service.js';
 import type { Publisher } from './publisher.js';
 import { TokenBucket } from './rate-limit.js';
 import type { RoomHistory } from './room-history.js';
+import { type JoinedRoom, RoomSubscriptions } from './room-subscriptions.js';
+import type { SessionLifecycle, SessionOpening } from './session-lifecycle.js';
 import type { Transport } from './transport.js';
 
 export interface SessionDeps {
   hub: Hub;
   publisher: Publisher;
   history: RoomHistory;
+  presence: PresenceService;
+  lifecycle: SessionLifecycle;
   authenticator: Authenticator;
   limits: Limits;
   bounds: FrameBounds;
@@ -30,46 +35,48 @@ export interface SessionDeps {
   log: Logger;
 }
 
-type SubState = 'none' | 'pending' | 'on';
-
-interface JoinedRoom {
-  sub: SubState;
-  canSubscribe: boolean;
-  canPublish: boolean;
-}
-
 /**
- * One authenticated connection: its joined rooms, subscriptions, publish budget and token expiry.
- * Frames are handled in arrival order; replies to one connection's requests can complete out of
- * order only across rooms (publishes to one room are acknowledged in order).
+ * One authenticated connection: its joined rooms, subscriptions, presence, publish budget and token
+ * expiry. Frames are handled in arrival order; publishes to one room are acknowledged in order.
  */
 export class ClientSession {
-  readonly connectionId = randomBytes(12).toString('base64url');
-  private readonly rooms = new Map<string, JoinedRoom>();
+  readonly connectionId: string;
+  private readonly subs: RoomSubscriptions;
   private bucket: TokenBucket | undefined;
   private badFrames = 0;
   private expiryTimer: NodeJS.Timeout | undefined;
-  private ended = false;
 
   constructor(
     readonly transport: Transport,
     private principal: Principal,
+    private readonly opening: SessionOpening,
     private readonly deps: SessionDeps,
-  ) {}
+  ) {
+    this.connectionId = opening.connectionId;
+    this.subs = new RoomSubscriptions(deps.hub, transport, principal.appId);
+  }
 
-  /** Rooms this connection currently receives messages of. */
+  /** Subscriptions that can push traffic at this connection (for the slow-consumer sweep). */
   get subscriptions(): number {
-    let n = 0;
-    for (const state of this.rooms.values()) if (state.sub === 'on') n++;
-    return n;
+    return this.subs.active;
   }
 
   get appId(): string {
     return this.principal.appId;
   }
 
+  get clientId(): string {
+    return this.principal.clientId;
+  }
+
   open(): void {
     const { limits, heartbeatMs } = this.deps;
+    const { resumeSecret, resumed, resumeError, rooms } = this.opening;
+    // A resumed connection is back in the rooms it had joined (still allowed by its rights); the
+    // client re-subscribes with `fromSeq` to get what it missed.
+    for (const room of Object.keys(rooms)) {
+      if (this.principal.grants.canAny(room)) this.subs.rooms.set(room, this.roomRights(room));
+    }
     this.transport.send(
       JSON.stringify({
         type: 'connected',
@@ -78,19 +85,19 @@ export class ClientSession {
         heartbeatMs,
         expiresAt: this.principal.expiresAt,
         limits: { maxFrameBytes: limits.maxFrameBytes, maxRoomsPerConnection: limits.maxRoomsPerConnection },
+        resumeSecret,
+        resumed,
+        resumeError,
       }),
     );
     this.scheduleExpiry();
   }
 
-  /** Called once by the transport layer when the connection is gone. */
-  closed(): void {
-    this.ended = true;
+  /** Called once by the transport layer when the connection is gone; `clean` = closed with 1000. */
+  closed(clean: boolean): void {
     clearTimeout(this.expiryTimer);
-    for (const [room, state] of this.rooms) {
-      if (state.sub === 'on') this.deps.hub.unsubscribe(this.transport, this.appId, room);
-    }
-    this.rooms.clear();
+    this.subs.end();
+    this.deps.lifecycle.closed(this.appId, this.connectionId, clean);
   }
 
   handle(text: string, byteLength: number): void {
@@ -117,12 +124,23 @@ export class ClientSession {
       case 'subscribe':
         return this.subscribe(frame.room, frame.fromSeq);
       case 'unsubscribe':
-        return this.unsubscribe(frame.room);
+        this.subs.unsubscribe(frame.room, this.joined(frame.room), 'messages');
+        return undefined;
       case 'publish':
         return this.publish(frame.room, frame.event, frame.data, frame.idempotencyKey);
       case 'history':
-        if (!this.principal.grants.can(frame.room, 'history')) throw denied(frame.room, 'history');
+        this.require(frame.room, 'history');
         return this.deps.history.page(this.appId, frame.room, frame.query);
+      case 'presence':
+        return this.presence(frame);
+      case 'presence.get':
+        this.require(frame.room, 'presence');
+        return { members: await this.deps.presence.members(this.appId, frame.room) };
+      case 'presence.subscribe':
+        return this.presenceSubscribe(frame.room);
+      case 'presence.unsubscribe':
+        this.subs.unsubscribe(frame.room, this.joined(frame.room), 'presence');
+        return undefined;
       case 'refresh':
         return this.refresh(frame.token);
       case 'ping':
@@ -131,56 +149,53 @@ export class ClientSession {
   }
 
   private join(room: string): undefined {
-    if (this.rooms.has(room)) return;
-    const { grants } = this.principal;
-    if (!grants.canAny(room)) throw denied(room, 'join');
-    if (this.rooms.size >= this.deps.limits.maxRoomsPerConnection) {
-      throw new RelayBoxError(
-        ErrorCode.RoomLimitExceeded,
-        `a connection may join at most ${this.deps.limits.maxRoomsPerConnection} rooms`,
-      );
+    if (this.subs.rooms.has(room)) return;
+    if (!this.principal.grants.canAny(room)) throw denied(room, 'join');
+    const max = this.deps.limits.maxRoomsPerConnection;
+    if (this.subs.rooms.size >= max) {
+      throw new RelayBoxError(ErrorCode.RoomLimitExceeded, `a connection may join at most ${max} rooms`);
     }
-    this.rooms.set(room, this.roomRights(room, 'none'));
+    this.subs.rooms.set(room, this.roomRights(room));
+    this.deps.lifecycle.roomChanged(this.connectionId, room, { subscribed: false });
   }
 
   private leave(room: string): undefined {
-    const state = this.rooms.get(room);
+    const state = this.subs.leave(room);
     if (!state) return;
-    this.rooms.delete(room);
-    if (state.sub === 'on') this.deps.hub.unsubscribe(this.transport, this.appId, room);
-    state.sub = 'none';
+    this.deps.lifecycle.roomChanged(this.connectionId, room, null);
+    if (state.canPresence) {
+      this.deps.presence.leave(this.appId, room, this.connectionId).catch((error: unknown) => {
+        this.deps.log.warn('presence leave on room leave failed', { error: String(error) });
+      });
+    }
   }
 
   private async subscribe(room: string, fromSeq: number | undefined): Promise<object | undefined> {
     const state = this.joined(room);
     if (!state.canSubscribe) throw denied(room, 'subscribe');
-    if (state.sub === 'none') await this.subscribeLive(room, state);
-    if (fromSeq === undefined || state.sub !== 'on') return;
+    const wasOn = state.messages === 'on';
+    if (!(await this.subs.subscribe(room, state, 'messages'))) return undefined;
+    if (!wasOn) this.deps.lifecycle.roomChanged(this.connectionId, room, { subscribed: true });
     const canRead = this.principal.grants.can(room, 'history');
-    const replayed = await this.deps.history.replay(this.appId, room, fromSeq, canRead, this.transport);
-    return { replayed };
+    const { history } = this.deps;
+    if (fromSeq === undefined) return { latestSeq: await history.latestSeq(this.appId, room) };
+    return history.replay(this.appId, room, fromSeq, canRead, this.transport);
   }
 
-  private async subscribeLive(room: string, state: JoinedRoom): Promise<void> {
-    state.sub = 'pending';
-    try {
-      await this.deps.hub.subscribe(this.transport, this.appId, room);
-    } catch (error) {
-      if (state.sub === 'pending') state.sub = 'none';
-      throw error;
-    }
-    // Left, unsubscribed or disconnected while the broker was binding: undo.
-    if (this.ended || state.sub !== 'pending' || this.rooms.get(room) !== state) {
-      this.deps.hub.unsubscribe(this.transport, this.appId, room);
-      return;
-    }
-    state.sub = 'on';
+  private async presence(frame: PresenceFrame): Promise<undefined> {
+    const state = this.joined(frame.room);
+    if (!state.canPresence) throw denied(frame.room, 'presence');
+    const { presence } = this.deps;
+    const args = [this.appId, frame.room, this.principal.clientId, this.connectionId, frame.data] as const;
+    if (frame.action === 'enter') await presence.enter(...args);
+    else if (frame.action === 'update') await presence.update(...args);
+    else await presence.leave(this.appId, frame.room, this.connectionId);
   }
 
-  private unsubscribe(room: string): undefined {
+  private async presenceSubscribe(room: string): Promise<undefined> {
     const state = this.joined(room);
-    if (state.sub === 'on') this.deps.hub.unsubscribe(this.transport, this.appId, room);
-    state.sub = 'none';
+    if (!state.canPresence) throw denied(room, 'presence');
+    await this.subs.subscribe(room, state, 'presence');
   }
 
   private publish(
@@ -211,24 +226,43 @@ export class ClientSession {
     }
     this.principal = next;
     this.scheduleExpiry();
-    // Rights can shrink on refresh: drop what the new token no longer allows.
-    for (const [room, state] of this.rooms) {
-      const rights = this.roomRights(room, state.sub);
-      if (!next.grants.canAny(room) || (state.sub !== 'none' && !rights.canSubscribe)) this.leave(room);
-      else this.rooms.set(room, rights);
+    // Rights can shrink on refresh: leave what the new token no longer allows.
+    for (const [room, state] of [...this.subs.rooms]) {
+      const rights = this.roomRights(room);
+      const lost =
+        !next.grants.canAny(room) ||
+        (state.messages !== 'none' && !rights.canSubscribe) ||
+        (state.presence !== 'none' && !rights.canPresence);
+      if (lost) this.leave(room);
+      else
+        Object.assign(state, {
+          canSubscribe: rights.canSubscribe,
+          canPublish: rights.canPublish,
+          canPresence: rights.canPresence,
+        });
     }
     return { expiresAt: next.expiresAt };
   }
 
-  private roomRights(room: string, sub: SubState): JoinedRoom {
+  private roomRights(room: string): JoinedRoom {
     const { grants } = this.principal;
-    return { sub, canSubscribe: grants.can(room, 'subscribe'), canPublish: grants.can(room, 'publish') };
+    return {
+      messages: 'none',
+      presence: 'none',
+      canSubscribe: grants.can(room, 'subscribe'),
+      canPublish: grants.can(room, 'publish'),
+      canPresence: grants.can(room, 'presence'),
+    };
   }
 
   private joined(room: string): JoinedRoom {
-    const state = this.rooms.get(room);
+    const state = this.subs.rooms.get(room);
     if (!state) throw new RelayBoxError(ErrorCode.NotJoined, `join "${room}" first`);
     return state;
+  }
+
+  private require(room: string, op: Operation): void {
+    if (!this.principal.grants.can(room, op)) throw denied(room, op);
   }
 
   private scheduleExpiry(): void {

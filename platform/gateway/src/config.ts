@@ -30,6 +30,7 @@ export interface GatewayConfig {
   readonly historyRetention: Readonly<{ maxMessages: number; maxAgeMs: number }>;
   readonly idempotencyWindowMs: number;
   readonly resumeWindowMs: number;
+  readonly presenceGraceMs: number;
   /** Signs history cursors; every gateway of a cluster must share it (>= 32 bytes). */
   readonly cursorSecret: string;
 }
@@ -105,6 +106,7 @@ export function loadConfig(env: Env, argv: readonly string[] = []): GatewayConfi
     idempotencyWindowMs:
       int('RELAYBOX_IDEMPOTENCY_WINDOW_SEC', env.RELAYBOX_IDEMPOTENCY_WINDOW_SEC, 120, 1, 86_400) * 1000,
     resumeWindowMs: int('RELAYBOX_RESUME_WINDOW_SEC', env.RELAYBOX_RESUME_WINDOW_SEC, 120, 1, 86_400) * 1000,
+    presenceGraceMs: int('RELAYBOX_PRESENCE_GRACE_MS', env.RELAYBOX_PRESENCE_GRACE_MS, 15_000, 0, 600_000),
     cursorSecret: cursorSecret(env.RELAYBOX_CURSOR_SECRET),
   };
   return Object.freeze(config);

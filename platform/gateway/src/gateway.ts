@@ -5,22 +5,26 @@ import {
   type HistoryStore,
   type KeyStore,
   MessageIdGenerator,
+  type PresenceStore,
+  type SessionStore,
 } from '@relaybox/core';
 import { CloseCode, ErrorCode, type Limits, RelayBoxError } from '@relaybox/protocol';
 import { Authenticator } from './auth/authenticator.js';
-import { type CredentialSources, extractCredentials } from './auth/credentials.js';
-import type { Principal } from './auth/principal.js';
+import { type CredentialSources, extractCredentials, extractResumeOffer } from './auth/credentials.js';
 import { ClientSession, type SessionDeps } from './client-session.js';
 import { Hub } from './hub.js';
 import type { Logger } from './logger.js';
+import { PresenceService } from './presence-service.js';
 import { Publisher } from './publisher.js';
 import { KeyedRateLimiter } from './rate-limit.js';
 import { mountHistoryRoutes } from './rest/history.routes.js';
+import { mountPresenceRoutes } from './rest/presence.routes.js';
 import { mountRoomsRoutes } from './rest/rooms.routes.js';
 import { mountSystemRoutes } from './rest/system.routes.js';
 import { RoomHistory } from './room-history.js';
+import { SessionLifecycle } from './session-lifecycle.js';
 import type { UwsModule } from './uws/load-uws.js';
-import { HEARTBEAT_TOPIC, mountWebSocketRoute } from './uws/websocket-route.js';
+import { type Admission, HEARTBEAT_TOPIC, mountWebSocketRoute } from './uws/websocket-route.js';
 
 export interface GatewayOptions {
   nodeId: string;
@@ -35,6 +39,10 @@ export interface GatewayOptions {
   idempotencyWindowMs: number;
   /** How long a dropped client can resume; also how far back a replay reaches without `history`. */
   resumeWindowMs: number;
+  /** A dropped connection's presence is kept this long, so a quick resume does not flap. */
+  presenceGraceMs: number;
+  /** Unique per process start: this gateway's identity for liveness and session ownership. */
+  instanceId: string;
 }
 
 export interface GatewayDeps {
@@ -42,6 +50,8 @@ export interface GatewayDeps {
   keys: KeyStore;
   broker: Broker;
   history: HistoryStore;
+  presence: PresenceStore;
+  sessions: SessionStore;
   log: Logger;
 }
 
@@ -56,6 +66,9 @@ export interface GatewayStats {
 const SWEEP_MS = 250;
 /** Age retention of history runs in the background on this period (never on the publish path). */
 const HISTORY_TRIM_MS = 60_000;
+/** A gateway whose heartbeat is this old is dead; with the sweep period this bounds ghost presence (< 30 s). */
+const HEARTBEAT_TTL_MS = 15_000;
+const GATEWAY_SWEEP_MS = 5_000;
 
 /**
  * One gateway node: WebSocket + HTTP on one uWS app. Owns the sessions of this node and its local
@@ -69,6 +82,7 @@ export class Gateway {
   private readonly appConnections = new Map<string, number>();
   private readonly connectLimiter: KeyedRateLimiter;
   private readonly sessionDeps: SessionDeps;
+  private readonly lifecycle: SessionLifecycle;
   private listenSocket: us_listen_socket | undefined;
   private timers: NodeJS.Timeout[] = [];
   private draining = false;
@@ -88,10 +102,32 @@ export class Gateway {
       idempotencyWindowMs: options.idempotencyWindowMs,
     });
     const history = new RoomHistory(deps.history, options.resumeWindowMs);
+    const presence = new PresenceService(
+      deps.presence,
+      deps.broker,
+      options.instanceId,
+      limits.maxPresenceDataBytes,
+      deps.log,
+    );
+    this.lifecycle = new SessionLifecycle(
+      deps.sessions,
+      presence,
+      {
+        gatewayId: options.instanceId,
+        resumeWindowMs: options.resumeWindowMs,
+        presenceGraceMs: options.presenceGraceMs,
+        heartbeatTtlMs: HEARTBEAT_TTL_MS,
+        sweepIntervalMs: GATEWAY_SWEEP_MS,
+        onLapse: () => this.dropAll('this gateway lost its liveness; reconnect'),
+      },
+      deps.log,
+    );
     this.sessionDeps = {
       hub: this.hub,
       publisher,
       history,
+      presence,
+      lifecycle: this.lifecycle,
       authenticator: this.authenticator,
       limits,
       bounds: limits,
@@ -104,8 +140,10 @@ export class Gateway {
       maxBufferedBytes: limits.maxBufferedBytes,
       idleTimeoutSec: options.idleTimeoutSec,
       admit: (sources, ip) => this.admit(sources, ip),
-      openSession: (transport, principal) => this.openSession(transport, principal),
-      closeSession: (session) => this.closeSession(session),
+      abandon: ({ principal, opening }) =>
+        this.lifecycle.closed(principal.appId, opening.connectionId, false),
+      openSession: (transport, admission) => this.openSession(transport, admission),
+      closeSession: (session, code) => this.closeSession(session, code),
     });
     mountHistoryRoutes(this.app, {
       authenticator: this.authenticator,
@@ -119,6 +157,11 @@ export class Gateway {
       maxEventNameLength: limits.maxEventNameLength,
       maxRoomNameLength: limits.maxRoomNameLength,
     });
+    mountPresenceRoutes(this.app, {
+      authenticator: this.authenticator,
+      presence,
+      maxRoomNameLength: limits.maxRoomNameLength,
+    });
     mountSystemRoutes(this.app, () => this.stats());
   }
 
@@ -128,6 +171,7 @@ export class Gateway {
 
   async start(): Promise<number> {
     await this.deps.broker.start();
+    await this.lifecycle.start();
     const socket = await new Promise<us_listen_socket | false>((resolve) =>
       this.app.listen(this.options.host, this.options.port, resolve),
     );
@@ -161,14 +205,26 @@ export class Gateway {
     if (this.listenSocket) this.deps.uws.us_listen_socket_close(this.listenSocket);
     this.listenSocket = undefined;
     for (const timer of this.timers) clearInterval(timer);
-    for (const session of [...this.sessions]) {
-      session.transport.close(CloseCode.ServerShutdown, 'server shutting down; reconnect to another gateway');
-    }
-    await Promise.allSettled([this.deps.broker.close(), this.deps.history.close(), this.deps.keys.close()]);
+    this.lifecycle.stop();
+    // Sessions are detached, not ended: clients resume on another gateway and keep their presence.
+    this.dropAll('server shutting down; reconnect to another gateway');
+    await this.lifecycle.flush();
+    const { broker, history, presence, sessions, keys } = this.deps;
+    await Promise.allSettled([
+      broker.close(),
+      history.close(),
+      presence.close(),
+      sessions.close(),
+      keys.close(),
+    ]);
     this.deps.log.info('gateway stopped', { nodeId: this.options.nodeId });
   }
 
-  private async admit(sources: CredentialSources, ip: string): Promise<Principal> {
+  private dropAll(reason: string): void {
+    for (const session of [...this.sessions]) session.transport.close(CloseCode.ServerShutdown, reason);
+  }
+
+  private async admit(sources: CredentialSources, ip: string): Promise<Admission> {
     if (this.draining) throw new RelayBoxError(ErrorCode.ServerShuttingDown, 'gateway is shutting down');
     if (!this.connectLimiter.take(ip)) {
       throw new RelayBoxError(ErrorCode.ConnectionRateLimited, 'too many new connections from this address');
@@ -181,23 +237,28 @@ export class Gateway {
         `app already has ${max} connections on this gateway`,
       );
     }
-    return principal;
+    const resume = extractResumeOffer(sources.protocols);
+    const opening = await this.lifecycle.open(principal.appId, principal.clientId, resume);
+    return { principal, opening };
   }
 
-  private openSession(transport: ClientSession['transport'], principal: Principal): ClientSession {
-    const session = new ClientSession(transport, principal, this.sessionDeps);
+  private openSession(
+    transport: ClientSession['transport'],
+    { principal, opening }: Admission,
+  ): ClientSession {
+    const session = new ClientSession(transport, principal, opening, this.sessionDeps);
     this.sessions.add(session);
     this.appConnections.set(principal.appId, (this.appConnections.get(principal.appId) ?? 0) + 1);
     session.open();
     return session;
   }
 
-  private closeSession(session: ClientSession): void {
+  private closeSession(session: ClientSession, code: number): void {
     if (!this.sessions.delete(session)) return;
     const left = (this.appConnections.get(session.appId) ?? 1) - 1;
     if (left > 0) this.appConnections.set(session.appId, left);
     else this.appConnections.delete(session.appId);
-    session.closed();
+    session.closed(code === CloseCode.Normal);
   }
 
   /** Disconnects clients that stopped reading once their unsent bytes pass the bound. */

@@ -33,12 +33,17 @@ export class RoomHistory {
       : { items: page.items, hasNext: true, next: page.next };
   }
 
+  /** The room's last assigned seq (0 for a new room): a new subscriber's baseline for recovery. */
+  async latestSeq(appId: string, room: string): Promise<number> {
+    return (await this.store.bounds(appId, room)).latestSeq;
+  }
+
   /**
    * Sends the room's messages from `fromSeq` up to the latest seq at call time, in order, after the
    * caller subscribed (so nothing falls between replay and live; the SDK dedupes the overlap).
    * When history no longer holds `fromSeq` (trimmed, or older than the recent window for a client
    * without the `history` permission), a `discontinuity` frame comes first.
-   * Returns the number of messages replayed.
+   * Resolves the number of messages replayed and the latest seq the replay went up to.
    */
   async replay(
     appId: string,
@@ -46,9 +51,10 @@ export class RoomHistory {
     fromSeq: number,
     canReadHistory: boolean,
     target: ReplayTarget,
-  ): Promise<number> {
+  ): Promise<{ replayed: number; latestSeq: number }> {
     const bounds = await this.store.bounds(appId, room);
-    if (fromSeq > bounds.latestSeq) return 0;
+    const { latestSeq } = bounds;
+    if (fromSeq > latestSeq) return { replayed: 0, latestSeq };
     const base = {
       direction: 'forwards' as const,
       limit: REPLAY_PAGE,
@@ -60,14 +66,14 @@ export class RoomHistory {
     if (first > fromSeq) {
       target.send(JSON.stringify({ type: 'discontinuity', room, fromSeq, oldestSeq: first }));
     }
-    let sent = 0;
+    let replayed = 0;
     for (;;) {
       for (const message of page.items) {
-        if (target.closed) return sent;
+        if (target.closed) return { replayed, latestSeq };
         target.send(JSON.stringify({ type: 'message', ...message }));
-        sent++;
+        replayed++;
       }
-      if (page.next === undefined || target.closed) return sent;
+      if (page.next === undefined || target.closed) return { replayed, latestSeq };
       page = await this.store.query(appId, room, { ...base, cursor: page.next });
     }
   }

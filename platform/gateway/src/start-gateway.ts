@@ -1,11 +1,23 @@
+import { randomBytes } from 'node:crypto';
 import {
   AmqpBroker,
   loadLocalApps,
   MemoryBroker,
   MemoryHistoryStore,
+  MemoryPresenceStore,
+  MemorySessionStore,
   RedisHistoryStore,
+  RedisPresenceStore,
+  RedisSessionStore,
 } from '@relaybox/adapters';
-import { type Broker, HistoryCursor, type HistoryStore, type KeyStore } from '@relaybox/core';
+import {
+  type Broker,
+  HistoryCursor,
+  type HistoryStore,
+  type KeyStore,
+  type PresenceStore,
+  type SessionStore,
+} from '@relaybox/core';
 import type { GatewayConfig } from './config.js';
 import { Gateway } from './gateway.js';
 import { createLogger, type Logger } from './logger.js';
@@ -24,6 +36,8 @@ export interface StartOverrides {
   keys?: KeyStore;
   broker?: Broker;
   history?: HistoryStore;
+  presence?: PresenceStore;
+  sessions?: SessionStore;
 }
 
 /**
@@ -47,6 +61,13 @@ export async function startGateway(
     (config.store === 'redis'
       ? new RedisHistoryStore({ url: config.redisUrl, prefix: config.redisPrefix, cursors })
       : new MemoryHistoryStore({ cursors }));
+  const redis = { url: config.redisUrl, prefix: config.redisPrefix };
+  const presence =
+    overrides.presence ??
+    (config.store === 'redis' ? new RedisPresenceStore(redis) : new MemoryPresenceStore());
+  const sessions =
+    overrides.sessions ??
+    (config.store === 'redis' ? new RedisSessionStore(redis) : new MemorySessionStore());
   const gateway = new Gateway(
     {
       nodeId: config.nodeId,
@@ -59,8 +80,10 @@ export async function startGateway(
       retention: config.historyRetention,
       idempotencyWindowMs: config.idempotencyWindowMs,
       resumeWindowMs: config.resumeWindowMs,
+      presenceGraceMs: config.presenceGraceMs,
+      instanceId: `${config.nodeId}.${randomBytes(4).toString('hex')}`,
     },
-    { uws, keys, broker, history, log },
+    { uws, keys, broker, history, presence, sessions, log },
   );
   const port = await gateway.start();
   return {

@@ -156,7 +156,7 @@ describe('subscribe with fromSeq', () => {
     const late = await TestClient.connect(wsUrl(gw), { apiKey: apiKeyOf(ALPHA_FULL) });
     await late.ok({ type: 'join', room });
     const ack = await late.ok({ type: 'subscribe', room, fromSeq: 4 });
-    expect(ack.result).toEqual({ replayed: 7 });
+    expect(ack.result).toEqual({ replayed: 7, latestSeq: 10 });
     await client.ok({ type: 'publish', room, event: 'n', data: 11 });
     await late.waitForMessages(room, 8);
     expect(late.messages(room).map((m) => m.seq)).toEqual([4, 5, 6, 7, 8, 9, 10, 11]);

@@ -27,6 +27,7 @@ export const ErrorCode = {
   MethodNotAllowed: 'method_not_allowed',
   // Limits.
   RoomLimitExceeded: 'room_limit_exceeded',
+  PresenceDataTooLarge: 'presence_data_too_large',
   RateLimited: 'rate_limited',
   ConnectionRateLimited: 'connection_rate_limited',
   AppConnectionLimit: 'app_connection_limit',
@@ -75,6 +76,7 @@ export const ERROR_INFO: Readonly<Record<ErrorCode, ErrorInfo>> = {
   not_found: info(404),
   method_not_allowed: info(405),
   room_limit_exceeded: info(400),
+  presence_data_too_large: info(413),
   rate_limited: info(429, true),
   connection_rate_limited: info(429, true),
   app_connection_limit: info(429, true),

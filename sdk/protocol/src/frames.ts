@@ -3,6 +3,8 @@ export const PROTOCOL = 'relaybox.v1';
 /** Subprotocol prefixes that carry credentials instead of the query string. */
 export const TOKEN_PROTOCOL_PREFIX = 'relaybox.token.';
 export const API_KEY_PROTOCOL_PREFIX = 'relaybox.apikey.';
+/** `relaybox.resume.<connectionId>.<resumeSecret>`: resume an earlier connection (see `ConnectedFrame`). */
+export const RESUME_PROTOCOL_PREFIX = 'relaybox.resume.';
 
 // ─── client → server ────────────────────────────────────────────────────────────────────────────
 // Every request carries `ref`, a client-chosen integer echoed by the `ack` or `error` reply.
@@ -69,7 +71,24 @@ export interface HistoryQueryParams {
   cursor?: string;
 }
 
-/** Needs the `history` permission; the ack's result is `{ items: RoomMessage[], next?: string }`. */
+/** Needs joined + `presence`. `data` is any JSON up to `maxPresenceDataBytes` once serialized. */
+export interface PresenceFrame {
+  type: 'presence';
+  ref: number;
+  room: string;
+  action: 'enter' | 'update' | 'leave';
+  data?: unknown;
+}
+
+/** `presence.get` (ack result `{ members: PresenceMember[] }`, every member) needs `presence`; the
+ * subscribe pair also needs to have joined. Events then arrive as `presence` server frames. */
+export interface PresenceRoomFrame {
+  type: 'presence.get' | 'presence.subscribe' | 'presence.unsubscribe';
+  ref: number;
+  room: string;
+}
+
+/** Needs the `history` permission; the ack's result is `{ items: RoomMessage[], hasNext, next?: string }`. */
 export interface HistoryFrame {
   type: 'history';
   ref: number;
@@ -85,7 +104,9 @@ export type ClientFrame =
   | PublishFrame
   | RefreshFrame
   | PingFrame
-  | HistoryFrame;
+  | HistoryFrame
+  | PresenceFrame
+  | PresenceRoomFrame;
 export type ClientFrameType = ClientFrame['type'];
 
 // ─── server → client ────────────────────────────────────────────────────────────────────────────
@@ -99,6 +120,33 @@ export interface ConnectedFrame {
   /** Token expiry (ms since epoch); the client must `refresh` before it. Absent for API-key connections. */
   expiresAt?: number;
   limits: { maxFrameBytes: number; maxRoomsPerConnection: number };
+  /**
+   * Present this with `connectionId` (subprotocol `relaybox.resume.<connectionId>.<resumeSecret>`)
+   * when reconnecting within the resume window to keep the connection's identity and presence.
+   * It changes on every (re)connection: always keep the latest.
+   */
+  resumeSecret: string;
+  /** True when the offered resume was accepted: same connectionId, presence kept, rooms restored. */
+  resumed: boolean;
+  /** Why an offered resume was refused (the connection then is a fresh one). */
+  resumeError?: { code: string; message: string };
+}
+
+/** One member of a room's presence set, per connection. */
+export interface PresenceMember {
+  clientId: string;
+  connectionId: string;
+  data: unknown;
+  enteredAt: number;
+  updatedAt: number;
+}
+
+/** A presence change, delivered to connections that sent `presence.subscribe` for the room. */
+export interface PresenceEventFrame {
+  type: 'presence';
+  room: string;
+  action: 'enter' | 'update' | 'leave';
+  member: PresenceMember;
 }
 
 /** History no longer holds the seqs a `subscribe` with `fromSeq` asked for: the app must resync. */

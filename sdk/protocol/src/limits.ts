@@ -4,6 +4,8 @@ export const DEFAULT_LIMITS = {
   maxFrameBytes: 64 * 1024,
   /** Rooms one connection may have joined at once. */
   maxRoomsPerConnection: 100,
+  /** Serialized size of one member's presence data. */
+  maxPresenceDataBytes: 2048,
   maxRoomNameLength: 200,
   maxEventNameLength: 100,
   maxIdempotencyKeyLength: 200,

@@ -73,6 +73,25 @@ describe('parseClientFrame: valid frames', () => {
     });
   });
 
+  it('presence frames', () => {
+    expect(parse({ type: 'presence', ref: 1, room: 'r', action: 'enter', data: { s: 1 } })).toEqual({
+      type: 'presence',
+      ref: 1,
+      room: 'r',
+      action: 'enter',
+      data: { s: 1 },
+    });
+    expect(parse({ type: 'presence', ref: 2, room: 'r', action: 'leave' })).toEqual({
+      type: 'presence',
+      ref: 2,
+      room: 'r',
+      action: 'leave',
+    });
+    for (const type of ['presence.get', 'presence.subscribe', 'presence.unsubscribe']) {
+      expect(parse({ type, ref: 3, room: 'r' })).toEqual({ type, ref: 3, room: 'r' });
+    }
+  });
+
   it('refresh and ping', () => {
     expect(parse({ type: 'refresh', ref: 0, token: 'a.b.c' })).toEqual({
       type: 'refresh',
@@ -161,6 +180,19 @@ describe('parseClientFrame: refused frames', () => {
       { type: 'history', ref: 1, room: 'r', query: { cursor: 7 } },
       'invalid_frame',
       /cursor/,
+    ],
+    ['presence without action', { type: 'presence', ref: 1, room: 'r' }, 'invalid_frame', /"action"/],
+    [
+      'presence bad action',
+      { type: 'presence', ref: 1, room: 'r', action: 'join' },
+      'invalid_frame',
+      /"action"/,
+    ],
+    [
+      'presence.get bad room',
+      { type: 'presence.get', ref: 1, room: 'a b' },
+      'invalid_room_name',
+      /may only contain/,
     ],
     ['history without room', { type: 'history', ref: 1, query: {} }, 'invalid_room_name', /room/],
   ])('%s', (_name, value, code, message) => {

@@ -74,6 +74,12 @@ export function parseClientFrame(
       return { type: frame.type, ref, room: requireRoom(frame, bounds, ref) };
     case 'subscribe':
       return parseSubscribe(frame, bounds, ref);
+    case 'presence':
+      return parsePresence(frame, bounds, ref);
+    case 'presence.get':
+    case 'presence.subscribe':
+    case 'presence.unsubscribe':
+      return { type: frame.type, ref, room: requireRoom(frame, bounds, ref) };
     case 'history':
       return {
         type: 'history',
@@ -106,6 +112,17 @@ function parsePublish(frame: Record<string, unknown>, bounds: FrameBounds, ref: 
     out.idempotencyKey = requireString(frame, 'idempotencyKey', bounds.maxIdempotencyKeyLength, ref);
   }
   return out;
+}
+
+function parsePresence(frame: Record<string, unknown>, bounds: FrameBounds, ref: number): ClientFrame {
+  const room = requireRoom(frame, bounds, ref);
+  const action = frame.action;
+  if (action !== 'enter' && action !== 'update' && action !== 'leave') {
+    throw new FrameError(ErrorCode.InvalidFrame, '"action" must be "enter", "update" or "leave"', ref);
+  }
+  return 'data' in frame
+    ? { type: 'presence', ref, room, action, data: frame.data }
+    : { type: 'presence', ref, room, action };
 }
 
 function parseSubscribe(frame: Record<string, unknown>, bounds: FrameBounds, ref: number): ClientFrame {
@@ -166,7 +183,15 @@ export function parseHistoryQuery(raw: unknown, ref?: number): HistoryQueryParam
   return out;
 }
 
-const SERVER_FRAME_TYPES = new Set(['connected', 'message', 'ack', 'error', 'heartbeat', 'discontinuity']);
+const SERVER_FRAME_TYPES = new Set([
+  'connected',
+  'message',
+  'ack',
+  'error',
+  'heartbeat',
+  'discontinuity',
+  'presence',
+]);
 
 /** Parses a server frame in the SDK. Unknown types are returned as null so newer servers stay compatible. */
 export function parseServerFrame(text: string): ServerFrame | null {

@@ -2,6 +2,7 @@ import {
   API_KEY_PROTOCOL_PREFIX,
   ErrorCode,
   PROTOCOL,
+  RESUME_PROTOCOL_PREFIX,
   RelayBoxError,
   TOKEN_PROTOCOL_PREFIX,
 } from '@relaybox/protocol';
@@ -60,4 +61,15 @@ function withClientId(
 /** The subprotocol to answer with: `relaybox.v1` when offered, else none. */
 export function selectProtocol(protocols: string): string {
   return protocols.split(',').some((p) => p.trim() === PROTOCOL) ? PROTOCOL : '';
+}
+
+/** `relaybox.resume.<connectionId>.<secret>` from the subprotocol list, if offered and well formed. */
+export function extractResumeOffer(protocols: string): { connectionId: string; secret: string } | undefined {
+  for (const raw of protocols.split(',')) {
+    const protocol = raw.trim();
+    if (!protocol.startsWith(RESUME_PROTOCOL_PREFIX)) continue;
+    const [connectionId, secret, ...rest] = protocol.slice(RESUME_PROTOCOL_PREFIX.length).split('.');
+    if (connectionId && secret && rest.length === 0) return { connectionId, secret };
+  }
+  return undefined;
 }

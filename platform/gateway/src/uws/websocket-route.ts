@@ -4,14 +4,21 @@ import type { CredentialSources } from '../auth/credentials.js';
 import { selectProtocol } from '../auth/credentials.js';
 import type { Principal } from '../auth/principal.js';
 import type { ClientSession } from '../client-session.js';
+import type { SessionOpening } from '../session-lifecycle.js';
 import { ResponseGuard } from './http.js';
 import type { UwsModule } from './load-uws.js';
 import { UwsTransport } from './uws-transport.js';
 
 export const HEARTBEAT_TOPIC = '$heartbeat';
 
-interface UserData {
+/** What the upgrade decided: who connects, and which session (new or resumed) they get. */
+export interface Admission {
   principal: Principal;
+  opening: SessionOpening;
+}
+
+interface UserData {
+  admission: Admission;
   transport?: UwsTransport;
   session?: ClientSession;
 }
@@ -21,9 +28,12 @@ export interface WebSocketRouteOptions {
   maxBufferedBytes: number;
   idleTimeoutSec: number;
   /** Authenticates and applies admission limits; rejects with a `RelayBoxError` to refuse the upgrade. */
-  admit(sources: CredentialSources, ip: string): Promise<Principal>;
-  openSession(transport: UwsTransport, principal: Principal): ClientSession;
-  closeSession(session: ClientSession): void;
+  admit(sources: CredentialSources, ip: string): Promise<Admission>;
+  /** The client went away after it was admitted but before the upgrade completed. */
+  abandon(admission: Admission): void;
+  openSession(transport: UwsTransport, admission: Admission): ClientSession;
+  /** `code` is the close code received (1000 = the client closed cleanly). */
+  closeSession(session: ClientSession, code: number): void;
 }
 
 /**
@@ -55,10 +65,13 @@ export function mountWebSocketRoute(app: TemplatedApp, uws: UwsModule, options: 
       const ip = Buffer.from(res.getRemoteAddressAsText()).toString();
       const guard = new ResponseGuard(res);
       options.admit(sources, ip).then(
-        (principal) => {
-          if (guard.aborted) return;
+        (admission) => {
+          if (guard.aborted) {
+            options.abandon(admission);
+            return;
+          }
           res.cork(() => {
-            res.upgrade<UserData>({ principal }, secKey, selectProtocol(protocols), extensions, context);
+            res.upgrade<UserData>({ admission }, secKey, selectProtocol(protocols), extensions, context);
           });
         },
         (error: unknown) => guard.error(error),
@@ -69,7 +82,7 @@ export function mountWebSocketRoute(app: TemplatedApp, uws: UwsModule, options: 
       const transport = new UwsTransport(ws);
       data.transport = transport;
       ws.subscribe(HEARTBEAT_TOPIC);
-      data.session = options.openSession(transport, data.principal);
+      data.session = options.openSession(transport, data.admission);
     },
     message: (ws, message, isBinary) => {
       const session = ws.getUserData().session;
@@ -83,10 +96,10 @@ export function mountWebSocketRoute(app: TemplatedApp, uws: UwsModule, options: 
       // The ArrayBuffer is only valid during this callback; decoding copies it.
       session.handle(Buffer.from(message).toString('utf8'), message.byteLength);
     },
-    close: (ws) => {
+    close: (ws, code) => {
       const data = ws.getUserData();
       if (data.transport) data.transport.closed = true;
-      if (data.session) options.closeSession(data.session);
+      if (data.session) options.closeSession(data.session, code);
     },
   });
 }

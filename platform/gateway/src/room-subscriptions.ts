@@ -1,0 +1,82 @@
+import type { Hub } from './hub.js';
+import { presenceChannel } from './presence-service.js';
+import type { Transport } from './transport.js';
+
+type SubState = 'none' | 'pending' | 'on';
+
+/** One joined room of a connection: its two subscriptions (messages, presence) and rights. */
+export interface JoinedRoom {
+  messages: SubState;
+  presence: SubState;
+  canSubscribe: boolean;
+  canPublish: boolean;
+  canPresence: boolean;
+}
+
+export type Channel = 'messages' | 'presence';
+
+const topicRoom = (room: string, channel: Channel) => (channel === 'messages' ? room : presenceChannel(room));
+
+/**
+ * The rooms a connection joined and what it is subscribed to, kept consistent with the hub's
+ * reference counts even when a subscribe is still binding when the room is left or the socket closes.
+ */
+export class RoomSubscriptions {
+  readonly rooms = new Map<string, JoinedRoom>();
+  private ended = false;
+
+  constructor(
+    private readonly hub: Hub,
+    private readonly transport: Transport,
+    private readonly appId: string,
+  ) {}
+
+  /** Subscriptions that are on (for the slow-consumer sweep). */
+  get active(): number {
+    let n = 0;
+    for (const state of this.rooms.values()) {
+      if (state.messages === 'on') n++;
+      if (state.presence === 'on') n++;
+    }
+    return n;
+  }
+
+  /** Resolves true once live delivery is on, false if the room was left (or the socket closed) meanwhile. */
+  async subscribe(room: string, state: JoinedRoom, channel: Channel): Promise<boolean> {
+    if (state[channel] === 'on') return true;
+    if (state[channel] === 'pending') return false;
+    state[channel] = 'pending';
+    try {
+      await this.hub.subscribe(this.transport, this.appId, topicRoom(room, channel));
+    } catch (error) {
+      if (state[channel] === 'pending') state[channel] = 'none';
+      throw error;
+    }
+    if (this.ended || state[channel] !== 'pending' || this.rooms.get(room) !== state) {
+      this.hub.unsubscribe(this.transport, this.appId, topicRoom(room, channel));
+      return false;
+    }
+    state[channel] = 'on';
+    return true;
+  }
+
+  unsubscribe(room: string, state: JoinedRoom, channel: Channel): void {
+    if (state[channel] === 'on') this.hub.unsubscribe(this.transport, this.appId, topicRoom(room, channel));
+    state[channel] = 'none';
+  }
+
+  leave(room: string): JoinedRoom | undefined {
+    const state = this.rooms.get(room);
+    if (!state) return undefined;
+    this.rooms.delete(room);
+    this.unsubscribe(room, state, 'messages');
+    this.unsubscribe(room, state, 'presence');
+    return state;
+  }
+
+  /** The socket closed: release every subscription (pending ones release themselves when they settle). */
+  end(): void {
+    this.ended = true;
+    for (const room of [...this.rooms.keys()]) this.leave(room);
+  }
+}

@@ -1,0 +1,190 @@
+import { randomBytes } from 'node:crypto';
+import { createResumeSecret, type SessionRoomState, type SessionStore } from '@relaybox/core';
+import { type ErrorCode, RelayBoxError } from '@relaybox/protocol';
+import type { Logger } from './logger.js';
+import type { PresenceService } from './presence-service.js';
+
+export interface ResumeOffer {
+  connectionId: string;
+  secret: string;
+}
+
+export interface SessionOpening {
+  connectionId: string;
+  /** The secret the client must present next time (rotated on every connection). */
+  resumeSecret: string;
+  resumed: boolean;
+  /** Rooms the resumed connection had joined. */
+  rooms: Record<string, SessionRoomState>;
+  resumeError?: { code: ErrorCode; message: string };
+}
+
+export interface SessionLifecycleOptions {
+  /** Unique per process start (liveness is keyed by it). */
+  gatewayId: string;
+  resumeWindowMs: number;
+  presenceGraceMs: number;
+  /** The gateway counts as dead this long after its last heartbeat. */
+  heartbeatTtlMs: number;
+  sweepIntervalMs: number;
+  /** The heartbeat lapsed (this process stalled): other gateways may have swept its sessions. */
+  onLapse: () => void;
+}
+
+/**
+ * Connection sessions across gateways: create or resume at upgrade, track rooms, detach on drop
+ * (resumable for the window; presence kept for the grace), and keep this gateway's heartbeat. Every
+ * gateway also sweeps dead gateways: their presence leaves are broadcast and their sessions released
+ * (the steps are idempotent, so several sweepers are harmless).
+ */
+export class SessionLifecycle {
+  private readonly graceTimers = new Map<string, NodeJS.Timeout>();
+  private readonly pending = new Set<Promise<unknown>>();
+  private timers: NodeJS.Timeout[] = [];
+  private sweeping = false;
+
+  constructor(
+    private readonly store: SessionStore,
+    private readonly presence: PresenceService,
+    private readonly options: SessionLifecycleOptions,
+    private readonly log: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    await this.store.heartbeat(this.options.gatewayId, this.options.heartbeatTtlMs);
+    this.every(this.options.heartbeatTtlMs / 3, () => this.beat());
+    this.every(this.options.sweepIntervalMs, () => this.sweep());
+  }
+
+  /** Called after authentication, before the upgrade: claims the offered session or creates one. */
+  async open(appId: string, clientId: string, offer: ResumeOffer | undefined): Promise<SessionOpening> {
+    const resumeSecret = createResumeSecret();
+    let resumeError: SessionOpening['resumeError'];
+    if (offer) {
+      try {
+        const claimed = await this.store.claim({
+          connectionId: offer.connectionId,
+          appId,
+          clientId,
+          secret: offer.secret,
+          gatewayId: this.options.gatewayId,
+          nextSecret: resumeSecret,
+        });
+        this.cancelGrace(offer.connectionId);
+        await this.presence.adopt(appId, offer.connectionId);
+        return { connectionId: claimed.connectionId, resumeSecret, resumed: true, rooms: claimed.rooms };
+      } catch (error) {
+        if (!(error instanceof RelayBoxError) || error.retryable) throw error;
+        resumeError = { code: error.code, message: error.message };
+      }
+    }
+    const connectionId = randomBytes(12).toString('base64url');
+    const session = {
+      connectionId,
+      appId,
+      clientId,
+      gatewayId: this.options.gatewayId,
+      rooms: {},
+      createdAt: Date.now(),
+    };
+    await this.store.create(session, resumeSecret);
+    return { connectionId, resumeSecret, resumed: false, rooms: {}, ...(resumeError ? { resumeError } : {}) };
+  }
+
+  /** Records a room change of an attached session (null = left). Never blocks the request. */
+  roomChanged(connectionId: string, room: string, state: SessionRoomState | null): void {
+    const { gatewayId } = this.options;
+    const done =
+      state === null
+        ? this.store.removeRoom(connectionId, gatewayId, room)
+        : this.store.setRoom(connectionId, gatewayId, room, state);
+    done.catch((error: unknown) => this.log.warn('session room update failed', { error: String(error) }));
+  }
+
+  /**
+   * The socket is gone. A clean close (the client said goodbye) ends the session and its presence
+   * now; any other close keeps the session resumable for the window and the presence for the grace.
+   */
+  closed(appId: string, connectionId: string, clean: boolean): void {
+    const { gatewayId } = this.options;
+    const warn = (what: string) => (error: unknown) => this.log.warn(what, { error: String(error) });
+    if (clean) {
+      this.track(this.store.remove(connectionId, gatewayId).catch(warn('session remove failed')));
+      this.track(
+        this.presence.removeConnection(appId, connectionId, true).catch(warn('presence leave failed')),
+      );
+      return;
+    }
+    this.track(
+      this.store
+        .detach(connectionId, gatewayId, this.options.resumeWindowMs)
+        .catch(warn('session detach failed')),
+    );
+    const timer = setTimeout(() => {
+      this.graceTimers.delete(connectionId);
+      this.presence.removeConnection(appId, connectionId, true).catch(warn('presence leave failed'));
+    }, this.options.presenceGraceMs);
+    timer.unref();
+    this.graceTimers.set(connectionId, timer);
+  }
+
+  /** Stops timers. Sessions stay detached and resumable; the heartbeat expires on its own, after
+   * which other gateways sweep whatever was not resumed. */
+  stop(): void {
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers = [];
+  }
+
+  /** One sweep of dead gateways (also run on a timer). */
+  async sweep(): Promise<void> {
+    if (this.sweeping) return;
+    this.sweeping = true;
+    try {
+      const dead = await this.store.deadGateways(await this.presence.gateways());
+      for (const gatewayId of dead) {
+        if (gatewayId === this.options.gatewayId) continue;
+        const leaves = await this.presence.removeGateway(gatewayId);
+        const sessions = await this.store.sweepGateway(gatewayId, {
+          resumeWindowMs: this.options.resumeWindowMs,
+        });
+        this.log.info('swept dead gateway', { gatewayId, presenceLeaves: leaves, sessions: sessions.length });
+      }
+    } catch (error) {
+      this.log.warn('sweep failed', { error: String(error) });
+    } finally {
+      this.sweeping = false;
+    }
+  }
+
+  /** Waits for session writes in flight (detaches on shutdown) so they are not lost on exit. */
+  async flush(): Promise<void> {
+    await Promise.allSettled([...this.pending]);
+  }
+
+  private track(promise: Promise<unknown>): void {
+    this.pending.add(promise);
+    promise.finally(() => this.pending.delete(promise));
+  }
+
+  private beat(): void {
+    this.store.heartbeat(this.options.gatewayId, this.options.heartbeatTtlMs).then(
+      (wasAlive) => {
+        if (wasAlive) return;
+        this.log.error('heartbeat lapsed: this gateway may have been swept; dropping its connections', {});
+        this.options.onLapse();
+      },
+      (error: unknown) => this.log.warn('heartbeat failed', { error: String(error) }),
+    );
+  }
+
+  private cancelGrace(connectionId: string): void {
+    clearTimeout(this.graceTimers.get(connectionId));
+    this.graceTimers.delete(connectionId);
+  }
+
+  private every(ms: number, fn: () => void): void {
+    const timer = setInterval(fn, ms);
+    timer.unref();
+    this.timers.push(timer);
+  }
+}
