@@ -88,6 +88,8 @@ export interface ConnectOptions {
   clientId?: string;
   /** Put the token in `?token=` instead of the subprotocol. */
   tokenInQuery?: boolean;
+  /** Offer `relaybox.resume.<connectionId>.<secret>`. */
+  resume?: { connectionId: string; secret: string };
   headers?: Record<string, string>;
 }
 
@@ -101,6 +103,8 @@ function upgradeArgs(
   else if (options.token) protocols.push(TOKEN_PROTOCOL_PREFIX + options.token);
   if (options.apiKey)
     protocols.push(API_KEY_PROTOCOL_PREFIX + Buffer.from(options.apiKey).toString('base64url'));
+  if (options.resume)
+    protocols.push(`relaybox.resume.${options.resume.connectionId}.${options.resume.secret}`);
   if (options.clientId) query.set('clientId', options.clientId);
   const qs = query.toString();
   return [qs ? `${url}?${qs}` : url, protocols, options.headers ? { headers: options.headers } : {}];
@@ -142,6 +146,18 @@ export class TestClient {
 
   get connected() {
     return this.frames.find((f) => f.type === 'connected') as Extract<ServerFrame, { type: 'connected' }>;
+  }
+
+  /** What to offer to resume this connection later. */
+  get resumeOffer(): { connectionId: string; secret: string } {
+    return { connectionId: this.connected.connectionId, secret: this.connected.resumeSecret };
+  }
+
+  presenceEvents(room?: string): Extract<ServerFrame, { type: 'presence' }>[] {
+    return this.frames.filter((f) => f.type === 'presence' && (!room || f.room === room)) as Extract<
+      ServerFrame,
+      { type: 'presence' }
+    >[];
   }
 
   send(frame: unknown): void {

@@ -201,4 +201,5 @@ export type ServerFrame =
   | AckFrame
   | ErrorFrame
   | HeartbeatFrame
-  | DiscontinuityFrame;
+  | DiscontinuityFrame
+  | PresenceEventFrame;
