@@ -33,6 +33,8 @@ export interface SessionDeps {
   bounds: FrameBounds;
   heartbeatMs: number;
   log: Logger;
+  /** Room membership changes, for webhooks. */
+  onRoom?: (session: ClientSession, room: string, joined: boolean) => void;
 }
 
 /**
@@ -97,7 +99,7 @@ export class ClientSession {
   closed(clean: boolean): void {
     clearTimeout(this.expiryTimer);
     this.subs.end();
-    this.deps.lifecycle.closed(this.appId, this.connectionId, clean);
+    this.deps.lifecycle.closed(this.appId, this.principal.clientId, this.connectionId, clean);
   }
 
   handle(text: string, byteLength: number): void {
@@ -157,12 +159,14 @@ export class ClientSession {
     }
     this.subs.rooms.set(room, this.roomRights(room));
     this.deps.lifecycle.roomChanged(this.connectionId, room, { subscribed: false });
+    this.deps.onRoom?.(this, room, true);
   }
 
   private leave(room: string): undefined {
     const state = this.subs.leave(room);
     if (!state) return;
     this.deps.lifecycle.roomChanged(this.connectionId, room, null);
+    this.deps.onRoom?.(this, room, false);
     if (state.canPresence) {
       this.deps.presence.leave(this.appId, room, this.connectionId).catch((error: unknown) => {
         this.deps.log.warn('presence leave on room leave failed', { error: String(error) });

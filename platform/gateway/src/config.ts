@@ -31,6 +31,8 @@ export interface GatewayConfig {
   readonly idempotencyWindowMs: number;
   readonly resumeWindowMs: number;
   readonly presenceGraceMs: number;
+  /** First retry delay of webhook deliveries (doubling for 13 tries: about 68 min in all). */
+  readonly webhookBaseDelayMs: number;
   /** Signs history cursors; every gateway of a cluster must share it (>= 32 bytes). */
   readonly cursorSecret: string;
 }
@@ -107,6 +109,13 @@ export function loadConfig(env: Env, argv: readonly string[] = []): GatewayConfi
       int('RELAYBOX_IDEMPOTENCY_WINDOW_SEC', env.RELAYBOX_IDEMPOTENCY_WINDOW_SEC, 120, 1, 86_400) * 1000,
     resumeWindowMs: int('RELAYBOX_RESUME_WINDOW_SEC', env.RELAYBOX_RESUME_WINDOW_SEC, 120, 1, 86_400) * 1000,
     presenceGraceMs: int('RELAYBOX_PRESENCE_GRACE_MS', env.RELAYBOX_PRESENCE_GRACE_MS, 15_000, 0, 600_000),
+    webhookBaseDelayMs: int(
+      'RELAYBOX_WEBHOOK_BASE_DELAY_MS',
+      env.RELAYBOX_WEBHOOK_BASE_DELAY_MS,
+      1000,
+      1,
+      600_000,
+    ),
     cursorSecret: cursorSecret(env.RELAYBOX_CURSOR_SECRET),
   };
   return Object.freeze(config);

@@ -25,6 +25,7 @@ import { RoomHistory } from './room-history.js';
 import { SessionLifecycle } from './session-lifecycle.js';
 import type { UwsModule } from './uws/load-uws.js';
 import { type Admission, HEARTBEAT_TOPIC, mountWebSocketRoute } from './uws/websocket-route.js';
+import type { WebhookHooks } from './webhook-hooks.js';
 
 export interface GatewayOptions {
   nodeId: string;
@@ -53,6 +54,8 @@ export interface GatewayDeps {
   presence: PresenceStore;
   sessions: SessionStore;
   log: Logger;
+  /** Webhook events; none when not configured. */
+  webhooks?: WebhookHooks;
 }
 
 export interface GatewayStats {
@@ -97,9 +100,11 @@ export class Gateway {
     this.hub = new Hub(deps.broker, (topic, payload) => this.app.publish(topic, payload, false, false));
     this.authenticator = new Authenticator(deps.keys, { clockToleranceSec: options.tokenClockToleranceSec });
     this.connectLimiter = new KeyedRateLimiter(limits.connectionRatePerSecond, limits.connectionBurst);
+    const { webhooks } = deps;
     const publisher = new Publisher(deps.history, deps.broker, new MessageIdGenerator(options.nodeId), {
       retention: options.retention,
       idempotencyWindowMs: options.idempotencyWindowMs,
+      onPublished: webhooks && ((appId, message) => webhooks.emit(appId, 'message.published', message)),
     });
     const history = new RoomHistory(deps.history, options.resumeWindowMs);
     const presence = new PresenceService(
@@ -109,6 +114,16 @@ export class Gateway {
       limits.maxPresenceDataBytes,
       deps.log,
     );
+    if (webhooks) {
+      presence.onChange((appId, room, { action, member }) =>
+        webhooks.emit(appId, `presence.${action}`, {
+          connectionId: member.connectionId,
+          clientId: member.clientId,
+          room,
+          data: member.data,
+        }),
+      );
+    }
     this.lifecycle = new SessionLifecycle(
       deps.sessions,
       presence,
@@ -119,6 +134,8 @@ export class Gateway {
         heartbeatTtlMs: HEARTBEAT_TTL_MS,
         sweepIntervalMs: GATEWAY_SWEEP_MS,
         onLapse: () => this.dropAll('this gateway lost its liveness; reconnect'),
+        onEnded: (appId, clientId, connectionId, reason) =>
+          deps.webhooks?.emit(appId, 'connection.closed', { connectionId, clientId, reason }),
       },
       deps.log,
     );
@@ -128,6 +145,14 @@ export class Gateway {
       history,
       presence,
       lifecycle: this.lifecycle,
+      onRoom: webhooks
+        ? (session, room, joined) =>
+            webhooks.emit(session.appId, joined ? 'room.joined' : 'room.left', {
+              connectionId: session.connectionId,
+              clientId: session.clientId,
+              room,
+            })
+        : undefined,
       authenticator: this.authenticator,
       limits,
       bounds: limits,
@@ -141,7 +166,7 @@ export class Gateway {
       idleTimeoutSec: options.idleTimeoutSec,
       admit: (sources, ip) => this.admit(sources, ip),
       abandon: ({ principal, opening }) =>
-        this.lifecycle.closed(principal.appId, opening.connectionId, false),
+        this.lifecycle.closed(principal.appId, principal.clientId, opening.connectionId, false),
       openSession: (transport, admission) => this.openSession(transport, admission),
       closeSession: (session, code) => this.closeSession(session, code),
     });
@@ -250,6 +275,12 @@ export class Gateway {
     this.sessions.add(session);
     this.appConnections.set(principal.appId, (this.appConnections.get(principal.appId) ?? 0) + 1);
     session.open();
+    if (!opening.resumed) {
+      this.deps.webhooks?.emit(principal.appId, 'connection.opened', {
+        connectionId: session.connectionId,
+        clientId: principal.clientId,
+      });
+    }
     return session;
   }
 

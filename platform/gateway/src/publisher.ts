@@ -1,5 +1,5 @@
 import type { Broker, HistoryRetention, HistoryStore, MessageIdGenerator } from '@relaybox/core';
-import type { PublishAck } from '@relaybox/protocol';
+import type { PublishAck, RoomMessage } from '@relaybox/protocol';
 
 export interface PublishInput {
   appId: string;
@@ -13,6 +13,8 @@ export interface PublishInput {
 export interface PublisherOptions {
   retention: HistoryRetention;
   idempotencyWindowMs: number;
+  /** Called once per message delivered to the broker (not for idempotent duplicates). */
+  onPublished?: (appId: string, message: RoomMessage, bytes: number) => void;
 }
 
 /**
@@ -45,7 +47,10 @@ export class Publisher {
       retention: this.options.retention,
       idempotencyWindowMs: this.options.idempotencyWindowMs,
     });
-    if (!duplicate) await this.broker.publish({ appId: input.appId, room: input.room, payload });
+    if (!duplicate) {
+      await this.broker.publish({ appId: input.appId, room: input.room, payload });
+      this.options.onPublished?.(input.appId, message, payload.length);
+    }
     return { id: message.id, seq: message.seq, timestamp: message.timestamp };
   }
 }

@@ -29,6 +29,8 @@ export interface SessionLifecycleOptions {
   sweepIntervalMs: number;
   /** The heartbeat lapsed (this process stalled): other gateways may have swept its sessions. */
   onLapse: () => void;
+  /** A connection ended for good: closed cleanly, or dropped and not resumed within the grace. */
+  onEnded?: (appId: string, clientId: string, connectionId: string, reason: string) => void;
 }
 
 /**
@@ -105,7 +107,7 @@ export class SessionLifecycle {
    * The socket is gone. A clean close (the client said goodbye) ends the session and its presence
    * now; any other close keeps the session resumable for the window and the presence for the grace.
    */
-  closed(appId: string, connectionId: string, clean: boolean): void {
+  closed(appId: string, clientId: string, connectionId: string, clean: boolean): void {
     const { gatewayId } = this.options;
     const warn = (what: string) => (error: unknown) => this.log.warn(what, { error: String(error) });
     if (clean) {
@@ -113,6 +115,7 @@ export class SessionLifecycle {
       this.track(
         this.presence.removeConnection(appId, connectionId, true).catch(warn('presence leave failed')),
       );
+      this.options.onEnded?.(appId, clientId, connectionId, 'client closed');
       return;
     }
     this.track(
@@ -123,6 +126,7 @@ export class SessionLifecycle {
     const timer = setTimeout(() => {
       this.graceTimers.delete(connectionId);
       this.presence.removeConnection(appId, connectionId, true).catch(warn('presence leave failed'));
+      this.reportIfNotResumed(appId, clientId, connectionId);
     }, this.options.presenceGraceMs);
     timer.unref();
     this.graceTimers.set(connectionId, timer);
@@ -154,6 +158,18 @@ export class SessionLifecycle {
     } finally {
       this.sweeping = false;
     }
+  }
+
+  private reportIfNotResumed(appId: string, clientId: string, connectionId: string): void {
+    const { onEnded } = this.options;
+    if (!onEnded) return;
+    this.store.get(connectionId).then(
+      (session) => {
+        if (session?.state === 'attached') return; // resumed (here or on another gateway)
+        onEnded(appId, clientId, connectionId, 'connection lost');
+      },
+      (error: unknown) => this.log.warn('session lookup failed', { error: String(error) }),
+    );
   }
 
   /** Waits for session writes in flight (detaches on shutdown) so they are not lost on exit. */

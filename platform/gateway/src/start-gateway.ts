@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   AmqpBroker,
+  type LocalWebhookEndpoints,
   loadLocalApps,
   MemoryBroker,
   MemoryHistoryStore,
@@ -18,10 +19,24 @@ import {
   type PresenceStore,
   type SessionStore,
 } from '@relaybox/core';
+import {
+  BullMqJobQueue,
+  DEFAULT_WEBHOOK_TIMEOUT_MS,
+  MemoryDeadLetterList,
+  MemoryDeliveryLog,
+  MemoryJobQueue,
+  processWebhook,
+  RedisDeadLetterList,
+  RedisDeliveryLog,
+  WEBHOOK_CONCURRENCY,
+  WebhookDispatcher,
+  webhookQueue,
+} from '@relaybox/workers';
 import type { GatewayConfig } from './config.js';
 import { Gateway } from './gateway.js';
 import { createLogger, type Logger } from './logger.js';
 import { loadUws } from './uws/load-uws.js';
+import { WebhookHooks } from './webhook-hooks.js';
 
 export interface RunningGateway {
   gateway: Gateway;
@@ -50,10 +65,14 @@ export async function startGateway(
 ): Promise<RunningGateway> {
   const log = overrides.log ?? createLogger(config.logLevel, { nodeId: config.nodeId });
   const uws = loadUws();
-  const local = overrides.keys
-    ? { keys: overrides.keys, devApiKey: undefined }
-    : loadLocalApps({ appsFile: config.appsFile, dataDir: config.dataDir, devApiKey: config.devApiKey });
-  const { keys, devApiKey } = local;
+  const local = loadLocalApps({
+    appsFile: config.appsFile,
+    dataDir: config.dataDir,
+    devApiKey: config.devApiKey,
+  });
+  const keys = overrides.keys ?? local.keys;
+  const devApiKey = overrides.keys ? undefined : local.devApiKey;
+  const webhooks = createWebhooks(config, local.webhooks, log);
   const broker = overrides.broker ?? createBroker(config, log);
   const cursors = new HistoryCursor(config.cursorSecret);
   const history =
@@ -83,7 +102,16 @@ export async function startGateway(
       presenceGraceMs: config.presenceGraceMs,
       instanceId: `${config.nodeId}.${randomBytes(4).toString('hex')}`,
     },
-    { uws, keys, broker, history, presence, sessions, log },
+    {
+      uws,
+      keys,
+      broker,
+      history,
+      presence,
+      sessions,
+      log,
+      ...(webhooks ? { webhooks: webhooks.hooks } : {}),
+    },
   );
   const port = await gateway.start();
   return {
@@ -91,8 +119,52 @@ export async function startGateway(
     port,
     url: `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`,
     devApiKey,
-    shutdown: () => gateway.shutdown(),
+    shutdown: async () => {
+      await gateway.shutdown();
+      await webhooks?.close();
+    },
   };
+}
+
+/**
+ * Webhooks: the queue (BullMQ on Redis, or in-process) and its delivery worker, run in this process.
+ * Returns nothing when no app has a webhook endpoint.
+ */
+function createWebhooks(
+  config: GatewayConfig,
+  endpoints: LocalWebhookEndpoints,
+  log: Logger,
+): Webhooks | undefined {
+  if (!endpoints.hasAny()) return undefined;
+  const redisBacked = config.store === 'redis';
+  const queue = redisBacked
+    ? new BullMqJobQueue({ url: config.redisUrl, prefix: `${config.redisPrefix}bull` })
+    : new MemoryJobQueue();
+  const lists = { url: config.redisUrl, prefix: config.redisPrefix };
+  const deps = {
+    fetch: globalThis.fetch,
+    endpoints,
+    log: redisBacked ? new RedisDeliveryLog(lists) : new MemoryDeliveryLog(),
+    deadLetters: redisBacked ? new RedisDeadLetterList(lists) : new MemoryDeadLetterList(),
+    now: Date.now,
+    timeoutMs: DEFAULT_WEBHOOK_TIMEOUT_MS,
+  };
+  const definition = webhookQueue({ baseDelayMs: config.webhookBaseDelayMs });
+  queue.process(definition, processWebhook, deps, { concurrency: WEBHOOK_CONCURRENCY });
+  const dispatcher = new WebhookDispatcher({ queue, endpoints, definition });
+  return {
+    hooks: new WebhookHooks(endpoints, dispatcher, log),
+    close: async () => {
+      await queue.close();
+      const closers = [deps.log, deps.deadLetters] as Array<{ close?: () => Promise<void> }>;
+      await Promise.allSettled(closers.map((c) => c.close?.()));
+    },
+  };
+}
+
+interface Webhooks {
+  hooks: WebhookHooks;
+  close(): Promise<void>;
 }
 
 function createBroker(config: GatewayConfig, log: Logger): Broker {

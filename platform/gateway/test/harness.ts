@@ -16,7 +16,7 @@ export const BETA = { appId: 'beta', keyId: 'main', secret: 'beta-main-secret-00
 export const apiKeyOf = (k: { appId: string; keyId: string; secret: string }) =>
   `${k.appId}.${k.keyId}:${k.secret}`;
 
-export function writeAppsFile(): string {
+export function writeAppsFile(alphaWebhooks: unknown[] = []): string {
   const dir = mkdtempSync(join(tmpdir(), 'rb-gw-'));
   const file = join(dir, 'apps.json');
   writeFileSync(
@@ -33,6 +33,7 @@ export function writeAppsFile(): string {
               permissions: { 'public:>': ['subscribe'], 'chat:*': ['subscribe', 'publish'] },
             },
           ],
+          ...(alphaWebhooks.length > 0 ? { webhooks: alphaWebhooks } : {}),
         },
         { id: 'beta', keys: [{ id: 'main', secret: BETA.secret }] },
       ],
@@ -54,6 +55,8 @@ export interface TestGatewayOptions {
   overrides?: StartOverrides;
   /** Extra RELAYBOX_* variables. */
   env?: Record<string, string>;
+  /** Webhook endpoints of app alpha (apps file format). */
+  webhooks?: unknown[];
 }
 
 export const uniqueName = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;
@@ -64,7 +67,7 @@ export function startTestGateway(options: TestGatewayOptions = {}): Promise<Runn
     RELAYBOX_PORT: '0',
     RELAYBOX_BROKER: options.broker ?? 'memory',
     RELAYBOX_STORE: options.store ?? 'memory',
-    RELAYBOX_CONFIG: writeAppsFile(),
+    RELAYBOX_CONFIG: writeAppsFile(options.webhooks),
     RELAYBOX_LOG_LEVEL: 'silent',
     RELAYBOX_AMQP_EXCHANGE: options.exchange ?? uniqueName('test.fanout'),
     RELAYBOX_REDIS_PREFIX: options.redisPrefix ?? `${uniqueName('test')}:`,

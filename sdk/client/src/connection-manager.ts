@@ -3,10 +3,7 @@ import {
   type ConnectedFrame,
   ErrorCode,
   isReconnectCloseCode,
-  parseServerFrame,
   RelayBoxError,
-  type RoomMessage,
-  type ServerFrame,
 } from '@relaybox/protocol';
 import { AuthProvider, type UpgradeCredentials } from './auth-provider.js';
 import { Backoff } from './backoff.js';
@@ -16,6 +13,8 @@ import type { ConnectionEvents, ConnectionState, StateChange } from './connectio
 import { Emitter } from './emitter.js';
 import type { ResolvedOptions } from './relay-box-options.js';
 import { type RequestFrame, RequestTracker } from './request-tracker.js';
+import { ResumeOffer } from './resume-offer.js';
+import { type InboundFrame, readServerFrame, type RoomFrame } from './server-frame.js';
 import { SocketTransport } from './socket-transport.js';
 import { withQuery } from './socket-url.js';
 import { toRelayBoxError } from './to-relay-box-error.js';
@@ -24,9 +23,14 @@ import { Watchdog } from './watchdog.js';
 
 /** How the manager tells the room layer about the link. */
 export interface ConnectionHooks {
-  /** The server acknowledged a socket. Restore frames sent now precede anything sent from statechange listeners. */
-  onConnected(): void;
-  onMessage(message: RoomMessage): void;
+  /**
+   * The server acknowledged a socket; `resumed` when it took the previous connection over (same
+   * connectionId, rooms and presence kept). Restore frames sent now precede anything sent from
+   * statechange listeners.
+   */
+  onConnected(resumed: boolean): void;
+  /** A message, discontinuity or presence event of a room; only while connected. */
+  onRoomFrame(frame: RoomFrame): void;
   /** The socket that was connected is gone. */
   onDisconnected(): void;
 }
@@ -57,6 +61,7 @@ export class ConnectionManager {
   private readonly requests: RequestTracker;
   private readonly watchdog = new Watchdog();
   private readonly refresher: TokenRefresher;
+  private readonly resume = new ResumeOffer();
   connectionId: string | undefined;
   clientId: string | undefined;
   private maxFrameBytes = Number.POSITIVE_INFINITY;
@@ -157,8 +162,10 @@ export class ConnectionManager {
 
   private openSocket(id: number, credentials: UpgradeCredentials): void {
     const url = withQuery(this.options.urls[this.urlIndex]!, credentials.query);
+    const resume = this.resume.protocol;
+    const protocols = resume ? [...credentials.protocols, resume] : credentials.protocols;
     try {
-      this.transport = SocketTransport.open(this.options.WebSocket, url, credentials.protocols, {
+      this.transport = SocketTransport.open(this.options.WebSocket, url, protocols, {
         onText: (text) => {
           if (id === this.transportId) this.onText(text);
         },
@@ -180,20 +187,19 @@ export class ConnectionManager {
 
   private onText(text: string): void {
     this.watchdog.kick();
-    const frame = parseServerFrame(text);
+    const frame = readServerFrame(text);
     if (frame) this.onFrame(frame);
   }
 
-  private onFrame(frame: ServerFrame): void {
+  private onFrame(frame: InboundFrame): void {
     switch (frame.type) {
       case 'connected':
         this.onConnected(frame);
         return;
       case 'message':
-        if (this.ready) {
-          const { id, seq, room, event, data, clientId, timestamp } = frame;
-          this.hooks.onMessage({ id, seq, room, event, data, clientId, timestamp });
-        }
+      case 'discontinuity':
+      case 'presence':
+        if (this.ready) this.hooks.onRoomFrame(frame);
         return;
       case 'ack':
         this.requests.settle(frame.ref, frame.result);
@@ -216,6 +222,7 @@ export class ConnectionManager {
     this.ready = true;
     this.connectionId = frame.connectionId;
     this.clientId = frame.clientId;
+    this.resume.remember(frame);
     this.maxFrameBytes = frame.limits?.maxFrameBytes ?? Number.POSITIVE_INFINITY;
     this.backoff.reset();
     this.auth.noteServerExpiry(frame.expiresAt);
@@ -231,7 +238,7 @@ export class ConnectionManager {
     }
     this.refresher.start();
     const id = this.transportId;
-    this.hooks.onConnected();
+    this.hooks.onConnected(frame.resumed === true);
     if (id === this.transportId) this.setState('connected');
   }
 
@@ -254,7 +261,8 @@ export class ConnectionManager {
   /**
    * The one teardown path: drops the socket (its late callbacks become stale), rejects pending
    * requests with 'connection_closed', then either schedules a reconnect ('disconnected', or
-   * 'suspended' once disconnected for `suspendedAfterMs`) or ends in 'closed' (code 1000) / 'failed'.
+   * 'suspended' once disconnected for `suspendedAfterMs`; it offers to resume the connection) or
+   * ends in 'closed' (code 1000) / 'failed'.
    */
   private disconnect(code: number, reason: RelayBoxError | undefined, reconnect: boolean): void {
     const wasReady = this.ready;
@@ -269,6 +277,7 @@ export class ConnectionManager {
     this.requests.rejectAll(new RelayBoxError(ErrorCode.ConnectionClosed, message, { cause: reason }));
     if (wasReady) this.hooks.onDisconnected();
     if (!reconnect) {
+      this.resume.forget(); // a later connect() is a new connection
       this.setState(code === CloseCode.Normal ? 'closed' : 'failed', reason);
       return;
     }

@@ -2,27 +2,30 @@ import { ErrorCode, RelayBoxError, roomNameProblem } from '@relaybox/protocol';
 import { Connection } from './connection.js';
 import { ConnectionManager } from './connection-manager.js';
 import { type RelayBoxOptions, resolveOptions } from './relay-box-options.js';
-import { Room, type RoomHost } from './room.js';
+import { Room } from './room.js';
+import type { RoomHost } from './room-host.js';
+import type { RoomFrame } from './server-frame.js';
 
 /**
  * The RelayBox realtime client. `new RelayBox(options)` validates the options (throwing
  * RelayBoxError 'invalid_options') and does not connect; `connect()` does. Requests made while not
- * connected reject at once with 'connection_closed': nothing is queued. Joined rooms and their
- * subscriptions survive reconnects.
+ * connected reject at once with 'connection_closed': nothing is queued. Joined rooms, their
+ * subscriptions and presence survive reconnects; a reconnect offers to resume the connection, and
+ * subscribed rooms get the messages they missed (each seq once) or a 'discontinuity'.
  */
 export class RelayBox {
   readonly connection: Connection;
   private readonly manager: ConnectionManager;
   private readonly rooms = new Map<string, Room>();
   private readonly joining = new Map<string, Promise<Room>>();
+  /** Rooms left while disconnected: a resumed connection still has them. */
+  private readonly leftOffline = new Set<string>();
   private readonly host: RoomHost;
 
   constructor(options: RelayBoxOptions) {
     this.manager = new ConnectionManager(resolveOptions(options), {
-      onConnected: () => {
-        for (const room of [...this.rooms.values()]) room.restore();
-      },
-      onMessage: (message) => this.rooms.get(message.room)?.deliver(message),
+      onConnected: (resumed) => this.restore(resumed),
+      onRoomFrame: (frame) => this.route(frame),
       onDisconnected: () => {
         for (const room of this.rooms.values()) room.resetSubscription();
       },
@@ -35,7 +38,9 @@ export class RelayBox {
       },
       request: (frame) => manager.request(frame),
       forget: (room) => {
-        if (rooms.get(room.name) === room) rooms.delete(room.name);
+        if (rooms.get(room.name) !== room) return;
+        rooms.delete(room.name);
+        if (!manager.canSend) this.leftOffline.add(room.name);
       },
       reportError: (error) => manager.events.emit('error', error),
     };
@@ -84,6 +89,34 @@ export class RelayBox {
     const rooms = [...this.rooms.values()];
     this.rooms.clear();
     for (const room of rooms) room.detach();
+    this.leftOffline.clear();
     this.manager.close();
+  }
+
+  /** A new socket is acknowledged: restore every room (a resumed connection kept them; join is idempotent). */
+  private restore(resumed: boolean): void {
+    if (resumed) {
+      for (const name of this.leftOffline) this.manager.request({ type: 'leave', room: name }).catch(() => {});
+    }
+    this.leftOffline.clear();
+    for (const room of [...this.rooms.values()]) room.restore(resumed);
+  }
+
+  private route(frame: RoomFrame): void {
+    const room = this.rooms.get(frame.room);
+    if (!room) return;
+    switch (frame.type) {
+      case 'message': {
+        const { id, seq, event, data, clientId, timestamp } = frame;
+        room.deliver({ id, seq, room: frame.room, event, data, clientId, timestamp });
+        return;
+      }
+      case 'discontinuity':
+        room.discontinuity(frame);
+        return;
+      case 'presence':
+        room.receivePresence(frame);
+        return;
+    }
   }
 }

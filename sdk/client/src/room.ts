@@ -1,39 +1,47 @@
 import {
   DEFAULT_LIMITS,
+  type DiscontinuityFrame,
   ErrorCode,
+  type PresenceEventFrame,
   type PublishAck,
   type PublishFrame,
   RelayBoxError,
   type RoomMessage,
+  type SubscribeFrame,
 } from '@relaybox/protocol';
 import { Emitter } from './emitter.js';
 import type { RequestFrame } from './request-tracker.js';
+import { notJoined, type RoomHost } from './room-host.js';
+import { RoomHistory } from './room-history.js';
+import { RoomPresence } from './room-presence.js';
+import { SeqTracker } from './seq-tracker.js';
+import { ServerSubscription } from './server-subscription.js';
 import { toRelayBoxError } from './to-relay-box-error.js';
 
 export type MessageListener = (message: RoomMessage) => void;
 
+/** A gap the server could not fill: messages from `fromSeq` to `oldestSeq - 1` are lost to this client. */
+export interface DiscontinuityInfo {
+  /** The first seq the client asked for when it re-subscribed. */
+  fromSeq: number;
+  /** The oldest seq history still held; delivery went on from there. */
+  oldestSeq: number;
+}
+
 export interface RoomEvents {
-  /** A re-join after reconnecting was refused (the room is then left), or a subscribe/unsubscribe failed. */
+  /** A re-join after reconnecting was refused (the room is then left), or a (re-)subscribe, or a presence re-enter, failed. */
   error: RelayBoxError;
+  /** Messages missed while disconnected are no longer in history: resync the app's state (e.g. with `history.get`). */
+  discontinuity: DiscontinuityInfo;
 }
 
 export interface PublishOptions {
   /**
-   * Sent with the publish for server-side deduplication. The gateway validates it today;
-   * deduplication within a window ships with message history (see docs/protocol.md).
+   * A publish repeated with the same key within the server's window (default 2 min) is stored and
+   * delivered once; the repeat resolves with the original `{ id, seq, timestamp }`. Use it to retry
+   * a publish whose outcome is unknown (a 'timeout' or 'connection_closed').
    */
   idempotencyKey?: string;
-}
-
-/** What a room needs from the client that owns it. */
-export interface RoomHost {
-  /** True while requests can be sent (the socket is connected). */
-  readonly canSend: boolean;
-  request<R>(frame: RequestFrame): Promise<R>;
-  /** The room is no longer joined: stop routing messages to it and do not restore it. */
-  forget(room: Room): void;
-  /** Reports a problem that fails no request (the connection's 'error' event). */
-  reportError(error: RelayBoxError): void;
 }
 
 interface Subscription {
@@ -45,15 +53,20 @@ interface Subscription {
 /**
  * A joined room. Listeners filter by event on the client; the server-side subscription is one
  * `subscribe` sent when the room gets its first listener and one `unsubscribe` when it loses its
- * last one. After a reconnect the client re-joins the room and re-subscribes it if it has listeners.
+ * last one. After a reconnect the client re-joins the room and re-subscribes it if it has listeners,
+ * asking for the messages missed meanwhile (`fromSeq`): each seq is delivered at most once, and
+ * while subscribed none is skipped unless a 'discontinuity' says so.
  */
 export class Room {
+  /** Presence of this room (needs the `presence` permission). */
+  readonly presence: RoomPresence;
+  /** Stored messages of this room (needs the `history` permission). */
+  readonly history: RoomHistory;
   private readonly subscriptions: Subscription[] = [];
   private readonly events: Emitter<RoomEvents>;
+  private readonly seqs = new SeqTracker();
+  private readonly server: ServerSubscription;
   private attached = true;
-  /** What the server was last asked for; reset when the socket goes. */
-  private serverSubscribed = false;
-  private subscribeGeneration = 0;
 
   /** @internal Rooms are created by `relay.join()`. */
   constructor(
@@ -65,6 +78,19 @@ export class Room {
         toRelayBoxError(error, ErrorCode.Internal, `an error listener of room "${name}" threw`),
       ),
     );
+    const isJoined = () => this.attached;
+    const reportError = (error: RelayBoxError) => this.events.emit('error', error);
+    this.presence = new RoomPresence(name, host, isJoined, reportError);
+    this.history = new RoomHistory(name, host, isJoined);
+    this.server = new ServerSubscription(host, {
+      subscribe: () => this.subscribeFrame(),
+      unsubscribe: { type: 'unsubscribe', room: name },
+      onSubscribed: (result) => {
+        const latestSeq = (result as { latestSeq?: unknown } | undefined)?.latestSeq;
+        if (Number.isSafeInteger(latestSeq) && (latestSeq as number) >= 0) this.seqs.baseline(latestSeq as number);
+      },
+      onError: reportError,
+    });
   }
 
   /** False once the room was left (by `leave()`, `relay.close()`, or a refused re-join). */
@@ -83,9 +109,9 @@ export class Room {
     if (typeof entry.listener !== 'function') {
       throw new RelayBoxError(ErrorCode.InvalidRequest, 'subscribe needs a listener function');
     }
-    if (!this.attached) throw this.notJoined();
+    if (!this.attached) throw notJoined(this.name);
     this.subscriptions.push(entry);
-    this.syncSubscription();
+    this.server.sync(true);
     return () => this.remove((candidate) => candidate === entry);
   }
 
@@ -113,7 +139,7 @@ export class Room {
 
   /** Publishes to the room; resolves with the message's id and seq once the server has stored it. */
   async publish(event: string, data: unknown, options: PublishOptions = {}): Promise<PublishAck> {
-    if (!this.attached) throw this.notJoined();
+    if (!this.attached) throw notJoined(this.name);
     checkName(event, 'event', DEFAULT_LIMITS.maxEventNameLength);
     const frame: Omit<PublishFrame, 'ref'> = { type: 'publish', room: this.name, event, data: data ?? null };
     if (options.idempotencyKey !== undefined) {
@@ -123,11 +149,16 @@ export class Room {
     return this.host.request<PublishAck>(frame);
   }
 
-  /** Leaves the room. Listeners are removed at once; while disconnected there is nothing to tell the server. */
+  /**
+   * Leaves the room (and its presence set). Listeners are removed at once; while disconnected there
+   * is nothing to tell the server (the client tells a resumed connection).
+   */
   async leave(): Promise<void> {
     if (!this.attached) return;
-    this.detach();
+    const wasPresent = this.detach();
     if (!this.host.canSend) return;
+    // Said explicitly so the presence leave never depends on what the server does on `leave`.
+    if (wasPresent) this.host.request({ type: 'presence', room: this.name, action: 'leave' }).catch(() => {});
     try {
       await this.host.request({ type: 'leave', room: this.name });
     } catch (error) {
@@ -137,8 +168,13 @@ export class Room {
     }
   }
 
-  /** @internal Dispatches a message to the matching listeners; a throwing listener is reported and skipped. */
+  /**
+   * @internal Dispatches a message to the matching listeners, unless its seq was delivered already;
+   * a throwing listener is reported and skipped. Without listeners nothing is tracked.
+   */
   deliver(message: RoomMessage): void {
+    if (this.subscriptions.length === 0) return;
+    if (Number.isSafeInteger(message.seq) && !this.seqs.accept(message.seq)) return;
     for (const { event, listener } of [...this.subscriptions]) {
       if (event !== undefined && event !== message.event) continue;
       try {
@@ -151,10 +187,29 @@ export class Room {
     }
   }
 
-  /** @internal After a reconnect: re-join, then re-subscribe. A refused re-join leaves the room. */
-  restore(): void {
+  /** @internal History no longer covers what a `subscribe` with `fromSeq` asked for. */
+  discontinuity(frame: DiscontinuityFrame): void {
+    if (!this.attached || !Number.isSafeInteger(frame.oldestSeq)) return;
+    this.seqs.skipTo(frame.oldestSeq);
+    this.events.emit('discontinuity', { fromSeq: frame.fromSeq, oldestSeq: frame.oldestSeq });
+  }
+
+  /** @internal A presence event of this room. */
+  receivePresence(frame: PresenceEventFrame): void {
+    if (this.attached) this.presence.receive(frame);
+  }
+
+  /**
+   * @internal After a reconnect: re-join, then re-subscribe (from the seq after the last one
+   * delivered) and restore presence. A refused re-join leaves the room.
+   */
+  restore(resumed: boolean): void {
     this.host.request({ type: 'join', room: this.name }).then(
-      () => this.syncSubscription(),
+      () => {
+        if (!this.attached) return;
+        this.server.restore(this.subscriptions.length > 0, resumed);
+        this.presence.restore(resumed);
+      },
       (error: RelayBoxError) => {
         // connection_closed: the socket went again; the next reconnect restores the room.
         if (!this.attached || error.code === ErrorCode.ConnectionClosed) return;
@@ -164,45 +219,41 @@ export class Room {
     );
   }
 
-  /** @internal The socket is gone, and with it the server-side subscription. */
+  /** @internal The socket is gone, and with it the server-side subscriptions. */
   resetSubscription(): void {
-    this.serverSubscribed = false;
-    this.subscribeGeneration++;
+    this.server.reset();
+    this.seqs.settle();
+    this.presence.reset();
   }
 
-  /** @internal Marks the room left and drops its listeners. */
-  detach(): void {
+  /**
+   * @internal Marks the room left and drops its listeners. Returns whether the server may still
+   * count the connection in the room's presence.
+   */
+  detach(): boolean {
     this.attached = false;
     this.subscriptions.length = 0;
-    this.resetSubscription();
+    this.server.detach();
+    this.seqs.reset();
+    const wasPresent = this.presence.detach();
     this.host.forget(this);
+    return wasPresent;
   }
 
   private remove(matches: (subscription: Subscription) => boolean): void {
     for (let i = this.subscriptions.length - 1; i >= 0; i--) {
       if (matches(this.subscriptions[i]!)) this.subscriptions.splice(i, 1);
     }
-    this.syncSubscription();
+    // Listening again later is a new subscription: it does not ask for what was missed meanwhile.
+    if (this.subscriptions.length === 0) this.seqs.reset();
+    this.server.sync(this.subscriptions.length > 0);
   }
 
-  /** Sends `subscribe`/`unsubscribe` when having listeners and the server's view disagree. */
-  private syncSubscription(): void {
-    const wanted = this.attached && this.subscriptions.length > 0;
-    if (wanted === this.serverSubscribed || !this.host.canSend) return;
-    this.serverSubscribed = wanted;
-    const generation = ++this.subscribeGeneration;
-    this.host
-      .request({ type: wanted ? 'subscribe' : 'unsubscribe', room: this.name })
-      .catch((error: RelayBoxError) => {
-        if (generation !== this.subscribeGeneration || !this.attached) return;
-        // Not subscribed as far as we know: the next listener added retries.
-        this.serverSubscribed = false;
-        if (error.code !== ErrorCode.ConnectionClosed) this.events.emit('error', error);
-      });
-  }
-
-  private notJoined(): RelayBoxError {
-    return new RelayBoxError(ErrorCode.NotJoined, `room "${this.name}" has been left; join it again`);
+  private subscribeFrame(): RequestFrame {
+    const frame: Omit<SubscribeFrame, 'ref'> = { type: 'subscribe', room: this.name };
+    const lastSeq = this.seqs.lastSeq;
+    if (lastSeq !== undefined) frame.fromSeq = Math.max(1, lastSeq + 1);
+    return frame;
   }
 }
 

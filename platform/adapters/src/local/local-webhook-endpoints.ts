@@ -19,6 +19,11 @@ export class LocalWebhookEndpoints implements WebhookEndpointResolver {
     }
   }
 
+  /** True when at least one app has an endpoint (no webhook machinery is started otherwise). */
+  hasAny(): boolean {
+    return this.byApp.size > 0;
+  }
+
   async endpointsFor(appId: string): Promise<readonly WebhookEndpoint[]> {
     return this.byApp.get(appId) ?? [];
   }
