@@ -1,5 +1,6 @@
 export {
   ErrorCode,
+  type PresenceMember,
   type PublishAck,
   RelayBoxError,
   type RoomMessage,
@@ -12,4 +13,6 @@ export type {
   TokenResult,
   WebSocketConstructor,
 } from './relay-box-options.js';
-export type { MessageListener, PublishOptions, Room, RoomEvents } from './room.js';
+export type { DiscontinuityInfo, MessageListener, PublishOptions, Room, RoomEvents } from './room.js';
+export type { HistoryPage, HistoryParams, RoomHistory } from './room-history.js';
+export type { PresenceAction, PresenceEvent, PresenceListener, RoomPresence } from './room-presence.js';

@@ -136,11 +136,11 @@ describe('rooms', () => {
     room.subscribe('y', a);
     room.subscribe('x', b);
     room.unsubscribe('x', a);
-    socket.push(message('r', 'x'));
-    socket.push(message('r', 'y'));
+    socket.push(message('r', 'x', 1));
+    socket.push(message('r', 'y', 2));
     expect(calls).toEqual(['b', 'a']);
     room.unsubscribe(a);
-    socket.push(message('r', 'y'));
+    socket.push(message('r', 'y', 3));
     expect(calls).toEqual(['b', 'a']);
     room.unsubscribe('x');
     expect(socket.sent.filter((f) => f.type === 'unsubscribe')).toHaveLength(1);

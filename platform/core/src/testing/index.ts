@@ -4,6 +4,7 @@ export * from './history-store-conformance.js';
 export * from './inbox.js';
 export * from './job-queue-conformance.js';
 export * from './presence-store-conformance.js';
+export * from './room-metrics-store-conformance.js';
 export * from './rooms.js';
 export * from './sequence-store-conformance.js';
 export * from './session-store-conformance.js';

@@ -71,6 +71,8 @@ export class FakeWebSocket {
       clientId: 'client-1',
       heartbeatMs: 15_000,
       limits: { maxFrameBytes: 65_536, maxRoomsPerConnection: 100 },
+      resumeSecret: 'secret-1',
+      resumed: false,
       ...overrides,
     });
   }

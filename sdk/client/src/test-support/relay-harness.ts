@@ -1,4 +1,5 @@
 import type { RelayBoxError } from '@relaybox/protocol';
+import { vi } from 'vitest';
 import { encodeBase64Url } from '../base64-url.js';
 import type { StateChange } from '../connection.js';
 import { RelayBox } from '../relay-box.js';
@@ -14,6 +15,20 @@ export async function flush(): Promise<void> {
 export function fakeJwt(claims: Record<string, unknown>): string {
   const part = (value: unknown) => encodeBase64Url(new TextEncoder().encode(JSON.stringify(value)));
   return `${part({ alg: 'HS256', typ: 'JWT' })}.${part(claims)}.c2lnbmF0dXJl`;
+}
+
+/** A `message` frame of `room` with `seq` (id `m<seq>`, data `{ n: seq }`). */
+export function messageFrame(room: string, seq: number, event = 'm'): Record<string, unknown> {
+  return {
+    type: 'message',
+    id: `m${seq}`,
+    seq,
+    room,
+    event,
+    data: { n: seq },
+    clientId: 'other',
+    timestamp: 1_700_000_000_000 + seq,
+  };
 }
 
 /** A RelayBox wired to fake sockets, recording its state changes and 'error' events. */
@@ -51,6 +66,18 @@ export function harness(options: Partial<RelayBoxOptions> = {}) {
       await flush();
       socket().accept(overrides);
       await connecting;
+      return socket();
+    },
+    /**
+     * The network drops the current socket (close `code`); waits (fake timers) for the scheduled
+     * reconnect and returns the new socket, opened but not yet acknowledged.
+     */
+    async dropAndReconnect(code = 1006): Promise<FakeWebSocket> {
+      const before = sockets.length;
+      socket().drop(code);
+      await vi.advanceTimersByTimeAsync(changes.at(-1)?.retryIn ?? 0);
+      await flush();
+      if (sockets.length !== before + 1) throw new Error('no reconnect attempt was made');
       return socket();
     },
     /** Joins `name`, acknowledging the join on the current socket. */
