@@ -86,7 +86,11 @@ export class ClientSession {
         clientId: this.principal.clientId,
         heartbeatMs,
         expiresAt: this.principal.expiresAt,
-        limits: { maxFrameBytes: limits.maxFrameBytes, maxRoomsPerConnection: limits.maxRoomsPerConnection },
+        limits: {
+          maxFrameBytes: limits.maxFrameBytes,
+          maxRoomsPerConnection: limits.maxRoomsPerConnection,
+          maxPresenceDataBytes: limits.maxPresenceDataBytes,
+        },
         resumeSecret,
         resumed,
         resumeError,

@@ -23,6 +23,7 @@ const topicRoom = (room: string, channel: Channel) => (channel === 'messages' ? 
  */
 export class RoomSubscriptions {
   readonly rooms = new Map<string, JoinedRoom>();
+  private readonly pending = new Map<string, Promise<boolean>>();
   private ended = false;
 
   constructor(
@@ -41,10 +42,21 @@ export class RoomSubscriptions {
     return n;
   }
 
-  /** Resolves true once live delivery is on, false if the room was left (or the socket closed) meanwhile. */
-  async subscribe(room: string, state: JoinedRoom, channel: Channel): Promise<boolean> {
-    if (state[channel] === 'on') return true;
-    if (state[channel] === 'pending') return false;
+  /**
+   * Resolves true once live delivery is on, false if the room was left (or the socket closed)
+   * meanwhile. A second call while the first is still binding waits for the same outcome.
+   */
+  subscribe(room: string, state: JoinedRoom, channel: Channel): Promise<boolean> {
+    if (state[channel] === 'on') return Promise.resolve(true);
+    const key = `${channel}\u0000${room}`;
+    const inFlight = this.pending.get(key);
+    if (inFlight) return inFlight;
+    const attempt = this.bind(room, state, channel).finally(() => this.pending.delete(key));
+    this.pending.set(key, attempt);
+    return attempt;
+  }
+
+  private async bind(room: string, state: JoinedRoom, channel: Channel): Promise<boolean> {
     state[channel] = 'pending';
     try {
       await this.hub.subscribe(this.transport, this.appId, topicRoom(room, channel));

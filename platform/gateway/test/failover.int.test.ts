@@ -65,13 +65,21 @@ describe('gateway processes', () => {
     expect(relay.connection.state).toBe('closed');
   });
 
-  it('SIGKILL of a gateway: its presence members are removed (leave broadcast) within 30 s', { timeout: 45_000 }, async () => {
+  it('SIGKILL of a gateway: its presence members are removed (leave broadcast) within 30 s', {
+    timeout: 45_000,
+  }, async () => {
     const [g1, g2] = await nativeCluster(2);
     const room = uniqueName('ghost');
-    const watcher = await TestClient.connect(wsUrl(g2!.port), { apiKey: apiKeyOf(ALPHA_FULL), clientId: 'watcher' });
+    const watcher = await TestClient.connect(wsUrl(g2!.port), {
+      apiKey: apiKeyOf(ALPHA_FULL),
+      clientId: 'watcher',
+    });
     await watcher.ok({ type: 'join', room });
     await watcher.ok({ type: 'presence.subscribe', room });
-    const member = await TestClient.connect(wsUrl(g1!.port), { apiKey: apiKeyOf(ALPHA_FULL), clientId: 'ghost' });
+    const member = await TestClient.connect(wsUrl(g1!.port), {
+      apiKey: apiKeyOf(ALPHA_FULL),
+      clientId: 'ghost',
+    });
     await member.ok({ type: 'join', room });
     await member.ok({ type: 'presence', room, action: 'enter' });
     await watcher.waitFor((f) => f.type === 'presence' && f.action === 'enter');

@@ -124,6 +124,8 @@ describe('@relaybox/client against a gateway', () => {
     const got: unknown[] = [];
     room.subscribe((m) => got.push(m.data));
     const first = relay.connectionId;
+    const states: string[] = [];
+    relay.connection.on('statechange', ({ current }) => states.push(current));
     proxy.cut(); // the network drops: no close frame, the client sees 1006
     const pending = room.publish('e', 'in flight');
     const outcome = await pending.then(
@@ -132,7 +134,9 @@ describe('@relaybox/client against a gateway', () => {
     );
     expect(outcome).toBe('connection_closed');
     proxy.restore();
-    await waitFor(() => relay.connection.state === 'connected' && relay.connectionId !== first);
+    await waitFor(() => relay.connection.state === 'connected' && states.includes('disconnected'));
+    // It resumed its session: same connection id, rooms and subscriptions back.
+    expect(relay.connectionId).toBe(first);
     await waitFor(async () => {
       await rest.publish('sdk:bounce', 'e', 'after');
       await sleep(50);

@@ -3,7 +3,9 @@ import {
   type ConnectedFrame,
   ErrorCode,
   isReconnectCloseCode,
+  parseServerFrame,
   RelayBoxError,
+  type ServerFrame,
 } from '@relaybox/protocol';
 import { AuthProvider, type UpgradeCredentials } from './auth-provider.js';
 import { Backoff } from './backoff.js';
@@ -14,7 +16,7 @@ import { Emitter } from './emitter.js';
 import type { ResolvedOptions } from './relay-box-options.js';
 import { type RequestFrame, RequestTracker } from './request-tracker.js';
 import { ResumeOffer } from './resume-offer.js';
-import { type InboundFrame, readServerFrame, type RoomFrame } from './server-frame.js';
+import type { RoomFrame } from './server-frame.js';
 import { SocketTransport } from './socket-transport.js';
 import { withQuery } from './socket-url.js';
 import { toRelayBoxError } from './to-relay-box-error.js';
@@ -187,11 +189,11 @@ export class ConnectionManager {
 
   private onText(text: string): void {
     this.watchdog.kick();
-    const frame = readServerFrame(text);
+    const frame = parseServerFrame(text);
     if (frame) this.onFrame(frame);
   }
 
-  private onFrame(frame: InboundFrame): void {
+  private onFrame(frame: ServerFrame): void {
     switch (frame.type) {
       case 'connected':
         this.onConnected(frame);

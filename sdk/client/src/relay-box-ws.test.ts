@@ -1,7 +1,13 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { type ClientFrame, CloseCode, PROTOCOL, TOKEN_PROTOCOL_PREFIX } from '@relaybox/protocol';
+import {
+  type ClientFrame,
+  CloseCode,
+  PROTOCOL,
+  RESUME_PROTOCOL_PREFIX,
+  TOKEN_PROTOCOL_PREFIX,
+} from '@relaybox/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { RelayBox } from './relay-box.js';
@@ -23,6 +29,8 @@ interface Peer {
 }
 
 const peers: Peer[] = [];
+/** Shaped like the gateway's: 32 random bytes, base64url. */
+const RESUME_SECRET = 'q3Xv_0-9AbCdEfGhIjKlMnOpQrStUvWxYz012345678';
 
 async function startPeer(): Promise<Peer> {
   const wss = new WebSocketServer({
@@ -55,6 +63,8 @@ async function startPeer(): Promise<Peer> {
           clientId: 'alice',
           heartbeatMs: 30_000,
           limits: { maxFrameBytes: 65_536, maxRoomsPerConnection: 100 },
+          resumeSecret: RESUME_SECRET,
+          resumed: false,
         }),
       );
     });
@@ -117,6 +127,11 @@ describe('RelayBox over the ws package', () => {
     const reconnected = waitFor(relay, 'connected');
     peer.sockets[0]!.close(CloseCode.ServerShutdown, 'server shutting down');
     await reconnected;
+    expect(peer.offered[1]).toEqual([
+      PROTOCOL,
+      `${TOKEN_PROTOCOL_PREFIX}${token}`,
+      `${RESUME_PROTOCOL_PREFIX}conn-1.${RESUME_SECRET}`,
+    ]);
     expect(relay.connectionId).toBe('conn-2');
 
     const closed = new Promise((resolve) => peer.sockets[1]!.on('close', (code) => resolve(code)));

@@ -96,7 +96,8 @@ export class RelayBox {
   /** A new socket is acknowledged: restore every room (a resumed connection kept them; join is idempotent). */
   private restore(resumed: boolean): void {
     if (resumed) {
-      for (const name of this.leftOffline) this.manager.request({ type: 'leave', room: name }).catch(() => {});
+      for (const name of this.leftOffline)
+        this.manager.request({ type: 'leave', room: name }).catch(() => {});
     }
     this.leftOffline.clear();
     for (const room of [...this.rooms.values()]) room.restore(resumed);

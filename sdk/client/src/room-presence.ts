@@ -111,7 +111,10 @@ export class RoomPresence {
   /** Calls `listener` for every presence change (or those of one action); returns a function that removes it. */
   subscribe(listener: PresenceListener): () => void;
   subscribe(action: PresenceAction, listener: PresenceListener): () => void;
-  subscribe(actionOrListener: PresenceAction | PresenceListener, maybeListener?: PresenceListener): () => void {
+  subscribe(
+    actionOrListener: PresenceAction | PresenceListener,
+    maybeListener?: PresenceListener,
+  ): () => void {
     const entry: PresenceSubscription =
       typeof actionOrListener === 'function'
         ? { action: undefined, listener: actionOrListener }
@@ -150,6 +153,7 @@ export class RoomPresence {
   /** @internal The room was joined again after a reconnect. */
   restore(resumed: boolean): void {
     this.server.restore(this.subscriptions.length > 0, resumed);
+    if (!resumed) this.uncertain = false; // a fresh connection holds nothing of ours
     void this.enqueue(async () => {
       if (!this.stale || !this.isJoined()) return;
       // Fresh connection: nothing of ours is there. Resumed: only a cut-off request can differ.
@@ -173,17 +177,12 @@ export class RoomPresence {
     this.stale = true;
   }
 
-  /**
-   * @internal The room is being left: drops listeners and the membership. Returns whether the server
-   * may still count this connection as a member (the room then sends a presence leave first).
-   */
-  detach(): boolean {
-    const wasEntered = this.intent.entered || this.uncertain;
+  /** @internal The room was left: listeners and membership go with it. */
+  detach(): void {
     this.subscriptions.length = 0;
     this.server.detach();
     this.intent = { entered: false, data: undefined };
     this.uncertain = false;
-    return wasEntered;
   }
 
   private change(action: 'enter' | 'update', data: unknown): Promise<void> {
@@ -208,7 +207,10 @@ export class RoomPresence {
     return this.enqueue(async () => {
       if (!this.isJoined()) throw notJoined(this.room);
       if (action === 'update' && !this.intent.entered) {
-        throw new RelayBoxError(ErrorCode.InvalidRequest, `enter the presence of "${this.room}" before updating it`);
+        throw new RelayBoxError(
+          ErrorCode.InvalidRequest,
+          `enter the presence of "${this.room}" before updating it`,
+        );
       }
       await this.send(action, data);
       this.intent = { entered: true, data };

@@ -11,8 +11,8 @@ import {
 } from '@relaybox/protocol';
 import { Emitter } from './emitter.js';
 import type { RequestFrame } from './request-tracker.js';
-import { notJoined, type RoomHost } from './room-host.js';
 import { RoomHistory } from './room-history.js';
+import { notJoined, type RoomHost } from './room-host.js';
 import { RoomPresence } from './room-presence.js';
 import { SeqTracker } from './seq-tracker.js';
 import { ServerSubscription } from './server-subscription.js';
@@ -65,6 +65,8 @@ export class Room {
   private readonly subscriptions: Subscription[] = [];
   private readonly events: Emitter<RoomEvents>;
   private readonly seqs = new SeqTracker();
+  /** Messages held while a replay catches up (see `deliver`); undefined when not catching up. */
+  private held: RoomMessage[] | undefined;
   private readonly server: ServerSubscription;
   private attached = true;
 
@@ -85,11 +87,11 @@ export class Room {
     this.server = new ServerSubscription(host, {
       subscribe: () => this.subscribeFrame(),
       unsubscribe: { type: 'unsubscribe', room: name },
-      onSubscribed: (result) => {
-        const latestSeq = (result as { latestSeq?: unknown } | undefined)?.latestSeq;
-        if (Number.isSafeInteger(latestSeq) && (latestSeq as number) >= 0) this.seqs.baseline(latestSeq as number);
+      onSubscribed: (result) => this.onSubscribed(result),
+      onError: (error) => {
+        this.release();
+        reportError(error);
       },
-      onError: reportError,
     });
   }
 
@@ -150,15 +152,14 @@ export class Room {
   }
 
   /**
-   * Leaves the room (and its presence set). Listeners are removed at once; while disconnected there
-   * is nothing to tell the server (the client tells a resumed connection).
+   * Leaves the room, and with it the room's presence set (the server does both on `leave`).
+   * Listeners are removed at once; while disconnected there is nothing to tell the server now (the
+   * client tells a resumed connection).
    */
   async leave(): Promise<void> {
     if (!this.attached) return;
-    const wasPresent = this.detach();
+    this.detach();
     if (!this.host.canSend) return;
-    // Said explicitly so the presence leave never depends on what the server does on `leave`.
-    if (wasPresent) this.host.request({ type: 'presence', room: this.name, action: 'leave' }).catch(() => {});
     try {
       await this.host.request({ type: 'leave', room: this.name });
     } catch (error) {
@@ -174,6 +175,16 @@ export class Room {
    */
   deliver(message: RoomMessage): void {
     if (this.subscriptions.length === 0) return;
+    // While a replay (`fromSeq`) runs, live messages overtake it: hold everything until its ack,
+    // then hand it over in seq order.
+    if (this.held) {
+      this.held.push(message);
+      return;
+    }
+    this.dispatch(message);
+  }
+
+  private dispatch(message: RoomMessage): void {
     if (Number.isSafeInteger(message.seq) && !this.seqs.accept(message.seq)) return;
     for (const { event, listener } of [...this.subscriptions]) {
       if (event !== undefined && event !== message.event) continue;
@@ -219,25 +230,32 @@ export class Room {
     );
   }
 
+  /** Ends a catch-up: what arrived during the replay is delivered in seq order (repeats dropped). */
+  private release(): void {
+    const held = this.held;
+    if (!held) return;
+    this.held = undefined;
+    held.sort((a, b) => a.seq - b.seq);
+    for (const message of held) this.dispatch(message);
+  }
+
   /** @internal The socket is gone, and with it the server-side subscriptions. */
   resetSubscription(): void {
+    this.release();
     this.server.reset();
     this.seqs.settle();
     this.presence.reset();
   }
 
-  /**
-   * @internal Marks the room left and drops its listeners. Returns whether the server may still
-   * count the connection in the room's presence.
-   */
-  detach(): boolean {
+  /** @internal Marks the room left and drops its listeners (presence ones included). */
+  detach(): void {
+    this.held = undefined;
     this.attached = false;
     this.subscriptions.length = 0;
     this.server.detach();
     this.seqs.reset();
-    const wasPresent = this.presence.detach();
+    this.presence.detach();
     this.host.forget(this);
-    return wasPresent;
   }
 
   private remove(matches: (subscription: Subscription) => boolean): void {
@@ -249,10 +267,22 @@ export class Room {
     this.server.sync(this.subscriptions.length > 0);
   }
 
+  /** The subscribe ack (`{ latestSeq }`, or `{ replayed, latestSeq }` after a `fromSeq`). */
+  private onSubscribed(result: unknown): void {
+    const latestSeq = (result as { latestSeq?: unknown } | undefined)?.latestSeq;
+    if (typeof latestSeq === 'number' && Number.isSafeInteger(latestSeq) && latestSeq >= 0) {
+      this.seqs.baseline(latestSeq);
+    }
+    this.release();
+  }
+
   private subscribeFrame(): RequestFrame {
     const frame: Omit<SubscribeFrame, 'ref'> = { type: 'subscribe', room: this.name };
     const lastSeq = this.seqs.lastSeq;
-    if (lastSeq !== undefined) frame.fromSeq = Math.max(1, lastSeq + 1);
+    if (lastSeq !== undefined) {
+      frame.fromSeq = Math.max(1, lastSeq + 1);
+      this.held ??= [];
+    }
     return frame;
   }
 }

@@ -137,7 +137,8 @@ describe('token refresh', () => {
     await vi.advanceTimersByTimeAsync(h.changes.at(-1)!.retryIn!);
     await flush();
     expect(getToken).toHaveBeenCalledTimes(1);
-    expect(h.socket().protocols).toEqual(first.protocols);
+    // The same credentials, plus the offer to resume the connection.
+    expect(h.socket().protocols).toEqual([...first.protocols, 'relaybox.resume.conn-1.secret-1']);
     h.socket().accept();
 
     // Hours pass without a refresh reaching this point (e.g. the device slept): the token is stale.
@@ -146,7 +147,7 @@ describe('token refresh', () => {
     await vi.advanceTimersByTimeAsync(h.changes.at(-1)!.retryIn!);
     await flush();
     expect(getToken).toHaveBeenCalledTimes(2);
-    expect(h.socket().protocols).not.toEqual(first.protocols);
+    expect(h.socket().protocols[1]).not.toEqual(first.protocols[1]);
   });
 
   it('a static token is never refreshed', async () => {

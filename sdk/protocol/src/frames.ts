@@ -119,7 +119,7 @@ export interface ConnectedFrame {
   heartbeatMs: number;
   /** Token expiry (ms since epoch); the client must `refresh` before it. Absent for API-key connections. */
   expiresAt?: number;
-  limits: { maxFrameBytes: number; maxRoomsPerConnection: number };
+  limits: { maxFrameBytes: number; maxRoomsPerConnection: number; maxPresenceDataBytes?: number };
   /**
    * Present this with `connectionId` (subprotocol `relaybox.resume.<connectionId>.<resumeSecret>`)
    * when reconnecting within the resume window to keep the connection's identity and presence.

@@ -193,7 +193,10 @@ const SERVER_FRAME_TYPES = new Set([
   'presence',
 ]);
 
-/** Parses a server frame in the SDK. Unknown types are returned as null so newer servers stay compatible. */
+/**
+ * Parses a server frame in the SDK. Unknown types (newer servers) and room frames without the
+ * fields the SDK routes on give null.
+ */
 export function parseServerFrame(text: string): ServerFrame | null {
   let raw: unknown;
   try {
@@ -202,12 +205,17 @@ export function parseServerFrame(text: string): ServerFrame | null {
     return null;
   }
   if (typeof raw !== 'object' || raw === null) return null;
-  const type = (raw as { type?: unknown }).type;
-  return type === 'connected' ||
-    type === 'message' ||
-    type === 'ack' ||
-    type === 'error' ||
-    type === 'heartbeat'
-    ? (raw as ServerFrame)
-    : null;
+  const frame = raw as Record<string, unknown>;
+  if (!SERVER_FRAME_TYPES.has(frame.type as string)) return null;
+  if (frame.type === 'discontinuity') {
+    return typeof frame.room === 'string' && isSeq(frame.fromSeq) && isSeq(frame.oldestSeq)
+      ? (raw as ServerFrame)
+      : null;
+  }
+  if (frame.type === 'presence') {
+    const action = frame.action === 'enter' || frame.action === 'update' || frame.action === 'leave';
+    const member = typeof frame.member === 'object' && frame.member !== null;
+    return typeof frame.room === 'string' && action && member ? (raw as ServerFrame) : null;
+  }
+  return raw as ServerFrame;
 }

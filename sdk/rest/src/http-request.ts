@@ -28,7 +28,11 @@ export async function requestJson(
   try {
     response = await fetchImpl(request.url, {
       method: request.method,
-      headers: { accept: 'application/json', 'content-type': 'application/json', ...request.headers },
+      headers: {
+        accept: 'application/json',
+        ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...request.headers,
+      },
       body: request.body === undefined ? undefined : JSON.stringify(request.body),
       signal: controller.signal,
     });

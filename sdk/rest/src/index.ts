@@ -1,5 +1,13 @@
-export { ErrorCode, type PermissionMap, type PublishAck, RelayBoxError } from '@relaybox/protocol';
+export {
+  ErrorCode,
+  type PermissionMap,
+  type PresenceMember,
+  type PublishAck,
+  RelayBoxError,
+  type RoomMessage,
+} from '@relaybox/protocol';
 export type { CreateTokenParams, TokenDetails } from './create-token.js';
+export type { HistoryPage, HistoryParams } from './history-page.js';
 export type { FetchLike } from './http-request.js';
 export { RelayBoxRest, type RelayBoxRestOptions, type RestPublishOptions } from './relay-box-rest.js';
 export {

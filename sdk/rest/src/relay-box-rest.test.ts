@@ -1,49 +1,10 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RelayBoxRest } from './relay-box-rest.js';
+import { closeServers, json, serve } from './test-support/local-server.js';
 
 const apiKey = 'app1.key1:secret';
 
-interface Received {
-  method: string | undefined;
-  url: string | undefined;
-  headers: IncomingMessage['headers'];
-  body: string;
-}
-
-const servers: Server[] = [];
-
-/** A local HTTP server answering every request with `handler`; records what it received. */
-async function serve(
-  handler: (response: ServerResponse) => void,
-): Promise<{ url: string; received: Received[] }> {
-  const received: Received[] = [];
-  const server = createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk) => {
-      body += chunk;
-    });
-    request.on('end', () => {
-      received.push({ method: request.method, url: request.url, headers: request.headers, body });
-      handler(response);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  servers.push(server);
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, received };
-}
-
-const json = (status: number, body: unknown) => (response: ServerResponse) => {
-  response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-};
-
-afterEach(async () => {
-  for (const server of servers.splice(0)) {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  }
-});
+afterEach(closeServers);
 
 describe('RelayBoxRest.publish', () => {
   it('POSTs the message with the API key as bearer and returns the stored id and seq', async () => {
@@ -100,8 +61,7 @@ describe('RelayBoxRest.publish', () => {
   });
 
   it('reports an unreachable server as network_error with the cause', async () => {
-    const { url } = await serve(json(201, {}));
-    const server = servers.pop()!;
+    const { url, server } = await serve(json(201, {}));
     await new Promise((resolve) => server.close(resolve));
     const error = await new RelayBoxRest({ apiKey, url }).publish('r', 'e', 1).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'network_error', retryable: true });

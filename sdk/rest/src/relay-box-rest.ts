@@ -1,12 +1,21 @@
 import {
   DEFAULT_LIMITS,
   ErrorCode,
+  type HistoryQueryParams,
+  type PresenceMember,
   type PublishAck,
   RelayBoxError,
   roomNameProblem,
 } from '@relaybox/protocol';
 import { type ApiKey, parseApiKey } from './api-key.js';
 import { type CreateTokenParams, createToken, type TokenDetails } from './create-token.js';
+import {
+  type HistoryPage,
+  type HistoryParams,
+  historyQuery,
+  historySearch,
+  readHistoryPage,
+} from './history-page.js';
 import { type FetchLike, requestJson } from './http-request.js';
 
 export interface RelayBoxRestOptions {
@@ -67,27 +76,67 @@ export class RelayBoxRest {
     data: unknown,
     options: RestPublishOptions = {},
   ): Promise<PublishAck> {
-    const problem = roomNameProblem(room);
-    if (problem) throw new RelayBoxError(ErrorCode.InvalidRoomName, problem);
+    checkRoom(room);
     checkString(event, 'event', DEFAULT_LIMITS.maxEventNameLength);
     const body: { event: string; data: unknown; idempotencyKey?: string } = { event, data: data ?? null };
     if (options.idempotencyKey !== undefined) {
       checkString(options.idempotencyKey, 'idempotencyKey', DEFAULT_LIMITS.maxIdempotencyKeyLength);
       body.idempotencyKey = options.idempotencyKey;
     }
-    const result = await requestJson(
-      this.fetch,
-      {
-        method: 'POST',
-        url: `${this.baseUrl}/v1/rooms/${encodeURIComponent(room)}/messages`,
-        headers: { authorization: `Bearer ${this.options.apiKey}` },
-        body,
-      },
-      this.timeoutMs,
-    );
-    return toPublishAck(result);
+    return toPublishAck(await this.call('POST', `${roomPath(room)}/messages`, body));
+  }
+
+  /**
+   * The first page of a room's stored messages matching `params` (needs the `history` permission,
+   * no join); `page.next()` fetches the following one and resolves null after the last. Params are
+   * checked locally first ('invalid_room_name', 'invalid_request').
+   */
+  async history(room: string, params: HistoryParams = {}): Promise<HistoryPage> {
+    checkRoom(room);
+    return this.historyPage(room, historyQuery(params));
+  }
+
+  /** Every member of a room's presence set (needs the `presence` permission). */
+  async presence(room: string): Promise<PresenceMember[]> {
+    checkRoom(room);
+    const body = await this.call('GET', `${roomPath(room)}/presence`);
+    const members = (body as { members?: unknown } | undefined)?.members;
+    if (!Array.isArray(members)) {
+      throw new RelayBoxError(ErrorCode.Internal, 'presence answered without { members }');
+    }
+    return members as PresenceMember[];
+  }
+
+  private async historyPage(room: string, query: HistoryQueryParams): Promise<HistoryPage> {
+    const body = await this.call('GET', `${roomPath(room)}/messages${historySearch(query)}`);
+    const { items, cursor } = readHistoryPage(body);
+    return {
+      items,
+      hasNext: cursor !== undefined,
+      next: () =>
+        cursor === undefined ? Promise.resolve(null) : this.historyPage(room, { ...query, cursor }),
+    };
+  }
+
+  /** One authenticated REST call (the API key as bearer, never in the URL). */
+  private call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
+    const headers = { authorization: `Bearer ${this.options.apiKey}` };
+    const request = {
+      method,
+      url: `${this.baseUrl}${path}`,
+      headers,
+      ...(body === undefined ? {} : { body }),
+    };
+    return requestJson(this.fetch, request, this.timeoutMs);
   }
 }
+
+function checkRoom(room: unknown): void {
+  const problem = roomNameProblem(room);
+  if (problem) throw new RelayBoxError(ErrorCode.InvalidRoomName, problem);
+}
+
+const roomPath = (room: string) => `/v1/rooms/${encodeURIComponent(room)}`;
 
 function parseBaseUrl(url: unknown): string {
   let parsed: URL;
