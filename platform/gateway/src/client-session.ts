@@ -14,11 +14,12 @@ import type { Authenticator } from './auth/authenticator.js';
 import type { Principal } from './auth/principal.js';
 import type { Hub } from './hub.js';
 import type { Logger } from './logger.js';
+import type { RoomMetricsFanout } from './metrics/room-metrics-fanout.js';
 import type { PresenceService } from './presence-service.js';
 import type { Publisher } from './publisher.js';
 import { TokenBucket } from './rate-limit.js';
 import type { RoomHistory } from './room-history.js';
-import { type JoinedRoom, RoomSubscriptions } from './room-subscriptions.js';
+import { type JoinedRoom, type MembershipObserver, RoomSubscriptions } from './room-subscriptions.js';
 import type { SessionLifecycle, SessionOpening } from './session-lifecycle.js';
 import type { Transport } from './transport.js';
 
@@ -33,6 +34,8 @@ export interface SessionDeps {
   bounds: FrameBounds;
   heartbeatMs: number;
   log: Logger;
+  roomMetrics: RoomMetricsFanout;
+  membership?: MembershipObserver;
   /** Room membership changes, for webhooks. */
   onRoom?: (session: ClientSession, room: string, joined: boolean) => void;
 }
@@ -55,7 +58,13 @@ export class ClientSession {
     private readonly deps: SessionDeps,
   ) {
     this.connectionId = opening.connectionId;
-    this.subs = new RoomSubscriptions(deps.hub, transport, principal.appId);
+    this.subs = new RoomSubscriptions(
+      deps.hub,
+      transport,
+      principal.appId,
+      deps.roomMetrics,
+      deps.membership,
+    );
   }
 
   /** Subscriptions that can push traffic at this connection (for the slow-consumer sweep). */
@@ -77,7 +86,7 @@ export class ClientSession {
     // A resumed connection is back in the rooms it had joined (still allowed by its rights); the
     // client re-subscribes with `fromSeq` to get what it missed.
     for (const room of Object.keys(rooms)) {
-      if (this.principal.grants.canAny(room)) this.subs.rooms.set(room, this.roomRights(room));
+      if (this.principal.grants.canAny(room)) this.subs.join(room, this.roomRights(room));
     }
     this.transport.send(
       JSON.stringify({
@@ -147,6 +156,13 @@ export class ClientSession {
       case 'presence.unsubscribe':
         this.subs.unsubscribe(frame.room, this.joined(frame.room), 'presence');
         return undefined;
+      case 'metrics.subscribe':
+      case 'metrics.unsubscribe': {
+        const state = this.joined(frame.room);
+        if (!state.canMetrics) throw denied(frame.room, 'metrics');
+        this.subs.watchMetrics(frame.room, state, frame.type === 'metrics.subscribe');
+        return undefined;
+      }
       case 'refresh':
         return this.refresh(frame.token);
       case 'ping':
@@ -161,7 +177,7 @@ export class ClientSession {
     if (this.subs.rooms.size >= max) {
       throw new RelayBoxError(ErrorCode.RoomLimitExceeded, `a connection may join at most ${max} rooms`);
     }
-    this.subs.rooms.set(room, this.roomRights(room));
+    this.subs.join(room, this.roomRights(room));
     this.deps.lifecycle.roomChanged(this.connectionId, room, { subscribed: false });
     this.deps.onRoom?.(this, room, true);
   }
@@ -240,14 +256,13 @@ export class ClientSession {
       const lost =
         !next.grants.canAny(room) ||
         (state.messages !== 'none' && !rights.canSubscribe) ||
-        (state.presence !== 'none' && !rights.canPresence);
+        (state.presence !== 'none' && !rights.canPresence) ||
+        (state.metrics !== 'none' && !rights.canMetrics);
       if (lost) this.leave(room);
-      else
-        Object.assign(state, {
-          canSubscribe: rights.canSubscribe,
-          canPublish: rights.canPublish,
-          canPresence: rights.canPresence,
-        });
+      else {
+        const { canSubscribe, canPublish, canPresence, canMetrics } = rights;
+        Object.assign(state, { canSubscribe, canPublish, canPresence, canMetrics });
+      }
     }
     return { expiresAt: next.expiresAt };
   }
@@ -257,9 +272,11 @@ export class ClientSession {
     return {
       messages: 'none',
       presence: 'none',
+      metrics: 'none',
       canSubscribe: grants.can(room, 'subscribe'),
       canPublish: grants.can(room, 'publish'),
       canPresence: grants.can(room, 'presence'),
+      canMetrics: grants.can(room, 'metrics'),
     };
   }
 

@@ -31,6 +31,8 @@ export interface GatewayConfig {
   readonly idempotencyWindowMs: number;
   readonly resumeWindowMs: number;
   readonly presenceGraceMs: number;
+  /** Bearer token for `GET /metrics`; open when unset. */
+  readonly metricsToken: string | undefined;
   /** First retry delay of webhook deliveries (doubling for 13 tries: about 68 min in all). */
   readonly webhookBaseDelayMs: number;
   /** Signs history cursors; every gateway of a cluster must share it (>= 32 bytes). */
@@ -109,6 +111,7 @@ export function loadConfig(env: Env, argv: readonly string[] = []): GatewayConfi
       int('RELAYBOX_IDEMPOTENCY_WINDOW_SEC', env.RELAYBOX_IDEMPOTENCY_WINDOW_SEC, 120, 1, 86_400) * 1000,
     resumeWindowMs: int('RELAYBOX_RESUME_WINDOW_SEC', env.RELAYBOX_RESUME_WINDOW_SEC, 120, 1, 86_400) * 1000,
     presenceGraceMs: int('RELAYBOX_PRESENCE_GRACE_MS', env.RELAYBOX_PRESENCE_GRACE_MS, 15_000, 0, 600_000),
+    metricsToken: env.RELAYBOX_METRICS_TOKEN || undefined,
     webhookBaseDelayMs: int(
       'RELAYBOX_WEBHOOK_BASE_DELAY_MS',
       env.RELAYBOX_WEBHOOK_BASE_DELAY_MS,

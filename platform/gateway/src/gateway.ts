@@ -6,6 +6,7 @@ import {
   type KeyStore,
   MessageIdGenerator,
   type PresenceStore,
+  type RoomMetricsStore,
   type SessionStore,
 } from '@relaybox/core';
 import { CloseCode, ErrorCode, type Limits, RelayBoxError } from '@relaybox/protocol';
@@ -14,6 +15,11 @@ import { type CredentialSources, extractCredentials, extractResumeOffer } from '
 import { ClientSession, type SessionDeps } from './client-session.js';
 import { Hub } from './hub.js';
 import type { Logger } from './logger.js';
+import { GatewayMetrics } from './metrics/gateway-metrics.js';
+import { mountMetricsRoute } from './metrics/metrics.routes.js';
+import { hubObserver, membershipObserver } from './metrics/observers.js';
+import { RoomMetricsAggregator } from './metrics/room-metrics.js';
+import { RoomMetricsFanout } from './metrics/room-metrics-fanout.js';
 import { PresenceService } from './presence-service.js';
 import { Publisher } from './publisher.js';
 import { KeyedRateLimiter } from './rate-limit.js';
@@ -23,6 +29,7 @@ import { mountRoomsRoutes } from './rest/rooms.routes.js';
 import { mountSystemRoutes } from './rest/system.routes.js';
 import { RoomHistory } from './room-history.js';
 import { SessionLifecycle } from './session-lifecycle.js';
+import { toRelayBoxError } from './uws/http.js';
 import type { UwsModule } from './uws/load-uws.js';
 import { type Admission, HEARTBEAT_TOPIC, mountWebSocketRoute } from './uws/websocket-route.js';
 import type { WebhookHooks } from './webhook-hooks.js';
@@ -44,6 +51,8 @@ export interface GatewayOptions {
   presenceGraceMs: number;
   /** Unique per process start: this gateway's identity for liveness and session ownership. */
   instanceId: string;
+  /** Bearer token required by `GET /metrics`; open when undefined. */
+  metricsToken?: string | undefined;
 }
 
 export interface GatewayDeps {
@@ -53,6 +62,7 @@ export interface GatewayDeps {
   history: HistoryStore;
   presence: PresenceStore;
   sessions: SessionStore;
+  roomMetrics: RoomMetricsStore;
   log: Logger;
   /** Webhook events; none when not configured. */
   webhooks?: WebhookHooks;
@@ -86,6 +96,8 @@ export class Gateway {
   private readonly connectLimiter: KeyedRateLimiter;
   private readonly sessionDeps: SessionDeps;
   private readonly lifecycle: SessionLifecycle;
+  private readonly metrics: GatewayMetrics;
+  private readonly roomMetrics: RoomMetricsAggregator;
   private listenSocket: us_listen_socket | undefined;
   private timers: NodeJS.Timeout[] = [];
   private draining = false;
@@ -97,14 +109,31 @@ export class Gateway {
   ) {
     const { limits } = options;
     this.app = deps.uws.App();
-    this.hub = new Hub(deps.broker, (topic, payload) => this.app.publish(topic, payload, false, false));
+    this.metrics = new GatewayMetrics({ brokerState: () => deps.broker.state });
+    this.roomMetrics = new RoomMetricsAggregator({
+      gatewayId: options.instanceId,
+      store: deps.roomMetrics,
+      countPresence: (appId, room) => deps.presence.count(appId, room),
+      onError: (operation, error) =>
+        deps.log.warn('room metrics failed', { operation, error: String(error) }),
+    });
+    const publishLocal = (topic: string, payload: string) => {
+      const reached = this.app.numSubscribers(topic);
+      this.app.publish(topic, payload, false, false);
+      return reached;
+    };
+    this.hub = new Hub(deps.broker, publishLocal, hubObserver(this.metrics, this.roomMetrics));
     this.authenticator = new Authenticator(deps.keys, { clockToleranceSec: options.tokenClockToleranceSec });
     this.connectLimiter = new KeyedRateLimiter(limits.connectionRatePerSecond, limits.connectionBurst);
     const { webhooks } = deps;
     const publisher = new Publisher(deps.history, deps.broker, new MessageIdGenerator(options.nodeId), {
       retention: options.retention,
       idempotencyWindowMs: options.idempotencyWindowMs,
-      onPublished: webhooks && ((appId, message) => webhooks.emit(appId, 'message.published', message)),
+      onPublished: (appId, message, bytes) => {
+        this.metrics.published(appId, bytes);
+        this.roomMetrics.recordPublish(appId, message.room, bytes);
+        webhooks?.emit(appId, 'message.published', message);
+      },
     });
     const history = new RoomHistory(deps.history, options.resumeWindowMs);
     const presence = new PresenceService(
@@ -145,6 +174,8 @@ export class Gateway {
       history,
       presence,
       lifecycle: this.lifecycle,
+      roomMetrics: new RoomMetricsFanout(this.roomMetrics, publishLocal),
+      membership: membershipObserver(this.roomMetrics),
       onRoom: webhooks
         ? (session, room, joined) =>
             webhooks.emit(session.appId, joined ? 'room.joined' : 'room.left', {
@@ -164,7 +195,11 @@ export class Gateway {
       maxPayloadBytes: limits.maxFrameBytes * 2,
       maxBufferedBytes: limits.maxBufferedBytes,
       idleTimeoutSec: options.idleTimeoutSec,
-      admit: (sources, ip) => this.admit(sources, ip),
+      admit: (sources, ip) =>
+        this.admit(sources, ip).catch((error: unknown) => {
+          this.metrics.upgradeRefused(toRelayBoxError(error).code);
+          throw error;
+        }),
       abandon: ({ principal, opening }) =>
         this.lifecycle.closed(principal.appId, principal.clientId, opening.connectionId, false),
       openSession: (transport, admission) => this.openSession(transport, admission),
@@ -187,6 +222,7 @@ export class Gateway {
       presence,
       maxRoomNameLength: limits.maxRoomNameLength,
     });
+    mountMetricsRoute(this.app, this.metrics, options.metricsToken ? { token: options.metricsToken } : {});
     mountSystemRoutes(this.app, () => this.stats());
   }
 
@@ -197,6 +233,7 @@ export class Gateway {
   async start(): Promise<number> {
     await this.deps.broker.start();
     await this.lifecycle.start();
+    this.roomMetrics.start();
     const socket = await new Promise<us_listen_socket | false>((resolve) =>
       this.app.listen(this.options.host, this.options.port, resolve),
     );
@@ -234,14 +271,10 @@ export class Gateway {
     // Sessions are detached, not ended: clients resume on another gateway and keep their presence.
     this.dropAll('server shutting down; reconnect to another gateway');
     await this.lifecycle.flush();
-    const { broker, history, presence, sessions, keys } = this.deps;
-    await Promise.allSettled([
-      broker.close(),
-      history.close(),
-      presence.close(),
-      sessions.close(),
-      keys.close(),
-    ]);
+    await this.roomMetrics.stop().catch(() => {});
+    const { broker, history, presence, sessions, keys, roomMetrics } = this.deps;
+    const stores = [broker, history, presence, sessions, keys, roomMetrics];
+    await Promise.allSettled(stores.map((store) => store.close()));
     this.deps.log.info('gateway stopped', { nodeId: this.options.nodeId });
   }
 
@@ -273,6 +306,7 @@ export class Gateway {
   ): ClientSession {
     const session = new ClientSession(transport, principal, opening, this.sessionDeps);
     this.sessions.add(session);
+    this.metrics.connectionOpened(principal.appId);
     this.appConnections.set(principal.appId, (this.appConnections.get(principal.appId) ?? 0) + 1);
     session.open();
     if (!opening.resumed) {
@@ -286,6 +320,7 @@ export class Gateway {
 
   private closeSession(session: ClientSession, code: number): void {
     if (!this.sessions.delete(session)) return;
+    this.metrics.connectionClosed(session.appId);
     const left = (this.appConnections.get(session.appId) ?? 1) - 1;
     if (left > 0) this.appConnections.set(session.appId, left);
     else this.appConnections.delete(session.appId);

@@ -6,6 +6,13 @@ export function roomTopic(appId: string, room: string): string {
   return `${appId}|${room}`;
 }
 
+/** What the hub reports to metrics; presence channels (`room|presence`) are not reported. */
+export interface HubObserver {
+  delivered(appId: string, room: string, deliveries: number, bytes: number): void;
+  subscribers(appId: string, room: string, count: number): void;
+  roomActive(appId: string, active: boolean): void;
+}
+
 interface Binding {
   subscribers: number;
   ready: Promise<void>;
@@ -21,9 +28,16 @@ export class Hub {
 
   constructor(
     private readonly broker: Broker,
-    publishLocal: (topic: string, payload: string) => void,
+    /** Publishes to a uWS topic; returns how many local sockets it reached. */
+    publishLocal: (topic: string, payload: string) => number,
+    private readonly observer?: HubObserver,
   ) {
-    broker.onMessage((message) => publishLocal(roomTopic(message.appId, message.room), message.payload));
+    broker.onMessage((message) => {
+      const deliveries = publishLocal(roomTopic(message.appId, message.room), message.payload);
+      if (observer && deliveries > 0 && !message.room.includes('|')) {
+        observer.delivered(message.appId, message.room, deliveries, message.payload.length);
+      }
+    });
   }
 
   /** Resolves once messages of the room published from any gateway reach this transport. */
@@ -35,6 +49,7 @@ export class Hub {
       this.bindings.set(topic, binding);
     }
     binding.subscribers++;
+    this.report(appId, room, binding.subscribers, binding.subscribers === 1);
     try {
       await binding.ready;
     } catch (error) {
@@ -51,6 +66,12 @@ export class Hub {
     if (binding) this.release(appId, room, topic, binding, true);
   }
 
+  private report(appId: string, room: string, subscribers: number, activated: boolean): void {
+    if (!this.observer || room.includes('|')) return;
+    this.observer.subscribers(appId, room, subscribers);
+    if (activated) this.observer.roomActive(appId, true);
+  }
+
   /** Rooms with local subscribers (for stats). */
   get roomCount(): number {
     return this.bindings.size;
@@ -58,7 +79,9 @@ export class Hub {
 
   private release(appId: string, room: string, topic: string, binding: Binding, bound: boolean): void {
     binding.subscribers--;
+    this.report(appId, room, binding.subscribers, false);
     if (binding.subscribers > 0) return;
+    if (this.observer && !room.includes('|')) this.observer.roomActive(appId, false);
     this.bindings.delete(topic);
     if (bound) this.broker.unsubscribe(appId, room);
   }

@@ -1,19 +1,27 @@
 import type { Hub } from './hub.js';
+import type { RoomMetricsFanout } from './metrics/room-metrics-fanout.js';
 import { presenceChannel } from './presence-service.js';
 import type { Transport } from './transport.js';
 
 type SubState = 'none' | 'pending' | 'on';
 
-/** One joined room of a connection: its two subscriptions (messages, presence) and rights. */
+/** One joined room of a connection: its subscriptions (messages, presence, metrics) and rights. */
 export interface JoinedRoom {
   messages: SubState;
   presence: SubState;
+  metrics: SubState;
   canSubscribe: boolean;
   canPublish: boolean;
   canPresence: boolean;
+  canMetrics: boolean;
 }
 
 export type Channel = 'messages' | 'presence';
+
+/** Per-room connection counts for room metrics. */
+export interface MembershipObserver {
+  joined(appId: string, room: string, delta: 1 | -1): void;
+}
 
 const topicRoom = (room: string, channel: Channel) => (channel === 'messages' ? room : presenceChannel(room));
 
@@ -30,7 +38,22 @@ export class RoomSubscriptions {
     private readonly hub: Hub,
     private readonly transport: Transport,
     private readonly appId: string,
+    private readonly metrics: RoomMetricsFanout,
+    private readonly membership?: MembershipObserver,
   ) {}
+
+  join(room: string, state: JoinedRoom): void {
+    this.rooms.set(room, state);
+    this.membership?.joined(this.appId, room, 1);
+  }
+
+  /** Room metrics pushes (at most one per second); synchronous: nothing to bind. */
+  watchMetrics(room: string, state: JoinedRoom, on: boolean): void {
+    if (on === (state.metrics === 'on')) return;
+    if (on) this.metrics.watch(this.transport, this.appId, room);
+    else this.metrics.unwatch(this.transport, this.appId, room);
+    state.metrics = on ? 'on' : 'none';
+  }
 
   /** Subscriptions that are on (for the slow-consumer sweep). */
   get active(): number {
@@ -73,6 +96,7 @@ export class RoomSubscriptions {
   }
 
   unsubscribe(room: string, state: JoinedRoom, channel: Channel): void {
+    if (state[channel] === 'none') return;
     if (state[channel] === 'on') this.hub.unsubscribe(this.transport, this.appId, topicRoom(room, channel));
     state[channel] = 'none';
   }
@@ -83,6 +107,8 @@ export class RoomSubscriptions {
     this.rooms.delete(room);
     this.unsubscribe(room, state, 'messages');
     this.unsubscribe(room, state, 'presence');
+    this.watchMetrics(room, state, false);
+    this.membership?.joined(this.appId, room, -1);
     return state;
   }
 

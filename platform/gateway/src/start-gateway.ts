@@ -6,9 +6,11 @@ import {
   MemoryBroker,
   MemoryHistoryStore,
   MemoryPresenceStore,
+  MemoryRoomMetricsStore,
   MemorySessionStore,
   RedisHistoryStore,
   RedisPresenceStore,
+  RedisRoomMetricsStore,
   RedisSessionStore,
 } from '@relaybox/adapters';
 import {
@@ -17,6 +19,7 @@ import {
   type HistoryStore,
   type KeyStore,
   type PresenceStore,
+  type RoomMetricsStore,
   type SessionStore,
 } from '@relaybox/core';
 import {
@@ -53,6 +56,7 @@ export interface StartOverrides {
   history?: HistoryStore;
   presence?: PresenceStore;
   sessions?: SessionStore;
+  roomMetrics?: RoomMetricsStore;
 }
 
 /**
@@ -87,6 +91,9 @@ export async function startGateway(
   const sessions =
     overrides.sessions ??
     (config.store === 'redis' ? new RedisSessionStore(redis) : new MemorySessionStore());
+  const roomMetrics =
+    overrides.roomMetrics ??
+    (config.store === 'redis' ? new RedisRoomMetricsStore(redis) : new MemoryRoomMetricsStore());
   const gateway = new Gateway(
     {
       nodeId: config.nodeId,
@@ -101,6 +108,7 @@ export async function startGateway(
       resumeWindowMs: config.resumeWindowMs,
       presenceGraceMs: config.presenceGraceMs,
       instanceId: `${config.nodeId}.${randomBytes(4).toString('hex')}`,
+      metricsToken: config.metricsToken,
     },
     {
       uws,
@@ -109,6 +117,7 @@ export async function startGateway(
       history,
       presence,
       sessions,
+      roomMetrics,
       log,
       ...(webhooks ? { webhooks: webhooks.hooks } : {}),
     },

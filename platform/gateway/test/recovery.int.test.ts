@@ -92,8 +92,8 @@ describe('recovery across gateways', () => {
     await until(() => seen.length >= 20);
     const firstConnection = relay.connectionId;
     proxy.cut(); // the link to gateway 1 dies without a close frame; the SDK moves to gateway 2
-    await sleep(300);
-    const last = (await sleep(300), await stream.stop());
+    await sleep(600);
+    const last = await stream.stop();
     await until(() => seen.length >= last);
     await sleep(200);
     expect(seen).toEqual(range(1, last));

@@ -88,6 +88,13 @@ export interface PresenceRoomFrame {
   room: string;
 }
 
+/** Room metrics pushes (`metrics` server frames, at most one per second); needs joined + `metrics`. */
+export interface MetricsRoomFrame {
+  type: 'metrics.subscribe' | 'metrics.unsubscribe';
+  ref: number;
+  room: string;
+}
+
 /** Needs the `history` permission; the ack's result is `{ items: RoomMessage[], hasNext, next?: string }`. */
 export interface HistoryFrame {
   type: 'history';
@@ -106,7 +113,8 @@ export type ClientFrame =
   | PingFrame
   | HistoryFrame
   | PresenceFrame
-  | PresenceRoomFrame;
+  | PresenceRoomFrame
+  | MetricsRoomFrame;
 export type ClientFrameType = ClientFrame['type'];
 
 // ─── server → client ────────────────────────────────────────────────────────────────────────────
@@ -130,6 +138,28 @@ export interface ConnectedFrame {
   resumed: boolean;
   /** Why an offered resume was refused (the connection then is a fresh one). */
   resumeError?: { code: string; message: string };
+}
+
+/** A room's figures across the cluster (rates per second over the last interval). */
+export interface RoomMetrics {
+  room: string;
+  /** Connections that joined the room. */
+  connections: number;
+  /** Connections subscribed to its messages. */
+  subscribers: number;
+  presenceMembers?: number;
+  messagesInPerSecond: number;
+  messagesOutPerSecond: number;
+  bytesInPerSecond: number;
+  bytesOutPerSecond: number;
+  /** When the figures were read, ms since the epoch. */
+  timestamp: number;
+}
+
+export interface MetricsFrame {
+  type: 'metrics';
+  room: string;
+  metrics: RoomMetrics;
 }
 
 /** One member of a room's presence set, per connection. */
@@ -202,4 +232,5 @@ export type ServerFrame =
   | ErrorFrame
   | HeartbeatFrame
   | DiscontinuityFrame
-  | PresenceEventFrame;
+  | PresenceEventFrame
+  | MetricsFrame;

@@ -79,6 +79,8 @@ export function parseClientFrame(
     case 'presence.get':
     case 'presence.subscribe':
     case 'presence.unsubscribe':
+    case 'metrics.subscribe':
+    case 'metrics.unsubscribe':
       return { type: frame.type, ref, room: requireRoom(frame, bounds, ref) };
     case 'history':
       return {
@@ -191,6 +193,7 @@ const SERVER_FRAME_TYPES = new Set([
   'heartbeat',
   'discontinuity',
   'presence',
+  'metrics',
 ]);
 
 /**
@@ -209,6 +212,11 @@ export function parseServerFrame(text: string): ServerFrame | null {
   if (!SERVER_FRAME_TYPES.has(frame.type as string)) return null;
   if (frame.type === 'discontinuity') {
     return typeof frame.room === 'string' && isSeq(frame.fromSeq) && isSeq(frame.oldestSeq)
+      ? (raw as ServerFrame)
+      : null;
+  }
+  if (frame.type === 'metrics') {
+    return typeof frame.room === 'string' && typeof frame.metrics === 'object' && frame.metrics !== null
       ? (raw as ServerFrame)
       : null;
   }

@@ -15,7 +15,8 @@ const BEARER = /^Bearer (.+)$/;
  * `GET /metrics`: this process's Prometheus metrics (text exposition, `content-type` from the
  * registry). With a token configured, a scrape without `Authorization: Bearer <token>` gets 401
  * `token_missing` and one with another token 401 `api_key_invalid` (compared in constant time);
- * without one the endpoint is open, for a private network. Mount before the catch-all route.
+ * without one the endpoint is open, for a private network. uWS matches this static path before the
+ * system routes' `/*` catch-all whatever the mount order.
  */
 export function mountMetricsRoute(
   app: TemplatedApp,
