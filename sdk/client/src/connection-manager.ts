@@ -201,6 +201,7 @@ export class ConnectionManager {
       case 'message':
       case 'discontinuity':
       case 'presence':
+      case 'metrics':
         if (this.ready) this.hooks.onRoomFrame(frame);
         return;
       case 'ack':

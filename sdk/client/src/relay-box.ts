@@ -118,6 +118,9 @@ export class RelayBox {
       case 'presence':
         room.receivePresence(frame);
         return;
+      case 'metrics':
+        if (room.joined) room.metrics.receive(frame.metrics);
+        return;
     }
   }
 }

@@ -13,6 +13,7 @@ import { Emitter } from './emitter.js';
 import type { RequestFrame } from './request-tracker.js';
 import { RoomHistory } from './room-history.js';
 import { notJoined, type RoomHost } from './room-host.js';
+import { RoomMetricsFeed } from './room-metrics.js';
 import { RoomPresence } from './room-presence.js';
 import { SeqTracker } from './seq-tracker.js';
 import { ServerSubscription } from './server-subscription.js';
@@ -60,6 +61,8 @@ interface Subscription {
 export class Room {
   /** Presence of this room (needs the `presence` permission). */
   readonly presence: RoomPresence;
+  /** The room's figures across the cluster, pushed at most once per second (needs `metrics`). */
+  readonly metrics: RoomMetricsFeed;
   /** Stored messages of this room (needs the `history` permission). */
   readonly history: RoomHistory;
   private readonly subscriptions: Subscription[] = [];
@@ -83,6 +86,7 @@ export class Room {
     const isJoined = () => this.attached;
     const reportError = (error: RelayBoxError) => this.events.emit('error', error);
     this.presence = new RoomPresence(name, host, isJoined, reportError);
+    this.metrics = new RoomMetricsFeed(name, host, isJoined, reportError);
     this.history = new RoomHistory(name, host, isJoined);
     this.server = new ServerSubscription(host, {
       subscribe: () => this.subscribeFrame(),
@@ -220,6 +224,7 @@ export class Room {
         if (!this.attached) return;
         this.server.restore(this.subscriptions.length > 0, resumed);
         this.presence.restore(resumed);
+        this.metrics.restore(resumed);
       },
       (error: RelayBoxError) => {
         // connection_closed: the socket went again; the next reconnect restores the room.
@@ -245,6 +250,7 @@ export class Room {
     this.server.reset();
     this.seqs.settle();
     this.presence.reset();
+    this.metrics.reset();
   }
 
   /** @internal Marks the room left and drops its listeners (presence ones included). */
@@ -255,6 +261,7 @@ export class Room {
     this.server.detach();
     this.seqs.reset();
     this.presence.detach();
+    this.metrics.detach();
     this.host.forget(this);
   }
 
