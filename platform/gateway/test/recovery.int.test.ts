@@ -117,6 +117,29 @@ describe('recovery across gateways', () => {
     await relay.close();
   });
 
+  it('offline longer than the resume window: a fresh session, still caught up from history', async () => {
+    const [g1, g2] = await cluster({ RELAYBOX_RESUME_WINDOW_SEC: '1' });
+    const p1 = await TcpProxy.start({ host: '127.0.0.1', port: g1!.port });
+    const p2 = await TcpProxy.start({ host: '127.0.0.1', port: g2!.port });
+    proxies.push(p1, p2);
+    const room = uniqueName('late');
+    const { relay, seen, gaps } = await subscriber([wsUrl(p1.port), wsUrl(p2.port)], room);
+    const first = relay.connectionId;
+    const rest = new RelayBoxRest({ apiKey: apiKeyOf(ALPHA_FULL), url: g2!.url });
+    for (let n = 1; n <= 3; n++) await rest.publish(room, 'n', n);
+    await until(() => seen.length === 3);
+    p1.cut();
+    p2.cut();
+    for (let n = 4; n <= 10; n++) await rest.publish(room, 'n', n);
+    await sleep(2500); // past the 1 s resume window
+    p2.restore();
+    await until(() => seen.length >= 10);
+    expect(relay.connectionId).not.toBe(first); // the old session expired: a new one
+    expect(seen).toEqual(range(1, 10));
+    expect(gaps).toEqual([]);
+    await relay.close();
+  });
+
   it('history trimmed below the gap: the room reports a discontinuity, then goes on in order', async () => {
     const [g1, g2] = await cluster({ RELAYBOX_HISTORY_MAX_MESSAGES: '20' });
     const p1 = await TcpProxy.start({ host: '127.0.0.1', port: g1!.port });
