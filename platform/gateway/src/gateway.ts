@@ -43,7 +43,9 @@ export interface GatewayOptions {
   idleTimeoutSec: number;
   tokenClockToleranceSec: number;
   limits: Readonly<Limits>;
+  /** Default history retention, and the apps that override it. */
   retention: HistoryRetention;
+  appRetention?: ReadonlyMap<string, Partial<HistoryRetention>>;
   idempotencyWindowMs: number;
   /** How long a dropped client can resume; also how far back a replay reaches without `history`. */
   resumeWindowMs: number;
@@ -93,6 +95,7 @@ export class Gateway {
   private readonly authenticator: Authenticator;
   private readonly sessions = new Set<ClientSession>();
   private readonly appConnections = new Map<string, number>();
+  private readonly retention = new Map<string, HistoryRetention>();
   private readonly connectLimiter: KeyedRateLimiter;
   private readonly sessionDeps: SessionDeps;
   private readonly lifecycle: SessionLifecycle;
@@ -127,7 +130,7 @@ export class Gateway {
     this.connectLimiter = new KeyedRateLimiter(limits.connectionRatePerSecond, limits.connectionBurst);
     const { webhooks } = deps;
     const publisher = new Publisher(deps.history, deps.broker, new MessageIdGenerator(options.nodeId), {
-      retention: options.retention,
+      retention: (appId) => this.retentionFor(appId),
       idempotencyWindowMs: options.idempotencyWindowMs,
       onPublished: (appId, message, bytes) => {
         this.metrics.published(appId, bytes);
@@ -339,8 +342,18 @@ export class Gateway {
     this.connectLimiter.sweep();
   }
 
+  /** The app's retention: its overrides from the apps file over the gateway default. */
+  private retentionFor(appId: string): HistoryRetention {
+    let retention = this.retention.get(appId);
+    if (!retention) {
+      retention = { ...this.options.retention, ...this.options.appRetention?.get(appId) };
+      this.retention.set(appId, retention);
+    }
+    return retention;
+  }
+
   private trimHistory(): void {
-    const maxAgeMs = this.options.retention.maxAgeMs;
+    const maxAgeMs = (appId: string) => this.retentionFor(appId).maxAgeMs;
     this.deps.history.trimExpired({ now: Date.now(), maxAgeMs }).catch((error: unknown) => {
       this.deps.log.warn('history trim failed', { error: String(error) });
     });

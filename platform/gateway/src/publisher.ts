@@ -11,7 +11,8 @@ export interface PublishInput {
 }
 
 export interface PublisherOptions {
-  retention: HistoryRetention;
+  /** The app's history retention (per-app overrides of the gateway default). */
+  retention: (appId: string) => HistoryRetention;
   idempotencyWindowMs: number;
   /** Called once per message delivered to the broker (not for idempotent duplicates). */
   onPublished?: (appId: string, message: RoomMessage, bytes: number) => void;
@@ -44,7 +45,7 @@ export class Publisher {
       clientId: input.clientId,
       timestamp: Date.now(),
       idempotencyKey: input.idempotencyKey,
-      retention: this.options.retention,
+      retention: this.options.retention(input.appId),
       idempotencyWindowMs: this.options.idempotencyWindowMs,
     });
     if (!duplicate) {

@@ -104,6 +104,7 @@ export async function startGateway(
       tokenClockToleranceSec: config.tokenClockToleranceSec,
       limits: config.limits,
       retention: config.historyRetention,
+      appRetention: local.retention,
       idempotencyWindowMs: config.idempotencyWindowMs,
       resumeWindowMs: config.resumeWindowMs,
       presenceGraceMs: config.presenceGraceMs,

@@ -16,7 +16,7 @@ export const BETA = { appId: 'beta', keyId: 'main', secret: 'beta-main-secret-00
 export const apiKeyOf = (k: { appId: string; keyId: string; secret: string }) =>
   `${k.appId}.${k.keyId}:${k.secret}`;
 
-export function writeAppsFile(alphaWebhooks: unknown[] = []): string {
+export function writeAppsFile(alphaWebhooks: unknown[] = [], betaHistory?: object): string {
   const dir = mkdtempSync(join(tmpdir(), 'rb-gw-'));
   const file = join(dir, 'apps.json');
   writeFileSync(
@@ -35,7 +35,11 @@ export function writeAppsFile(alphaWebhooks: unknown[] = []): string {
           ],
           ...(alphaWebhooks.length > 0 ? { webhooks: alphaWebhooks } : {}),
         },
-        { id: 'beta', keys: [{ id: 'main', secret: BETA.secret }] },
+        {
+          id: 'beta',
+          keys: [{ id: 'main', secret: BETA.secret }],
+          ...(betaHistory ? { history: betaHistory } : {}),
+        },
       ],
     }),
   );
@@ -57,6 +61,8 @@ export interface TestGatewayOptions {
   env?: Record<string, string>;
   /** Webhook endpoints of app alpha (apps file format). */
   webhooks?: unknown[];
+  /** History retention of app beta (apps file format). */
+  betaHistory?: object;
 }
 
 export const uniqueName = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;
@@ -67,7 +73,7 @@ export function startTestGateway(options: TestGatewayOptions = {}): Promise<Runn
     RELAYBOX_PORT: '0',
     RELAYBOX_BROKER: options.broker ?? 'memory',
     RELAYBOX_STORE: options.store ?? 'memory',
-    RELAYBOX_CONFIG: writeAppsFile(options.webhooks),
+    RELAYBOX_CONFIG: writeAppsFile(options.webhooks, options.betaHistory),
     RELAYBOX_LOG_LEVEL: 'silent',
     RELAYBOX_AMQP_EXCHANGE: options.exchange ?? uniqueName('test.fanout'),
     RELAYBOX_REDIS_PREFIX: options.redisPrefix ?? `${uniqueName('test')}:`,

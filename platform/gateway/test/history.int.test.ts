@@ -5,6 +5,7 @@ import {
   ALPHA_FULL,
   ALPHA_LIMITED,
   apiKeyOf,
+  BETA,
   startTestGateway,
   TestClient,
   uniqueName,
@@ -118,6 +119,30 @@ describe('history', () => {
     const page = await history(room, { direction: 'forwards', limit: 1000 });
     expect(page.items.length).toBe(50);
     expect(page.items[0]!.seq).toBe(11);
+  });
+});
+
+describe('retention per app', () => {
+  it('an app with its own retention keeps its count; other apps keep the default', async () => {
+    const own = await startTestGateway({ store: 'redis', betaHistory: { maxMessages: 5, maxAgeSec: 3600 } });
+    try {
+      const beta = await TestClient.connect(wsUrl(own), { apiKey: apiKeyOf(BETA) });
+      const alpha = await TestClient.connect(wsUrl(own), { apiKey: apiKeyOf(ALPHA_FULL) });
+      const room = uniqueName('ret');
+      for (const c of [beta, alpha]) {
+        await c.ok({ type: 'join', room });
+        for (let i = 1; i <= 8; i++) await c.ok({ type: 'publish', room, event: 'n', data: i });
+      }
+      const page = async (c: TestClient) =>
+        ((await c.ok({ type: 'history', room, query: { direction: 'forwards' } })).result as Page).items.map(
+          (m) => m.data,
+        );
+      expect(await page(beta)).toEqual([4, 5, 6, 7, 8]);
+      expect(await page(alpha)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+      await Promise.all([beta.close(), alpha.close()]);
+    } finally {
+      await own.shutdown();
+    }
   });
 });
 

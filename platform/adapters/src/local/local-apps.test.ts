@@ -201,3 +201,29 @@ describe('loadLocalApps', () => {
     );
   });
 });
+
+describe('per-app history retention', () => {
+  const key = { id: 'k', secret: 'long-enough-secret' };
+
+  it('reads it per app, in seconds, and leaves other apps on the default', () => {
+    const file = appsFile({
+      apps: [
+        { id: 'a', keys: [key], history: { maxMessages: 50, maxAgeSec: 60 } },
+        { id: 'b', keys: [key] },
+      ],
+    });
+    const { retention } = loadLocalApps({ appsFile: file, dataDir: dir() });
+    expect(retention.get('a')).toEqual({ maxMessages: 50, maxAgeMs: 60_000 });
+    expect(retention.has('b')).toBe(false);
+  });
+
+  it.each([
+    [{ history: 5 }, /history must be an object/],
+    [{ history: { maxMessages: 0 } }, /maxMessages must be an integer from 1/],
+    [{ history: { maxAgeSec: 1.5 } }, /maxAgeSec must be an integer/],
+    [{ history: { ttl: 1 } }, /unknown field "ttl"/],
+  ])('refuses a bad history setting %#', (extra, message) => {
+    const file = appsFile({ apps: [{ id: 'a', keys: [key], ...extra }] });
+    expect(() => loadLocalApps({ appsFile: file, dataDir: dir() })).toThrow(message);
+  });
+});

@@ -34,6 +34,8 @@ export interface LocalApps {
   keys: LocalKeyStore;
   /** The `webhooks` of the apps file (none without one). */
   webhooks: LocalWebhookEndpoints;
+  /** Apps that override the default history retention. */
+  retention: Map<string, AppHistoryRetention>;
   /** The dev API key in effect (from the env, or generated on first start and kept in dataDir). */
   devApiKey: string | undefined;
 }
@@ -44,7 +46,9 @@ export interface LocalApps {
  * its key comes from `RELAYBOX_DEV_API_KEY` or is generated once and kept in `<dataDir>/dev-key`.
  */
 export function loadLocalApps(options: LocalAppsOptions): LocalApps {
-  const { keys, webhooks } = options.appsFile ? readAppsFile(options.appsFile) : { keys: [], webhooks: [] };
+  const { keys, webhooks, retention } = options.appsFile
+    ? readAppsFile(options.appsFile)
+    : { keys: [], webhooks: [], retention: new Map<string, AppHistoryRetention>() };
   let devApiKey = options.devApiKey;
   if (!devApiKey && !options.appsFile) devApiKey = readOrCreateDevKey(options.dataDir);
   if (devApiKey) {
@@ -63,7 +67,12 @@ export function loadLocalApps(options: LocalAppsOptions): LocalApps {
     if (index >= 0) keys.splice(index, 1);
     keys.push({ ...parsed, permissions: FULL_ACCESS });
   }
-  return { keys: new LocalKeyStore(keys), webhooks: new LocalWebhookEndpoints(webhooks), devApiKey };
+  return {
+    keys: new LocalKeyStore(keys),
+    webhooks: new LocalWebhookEndpoints(webhooks),
+    retention,
+    devApiKey,
+  };
 }
 
 function readOrCreateDevKey(dataDir: string): string {
@@ -79,7 +88,17 @@ function readOrCreateDevKey(dataDir: string): string {
 }
 
 /** Parses and validates the apps file; every problem names its place in the file. */
-export function readAppsFile(path: string): { keys: AppKey[]; webhooks: WebhookEndpoint[] } {
+/** Per-app history retention from the apps file (`history: { maxMessages?, maxAgeSec? }`). */
+export interface AppHistoryRetention {
+  maxMessages?: number;
+  maxAgeMs?: number;
+}
+
+export function readAppsFile(path: string): {
+  keys: AppKey[];
+  webhooks: WebhookEndpoint[];
+  retention: Map<string, AppHistoryRetention>;
+} {
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
@@ -92,12 +111,15 @@ export function readAppsFile(path: string): { keys: AppKey[]; webhooks: WebhookE
   const webhooks: WebhookEndpoint[] = [];
   const seen = new Set<string>();
   const webhookIds = new Set<string>();
+  const retention = new Map<string, AppHistoryRetention>();
   apps.forEach((app, i) => {
     const where = `${path}: apps[${i}]`;
     const appId = (app as { id?: unknown })?.id;
     if (typeof appId !== 'string' || !ID.test(appId))
       throw new LocalAppsError(`${where}.id must match ${ID}`);
     webhooks.push(...readWebhooks((app as { webhooks?: unknown }).webhooks, appId, where, webhookIds));
+    const history = readRetention((app as { history?: unknown }).history, where);
+    if (history) retention.set(appId, history);
     const keys = (app as { keys?: unknown }).keys;
     if (!Array.isArray(keys) || keys.length === 0)
       throw new LocalAppsError(`${where}.keys must be a non-empty array`);
@@ -124,7 +146,39 @@ export function readAppsFile(path: string): { keys: AppKey[]; webhooks: WebhookE
       });
     });
   });
-  return { keys: out, webhooks };
+  return { keys: out, webhooks, retention };
+}
+
+function readRetention(value: unknown, where: string): AppHistoryRetention | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new LocalAppsError(`${where}.history must be an object {maxMessages?, maxAgeSec?}`);
+  }
+  const { maxMessages, maxAgeSec, ...rest } = value as Record<string, unknown>;
+  const unknown = Object.keys(rest)[0];
+  if (unknown !== undefined) throw new LocalAppsError(`${where}.history: unknown field "${unknown}"`);
+  const out: AppHistoryRetention = {};
+  if (maxMessages !== undefined) {
+    if (
+      !Number.isSafeInteger(maxMessages) ||
+      (maxMessages as number) < 1 ||
+      (maxMessages as number) > 1_000_000
+    ) {
+      throw new LocalAppsError(`${where}.history.maxMessages must be an integer from 1 to 1,000,000`);
+    }
+    out.maxMessages = maxMessages as number;
+  }
+  if (maxAgeSec !== undefined) {
+    if (
+      !Number.isSafeInteger(maxAgeSec) ||
+      (maxAgeSec as number) < 1 ||
+      (maxAgeSec as number) > 31 * 86_400
+    ) {
+      throw new LocalAppsError(`${where}.history.maxAgeSec must be an integer from 1 to 2,678,400 (31 days)`);
+    }
+    out.maxAgeMs = (maxAgeSec as number) * 1000;
+  }
+  return out;
 }
 
 /** Validates `apps[i].webhooks` (optional): see docs/configuration.md. */
