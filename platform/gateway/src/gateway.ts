@@ -3,6 +3,7 @@ import {
   type Broker,
   type HistoryRetention,
   type HistoryStore,
+  type JobQueue,
   type KeyStore,
   MessageIdGenerator,
   type PresenceStore,
@@ -10,6 +11,14 @@ import {
   type SessionStore,
 } from '@relaybox/core';
 import { CloseCode, ErrorCode, type Limits, RelayBoxError } from '@relaybox/protocol';
+import {
+  historyQueue,
+  processHistoryJob,
+  processSessionsJob,
+  sessionsQueue,
+  sweepJobId,
+  trimJobId,
+} from '@relaybox/workers';
 import { Authenticator } from './auth/authenticator.js';
 import { type CredentialSources, extractCredentials, extractResumeOffer } from './auth/credentials.js';
 import { ClientSession, type SessionDeps } from './client-session.js';
@@ -65,6 +74,8 @@ export interface GatewayDeps {
   presence: PresenceStore;
   sessions: SessionStore;
   roomMetrics: RoomMetricsStore;
+  /** Background jobs of the gateway (dead-gateway sweep, history trim): BullMQ or in-process. */
+  jobs: JobQueue;
   log: Logger;
   /** Webhook events; none when not configured. */
   webhooks?: WebhookHooks;
@@ -164,13 +175,13 @@ export class Gateway {
         resumeWindowMs: options.resumeWindowMs,
         presenceGraceMs: options.presenceGraceMs,
         heartbeatTtlMs: HEARTBEAT_TTL_MS,
-        sweepIntervalMs: GATEWAY_SWEEP_MS,
         onLapse: () => this.dropAll('this gateway lost its liveness; reconnect'),
         onEnded: (appId, clientId, connectionId, reason) =>
           deps.webhooks?.emit(appId, 'connection.closed', { connectionId, clientId, reason }),
       },
       deps.log,
     );
+    this.registerWorkers(presence);
     this.sessionDeps = {
       hub: this.hub,
       publisher,
@@ -246,7 +257,7 @@ export class Gateway {
     const heartbeat = `{"type":"heartbeat"}`;
     this.every(this.options.heartbeatMs, () => this.app.publish(HEARTBEAT_TOPIC, heartbeat, false, false));
     this.every(SWEEP_MS, () => this.sweep());
-    this.every(HISTORY_TRIM_MS, () => this.trimHistory());
+    this.scheduleMaintenance();
     this.deps.log.info('gateway listening', { nodeId: this.options.nodeId, port: this.boundPort });
     return this.boundPort;
   }
@@ -352,10 +363,42 @@ export class Gateway {
     return retention;
   }
 
-  private trimHistory(): void {
-    const maxAgeMs = (appId: string) => this.retentionFor(appId).maxAgeMs;
-    this.deps.history.trimExpired({ now: Date.now(), maxAgeMs }).catch((error: unknown) => {
-      this.deps.log.warn('history trim failed', { error: String(error) });
+  /**
+   * Background work runs as queue jobs: every gateway enqueues each period's job under the same id,
+   * so the cluster runs it once per period (on whichever gateway's worker takes it), and it keeps
+   * running while any gateway is alive.
+   */
+  private scheduleMaintenance(): void {
+    const { jobs, log } = this.deps;
+    const warn = (what: string) => (error: unknown) => log.warn(what, { error: String(error) });
+    this.every(GATEWAY_SWEEP_MS, () => {
+      const jobId = sweepJobId(Date.now(), GATEWAY_SWEEP_MS);
+      jobs
+        .enqueue(sessionsQueue, { v: 1, kind: 'sweep-dead-gateways' }, { jobId })
+        .catch(warn('sweep enqueue failed'));
+    });
+    this.every(HISTORY_TRIM_MS, () => {
+      const jobId = trimJobId(Date.now(), HISTORY_TRIM_MS);
+      jobs
+        .enqueue(historyQueue, { v: 1, kind: 'trim-expired' }, { jobId })
+        .catch(warn('trim enqueue failed'));
+    });
+  }
+
+  private registerWorkers(presence: PresenceService): void {
+    const { jobs, log, sessions, history } = this.deps;
+    const info = (message: string, fields: Record<string, unknown>) => log.info(message, fields);
+    jobs.process(sessionsQueue, processSessionsJob, {
+      sessions,
+      presence,
+      resumeWindowMs: this.options.resumeWindowMs,
+      log: info,
+    });
+    jobs.process(historyQueue, processHistoryJob, {
+      history,
+      maxAgeMs: (appId: string) => this.retentionFor(appId).maxAgeMs,
+      now: Date.now,
+      log: info,
     });
   }
 

@@ -26,7 +26,6 @@ export interface SessionLifecycleOptions {
   presenceGraceMs: number;
   /** The gateway counts as dead this long after its last heartbeat. */
   heartbeatTtlMs: number;
-  sweepIntervalMs: number;
   /** The heartbeat lapsed (this process stalled): other gateways may have swept its sessions. */
   onLapse: () => void;
   /** A connection ended for good: closed cleanly, or dropped and not resumed within the grace. */
@@ -35,15 +34,13 @@ export interface SessionLifecycleOptions {
 
 /**
  * Connection sessions across gateways: create or resume at upgrade, track rooms, detach on drop
- * (resumable for the window; presence kept for the grace), and keep this gateway's heartbeat. Every
- * gateway also sweeps dead gateways: their presence leaves are broadcast and their sessions released
- * (the steps are idempotent, so several sweepers are harmless).
+ * (resumable for the window; presence kept for the grace), and keep this gateway's heartbeat (one
+ * key with a TTL, never a job). Dead gateways are swept by the `sessions` queue's worker.
  */
 export class SessionLifecycle {
   private readonly graceTimers = new Map<string, NodeJS.Timeout>();
   private readonly pending = new Set<Promise<unknown>>();
   private timers: NodeJS.Timeout[] = [];
-  private sweeping = false;
 
   constructor(
     private readonly store: SessionStore,
@@ -55,7 +52,6 @@ export class SessionLifecycle {
   async start(): Promise<void> {
     await this.store.heartbeat(this.options.gatewayId, this.options.heartbeatTtlMs);
     this.every(this.options.heartbeatTtlMs / 3, () => this.beat());
-    this.every(this.options.sweepIntervalMs, () => this.sweep());
   }
 
   /** Called after authentication, before the upgrade: claims the offered session or creates one. */
@@ -137,27 +133,6 @@ export class SessionLifecycle {
   stop(): void {
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
-  }
-
-  /** One sweep of dead gateways (also run on a timer). */
-  async sweep(): Promise<void> {
-    if (this.sweeping) return;
-    this.sweeping = true;
-    try {
-      const dead = await this.store.deadGateways(await this.presence.gateways());
-      for (const gatewayId of dead) {
-        if (gatewayId === this.options.gatewayId) continue;
-        const leaves = await this.presence.removeGateway(gatewayId);
-        const sessions = await this.store.sweepGateway(gatewayId, {
-          resumeWindowMs: this.options.resumeWindowMs,
-        });
-        this.log.info('swept dead gateway', { gatewayId, presenceLeaves: leaves, sessions: sessions.length });
-      }
-    } catch (error) {
-      this.log.warn('sweep failed', { error: String(error) });
-    } finally {
-      this.sweeping = false;
-    }
   }
 
   private reportIfNotResumed(appId: string, clientId: string, connectionId: string): void {

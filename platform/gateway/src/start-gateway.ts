@@ -94,6 +94,16 @@ export async function startGateway(
   const roomMetrics =
     overrides.roomMetrics ??
     (config.store === 'redis' ? new RedisRoomMetricsStore(redis) : new MemoryRoomMetricsStore());
+  // Maintenance jobs (dead-gateway sweep, history trim) recur every few seconds: their ids only
+  // need to dedupe within a period, so finished ones are not kept long.
+  const jobs =
+    config.store === 'redis'
+      ? new BullMqJobQueue({
+          url: config.redisUrl,
+          prefix: `${config.redisPrefix}bull`,
+          retainCompletedSec: 300,
+        })
+      : new MemoryJobQueue({ retainFinishedMs: 300_000 });
   const gateway = new Gateway(
     {
       nodeId: config.nodeId,
@@ -119,6 +129,7 @@ export async function startGateway(
       presence,
       sessions,
       roomMetrics,
+      jobs,
       log,
       ...(webhooks ? { webhooks: webhooks.hooks } : {}),
     },
@@ -131,7 +142,7 @@ export async function startGateway(
     devApiKey,
     shutdown: async () => {
       await gateway.shutdown();
-      await webhooks?.close();
+      await Promise.allSettled([jobs.close(), webhooks?.close()]);
     },
   };
 }

@@ -4,6 +4,15 @@ export { DELIVERY_LOG_SIZE, type DeliveryAttempt, type DeliveryLog } from './del
 export { MemoryDeadLetterList } from './memory-dead-letter-list.js';
 export { MemoryDeliveryLog } from './memory-delivery-log.js';
 export { MemoryJobQueue, type MemoryJobQueueOptions } from './memory-job-queue.js';
+export { type HistoryDeps, processHistoryJob } from './queues/history/processor.js';
+export { HISTORY_QUEUE_NAME, type HistoryJobData, historyQueue, trimJobId } from './queues/history/queue.js';
+export { processSessionsJob, type SessionsDeps } from './queues/sessions/processor.js';
+export {
+  SESSIONS_QUEUE_NAME,
+  type SessionsJobData,
+  sessionsQueue,
+  sweepJobId,
+} from './queues/sessions/queue.js';
 export {
   DEFAULT_WEBHOOK_TIMEOUT_MS,
   processWebhook,
