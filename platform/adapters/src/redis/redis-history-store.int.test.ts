@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { DEFAULT_HISTORY_RETENTION, HistoryCursor } from '@relaybox/core';
 import {
   allPages,
@@ -14,21 +14,9 @@ import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RedisHistoryStore, type RedisHistoryStoreOptions } from './redis-history-store.js';
 import { RedisSequenceStore } from './redis-sequence-store.js';
+import { deleteKeys, REDIS_URL, uniquePrefix } from './redis-test-keys.js';
 
-const REDIS_URL = 'redis://127.0.0.1:6379';
 const T0 = HISTORY_T0;
-
-const uniquePrefix = (): string => `rbtest:${randomBytes(5).toString('hex')}:`;
-
-async function deleteKeys(prefix: string): Promise<void> {
-  const admin = new Redis(REDIS_URL);
-  try {
-    const keys = await admin.keys(`${prefix}*`);
-    if (keys.length > 0) await admin.del(...keys);
-  } finally {
-    admin.disconnect();
-  }
-}
 
 describeHistoryStoreConformance('RedisHistoryStore', () => {
   const prefix = uniquePrefix();

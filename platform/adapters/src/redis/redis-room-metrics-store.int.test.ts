@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { RoomSample } from '@relaybox/core';
 import {
   describeRoomMetricsStoreConformance,
@@ -8,31 +7,7 @@ import {
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RedisRoomMetricsStore, roomMetricsKey } from './redis-room-metrics-store.js';
-
-const REDIS_URL = 'redis://127.0.0.1:6379';
-
-const uniquePrefix = (): string => `rbtest:${randomBytes(5).toString('hex')}:`;
-
-async function keysOf(admin: Redis, prefix: string): Promise<string[]> {
-  const keys: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await admin.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    keys.push(...batch);
-    cursor = next;
-  } while (cursor !== '0');
-  return keys.sort();
-}
-
-async function deleteKeys(prefix: string): Promise<void> {
-  const admin = new Redis(REDIS_URL);
-  try {
-    const keys = await keysOf(admin, prefix);
-    for (let i = 0; i < keys.length; i += 500) await admin.del(...keys.slice(i, i + 500));
-  } finally {
-    admin.disconnect();
-  }
-}
+import { deleteKeys, keysOf, REDIS_URL, uniquePrefix } from './redis-test-keys.js';
 
 const sample = (room: string, figures: Partial<RoomSample> = {}): RoomSample => ({
   appId: 'app-1',

@@ -1,23 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { describeSequenceStoreConformance, expectStoreUnavailable, TcpProxy } from '@relaybox/core/testing';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RedisSequenceStore } from './redis-sequence-store.js';
-
-const REDIS_URL = 'redis://127.0.0.1:6379';
-
-const uniquePrefix = (): string => `rbtest:${randomBytes(5).toString('hex')}:`;
-
-async function deleteKeys(prefix: string): Promise<number> {
-  const admin = new Redis(REDIS_URL);
-  try {
-    const keys = await admin.keys(`${prefix}*`);
-    if (keys.length > 0) await admin.del(...keys);
-    return keys.length;
-  } finally {
-    admin.disconnect();
-  }
-}
+import { deleteKeys, REDIS_URL, uniquePrefix } from './redis-test-keys.js';
 
 describeSequenceStoreConformance('RedisSequenceStore', () => {
   const prefix = uniquePrefix();
