@@ -1,27 +1,11 @@
 import {
-  ErrorCode,
+  type HistoryPage,
+  type HistoryParams,
   type HistoryQueryParams,
-  parseHistoryQuery,
-  RelayBoxError,
-  type RoomMessage,
+  historyQuery,
+  readHistoryPage,
 } from '@relaybox/protocol';
 import { notJoined, type RoomHost } from './room-host.js';
-
-/**
- * What `room.history.get` (and `rest.history`) accepts: `direction` (default 'backwards', newest
- * first), `limit` (1-1000, default 100), inclusive `fromSeq`/`toSeq` and `start`/`end` (ms since the
- * epoch) bounds, and one `event` name.
- */
-export type HistoryParams = Omit<HistoryQueryParams, 'cursor'>;
-
-/** One page of a room's history. */
-export interface HistoryPage {
-  readonly items: RoomMessage[];
-  /** True when more matching messages exist past this page. */
-  readonly hasNext: boolean;
-  /** The following page, in the same direction and bounds; resolves null when `hasNext` is false. */
-  next(): Promise<HistoryPage | null>;
-}
 
 /** `room.history`: reads the room's stored messages over the connection (needs the `history` permission). */
 export class RoomHistory {
@@ -52,30 +36,4 @@ export class RoomHistory {
   }
 }
 
-/**
- * Checks `params` the way the server does and keeps only the query fields (the cursor is the SDK's
- * to send). Throws RelayBoxError 'invalid_request'.
- */
-export function historyQuery(params: HistoryParams): HistoryQueryParams {
-  if (typeof params !== 'object' || params === null) {
-    throw new RelayBoxError(ErrorCode.InvalidRequest, 'history params must be an object');
-  }
-  const { direction, limit, fromSeq, toSeq, start, end, event } = params;
-  const picked = { direction, limit, fromSeq, toSeq, start, end, event };
-  try {
-    return parseHistoryQuery(picked);
-  } catch (error) {
-    const message = (error as Error).message.replace('"query.', '"');
-    throw new RelayBoxError(ErrorCode.InvalidRequest, message, { cause: error });
-  }
-}
-
-/** Reads a `{ items, hasNext, next? }` answer; `cursor` is set exactly when there is a next page. */
-export function readHistoryPage(body: unknown): { items: RoomMessage[]; cursor: string | undefined } {
-  const { items, hasNext, next } = (body ?? {}) as { items?: unknown; hasNext?: unknown; next?: unknown };
-  if (!Array.isArray(items)) {
-    throw new RelayBoxError(ErrorCode.Internal, 'history answered without { items, hasNext }');
-  }
-  const cursor = hasNext === true && typeof next === 'string' && next !== '' ? next : undefined;
-  return { items: items as RoomMessage[], cursor };
-}
+export type { HistoryPage, HistoryParams };
