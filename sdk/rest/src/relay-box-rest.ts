@@ -2,20 +2,16 @@ import {
   DEFAULT_LIMITS,
   ErrorCode,
   type HistoryQueryParams,
+  historyQuery,
   type PresenceMember,
   type PublishAck,
   RelayBoxError,
+  readHistoryPage,
   roomNameProblem,
 } from '@relaybox/protocol';
 import { type ApiKey, parseApiKey } from './api-key.js';
 import { type CreateTokenParams, createToken, type TokenDetails } from './create-token.js';
-import {
-  type HistoryPage,
-  type HistoryParams,
-  historyQuery,
-  historySearch,
-  readHistoryPage,
-} from './history-page.js';
+import { type HistoryPage, type HistoryParams, historySearch } from './history-page.js';
 import { type FetchLike, requestJson } from './http-request.js';
 
 export interface RelayBoxRestOptions {
