@@ -1,10 +1,4 @@
-import {
-  type HistoryPage,
-  type HistoryParams,
-  type HistoryQueryParams,
-  historyQuery,
-  readHistoryPage,
-} from '@relaybox/protocol';
+import type { HistoryPage, HistoryParams, HistoryQueryParams } from '@relaybox/protocol';
 
 /** `?direction=…&limit=…&cursor=…`: the query's defined fields, in a fixed order. */
 export function historySearch(query: HistoryQueryParams): string {
