@@ -1,6 +1,7 @@
 import {
   CloseCode,
   type ConnectedFrame,
+  DEFAULT_LIMITS,
   ErrorCode,
   isReconnectCloseCode,
   parseServerFrame,
@@ -67,6 +68,8 @@ export class ConnectionManager {
   connectionId: string | undefined;
   clientId: string | undefined;
   private maxFrameBytes = Number.POSITIVE_INFINITY;
+  /** The server's bound on presence data (from `connected`); the protocol default until then. */
+  maxPresenceDataBytes: number = DEFAULT_LIMITS.maxPresenceDataBytes;
 
   constructor(
     private readonly options: ResolvedOptions,
@@ -227,6 +230,7 @@ export class ConnectionManager {
     this.clientId = frame.clientId;
     this.resume.remember(frame);
     this.maxFrameBytes = frame.limits?.maxFrameBytes ?? Number.POSITIVE_INFINITY;
+    this.maxPresenceDataBytes = frame.limits?.maxPresenceDataBytes ?? DEFAULT_LIMITS.maxPresenceDataBytes;
     this.backoff.reset();
     this.auth.noteServerExpiry(frame.expiresAt);
     if (frame.heartbeatMs > 0) {

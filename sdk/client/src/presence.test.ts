@@ -122,6 +122,22 @@ describe('room.presence', () => {
     await expect(fits).resolves.toBeUndefined();
   });
 
+  it("uses the server's presence size bound from connected.limits", async () => {
+    const h = harness();
+    const socket = await h.connect({
+      connectionId: 'conn-1',
+      resumeSecret: 's1',
+      limits: { maxFrameBytes: 65536, maxRoomsPerConnection: 100, maxPresenceDataBytes: 10 },
+    });
+    const room = await h.join('chat');
+    await expect(room.presence.enter('x'.repeat(9))).rejects.toMatchObject({
+      code: 'presence_data_too_large',
+    });
+    const fits = room.presence.enter('x'.repeat(8)); // 10 bytes with the quotes
+    await ackPresence(socket);
+    await expect(fits).resolves.toBeUndefined();
+  });
+
   it('update before enter rejects locally; enter while disconnected rejects with connection_closed', async () => {
     const { h, socket, room } = await joined();
     await expect(room.presence.update({ s: 1 })).rejects.toMatchObject({ code: 'invalid_request' });

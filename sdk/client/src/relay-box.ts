@@ -33,6 +33,9 @@ export class RelayBox {
     this.connection = new Connection(this.manager);
     const { manager, rooms } = this;
     this.host = {
+      get maxPresenceDataBytes() {
+        return manager.maxPresenceDataBytes;
+      },
       get canSend() {
         return manager.canSend;
       },

@@ -5,6 +5,8 @@ import type { RequestFrame } from './request-tracker.js';
 export interface RoomHost {
   /** True while requests can be sent (the socket is connected). */
   readonly canSend: boolean;
+  /** The server's bound on serialized presence data. */
+  readonly maxPresenceDataBytes: number;
   request<R>(frame: RequestFrame): Promise<R>;
   /** The room is no longer joined: stop routing frames to it and do not restore it. */
   forget(room: { readonly name: string }): void;

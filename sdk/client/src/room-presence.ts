@@ -1,10 +1,4 @@
-import {
-  DEFAULT_LIMITS,
-  ErrorCode,
-  type PresenceEventFrame,
-  type PresenceMember,
-  RelayBoxError,
-} from '@relaybox/protocol';
+import { ErrorCode, type PresenceEventFrame, type PresenceMember, RelayBoxError } from '@relaybox/protocol';
 import { notJoined, type RoomHost } from './room-host.js';
 import { ServerSubscription } from './server-subscription.js';
 import { toRelayBoxError } from './to-relay-box-error.js';
@@ -195,7 +189,7 @@ export class RoomPresence {
         new RelayBoxError(ErrorCode.InvalidRequest, 'presence data must be JSON-serializable', { cause }),
       );
     }
-    const max = DEFAULT_LIMITS.maxPresenceDataBytes;
+    const max = this.host.maxPresenceDataBytes;
     if (size > max) {
       return Promise.reject(
         new RelayBoxError(ErrorCode.PresenceDataTooLarge, `presence data of ${size} bytes exceeds ${max}`),
