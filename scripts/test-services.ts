@@ -3,6 +3,7 @@
 // with instructions instead of letting every test time out.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { connect } from 'node:net';
+import { connect as connectAmqp } from 'amqplib';
 
 interface Service {
   name: string;
@@ -62,6 +63,26 @@ async function ensure(service: Service): Promise<void> {
   }
 }
 
-export default async function setup(): Promise<void> {
+/** Exchanges the tests declared (durable, named `test.*`): removed once the whole run is over. */
+async function deleteTestExchanges(): Promise<void> {
+  const listed = spawnSync('rabbitmqctl', ['list_exchanges', 'name', '-q', '--no-table-headers']);
+  if (listed.status !== 0) return;
+  const names = listed.stdout
+    .toString()
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((name) => name.startsWith('test.'));
+  if (names.length === 0) return;
+  const connection = await connectAmqp('amqp://guest:guest@127.0.0.1:5672');
+  try {
+    const channel = await connection.createChannel();
+    for (const name of names) await channel.deleteExchange(name);
+  } finally {
+    await connection.close();
+  }
+}
+
+export default async function setup(): Promise<() => Promise<void>> {
   for (const service of SERVICES) await ensure(service);
+  return () => deleteTestExchanges().catch(() => {});
 }

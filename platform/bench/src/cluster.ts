@@ -1,9 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
+import { connect as connectAmqp } from 'amqplib';
 import { Redis } from 'ioredis';
 import { stopChild, trackChild } from './child-registry.js';
 import { repoRoot } from './paths.js';
 import {
+  AMQP_URL,
   type ClusterPlan,
   type NodeLaunch,
   planCluster,
@@ -133,6 +135,21 @@ async function deleteRedisPrefix(prefix: string): Promise<void> {
   }
 }
 
+/** Deletes the (durable) exchange a two-node RelayBox row declared; best effort like the keys. */
+async function deleteExchange(exchange: string): Promise<void> {
+  try {
+    const connection = await connectAmqp(AMQP_URL);
+    try {
+      const channel = await connection.createChannel();
+      await channel.deleteExchange(exchange);
+    } finally {
+      await connection.close();
+    }
+  } catch {
+    // A leftover exchange costs RabbitMQ a few bytes; it must not fail a measured row.
+  }
+}
+
 /** Starts a fresh cluster on fresh ports and waits until every node answers its health check. */
 export async function startCluster(spec: ServerSpec, gatewayEntry: string): Promise<Cluster> {
   const ports: number[] = [];
@@ -142,6 +159,7 @@ export async function startCluster(spec: ServerSpec, gatewayEntry: string): Prom
   const stop = async (): Promise<void> => {
     await Promise.all(nodes.map((n) => stopChild(n.child, STOP_GRACE_MS)));
     if (plan.redisPrefix) await deleteRedisPrefix(plan.redisPrefix);
+    if (plan.amqpExchange) await deleteExchange(plan.amqpExchange);
   };
   try {
     await Promise.all(nodes.map(waitReady));

@@ -37,6 +37,8 @@ export interface ClusterPlan {
   apiKey?: string;
   /** Redis key prefix the cluster writes under, deleted once the row is done. */
   redisPrefix?: string;
+  /** RabbitMQ exchange of a two-node RelayBox row (durable), deleted once the row is done. */
+  amqpExchange?: string;
 }
 
 const TSX = ['--import', 'tsx'];
@@ -78,9 +80,11 @@ export function planCluster(spec: ServerSpec, ports: number[], gatewayEntry: str
   }
   const apiKey = `bench.default:${randomBytes(24).toString('base64url')}`;
   const redisPrefix = `bench:${run}:`;
+  const amqpExchange = `bench.${run}`;
   return {
     apiKey,
     redisPrefix,
+    ...(spec.nodes > 1 ? { amqpExchange } : {}),
     nodes: ports.map((port, i) => ({
       name: nodeName(i),
       args: [...TSX, gatewayEntry],
@@ -92,7 +96,7 @@ export function planCluster(spec: ServerSpec, ports: number[], gatewayEntry: str
         RELAYBOX_REDIS_URL: REDIS_URL,
         RELAYBOX_AMQP_URL: AMQP_URL,
         RELAYBOX_REDIS_PREFIX: redisPrefix,
-        RELAYBOX_AMQP_EXCHANGE: `bench.${run}`,
+        RELAYBOX_AMQP_EXCHANGE: amqpExchange,
         RELAYBOX_NODE_ID: `bench-${run}-${i + 1}`,
         RELAYBOX_DEV_API_KEY: apiKey,
         RELAYBOX_LIMITS: RELAYBOX_LIMITS,
