@@ -117,6 +117,27 @@ describe('recovery across gateways', () => {
     await relay.close();
   });
 
+  it('two publishers on two gateways: the app sees every seq once, in seq order', async () => {
+    const [g1, g2] = await cluster();
+    const room = uniqueName('two');
+    const { relay } = await subscriber([wsUrl(g1!)], room);
+    const handle = await relay.join(room);
+    const seqs: number[] = [];
+    handle.subscribe('n', (m) => seqs.push(m.seq));
+    await sleep(100);
+    const rests = [g1!, g2!].map((gw) => new RelayBoxRest({ apiKey: apiKeyOf(ALPHA_FULL), url: gw.url }));
+    // Both publish at once, so seqs interleave and can reach the subscriber's gateway out of order.
+    await Promise.all(
+      rests.map(async (rest, p) => {
+        for (let i = 0; i < 150; i++) await rest.publish(room, 'n', `${p}-${i}`);
+      }),
+    );
+    await until(() => seqs.length >= 300);
+    await sleep(300);
+    expect(seqs).toEqual(range(1, 300));
+    await relay.close();
+  });
+
   it('offline longer than the resume window: a fresh session, still caught up from history', async () => {
     const [g1, g2] = await cluster({ RELAYBOX_RESUME_WINDOW_SEC: '1' });
     const p1 = await TcpProxy.start({ host: '127.0.0.1', port: g1!.port });

@@ -10,12 +10,12 @@ import {
   type SubscribeFrame,
 } from '@relaybox/protocol';
 import { Emitter } from './emitter.js';
+import { OrderedDelivery } from './ordered-delivery.js';
 import type { RequestFrame } from './request-tracker.js';
 import { RoomHistory } from './room-history.js';
 import { notJoined, type RoomHost } from './room-host.js';
 import { RoomMetricsFeed } from './room-metrics.js';
 import { RoomPresence } from './room-presence.js';
-import { SeqTracker } from './seq-tracker.js';
 import { ServerSubscription } from './server-subscription.js';
 import { toRelayBoxError } from './to-relay-box-error.js';
 
@@ -67,9 +67,7 @@ export class Room {
   readonly history: RoomHistory;
   private readonly subscriptions: Subscription[] = [];
   private readonly events: Emitter<RoomEvents>;
-  private readonly seqs = new SeqTracker();
-  /** Messages held while a replay catches up (see `deliver`); undefined when not catching up. */
-  private held: RoomMessage[] | undefined;
+  private readonly ordering = new OrderedDelivery((message) => this.dispatch(message));
   private readonly server: ServerSubscription;
   private attached = true;
 
@@ -93,7 +91,7 @@ export class Room {
       unsubscribe: { type: 'unsubscribe', room: name },
       onSubscribed: (result) => this.onSubscribed(result),
       onError: (error) => {
-        this.release();
+        this.ordering.endCatchUp();
         reportError(error);
       },
     });
@@ -179,17 +177,11 @@ export class Room {
    */
   deliver(message: RoomMessage): void {
     if (this.subscriptions.length === 0) return;
-    // While a replay (`fromSeq`) runs, live messages overtake it: hold everything until its ack,
-    // then hand it over in seq order.
-    if (this.held) {
-      this.held.push(message);
-      return;
-    }
-    this.dispatch(message);
+    this.ordering.push(message);
   }
 
+  /** Fans a message (in order, once) out to the matching listeners. */
   private dispatch(message: RoomMessage): void {
-    if (Number.isSafeInteger(message.seq) && !this.seqs.accept(message.seq)) return;
     for (const { event, listener } of [...this.subscriptions]) {
       if (event !== undefined && event !== message.event) continue;
       try {
@@ -205,7 +197,7 @@ export class Room {
   /** @internal History no longer covers what a `subscribe` with `fromSeq` asked for. */
   discontinuity(frame: DiscontinuityFrame): void {
     if (!this.attached || !Number.isSafeInteger(frame.oldestSeq)) return;
-    this.seqs.skipTo(frame.oldestSeq);
+    this.ordering.skipTo(frame.oldestSeq);
     this.events.emit('discontinuity', { fromSeq: frame.fromSeq, oldestSeq: frame.oldestSeq });
   }
 
@@ -235,31 +227,20 @@ export class Room {
     );
   }
 
-  /** Ends a catch-up: what arrived during the replay is delivered in seq order (repeats dropped). */
-  private release(): void {
-    const held = this.held;
-    if (!held) return;
-    this.held = undefined;
-    held.sort((a, b) => a.seq - b.seq);
-    for (const message of held) this.dispatch(message);
-  }
-
   /** @internal The socket is gone, and with it the server-side subscriptions. */
   resetSubscription(): void {
-    this.release();
     this.server.reset();
-    this.seqs.settle();
+    this.ordering.reset();
     this.presence.reset();
     this.metrics.reset();
   }
 
   /** @internal Marks the room left and drops its listeners (presence ones included). */
   detach(): void {
-    this.held = undefined;
     this.attached = false;
     this.subscriptions.length = 0;
     this.server.detach();
-    this.seqs.reset();
+    this.ordering.clear();
     this.presence.detach();
     this.metrics.detach();
     this.host.forget(this);
@@ -270,7 +251,7 @@ export class Room {
       if (matches(this.subscriptions[i]!)) this.subscriptions.splice(i, 1);
     }
     // Listening again later is a new subscription: it does not ask for what was missed meanwhile.
-    if (this.subscriptions.length === 0) this.seqs.reset();
+    if (this.subscriptions.length === 0) this.ordering.clear();
     this.server.sync(this.subscriptions.length > 0);
   }
 
@@ -278,17 +259,17 @@ export class Room {
   private onSubscribed(result: unknown): void {
     const latestSeq = (result as { latestSeq?: unknown } | undefined)?.latestSeq;
     if (typeof latestSeq === 'number' && Number.isSafeInteger(latestSeq) && latestSeq >= 0) {
-      this.seqs.baseline(latestSeq);
+      this.ordering.baseline(latestSeq);
     }
-    this.release();
+    this.ordering.endCatchUp();
   }
 
   private subscribeFrame(): RequestFrame {
     const frame: Omit<SubscribeFrame, 'ref'> = { type: 'subscribe', room: this.name };
-    const lastSeq = this.seqs.lastSeq;
+    const lastSeq = this.ordering.seqs.lastSeq;
     if (lastSeq !== undefined) {
       frame.fromSeq = Math.max(1, lastSeq + 1);
-      this.held ??= [];
+      this.ordering.beginCatchUp();
     }
     return frame;
   }
