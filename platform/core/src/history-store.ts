@@ -74,7 +74,7 @@ export interface HistoryPage {
 
 /**
  * The seqs history still holds for a room: `oldestSeq..latestSeq`. `latestSeq` is the room's last
- * assigned seq (also by a `SequenceStore` sharing the counter), 0 for a new room. When history holds
+ * assigned seq, 0 for a new room. When history holds
  * nothing, `oldestSeq = latestSeq + 1` (a new room is `{1, 0}`). A subscriber whose last seen seq is
  * `s` can be caught up from history exactly when `oldestSeq <= s + 1`; otherwise it has a discontinuity.
  */
@@ -102,8 +102,7 @@ export interface HistoryTrimResult {
  *
  * Guarantees:
  * - `append` gives a room's messages 1, 2, 3, ... with no gap and no repeat across every gateway
- *   sharing the store, continuing the counter of the `SequenceStore` of the same backend (messages
- *   numbered there are not stored). The seq is assigned and the message stored atomically: a
+ *   sharing the store. The seq is assigned and the message stored atomically: a
  *   message with a seq is in history until retention removes it, and never without one.
  * - Appends made by one caller resolve in the order they were called (the gateway publishes in
  *   that order, which keeps one publisher's messages in order on every subscriber).

@@ -6,6 +6,5 @@ export * from './key-store.js';
 export * from './message-id.js';
 export * from './presence-store.js';
 export * from './room-metrics-store.js';
-export * from './sequence-store.js';
 export * from './session-store.js';
 export * from './webhook-endpoints.js';

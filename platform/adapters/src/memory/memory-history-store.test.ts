@@ -2,14 +2,12 @@ import { HistoryCursor } from '@relaybox/core';
 import { describeHistoryStoreConformance } from '@relaybox/core/testing';
 import { describe, expect, it } from 'vitest';
 import { MemoryHistoryData, MemoryHistoryStore } from './memory-history-store.js';
-import { MemorySequenceStore } from './memory-sequence-store.js';
 
 describeHistoryStoreConformance('MemoryHistoryStore', () => {
   const data = new MemoryHistoryData();
   const cursors = HistoryCursor.random();
   return {
     createStore: () => new MemoryHistoryStore({ data, cursors }),
-    createSequenceStore: () => new MemorySequenceStore({ counters: data.counters }),
     dispose: async () => {
       data.rooms.clear();
       data.counters.clear();

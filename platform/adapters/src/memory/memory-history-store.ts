@@ -76,7 +76,7 @@ interface IdempotencyRecord {
 
 /**
  * What `MemoryHistoryStore`s share: pass one instance to several stores to model several gateways
- * in one process. `counters` may be the map of a `MemorySequenceStore`, so both number one sequence.
+ * in one process.
  */
 export class MemoryHistoryData {
   readonly rooms = new Map<string, RoomLog>();
@@ -214,7 +214,7 @@ export class MemoryHistoryStore implements HistoryStore {
   }
 }
 
-/** The key of `MemorySequenceStore`: appId has no `:`, so the pair is unambiguous. */
+/** A room's counter key: appId has no `:`, so the pair is unambiguous. */
 function roomKey(appId: string, room: string): string {
   return `${appId}:${room}`;
 }

@@ -13,7 +13,6 @@ import {
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RedisHistoryStore, type RedisHistoryStoreOptions } from './redis-history-store.js';
-import { RedisSequenceStore } from './redis-sequence-store.js';
 import { deleteKeys, REDIS_URL, uniquePrefix } from './redis-test-keys.js';
 
 const T0 = HISTORY_T0;
@@ -23,7 +22,6 @@ describeHistoryStoreConformance('RedisHistoryStore', () => {
   const cursors = HistoryCursor.random();
   return {
     createStore: () => new RedisHistoryStore({ url: REDIS_URL, prefix, cursors }),
-    createSequenceStore: () => new RedisSequenceStore({ url: REDIS_URL, prefix }),
     dispose: () => deleteKeys(prefix),
   };
 });

@@ -70,8 +70,7 @@ export interface RedisHistoryStoreOptions extends RedisStateOptions {
 }
 
 /**
- * `HistoryStore` on Redis. Per room (hash tag `{<appId>:<room>}`): the `seq` counter shared with
- * `RedisSequenceStore`, a ZSET `history` (score = seq, member = frame), idempotency records
+ * `HistoryStore` on Redis. Per room (hash tag `{<appId>:<room>}`): the `seq` counter, a ZSET `history` (score = seq, member = frame), idempotency records
  * `idem:<sha256(key)>` (`id seq timestamp`, expiring with the window) and a `history-indexed` marker.
  * Beside them, in a slot of its own, the rooms index (`{history-index}`) of when each room's oldest
  * message expires, so `trimExpired` visits only rooms with something to remove.

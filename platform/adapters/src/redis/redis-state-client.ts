@@ -15,7 +15,7 @@ export interface RedisStateOptions {
 }
 
 /**
- * The client a state store uses: the caller's, or its own with the options of `RedisSequenceStore`:
+ * The client a state store uses: the caller's, or its own with these options:
  * a command that may have reached Redis is never sent again (maxRetriesPerRequest 0, no automatic
  * resend) because presence and claim scripts are not idempotent (a resent enter would report a second
  * change, a resent claim would be refused as attached). Calls made while disconnected wait for the next

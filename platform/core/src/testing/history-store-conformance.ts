@@ -1,7 +1,7 @@
 import type { RoomMessage } from '@relaybox/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_HISTORY_RETENTION, type HistoryAppendInput, type HistoryStore } from '../history-store.js';
-import type { SequenceStore } from '../sequence-store.js';
+import { expectStoreUnavailable } from './expect-store-unavailable.js';
 import {
   HISTORY_APP as APP,
   expectInvalidRequest,
@@ -12,15 +12,12 @@ import {
   HISTORY_T0 as T0,
 } from './history-fixture.js';
 import { describeHistoryQueryConformance } from './history-query-conformance.js';
-import { expectStoreUnavailable } from './sequence-store-conformance.js';
 import { sleep } from './wait-for.js';
 
 /** What one conformance test needs from an implementation; created fresh for every test. */
 export interface HistoryStoreConformanceContext {
   /** A new store sharing data and cursor secret with every other store of this context (two gateways). */
   createStore(): HistoryStore;
-  /** A `SequenceStore` on the same room counters, as the gateway uses for messages without history. */
-  createSequenceStore(): SequenceStore;
   /** Removes what the context created. Runs after every store was closed. */
   dispose(): Promise<void>;
 }
@@ -121,20 +118,6 @@ export function describeHistoryStoreConformance(name: string, factory: HistorySt
           expect(stored.items[i]?.timestamp).toBeGreaterThanOrEqual(stored.items[i - 1]?.timestamp as number);
         }
         expect(await (pair[0] as HistoryStore).bounds(APP, 'busy')).toEqual({ oldestSeq: 1, latestSeq: 500 });
-      });
-
-      test('continues the SequenceStore counter of the same backend', async () => {
-        const store = created();
-        const sequences = ctx.createSequenceStore();
-        closers.push(sequences);
-        expect(await sequences.next(APP, 'mixed')).toBe(1);
-        expect(await sequences.next(APP, 'mixed')).toBe(2);
-        expect((await store.append(fx.input({ room: 'mixed' }))).message.seq).toBe(3);
-        expect(await sequences.current(APP, 'mixed')).toBe(3);
-        expect(await sequences.next(APP, 'mixed')).toBe(4);
-        expect((await store.append(fx.input({ room: 'mixed' }))).message.seq).toBe(5);
-        expect(seqsOf((await store.query(APP, 'mixed', {})).items)).toEqual([5, 3]);
-        expect(await store.bounds(APP, 'mixed')).toEqual({ oldestSeq: 3, latestSeq: 5 });
       });
 
       test('never lets timestamps decrease with seq', async () => {
@@ -285,16 +268,14 @@ export function describeHistoryStoreConformance(name: string, factory: HistorySt
 
       test('bounds() reports what history still covers, before and after trimming', async () => {
         const store = created();
-        const sequences = ctx.createSequenceStore();
-        closers.push(sequences);
         expect(await store.bounds(APP, 'covered')).toEqual({ oldestSeq: 1, latestSeq: 0 });
         const retention = { maxMessages: 2, maxAgeMs: 1_000 };
         await fx.fill(store, 'covered', 3, (i) => ({ timestamp: T0 + i, retention }));
         expect(await store.bounds(APP, 'covered')).toEqual({ oldestSeq: 2, latestSeq: 3 });
         await store.trimExpired({ now: T0 + 60_000, maxAgeMs: 1_000 });
         expect(await store.bounds(APP, 'covered')).toEqual({ oldestSeq: 4, latestSeq: 3 });
-        await sequences.next(APP, 'covered');
-        expect(await store.bounds(APP, 'covered')).toEqual({ oldestSeq: 5, latestSeq: 4 });
+        await store.append(fx.input({ room: 'covered', retention }));
+        expect(await store.bounds(APP, 'covered')).toEqual({ oldestSeq: 4, latestSeq: 4 });
       });
     });
 

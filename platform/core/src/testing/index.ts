@@ -1,4 +1,5 @@
 export * from './broker-conformance.js';
+export * from './expect-store-unavailable.js';
 export * from './history-fixture.js';
 export * from './history-store-conformance.js';
 export * from './inbox.js';
@@ -6,7 +7,6 @@ export * from './job-queue-conformance.js';
 export * from './presence-store-conformance.js';
 export * from './room-metrics-store-conformance.js';
 export * from './rooms.js';
-export * from './sequence-store-conformance.js';
 export * from './session-store-conformance.js';
 export * from './tcp-proxy.js';
 export * from './wait-for.js';

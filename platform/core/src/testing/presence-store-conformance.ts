@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { PresenceChange, PresenceMember, PresenceRemoval, PresenceStore } from '../presence-store.js';
-import { expectStoreUnavailable } from './sequence-store-conformance.js';
+import { expectStoreUnavailable } from './expect-store-unavailable.js';
 
 /** What one conformance test needs from an implementation; created fresh for every test. */
 export interface PresenceStoreConformanceContext {

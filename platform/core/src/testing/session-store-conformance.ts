@@ -6,7 +6,7 @@ import {
   type SessionClaimRefusal,
   type SessionStore,
 } from '../session-store.js';
-import { expectStoreUnavailable } from './sequence-store-conformance.js';
+import { expectStoreUnavailable } from './expect-store-unavailable.js';
 
 /** What one conformance test needs from an implementation; created fresh for every test. */
 export interface SessionStoreConformanceContext {

@@ -1,7 +1,7 @@
 -- Assigns a room message its seq and stores it in the room's history, in one atomic step; or, when
 -- the idempotency key was seen within its window, appends nothing and returns the original.
 --
--- KEYS[1]  <prefix>{<appId>:<room>}:seq       the room's counter, shared with room-seq.lua
+-- KEYS[1]  <prefix>{<appId>:<room>}:seq       the room's counter
 -- KEYS[2]  <prefix>{<appId>:<room>}:history   ZSET, score = seq, member = the message frame
 -- KEYS[3]  <prefix>{<appId>:<room>}:indexed   marker: present while the room's entry in the rooms
 --                                             index was refreshed recently
