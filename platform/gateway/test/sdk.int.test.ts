@@ -8,7 +8,7 @@ import WebSocket from 'ws';
 import type { RunningGateway } from '../src/start-gateway.js';
 import { ALPHA_FULL, ALPHA_LIMITED, apiKeyOf, sleep, startTestGateway, wsUrl } from './harness.js';
 
-// The client and REST SDKs against a real gateway (Redis sequence store, in-process broker).
+// The client and REST SDKs against a real gateway (Redis stores, in-process broker).
 let gw: RunningGateway;
 let rest: RelayBoxRest;
 let authServer: Server;
