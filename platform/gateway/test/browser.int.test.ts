@@ -29,7 +29,11 @@ let browser: Browser;
 let page: Page;
 
 function chromiumPath(): string {
-  return execFileSync('which', ['chromium']).toString().trim();
+  try {
+    return execFileSync('which', ['chromium']).toString().trim();
+  } catch {
+    throw new Error('chromium is not on the PATH: install it (apt-get install -y chromium) or run .ci/run');
+  }
 }
 
 beforeAll(async () => {
