@@ -11,19 +11,12 @@ import {
   type SessionStore,
 } from '@relaybox/core';
 import { CloseCode, ErrorCode, type Limits, RelayBoxError } from '@relaybox/protocol';
-import {
-  historyQueue,
-  processHistoryJob,
-  processSessionsJob,
-  sessionsQueue,
-  sweepJobId,
-  trimJobId,
-} from '@relaybox/workers';
 import { Authenticator } from './auth/authenticator.js';
 import { type CredentialSources, extractCredentials, extractResumeOffer } from './auth/credentials.js';
 import { ClientSession, type SessionDeps } from './client-session.js';
 import { Hub } from './hub.js';
 import type { Logger } from './logger.js';
+import { HEARTBEAT_TTL_MS, Maintenance } from './maintenance.js';
 import { GatewayMetrics } from './metrics/gateway-metrics.js';
 import { mountMetricsRoute } from './metrics/metrics.routes.js';
 import { hubObserver, membershipObserver } from './metrics/observers.js';
@@ -90,11 +83,6 @@ export interface GatewayStats {
 
 /** Slow consumers and idle rate-limit buckets are checked on this period. */
 const SWEEP_MS = 250;
-/** Age retention of history runs in the background on this period (never on the publish path). */
-const HISTORY_TRIM_MS = 60_000;
-/** A gateway whose heartbeat is this old is dead; with the sweep period this bounds ghost presence (< 30 s). */
-const HEARTBEAT_TTL_MS = 15_000;
-const GATEWAY_SWEEP_MS = 5_000;
 
 /**
  * One gateway node: WebSocket + HTTP on one uWS app. Owns the sessions of this node and its local
@@ -110,6 +98,7 @@ export class Gateway {
   private readonly connectLimiter: KeyedRateLimiter;
   private readonly sessionDeps: SessionDeps;
   private readonly lifecycle: SessionLifecycle;
+  private readonly maintenance: Maintenance;
   private readonly metrics: GatewayMetrics;
   private readonly roomMetrics: RoomMetricsAggregator;
   private listenSocket: us_listen_socket | undefined;
@@ -181,7 +170,15 @@ export class Gateway {
       },
       deps.log,
     );
-    this.registerWorkers(presence);
+    this.maintenance = new Maintenance({
+      jobs: deps.jobs,
+      sessions: deps.sessions,
+      history: deps.history,
+      presence,
+      resumeWindowMs: options.resumeWindowMs,
+      maxAgeMs: (appId) => this.retentionFor(appId).maxAgeMs,
+      log: deps.log,
+    });
     this.sessionDeps = {
       hub: this.hub,
       publisher,
@@ -257,7 +254,7 @@ export class Gateway {
     const heartbeat = `{"type":"heartbeat"}`;
     this.every(this.options.heartbeatMs, () => this.app.publish(HEARTBEAT_TOPIC, heartbeat, false, false));
     this.every(SWEEP_MS, () => this.sweep());
-    this.scheduleMaintenance();
+    this.maintenance.start();
     this.deps.log.info('gateway listening', { nodeId: this.options.nodeId, port: this.boundPort });
     return this.boundPort;
   }
@@ -281,6 +278,7 @@ export class Gateway {
     if (this.listenSocket) this.deps.uws.us_listen_socket_close(this.listenSocket);
     this.listenSocket = undefined;
     for (const timer of this.timers) clearInterval(timer);
+    this.maintenance.stop();
     this.lifecycle.stop();
     // Sessions are detached, not ended: clients resume on another gateway and keep their presence.
     this.dropAll('server shutting down; reconnect to another gateway');
@@ -361,45 +359,6 @@ export class Gateway {
       this.retention.set(appId, retention);
     }
     return retention;
-  }
-
-  /**
-   * Background work runs as queue jobs: every gateway enqueues each period's job under the same id,
-   * so the cluster runs it once per period (on whichever gateway's worker takes it), and it keeps
-   * running while any gateway is alive.
-   */
-  private scheduleMaintenance(): void {
-    const { jobs, log } = this.deps;
-    const warn = (what: string) => (error: unknown) => log.warn(what, { error: String(error) });
-    this.every(GATEWAY_SWEEP_MS, () => {
-      const jobId = sweepJobId(Date.now(), GATEWAY_SWEEP_MS);
-      jobs
-        .enqueue(sessionsQueue, { v: 1, kind: 'sweep-dead-gateways' }, { jobId })
-        .catch(warn('sweep enqueue failed'));
-    });
-    this.every(HISTORY_TRIM_MS, () => {
-      const jobId = trimJobId(Date.now(), HISTORY_TRIM_MS);
-      jobs
-        .enqueue(historyQueue, { v: 1, kind: 'trim-expired' }, { jobId })
-        .catch(warn('trim enqueue failed'));
-    });
-  }
-
-  private registerWorkers(presence: PresenceService): void {
-    const { jobs, log, sessions, history } = this.deps;
-    const info = (message: string, fields: Record<string, unknown>) => log.info(message, fields);
-    jobs.process(sessionsQueue, processSessionsJob, {
-      sessions,
-      presence,
-      resumeWindowMs: this.options.resumeWindowMs,
-      log: info,
-    });
-    jobs.process(historyQueue, processHistoryJob, {
-      history,
-      maxAgeMs: (appId: string) => this.retentionFor(appId).maxAgeMs,
-      now: Date.now,
-      log: info,
-    });
   }
 
   private every(ms: number, fn: () => void): void {

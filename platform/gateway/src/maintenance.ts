@@ -1,0 +1,81 @@
+import type { HistoryStore, JobQueue, SessionStore } from '@relaybox/core';
+import {
+  historyQueue,
+  processHistoryJob,
+  processSessionsJob,
+  sessionsQueue,
+  sweepJobId,
+  trimJobId,
+} from '@relaybox/workers';
+import type { Logger } from './logger.js';
+import type { PresenceService } from './presence-service.js';
+
+/** A gateway whose heartbeat is this old is dead; with the sweep period this bounds ghost presence (< 30 s). */
+export const HEARTBEAT_TTL_MS = 15_000;
+const GATEWAY_SWEEP_MS = 5_000;
+/** Age retention of history runs in the background on this period (never on the publish path). */
+const HISTORY_TRIM_MS = 60_000;
+
+export interface MaintenanceDeps {
+  jobs: JobQueue;
+  sessions: SessionStore;
+  history: HistoryStore;
+  presence: PresenceService;
+  resumeWindowMs: number;
+  maxAgeMs: (appId: string) => number;
+  log: Logger;
+}
+
+/**
+ * Background work of the cluster, run as queue jobs: the dead-gateway sweep and history age
+ * retention. Every gateway enqueues each period's job under the same id, so the cluster runs it once
+ * per period (on whichever gateway's worker takes it), and it keeps running while any gateway is alive.
+ */
+export class Maintenance {
+  private timers: NodeJS.Timeout[] = [];
+
+  constructor(private readonly deps: MaintenanceDeps) {
+    const { jobs, log, sessions, history, presence } = deps;
+    const info = (message: string, fields: Record<string, unknown>) => log.info(message, fields);
+    jobs.process(sessionsQueue, processSessionsJob, {
+      sessions,
+      presence,
+      resumeWindowMs: deps.resumeWindowMs,
+      log: info,
+    });
+    jobs.process(historyQueue, processHistoryJob, {
+      history,
+      maxAgeMs: deps.maxAgeMs,
+      now: Date.now,
+      log: info,
+    });
+  }
+
+  start(): void {
+    const { jobs, log } = this.deps;
+    const warn = (what: string) => (error: unknown) => log.warn(what, { error: String(error) });
+    this.every(GATEWAY_SWEEP_MS, () => {
+      const jobId = sweepJobId(Date.now(), GATEWAY_SWEEP_MS);
+      jobs
+        .enqueue(sessionsQueue, { v: 1, kind: 'sweep-dead-gateways' }, { jobId })
+        .catch(warn('sweep enqueue failed'));
+    });
+    this.every(HISTORY_TRIM_MS, () => {
+      const jobId = trimJobId(Date.now(), HISTORY_TRIM_MS);
+      jobs
+        .enqueue(historyQueue, { v: 1, kind: 'trim-expired' }, { jobId })
+        .catch(warn('trim enqueue failed'));
+    });
+  }
+
+  stop(): void {
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers = [];
+  }
+
+  private every(ms: number, fn: () => void): void {
+    const timer = setInterval(fn, ms);
+    timer.unref();
+    this.timers.push(timer);
+  }
+}
