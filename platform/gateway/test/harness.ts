@@ -123,10 +123,15 @@ function upgradeArgs(
 export class TestClient {
   readonly frames: ServerFrame[] = [];
   readonly closed: Promise<{ code: number; reason: string }>;
+  /** `<code> <reason>` once closed, for error messages. */
+  closeInfo = 'open';
   private ref = 0;
   private waiters: Array<() => void> = [];
 
   private constructor(readonly ws: WebSocket) {
+    ws.on('close', (code, reason) => {
+      this.closeInfo = `${code} ${reason.toString()}`;
+    });
     this.closed = new Promise((resolve) =>
       ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
     );
@@ -208,8 +213,9 @@ export class TestClient {
     for (;;) {
       const found = this.frames.find(match);
       if (found) return found;
-      if (this.ws.readyState === WebSocket.CLOSED)
-        throw new Error('connection closed while waiting for a frame');
+      if (this.ws.readyState === WebSocket.CLOSED) {
+        throw new Error(`connection closed (${this.closeInfo}) while waiting for a frame`);
+      }
       const left = deadline - Date.now();
       if (left <= 0)
         throw new Error(`timed out waiting for a frame; got ${JSON.stringify(this.frames.slice(-5))}`);
