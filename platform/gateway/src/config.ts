@@ -25,7 +25,6 @@ export interface GatewayConfig {
   readonly dataDir: string;
   readonly devApiKey: string | undefined;
   readonly logLevel: LogLevel;
-  readonly open: boolean;
   readonly limits: Readonly<Limits>;
   readonly historyRetention: Readonly<{ maxMessages: number; maxAgeMs: number }>;
   readonly idempotencyWindowMs: number;
@@ -47,7 +46,7 @@ type Env = Record<string, string | undefined>;
 
 /**
  * Reads the whole configuration once, from the environment and the command line
- * (`--engine embedded|native`, `--port N`, `--open`), validates it and freezes it.
+ * (`--engine embedded|native`, `--port N`), validates it and freezes it.
  * The only place that reads `process.env` is the caller of this function.
  */
 export function loadConfig(env: Env, argv: readonly string[] = []): GatewayConfig {
@@ -94,7 +93,6 @@ export function loadConfig(env: Env, argv: readonly string[] = []): GatewayConfi
       'error',
       'silent',
     ] as const),
-    open: argv.includes('--open'),
     limits: Object.freeze(parseLimits(env.RELAYBOX_LIMITS)),
     historyRetention: Object.freeze({
       maxMessages: int(

@@ -15,6 +15,7 @@ import { Authenticator } from './auth/authenticator.js';
 import { type CredentialSources, extractCredentials, extractResumeOffer } from './auth/credentials.js';
 import { ClientSession, type SessionDeps } from './client-session.js';
 import { Hub } from './hub.js';
+import { Intervals } from './intervals.js';
 import type { Logger } from './logger.js';
 import { HEARTBEAT_TTL_MS, Maintenance } from './maintenance.js';
 import { GatewayMetrics } from './metrics/gateway-metrics.js';
@@ -102,7 +103,7 @@ export class Gateway {
   private readonly metrics: GatewayMetrics;
   private readonly roomMetrics: RoomMetricsAggregator;
   private listenSocket: us_listen_socket | undefined;
-  private timers: NodeJS.Timeout[] = [];
+  private readonly intervals = new Intervals();
   private draining = false;
   private boundPort = 0;
 
@@ -252,8 +253,10 @@ export class Gateway {
     this.listenSocket = socket;
     this.boundPort = this.deps.uws.us_socket_local_port(socket as never);
     const heartbeat = `{"type":"heartbeat"}`;
-    this.every(this.options.heartbeatMs, () => this.app.publish(HEARTBEAT_TOPIC, heartbeat, false, false));
-    this.every(SWEEP_MS, () => this.sweep());
+    this.intervals.every(this.options.heartbeatMs, () =>
+      this.app.publish(HEARTBEAT_TOPIC, heartbeat, false, false),
+    );
+    this.intervals.every(SWEEP_MS, () => this.sweep());
     this.maintenance.start();
     this.deps.log.info('gateway listening', { nodeId: this.options.nodeId, port: this.boundPort });
     return this.boundPort;
@@ -277,7 +280,7 @@ export class Gateway {
     this.draining = true;
     if (this.listenSocket) this.deps.uws.us_listen_socket_close(this.listenSocket);
     this.listenSocket = undefined;
-    for (const timer of this.timers) clearInterval(timer);
+    this.intervals.clear();
     this.maintenance.stop();
     this.lifecycle.stop();
     // Sessions are detached, not ended: clients resume on another gateway and keep their presence.
@@ -359,11 +362,5 @@ export class Gateway {
       this.retention.set(appId, retention);
     }
     return retention;
-  }
-
-  private every(ms: number, fn: () => void): void {
-    const timer = setInterval(fn, ms);
-    timer.unref();
-    this.timers.push(timer);
   }
 }

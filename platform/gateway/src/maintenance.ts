@@ -7,6 +7,7 @@ import {
   sweepJobId,
   trimJobId,
 } from '@relaybox/workers';
+import { Intervals } from './intervals.js';
 import type { Logger } from './logger.js';
 import type { PresenceService } from './presence-service.js';
 
@@ -32,7 +33,7 @@ export interface MaintenanceDeps {
  * per period (on whichever gateway's worker takes it), and it keeps running while any gateway is alive.
  */
 export class Maintenance {
-  private timers: NodeJS.Timeout[] = [];
+  private readonly intervals = new Intervals();
 
   constructor(private readonly deps: MaintenanceDeps) {
     const { jobs, log, sessions, history, presence } = deps;
@@ -54,13 +55,13 @@ export class Maintenance {
   start(): void {
     const { jobs, log } = this.deps;
     const warn = (what: string) => (error: unknown) => log.warn(what, { error: String(error) });
-    this.every(GATEWAY_SWEEP_MS, () => {
+    this.intervals.every(GATEWAY_SWEEP_MS, () => {
       const jobId = sweepJobId(Date.now(), GATEWAY_SWEEP_MS);
       jobs
         .enqueue(sessionsQueue, { v: 1, kind: 'sweep-dead-gateways' }, { jobId })
         .catch(warn('sweep enqueue failed'));
     });
-    this.every(HISTORY_TRIM_MS, () => {
+    this.intervals.every(HISTORY_TRIM_MS, () => {
       const jobId = trimJobId(Date.now(), HISTORY_TRIM_MS);
       jobs
         .enqueue(historyQueue, { v: 1, kind: 'trim-expired' }, { jobId })
@@ -69,13 +70,6 @@ export class Maintenance {
   }
 
   stop(): void {
-    for (const timer of this.timers) clearInterval(timer);
-    this.timers = [];
-  }
-
-  private every(ms: number, fn: () => void): void {
-    const timer = setInterval(fn, ms);
-    timer.unref();
-    this.timers.push(timer);
+    this.intervals.clear();
   }
 }

@@ -1,4 +1,11 @@
-import type { Broker, PresenceChange, PresenceMember, PresenceRemoval, PresenceStore } from '@relaybox/core';
+import type {
+  Broker,
+  PresenceChange,
+  PresenceEntry,
+  PresenceMember,
+  PresenceRemoval,
+  PresenceStore,
+} from '@relaybox/core';
 import { ErrorCode, RelayBoxError } from '@relaybox/protocol';
 import type { Logger } from './logger.js';
 
@@ -30,37 +37,23 @@ export class PresenceService {
     this.listeners.push(listener);
   }
 
-  async enter(
-    appId: string,
-    room: string,
-    clientId: string,
-    connectionId: string,
-    data: unknown,
-  ): Promise<void> {
-    this.checkSize(data);
-    const change = await this.store.enter(
-      appId,
-      room,
-      { clientId, connectionId, data: data ?? null },
-      this.gatewayId,
-    );
-    await this.broadcast(appId, room, change);
+  enter(appId: string, room: string, clientId: string, connectionId: string, data: unknown): Promise<void> {
+    return this.change('enter', appId, room, { clientId, connectionId, data });
   }
 
-  async update(
+  update(appId: string, room: string, clientId: string, connectionId: string, data: unknown): Promise<void> {
+    return this.change('update', appId, room, { clientId, connectionId, data });
+  }
+
+  private async change(
+    action: 'enter' | 'update',
     appId: string,
     room: string,
-    clientId: string,
-    connectionId: string,
-    data: unknown,
+    entry: PresenceEntry,
   ): Promise<void> {
-    this.checkSize(data);
-    const change = await this.store.update(
-      appId,
-      room,
-      { clientId, connectionId, data: data ?? null },
-      this.gatewayId,
-    );
+    this.checkSize(entry.data);
+    const stored = { ...entry, data: entry.data ?? null };
+    const change = await this.store[action](appId, room, stored, this.gatewayId);
     if (!change)
       throw new RelayBoxError(ErrorCode.InvalidRequest, `enter the presence of "${room}" before updating it`);
     await this.broadcast(appId, room, change);

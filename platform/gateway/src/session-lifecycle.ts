@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createResumeSecret, type SessionRoomState, type SessionStore } from '@relaybox/core';
 import { type ErrorCode, RelayBoxError } from '@relaybox/protocol';
+import { Intervals } from './intervals.js';
 import type { Logger } from './logger.js';
 import type { PresenceService } from './presence-service.js';
 
@@ -40,7 +41,7 @@ export interface SessionLifecycleOptions {
 export class SessionLifecycle {
   private readonly graceTimers = new Map<string, NodeJS.Timeout>();
   private readonly pending = new Set<Promise<unknown>>();
-  private timers: NodeJS.Timeout[] = [];
+  private readonly intervals = new Intervals();
 
   constructor(
     private readonly store: SessionStore,
@@ -51,7 +52,7 @@ export class SessionLifecycle {
 
   async start(): Promise<void> {
     await this.store.heartbeat(this.options.gatewayId, this.options.heartbeatTtlMs);
-    this.every(this.options.heartbeatTtlMs / 3, () => this.beat());
+    this.intervals.every(this.options.heartbeatTtlMs / 3, () => this.beat());
   }
 
   /** Called after authentication, before the upgrade: claims the offered session or creates one. */
@@ -131,8 +132,7 @@ export class SessionLifecycle {
   /** Stops timers. Sessions stay detached and resumable; the heartbeat expires on its own, after
    * which other gateways sweep whatever was not resumed. */
   stop(): void {
-    for (const timer of this.timers) clearInterval(timer);
-    this.timers = [];
+    this.intervals.clear();
   }
 
   private reportIfNotResumed(appId: string, clientId: string, connectionId: string): void {
@@ -171,11 +171,5 @@ export class SessionLifecycle {
   private cancelGrace(connectionId: string): void {
     clearTimeout(this.graceTimers.get(connectionId));
     this.graceTimers.delete(connectionId);
-  }
-
-  private every(ms: number, fn: () => void): void {
-    const timer = setInterval(fn, ms);
-    timer.unref();
-    this.timers.push(timer);
   }
 }
