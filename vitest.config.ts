@@ -9,7 +9,12 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['sdk/*/src/**/*.test.ts', 'platform/*/src/**/*.test.ts'],
+          include: [
+            'sdk/*/src/**/*.test.ts',
+            'platform/*/src/**/*.test.ts',
+            'desktop/src/**/*.test.ts',
+            'dashboard/*/src/**/*.test.ts',
+          ],
           exclude: ['**/*.int.test.ts', '**/node_modules/**'],
         },
       },
@@ -20,6 +25,10 @@ export default defineConfig({
             'sdk/*/src/**/*.int.test.ts',
             'platform/*/src/**/*.int.test.ts',
             'platform/*/test/**/*.int.test.ts',
+            'desktop/src/**/*.int.test.ts',
+            'desktop/test/**/*.int.test.ts',
+            'dashboard/*/src/**/*.int.test.ts',
+            'dashboard/test/**/*.int.test.ts',
           ],
           globalSetup: ['scripts/test-services.ts'],
           fileParallelism: false,
