@@ -1,0 +1,123 @@
+/**
+ * The contract every engine implements (embedded, native, docker). The CLI, the local daemon and
+ * the desktop app only ever talk to an `Engine`; what runs underneath is the engine's business.
+ *
+ * Guarantees:
+ * - `up` resolves only when every service is healthy (or rejects with an `OrchestratorError`
+ *   that says what failed and how to fix it); a failed `up` leaves nothing running.
+ * - `down` stops and removes everything `up` created (containers, networks, anonymous volumes,
+ *   child processes); it is idempotent.
+ * - `onEvent` reports a service that dies within a second of it dying.
+ */
+
+export type EngineName = 'embedded' | 'native' | 'docker';
+
+export type ServiceState =
+  | 'starting'
+  | 'healthy'
+  | 'unhealthy'
+  | 'running'
+  | 'stopped'
+  | 'exited'
+  | 'restarting';
+
+/** One running unit: a container, a child process or an in-process component. */
+export interface ServiceStatus {
+  /** Unique within the stack: `redis`, `rabbitmq`, `gateway-1`, `gateway-2`, `worker`, `nginx`, `proxy`. */
+  name: string;
+  /** The service of the stack definition it belongs to: `gateway` for `gateway-1`. */
+  service: string;
+  state: ServiceState;
+  /** Epoch ms of the last state change. */
+  since: number;
+  /** Why it is in this state (exit code, health check output), when there is something to say. */
+  detail?: string;
+}
+
+export interface StackEndpoints {
+  /** The one origin of the stack, `http://localhost:9000` by default. */
+  origin: string;
+  websocket: string;
+  rest: string;
+  console: string;
+  admin: string;
+}
+
+export interface StackStatus {
+  engine: EngineName;
+  state: 'stopped' | 'starting' | 'running' | 'degraded' | 'stopping';
+  services: ServiceStatus[];
+  endpoints: StackEndpoints;
+}
+
+export interface UpOptions {
+  /** Gateway replicas (default 1 for embedded, 2 for native and docker). */
+  gateways?: number;
+  /** Port of the stack's origin (default 9000). */
+  port?: number;
+  /** Dev API key to fix (`RELAYBOX_DEV_API_KEY`); generated and kept in the data dir otherwise. */
+  devApiKey?: string;
+  /** Admin token of the inspector API; generated per stack otherwise. */
+  adminToken?: string;
+}
+
+export interface UpResult {
+  status: StackStatus;
+  devApiKey: string;
+  adminToken: string;
+}
+
+export type StackEvent =
+  | { type: 'service'; status: ServiceStatus }
+  | { type: 'progress'; step: string; detail?: string; done?: boolean }
+  | { type: 'log'; service: string; stream: 'stdout' | 'stderr'; line: string; ts: number };
+
+export interface LogOptions {
+  follow?: boolean;
+  /** Last N lines before following (default 200). */
+  tail?: number;
+}
+
+export interface Engine {
+  readonly name: EngineName;
+  up(options?: UpOptions): Promise<UpResult>;
+  down(): Promise<void>;
+  status(): Promise<StackStatus>;
+  /** Changes the number of gateway replicas at runtime; resolves when the new ones are healthy. */
+  scale(service: 'gateway', replicas: number): Promise<StackStatus>;
+  startService(name: string): Promise<void>;
+  stopService(name: string): Promise<void>;
+  restartService(name: string): Promise<void>;
+  /** Streams one service's log lines; the returned function stops following. */
+  logs(
+    name: string,
+    options: LogOptions,
+    onLine: (event: StackEvent & { type: 'log' }) => void,
+  ): Promise<() => void>;
+  onEvent(listener: (event: StackEvent) => void): () => void;
+}
+
+export type OrchestratorErrorCode =
+  | 'docker_unavailable'
+  | 'port_in_use'
+  | 'image_build_failed'
+  | 'service_unhealthy'
+  | 'service_not_found'
+  | 'stack_not_running'
+  | 'invalid_argument'
+  | 'dependency_unavailable';
+
+/** Every failure an engine reports: a stable code plus a message that says what to do about it. */
+export class OrchestratorError extends Error {
+  override readonly name = 'OrchestratorError';
+  constructor(
+    readonly code: OrchestratorErrorCode,
+    message: string,
+    options?: { cause?: unknown; details?: string },
+  ) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.details = options?.details;
+  }
+  /** The failing build step's output, or an unhealthy service's last log lines. */
+  readonly details: string | undefined;
+}
