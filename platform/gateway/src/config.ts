@@ -36,6 +36,8 @@ export interface GatewayConfig {
   readonly webhookBaseDelayMs: number;
   /** Signs history cursors; every gateway of a cluster must share it (>= 32 bytes). */
   readonly cursorSecret: string;
+  /** `inline`: this gateway also runs the queue jobs; `none`: it only enqueues (worker processes run them). */
+  readonly workers: 'inline' | 'none';
 }
 
 export class ConfigError extends Error {
@@ -118,6 +120,7 @@ export function loadConfig(env: Env, argv: readonly string[] = []): GatewayConfi
       600_000,
     ),
     cursorSecret: cursorSecret(env.RELAYBOX_CURSOR_SECRET),
+    workers: oneOf('RELAYBOX_WORKERS', env.RELAYBOX_WORKERS ?? 'inline', ['inline', 'none'] as const),
   };
   return Object.freeze(config);
 }

@@ -58,6 +58,8 @@ export interface GatewayOptions {
   instanceId: string;
   /** Bearer token required by `GET /metrics`; open when undefined. */
   metricsToken?: string | undefined;
+  /** False: background jobs are only enqueued here and run by a worker process. Default true. */
+  processJobs?: boolean;
 }
 
 export interface GatewayDeps {
@@ -179,6 +181,7 @@ export class Gateway {
       resumeWindowMs: options.resumeWindowMs,
       maxAgeMs: (appId) => this.retentionFor(appId).maxAgeMs,
       log: deps.log,
+      processJobs: options.processJobs !== false,
     });
     this.sessionDeps = {
       hub: this.hub,

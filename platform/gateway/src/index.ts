@@ -5,3 +5,4 @@ export * from './gateway.js';
 export * from './logger.js';
 export * from './start-gateway.js';
 export * from './uws/load-uws.js';
+export * from './worker.js';

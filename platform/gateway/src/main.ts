@@ -1,9 +1,16 @@
 import { ConfigError, loadConfig } from './config.js';
 import { startGateway } from './start-gateway.js';
+import { parseWorkerQueues, startWorker } from './worker.js';
 
-/** `pnpm start` / the gateway container: read the config once, start, shut down on SIGTERM/SIGINT. */
+/**
+ * `main.ts [gateway] [--engine e] [--port n]` or `main.ts worker [sessions,history,webhook]`: read the
+ * config once, start the role, shut down on SIGTERM/SIGINT.
+ */
 async function main(): Promise<void> {
-  const config = loadConfig(process.env, process.argv.slice(2));
+  const args = process.argv.slice(2);
+  const role = args[0] === 'worker' || args[0] === 'gateway' ? args[0] : 'gateway';
+  if (role === 'worker') return runWorker(args.slice(1));
+  const config = loadConfig(process.env, args[0] === 'gateway' ? args.slice(1) : args);
   const running = await startGateway(config);
   const wsUrl = `${running.url.replace(/^http/, 'ws')}/v1/ws`;
   process.stdout.write(
@@ -30,6 +37,29 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+}
+
+/** The worker role: processes the named queues until SIGTERM/SIGINT (see worker.ts). */
+async function runWorker(args: string[]): Promise<void> {
+  const queues = parseWorkerQueues(args[0]);
+  const config = loadConfig(process.env, args);
+  const worker = await startWorker(config, queues);
+  process.stdout.write(
+    `RelayBox worker ${config.nodeId} processing ${queues.join(',')} (redis prefix ${config.redisPrefix})\n`,
+  );
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    const force = setTimeout(() => process.exit(1), config.shutdownGraceMs);
+    force.unref();
+    worker.shutdown().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
 }
 
 main().catch((error: unknown) => {

@@ -17,39 +17,61 @@ const GATEWAY_SWEEP_MS = 5_000;
 /** Age retention of history runs in the background on this period (never on the publish path). */
 const HISTORY_TRIM_MS = 60_000;
 
-export interface MaintenanceDeps {
+export interface MaintenanceDeps extends MaintenanceProcessorDeps {
   jobs: JobQueue;
+  /** False: this gateway only enqueues; a worker process (`main.ts worker sessions,history`) runs the jobs. */
+  processJobs?: boolean;
+}
+
+export interface MaintenanceProcessorDeps {
   sessions: SessionStore;
   history: HistoryStore;
-  presence: PresenceService;
+  presence: Pick<PresenceService, 'gateways' | 'removeGateway'>;
   resumeWindowMs: number;
   maxAgeMs: (appId: string) => number;
   log: Logger;
 }
 
-/**
- * Background work of the cluster, run as queue jobs: the dead-gateway sweep and history age
- * retention. Every gateway enqueues each period's job under the same id, so the cluster runs it once
- * per period (on whichever gateway's worker takes it), and it keeps running while any gateway is alive.
- */
-export class Maintenance {
-  private readonly intervals = new Intervals();
+/** The maintenance queues a process can run jobs of (the `worker` role names them). */
+export type MaintenanceQueue = 'sessions' | 'history';
 
-  constructor(private readonly deps: MaintenanceDeps) {
-    const { jobs, log, sessions, history, presence } = deps;
-    const info = (message: string, fields: Record<string, unknown>) => log.info(message, fields);
+/** Runs the jobs of the given maintenance queues in this process, with plain `(job, deps)` processors. */
+export function processMaintenanceJobs(
+  jobs: JobQueue,
+  deps: MaintenanceProcessorDeps,
+  queues: readonly MaintenanceQueue[] = ['sessions', 'history'],
+): void {
+  const { log, sessions, history, presence } = deps;
+  const info = (message: string, fields: Record<string, unknown>) => log.info(message, fields);
+  if (queues.includes('sessions')) {
     jobs.process(sessionsQueue, processSessionsJob, {
       sessions,
       presence,
       resumeWindowMs: deps.resumeWindowMs,
       log: info,
     });
+  }
+  if (queues.includes('history')) {
     jobs.process(historyQueue, processHistoryJob, {
       history,
       maxAgeMs: deps.maxAgeMs,
       now: Date.now,
       log: info,
     });
+  }
+}
+
+/**
+ * Background work of the cluster, run as queue jobs: the dead-gateway sweep and history age
+ * retention. Every gateway enqueues each period's job under the same id, so the cluster runs it once
+ * per period (on whichever gateway's worker takes it), and it keeps running while any gateway is alive.
+ * With `processJobs: false` the jobs wait for a separate worker process instead.
+ */
+export class Maintenance {
+  private readonly intervals = new Intervals();
+
+  constructor(private readonly deps: MaintenanceDeps) {
+    if (deps.processJobs !== false) processMaintenanceJobs(deps.jobs, deps);
   }
 
   start(): void {

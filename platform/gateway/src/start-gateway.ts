@@ -32,6 +32,7 @@ import {
   RedisDeadLetterList,
   RedisDeliveryLog,
   WEBHOOK_CONCURRENCY,
+  type WebhookDeps,
   WebhookDispatcher,
   webhookQueue,
 } from '@relaybox/workers';
@@ -120,6 +121,7 @@ export async function startGateway(
       presenceGraceMs: config.presenceGraceMs,
       instanceId: `${config.nodeId}.${randomBytes(4).toString('hex')}`,
       metricsToken: config.metricsToken,
+      processJobs: config.workers === 'inline',
     },
     {
       uws,
@@ -161,17 +163,12 @@ function createWebhooks(
   const queue = redisBacked
     ? new BullMqJobQueue({ url: config.redisUrl, prefix: `${config.redisPrefix}bull` })
     : new MemoryJobQueue();
-  const lists = { url: config.redisUrl, prefix: config.redisPrefix };
-  const deps = {
-    fetch: globalThis.fetch,
-    endpoints,
-    log: redisBacked ? new RedisDeliveryLog(lists) : new MemoryDeliveryLog(),
-    deadLetters: redisBacked ? new RedisDeadLetterList(lists) : new MemoryDeadLetterList(),
-    now: Date.now,
-    timeoutMs: DEFAULT_WEBHOOK_TIMEOUT_MS,
-  };
+  const deps = webhookDeps(config, endpoints);
   const definition = webhookQueue({ baseDelayMs: config.webhookBaseDelayMs });
-  queue.process(definition, processWebhook, deps, { concurrency: WEBHOOK_CONCURRENCY });
+  // RELAYBOX_WORKERS=none: deliveries wait in the queue for a `worker webhook` process.
+  if (config.workers === 'inline') {
+    queue.process(definition, processWebhook, deps, { concurrency: WEBHOOK_CONCURRENCY });
+  }
   const dispatcher = new WebhookDispatcher({ queue, endpoints, definition });
   return {
     hooks: new WebhookHooks(endpoints, dispatcher, log),
@@ -183,12 +180,26 @@ function createWebhooks(
   };
 }
 
+/** What the webhook delivery processor needs: Redis-backed delivery log and dead letters in redis store mode. */
+export function webhookDeps(config: GatewayConfig, endpoints: LocalWebhookEndpoints): WebhookDeps {
+  const redisBacked = config.store === 'redis';
+  const lists = { url: config.redisUrl, prefix: config.redisPrefix };
+  return {
+    fetch: globalThis.fetch,
+    endpoints,
+    log: redisBacked ? new RedisDeliveryLog(lists) : new MemoryDeliveryLog(),
+    deadLetters: redisBacked ? new RedisDeadLetterList(lists) : new MemoryDeadLetterList(),
+    now: Date.now,
+    timeoutMs: DEFAULT_WEBHOOK_TIMEOUT_MS,
+  };
+}
+
 interface Webhooks {
   hooks: WebhookHooks;
   close(): Promise<void>;
 }
 
-function createBroker(config: GatewayConfig, log: Logger): Broker {
+export function createBroker(config: GatewayConfig, log: Logger): Broker {
   // A delivery handler that throws must not take the process down with it.
   const onError = (error: unknown) => log.error('broker delivery handler failed', { error: String(error) });
   if (config.broker === 'memory') return new MemoryBroker({ onError });

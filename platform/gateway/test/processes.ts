@@ -51,8 +51,9 @@ export function spawnGateway(env: Record<string, string>, timeoutMs = 20_000): P
 /** Runs main.ts to completion (for start-up failures) and returns its exit code and output. */
 export function runGatewayToExit(
   env: Record<string, string>,
+  args: string[] = [],
 ): Promise<{ code: number | string; output: string }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'platform/gateway/src/main.ts'], {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'platform/gateway/src/main.ts', ...args], {
     cwd: ROOT,
     env: { ...process.env, RELAYBOX_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

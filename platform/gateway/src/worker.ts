@@ -1,0 +1,105 @@
+import { loadLocalApps, RedisHistoryStore, RedisPresenceStore, RedisSessionStore } from '@relaybox/adapters';
+import { HistoryCursor } from '@relaybox/core';
+import { BullMqJobQueue, processWebhook, WEBHOOK_CONCURRENCY, webhookQueue } from '@relaybox/workers';
+import { ConfigError, type GatewayConfig } from './config.js';
+import { createLogger, type Logger } from './logger.js';
+import { processMaintenanceJobs } from './maintenance.js';
+import { PresenceService } from './presence-service.js';
+import { createBroker, webhookDeps } from './start-gateway.js';
+
+export const WORKER_QUEUES = ['sessions', 'history', 'webhook'] as const;
+export type WorkerQueue = (typeof WORKER_QUEUES)[number];
+
+export interface RunningWorker {
+  queues: readonly WorkerQueue[];
+  shutdown(): Promise<void>;
+}
+
+/** Parses the `worker <queues>` argument: a comma list of sessions, history, webhook (default all). */
+export function parseWorkerQueues(raw: string | undefined): WorkerQueue[] {
+  if (raw === undefined || raw === '' || raw.startsWith('--')) return [...WORKER_QUEUES];
+  const names = raw.split(',').map((name) => name.trim());
+  for (const name of names) {
+    if (!(WORKER_QUEUES as readonly string[]).includes(name))
+      throw new ConfigError(
+        `unknown worker queue "${name}": expected a comma list of ${WORKER_QUEUES.join(', ')}`,
+      );
+  }
+  return [...new Set(names)] as WorkerQueue[];
+}
+
+/**
+ * The worker role: runs the jobs of the given BullMQ queues, which gateways started with
+ * `RELAYBOX_WORKERS=none` only enqueue. It needs the shared Redis (queues and stores) and the broker:
+ * the dead-gateway sweep broadcasts a presence leave for every member it removes.
+ */
+export async function startWorker(
+  config: GatewayConfig,
+  queues: readonly WorkerQueue[],
+  log: Logger = createLogger(config.logLevel, { nodeId: config.nodeId, role: 'worker' }),
+): Promise<RunningWorker> {
+  if (config.store !== 'redis') {
+    throw new ConfigError(
+      'the worker role needs the shared queues: set RELAYBOX_STORE=redis (or --engine native)',
+    );
+  }
+  const redis = { url: config.redisUrl, prefix: config.redisPrefix };
+  const jobs = new BullMqJobQueue({
+    url: config.redisUrl,
+    prefix: `${config.redisPrefix}bull`,
+    onError: (error) => log.warn('job queue error', { error: error.message }),
+  });
+  const closers: Array<{ close(): Promise<void> }> = [];
+  const local = loadLocalApps({
+    appsFile: config.appsFile,
+    dataDir: config.dataDir,
+    devApiKey: config.devApiKey,
+  });
+  try {
+    if (queues.includes('sessions') || queues.includes('history')) {
+      const broker = createBroker(config, log);
+      closers.push(broker);
+      await broker.start();
+      const sessions = new RedisSessionStore(redis);
+      const presenceStore = new RedisPresenceStore(redis);
+      const history = new RedisHistoryStore({ ...redis, cursors: new HistoryCursor(config.cursorSecret) });
+      closers.push(sessions, presenceStore, history);
+      const presence = new PresenceService(
+        presenceStore,
+        broker,
+        `worker.${config.nodeId}`,
+        config.limits.maxPresenceDataBytes,
+        log,
+      );
+      const maxAgeMs = (appId: string) =>
+        local.retention.get(appId)?.maxAgeMs ?? config.historyRetention.maxAgeMs;
+      processMaintenanceJobs(
+        jobs,
+        { sessions, history, presence, resumeWindowMs: config.resumeWindowMs, maxAgeMs, log },
+        queues.filter((q): q is 'sessions' | 'history' => q !== 'webhook'),
+      );
+    }
+    if (queues.includes('webhook')) {
+      const deps = webhookDeps(config, local.webhooks);
+      closers.push(
+        ...([deps.log, deps.deadLetters] as Array<Partial<{ close(): Promise<void> }>>).flatMap((c) =>
+          c.close ? [c as { close(): Promise<void> }] : [],
+        ),
+      );
+      const definition = webhookQueue({ baseDelayMs: config.webhookBaseDelayMs });
+      jobs.process(definition, processWebhook, deps, { concurrency: WEBHOOK_CONCURRENCY });
+    }
+  } catch (error) {
+    await Promise.allSettled([jobs.close(), ...closers.map((c) => c.close())]);
+    throw error;
+  }
+  log.info('worker running', { queues });
+  return {
+    queues,
+    shutdown: async () => {
+      // Running jobs finish first; then the stores and the broker they use are released.
+      await jobs.close();
+      await Promise.allSettled(closers.map((c) => c.close()));
+    },
+  };
+}

@@ -1,0 +1,121 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { connect } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { RedisPresenceStore } from '@relaybox/adapters';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ALPHA_FULL, apiKeyOf, sleep, TestClient, uniqueName, writeAppsFile, wsUrl } from './harness.js';
+import { type GatewayProcess, runGatewayToExit, spawnGateway } from './processes.js';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const children: ChildProcess[] = [];
+const cleanups: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  for (const child of children.splice(0)) child.kill('SIGKILL');
+  await Promise.allSettled(cleanups.splice(0).map((c) => c()));
+});
+
+/** `main.ts worker <queues>` as its own process; resolves once its banner says it processes jobs. */
+function spawnWorker(env: Record<string, string>, queues: string): Promise<ChildProcess> {
+  const proc = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'platform/gateway/src/main.ts', 'worker', queues],
+    {
+      cwd: ROOT,
+      env: { ...process.env, RELAYBOX_LOG_LEVEL: 'warn', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  children.push(proc);
+  let out = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`worker did not start:\n${out}`)), 20_000);
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString();
+      if (/RelayBox worker \S+ processing/.test(out)) {
+        clearTimeout(timer);
+        resolve(proc);
+      }
+    };
+    proc.stdout?.on('data', onData);
+    proc.stderr?.on('data', onData);
+    proc.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`worker exited (${code}):\n${out}`));
+    });
+  });
+}
+
+/** One Redis command over RESP returning an integer (LLEN), without a client library in this package. */
+function redisInteger(...args: string[]): Promise<number> {
+  const command = `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
+  return new Promise((resolve, reject) => {
+    const socket = connect(6379, '127.0.0.1', () => socket.write(command));
+    socket.setTimeout(2000, () => socket.destroy(new Error('redis timeout')));
+    socket.once('data', (data) => {
+      socket.end();
+      const match = /^:(\d+)\r\n/.exec(data.toString());
+      if (match) resolve(Number(match[1]));
+      else reject(new Error(`unexpected reply ${data.toString()}`));
+    });
+    socket.once('error', reject);
+  });
+}
+
+async function waitUntil(check: () => Promise<boolean> | boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await sleep(100);
+  }
+  throw new Error('condition not met in time');
+}
+
+describe('worker role', () => {
+  it('gateways with RELAYBOX_WORKERS=none only enqueue; a `worker sessions` process runs the dead-gateway sweep', {
+    timeout: 60_000,
+  }, async () => {
+    const prefix = `${uniqueName('test')}:`;
+    const env = {
+      RELAYBOX_ENGINE: 'native',
+      RELAYBOX_CONFIG: writeAppsFile(),
+      RELAYBOX_AMQP_EXCHANGE: uniqueName('test.worker'),
+      RELAYBOX_REDIS_PREFIX: prefix,
+    };
+    const gw: GatewayProcess = await spawnGateway({ ...env, RELAYBOX_WORKERS: 'none' });
+    children.push(gw.proc);
+    // A presence member of a gateway that never had a heartbeat: the sweep must remove it.
+    const store = new RedisPresenceStore({ prefix });
+    cleanups.push(() => store.close());
+    const room = uniqueName('swept');
+    await store.enter(
+      'alpha',
+      room,
+      { clientId: 'ghost', connectionId: 'ghost-conn', data: null },
+      'gw-dead',
+    );
+    const watcher = await TestClient.connect(wsUrl(gw.port), { apiKey: apiKeyOf(ALPHA_FULL), clientId: 'w' });
+    cleanups.push(() => watcher.close());
+    await watcher.ok({ type: 'join', room });
+    await watcher.ok({ type: 'presence.subscribe', room });
+
+    // The gateway enqueues the period's sweep, and nobody takes it.
+    await waitUntil(async () => (await redisInteger('LLEN', `${prefix}bull:sessions:wait`)) > 0);
+    expect((await store.members('alpha', room)).map((m) => m.clientId)).toEqual(['ghost']);
+
+    await spawnWorker(env, 'sessions');
+    await watcher.waitFor((f) => f.type === 'presence' && f.action === 'leave', 20_000);
+    expect(await store.members('alpha', room)).toEqual([]);
+  });
+
+  it('refuses an unknown queue name and the memory store with a clear message', async () => {
+    const unknown = await runGatewayToExit({ RELAYBOX_ENGINE: 'native', RELAYBOX_WORKERS: 'none' }, [
+      'worker',
+      'sessions,email',
+    ]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.output).toMatch(/unknown worker queue "email"/);
+    const memory = await runGatewayToExit({ RELAYBOX_ENGINE: 'embedded' }, ['worker']);
+    expect(memory.code).toBe(1);
+    expect(memory.output).toMatch(/RELAYBOX_STORE=redis/);
+  });
+});
