@@ -44,6 +44,11 @@ export const ErrorCode = {
   InvalidOptions: 'invalid_options',
   // Raised by verifyWebhook in @relaybox/rest.
   WebhookSignatureInvalid: 'webhook_signature_invalid',
+  // Control plane (dashboard/api): browser sessions and accounts.
+  Unauthorized: 'unauthorized',
+  InvalidCredentials: 'invalid_credentials',
+  SignupFailed: 'signup_failed',
+  CsrfInvalid: 'csrf_invalid',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -90,6 +95,10 @@ export const ERROR_INFO: Readonly<Record<ErrorCode, ErrorInfo>> = {
   network_error: info(503, true),
   invalid_options: info(400),
   webhook_signature_invalid: info(400),
+  unauthorized: info(401),
+  invalid_credentials: info(401),
+  signup_failed: info(400),
+  csrf_invalid: info(403),
 };
 
 export function isErrorCode(value: unknown): value is ErrorCode {
