@@ -1,0 +1,181 @@
+import type { AppKey, KeyStore } from '@relaybox/core';
+import { validatePermissionMap } from '@relaybox/protocol';
+import {
+  type CloudLog,
+  ControlPlaneClient,
+  type ControlPlaneOptions,
+  ControlPlaneUnavailableError,
+  SILENT_LOG,
+} from './control-plane-client.js';
+import { type KeyEvent, KeyEventStream, type KeyEventStreamOptions } from './key-event-stream.js';
+import { TtlLruCache } from './ttl-lru-cache.js';
+
+export interface CloudKeyStoreOptions extends ControlPlaneOptions {
+  /** How long a found key is trusted while the event stream is up. Default 5 min. */
+  positiveTtlMs?: number;
+  /** How long a found key is trusted while the event stream is down. Default 3 s. */
+  degradedTtlMs?: number;
+  /** How long "no such key" is remembered. Default 5 s. */
+  negativeTtlMs?: number;
+  /** Bound of the cache (found and not-found entries together), LRU evicted. Default 10 000. */
+  maxEntries?: number;
+  stream?: KeyEventStreamOptions;
+  log?: CloudLog;
+  now?: () => number;
+}
+
+/** A key (or a key of an app) that must no longer be trusted; `keyId` undefined = the whole app. */
+export interface KeyInvalidation {
+  appId: string;
+  keyId?: string;
+}
+
+interface Cached {
+  key: AppKey | undefined;
+  fetchedAt: number;
+}
+
+const MAX_ID_LENGTH = 200;
+const KEY_PATH = '/internal/v1/keys';
+
+/**
+ * KeyStore of cloud mode: resolves keys from the control plane's internal API and caches them.
+ *
+ * Guarantees: looked up by the pair (appId, keyId) only. Revocation is pushed over one event stream
+ * per gateway and lands as soon as the event arrives (typically < 1 s); while the stream is down a
+ * found key is trusted for at most `degradedTtlMs` (3 s), so a revocation is never later than that.
+ * Concurrent lookups of one key share one request. The control plane being unreachable is an error
+ * (`ControlPlaneUnavailableError`, which the gateway answers as a retryable `store_unavailable`),
+ * never "no such key".
+ */
+export class CloudKeyStore implements KeyStore {
+  private readonly client: ControlPlaneClient;
+  private readonly cache: TtlLruCache<Cached>;
+  private readonly inflight = new Map<string, Promise<AppKey | undefined>>();
+  private readonly stream: KeyEventStream;
+  private readonly listeners = new Set<(invalidation: KeyInvalidation) => void>();
+  private readonly now: () => number;
+  private readonly log: CloudLog;
+  /** Bumped by every invalidation: a lookup that started before one does not fill the cache. */
+  private epoch = 0;
+
+  constructor(private readonly options: CloudKeyStoreOptions) {
+    this.client = new ControlPlaneClient(options);
+    this.now = options.now ?? Date.now;
+    this.log = options.log ?? SILENT_LOG;
+    this.cache = new TtlLruCache(options.maxEntries ?? 10_000, this.now);
+    this.stream = new KeyEventStream(
+      this.client,
+      (event) => this.apply(event),
+      () => this.log.warn('control plane key events down; trusting cached keys for a few seconds only'),
+      { log: this.log, ...options.stream },
+    );
+  }
+
+  /** Opens the event stream. Lookups work before it is up (with the short, degraded TTL). */
+  start(): this {
+    this.stream.start();
+    return this;
+  }
+
+  /** True while the revocation stream is connected. */
+  get streaming(): boolean {
+    return this.stream.connected;
+  }
+
+  /** Number of cached entries (found and not found). */
+  get cacheSize(): number {
+    return this.cache.size;
+  }
+
+  /** Called for every pushed revocation, so open connections of that key can be closed. */
+  onInvalidate(listener: (invalidation: KeyInvalidation) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async getKey(appId: string, keyId: string): Promise<AppKey | undefined> {
+    if (!validId(appId) || !validId(keyId)) return undefined;
+    const id = cacheId(appId, keyId);
+    const cached = this.cache.get(id);
+    if (cached && this.fresh(cached.value)) return cached.value.key;
+    let pending = this.inflight.get(id);
+    if (!pending) {
+      pending = this.fetchKey(appId, keyId).finally(() => {
+        if (this.inflight.get(id) === pending) this.inflight.delete(id);
+      });
+      this.inflight.set(id, pending);
+    }
+    return pending;
+  }
+
+  async close(): Promise<void> {
+    await this.stream.stop();
+    this.cache.clear();
+  }
+
+  private fresh(entry: Cached): boolean {
+    if (!entry.key || this.stream.connected) return true;
+    return this.now() - entry.fetchedAt < (this.options.degradedTtlMs ?? 3000);
+  }
+
+  private async fetchKey(appId: string, keyId: string): Promise<AppKey | undefined> {
+    const epoch = this.epoch;
+    const fetchedAt = this.now();
+    const path = `${KEY_PATH}/${encodeURIComponent(appId)}/${encodeURIComponent(keyId)}`;
+    const body = await this.client.getJson(path);
+    const key = body === undefined ? undefined : toAppKey(body, appId, keyId);
+    if (epoch === this.epoch) {
+      const ttl = key
+        ? this.stream.connected
+          ? (this.options.positiveTtlMs ?? 300_000)
+          : (this.options.degradedTtlMs ?? 3000)
+        : (this.options.negativeTtlMs ?? 5000);
+      this.cache.set(cacheId(appId, keyId), { key, fetchedAt }, ttl);
+    }
+    return key;
+  }
+
+  private apply(event: KeyEvent): void {
+    this.epoch++;
+    if (event.type === 'ready') {
+      // Events may have been missed while disconnected: trust nothing fetched before.
+      this.cache.clear();
+      this.inflight.clear();
+      return;
+    }
+    const prefix = `${event.appId}\u0000`;
+    const matches = (id: string) =>
+      event.type === 'revoke' ? id === cacheId(event.appId, event.keyId) : id.startsWith(prefix);
+    this.cache.deleteWhere(matches);
+    for (const id of [...this.inflight.keys()]) if (matches(id)) this.inflight.delete(id);
+    const invalidation: KeyInvalidation =
+      event.type === 'revoke' ? { appId: event.appId, keyId: event.keyId } : { appId: event.appId };
+    for (const listener of this.listeners) {
+      try {
+        listener(invalidation);
+      } catch (error) {
+        this.log.warn('key invalidation listener failed', { error: String(error) });
+      }
+    }
+  }
+}
+
+const cacheId = (appId: string, keyId: string) => `${appId}\u0000${keyId}`;
+const validId = (id: string) => id.length > 0 && id.length <= MAX_ID_LENGTH && !id.includes('\u0000');
+
+/** The control plane's answer, checked: a malformed one is an outage, not a key. */
+function toAppKey(body: unknown, appId: string, keyId: string): AppKey {
+  const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  if (b.appId !== appId || b.keyId !== keyId || typeof b.secret !== 'string' || b.secret === '') {
+    throw new ControlPlaneUnavailableError('control plane answered a key lookup with a malformed key');
+  }
+  const problem = validatePermissionMap(b.permissions);
+  if (problem) throw new ControlPlaneUnavailableError(`control plane key permissions: ${problem}`);
+  return Object.freeze({
+    appId,
+    keyId,
+    secret: b.secret,
+    permissions: b.permissions as AppKey['permissions'],
+  });
+}
