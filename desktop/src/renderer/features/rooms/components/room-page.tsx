@@ -1,0 +1,98 @@
+import { useEffect, useState } from 'react';
+import type { RoomDetail } from '../../../lib/admin-types.js';
+import { formatAge, formatData, formatTime } from '../../../lib/format.js';
+import { Link } from '../../../lib/link.js';
+import { Empty, QueryState } from '../../../lib/query-state.js';
+import { traceRoute } from '../../../lib/router.js';
+import { useRoom } from '../api/rooms.js';
+import { RateChart, type RateSample } from './rate-chart.js';
+
+/** Samples kept for the chart: two minutes at the 1 s poll. */
+const MAX_SAMPLES = 120;
+
+/** One room, live: recent messages, presence members and the message rate over time. */
+export function RoomPage({ appId, room }: { appId: string; room: string }) {
+  const query = useRoom(appId, room);
+  const samples = useRateSamples(query.data, query.dataUpdatedAt);
+  const detail = query.data;
+  return (
+    <section className="room-page" aria-label={`room ${room}`}>
+      <header className="panel-head">
+        <h2>
+          <Link to="/rooms">Rooms</Link> / <span data-testid="room-name">{room}</span>{' '}
+          <span className="muted">({appId})</span>
+        </h2>
+        {detail && (
+          <p className="stats">
+            {detail.subscribers} subscribers · {detail.presenceMembers} present · last seq {detail.lastSeq}
+          </p>
+        )}
+      </header>
+      <QueryState query={query} label="the room">
+        <div className="columns">
+          <section className="panel" aria-label="messages">
+            <h3>Messages</h3>
+            {detail && <MessageList detail={detail} />}
+          </section>
+          <div className="side">
+            <section className="panel" aria-label="presence">
+              <h3>Presence</h3>
+              {detail && <PresenceList detail={detail} />}
+            </section>
+            <section className="panel" aria-label="metrics">
+              <h3>Message rate</h3>
+              <RateChart samples={samples} />
+            </section>
+          </div>
+        </div>
+      </QueryState>
+    </section>
+  );
+}
+
+function useRateSamples(detail: RoomDetail | undefined, updatedAt: number): RateSample[] {
+  const [samples, setSamples] = useState<RateSample[]>([]);
+  useEffect(() => {
+    if (!detail) return;
+    setSamples((s) => [...s, { ts: updatedAt, rate: detail.messageRate }].slice(-MAX_SAMPLES));
+  }, [detail, updatedAt]);
+  return samples;
+}
+
+function MessageList({ detail }: { detail: RoomDetail }) {
+  if (detail.recent.length === 0) return <Empty>No message in this room’s history yet.</Empty>;
+  const newestFirst = [...detail.recent].sort((a, b) => b.seq - a.seq);
+  return (
+    <ol className="messages">
+      {newestFirst.map((message) => (
+        <li key={message.id} data-testid="room-message">
+          <span className="mono muted">#{message.seq}</span>{' '}
+          <span className="muted">{formatTime(message.timestamp)}</span> <strong>{message.clientId}</strong>{' '}
+          <span className="tag">{message.event}</span>
+          <code className="data">{formatData(message.data)}</code>
+          <Link to={traceRoute(message.id)} className="trace-link">
+            trace
+          </Link>
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+function PresenceList({ detail }: { detail: RoomDetail }) {
+  if (detail.presence.length === 0) return <Empty>Nobody is present.</Empty>;
+  const now = Date.now();
+  return (
+    <ul className="presence">
+      {detail.presence.map((member) => (
+        <li key={member.connectionId} data-testid="presence-member">
+          <strong>{member.clientId}</strong>{' '}
+          <span className="muted">for {formatAge(member.enteredAt, now)}</span>
+          {member.data !== undefined && member.data !== null && (
+            <code className="data">{formatData(member.data)}</code>
+          )}
+        </li>
+      ))}
+    </ul>
+  );
+}
