@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { DEFAULT_LIMITS, type Limits } from '@relaybox/protocol';
 import type { LogLevel } from './logger.js';
 
@@ -23,6 +24,8 @@ export interface GatewayConfig {
   /** Local apps file (see docs/configuration.md); undefined = the generated dev app only. */
   readonly appsFile: string | undefined;
   readonly dataDir: string;
+  /** The built console served at `/console` (`RELAYBOX_CONSOLE_DIR`; default desktop/dist/console of this checkout). */
+  readonly consoleDir: string;
   readonly devApiKey: string | undefined;
   readonly logLevel: LogLevel;
   readonly limits: Readonly<Limits>;
@@ -45,6 +48,9 @@ export class ConfigError extends Error {
 }
 
 type Env = Record<string, string | undefined>;
+
+/** `desktop/dist/console` of the checkout this file runs from (built by scripts/build-console.mjs). */
+const DEFAULT_CONSOLE_DIR = fileURLToPath(new URL('../../../desktop/dist/console', import.meta.url));
 
 /**
  * Reads the whole configuration once, from the environment and the command line
@@ -87,6 +93,7 @@ export function loadConfig(env: Env, argv: readonly string[] = []): GatewayConfi
     shutdownGraceMs: int('RELAYBOX_SHUTDOWN_GRACE_MS', env.RELAYBOX_SHUTDOWN_GRACE_MS, 5_000, 0, 120_000),
     appsFile: env.RELAYBOX_CONFIG || undefined,
     dataDir: env.RELAYBOX_DATA_DIR ?? '.relaybox',
+    consoleDir: env.RELAYBOX_CONSOLE_DIR || DEFAULT_CONSOLE_DIR,
     devApiKey: env.RELAYBOX_DEV_API_KEY || undefined,
     logLevel: oneOf('RELAYBOX_LOG_LEVEL', env.RELAYBOX_LOG_LEVEL ?? 'info', [
       'debug',

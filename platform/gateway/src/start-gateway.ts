@@ -122,6 +122,7 @@ export async function startGateway(
       instanceId: `${config.nodeId}.${randomBytes(4).toString('hex')}`,
       metricsToken: config.metricsToken,
       processJobs: config.workers === 'inline',
+      consoleDir: config.consoleDir,
     },
     {
       uws,
