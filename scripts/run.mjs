@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureConsoleBuilt } from './build-console.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const PNPM = 'pnpm@12.4.2';
@@ -43,6 +44,9 @@ const [task = 'test', ...rest] = process.argv.slice(2);
 ensureInstalled();
 
 if (task === 'start') {
+  // The gateway serves the console at /console; a failed build only leaves that page unavailable.
+  if (ensureConsoleBuilt() !== 0)
+    console.warn('The console could not be built; /console will not be served.');
   process.exit(run(process.execPath, ['--import', 'tsx', 'platform/gateway/src/main.ts', ...rest]));
 }
 
