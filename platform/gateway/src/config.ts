@@ -41,6 +41,10 @@ export interface GatewayConfig {
   readonly cursorSecret: string;
   /** `inline`: this gateway also runs the queue jobs; `none`: it only enqueues (worker processes run them). */
   readonly workers: 'inline' | 'none';
+  /** Where API keys come from: `local` (apps file / dev key) or `cloud` (the control plane). */
+  readonly keySource: 'local' | 'cloud';
+  /** Cloud mode: the control plane's base URL and its service token (`CONTROL_PLANE_SERVICE_TOKEN`). */
+  readonly controlPlane: Readonly<{ url: string; token: string }> | undefined;
 }
 
 export class ConfigError extends Error {
@@ -128,6 +132,8 @@ export function loadConfig(env: Env, argv: readonly string[] = []): GatewayConfi
     ),
     cursorSecret: cursorSecret(env.RELAYBOX_CURSOR_SECRET),
     workers: oneOf('RELAYBOX_WORKERS', env.RELAYBOX_WORKERS ?? 'inline', ['inline', 'none'] as const),
+    keySource: oneOf('RELAYBOX_KEY_SOURCE', env.RELAYBOX_KEY_SOURCE || 'local', ['local', 'cloud'] as const),
+    controlPlane: controlPlane(env),
   };
   return Object.freeze(config);
 }
@@ -151,6 +157,20 @@ export function parseLimits(json: string | undefined, base: Limits = { ...DEFAUL
     limits[name as keyof Limits] = value;
   }
   return limits;
+}
+
+/** Required with `RELAYBOX_KEY_SOURCE=cloud`, ignored otherwise. */
+function controlPlane(env: Env): GatewayConfig['controlPlane'] {
+  if (env.RELAYBOX_KEY_SOURCE !== 'cloud') return undefined;
+  const url = env.RELAYBOX_CONTROL_PLANE_URL ?? '';
+  const token = env.RELAYBOX_CONTROL_PLANE_TOKEN ?? '';
+  if (!/^https?:\/\/[^/]/.test(url))
+    throw new ConfigError('RELAYBOX_KEY_SOURCE=cloud needs RELAYBOX_CONTROL_PLANE_URL (http:// or https://)');
+  if (token.length < 16)
+    throw new ConfigError(
+      'RELAYBOX_KEY_SOURCE=cloud needs RELAYBOX_CONTROL_PLANE_TOKEN (at least 16 characters)',
+    );
+  return Object.freeze({ url, token });
 }
 
 function cursorSecret(raw: string | undefined): string {

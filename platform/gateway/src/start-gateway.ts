@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import {
   AmqpBroker,
   type LocalWebhookEndpoints,
-  loadLocalApps,
   MemoryBroker,
   MemoryHistoryStore,
   MemoryPresenceStore,
@@ -38,6 +37,7 @@ import {
 } from '@relaybox/workers';
 import type { GatewayConfig } from './config.js';
 import { Gateway } from './gateway.js';
+import { createKeySource } from './key-source.js';
 import { createLogger, type Logger } from './logger.js';
 import { loadUws } from './uws/load-uws.js';
 import { WebhookHooks } from './webhook-hooks.js';
@@ -70,11 +70,7 @@ export async function startGateway(
 ): Promise<RunningGateway> {
   const log = overrides.log ?? createLogger(config.logLevel, { nodeId: config.nodeId });
   const uws = loadUws();
-  const local = loadLocalApps({
-    appsFile: config.appsFile,
-    dataDir: config.dataDir,
-    devApiKey: config.devApiKey,
-  });
+  const local = createKeySource(config, log);
   const keys = overrides.keys ?? local.keys;
   const devApiKey = overrides.keys ? undefined : local.devApiKey;
   const webhooks = createWebhooks(config, local.webhooks, log);

@@ -1,0 +1,26 @@
+import { CloudKeyStore, LocalWebhookEndpoints, loadLocalApps } from '@relaybox/adapters';
+import type { HistoryRetention, KeyStore } from '@relaybox/core';
+import type { GatewayConfig } from './config.js';
+import type { Logger } from './logger.js';
+
+export interface KeySource {
+  keys: KeyStore;
+  /** The dev API key in effect (local mode without an apps file); never in cloud mode. */
+  devApiKey: string | undefined;
+  webhooks: LocalWebhookEndpoints;
+  retention: Map<string, Partial<HistoryRetention>>;
+}
+
+/**
+ * Where apps and their keys come from (`RELAYBOX_KEY_SOURCE`): `local` reads the apps file or makes
+ * the dev app; `cloud` resolves keys from the control plane (no apps file, no dev key; per-app
+ * webhooks and retention are not read from the control plane yet, the gateway defaults apply).
+ */
+export function createKeySource(config: GatewayConfig, log: Logger): KeySource {
+  if (config.keySource === 'cloud' && config.controlPlane) {
+    const keys = new CloudKeyStore({ ...config.controlPlane, log }).start();
+    log.info('keys from the control plane', { url: config.controlPlane.url });
+    return { keys, devApiKey: undefined, webhooks: new LocalWebhookEndpoints([]), retention: new Map() };
+  }
+  return loadLocalApps({ appsFile: config.appsFile, dataDir: config.dataDir, devApiKey: config.devApiKey });
+}
