@@ -1,0 +1,20 @@
+import { type Kysely, type Migration, Migrator } from 'kysely';
+import * as m0001 from './migrations/0001_init.js';
+
+/** Every migration, in order. A static list (not a folder scan) so it works the same under tsx,
+ * bundlers and tests; add `0002_...` here when adding a file. */
+const MIGRATIONS: Record<string, Migration> = {
+  '0001_init': m0001,
+};
+
+/** Applies pending migrations with Kysely's Migrator (its lock table serialises concurrent starts). */
+export async function migrateToLatest(db: Kysely<unknown>): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => MIGRATIONS } });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw new Error(`database migration failed: ${describe(error)}`, { cause: error });
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,89 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/** Kysely table types; the SQL is in `migrations/`. */
+export interface Database {
+  users: UsersTable;
+  sessions: SessionsTable;
+  login_failures: LoginFailuresTable;
+  apps: AppsTable;
+  api_keys: ApiKeysTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  usage_minutes: UsageMinutesTable;
+}
+
+type CreatedAt = ColumnType<Date, Date | undefined, never>;
+
+export interface UsersTable {
+  id: string;
+  email: string;
+  password_hash: string;
+  created_at: CreatedAt;
+}
+
+export interface SessionsTable {
+  /** sha256 of the cookie value: a database read does not yield a usable session. */
+  id_hash: string;
+  user_id: string;
+  created_at: CreatedAt;
+  expires_at: Date;
+}
+
+export interface LoginFailuresTable {
+  id: Generated<string>;
+  /** `email:<normalised email>` or `ip:<address>`. */
+  scope: string;
+  at: ColumnType<Date, Date | undefined, never>;
+}
+
+export interface AppsTable {
+  id: string;
+  account_id: string;
+  name: string;
+  settings: ColumnType<AppSettingsJson, string, string>;
+  created_at: CreatedAt;
+}
+
+export type AppSettingsJson = Record<string, unknown>;
+
+export interface ApiKeysTable {
+  app_id: string;
+  key_id: string;
+  name: string;
+  /** AES-256-GCM sealed secret (see secret-box.ts). */
+  secret_enc: Buffer;
+  prefix: string;
+  permissions: ColumnType<Record<string, string[]>, string, string>;
+  created_at: CreatedAt;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
+}
+
+export interface WebhookEndpointsTable {
+  id: string;
+  app_id: string;
+  url: string;
+  events: ColumnType<string[], string, string>;
+  secret_enc: Buffer;
+  created_at: CreatedAt;
+}
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  endpoint_id: string;
+  event: string;
+  status: number | null;
+  ok: boolean;
+  error: string | null;
+  duration_ms: number;
+  at: ColumnType<Date, Date | undefined, never>;
+}
+
+export interface UsageMinutesTable {
+  app_id: string;
+  node_id: string;
+  minute: Date;
+  connections: ColumnType<string, number, number>;
+  messages: ColumnType<string, number, number>;
+  concurrent: ColumnType<number, number, number>;
+}

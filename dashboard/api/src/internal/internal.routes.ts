@@ -1,0 +1,81 @@
+import { ErrorCode } from '@relaybox/protocol';
+import type { FastifyInstance } from 'fastify';
+import { AppStore } from '../apps/app-store.js';
+import { KeyStore } from '../keys/key-store.js';
+import { ApiError, notFound } from '../lib/api-error.js';
+import { safeEqual } from '../lib/ids.js';
+import type { Services } from '../services.js';
+import { type UsageReportItem, UsageStore } from '../usage/usage-store.js';
+import { WebhookStore } from '../webhooks/webhook-store.js';
+import { registerKeyEventStream } from './key-event-stream.js';
+
+const usageBody = {
+  type: 'object',
+  required: ['nodeId', 'items'],
+  additionalProperties: false,
+  properties: {
+    nodeId: { type: 'string', minLength: 1, maxLength: 200 },
+    items: {
+      type: 'array',
+      maxItems: 10_000,
+      items: {
+        type: 'object',
+        required: ['appId', 'ts', 'connections', 'messages', 'concurrent'],
+        additionalProperties: false,
+        properties: {
+          appId: { type: 'string', minLength: 1, maxLength: 64 },
+          ts: { type: 'integer', minimum: 0 },
+          connections: { type: 'integer', minimum: 0 },
+          messages: { type: 'integer', minimum: 0 },
+          concurrent: { type: 'integer', minimum: 0 },
+        },
+      },
+    },
+  },
+} as const;
+
+/** `/internal/v1/*`: for gateways, authenticated with the service token (Bearer, constant-time). */
+export async function internalRoutes(scope: FastifyInstance, services: Services): Promise<void> {
+  const apps = new AppStore(services.db);
+  const keys = new KeyStore(services.db, services.box);
+  const webhooks = new WebhookStore(services.db, services.box);
+  const usage = new UsageStore(services.db);
+
+  scope.addHook('onRequest', async (request) => {
+    const header = request.headers.authorization ?? '';
+    const token = header.startsWith('Bearer ') ? header.slice(7) : '';
+    if (!token || !safeEqual(token, services.config.serviceToken)) {
+      throw new ApiError(ErrorCode.Unauthorized, 'a valid service token is required');
+    }
+  });
+
+  registerKeyEventStream(scope, services);
+
+  scope.get<{ Params: { appId: string; keyId: string } }>('/keys/:appId/:keyId', async (request) => {
+    const { appId, keyId } = request.params;
+    const key = await keys.resolve(appId, keyId);
+    if (!key) throw notFound('key');
+    await keys.touch(appId, keyId);
+    return { appId, keyId, secret: key.secret, permissions: key.permissions };
+  });
+
+  scope.get<{ Params: { appId: string } }>('/apps/:appId/config', async (request) => {
+    const app = await apps.getById(request.params.appId);
+    if (!app) throw notFound('app');
+    const endpoints = await webhooks.withSecrets(app.id);
+    return {
+      appId: app.id,
+      settings: app.settings,
+      webhooks: endpoints.map(({ id, url, events, secret }) => ({ id, url, events, secret })),
+    };
+  });
+
+  scope.post<{ Body: { nodeId: string; items: UsageReportItem[] } }>(
+    '/usage',
+    { schema: { body: usageBody } },
+    async (request, reply) => {
+      await usage.ingest(request.body.nodeId, request.body.items);
+      return reply.status(204).send();
+    },
+  );
+}

@@ -1,0 +1,47 @@
+import type { FastifyInstance } from 'fastify';
+import type { KeyEvent } from '../keys/key-events.js';
+import type { Services } from '../services.js';
+
+export const PING_INTERVAL_MS = 15_000;
+
+/**
+ * `GET /keys/events`: Server-Sent Events. `ready` first, then `revoke` {appId, keyId} (revoke and
+ * rotate) and `app-deleted` {appId}, and a `: ping` comment every 15 s. Streams end when the
+ * server closes, so gateways reconnect (and flush their caches) to another process.
+ */
+export function registerKeyEventStream(scope: FastifyInstance, services: Services): void {
+  const open = new Set<() => void>();
+  scope.addHook('preClose', async () => {
+    for (const end of open) end();
+  });
+
+  scope.get('/keys/events', (request, reply) => {
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    res.write('event: ready\ndata: {}\n\n');
+    const unsubscribe = services.keyEvents.subscribe((event: KeyEvent) => res.write(format(event)));
+    const ping = setInterval(() => res.write(': ping\n\n'), PING_INTERVAL_MS);
+    const end = () => {
+      clearInterval(ping);
+      unsubscribe();
+      open.delete(end);
+      if (!res.writableEnded) res.end();
+    };
+    open.add(end);
+    request.raw.on('close', end);
+    res.on('close', end);
+  });
+}
+
+function format(event: KeyEvent): string {
+  if (event.type === 'revoke') {
+    return `event: revoke\ndata: ${JSON.stringify({ appId: event.appId, keyId: event.keyId })}\n\n`;
+  }
+  return `event: app-deleted\ndata: ${JSON.stringify({ appId: event.appId })}\n\n`;
+}
