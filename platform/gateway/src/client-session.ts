@@ -46,6 +46,10 @@ export interface SessionDeps {
  */
 export class ClientSession {
   readonly connectionId: string;
+  /** For the inspector: when the connection opened, and the frames and bytes it sent us. */
+  readonly connectedAt = Date.now();
+  messagesIn = 0;
+  bytesIn = 0;
   private readonly subs: RoomSubscriptions;
   private bucket: TokenBucket | undefined;
   private badFrames = 0;
@@ -78,6 +82,16 @@ export class ClientSession {
 
   get clientId(): string {
     return this.principal.clientId;
+  }
+
+  /** The API key this connection was authenticated with (directly or through a token's `kid`). */
+  get keyId(): string {
+    return this.principal.keyId;
+  }
+
+  /** The rooms this connection joined. */
+  get roomNames(): string[] {
+    return [...this.subs.rooms.keys()];
   }
 
   open(): void {
@@ -116,6 +130,8 @@ export class ClientSession {
   }
 
   handle(text: string, byteLength: number): void {
+    this.messagesIn++;
+    this.bytesIn += byteLength;
     let frame: ClientFrame;
     try {
       frame = parseClientFrame(text, byteLength, this.deps.bounds);
@@ -236,7 +252,8 @@ export class ClientSession {
       throw new RelayBoxError(ErrorCode.RateLimited, `publish rate above ${limits.publishRatePerSecond}/s`);
     }
     const { appId, clientId } = this.principal;
-    return this.deps.publisher.publish({ appId, room, event, data, clientId, idempotencyKey });
+    const { connectionId } = this;
+    return this.deps.publisher.publish({ appId, room, event, data, clientId, idempotencyKey, connectionId });
   }
 
   private async refresh(token: string): Promise<object> {

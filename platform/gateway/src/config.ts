@@ -41,6 +41,14 @@ export interface GatewayConfig {
   readonly cursorSecret: string;
   /** `inline`: this gateway also runs the queue jobs; `none`: it only enqueues (worker processes run them). */
   readonly workers: 'inline' | 'none';
+  /** `production` disables the admin API without a token and turns tracing off by default. */
+  readonly env: 'development' | 'production';
+  /** Bearer token of the admin API (`/v1/admin/...`); undefined: generated locally, or disabled in production. */
+  readonly adminToken: string | undefined;
+  /** Lifts the admin API's local-only Host/Origin check (the token is still required). */
+  readonly adminAllowRemote: boolean;
+  /** Trace events of every message hop (docs/inspector.md); default on, off in production. */
+  readonly tracing: boolean;
   /** Where API keys come from: `local` (apps file / dev key) or `cloud` (the control plane). */
   readonly keySource: 'local' | 'cloud';
   /** Cloud mode: the control plane's base URL and its service token (`CONTROL_PLANE_SERVICE_TOKEN`). */
@@ -132,6 +140,7 @@ export function loadConfig(env: Env, argv: readonly string[] = []): GatewayConfi
     ),
     cursorSecret: cursorSecret(env.RELAYBOX_CURSOR_SECRET),
     workers: oneOf('RELAYBOX_WORKERS', env.RELAYBOX_WORKERS ?? 'inline', ['inline', 'none'] as const),
+    ...inspectorConfig(env),
     keySource: oneOf('RELAYBOX_KEY_SOURCE', env.RELAYBOX_KEY_SOURCE || 'local', ['local', 'cloud'] as const),
     controlPlane: controlPlane(env),
   };
@@ -171,6 +180,27 @@ function controlPlane(env: Env): GatewayConfig['controlPlane'] {
       'RELAYBOX_KEY_SOURCE=cloud needs RELAYBOX_CONTROL_PLANE_TOKEN (at least 16 characters)',
     );
   return Object.freeze({ url, token });
+}
+
+function inspectorConfig(
+  env: Env,
+): Pick<GatewayConfig, 'env' | 'adminToken' | 'adminAllowRemote' | 'tracing'> {
+  const mode = oneOf('RELAYBOX_ENV', env.RELAYBOX_ENV || 'development', [
+    'development',
+    'production',
+  ] as const);
+  const adminToken = env.RELAYBOX_ADMIN_TOKEN || undefined;
+  if (adminToken !== undefined && adminToken.length < 16)
+    throw new ConfigError('RELAYBOX_ADMIN_TOKEN must be at least 16 characters');
+  const allow = oneOf('RELAYBOX_ADMIN_ALLOW_REMOTE', env.RELAYBOX_ADMIN_ALLOW_REMOTE || '0', [
+    '0',
+    '1',
+  ] as const);
+  const tracing = oneOf('RELAYBOX_TRACING', env.RELAYBOX_TRACING || (mode === 'production' ? 'off' : 'on'), [
+    'on',
+    'off',
+  ] as const);
+  return { env: mode, adminToken, adminAllowRemote: allow === '1', tracing: tracing === 'on' };
 }
 
 function cursorSecret(raw: string | undefined): string {

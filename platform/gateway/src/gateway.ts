@@ -11,6 +11,9 @@ import {
   type SessionStore,
 } from '@relaybox/core';
 import { CloseCode, ErrorCode, type Limits, RelayBoxError } from '@relaybox/protocol';
+import { mountDisabledAdminRoutes } from './admin/admin.routes.js';
+import { CountingTransport } from './admin/counting-transport.js';
+import { type AdminSetup, Inspector } from './admin/inspector.js';
 import { Authenticator } from './auth/authenticator.js';
 import { type CredentialSources, extractCredentials, extractResumeOffer } from './auth/credentials.js';
 import { ClientSession, type SessionDeps } from './client-session.js';
@@ -33,6 +36,7 @@ import { mountRoomsRoutes } from './rest/rooms.routes.js';
 import { mountSystemRoutes } from './rest/system.routes.js';
 import { RoomHistory } from './room-history.js';
 import { SessionLifecycle } from './session-lifecycle.js';
+import { Tracer } from './tracing/tracer.js';
 import { toRelayBoxError } from './uws/http.js';
 import type { UwsModule } from './uws/load-uws.js';
 import { type Admission, HEARTBEAT_TOPIC, mountWebSocketRoute } from './uws/websocket-route.js';
@@ -78,6 +82,10 @@ export interface GatewayDeps {
   log: Logger;
   /** Webhook events; none when not configured. */
   webhooks?: WebhookHooks;
+  /** Trace events of this gateway (docs/inspector.md); off when not given. */
+  tracer?: Tracer;
+  /** The admin API (`/v1/admin/...`); every admin path answers 404 when not given. */
+  admin?: AdminSetup;
 }
 
 export interface GatewayStats {
@@ -107,6 +115,9 @@ export class Gateway {
   private readonly maintenance: Maintenance;
   private readonly metrics: GatewayMetrics;
   private readonly roomMetrics: RoomMetricsAggregator;
+  private readonly tracer: Tracer;
+  private readonly inspector: Inspector | undefined;
+  private readonly startedAt = Date.now();
   private listenSocket: us_listen_socket | undefined;
   private readonly intervals = new Intervals();
   private draining = false;
@@ -117,6 +128,8 @@ export class Gateway {
     private readonly deps: GatewayDeps,
   ) {
     const { limits } = options;
+    const tracer = deps.tracer ?? Tracer.off;
+    this.tracer = tracer;
     this.app = deps.uws.App();
     this.metrics = new GatewayMetrics({ brokerState: () => deps.broker.state });
     this.roomMetrics = new RoomMetricsAggregator({
@@ -131,13 +144,14 @@ export class Gateway {
       this.app.publish(topic, payload, false, false);
       return reached;
     };
-    this.hub = new Hub(deps.broker, publishLocal, hubObserver(this.metrics, this.roomMetrics));
+    this.hub = new Hub(deps.broker, publishLocal, hubObserver(this.metrics, this.roomMetrics), tracer);
     this.authenticator = new Authenticator(deps.keys, { clockToleranceSec: options.tokenClockToleranceSec });
     this.connectLimiter = new KeyedRateLimiter(limits.connectionRatePerSecond, limits.connectionBurst);
     const { webhooks } = deps;
     const publisher = new Publisher(deps.history, deps.broker, new MessageIdGenerator(options.nodeId), {
       retention: (appId) => this.retentionFor(appId),
       idempotencyWindowMs: options.idempotencyWindowMs,
+      tracer,
       onPublished: (appId, message, bytes) => {
         this.metrics.published(appId, bytes);
         this.roomMetrics.recordPublish(appId, message.room, bytes);
@@ -152,6 +166,17 @@ export class Gateway {
       limits.maxPresenceDataBytes,
       deps.log,
     );
+    if (tracer.on) {
+      presence.onChange((appId, room, { action, member }) =>
+        tracer.emit(`presence.${action}`, {
+          appId,
+          room,
+          clientId: member.clientId,
+          connectionId: member.connectionId,
+          detail: { data: member.data },
+        }),
+      );
+    }
     if (webhooks) {
       presence.onChange((appId, room, { action, member }) =>
         webhooks.emit(appId, `presence.${action}`, {
@@ -194,14 +219,15 @@ export class Gateway {
       lifecycle: this.lifecycle,
       roomMetrics: new RoomMetricsFanout(this.roomMetrics, publishLocal),
       membership: membershipObserver(this.roomMetrics),
-      onRoom: webhooks
-        ? (session, room, joined) =>
-            webhooks.emit(session.appId, joined ? 'room.joined' : 'room.left', {
-              connectionId: session.connectionId,
-              clientId: session.clientId,
-              room,
-            })
-        : undefined,
+      onRoom:
+        webhooks || tracer.on
+          ? (session, room, joined) => {
+              const { appId, connectionId, clientId } = session;
+              if (tracer.on)
+                tracer.emit(joined ? 'room.join' : 'room.leave', { appId, room, clientId, connectionId });
+              webhooks?.emit(appId, joined ? 'room.joined' : 'room.left', { connectionId, clientId, room });
+            }
+          : undefined,
       authenticator: this.authenticator,
       limits,
       bounds: limits,
@@ -215,13 +241,18 @@ export class Gateway {
       idleTimeoutSec: options.idleTimeoutSec,
       admit: (sources, ip) =>
         this.admit(sources, ip).catch((error: unknown) => {
-          this.metrics.upgradeRefused(toRelayBoxError(error).code);
+          const refusal = toRelayBoxError(error);
+          this.metrics.upgradeRefused(refusal.code);
+          if (tracer.on) {
+            const { code, status, message } = refusal;
+            tracer.emit('auth.failed', { detail: { reason: message, status, code, ip } });
+          }
           throw error;
         }),
       abandon: ({ principal, opening }) =>
         this.lifecycle.closed(principal.appId, principal.clientId, opening.connectionId, false),
       openSession: (transport, admission) => this.openSession(transport, admission),
-      closeSession: (session, code) => this.closeSession(session, code),
+      closeSession: (session, code, reason) => this.closeSession(session, code, reason),
     });
     mountHistoryRoutes(this.app, {
       authenticator: this.authenticator,
@@ -243,6 +274,27 @@ export class Gateway {
     mountMetricsRoute(this.app, this.metrics, options.metricsToken ? { token: options.metricsToken } : {});
     if (options.consoleDir) mountConsoleRoutes(this.app, options.consoleDir);
     mountSystemRoutes(this.app, () => this.stats());
+    if (deps.admin) {
+      this.inspector = new Inspector({
+        app: this.app,
+        setup: deps.admin,
+        source: {
+          nodeId: options.nodeId,
+          startedAt: this.startedAt,
+          sessions: () => this.sessions,
+          connectionCount: () => this.sessions.size,
+          localRooms: () => this.hub.localRooms(),
+        },
+        presence: deps.presence,
+        history: deps.history,
+        roomMetrics: deps.roomMetrics,
+        publisher,
+        limits,
+        log: deps.log,
+      });
+    } else {
+      mountDisabledAdminRoutes(this.app);
+    }
   }
 
   get port(): number {
@@ -265,6 +317,8 @@ export class Gateway {
     );
     this.intervals.every(SWEEP_MS, () => this.sweep());
     this.maintenance.start();
+    this.tracer.start();
+    this.inspector?.start();
     this.deps.log.info('gateway listening', { nodeId: this.options.nodeId, port: this.boundPort });
     return this.boundPort;
   }
@@ -294,10 +348,26 @@ export class Gateway {
     this.dropAll('server shutting down; reconnect to another gateway');
     await this.lifecycle.flush();
     await this.roomMetrics.stop().catch(() => {});
+    await this.inspector?.stop();
+    await this.tracer.stop();
     const { broker, history, presence, sessions, keys, roomMetrics } = this.deps;
     const stores = [broker, history, presence, sessions, keys, roomMetrics];
     await Promise.allSettled(stores.map((store) => store.close()));
     this.deps.log.info('gateway stopped', { nodeId: this.options.nodeId });
+  }
+
+  /**
+   * Closes (4100, no reconnect) this node's connections authenticated by a revoked key, or by any
+   * key of a deleted app when `keyId` is undefined. Returns how many were closed.
+   */
+  closeConnectionsOfKey(appId: string, keyId: string | undefined, reason: string): number {
+    let closed = 0;
+    for (const session of [...this.sessions]) {
+      if (session.appId !== appId || (keyId !== undefined && session.keyId !== keyId)) continue;
+      session.transport.close(CloseCode.Unauthorized, reason);
+      closed++;
+    }
+    return closed;
   }
 
   private dropAll(reason: string): void {
@@ -326,11 +396,19 @@ export class Gateway {
     transport: ClientSession['transport'],
     { principal, opening }: Admission,
   ): ClientSession {
-    const session = new ClientSession(transport, principal, opening, this.sessionDeps);
+    const counted = new CountingTransport(transport, (topic) => this.hub.topicCounter(topic));
+    const session = new ClientSession(counted, principal, opening, this.sessionDeps);
     this.sessions.add(session);
     this.metrics.connectionOpened(principal.appId);
     this.appConnections.set(principal.appId, (this.appConnections.get(principal.appId) ?? 0) + 1);
     session.open();
+    if (this.tracer.on) {
+      this.tracer.emit(opening.resumed ? 'connection.resume' : 'connection.open', {
+        appId: principal.appId,
+        clientId: principal.clientId,
+        connectionId: session.connectionId,
+      });
+    }
     if (!opening.resumed) {
       this.deps.webhooks?.emit(principal.appId, 'connection.opened', {
         connectionId: session.connectionId,
@@ -340,8 +418,12 @@ export class Gateway {
     return session;
   }
 
-  private closeSession(session: ClientSession, code: number): void {
+  private closeSession(session: ClientSession, code: number, reason = ''): void {
     if (!this.sessions.delete(session)) return;
+    if (this.tracer.on) {
+      const { appId, clientId, connectionId } = session;
+      this.tracer.emit('connection.close', { appId, clientId, connectionId, detail: { code, reason } });
+    }
     this.metrics.connectionClosed(session.appId);
     const left = (this.appConnections.get(session.appId) ?? 1) - 1;
     if (left > 0) this.appConnections.set(session.appId, left);

@@ -1,4 +1,7 @@
 import type { Broker } from '@relaybox/core';
+import type { TopicCounter } from './admin/counting-transport.js';
+import { traceConsumed } from './tracing/message-trace.js';
+import { Tracer } from './tracing/tracer.js';
 import type { Transport } from './transport.js';
 
 /** The uWS topic of a room. App ids and room names cannot contain `|`, so apps never share a topic. */
@@ -14,8 +17,19 @@ export interface HubObserver {
 }
 
 interface Binding {
+  appId: string;
+  room: string;
   subscribers: number;
   ready: Promise<void>;
+  /** Fanned out so far on this node (read by the inspector's per-connection counters). */
+  delivered: TopicCounter;
+}
+
+/** A room with local subscribers (presence channels excluded). */
+export interface LocalRoom {
+  appId: string;
+  room: string;
+  subscribers: number;
 }
 
 /**
@@ -31,13 +45,40 @@ export class Hub {
     /** Publishes to a uWS topic; returns how many local sockets it reached. */
     publishLocal: (topic: string, payload: string) => number,
     private readonly observer?: HubObserver,
+    tracer: Tracer = Tracer.off,
   ) {
     broker.onMessage((message) => {
-      const deliveries = publishLocal(roomTopic(message.appId, message.room), message.payload);
-      if (observer && deliveries > 0 && !message.room.includes('|')) {
+      const consumedAt = tracer.on ? Date.now() : 0;
+      const topic = roomTopic(message.appId, message.room);
+      const deliveries = publishLocal(topic, message.payload);
+      if (deliveries > 0) {
+        const delivered = this.bindings.get(topic)?.delivered;
+        if (delivered) {
+          delivered.messages++;
+          delivered.bytes += message.payload.length;
+        }
+      }
+      if (message.room.includes('|')) return;
+      if (observer && deliveries > 0) {
         observer.delivered(message.appId, message.room, deliveries, message.payload.length);
       }
+      if (tracer.on)
+        traceConsumed(tracer, message.appId, message.room, message.payload, deliveries, consumedAt);
     });
+  }
+
+  /** What this node fanned out on a topic so far; undefined when nobody here subscribes to it. */
+  topicCounter(topic: string): TopicCounter | undefined {
+    return this.bindings.get(topic)?.delivered;
+  }
+
+  /** Rooms with local subscribers, for the inspector's snapshots: O(rooms). */
+  localRooms(): LocalRoom[] {
+    const rooms: LocalRoom[] = [];
+    for (const b of this.bindings.values()) {
+      if (!b.room.includes('|')) rooms.push({ appId: b.appId, room: b.room, subscribers: b.subscribers });
+    }
+    return rooms;
   }
 
   /** Resolves once messages of the room published from any gateway reach this transport. */
@@ -45,7 +86,13 @@ export class Hub {
     const topic = roomTopic(appId, room);
     let binding = this.bindings.get(topic);
     if (!binding) {
-      binding = { subscribers: 0, ready: this.broker.subscribe(appId, room) };
+      binding = {
+        appId,
+        room,
+        subscribers: 0,
+        ready: this.broker.subscribe(appId, room),
+        delivered: { messages: 0, bytes: 0 },
+      };
       this.bindings.set(topic, binding);
     }
     binding.subscribers++;

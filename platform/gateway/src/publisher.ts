@@ -1,5 +1,6 @@
 import type { Broker, HistoryRetention, HistoryStore, MessageIdGenerator } from '@relaybox/core';
 import type { PublishAck, RoomMessage } from '@relaybox/protocol';
+import { Tracer } from './tracing/tracer.js';
 
 export interface PublishInput {
   appId: string;
@@ -8,6 +9,10 @@ export interface PublishInput {
   data: unknown;
   clientId: string;
   idempotencyKey?: string | undefined;
+  /** The publishing connection (WebSocket publishes), for traces. */
+  connectionId?: string | undefined;
+  /** Where the publish came from, for traces. */
+  via?: 'ws' | 'rest' | 'admin';
 }
 
 export interface PublisherOptions {
@@ -16,6 +21,8 @@ export interface PublisherOptions {
   idempotencyWindowMs: number;
   /** Called once per message delivered to the broker (not for idempotent duplicates). */
   onPublished?: (appId: string, message: RoomMessage, bytes: number) => void;
+  /** Emits received/stored/published/acked per message when tracing is on. */
+  tracer?: Tracer;
 }
 
 /**
@@ -36,6 +43,8 @@ export class Publisher {
   ) {}
 
   async publish(input: PublishInput): Promise<PublishAck> {
+    const tracer = this.options.tracer ?? Tracer.off;
+    const receivedAt = tracer.on ? Date.now() : 0;
     const { message, payload, duplicate } = await this.history.append({
       appId: input.appId,
       room: input.room,
@@ -48,10 +57,41 @@ export class Publisher {
       retention: this.options.retention(input.appId),
       idempotencyWindowMs: this.options.idempotencyWindowMs,
     });
+    if (tracer.on) traceStored(tracer, input, message, duplicate, receivedAt);
     if (!duplicate) {
       await this.broker.publish({ appId: input.appId, room: input.room, payload });
       this.options.onPublished?.(input.appId, message, payload.length);
+      if (tracer.on) tracer.emit('message.published', messageFields(input, message));
     }
+    if (tracer.on) tracer.emit('message.acked', { ...messageFields(input, message), detail: { duplicate } });
     return { id: message.id, seq: message.seq, timestamp: message.timestamp };
   }
+}
+
+function messageFields(input: PublishInput, message: RoomMessage) {
+  return {
+    appId: input.appId,
+    room: input.room,
+    messageId: message.id,
+    seq: message.seq,
+    clientId: input.clientId,
+    ...(input.connectionId ? { connectionId: input.connectionId } : {}),
+  };
+}
+
+/** `message.received` (stamped when the publish arrived: the id is only known now) and `message.stored`. */
+function traceStored(
+  tracer: Tracer,
+  input: PublishInput,
+  message: RoomMessage,
+  duplicate: boolean,
+  receivedAt: number,
+): void {
+  const fields = messageFields(input, message);
+  tracer.emit(
+    'message.received',
+    { ...fields, detail: { via: input.via ?? 'ws', event: input.event } },
+    receivedAt,
+  );
+  tracer.emit('message.stored', { ...fields, detail: { seq: message.seq, duplicate } });
 }

@@ -35,10 +35,13 @@ import {
   WebhookDispatcher,
   webhookQueue,
 } from '@relaybox/workers';
+import { createInspectorParts, type InspectorOverrides } from './admin/admin-config.js';
 import type { GatewayConfig } from './config.js';
 import { Gateway } from './gateway.js';
 import { createKeySource } from './key-source.js';
 import { createLogger, type Logger } from './logger.js';
+import { tracedDeliveryLog } from './tracing/traced-delivery-log.js';
+import type { Tracer } from './tracing/tracer.js';
 import { loadUws } from './uws/load-uws.js';
 import { WebhookHooks } from './webhook-hooks.js';
 
@@ -47,6 +50,8 @@ export interface RunningGateway {
   port: number;
   url: string;
   devApiKey: string | undefined;
+  /** Bearer token of the admin API; undefined when it is disabled (production without a token). */
+  adminToken: string | undefined;
   shutdown(): Promise<void>;
 }
 
@@ -58,6 +63,8 @@ export interface StartOverrides {
   presence?: PresenceStore;
   sessions?: SessionStore;
   roomMetrics?: RoomMetricsStore;
+  /** Inspector snapshot store and trace log (share them to make in-process gateways one cluster). */
+  inspector?: InspectorOverrides;
 }
 
 /**
@@ -73,7 +80,8 @@ export async function startGateway(
   const local = createKeySource(config, log);
   const keys = overrides.keys ?? local.keys;
   const devApiKey = overrides.keys ? undefined : local.devApiKey;
-  const webhooks = createWebhooks(config, local.webhooks, log);
+  const inspector = createInspectorParts(config, log, local.devApiKey, overrides.inspector);
+  const webhooks = createWebhooks(config, local.webhooks, log, inspector.tracer);
   const broker = overrides.broker ?? createBroker(config, log);
   const cursors = new HistoryCursor(config.cursorSecret);
   const history =
@@ -131,6 +139,8 @@ export async function startGateway(
       jobs,
       log,
       ...(webhooks ? { webhooks: webhooks.hooks } : {}),
+      tracer: inspector.tracer,
+      ...(inspector.admin ? { admin: inspector.admin } : {}),
     },
   );
   const port = await gateway.start();
@@ -139,9 +149,10 @@ export async function startGateway(
     port,
     url: `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`,
     devApiKey,
+    adminToken: inspector.adminToken,
     shutdown: async () => {
       await gateway.shutdown();
-      await Promise.allSettled([jobs.close(), webhooks?.close()]);
+      await Promise.allSettled([jobs.close(), webhooks?.close(), inspector.close()]);
     },
   };
 }
@@ -154,6 +165,7 @@ function createWebhooks(
   config: GatewayConfig,
   endpoints: LocalWebhookEndpoints,
   log: Logger,
+  tracer: Tracer,
 ): Webhooks | undefined {
   if (!endpoints.hasAny()) return undefined;
   const redisBacked = config.store === 'redis';
@@ -161,6 +173,7 @@ function createWebhooks(
     ? new BullMqJobQueue({ url: config.redisUrl, prefix: `${config.redisPrefix}bull` })
     : new MemoryJobQueue();
   const deps = webhookDeps(config, endpoints);
+  if (tracer.on) deps.log = tracedDeliveryLog(deps.log, tracer, endpoints);
   const definition = webhookQueue({ baseDelayMs: config.webhookBaseDelayMs });
   // RELAYBOX_WORKERS=none: deliveries wait in the queue for a `worker webhook` process.
   if (config.workers === 'inline') {

@@ -72,6 +72,7 @@ async function publishFromRest(
     data: body.data,
     clientId: principal.clientId,
     idempotencyKey,
+    via: 'rest',
   });
 }
 

@@ -32,8 +32,8 @@ export interface WebSocketRouteOptions {
   /** The client went away after it was admitted but before the upgrade completed. */
   abandon(admission: Admission): void;
   openSession(transport: UwsTransport, admission: Admission): ClientSession;
-  /** `code` is the close code received (1000 = the client closed cleanly). */
-  closeSession(session: ClientSession, code: number): void;
+  /** `code` is the close code received (1000 = the client closed cleanly), `reason` its text. */
+  closeSession(session: ClientSession, code: number, reason: string): void;
 }
 
 /**
@@ -96,10 +96,11 @@ export function mountWebSocketRoute(app: TemplatedApp, uws: UwsModule, options: 
       // The ArrayBuffer is only valid during this callback; decoding copies it.
       session.handle(Buffer.from(message).toString('utf8'), message.byteLength);
     },
-    close: (ws, code) => {
+    close: (ws, code, message) => {
       const data = ws.getUserData();
       if (data.transport) data.transport.closed = true;
-      if (data.session) options.closeSession(data.session, code);
+      // The message buffer is only valid during this callback: decode it now.
+      if (data.session) options.closeSession(data.session, code, Buffer.from(message).toString('utf8'));
     },
   });
 }

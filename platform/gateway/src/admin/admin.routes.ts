@@ -1,0 +1,162 @@
+import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
+import type { TraceLog, TraceQuery } from '@relaybox/core';
+import { ErrorCode, RelayBoxError } from '@relaybox/protocol';
+import type { Publisher } from '../publisher.js';
+import { readBody } from '../uws/http.js';
+import { AdminGuard, type AdminRequestHeaders } from './admin-guard.js';
+import { parsePublish } from './admin-publish.js';
+import { AdminResponse } from './admin-response.js';
+import type { AdminViews } from './admin-views.js';
+import { TraceStreams } from './trace-stream.js';
+
+export interface AdminRoutesDeps {
+  token: string;
+  allowRemote: boolean;
+  views: AdminViews;
+  traces: TraceLog;
+  publisher: Publisher;
+  maxBodyBytes: number;
+  maxEventNameLength: number;
+  maxRoomNameLength: number;
+}
+
+interface AdminRequest {
+  query: URLSearchParams;
+  param: string;
+  response: AdminResponse;
+}
+
+const LIVE_TYPES = /^(connection|room|presence)\./;
+
+/**
+ * The inspector API (`/v1/admin/...`, contract in docs/inspector.md). Every request passes the
+ * `AdminGuard` (local Host/Origin, then the admin token) before anything else is read.
+ * Returns what a shutdown must close (open event streams).
+ */
+export function mountAdminRoutes(app: TemplatedApp, deps: AdminRoutesDeps): TraceStreams {
+  const guard = new AdminGuard({ token: deps.token, allowRemote: deps.allowRemote });
+  const streams = new TraceStreams();
+  const { views } = deps;
+  const route = (
+    method: 'get' | 'post',
+    path: string,
+    handler: (request: AdminRequest) => Promise<unknown> | undefined,
+  ) => {
+    app[method](path, (res: HttpResponse, req: HttpRequest) => {
+      const headers: AdminRequestHeaders = {
+        host: req.getHeader('host'),
+        origin: req.getHeader('origin'),
+        authorization: req.getHeader('authorization'),
+      };
+      const query = new URLSearchParams(req.getQuery() ?? '');
+      const param = req.getParameter(0) ?? '';
+      const response = new AdminResponse(res, guard.corsOrigin(headers.origin));
+      try {
+        guard.check(headers);
+        const result = handler({ query, param, response });
+        result?.then(
+          (body) => response.json(method === 'post' ? 201 : 200, body),
+          (error: unknown) => response.error(error),
+        );
+      } catch (error) {
+        response.error(error);
+      }
+    });
+  };
+
+  route('get', '/v1/admin/overview', () => views.overview());
+  route('get', '/v1/admin/connections', ({ query }) =>
+    views.connections({ ...appAndRoom(query), ...limitOf(query) }),
+  );
+  route('get', '/v1/admin/rooms', ({ query }) => views.rooms(appAndRoom(query)));
+  route('get', '/v1/admin/rooms/:room', ({ query, param }) =>
+    views.room(query.get('appId') || undefined, decode(param)),
+  );
+  route('get', '/v1/admin/traces', async ({ query }) => ({
+    items: await deps.traces.query(traceQuery(query)),
+  }));
+  route('get', '/v1/admin/traces/stream', ({ query, response }) => {
+    const { limit: _ignored, ...filter } = traceQuery(query);
+    streams.serve(response, deps.traces, filter);
+    return undefined;
+  });
+  route('get', '/v1/admin/events/stream', ({ query, response }) => {
+    streams.serve(response, deps.traces, appAndRoom(query), (event) => LIVE_TYPES.test(event.type));
+    return undefined;
+  });
+  route('post', '/v1/admin/publish', async ({ response }) => {
+    const body = await readBody(response, deps.maxBodyBytes);
+    return deps.publisher.publish({ ...parsePublish(body, deps, views), via: 'admin' });
+  });
+  app.options('/v1/admin/*', (res: HttpResponse, req: HttpRequest) => {
+    const headers = { host: req.getHeader('host'), origin: req.getHeader('origin') };
+    const response = new AdminResponse(res, guard.corsOrigin(headers.origin));
+    try {
+      guard.checkOrigin(headers);
+    } catch (error) {
+      response.error(error);
+      return;
+    }
+    res.cork(() => {
+      res.writeStatus('204 No Content');
+      response.cors();
+      res
+        .writeHeader('access-control-allow-methods', 'GET, POST, OPTIONS')
+        .writeHeader('access-control-allow-headers', 'authorization, content-type')
+        .writeHeader('access-control-max-age', '600')
+        .end();
+    });
+  });
+  app.any('/v1/admin/*', (res: HttpResponse, req: HttpRequest) => {
+    const headers = {
+      host: req.getHeader('host'),
+      origin: req.getHeader('origin'),
+      authorization: req.getHeader('authorization'),
+    };
+    const response = new AdminResponse(res, guard.corsOrigin(headers.origin));
+    try {
+      guard.check(headers);
+      throw new RelayBoxError(ErrorCode.NotFound, 'no such admin endpoint');
+    } catch (error) {
+      response.error(error);
+    }
+  });
+  return streams;
+}
+
+/** Without an admin token in production the admin API does not exist: every path answers 404. */
+export function mountDisabledAdminRoutes(app: TemplatedApp): void {
+  app.any('/v1/admin/*', (res: HttpResponse) => {
+    const response = new AdminResponse(res, undefined);
+    response.error(new RelayBoxError(ErrorCode.NotFound, 'not found'));
+  });
+}
+
+function appAndRoom(query: URLSearchParams): { appId?: string; room?: string } {
+  const appId = query.get('appId');
+  const room = query.get('room');
+  return { ...(appId ? { appId } : {}), ...(room ? { room } : {}) };
+}
+
+function limitOf(query: URLSearchParams): { limit?: number } {
+  const raw = query.get('limit');
+  if (raw === null || raw === '') return {};
+  const limit = Number(raw);
+  if (!Number.isInteger(limit) || limit < 1) {
+    throw new RelayBoxError(ErrorCode.InvalidRequest, '"limit" must be a positive integer');
+  }
+  return { limit };
+}
+
+function traceQuery(query: URLSearchParams): TraceQuery {
+  const messageId = query.get('messageId');
+  return { ...appAndRoom(query), ...(messageId ? { messageId } : {}), ...limitOf(query) };
+}
+
+function decode(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new RelayBoxError(ErrorCode.InvalidRoomName, 'room is not valid percent-encoding');
+  }
+}

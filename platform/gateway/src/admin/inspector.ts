@@ -1,0 +1,84 @@
+import type { TemplatedApp } from 'uWebSockets.js';
+import type { HistoryStore, InspectorStore, PresenceStore, RoomMetricsStore, TraceLog } from '@relaybox/core';
+import type { Logger } from '../logger.js';
+import type { Publisher } from '../publisher.js';
+import { mountAdminRoutes } from './admin.routes.js';
+import { AdminViews } from './admin-views.js';
+import { buildNodeSnapshot, type SnapshotSource, SnapshotWriter } from './node-snapshot.js';
+import type { TraceStreams } from './trace-stream.js';
+
+/** What the composition root hands a gateway to enable the admin API. */
+export interface AdminSetup {
+  token: string;
+  allowRemote: boolean;
+  /** Where every gateway of the cluster shares its snapshot (Redis in redis store mode). */
+  snapshots: InspectorStore;
+  /** The cluster's trace log (read by the API; written through the gateway's `Tracer`). */
+  traces: TraceLog;
+  /** Apps this gateway knows of. */
+  apps: readonly string[];
+  tracing: boolean;
+}
+
+export interface InspectorDeps {
+  app: TemplatedApp;
+  setup: AdminSetup;
+  source: SnapshotSource;
+  presence: PresenceStore;
+  history: HistoryStore;
+  roomMetrics: RoomMetricsStore;
+  publisher: Publisher;
+  limits: { maxFrameBytes: number; maxEventNameLength: number; maxRoomNameLength: number };
+  log: Logger;
+}
+
+/** The gateway's inspector: the admin routes, and this gateway's snapshot written once per second. */
+export class Inspector {
+  private readonly writer: SnapshotWriter;
+  private readonly streams: TraceStreams;
+  private warned = false;
+
+  constructor(private readonly deps: InspectorDeps) {
+    const { setup, source, limits, log } = deps;
+    const views = new AdminViews({
+      nodeId: source.nodeId,
+      liveSnapshot: () => buildNodeSnapshot(source),
+      snapshots: setup.snapshots,
+      presence: deps.presence,
+      history: deps.history,
+      roomMetrics: deps.roomMetrics,
+      tracing: setup.tracing,
+      apps: setup.apps,
+      maxRoomNameLength: limits.maxRoomNameLength,
+      log,
+    });
+    this.streams = mountAdminRoutes(deps.app, {
+      token: setup.token,
+      allowRemote: setup.allowRemote,
+      views,
+      traces: setup.traces,
+      publisher: deps.publisher,
+      maxBodyBytes: limits.maxFrameBytes,
+      maxEventNameLength: limits.maxEventNameLength,
+      maxRoomNameLength: limits.maxRoomNameLength,
+    });
+    this.writer = new SnapshotWriter(setup.snapshots, () => buildNodeSnapshot(source), {
+      onError: (error) => {
+        // Once per outage: the store's own retries carry on every second.
+        if (this.warned) return;
+        this.warned = true;
+        log.warn('inspector snapshot write failed', { error: String(error) });
+      },
+    });
+  }
+
+  start(): void {
+    this.writer.start();
+  }
+
+  /** Ends open event streams and removes this gateway's snapshot (stores are closed by their owner). */
+  async stop(): Promise<void> {
+    this.streams.closeAll();
+    await this.writer.stop(this.deps.source.nodeId);
+  }
+}
