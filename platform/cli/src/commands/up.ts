@@ -1,0 +1,156 @@
+import { type Engine, ensureDaemon, type UpOptions, type UpResult } from '@relaybox/orchestrator';
+import type { Command } from 'commander';
+import { Listr } from 'listr2';
+import { type CliContext, dataDirOf } from '../cli-context.js';
+import { CliError } from '../cli-error.js';
+import { createEngine, parseEngineName } from '../engines.js';
+import { endpointsBanner, serviceLine } from '../format.js';
+import { LogFileWriter } from '../log-files.js';
+import { wholeNumber } from '../options.js';
+import {
+  logDirOf,
+  removeStackState,
+  runningStack,
+  type StackState,
+  writeStackState,
+} from '../stack-state.js';
+
+export interface UpFlags {
+  engine: string;
+  gateways?: number;
+  port: number;
+  redisUrl?: string;
+  amqpUrl?: string;
+  redisPrefix?: string;
+  amqpExchange?: string;
+}
+
+export function registerUpCommand(program: Command, context: CliContext): void {
+  program
+    .command('up')
+    .description('start the stack, print its endpoints and stay in the foreground (Ctrl-C stops it)')
+    .option('--engine <engine>', 'embedded | native | docker', 'embedded')
+    .option(
+      '--gateways <n>',
+      'gateway replicas (native and docker; default 2)',
+      wholeNumber('--gateways', 1, 16),
+    )
+    .option(
+      '--port <port>',
+      'port of the one local origin (0 = any free port)',
+      wholeNumber('--port', 0, 65535),
+      9000,
+    )
+    .option('--redis-url <url>', 'native: Redis to use (default redis://127.0.0.1:6379)')
+    .option('--amqp-url <url>', 'native: RabbitMQ to use (default amqp://guest:guest@127.0.0.1:5672)')
+    .option('--redis-prefix <prefix>', 'native: Redis key prefix of this stack (default rb:)')
+    .option('--amqp-exchange <name>', 'native: RabbitMQ exchange of this stack (default relaybox.fanout)')
+    .action((flags: UpFlags) => runUp(flags, context));
+}
+
+/** `relaybox up`: starts the stack, announces it in `.relaybox/stack.json`, waits for a signal, stops it. */
+export async function runUp(flags: UpFlags, context: CliContext): Promise<void> {
+  const engineName = parseEngineName(flags.engine);
+  const dataDir = dataDirOf(context);
+  const existing = runningStack(dataDir);
+  if (existing) {
+    throw new CliError(
+      `a stack is already running (${existing.engine} engine, pid ${existing.pid}, ${existing.endpoints.origin}): run \`relaybox down\` first`,
+    );
+  }
+  const engine = await createEngine(engineName, { ...flags, dataDir, env: context.env });
+  const logs = new LogFileWriter(logDirOf(dataDir));
+  let state: StackState | undefined;
+  let live = false;
+  const off = engine.onEvent((event) => {
+    if (event.type === 'log') logs.write(event);
+    if (event.type !== 'service') return;
+    if (state) {
+      const services = state.services.filter((s) => s.name !== event.status.name);
+      state = {
+        ...state,
+        services: [...services, event.status].sort((a, b) => a.name.localeCompare(b.name)),
+      };
+      writeStackState(dataDir, state);
+    }
+    if (live) context.out(serviceLine(event.status));
+  });
+  const signal = context.untilSignal();
+  const options: UpOptions = {
+    port: flags.port,
+    ...(flags.gateways === undefined ? {} : { gateways: flags.gateways }),
+    ...(context.env.RELAYBOX_DEV_API_KEY ? { devApiKey: context.env.RELAYBOX_DEV_API_KEY } : {}),
+  };
+  try {
+    const result = await Promise.race([startWithProgress(engine, options), signal.then(() => undefined)]);
+    if (!result) {
+      context.out('Interrupted: stopping what was started...\n');
+      await engine.down();
+      return;
+    }
+    state = toState(engine, result, logDirOf(dataDir));
+    writeStackState(dataDir, state);
+    const daemon = await ensureDaemon(engine, {
+      dir: context.cwd,
+      credentials: { adminToken: result.adminToken, devApiKey: result.devApiKey },
+    }).catch((error: unknown) => {
+      context.err(`relaybox: the local daemon did not start (${String(error)}); the stack runs without it\n`);
+      return undefined;
+    });
+    const { endpoints } = result.status;
+    context.out(endpointsBanner(engine.name, endpoints, result.devApiKey, result.adminToken));
+    live = true;
+    const received = await signal;
+    live = false;
+    context.out(`${received}: stopping the ${engine.name} stack...\n`);
+    await daemon?.close();
+    await engine.down();
+    context.out('Stopped.\n');
+  } finally {
+    off();
+    removeStackState(dataDir);
+    await logs.close();
+  }
+}
+
+/** Runs `engine.up` as a listr2 task whose output follows the engine's progress events. */
+async function startWithProgress(engine: Engine, options: UpOptions): Promise<UpResult> {
+  let result: UpResult | undefined;
+  const tasks = new Listr(
+    [
+      {
+        title: `Starting the ${engine.name} stack`,
+        task: async (_ctx, task) => {
+          const off = engine.onEvent((event) => {
+            if (event.type === 'progress') task.output = event.done ? `${event.step}: done` : event.step;
+            if (event.type === 'service') task.output = `${event.status.name}: ${event.status.state}`;
+          });
+          try {
+            result = await engine.up(options);
+          } finally {
+            off();
+          }
+          task.title = `The ${engine.name} stack is healthy`;
+        },
+      },
+    ],
+    { registerSignalListeners: false, exitOnError: true, rendererOptions: { collapseErrors: false } },
+  );
+  await tasks.run();
+  if (!result) throw new CliError('the stack did not start');
+  return result;
+}
+
+function toState(engine: Engine, result: UpResult, logDir: string): StackState {
+  return {
+    pid: process.pid,
+    engine: engine.name,
+    startedAt: Date.now(),
+    state: result.status.state,
+    endpoints: result.status.endpoints,
+    devApiKey: result.devApiKey,
+    adminToken: result.adminToken,
+    services: result.status.services,
+    logDir,
+  };
+}

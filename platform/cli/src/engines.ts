@@ -1,0 +1,46 @@
+import { EmbeddedEngine, type Engine, type EngineName, NativeEngine } from '@relaybox/orchestrator';
+import { CliError } from './cli-error.js';
+
+export const ENGINE_NAMES: readonly EngineName[] = ['embedded', 'native', 'docker'];
+
+export interface EngineSettings {
+  dataDir: string;
+  env: Record<string, string | undefined>;
+  redisUrl?: string | undefined;
+  amqpUrl?: string | undefined;
+  redisPrefix?: string | undefined;
+  amqpExchange?: string | undefined;
+}
+
+export function parseEngineName(raw: string): EngineName {
+  if (!(ENGINE_NAMES as readonly string[]).includes(raw))
+    throw new CliError(`unknown engine "${raw}": expected one of ${ENGINE_NAMES.join(', ')}`, 2);
+  return raw as EngineName;
+}
+
+/** The engine behind `--engine`; the docker engine is loaded only when asked for. */
+export async function createEngine(name: EngineName, settings: EngineSettings): Promise<Engine> {
+  if (name === 'embedded') return new EmbeddedEngine({ dataDir: settings.dataDir, env: settings.env });
+  if (name === 'native') {
+    const defined = <T extends object>(o: T) =>
+      Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+    return new NativeEngine(
+      defined({
+        dataDir: settings.dataDir,
+        redisUrl: settings.redisUrl ?? settings.env.RELAYBOX_REDIS_URL,
+        amqpUrl: settings.amqpUrl ?? settings.env.RELAYBOX_AMQP_URL,
+        redisPrefix: settings.redisPrefix,
+        amqpExchange: settings.amqpExchange,
+      }),
+    );
+  }
+  return createDockerEngine();
+}
+
+async function createDockerEngine(): Promise<Engine> {
+  const orchestrator = (await import('@relaybox/orchestrator')) as Record<string, unknown>;
+  const DockerEngine = orchestrator.DockerEngine as (new (options: object) => Engine) | undefined;
+  if (!DockerEngine)
+    throw new CliError('the docker engine is not available in this build: use --engine native or embedded');
+  return new DockerEngine({});
+}

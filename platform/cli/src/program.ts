@@ -1,0 +1,23 @@
+import { Command } from 'commander';
+import type { CliContext } from './cli-context.js';
+import { registerDownCommand } from './commands/down.js';
+import { registerKeysCommand } from './commands/keys.js';
+import { registerLogsCommand } from './commands/logs.js';
+import { registerStatusCommand } from './commands/status.js';
+import { registerTokenCommand } from './commands/token.js';
+import { registerUpCommand } from './commands/up.js';
+
+/** The `relaybox` program; commands write through `context` so tests can capture them. */
+export function createProgram(context: CliContext): Command {
+  const program = new Command('relaybox')
+    .description('Run RelayBox locally (embedded, native or docker engine) and work with it')
+    .showHelpAfterError()
+    .configureOutput({ writeOut: (text) => context.out(text), writeErr: (text) => context.err(text) });
+  registerUpCommand(program, context);
+  registerDownCommand(program, context);
+  registerStatusCommand(program, context);
+  registerLogsCommand(program, context);
+  registerKeysCommand(program, context);
+  registerTokenCommand(program, context);
+  return program;
+}
