@@ -370,6 +370,20 @@ export class Gateway {
     return closed;
   }
 
+  /**
+   * Closes (4100, no reconnect) this node's connections authenticated by a revoked key, or by any
+   * key of a deleted app when `keyId` is undefined. Returns how many were closed.
+   */
+  closeConnectionsOfKey(appId: string, keyId: string | undefined, reason: string): number {
+    let closed = 0;
+    for (const session of [...this.sessions]) {
+      if (session.appId !== appId || (keyId !== undefined && session.keyId !== keyId)) continue;
+      session.transport.close(CloseCode.Unauthorized, reason);
+      closed++;
+    }
+    return closed;
+  }
+
   private dropAll(reason: string): void {
     for (const session of [...this.sessions]) session.transport.close(CloseCode.ServerShutdown, reason);
   }

@@ -9,6 +9,8 @@ export interface KeySource {
   devApiKey: string | undefined;
   webhooks: LocalWebhookEndpoints;
   retention: Map<string, Partial<HistoryRetention>>;
+  /** Cloud mode: called for every pushed revocation (`keyId` undefined: the whole app was deleted). */
+  onRevoked?(listener: (appId: string, keyId: string | undefined) => void): void;
 }
 
 /**
@@ -20,7 +22,13 @@ export function createKeySource(config: GatewayConfig, log: Logger): KeySource {
   if (config.keySource === 'cloud' && config.controlPlane) {
     const keys = new CloudKeyStore({ ...config.controlPlane, log }).start();
     log.info('keys from the control plane', { url: config.controlPlane.url });
-    return { keys, devApiKey: undefined, webhooks: new LocalWebhookEndpoints([]), retention: new Map() };
+    return {
+      keys,
+      devApiKey: undefined,
+      webhooks: new LocalWebhookEndpoints([]),
+      retention: new Map(),
+      onRevoked: (listener) => keys.onInvalidate(({ appId, keyId }) => listener(appId, keyId)),
+    };
   }
   return loadLocalApps({ appsFile: config.appsFile, dataDir: config.dataDir, devApiKey: config.devApiKey });
 }

@@ -143,6 +143,11 @@ export async function startGateway(
       ...(inspector.admin ? { admin: inspector.admin } : {}),
     },
   );
+  // Cloud mode: a pushed revocation also closes the open connections of that key on this node.
+  local.onRevoked?.((appId, keyId) => {
+    const closed = gateway.closeConnectionsOfKey(appId, keyId, 'API key revoked');
+    if (closed > 0) log.info('closed connections of a revoked key', { appId, keyId, closed });
+  });
   const port = await gateway.start();
   return {
     gateway,
