@@ -2,7 +2,7 @@
 // Entry point of `npm start` and `npm test` (and their pnpm equivalents). It makes the two
 // Quick start commands work on a fresh machine with only Node 20: it installs the workspace with
 // the pinned pnpm when node_modules is missing or older than the lockfile, then runs the task.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,10 +47,16 @@ if (task === 'start') {
   // The gateway serves the console at /console; a failed build only leaves that page unavailable.
   if (ensureConsoleBuilt() !== 0)
     console.warn('The console could not be built; /console will not be served.');
-  process.exit(run(process.execPath, ['--import', 'tsx', 'platform/gateway/src/main.ts', ...rest]));
-}
-
-if (task === 'test') {
+  // `relaybox up` in the foreground. Ctrl-C reaches it directly (same process group): this parent
+  // only waits for it to stop its stack, and passes a SIGTERM on.
+  const child = spawn(process.execPath, ['platform/cli/bin/relaybox.mjs', 'up', ...rest], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  process.on('SIGINT', () => {});
+  process.on('SIGTERM', () => child.kill('SIGTERM'));
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+} else if (task === 'test') {
   const steps = [
     ['typecheck', bin('tsc'), ['-p', 'tsconfig.json']],
     ['lint', bin('biome'), ['check', '.']],
@@ -72,7 +78,7 @@ if (task === 'test') {
   ]);
   summarize(report);
   process.exit(status);
+} else {
+  console.error(`unknown task "${task}" (expected start or test)`);
+  process.exit(2);
 }
-
-console.error(`unknown task "${task}" (expected start or test)`);
-process.exit(2);
