@@ -22,7 +22,7 @@ export function ConnectionsTable() {
         <h2>
           Connections{' '}
           <span className="count" data-testid="connections-total">
-            {query.data?.total ?? 0}
+            {deferred ? `${rows.length} of ${query.data?.total ?? 0}` : (query.data?.total ?? 0)}
           </span>
         </h2>
         <input

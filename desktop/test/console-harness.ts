@@ -1,0 +1,116 @@
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { RelayBox } from '@relaybox/client';
+import { type Browser, chromium, type Page } from 'playwright-core';
+// The desktop package does not depend on the gateway: tests reach it (and `ws`, resolved from the
+// gateway's own dependencies) by path, as the console talks to it only over HTTP.
+import {
+  createLogger,
+  loadConfig,
+  type RunningGateway,
+  startGateway,
+} from '../../platform/gateway/src/index.js';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const SCREENSHOTS = join(ROOT, '.artifacts', 'screenshots');
+
+const requireFromGateway = createRequire(join(ROOT, 'platform/gateway/package.json'));
+/** The `ws` package's WebSocket class, for Node SDK clients. */
+export const NodeWebSocket = requireFromGateway('ws') as unknown;
+
+/** Builds desktop/dist/console when its sources are newer (scripts/build-console.mjs). */
+export function ensureConsoleBuilt(): void {
+  const result = spawnSync(process.execPath, [join(ROOT, 'scripts/build-console.mjs')], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
+  if (result.status !== 0) throw new Error(`console build failed:\n${result.stdout}\n${result.stderr}`);
+}
+
+export interface ConsoleStack {
+  gateway: RunningGateway;
+  adminToken: string;
+  devApiKey: string;
+  /** `http://127.0.0.1:<port>` */
+  origin: string;
+  close(): Promise<void>;
+}
+
+/** A real embedded gateway (memory adapters) on a random port, with the admin API and tracing on. */
+export async function startConsoleStack(env: Record<string, string> = {}): Promise<ConsoleStack> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'rb-console-'));
+  const adminToken = randomBytes(24).toString('base64url');
+  const devApiKey = `dev.default:${randomBytes(24).toString('base64url')}`;
+  const config = loadConfig({
+    RELAYBOX_PORT: '0',
+    RELAYBOX_BROKER: 'memory',
+    RELAYBOX_STORE: 'memory',
+    RELAYBOX_LOG_LEVEL: 'silent',
+    RELAYBOX_NODE_ID: `gw-console-${randomBytes(3).toString('hex')}`,
+    RELAYBOX_DATA_DIR: dataDir,
+    RELAYBOX_DEV_API_KEY: devApiKey,
+    RELAYBOX_ADMIN_TOKEN: adminToken,
+    RELAYBOX_TRACING: 'on',
+    // Many connections from 127.0.0.1 in a burst (the virtualisation test).
+    RELAYBOX_LIMITS: JSON.stringify({ connectionRatePerSecond: 1000, connectionBurst: 1000 }),
+    ...env,
+  });
+  const gateway = await startGateway(config, { log: createLogger('silent') });
+  return {
+    gateway,
+    adminToken,
+    devApiKey,
+    origin: gateway.url,
+    close: async () => {
+      await gateway.shutdown();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A connected @relaybox/client SDK client (Node, `ws`) using the dev API key. */
+export async function connectSdk(origin: string, apiKey: string, clientId: string): Promise<RelayBox> {
+  const relay = new RelayBox({
+    url: `${origin.replace(/^http/, 'ws')}/v1/ws`,
+    apiKey,
+    clientId,
+    WebSocket: NodeWebSocket as never,
+  });
+  await relay.connect();
+  return relay;
+}
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+    ],
+  });
+}
+
+/** Keeps a screenshot of the current view under .artifacts/screenshots (CI keeps .artifacts). */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+/** Collects page errors and failed console messages, to report them when a test fails. */
+export function watchPage(page: Page): string[] {
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+  });
+  return problems;
+}
