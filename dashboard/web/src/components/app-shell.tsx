@@ -1,4 +1,4 @@
-import { Link, Outlet, useNavigate } from 'react-router';
+import { Link, Outlet } from 'react-router';
 import { useMe, useSignOut } from '../features/auth/api/auth.js';
 import { FormError } from './status.js';
 
@@ -6,7 +6,6 @@ import { FormError } from './status.js';
 export function AppShell() {
   const me = useMe();
   const signOut = useSignOut();
-  const navigate = useNavigate();
   return (
     <>
       <header className="topbar">
@@ -21,7 +20,7 @@ export function AppShell() {
             type="button"
             className="button small"
             disabled={signOut.isPending}
-            onClick={() => signOut.mutate(undefined, { onSuccess: () => navigate('/signin') })}
+            onClick={() => signOut.mutate()}
           >
             Sign out
           </button>

@@ -69,13 +69,13 @@ export function useStartSession(mode: 'signup' | 'signin') {
   });
 }
 
+/**
+ * Ends the session, then loads the sign-in page afresh: a full page load drops every cached
+ * response of the account and any "return to" location, so the next user starts clean.
+ */
 export function useSignOut() {
-  const queryClient = useQueryClient();
   return useMutation({
     mutationFn: signOut,
-    onSuccess: () => {
-      queryClient.removeQueries({ predicate: (q) => q.queryKey[0] !== 'auth' });
-      queryClient.setQueryData(authKeys.me, null);
-    },
+    onSuccess: () => window.location.assign('/signin'),
   });
 }

@@ -29,7 +29,7 @@ function DeleteApp({ appId, name }: { appId: string; name: string }) {
         <strong className="break">{name}</strong> to confirm.
       </p>
       <label className="field">
-        <span>App name</span>
+        <span>Type the app name to confirm</span>
         <input
           name="confirmName"
           value={typed}

@@ -1,0 +1,325 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { RelayBox } from '@relaybox/client';
+import { loadConfig as loadGatewayConfig, type RunningGateway, startGateway } from '@relaybox/gateway';
+import { RelayBoxRest, verifyWebhook } from '@relaybox/rest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig as loadControlPlaneConfig } from '../api/src/config.js';
+import { type ControlPlane, createControlPlane } from '../api/src/server.js';
+import {
+  createTestDatabase,
+  ensureWebBuild,
+  type FrontServer,
+  launchChromium,
+  SCREENSHOTS,
+  startFrontServer,
+  type TestDatabase,
+} from './web-harness.js';
+
+// The dashboard end to end in headless Chromium: the real control-plane API on a fresh PostgreSQL
+// database, and a real gateway in cloud mode resolving keys from that control plane.
+
+// `ws` is the Node WebSocket of @relaybox/client (Node 20 has no global WebSocket); the dashboard
+// package does not list it, so it is loaded from the client SDK's dependencies.
+const WebSocket = createRequire(new URL('../../sdk/client/package.json', import.meta.url))('ws');
+
+const SERVICE_TOKEN = randomBytes(24).toString('base64url');
+const EMAIL = `web-${randomBytes(4).toString('hex')}@example.com`;
+const PASSWORD = 'correct horse battery';
+const APP_NAME = 'e2e-chat';
+
+let database: TestDatabase;
+let controlPlane: ControlPlane;
+let apiUrl: string;
+let front: FrontServer;
+let gateway: RunningGateway;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let apiKey = '';
+let appId = '';
+const receiver = {
+  server: undefined as Server | undefined,
+  requests: [] as { body: string; headers: IncomingMessage['headers'] }[],
+};
+
+const screenshot = (name: string) =>
+  page.screenshot({ path: `${SCREENSHOTS}dashboard-${name}.png`, fullPage: true });
+
+async function fitsViewport(): Promise<{ scrollWidth: number; innerWidth: number }> {
+  return page.evaluate(() => ({
+    scrollWidth: document.documentElement.scrollWidth,
+    innerWidth: window.innerWidth,
+  }));
+}
+
+function startReceiver(): Promise<string> {
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => {
+      body += chunk.toString('utf8');
+    });
+    req.on('end', () => {
+      receiver.requests.push({ body, headers: req.headers });
+      res.writeHead(200).end('ok');
+    });
+  });
+  receiver.server = server;
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`),
+    ),
+  );
+}
+
+beforeAll(async () => {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const dist = ensureWebBuild();
+  database = await createTestDatabase('test_dashboard_web');
+  const config = loadControlPlaneConfig({
+    DATABASE_URL: database.url,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    MASTER_KEY: randomBytes(32).toString('base64'),
+    CONTROL_PLANE_SERVICE_TOKEN: SERVICE_TOKEN,
+    LOG_LEVEL: 'silent',
+  });
+  controlPlane = await createControlPlane(config);
+  apiUrl = await controlPlane.listen();
+  front = await startFrontServer(dist, apiUrl);
+  gateway = await startGateway(
+    loadGatewayConfig({
+      RELAYBOX_PORT: '0',
+      RELAYBOX_HOST: '127.0.0.1',
+      RELAYBOX_BROKER: 'memory',
+      RELAYBOX_STORE: 'memory',
+      RELAYBOX_LOG_LEVEL: 'silent',
+      RELAYBOX_KEY_SOURCE: 'cloud',
+      RELAYBOX_CONTROL_PLANE_URL: apiUrl,
+      RELAYBOX_CONTROL_PLANE_TOKEN: SERVICE_TOKEN,
+    }),
+  );
+  browser = await launchChromium();
+  context = await browser.newContext({ viewport: { width: 1100, height: 800 } });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: front.url });
+  context.setDefaultTimeout(10_000);
+  page = await context.newPage();
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await gateway?.shutdown();
+  await controlPlane?.close().catch(() => undefined);
+  await front?.close();
+  receiver.server?.closeAllConnections();
+  receiver.server?.close();
+  await database?.drop();
+});
+
+// A failed step keeps what the browser showed.
+afterEach(async ({ task }) => {
+  if (task.result?.state === 'fail' && page)
+    await screenshot(`failed-${task.name.slice(0, 40).replace(/\W+/g, '-')}`);
+});
+
+describe('dashboard web app', () => {
+  it('guards routes, signs a new account up and shows the empty app list', async () => {
+    await page.goto(front.url);
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await page.getByRole('link', { name: 'Create one' }).click();
+    await page.getByLabel('Email').fill(EMAIL);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign up' }).click();
+    await page.getByRole('heading', { name: 'Apps' }).waitFor();
+    await page.getByText('No apps yet').waitFor();
+    await screenshot('empty-apps');
+  });
+
+  it('creates an app and a key with the permission editor; the secret is shown once', async () => {
+    await page.getByLabel('New app name').fill(APP_NAME);
+    await page.getByRole('button', { name: 'Create app' }).click();
+    await page.getByRole('heading', { name: APP_NAME }).waitFor();
+    appId = decodeURIComponent(new URL(page.url()).pathname.split('/')[2] ?? '');
+    await page.getByText('No API keys yet').waitFor();
+
+    await page.getByRole('button', { name: 'New key' }).click();
+    await page.getByLabel('Key name').fill('backend');
+    const pattern = page.getByLabel('Room pattern 1');
+    await pattern.fill('chat:>:x>');
+    await page.getByText(/^Invalid pattern/).waitFor();
+    expect(await page.getByRole('button', { name: 'Create key' }).isDisabled()).toBe(true);
+    await pattern.fill('chat:>');
+    const preview = page.getByRole('list', { name: 'Pattern match preview' });
+    await preview.locator('[data-room="chat:lobby"].match').waitFor();
+    await preview.locator('[data-room="chat:team:42"].match').waitFor();
+    await preview.locator('[data-room="game:7"].no-match').waitFor();
+    await screenshot('key-editor');
+
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Your new API key' });
+    apiKey = (await dialog.getByTestId('secret-value').textContent()) ?? '';
+    expect(apiKey).toMatch(new RegExp(`^${appId}\\.[^:]+:.{16,}$`));
+    await dialog.getByRole('button', { name: 'Copy' }).click();
+    await dialog.getByText('Copied to the clipboard.').waitFor();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(apiKey);
+    await screenshot('secret-dialog');
+    await dialog.getByRole('button', { name: 'I have stored it' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+
+    const card = page.locator('[data-key-name="backend"]');
+    await card.getByText('Active').waitFor();
+    await page.reload();
+    await card.getByText('Active').waitFor();
+    const secret = apiKey.slice(apiKey.indexOf(':') + 1);
+    expect(await page.content()).not.toContain(secret);
+  });
+
+  it('the key mints a token that connects, publishes and receives through a cloud-mode gateway', async () => {
+    const rest = new RelayBoxRest({ apiKey, url: gateway.url });
+    const { token } = await rest.createToken({ clientId: 'e2e-user' });
+    const relay = new RelayBox({ url: `ws://127.0.0.1:${gateway.port}/v1/ws`, token, WebSocket });
+    try {
+      await relay.connect();
+      const room = await relay.join('chat:lobby');
+      const got: unknown[] = [];
+      room.subscribe('message', (msg) => got.push(msg.data));
+      const ack = await room.publish('message', { text: 'hello' });
+      expect(ack.seq).toBe(1);
+      await rest.publish('chat:lobby', 'message', { text: 'from backend' });
+      for (let i = 0; i < 100 && got.length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(got).toEqual([{ text: 'hello' }, { text: 'from backend' }]);
+    } finally {
+      await relay.close();
+    }
+  });
+
+  it('revoking the key in the UI makes the gateway refuse it within 5 s', async () => {
+    const rest = new RelayBoxRest({ apiKey, url: gateway.url });
+    const card = page.locator('[data-key-name="backend"]');
+    await card.getByRole('button', { name: 'Revoke' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Revoke key "backend"?' });
+    await dialog.getByRole('button', { name: 'Revoke key' }).click();
+    await card.locator('.badge', { hasText: 'Revoked' }).waitFor();
+    const revokedAt = Date.now();
+    // Bounded poll: every 250 ms for at most 5 s after the UI confirmed the revocation.
+    let status: number | undefined;
+    while (Date.now() - revokedAt <= 5000) {
+      try {
+        await rest.publish('chat:lobby', 'message', { text: 'after revoke' });
+      } catch (error) {
+        status = (error as { status?: number }).status;
+        if (status === 401) break;
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(status).toBe(401);
+    const relay = new RelayBox({ url: `ws://127.0.0.1:${gateway.port}/v1/ws`, apiKey, WebSocket });
+    await expect(relay.connect()).rejects.toMatchObject({ status: 401 });
+    await relay.close();
+    await screenshot('key-revoked');
+  });
+
+  it('adds a webhook endpoint, sends a signed test event and shows the delivery log', async () => {
+    const hookUrl = await startReceiver();
+    await page.getByRole('link', { name: 'Webhooks' }).click();
+    await page.getByText('No webhook endpoints').waitFor();
+    await page.getByLabel('Endpoint URL').fill(hookUrl);
+    await page.getByRole('button', { name: 'Add endpoint' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Webhook signing secret' });
+    const secret = (await dialog.getByTestId('secret-value').textContent()) ?? '';
+    await dialog.getByRole('button', { name: 'I have stored it' }).click();
+    const card = page.locator(`[data-webhook-url="${hookUrl}"]`);
+    await card.getByRole('button', { name: 'Send test event' }).click();
+    await card.getByRole('table').getByText('OK 200').waitFor();
+    expect(receiver.requests).toHaveLength(1);
+    const [delivery] = receiver.requests;
+    expect(() =>
+      verifyWebhook({ body: delivery!.body, headers: delivery!.headers as never, secret }),
+    ).not.toThrow();
+    await screenshot('webhooks');
+    await card.getByRole('button', { name: 'Delete' }).click();
+    await page
+      .getByRole('dialog', { name: 'Delete this endpoint?' })
+      .getByRole('button', { name: 'Delete endpoint' })
+      .click();
+    await page.getByText('No webhook endpoints').waitFor();
+  });
+
+  it('charts usage per day', async () => {
+    await page.getByRole('link', { name: 'Usage' }).click();
+    await page.getByText('No usage in this period').waitFor();
+    // What a cloud-mode gateway reports (internal API); the charts must pick it up.
+    const report = await fetch(`${apiUrl}/internal/v1/usage`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${SERVICE_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        nodeId: 'gw-e2e',
+        items: [{ appId, ts: Date.now(), connections: 12, messages: 340, concurrent: 7 }],
+      }),
+    });
+    expect(report.status).toBe(204);
+    await page.reload();
+    await page.getByRole('img', { name: /Connections per day, total 12/ }).waitFor();
+    await page.getByRole('img', { name: /Messages per day, total 340/ }).waitFor();
+    await page.getByRole('img', { name: /Peak concurrent per day, max 7/ }).waitFor();
+    await screenshot('usage');
+  });
+
+  it('fits a 375 px wide screen on every page without horizontal scrolling', async () => {
+    await page.setViewportSize({ width: 375, height: 812 });
+    const base = `${front.url}/apps/${encodeURIComponent(appId)}`;
+    for (const [name, path] of [
+      ['apps', front.url],
+      ['keys', `${base}/keys`],
+      ['webhooks', `${base}/webhooks`],
+      ['usage', `${base}/usage`],
+      ['settings', `${base}/settings`],
+    ] as const) {
+      await page.goto(path);
+      await page.locator('.state-loading').first().waitFor({ state: 'detached' });
+      if (name === 'keys') await page.getByRole('button', { name: 'New key' }).click();
+      await page.getByRole('heading', { level: 1 }).waitFor();
+      const { scrollWidth, innerWidth } = await fitsViewport();
+      expect(scrollWidth, `${name} page`).toBeLessThanOrEqual(innerWidth);
+      await screenshot(`mobile-${name}`);
+    }
+    await page.setViewportSize({ width: 1100, height: 800 });
+  });
+
+  it('renames the app, signs out and in, and deletes the app after its name is typed', async () => {
+    await page.getByLabel('App name', { exact: true }).fill('e2e-renamed');
+    await page.getByLabel('Max connections').fill('250');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByRole('heading', { name: 'e2e-renamed' }).waitFor();
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await page.getByLabel('Email').fill(EMAIL);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('link', { name: 'e2e-renamed' }).click();
+    await page.getByRole('link', { name: 'Settings' }).click();
+    expect(await page.getByLabel('Max connections').inputValue()).toBe('250');
+
+    const remove = page.getByRole('button', { name: 'Delete this app' });
+    const confirmName = page.getByLabel('Type the app name to confirm');
+    await confirmName.fill('e2e-renam');
+    expect(await remove.isDisabled()).toBe(true);
+    await confirmName.fill('e2e-renamed');
+    await remove.click();
+    await page.getByText('No apps yet').waitFor();
+  });
+
+  it('shows the API error when the control plane is down', async () => {
+    await controlPlane.close();
+    await page.reload();
+    const alert = page.getByRole('alert');
+    await alert.getByText('Could not load the dashboard').waitFor();
+    await alert.getByText(/The control plane is unavailable \(HTTP 502\)/).waitFor();
+    await screenshot('api-down');
+  });
+});
