@@ -1,0 +1,112 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EmbeddedEngine, type RunningDaemon, startDaemon } from '@relaybox/orchestrator';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectSdk, ensureConsoleBuilt, launchChromium, screenshot, watchPage } from './console-harness.js';
+
+// The stack view against the real local daemon over the embedded engine, opened the way
+// `relaybox console` opens it: `<stack origin>/console/#daemon=<url>&secret=<secret>`.
+
+const WAIT = { timeout: 15_000 };
+
+let dataDir: string;
+let engine: EmbeddedEngine;
+let daemon: RunningDaemon;
+let browser: Browser;
+let page: Page;
+let problems: string[];
+let origin: string;
+
+/** A port free right now, so the gateway comes back on the same origin after a restart. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+function gatewayRow() {
+  return page.locator('[data-testid="service-row"][data-service="gateway"]');
+}
+
+beforeAll(async () => {
+  ensureConsoleBuilt();
+  dataDir = mkdtempSync(join(tmpdir(), 'rb-console-stack-'));
+  const port = await freePort();
+  engine = new EmbeddedEngine({ dataDir, env: { RELAYBOX_LOG_LEVEL: 'info', RELAYBOX_TRACING: 'on' } });
+  daemon = await startDaemon({ engine, upOptions: { port } });
+  const up = await fetch(`${daemon.url}/api/stack/up`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${daemon.secret}`, 'content-type': 'application/json' },
+    body: '{}',
+  });
+  if (!up.ok) throw new Error(`stack up failed: ${up.status} ${await up.text()}`);
+  origin = (await engine.status()).endpoints.origin;
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  problems = watchPage(page);
+  await page.goto(`${origin}/console/#daemon=${encodeURIComponent(daemon.url)}&secret=${daemon.secret}`);
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await daemon?.close();
+  await engine?.down();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('console stack view (daemon + embedded engine)', () => {
+  it('lists the services and their state, and reads the admin token from the daemon', async () => {
+    expect(new URL(page.url()).hash).toBe('');
+    await gatewayRow().getByTestId('service-state').getByText('healthy').waitFor(WAIT);
+    await page.getByTestId('stack-state').getByText('running').waitFor(WAIT);
+    // The inspector views work with the daemon's admin token: nothing was typed in.
+    const relay = await connectSdk(origin, (await daemonConnection()).devApiKey, 'stack-viewer');
+    try {
+      await page
+        .getByRole('navigation', { name: 'views' })
+        .getByRole('link', { name: 'Connections' })
+        .click();
+      await page.getByTestId('connection-row').filter({ hasText: 'stack-viewer' }).waitFor(WAIT);
+    } finally {
+      await relay.close();
+    }
+    await page.getByRole('navigation', { name: 'views' }).getByRole('link', { name: 'Stack' }).click();
+    await gatewayRow().waitFor(WAIT);
+    await screenshot(page, 'console-stack');
+    expect(problems).toEqual([]);
+  });
+
+  it('shows the logs of a service, filtered by the search box', async () => {
+    const logs = page.getByRole('region', { name: 'logs' });
+    await logs.getByTestId('log-lines').getByText('listening').first().waitFor(WAIT);
+    await logs.getByRole('searchbox', { name: 'search logs' }).fill('no-such-line-anywhere');
+    await logs.getByText('No line matches.').waitFor(WAIT);
+    await logs.getByRole('searchbox', { name: 'search logs' }).fill('listening');
+    await logs.getByTestId('log-lines').getByText('listening').first().waitFor(WAIT);
+    await screenshot(page, 'console-stack-logs');
+  });
+
+  it('stops and starts a service from the stack view', async () => {
+    await gatewayRow().getByRole('button', { name: 'Stop', exact: true }).click();
+    await gatewayRow().getByTestId('service-state').getByText('stopped').waitFor(WAIT);
+    expect((await engine.status()).services.find((s) => s.name === 'gateway')?.state).toBe('stopped');
+    await screenshot(page, 'console-stack-stopped');
+    await gatewayRow().getByRole('button', { name: 'Start', exact: true }).click();
+    await gatewayRow().getByTestId('service-state').getByText('healthy').waitFor(WAIT);
+    expect((await engine.status()).services.find((s) => s.name === 'gateway')?.state).toBe('healthy');
+    // The gateway serves again on the same origin.
+    expect((await fetch(`${origin}/v1/health`)).status).toBe(200);
+  });
+});
+
+async function daemonConnection(): Promise<{ devApiKey: string; adminToken: string }> {
+  const response = await fetch(`${daemon.url}/api/stack/connection`, {
+    headers: { authorization: `Bearer ${daemon.secret}` },
+  });
+  return (await response.json()) as { devApiKey: string; adminToken: string };
+}
