@@ -19,6 +19,7 @@ async function main(): Promise<void> {
       `  WebSocket  ${wsUrl}`,
       `  REST       ${running.url}/v1`,
       `  Health     ${running.url}/v1/health`,
+      `  Console    ${running.url}/console/ (admin token: RELAYBOX_ADMIN_TOKEN or ${config.dataDir}/admin-token)`,
       running.devApiKey ? `  Dev key    ${running.devApiKey}` : '',
       '',
     ].join('\n'),
