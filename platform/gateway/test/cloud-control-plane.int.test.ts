@@ -1,0 +1,151 @@
+import { RelayBoxRest } from '@relaybox/rest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  BrowserClient,
+  createTestDatabase,
+  type RunningControlPlane,
+  startControlPlane,
+} from '../../../dashboard/test/api-harness.js';
+import type { RunningGateway } from '../src/start-gateway.js';
+import { refusedUpgrade, startTestGateway, TestClient, uniqueName, wsUrl } from './harness.js';
+
+// End to end with the REAL control plane (dashboard/api on a fresh PostgreSQL database): keys are
+// created, revoked and rotated through its browser API; two cloud-mode gateways (real Redis and
+// RabbitMQ) resolve them over its internal API and get revocations pushed over its event stream.
+const ALL_OPS = ['subscribe', 'publish', 'presence', 'history', 'metrics'];
+let db: Awaited<ReturnType<typeof createTestDatabase>>;
+let cp: RunningControlPlane;
+let browser: BrowserClient;
+const gws: RunningGateway[] = [];
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  cp = await startControlPlane({ DATABASE_URL: db.url, LOG_LEVEL: 'warn' });
+  browser = new BrowserClient(cp.url);
+  await browser.signup();
+  const shared = { exchange: uniqueName('test.cloud'), redisPrefix: `${uniqueName('test')}:` };
+  for (let i = 0; i < 2; i++) {
+    gws.push(
+      await startTestGateway({
+        broker: 'amqp',
+        store: 'redis',
+        ...shared,
+        env: {
+          RELAYBOX_KEY_SOURCE: 'cloud',
+          RELAYBOX_CONTROL_PLANE_URL: cp.url,
+          RELAYBOX_CONTROL_PLANE_TOKEN: cp.serviceToken,
+        },
+      }),
+    );
+  }
+});
+afterAll(async () => {
+  await Promise.allSettled(gws.map((g) => g.shutdown()));
+  await cp?.close();
+  // pg's Pool.end() resolves before its clients' sockets have closed; a forced DROP DATABASE in that
+  // window kills them and pg raises an unhandled FATAL 57P01. Give the sockets a moment to close.
+  await new Promise((r) => setTimeout(r, 300));
+  await db?.drop();
+});
+
+async function createApp(): Promise<string> {
+  const reply = await browser.post('/api/apps', { name: uniqueName('app') });
+  expect(reply.status).toBe(201);
+  return reply.body.id as string;
+}
+
+async function createKey(appId: string): Promise<{ keyId: string; apiKey: string }> {
+  const reply = await browser.post(`/api/apps/${appId}/keys`, {
+    name: 'test key',
+    permissions: { '*': ALL_OPS },
+  });
+  expect(reply.status).toBe(201);
+  return { keyId: reply.body.key.id as string, apiKey: reply.body.apiKey as string };
+}
+
+async function accepted(gw: RunningGateway, apiKey: string): Promise<boolean> {
+  try {
+    const c = await TestClient.connect(wsUrl(gw), { apiKey });
+    await c.close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Polls (bounded) until a new connection with `apiKey` is refused on every gateway; the delay in ms. */
+async function refusedEverywhere(apiKey: string, since: number): Promise<number> {
+  for (let i = 0; i < 200; i++) {
+    const results = await Promise.all(gws.map((gw) => accepted(gw, apiKey)));
+    if (results.every((ok) => !ok)) return Date.now() - since;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error('the key was still accepted after 200 attempts');
+}
+
+describe('cloud-mode gateways with the real control plane', () => {
+  it('a key created in the control plane works: token from @relaybox/rest, connect, publish across gateways', async () => {
+    const appId = await createApp();
+    const { apiKey } = await createKey(appId);
+    const rest = new RelayBoxRest({ apiKey, url: gws[1]!.url });
+    const { token } = await rest.createToken({ clientId: 'cloud-user' });
+    const client = await TestClient.connect(wsUrl(gws[0]!), { token });
+    expect(client.connected.clientId).toBe('cloud-user');
+    await client.joinAndSubscribe('chat:lobby');
+    const ack = await rest.publish('chat:lobby', 'greeting', { text: 'hello' });
+    expect(ack.seq).toBe(1);
+    await client.waitForMessages('chat:lobby', 1);
+    expect(client.messages('chat:lobby')[0]).toMatchObject({ data: { text: 'hello' } });
+    await client.close();
+    const keys = await browser.get(`/api/apps/${appId}/keys`);
+    expect(keys.body.items[0].lastUsedAt).not.toBeNull();
+  });
+
+  it('revoking in the control plane refuses new connections on every gateway within 5 s and closes open ones', async () => {
+    const appId = await createApp();
+    const { keyId, apiKey } = await createKey(appId);
+    const open = await TestClient.connect(wsUrl(gws[1]!), { apiKey });
+    const revoked = await browser.post(`/api/apps/${appId}/keys/${keyId}/revoke`);
+    expect(revoked.status).toBe(200);
+    const delay = await refusedEverywhere(apiKey, Date.now());
+    console.log(`[cloud] revoke → new connections refused on both gateways after ${delay} ms`);
+    expect(delay).toBeLessThan(5000);
+    expect(await open.closed).toMatchObject({ code: 4100 });
+    expect(await refusedUpgrade(wsUrl(gws[0]!), { apiKey })).toMatchObject({
+      status: 401,
+      body: { error: { code: 'key_unknown' } },
+    });
+    const res = await fetch(`${gws[0]!.url}/v1/rooms/r/messages`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ event: 'e', data: 1 }),
+    });
+    expect(res.status).toBe(401);
+  });
+
+  it('rotating refuses the old secret and accepts the new one', async () => {
+    const appId = await createApp();
+    const { keyId, apiKey: oldKey } = await createKey(appId);
+    for (const gw of gws) expect(await accepted(gw, oldKey)).toBe(true);
+    const rotated = await browser.post(`/api/apps/${appId}/keys/${keyId}/rotate`);
+    expect(rotated.status).toBe(200);
+    const newKey = rotated.body.apiKey as string;
+    const delay = await refusedEverywhere(oldKey, Date.now());
+    console.log(`[cloud] rotate → old secret refused on both gateways after ${delay} ms`);
+    expect(await refusedUpgrade(wsUrl(gws[1]!), { apiKey: oldKey })).toMatchObject({
+      status: 401,
+      body: { error: { code: 'api_key_invalid' } },
+    });
+    for (const gw of gws) expect(await accepted(gw, newKey)).toBe(true);
+  });
+
+  it("deleting an app refuses its keys and never touches another app's", async () => {
+    const [gone, kept] = [await createApp(), await createApp()];
+    const goneKey = (await createKey(gone)).apiKey;
+    const keptKey = (await createKey(kept)).apiKey;
+    for (const key of [goneKey, keptKey]) expect(await accepted(gws[0]!, key)).toBe(true);
+    expect((await browser.delete(`/api/apps/${gone}`)).status).toBe(204);
+    await refusedEverywhere(goneKey, Date.now());
+    for (const gw of gws) expect(await accepted(gw, keptKey)).toBe(true);
+  });
+});
