@@ -314,6 +314,17 @@ describe('dashboard web app', () => {
     await page.getByText('No apps yet').waitFor();
   });
 
+  it('sends a user whose session ended back to sign in, then back to the page', async () => {
+    await page.getByLabel('New app name').fill('after-expiry');
+    await context.clearCookies();
+    await page.getByRole('button', { name: 'Create app' }).click();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await page.getByLabel('Email').fill(EMAIL);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText('No apps yet').waitFor();
+  });
+
   it('shows the API error when the control plane is down', async () => {
     await controlPlane.close();
     await page.reload();

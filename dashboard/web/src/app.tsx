@@ -4,6 +4,7 @@ import { BrowserRouter, Navigate, Route, Routes } from 'react-router';
 import { AppShell } from './components/app-shell.js';
 import { AppListPage } from './features/apps/components/app-list-page.js';
 import { AppPage } from './features/apps/components/app-page.js';
+import { authKeys } from './features/auth/api/auth.js';
 import { AuthPage } from './features/auth/components/auth-page.js';
 import { RequireAuth } from './features/auth/components/require-auth.js';
 import { KeysTab } from './features/keys/components/keys-tab.js';
@@ -13,7 +14,15 @@ import { WebhooksTab } from './features/webhooks/components/webhooks-tab.js';
 import { createQueryClient } from './lib/query-client.js';
 
 export function App() {
-  const [queryClient] = useState(createQueryClient);
+  const [queryClient] = useState(() =>
+    createQueryClient({
+      // The session ended under us: re-ask who is signed in; the route guard sends a signed-out
+      // user to sign in (and back here afterwards). A stale CSRF token is renewed the same way.
+      onSessionLost: (client) => {
+        if (client.getQueryData(authKeys.me)) void client.invalidateQueries({ queryKey: authKeys.me });
+      },
+    }),
+  );
   return (
     <QueryClientProvider client={queryClient}>
       <BrowserRouter>

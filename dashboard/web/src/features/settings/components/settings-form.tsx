@@ -37,12 +37,12 @@ const settingsOf = (d: Draft): AppSettings => ({
   },
 });
 
-const NUMBER_FIELDS: { key: keyof Draft; label: string; group: 'history' | 'limits' }[] = [
-  { key: 'historyMaxMessages', label: 'Messages kept per room', group: 'history' },
-  { key: 'historyMaxAgeSec', label: 'Max message age (seconds)', group: 'history' },
-  { key: 'maxConnections', label: 'Max connections', group: 'limits' },
-  { key: 'publishRatePerSec', label: 'Publishes per second per connection', group: 'limits' },
-  { key: 'maxRoomsPerConnection', label: 'Rooms per connection', group: 'limits' },
+const NUMBER_FIELDS: { key: keyof Draft; label: string; group: 'history' | 'limits'; min: number }[] = [
+  { key: 'historyMaxMessages', label: 'Messages kept per room', group: 'history', min: 0 },
+  { key: 'historyMaxAgeSec', label: 'Max message age (seconds)', group: 'history', min: 0 },
+  { key: 'maxConnections', label: 'Max connections', group: 'limits', min: 1 },
+  { key: 'publishRatePerSec', label: 'Publishes per second per connection', group: 'limits', min: 1 },
+  { key: 'maxRoomsPerConnection', label: 'Rooms per connection', group: 'limits', min: 1 },
 ];
 
 /** Name, retention, limits and allowed origins, saved together; the server validates the bounds. */
@@ -61,7 +61,7 @@ export function SettingsForm({ app }: { app: App }) {
         <span>{f.label}</span>
         <input
           type="number"
-          min={0}
+          min={f.min}
           step={1}
           required
           name={f.key}

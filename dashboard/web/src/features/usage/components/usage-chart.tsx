@@ -2,8 +2,8 @@ import { formatNumber } from '../../../lib/format.js';
 import type { UsageDay } from '../api/usage.js';
 
 const WIDTH = 600;
-const HEIGHT = 160;
-const PAD = { top: 10, right: 8, bottom: 22, left: 8 };
+const HEIGHT = 180;
+const PAD = { top: 10, right: 8, bottom: 4, left: 8 };
 
 /**
  * One metric per day as inline SVG (no chart library): bars, or a line for gauges. The SVG
@@ -57,17 +57,13 @@ export function UsageChart({
                 points={days.map((d, i) => `${x(i)},${y(d[metric])}`).join(' ')}
               />
             )}
-        {days.length > 0 && (
-          <>
-            <text x={PAD.left} y={HEIGHT - 6} className="tick">
-              {days[0]?.day}
-            </text>
-            <text x={WIDTH - PAD.right} y={HEIGHT - 6} className="tick" textAnchor="end">
-              {days[days.length - 1]?.day}
-            </text>
-          </>
-        )}
       </svg>
+      {days.length > 0 && (
+        <div className="chart-range" aria-hidden="true">
+          <span>{days[0]?.day}</span>
+          <span>{days[days.length - 1]?.day}</span>
+        </div>
+      )}
     </figure>
   );
 }
