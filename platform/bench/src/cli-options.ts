@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
 import type { ClientKind } from './load/client-socket.js';
-import { SERVER_NAMES, type ServerName } from './server-specs.js';
+import { DEFAULT_SERVERS, SERVER_NAMES, type ServerName } from './server-specs.js';
 
-export const SCENARIOS = ['chat', 'broadcast', 'idle'] as const;
+export const SCENARIOS = ['chat', 'broadcast', 'idle', 'tracing'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface BenchOptions {
@@ -23,7 +23,9 @@ export interface BenchOptions {
 export const DEFAULT_GATEWAY_ENTRY = 'platform/gateway/src/main.ts';
 
 export const USAGE = `usage: pnpm bench [options]
-  --scenario chat|broadcast|idle|all   (comma-separated list allowed; default all)
+  --scenario chat|broadcast|idle|tracing|all   (comma-separated list allowed; default all)
+                    tracing: the chat load on RelayBox with tracing off, then on, next to the
+                    recorded baseline (docs/benchmarks.md); ignores --servers
   --servers relaybox,relaybox2,socketio,socketio2,uws   (default all)
   --duration <s>    measurement window per row (default 10; 4 with --quick)
   --warmup <s>      traffic before the window (default 3; 1 with --quick)
@@ -82,7 +84,10 @@ export function parseOptions(argv: string[]): BenchOptions | null {
       : [5000, 19000];
   const options: BenchOptions = {
     scenarios: list(values.scenario, SCENARIOS, 'scenario'),
-    servers: list(values.servers, SERVER_NAMES, 'servers'),
+    servers:
+      values.servers === undefined || values.servers === 'all'
+        ? [...DEFAULT_SERVERS]
+        : list(values.servers, SERVER_NAMES, 'servers'),
     warmupMs: positive(values.warmup, quick ? 1 : 3, 'warmup') * 1000,
     measureMs: positive(values.duration, quick ? 4 : 10, 'duration') * 1000,
     drainMs: quick ? 1000 : 2000,

@@ -11,9 +11,14 @@ import { startCluster } from './cluster.js';
 import { clockTicksPerSecond } from './proc-stats.js';
 import { formatIdleTable, formatTrafficTable, type RowOutcome } from './report.js';
 import { type IdleRow, runIdle } from './scenarios/idle-scenario.js';
+import { formatTracingComparison } from './scenarios/tracing-report.js';
 import type { TrafficRow } from './scenarios/traffic-result.js';
 import { runTraffic, type TrafficConfig } from './scenarios/traffic-scenario.js';
 import { SERVER_SPECS, type ServerName } from './server-specs.js';
+
+/** The tracing scenario's rows: the chat load with tracing off, then on. */
+const TRACING_SERVERS: ServerName[] = ['relaybox', 'relayboxtraced'];
+
 import { num } from './table.js';
 import { broadcastTargets, chatTargets, formatTargets, idleTargets, type TargetCheck } from './targets.js';
 import { sleep } from './timeout.js';
@@ -111,7 +116,7 @@ async function main(options: BenchOptions): Promise<void> {
       continue;
     }
     const config: TrafficConfig = {
-      ...TRAFFIC[scenario],
+      ...TRAFFIC[scenario === 'tracing' ? 'chat' : scenario],
       warmupMs: options.warmupMs,
       measureMs: options.measureMs,
       drainMs: options.drainMs,
@@ -119,8 +124,16 @@ async function main(options: BenchOptions): Promise<void> {
       client: options.client,
     };
     const rows: RowOutcome<TrafficRow>[] = [];
-    for (const server of options.servers)
+    const servers = scenario === 'tracing' ? TRACING_SERVERS : options.servers;
+    for (const server of servers)
       rows.push(await runRow(options, scenario, server, (c) => runTraffic(c, config)));
+    if (scenario === 'tracing') {
+      results[scenario] = rows;
+      console.log(header('(d) tracing overhead: the chat load, RelayBox 1 node, tracing off vs on'));
+      console.log(formatTrafficTable(rows));
+      console.log(formatTracingComparison(rows));
+      continue;
+    }
     const found = scenario === 'chat' ? chatTargets(rows) : broadcastTargets(rows);
     checks.push(...found);
     results[scenario] = rows;

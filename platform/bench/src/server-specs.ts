@@ -1,22 +1,59 @@
 import { randomBytes } from 'node:crypto';
 import type { Protocol } from './load/connection.js';
 
-export const SERVER_NAMES = ['relaybox', 'relaybox2', 'socketio', 'socketio2', 'uws'] as const;
+export const SERVER_NAMES = [
+  'relaybox',
+  'relaybox2',
+  'socketio',
+  'socketio2',
+  'uws',
+  'relayboxtraced',
+] as const;
 export type ServerName = (typeof SERVER_NAMES)[number];
+/** The rows of the chat, broadcast and idle scenarios unless `--servers` names others. */
+export const DEFAULT_SERVERS: readonly ServerName[] = [
+  'relaybox',
+  'relaybox2',
+  'socketio',
+  'socketio2',
+  'uws',
+];
 
 export interface ServerSpec {
   name: ServerName;
   label: string;
   protocol: Protocol;
   nodes: number;
+  /** Extra environment of every node (RelayBox rows). */
+  env?: Record<string, string>;
 }
 
 export const SERVER_SPECS: Record<ServerName, ServerSpec> = {
-  relaybox: { name: 'relaybox', label: 'RelayBox (1 node)', protocol: 'relaybox', nodes: 1 },
-  relaybox2: { name: 'relaybox2', label: 'RelayBox (2 nodes, AMQP)', protocol: 'relaybox', nodes: 2 },
+  // RelayBox rows run with tracing off (the production setting); `relayboxtraced` turns it on.
+  relaybox: {
+    name: 'relaybox',
+    label: 'RelayBox (1 node)',
+    protocol: 'relaybox',
+    nodes: 1,
+    env: { RELAYBOX_TRACING: 'off' },
+  },
+  relaybox2: {
+    name: 'relaybox2',
+    label: 'RelayBox (2 nodes, AMQP)',
+    protocol: 'relaybox',
+    nodes: 2,
+    env: { RELAYBOX_TRACING: 'off' },
+  },
   socketio: { name: 'socketio', label: 'Socket.IO 4 (1 node)', protocol: 'socketio', nodes: 1 },
   socketio2: { name: 'socketio2', label: 'Socket.IO 4 (2 nodes, Redis)', protocol: 'socketio', nodes: 2 },
   uws: { name: 'uws', label: 'raw uWS pub/sub', protocol: 'uws', nodes: 1 },
+  relayboxtraced: {
+    name: 'relayboxtraced',
+    label: 'RelayBox (1 node, tracing on)',
+    protocol: 'relaybox',
+    nodes: 1,
+    env: { RELAYBOX_TRACING: 'on' },
+  },
 };
 
 export const REDIS_URL = 'redis://127.0.0.1:6379';
@@ -100,6 +137,9 @@ export function planCluster(spec: ServerSpec, ports: number[], gatewayEntry: str
         RELAYBOX_NODE_ID: `bench-${run}-${i + 1}`,
         RELAYBOX_DEV_API_KEY: apiKey,
         RELAYBOX_LIMITS: RELAYBOX_LIMITS,
+        // The admin API's token file would otherwise land in the working directory's .relaybox/.
+        RELAYBOX_ADMIN_TOKEN: `bench-admin-${run}-token`,
+        ...spec.env,
       },
       port,
       healthPath: '/v1/health',
