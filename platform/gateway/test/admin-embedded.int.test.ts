@@ -1,4 +1,6 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryTraceLog } from '@relaybox/adapters';
@@ -15,10 +17,11 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((g) => g.shutdown()));
 });
 
-const start = async (env: Record<string, string>, traces?: MemoryTraceLog) => {
+const start = async (env: Record<string, string>, traces?: MemoryTraceLog, webhooks?: unknown[]) => {
   const gw = await startTestGateway({
     env: { RELAYBOX_DATA_DIR: mkdtempSync(join(tmpdir(), 'rb-admin-')), ...env },
     ...(traces ? { overrides: { inspector: { traces } } } : {}),
+    ...(webhooks ? { webhooks } : {}),
   });
   running.push(gw);
   return gw;
@@ -96,6 +99,35 @@ describe('admin API, embedded engine', () => {
       });
     } finally {
       await stream.close();
+    }
+  });
+
+  it('traces webhook delivery attempts with the endpoint URL and the answer', async () => {
+    const receiver = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(204).end());
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
+      const token = 'hook-test-admin-token-0123';
+      const webhooks = [
+        { id: 'opened', url, secret: 'webhook-secret-for-tests-0001', events: ['connection.opened'] },
+      ];
+      const gw = await start({ RELAYBOX_ADMIN_TOKEN: token }, undefined, webhooks);
+      await connect(gw, 'hooked', 'hooks');
+      const events = await eventually(
+        () => adminOf(gw.port, token).traces('appId=alpha'),
+        (items) => items.some((e) => e.type === 'webhook.attempt'),
+      );
+      expect(events.find((e) => e.type === 'webhook.attempt')?.detail).toMatchObject({
+        url,
+        status: 204,
+        attempt: 1,
+        event: 'connection.opened',
+      });
+    } finally {
+      receiver.close();
     }
   });
 
