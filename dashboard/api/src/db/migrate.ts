@@ -1,10 +1,12 @@
 import { type Kysely, type Migration, Migrator } from 'kysely';
 import * as m0001 from './migrations/0001_init.js';
+import * as m0002 from './migrations/0002_delivery_order.js';
 
 /** Every migration, in order. A static list (not a folder scan) so it works the same under tsx,
  * bundlers and tests; add `0002_...` here when adding a file. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001_init': m0001,
+  '0002_delivery_order': m0002,
 };
 
 /** Applies pending migrations with Kysely's Migrator (its lock table serialises concurrent starts). */

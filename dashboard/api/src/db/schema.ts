@@ -70,6 +70,8 @@ export interface WebhookEndpointsTable {
 
 export interface WebhookDeliveriesTable {
   id: string;
+  /** Insertion order (0002_delivery_order). */
+  seq: Generated<string>;
   endpoint_id: string;
   event: string;
   status: number | null;

@@ -109,8 +109,7 @@ export class WebhookStore {
       .selectFrom('webhook_deliveries')
       .select('id')
       .where('endpoint_id', '=', endpointId)
-      .orderBy('at', 'desc')
-      .orderBy('id', 'desc')
+      .orderBy('seq', 'desc')
       .limit(DELIVERIES_KEPT);
     await this.db
       .deleteFrom('webhook_deliveries')
@@ -123,10 +122,9 @@ export class WebhookStore {
   async deliveries(endpointId: string): Promise<Delivery[]> {
     const rows = await this.db
       .selectFrom('webhook_deliveries')
-      .selectAll()
+      .select(['id', 'event', 'status', 'ok', 'error', 'duration_ms', 'at'])
       .where('endpoint_id', '=', endpointId)
-      .orderBy('at', 'desc')
-      .orderBy('id', 'desc')
+      .orderBy('seq', 'desc')
       .limit(DELIVERIES_KEPT)
       .execute();
     return rows.map((r) => ({
