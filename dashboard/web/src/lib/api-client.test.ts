@@ -18,7 +18,7 @@ describe('apiRequest', () => {
     setCsrfToken('csrf-1');
     await apiRequest('/api/apps', { method: 'POST', body: { name: 'x' } });
     await apiRequest('/api/apps');
-    const [post, get] = fetch.mock.calls as unknown as [string, RequestInit][];
+    const [post, get] = fetch.mock.calls as unknown as [[string, RequestInit], [string, RequestInit]];
     expect(post[1]).toMatchObject({
       method: 'POST',
       credentials: 'same-origin',
