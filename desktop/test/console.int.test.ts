@@ -198,6 +198,37 @@ describe('console (inspector views)', () => {
       await page.setViewportSize({ width: 1280, height: 800 });
     }
   });
+
+  it('stays readable at a narrow width (no sideways scrolling)', async () => {
+    const relay = await sdk(`narrow-${uid()}`);
+    const room = `chat:${uid()}`;
+    const joined = await relay.join(room);
+    joined.subscribe(() => {});
+    await joined.presence.enter({ device: 'phone' });
+    const ack = await joined.publish('note', { text: 'a long message '.repeat(20) });
+    await page.setViewportSize({ width: 360, height: 740 });
+    try {
+      const views: Array<[string, string, string]> = [
+        ['connections', '/connections', 'connection-row'],
+        ['rooms', '/rooms', 'room-row'],
+        ['room', `/rooms/dev/${encodeURIComponent(room)}`, 'presence-member'],
+        ['trace', `/traces/${encodeURIComponent(ack.id)}`, 'trace-hop'],
+        ['publish', '/publish', 'publish-box'],
+      ];
+      for (const [name, route, testId] of views) {
+        await page.goto(`${stack.origin}/console${route}`);
+        await (testId === 'publish-box'
+          ? page.getByRole('form', { name: 'publish' })
+          : page.getByTestId(testId).first()
+        ).waitFor(WAIT);
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        expect(overflow, `${name} overflows by ${overflow}px`).toBeLessThanOrEqual(0);
+        await screenshot(page, `console-narrow-${name}`);
+      }
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 800 });
+    }
+  });
 });
 
 /** Waits until the inspector API counts `count` subscribers in the room (snapshots lag up to 1 s). */

@@ -23,28 +23,30 @@ export function NodesPanel() {
         {nodes.length === 0 ? (
           <Empty>No gateway reports to the inspector.</Empty>
         ) : (
-          <table className="grid">
-            <thead>
-              <tr>
-                <th>Node</th>
-                <th>Connections</th>
-                <th>Rooms</th>
-                <th>Up for</th>
-                <th>Last seen</th>
-              </tr>
-            </thead>
-            <tbody>
-              {nodes.map((node) => (
-                <tr key={node.nodeId}>
-                  <td className="mono">{node.nodeId}</td>
-                  <td>{node.connections}</td>
-                  <td>{node.rooms}</td>
-                  <td>{formatAge(node.startedAt, now)}</td>
-                  <td>{formatAge(node.lastSeen, now)} ago</td>
+          <div className="table-wrap">
+            <table className="grid">
+              <thead>
+                <tr>
+                  <th>Node</th>
+                  <th>Connections</th>
+                  <th className="wide-only">Rooms</th>
+                  <th className="wide-only">Up for</th>
+                  <th>Last seen</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {nodes.map((node) => (
+                  <tr key={node.nodeId}>
+                    <td className="mono">{node.nodeId}</td>
+                    <td>{node.connections}</td>
+                    <td className="wide-only">{node.rooms}</td>
+                    <td className="wide-only">{formatAge(node.startedAt, now)}</td>
+                    <td>{formatAge(node.lastSeen, now)} ago</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         )}
       </QueryState>
     </section>

@@ -9,7 +9,9 @@ const PAD = 4;
 
 /** Message rate over time as an inline SVG line (no chart library); scales to its container. */
 export function RateChart({ samples }: { samples: readonly RateSample[] }) {
-  const max = Math.max(1, ...samples.map((s) => s.rate));
+  const peak = Math.max(0, ...samples.map((s) => s.rate));
+  // The y scale tops at 1 msg/s at least, so a quiet room draws a flat line at the bottom.
+  const max = Math.max(1, peak);
   const first = samples[0]?.ts ?? 0;
   const span = Math.max(1, (samples.at(-1)?.ts ?? 0) - first);
   const points = samples
@@ -32,7 +34,7 @@ export function RateChart({ samples }: { samples: readonly RateSample[] }) {
         {samples.length > 1 && <polyline points={points} className="line" />}
       </svg>
       <figcaption>
-        {latest.toFixed(1)} msg/s now · peak {max.toFixed(1)} · last {Math.round(span / 1000)} s
+        {latest.toFixed(1)} msg/s now · peak {peak.toFixed(1)} · last {Math.round(span / 1000)} s
       </figcaption>
     </figure>
   );

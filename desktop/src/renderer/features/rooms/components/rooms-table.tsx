@@ -18,32 +18,34 @@ export function RoomsTable() {
         {items.length === 0 ? (
           <Empty>No room is active.</Empty>
         ) : (
-          <table className="grid">
-            <thead>
-              <tr>
-                <th>Room</th>
-                <th>App</th>
-                <th>Subscribers</th>
-                <th>Presence</th>
-                <th>Msg/s</th>
-                <th>Last seq</th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((room) => (
-                <tr key={`${room.appId}/${room.room}`} data-testid="room-row">
-                  <td>
-                    <Link to={roomRoute(room.appId, room.room)}>{room.room}</Link>
-                  </td>
-                  <td>{room.appId}</td>
-                  <td>{room.subscribers}</td>
-                  <td>{room.presenceMembers}</td>
-                  <td>{room.messageRate.toFixed(1)}</td>
-                  <td>{room.lastSeq}</td>
+          <div className="table-wrap">
+            <table className="grid">
+              <thead>
+                <tr>
+                  <th>Room</th>
+                  <th className="wide-only">App</th>
+                  <th>Subscribers</th>
+                  <th>Presence</th>
+                  <th>Msg/s</th>
+                  <th className="wide-only">Last seq</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {items.map((room) => (
+                  <tr key={`${room.appId}/${room.room}`} data-testid="room-row">
+                    <td>
+                      <Link to={roomRoute(room.appId, room.room)}>{room.room}</Link>
+                    </td>
+                    <td className="wide-only">{room.appId}</td>
+                    <td>{room.subscribers}</td>
+                    <td>{room.presenceMembers}</td>
+                    <td>{room.messageRate.toFixed(1)}</td>
+                    <td className="wide-only">{room.lastSeq}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         )}
       </QueryState>
     </section>

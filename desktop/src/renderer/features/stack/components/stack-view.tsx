@@ -135,47 +135,49 @@ function ServicesTable({ services, onLogs }: { services: ServiceStatus[]; onLogs
           {action.variables?.action} {action.variables?.name} failed: {describeError(action.error)}
         </p>
       )}
-      <table className="grid services">
-        <thead>
-          <tr>
-            <th>Service</th>
-            <th>State</th>
-            <th>Since</th>
-            <th>Actions</th>
-          </tr>
-        </thead>
-        <tbody>
-          {services.map((s) => (
-            <tr key={s.name} data-testid="service-row" data-service={s.name}>
-              <td>
-                <strong>{s.name}</strong>
-                {s.detail && <div className="muted small">{s.detail}</div>}
-              </td>
-              <td>
-                <span className={`badge ${s.state}`} data-testid="service-state">
-                  {s.state}
-                </span>
-              </td>
-              <td>{formatAge(s.since, now)}</td>
-              <td className="actions">
-                {(['start', 'stop', 'restart'] as const).map((verb) => (
-                  <button
-                    key={verb}
-                    type="button"
-                    disabled={busy === s.name}
-                    onClick={() => run(s.name, verb)}
-                  >
-                    {verb[0]!.toUpperCase() + verb.slice(1)}
-                  </button>
-                ))}
-                <button type="button" className="link" onClick={() => onLogs(s.name)}>
-                  Logs
-                </button>
-              </td>
+      <div className="table-wrap">
+        <table className="grid services">
+          <thead>
+            <tr>
+              <th>Service</th>
+              <th>State</th>
+              <th className="wide-only">Since</th>
+              <th>Actions</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {services.map((s) => (
+              <tr key={s.name} data-testid="service-row" data-service={s.name}>
+                <td>
+                  <strong>{s.name}</strong>
+                  {s.detail && <div className="muted small">{s.detail}</div>}
+                </td>
+                <td>
+                  <span className={`badge ${s.state}`} data-testid="service-state">
+                    {s.state}
+                  </span>
+                </td>
+                <td className="wide-only">{formatAge(s.since, now)}</td>
+                <td className="actions">
+                  {(['start', 'stop', 'restart'] as const).map((verb) => (
+                    <button
+                      key={verb}
+                      type="button"
+                      disabled={busy === s.name}
+                      onClick={() => run(s.name, verb)}
+                    >
+                      {verb[0]!.toUpperCase() + verb.slice(1)}
+                    </button>
+                  ))}
+                  <button type="button" className="link" onClick={() => onLogs(s.name)}>
+                    Logs
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </>
   );
 }
