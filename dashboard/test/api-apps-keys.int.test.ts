@@ -251,10 +251,12 @@ describe('usage', () => {
     const minute = Math.floor(now / 60_000) * 60_000;
     const yesterday = minute - 86_400_000;
     const report = (nodeId: string, items: object[]) => internal(cp, 'POST', '/usage', { nodeId, items });
-    expect(
-      (await report('n1', [{ appId: app.id, ts: minute, connections: 3, messages: 10, concurrent: 3 }]))
-        .status,
-    ).toBe(204);
+    // Two items of one report in the same minute merge (sum, max concurrent).
+    const first = await report('n1', [
+      { appId: app.id, ts: minute, connections: 2, messages: 6, concurrent: 3 },
+      { appId: app.id, ts: minute + 5, connections: 1, messages: 4, concurrent: 2 },
+    ]);
+    expect(first.status).toBe(204);
     await report('n2', [{ appId: app.id, ts: minute + 1, connections: 2, messages: 5, concurrent: 4 }]);
     await report('n1', [{ appId: app.id, ts: minute + 2, connections: 1, messages: 1, concurrent: 2 }]);
     await report('n1', [

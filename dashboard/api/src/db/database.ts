@@ -21,6 +21,10 @@ export async function openDatabase(options: {
 }): Promise<DatabaseHandle> {
   if (options.databaseUrl) {
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10 });
+    // An idle client that loses its connection (server restart, terminated backend) is dropped
+    // from the pool by pg and the next query opens a new one; without a listener the error
+    // would crash the process.
+    pool.on('error', () => undefined);
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, kind: 'postgres', databaseUrl: options.databaseUrl, close: () => db.destroy() };
   }

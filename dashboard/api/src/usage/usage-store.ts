@@ -31,27 +31,49 @@ const DAY_MS = 86_400_000;
 export class UsageStore {
   constructor(private readonly db: Kysely<Database>) {}
 
-  /** Items for apps that do not exist (deleted since) are dropped. */
+  /** Items for apps that do not exist (deleted since) are dropped. Items of one report that fall
+   * in the same app and minute are merged first, so one multi-row upsert per chunk suffices. */
   async ingest(nodeId: string, items: UsageReportItem[]): Promise<void> {
     if (items.length === 0) return;
     const appIds = [...new Set(items.map((i) => i.appId))];
     const existing = await this.db.selectFrom('apps').select('id').where('id', 'in', appIds).execute();
     const known = new Set(existing.map((r) => r.id));
-    const rows = items
-      .filter((i) => known.has(i.appId))
-      .map((i) => ({
-        app_id: i.appId,
-        node_id: nodeId,
-        minute: new Date(Math.floor(i.ts / MINUTE_MS) * MINUTE_MS),
-        connections: i.connections,
-        messages: i.messages,
-        concurrent: i.concurrent,
-      }));
-    // One upsert per row: rows of one batch may share a key, which a multi-row upsert refuses.
-    for (const row of rows) {
+    const merged = new Map<
+      string,
+      {
+        app_id: string;
+        node_id: string;
+        minute: Date;
+        connections: number;
+        messages: number;
+        concurrent: number;
+      }
+    >();
+    for (const item of items) {
+      if (!known.has(item.appId)) continue;
+      const minute = Math.floor(item.ts / MINUTE_MS) * MINUTE_MS;
+      const key = `${item.appId}\u0000${minute}`;
+      const row = merged.get(key);
+      if (row) {
+        row.connections += item.connections;
+        row.messages += item.messages;
+        row.concurrent = Math.max(row.concurrent, item.concurrent);
+      } else {
+        merged.set(key, {
+          app_id: item.appId,
+          node_id: nodeId,
+          minute: new Date(minute),
+          connections: item.connections,
+          messages: item.messages,
+          concurrent: item.concurrent,
+        });
+      }
+    }
+    const rows = [...merged.values()];
+    for (let i = 0; i < rows.length; i += 1000) {
       await this.db
         .insertInto('usage_minutes')
-        .values(row)
+        .values(rows.slice(i, i + 1000))
         .onConflict((oc) =>
           oc.columns(['app_id', 'minute', 'node_id']).doUpdateSet({
             connections: sql`usage_minutes.connections + excluded.connections`,
