@@ -57,6 +57,26 @@ async function fitsViewport(): Promise<{ scrollWidth: number; innerWidth: number
   }));
 }
 
+/**
+ * Publishes with the key every 250 ms for at most 5 s until the gateway refuses it; returns the
+ * last HTTP status seen (401 once the revocation or rotation reached the gateway).
+ */
+async function refusedWithin5s(rest: RelayBoxRest): Promise<number | undefined> {
+  const started = Date.now();
+  let status: number | undefined;
+  while (Date.now() - started <= 5000) {
+    try {
+      await rest.publish('chat:lobby', 'message', { text: 'must be refused' });
+      status = 200;
+    } catch (error) {
+      status = (error as { status?: number }).status;
+      if (status === 401) return status;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return status;
+}
+
 function startReceiver(): Promise<string> {
   const server = createServer((req, res) => {
     let body = '';
@@ -197,6 +217,30 @@ describe('dashboard web app', () => {
     }
   });
 
+  it('rotating shows the new secret once; the old secret stops working', async () => {
+    const card = page.locator('[data-key-name="backend"]');
+    await card.getByRole('button', { name: 'Rotate' }).click();
+    await page
+      .getByRole('dialog', { name: 'Rotate key "backend"?' })
+      .getByRole('button', { name: 'Rotate key' })
+      .click();
+    const dialog = page.getByRole('dialog', { name: 'Your new API key' });
+    const rotated = (await dialog.getByTestId('secret-value').textContent()) ?? '';
+    await dialog.getByRole('button', { name: 'I have stored it' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    expect(rotated.split(':')[0]).toBe(apiKey.split(':')[0]);
+    expect(rotated).not.toBe(apiKey);
+    const old = new RelayBoxRest({ apiKey, url: gateway.url });
+    await expect(refusedWithin5s(old)).resolves.toBe(401);
+    apiKey = rotated;
+    const ack = await new RelayBoxRest({ apiKey, url: gateway.url }).publish(
+      'chat:lobby',
+      'message',
+      'rotated',
+    );
+    expect(ack.seq).toBeGreaterThan(0);
+  });
+
   it('revoking the key in the UI makes the gateway refuse it within 5 s', async () => {
     const rest = new RelayBoxRest({ apiKey, url: gateway.url });
     const card = page.locator('[data-key-name="backend"]');
@@ -204,19 +248,7 @@ describe('dashboard web app', () => {
     const dialog = page.getByRole('dialog', { name: 'Revoke key "backend"?' });
     await dialog.getByRole('button', { name: 'Revoke key' }).click();
     await card.locator('.badge', { hasText: 'Revoked' }).waitFor();
-    const revokedAt = Date.now();
-    // Bounded poll: every 250 ms for at most 5 s after the UI confirmed the revocation.
-    let status: number | undefined;
-    while (Date.now() - revokedAt <= 5000) {
-      try {
-        await rest.publish('chat:lobby', 'message', { text: 'after revoke' });
-      } catch (error) {
-        status = (error as { status?: number }).status;
-        if (status === 401) break;
-      }
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    expect(status).toBe(401);
+    expect(await refusedWithin5s(rest)).toBe(401);
     const relay = new RelayBox({ url: `ws://127.0.0.1:${gateway.port}/v1/ws`, apiKey, WebSocket });
     await expect(relay.connect()).rejects.toMatchObject({ status: 401 });
     await relay.close();
