@@ -9,12 +9,22 @@ import type { Redis } from 'ioredis';
 import {
   closedStore,
   closeStateClient,
+  defineScripts,
   openStateClient,
   type RedisStateOptions,
   storeFailure,
 } from './redis-state-client.js';
 
 const STORE = 'trace log';
+
+interface TraceCommands {
+  relayboxTraceAppend(key: string, capacity: number, ...events: string[]): Promise<number>;
+}
+
+const SCRIPTS = { relayboxTraceAppend: { file: 'trace-append.lua', keys: 1 } };
+
+/** Events sent per script call at most (bounds one call's size and Redis's time in it). */
+const APPEND_CHUNK = 1000;
 
 export const traceStreamKey = (prefix: string) => `${prefix}traces`;
 
@@ -29,7 +39,7 @@ type StreamEntries = Array<[id: string, fields: string[]]>;
 
 /**
  * `TraceLog` on a Redis stream: one entry per event (field `e` = the event's JSON), appended with
- * `XADD MAXLEN ~ capacity` in one pipeline per batch. Followers share one dedicated connection that
+ * `XADD MAXLEN ~ capacity` by one script call per batch (lua/trace-append.lua). Followers share one dedicated connection that
  * loops on `XREAD BLOCK` from the last id it saw; it is opened with the first follower and closed
  * after the last one stops. Queries read the retained entries newest first (`XREVRANGE`).
  */
@@ -50,20 +60,18 @@ export class RedisTraceLog implements TraceLog {
     this.capacity = options.capacity ?? 10_000;
     this.blockMs = options.blockMs ?? 1000;
     const { redis, ownsClient } = openStateClient(options);
+    defineScripts(redis, SCRIPTS);
     this.redis = redis;
     this.ownsClient = ownsClient;
   }
 
   async append(events: readonly TraceEvent[]): Promise<void> {
     this.check();
-    if (events.length === 0) return;
-    const pipeline = this.redis.pipeline();
-    for (const event of events) {
-      pipeline.xadd(this.key, 'MAXLEN', '~', this.capacity, '*', 'e', JSON.stringify(event));
+    const script = this.redis as unknown as TraceCommands;
+    for (let i = 0; i < events.length; i += APPEND_CHUNK) {
+      const chunk = events.slice(i, i + APPEND_CHUNK).map((event) => JSON.stringify(event));
+      await script.relayboxTraceAppend(this.key, this.capacity, ...chunk).catch(this.fail);
     }
-    const results = await pipeline.exec().catch(this.fail);
-    const failed = results?.find(([error]) => error);
-    if (failed?.[0]) this.fail(failed[0]);
   }
 
   async query(query: TraceQuery): Promise<TraceEvent[]> {

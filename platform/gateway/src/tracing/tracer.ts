@@ -17,7 +17,7 @@ export interface TracerOptions {
  *
  * Hot-path contract: emission points test `tracer.on` (one boolean) before building any event, so a
  * gateway with tracing off pays nothing else. With tracing on, `emit` only pushes onto an in-memory
- * buffer; a timer appends the buffer as one batch every `flushMs` (one pipelined round trip on Redis,
+ * buffer; a timer appends the buffer as one batch every `flushMs` (one round trip on Redis,
  * never one per event). At most one append is in flight; a full buffer drops new events.
  */
 export class Tracer {

@@ -1,0 +1,69 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { describe, expect, it } from 'vitest';
+
+// `yaml` is a dependency of the orchestrator, not (yet) of the desktop package: load it from there.
+const { parse } = createRequire(new URL('../../../platform/orchestrator/package.json', import.meta.url))(
+  'yaml',
+) as { parse(text: string): unknown };
+
+const read = (path: string) => readFileSync(new URL(`../../../${path}`, import.meta.url), 'utf8');
+
+interface BuilderConfig {
+  appId: string;
+  directories: { app: string; output: string };
+  files: string[];
+  linux: { target: string[] };
+  mac: { target: string[] };
+  win: { target: string[] };
+}
+
+/** Whether a file (relative to the app dir) is packed by the `files` globs used here (`dir/**\/*`, `!**\/*.x`). */
+function packed(files: string[], file: string): boolean {
+  let included = false;
+  for (const pattern of files) {
+    const negated = pattern.startsWith('!');
+    const glob = negated ? pattern.slice(1) : pattern;
+    const matches =
+      glob === file ||
+      (glob.endsWith('/**/*') && file.startsWith(glob.slice(0, -'**/*'.length))) ||
+      (glob.startsWith('**/*.') && file.endsWith(glob.slice('**/*'.length)));
+    if (matches) included = !negated;
+  }
+  return included;
+}
+
+describe('electron-builder.yml', () => {
+  const config = parse(read('electron-builder.yml')) as BuilderConfig;
+
+  it('parses and names the app and the Linux, macOS and Windows targets', () => {
+    expect(config.appId).toBe('dev.relaybox.desktop');
+    expect(config.directories.app).toBe('desktop');
+    expect(config.linux.target).toEqual(expect.arrayContaining(['AppImage', 'deb']));
+    expect(config.mac.target).toContain('dmg');
+    expect(config.win.target).toContain('nsis');
+  });
+
+  it('packs exactly the files the desktop build produces', () => {
+    const script = read('desktop/scripts/build-main.mjs');
+    const outputs = [...script.matchAll(/outfile: '([^']+)'/g)].map((m) => m[1]!);
+    expect(outputs).toEqual(['dist/main/main.js', 'dist/preload/preload.cjs']);
+    const desktop = JSON.parse(read('desktop/package.json')) as {
+      main: string;
+      scripts: Record<string, string>;
+    };
+    expect(desktop.main).toBe('dist/main/main.js');
+    expect(desktop.scripts.build).toContain('build:main');
+    for (const file of [
+      ...outputs,
+      'package.json',
+      'dist/console/index.html',
+      'dist/node_modules/uWebSockets.js/src/uws.js',
+    ]) {
+      expect(packed(config.files, file), file).toBe(true);
+    }
+    for (const file of ['dist/main/main.js.map', 'src/main/main.ts', 'node_modules/react/index.js']) {
+      expect(packed(config.files, file), file).toBe(false);
+    }
+  });
+});
