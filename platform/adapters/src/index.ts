@@ -24,3 +24,4 @@ export * from './redis/redis-session-store.js';
 export * from './redis/redis-trace-log.js';
 export * from './redis/room-keys.js';
 export * from './redis/session-keys.js';
+export * from './cloud/usage-reporter.js';

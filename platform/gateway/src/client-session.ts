@@ -89,11 +89,6 @@ export class ClientSession {
     return this.principal.keyId;
   }
 
-  /** The API key this connection was authenticated with (directly or through a token's `kid`). */
-  get keyId(): string {
-    return this.principal.keyId;
-  }
-
   /** The rooms this connection joined. */
   get roomNames(): string[] {
     return [...this.subs.rooms.keys()];

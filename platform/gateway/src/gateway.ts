@@ -356,18 +356,9 @@ export class Gateway {
     this.deps.log.info('gateway stopped', { nodeId: this.options.nodeId });
   }
 
-  /**
-   * Closes (4100, no reconnect) this node's connections authenticated by a revoked key, or by any
-   * key of a deleted app when `keyId` is undefined. Returns how many were closed.
-   */
-  closeConnectionsOfKey(appId: string, keyId: string | undefined, reason: string): number {
-    let closed = 0;
-    for (const session of [...this.sessions]) {
-      if (session.appId !== appId || (keyId !== undefined && session.keyId !== keyId)) continue;
-      session.transport.close(CloseCode.Unauthorized, reason);
-      closed++;
-    }
-    return closed;
+  /** Cumulative per-app usage of this node (new connections, messages published, open connections). */
+  usageTotals(): ReturnType<GatewayMetrics['usageTotals']> {
+    return this.metrics.usageTotals();
   }
 
   /**

@@ -1,4 +1,10 @@
-import { CloudKeyStore, LocalWebhookEndpoints, loadLocalApps } from '@relaybox/adapters';
+import {
+  type AppUsageTotals,
+  CloudKeyStore,
+  LocalWebhookEndpoints,
+  loadLocalApps,
+  UsageReporter,
+} from '@relaybox/adapters';
 import type { HistoryRetention, KeyStore } from '@relaybox/core';
 import type { GatewayConfig } from './config.js';
 import type { Logger } from './logger.js';
@@ -11,6 +17,8 @@ export interface KeySource {
   retention: Map<string, Partial<HistoryRetention>>;
   /** Cloud mode: called for every pushed revocation (`keyId` undefined: the whole app was deleted). */
   onRevoked?(listener: (appId: string, keyId: string | undefined) => void): void;
+  /** Cloud mode: reports per-app usage to the control plane every 10 s until `stop()` (which flushes). */
+  reportUsage?(read: () => Iterable<AppUsageTotals>): { stop(): Promise<void> };
 }
 
 /**
@@ -19,15 +27,17 @@ export interface KeySource {
  * webhooks and retention are not read from the control plane yet, the gateway defaults apply).
  */
 export function createKeySource(config: GatewayConfig, log: Logger): KeySource {
-  if (config.keySource === 'cloud' && config.controlPlane) {
-    const keys = new CloudKeyStore({ ...config.controlPlane, log }).start();
-    log.info('keys from the control plane', { url: config.controlPlane.url });
+  const { controlPlane } = config;
+  if (config.keySource === 'cloud' && controlPlane) {
+    const keys = new CloudKeyStore({ ...controlPlane, log }).start();
+    log.info('keys from the control plane', { url: controlPlane.url });
     return {
       keys,
       devApiKey: undefined,
       webhooks: new LocalWebhookEndpoints([]),
       retention: new Map(),
       onRevoked: (listener) => keys.onInvalidate(({ appId, keyId }) => listener(appId, keyId)),
+      reportUsage: (read) => new UsageReporter({ ...controlPlane, nodeId: config.nodeId, read, log }).start(),
     };
   }
   return loadLocalApps({ appsFile: config.appsFile, dataDir: config.dataDir, devApiKey: config.devApiKey });

@@ -149,6 +149,7 @@ export async function startGateway(
     if (closed > 0) log.info('closed connections of a revoked key', { appId, keyId, closed });
   });
   const port = await gateway.start();
+  const usage = local.reportUsage?.(() => gateway.usageTotals());
   return {
     gateway,
     port,
@@ -157,7 +158,7 @@ export async function startGateway(
     adminToken: inspector.adminToken,
     shutdown: async () => {
       await gateway.shutdown();
-      await Promise.allSettled([jobs.close(), webhooks?.close(), inspector.close()]);
+      await Promise.allSettled([jobs.close(), webhooks?.close(), inspector.close(), usage?.stop()]);
     },
   };
 }

@@ -139,6 +139,32 @@ describe('cloud-mode gateways with the real control plane', () => {
     for (const gw of gws) expect(await accepted(gw, newKey)).toBe(true);
   });
 
+  it('reports per-app usage to the control plane (the last period is flushed on shutdown)', async () => {
+    const appId = await createApp();
+    const { apiKey } = await createKey(appId);
+    const gw = await startTestGateway({
+      env: {
+        RELAYBOX_KEY_SOURCE: 'cloud',
+        RELAYBOX_CONTROL_PLANE_URL: cp.url,
+        RELAYBOX_CONTROL_PLANE_TOKEN: cp.serviceToken,
+      },
+    });
+    try {
+      const client = await TestClient.connect(wsUrl(gw), { apiKey });
+      await client.ok({ type: 'join', room: 'usage' });
+      for (let i = 0; i < 3; i++) await client.ok({ type: 'publish', room: 'usage', event: 'e', data: i });
+      await client.close();
+    } finally {
+      await gw.shutdown();
+    }
+    const usage = await browser.get(`/api/apps/${appId}/usage?days=1`);
+    expect(usage.status).toBe(200);
+    const today = new Date().toISOString().slice(0, 10);
+    expect(usage.body.items).toContainEqual(
+      expect.objectContaining({ day: today, connections: 1, messages: 3 }),
+    );
+  });
+
   it("deleting an app refuses its keys and never touches another app's", async () => {
     const [gone, kept] = [await createApp(), await createApp()];
     const goneKey = (await createKey(gone)).apiKey;

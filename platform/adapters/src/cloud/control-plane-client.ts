@@ -22,6 +22,15 @@ export interface ControlPlaneOptions {
  */
 export class ControlPlaneUnavailableError extends Error {
   override readonly name = 'ControlPlaneUnavailableError';
+
+  constructor(
+    message: string,
+    options?: { cause?: unknown },
+    /** The HTTP status the control plane answered with, when it answered. */
+    readonly status?: number,
+  ) {
+    super(message, options);
+  }
 }
 
 /** Thin HTTP client of the control plane's internal API (`/internal/v1/...`). */
@@ -79,7 +88,11 @@ export class ControlPlaneClient {
     const response = await this.send(path, init, AbortSignal.timeout(this.timeoutMs));
     if (response.ok || response.status === 404) return response;
     await response.body?.cancel();
-    throw new ControlPlaneUnavailableError(`${init.method} ${path}: HTTP ${response.status}`);
+    throw new ControlPlaneUnavailableError(
+      `${init.method} ${path}: HTTP ${response.status}`,
+      undefined,
+      response.status,
+    );
   }
 
   private async send(path: string, init: RequestInit, signal: AbortSignal): Promise<Response> {

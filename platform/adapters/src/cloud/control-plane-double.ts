@@ -17,6 +17,8 @@ export class ControlPlaneDouble {
   streamStatus = 200;
   /** Answer key lookups with this status instead (e.g. 500). */
   lookupStatus: number | undefined;
+  /** Answer usage reports with this status (204 = accepted and recorded). */
+  usageStatus = 204;
   private readonly streams = new Set<ServerResponse>();
   private server: Server | undefined;
   url = '';
@@ -83,8 +85,8 @@ export class ControlPlaneDouble {
         body += c.toString();
       });
       req.on('end', () => {
-        this.usage.push(JSON.parse(body));
-        res.writeHead(204).end();
+        if (this.usageStatus === 204) this.usage.push(JSON.parse(body));
+        res.writeHead(this.usageStatus).end();
       });
       return;
     }

@@ -8,7 +8,7 @@ const BROKER_STATES = [
   'closed',
 ] as const satisfies readonly BrokerState[];
 
-type CounterField = 'published' | 'delivered' | 'bytesIn' | 'bytesOut';
+type CounterField = 'published' | 'delivered' | 'bytesIn' | 'bytesOut' | 'opened';
 type GaugeField = 'connections' | 'roomsActive';
 
 /** One app's figures on this gateway: plain numbers, so the hot paths are a Map lookup and an add. */
@@ -75,6 +75,11 @@ export class GatewayMetrics {
       'Messages delivered to local subscribers: one per subscriber per message.',
       'delivered',
     );
+    this.counter(
+      'relaybox_connections_opened_total',
+      'WebSocket connections opened on this gateway (resumes included).',
+      'opened',
+    );
     this.counter('relaybox_bytes_in_total', 'Payload bytes of published messages.', 'bytesIn');
     this.counter(
       'relaybox_bytes_out_total',
@@ -114,7 +119,9 @@ export class GatewayMetrics {
   }
 
   connectionOpened(appId: string): void {
-    this.app(appId).connections++;
+    const app = this.app(appId);
+    app.connections++;
+    app.opened++;
   }
 
   connectionClosed(appId: string): void {
@@ -145,6 +152,16 @@ export class GatewayMetrics {
     app.bytesOut += deliveries * payloadBytes;
   }
 
+  /** Cumulative per-app figures for usage reporting (cloud mode): O(apps). */
+  usageTotals(): Array<{ appId: string; connectionsOpened: number; messages: number; concurrent: number }> {
+    return [...this.apps.values()].map((app) => ({
+      appId: app.labels.app,
+      connectionsOpened: app.opened,
+      messages: app.published,
+      concurrent: app.connections,
+    }));
+  }
+
   /** A refused upgrade (cold path: prom-client directly). */
   upgradeRefused(code: string): void {
     this.refused.inc({ code });
@@ -161,7 +178,8 @@ export class GatewayMetrics {
         delivered: 0,
         bytesIn: 0,
         bytesOut: 0,
-        exported: { published: 0, delivered: 0, bytesIn: 0, bytesOut: 0 },
+        opened: 0,
+        exported: { published: 0, delivered: 0, bytesIn: 0, bytesOut: 0, opened: 0 },
       };
       this.apps.set(appId, app);
     }
