@@ -102,6 +102,31 @@ describe('admin API, embedded engine', () => {
     }
   });
 
+  it('streams live connection, room and presence changes on /events/stream, and no message hops', async () => {
+    const gw = await start({ RELAYBOX_ADMIN_TOKEN: 'events-admin-token-012345' });
+    const live = await openEventStream(`${gw.url}/v1/admin/events/stream`, 'events-admin-token-012345');
+    try {
+      const c = await connect(gw, 'lively', 'events');
+      await c.ok({ type: 'presence', room: 'events', action: 'enter', data: { x: 1 } });
+      await c.ok({ type: 'publish', room: 'events', event: 'e', data: 1 });
+      await c.ok({ type: 'leave', room: 'events' });
+      const types = await eventually(
+        async () => live.events.map((e) => e.type),
+        (seen) => seen.includes('room.leave') && seen.includes('presence.leave'),
+      );
+      // Leaving the room leaves its presence too, once the room is gone.
+      expect(types).toEqual([
+        'connection.open',
+        'room.join',
+        'presence.enter',
+        'room.leave',
+        'presence.leave',
+      ]);
+    } finally {
+      await live.close();
+    }
+  });
+
   it('traces webhook delivery attempts with the endpoint URL and the answer', async () => {
     const receiver = createServer((req, res) => {
       req.resume();
