@@ -1,24 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import { RelayBox } from '@relaybox/client';
-import { loadConfig as loadGatewayConfig, type RunningGateway, startGateway } from '@relaybox/gateway';
 import { RelayBoxRest, verifyWebhook } from '@relaybox/rest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig as loadControlPlaneConfig } from '../api/src/config.js';
-import { type ControlPlane, createControlPlane } from '../api/src/server.js';
+import { launchChromium, SCREENSHOTS } from './web-harness.js';
 import {
-  createTestDatabase,
-  ensureWebBuild,
-  type FrontServer,
-  launchChromium,
-  SCREENSHOTS,
-  startFrontServer,
-  type TestDatabase,
-} from './web-harness.js';
+  type DashboardStack,
+  refusedWithin5s,
+  startDashboardStack,
+  startWebhookReceiver,
+  type WebhookReceiver,
+} from './web-stack.js';
 
 // The dashboard end to end in headless Chromium: the real control-plane API on a fresh PostgreSQL
 // database, and a real gateway in cloud mode resolving keys from that control plane.
@@ -27,117 +21,36 @@ import {
 // package does not list it, so it is loaded from the client SDK's dependencies.
 const WebSocket = createRequire(new URL('../../sdk/client/package.json', import.meta.url))('ws');
 
-const SERVICE_TOKEN = randomBytes(24).toString('base64url');
 const EMAIL = `web-${randomBytes(4).toString('hex')}@example.com`;
 const PASSWORD = 'correct horse battery';
 const APP_NAME = 'e2e-chat';
 
-let database: TestDatabase;
-let controlPlane: ControlPlane;
-let apiUrl: string;
-let front: FrontServer;
-let gateway: RunningGateway;
+let stack: DashboardStack;
+let receiver: WebhookReceiver | undefined;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 let apiKey = '';
 let appId = '';
-const receiver = {
-  server: undefined as Server | undefined,
-  requests: [] as { body: string; headers: IncomingMessage['headers'] }[],
-};
 
 const screenshot = (name: string) =>
   page.screenshot({ path: `${SCREENSHOTS}dashboard-${name}.png`, fullPage: true });
-
-async function fitsViewport(): Promise<{ scrollWidth: number; innerWidth: number }> {
-  return page.evaluate(() => ({
-    scrollWidth: document.documentElement.scrollWidth,
-    innerWidth: window.innerWidth,
-  }));
-}
-
-/**
- * Publishes with the key every 250 ms for at most 5 s until the gateway refuses it; returns the
- * last HTTP status seen (401 once the revocation or rotation reached the gateway).
- */
-async function refusedWithin5s(rest: RelayBoxRest): Promise<number | undefined> {
-  const started = Date.now();
-  let status: number | undefined;
-  while (Date.now() - started <= 5000) {
-    try {
-      await rest.publish('chat:lobby', 'message', { text: 'must be refused' });
-      status = 200;
-    } catch (error) {
-      status = (error as { status?: number }).status;
-      if (status === 401) return status;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  return status;
-}
-
-function startReceiver(): Promise<string> {
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk: Buffer) => {
-      body += chunk.toString('utf8');
-    });
-    req.on('end', () => {
-      receiver.requests.push({ body, headers: req.headers });
-      res.writeHead(200).end('ok');
-    });
-  });
-  receiver.server = server;
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () =>
-      resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`),
-    ),
-  );
-}
+const wsUrl = () => `ws://127.0.0.1:${stack.gateway.port}/v1/ws`;
 
 beforeAll(async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });
-  const dist = ensureWebBuild();
-  database = await createTestDatabase('test_dashboard_web');
-  const config = loadControlPlaneConfig({
-    DATABASE_URL: database.url,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    MASTER_KEY: randomBytes(32).toString('base64'),
-    CONTROL_PLANE_SERVICE_TOKEN: SERVICE_TOKEN,
-    LOG_LEVEL: 'silent',
-  });
-  controlPlane = await createControlPlane(config);
-  apiUrl = await controlPlane.listen();
-  front = await startFrontServer(dist, apiUrl);
-  gateway = await startGateway(
-    loadGatewayConfig({
-      RELAYBOX_PORT: '0',
-      RELAYBOX_HOST: '127.0.0.1',
-      RELAYBOX_BROKER: 'memory',
-      RELAYBOX_STORE: 'memory',
-      RELAYBOX_LOG_LEVEL: 'silent',
-      RELAYBOX_KEY_SOURCE: 'cloud',
-      RELAYBOX_CONTROL_PLANE_URL: apiUrl,
-      RELAYBOX_CONTROL_PLANE_TOKEN: SERVICE_TOKEN,
-    }),
-  );
+  stack = await startDashboardStack();
   browser = await launchChromium();
   context = await browser.newContext({ viewport: { width: 1100, height: 800 } });
-  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: front.url });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: stack.frontUrl });
   context.setDefaultTimeout(10_000);
   page = await context.newPage();
 }, 120_000);
 
 afterAll(async () => {
   await browser?.close();
-  await gateway?.shutdown();
-  await controlPlane?.close().catch(() => undefined);
-  await front?.close();
-  receiver.server?.closeAllConnections();
-  receiver.server?.close();
-  await database?.drop();
+  await receiver?.close();
+  await stack?.close();
 });
 
 // A failed step keeps what the browser showed.
@@ -148,7 +61,7 @@ afterEach(async ({ task }) => {
 
 describe('dashboard web app', () => {
   it('guards routes, signs a new account up and shows the empty app list', async () => {
-    await page.goto(front.url);
+    await page.goto(stack.frontUrl);
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
     await page.getByRole('link', { name: 'Create one' }).click();
     await page.getByLabel('Email').fill(EMAIL);
@@ -199,9 +112,9 @@ describe('dashboard web app', () => {
   });
 
   it('the key mints a token that connects, publishes and receives through a cloud-mode gateway', async () => {
-    const rest = new RelayBoxRest({ apiKey, url: gateway.url });
+    const rest = new RelayBoxRest({ apiKey, url: stack.gateway.url });
     const { token } = await rest.createToken({ clientId: 'e2e-user' });
-    const relay = new RelayBox({ url: `ws://127.0.0.1:${gateway.port}/v1/ws`, token, WebSocket });
+    const relay = new RelayBox({ url: wsUrl(), token, WebSocket });
     try {
       await relay.connect();
       const room = await relay.join('chat:lobby');
@@ -230,10 +143,10 @@ describe('dashboard web app', () => {
     await dialog.waitFor({ state: 'hidden' });
     expect(rotated.split(':')[0]).toBe(apiKey.split(':')[0]);
     expect(rotated).not.toBe(apiKey);
-    const old = new RelayBoxRest({ apiKey, url: gateway.url });
+    const old = new RelayBoxRest({ apiKey, url: stack.gateway.url });
     await expect(refusedWithin5s(old)).resolves.toBe(401);
     apiKey = rotated;
-    const ack = await new RelayBoxRest({ apiKey, url: gateway.url }).publish(
+    const ack = await new RelayBoxRest({ apiKey, url: stack.gateway.url }).publish(
       'chat:lobby',
       'message',
       'rotated',
@@ -242,21 +155,22 @@ describe('dashboard web app', () => {
   });
 
   it('revoking the key in the UI makes the gateway refuse it within 5 s', async () => {
-    const rest = new RelayBoxRest({ apiKey, url: gateway.url });
+    const rest = new RelayBoxRest({ apiKey, url: stack.gateway.url });
     const card = page.locator('[data-key-name="backend"]');
     await card.getByRole('button', { name: 'Revoke' }).click();
     const dialog = page.getByRole('dialog', { name: 'Revoke key "backend"?' });
     await dialog.getByRole('button', { name: 'Revoke key' }).click();
     await card.locator('.badge', { hasText: 'Revoked' }).waitFor();
     expect(await refusedWithin5s(rest)).toBe(401);
-    const relay = new RelayBox({ url: `ws://127.0.0.1:${gateway.port}/v1/ws`, apiKey, WebSocket });
+    const relay = new RelayBox({ url: wsUrl(), apiKey, WebSocket });
     await expect(relay.connect()).rejects.toMatchObject({ status: 401 });
     await relay.close();
     await screenshot('key-revoked');
   });
 
   it('adds a webhook endpoint, sends a signed test event and shows the delivery log', async () => {
-    const hookUrl = await startReceiver();
+    receiver = await startWebhookReceiver();
+    const hookUrl = receiver.url;
     await page.getByRole('link', { name: 'Webhooks' }).click();
     await page.getByText('No webhook endpoints').waitFor();
     await page.getByLabel('Endpoint URL').fill(hookUrl);
@@ -285,9 +199,9 @@ describe('dashboard web app', () => {
     await page.getByRole('link', { name: 'Usage' }).click();
     await page.getByText('No usage in this period').waitFor();
     // What a cloud-mode gateway reports (internal API); the charts must pick it up.
-    const report = await fetch(`${apiUrl}/internal/v1/usage`, {
+    const report = await fetch(`${stack.apiUrl}/internal/v1/usage`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${SERVICE_TOKEN}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${stack.serviceToken}`, 'content-type': 'application/json' },
       body: JSON.stringify({
         nodeId: 'gw-e2e',
         items: [{ appId, ts: Date.now(), connections: 12, messages: 340, concurrent: 7 }],
@@ -303,9 +217,9 @@ describe('dashboard web app', () => {
 
   it('fits a 375 px wide screen on every page without horizontal scrolling', async () => {
     await page.setViewportSize({ width: 375, height: 812 });
-    const base = `${front.url}/apps/${encodeURIComponent(appId)}`;
+    const base = `${stack.frontUrl}/apps/${encodeURIComponent(appId)}`;
     for (const [name, path] of [
-      ['apps', front.url],
+      ['apps', stack.frontUrl],
       ['keys', `${base}/keys`],
       ['webhooks', `${base}/webhooks`],
       ['usage', `${base}/usage`],
@@ -315,7 +229,10 @@ describe('dashboard web app', () => {
       await page.locator('.state-loading').first().waitFor({ state: 'detached' });
       if (name === 'keys') await page.getByRole('button', { name: 'New key' }).click();
       await page.getByRole('heading', { level: 1 }).waitFor();
-      const { scrollWidth, innerWidth } = await fitsViewport();
+      const { scrollWidth, innerWidth } = await page.evaluate(() => ({
+        scrollWidth: document.documentElement.scrollWidth,
+        innerWidth: window.innerWidth,
+      }));
       expect(scrollWidth, `${name} page`).toBeLessThanOrEqual(innerWidth);
       await screenshot(`mobile-${name}`);
     }
@@ -358,7 +275,7 @@ describe('dashboard web app', () => {
   });
 
   it('shows the API error when the control plane is down', async () => {
-    await controlPlane.close();
+    await stack.stopControlPlane();
     await page.reload();
     const alert = page.getByRole('alert');
     await alert.getByText('Could not load the dashboard').waitFor();
