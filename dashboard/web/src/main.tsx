@@ -1,7 +1,8 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './app.js';
-import './styles.css';
+import './styles/base.css';
+import './styles/features.css';
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');

@@ -68,6 +68,7 @@ function PermissionRowEditor({
           value={row.pattern}
           onChange={(e) => onPattern(e.target.value)}
           placeholder="chat:>"
+          maxLength={200}
           aria-invalid={problem !== null}
           aria-describedby={problem ? problemId : undefined}
           spellCheck={false}
