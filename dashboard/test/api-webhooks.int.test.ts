@@ -166,4 +166,29 @@ describe('webhook endpoints', () => {
     expect(log.map((d: { id: string }) => d.id)).not.toContain(ids[0]);
     expect(log.map((d: { id: string }) => d.id)).not.toContain(ids[1]);
   });
+
+  it('refuses private targets when WEBHOOK_ALLOW_PRIVATE_NETWORKS=0 (the production default)', async () => {
+    const guarded = await startControlPlane({ DATABASE_URL: db.url, WEBHOOK_ALLOW_PRIVATE_NETWORKS: '0' });
+    try {
+      const user = new BrowserClient(guarded.url);
+      await user.signup();
+      const app = (await user.post('/api/apps', { name: 'guarded' })).body;
+      const port = new URL(receiverUrl).port;
+      const before = received.length;
+      for (const host of ['127.0.0.1', 'localhost', '[::1]']) {
+        const { webhook } = (
+          await user.post(`/api/apps/${app.id}/webhooks`, {
+            url: `http://${host}:${port}/ok`,
+            events: ['room.joined'],
+          })
+        ).body;
+        const { delivery } = (await user.post(`/api/apps/${app.id}/webhooks/${webhook.id}/test`)).body;
+        expect(delivery, host).toMatchObject({ status: null, ok: false });
+        expect(delivery.error, host).toContain('blocked');
+      }
+      expect(received.length).toBe(before);
+    } finally {
+      await guarded.close();
+    }
+  });
 });

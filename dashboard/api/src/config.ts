@@ -22,6 +22,8 @@ export interface ControlPlaneConfig {
   /** Timeout of one "send test event" webhook POST. */
   readonly webhookTimeoutMs: number;
   readonly trustProxy: boolean;
+  /** Whether "send test event" may reach loopback/private/link-local addresses (SSRF guard off). */
+  readonly webhookAllowPrivateNetworks: boolean;
   /** Dev defaults that were generated: main.ts prints a warning for each. */
   readonly warnings: readonly string[];
 }
@@ -82,6 +84,9 @@ export function loadConfig(env: Env, defaults: { webDist?: string | null } = {})
     webDist: env.WEB_DIST ? resolve(env.WEB_DIST) : (defaults.webDist ?? null),
     webhookTimeoutMs: int(env, 'WEBHOOK_TEST_TIMEOUT_MS', 5000, 100, 60_000),
     trustProxy: env.TRUST_PROXY === '1' || env.TRUST_PROXY === 'true',
+    webhookAllowPrivateNetworks: env.WEBHOOK_ALLOW_PRIVATE_NETWORKS
+      ? env.WEBHOOK_ALLOW_PRIVATE_NETWORKS === '1' || env.WEBHOOK_ALLOW_PRIVATE_NETWORKS === 'true'
+      : !production,
     warnings: Object.freeze(warnings),
   });
 }

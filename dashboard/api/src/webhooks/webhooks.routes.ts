@@ -59,7 +59,10 @@ export function registerWebhookRoutes(app: FastifyInstance, services: Services):
 
   app.post<{ Params: Params }>('/api/apps/:appId/webhooks/:id/test', async (request) => {
     const { appId, endpoint } = await ownedEndpoint(request, request.params);
-    const outcome = await sendTestEvent(endpoint, appId, services.config.webhookTimeoutMs);
+    const outcome = await sendTestEvent(endpoint, appId, {
+      timeoutMs: services.config.webhookTimeoutMs,
+      allowPrivateNetworks: services.config.webhookAllowPrivateNetworks,
+    });
     return { delivery: await webhooks.recordDelivery(endpoint.id, outcome) };
   });
 
