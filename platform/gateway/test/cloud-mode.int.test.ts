@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ControlPlaneDouble } from '../../adapters/src/cloud/control-plane-double.js';
+import { ConfigError, loadConfig } from '../src/config.js';
 import type { RunningGateway } from '../src/start-gateway.js';
 import { refusedUpgrade, startTestGateway, TestClient, uniqueName, wsUrl } from './harness.js';
 import { mintToken } from './tokens.js';
@@ -124,5 +125,33 @@ describe('cloud-mode gateway (control plane contract double)', () => {
     } finally {
       await gw.shutdown();
     }
+  });
+});
+
+describe('cloud-mode configuration', () => {
+  it('needs the control plane URL and token, and ignores them in local mode', () => {
+    const cloud = { RELAYBOX_KEY_SOURCE: 'cloud' };
+    expect(() => loadConfig(cloud)).toThrow(ConfigError);
+    expect(() => loadConfig({ ...cloud, RELAYBOX_CONTROL_PLANE_URL: 'ftp://x' })).toThrow(
+      /CONTROL_PLANE_URL/,
+    );
+    expect(() =>
+      loadConfig({
+        ...cloud,
+        RELAYBOX_CONTROL_PLANE_URL: 'http://cp:9100',
+        RELAYBOX_CONTROL_PLANE_TOKEN: 'short',
+      }),
+    ).toThrow(/CONTROL_PLANE_TOKEN/);
+    const ok = loadConfig({
+      ...cloud,
+      RELAYBOX_CONTROL_PLANE_URL: 'http://cp:9100',
+      RELAYBOX_CONTROL_PLANE_TOKEN: 'a-long-enough-service-token',
+    });
+    expect(ok).toMatchObject({ keySource: 'cloud', controlPlane: { url: 'http://cp:9100' } });
+    expect(loadConfig({ RELAYBOX_CONTROL_PLANE_URL: 'http://cp:9100' })).toMatchObject({
+      keySource: 'local',
+      controlPlane: undefined,
+    });
+    expect(() => loadConfig({ RELAYBOX_KEY_SOURCE: 'remote' })).toThrow(/local, cloud/);
   });
 });
