@@ -36,6 +36,7 @@ import { mountRoomsRoutes } from './rest/rooms.routes.js';
 import { mountSystemRoutes } from './rest/system.routes.js';
 import { RoomHistory } from './room-history.js';
 import { SessionLifecycle } from './session-lifecycle.js';
+import { presenceTraces, traceConnection, traceRefusal } from './tracing/gateway-traces.js';
 import { Tracer } from './tracing/tracer.js';
 import { toRelayBoxError } from './uws/http.js';
 import type { UwsModule } from './uws/load-uws.js';
@@ -166,17 +167,7 @@ export class Gateway {
       limits.maxPresenceDataBytes,
       deps.log,
     );
-    if (tracer.on) {
-      presence.onChange((appId, room, { action, member }) =>
-        tracer.emit(`presence.${action}`, {
-          appId,
-          room,
-          clientId: member.clientId,
-          connectionId: member.connectionId,
-          detail: { data: member.data },
-        }),
-      );
-    }
+    if (tracer.on) presence.onChange(presenceTraces(tracer));
     if (webhooks) {
       presence.onChange((appId, room, { action, member }) =>
         webhooks.emit(appId, `presence.${action}`, {
@@ -223,8 +214,7 @@ export class Gateway {
         webhooks || tracer.on
           ? (session, room, joined) => {
               const { appId, connectionId, clientId } = session;
-              if (tracer.on)
-                tracer.emit(joined ? 'room.join' : 'room.leave', { appId, room, clientId, connectionId });
+              if (tracer.on) traceConnection(tracer, joined ? 'room.join' : 'room.leave', session, { room });
               webhooks?.emit(appId, joined ? 'room.joined' : 'room.left', { connectionId, clientId, room });
             }
           : undefined,
@@ -243,10 +233,7 @@ export class Gateway {
         this.admit(sources, ip).catch((error: unknown) => {
           const refusal = toRelayBoxError(error);
           this.metrics.upgradeRefused(refusal.code);
-          if (tracer.on) {
-            const { code, status, message } = refusal;
-            tracer.emit('auth.failed', { detail: { reason: message, status, code, ip } });
-          }
+          if (tracer.on) traceRefusal(tracer, refusal, ip);
           throw error;
         }),
       abandon: ({ principal, opening }) =>
@@ -407,13 +394,8 @@ export class Gateway {
     this.metrics.connectionOpened(principal.appId);
     this.appConnections.set(principal.appId, (this.appConnections.get(principal.appId) ?? 0) + 1);
     session.open();
-    if (this.tracer.on) {
-      this.tracer.emit(opening.resumed ? 'connection.resume' : 'connection.open', {
-        appId: principal.appId,
-        clientId: principal.clientId,
-        connectionId: session.connectionId,
-      });
-    }
+    if (this.tracer.on)
+      traceConnection(this.tracer, opening.resumed ? 'connection.resume' : 'connection.open', session);
     if (!opening.resumed) {
       this.deps.webhooks?.emit(principal.appId, 'connection.opened', {
         connectionId: session.connectionId,
@@ -425,10 +407,8 @@ export class Gateway {
 
   private closeSession(session: ClientSession, code: number, reason = ''): void {
     if (!this.sessions.delete(session)) return;
-    if (this.tracer.on) {
-      const { appId, clientId, connectionId } = session;
-      this.tracer.emit('connection.close', { appId, clientId, connectionId, detail: { code, reason } });
-    }
+    if (this.tracer.on)
+      traceConnection(this.tracer, 'connection.close', session, { detail: { code, reason } });
     this.metrics.connectionClosed(session.appId);
     const left = (this.appConnections.get(session.appId) ?? 1) - 1;
     if (left > 0) this.appConnections.set(session.appId, left);
