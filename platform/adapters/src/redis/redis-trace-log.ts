@@ -18,7 +18,7 @@ import {
 const STORE = 'trace log';
 
 interface TraceCommands {
-  relayboxTraceAppend(key: string, capacity: number, ...events: string[]): Promise<number>;
+  relayboxTraceAppend(key: string, capacity: number, ttlMs: number, ...events: string[]): Promise<number>;
 }
 
 const SCRIPTS = { relayboxTraceAppend: { file: 'trace-append.lua', keys: 1 } };
@@ -33,6 +33,8 @@ export interface RedisTraceLogOptions extends RedisStateOptions {
   capacity?: number;
   /** How long one blocking read of the followers waits, in ms. Default 1000. */
   blockMs?: number;
+  /** The stream expires this long after the last append, in ms. Default 24 h. */
+  ttlMs?: number;
 }
 
 type StreamEntries = Array<[id: string, fields: string[]]>;
@@ -49,6 +51,7 @@ export class RedisTraceLog implements TraceLog {
   private readonly key: string;
   private readonly capacity: number;
   private readonly blockMs: number;
+  private readonly ttlMs: number;
   private readonly fail = storeFailure(STORE);
   private readonly listeners = new Set<TraceListener>();
   private reader: Redis | undefined;
@@ -59,6 +62,7 @@ export class RedisTraceLog implements TraceLog {
     this.key = traceStreamKey(options.prefix ?? 'rb:');
     this.capacity = options.capacity ?? 10_000;
     this.blockMs = options.blockMs ?? 1000;
+    this.ttlMs = options.ttlMs ?? 86_400_000;
     const { redis, ownsClient } = openStateClient(options);
     defineScripts(redis, SCRIPTS);
     this.redis = redis;
@@ -70,7 +74,7 @@ export class RedisTraceLog implements TraceLog {
     const script = this.redis as unknown as TraceCommands;
     for (let i = 0; i < events.length; i += APPEND_CHUNK) {
       const chunk = events.slice(i, i + APPEND_CHUNK).map((event) => JSON.stringify(event));
-      await script.relayboxTraceAppend(this.key, this.capacity, ...chunk).catch(this.fail);
+      await script.relayboxTraceAppend(this.key, this.capacity, this.ttlMs, ...chunk).catch(this.fail);
     }
   }
 
