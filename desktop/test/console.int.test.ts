@@ -199,6 +199,28 @@ describe('console (inspector views)', () => {
     }
   });
 
+  it('streams live events, including a refused connection with its reason', async () => {
+    await openTab('Traces');
+    const live = page.getByRole('region', { name: 'live events' });
+    await live.getByText('live', { exact: true }).waitFor(WAIT);
+    const failed = live.locator('[data-type="auth.failed"]').first();
+    // The stream may still be opening: refuse a connection until its event shows up (bounded).
+    for (let attempt = 0; attempt < 10 && !(await failed.isVisible()); attempt++) {
+      const refused = await TestClient.connect(`${stack.origin.replace('http', 'ws')}/v1/ws`, {
+        apiKey: 'dev.default:not-the-right-secret-at-all',
+        clientId: 'intruder',
+      }).then(
+        (client) => client.close().then(() => false),
+        () => true,
+      );
+      expect(refused).toBe(true);
+      await failed.waitFor({ timeout: 1000 }).catch(() => {});
+    }
+    await failed.waitFor(WAIT);
+    expect(await failed.textContent()).toMatch(/api_key_invalid|key_unknown/);
+    await screenshot(page, 'console-live-events');
+  });
+
   it('stays readable at a narrow width (no sideways scrolling)', async () => {
     const relay = await sdk(`narrow-${uid()}`);
     const room = `chat:${uid()}`;

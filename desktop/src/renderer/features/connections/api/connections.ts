@@ -6,6 +6,7 @@ import { useConsoleConnection } from '../../connection/components/connection-con
 
 /** The table is virtualised, so it asks for everything the API keeps (up to 10,000 rows). */
 const LIMIT = 10_000;
+const LARGE = 2000;
 
 export const fetchConnections = (connection: ConsoleConnection) =>
   adminGet<{ items: ConnectionInfo[]; total: number }>(connection, `/connections?limit=${LIMIT}`);
@@ -14,7 +15,8 @@ export const connectionsQueryOptions = (connection: ConsoleConnection) =>
   queryOptions({
     queryKey: ['admin', 'connections'],
     queryFn: () => fetchConnections(connection),
-    refetchInterval: LIVE_MS,
+    // A 10,000-row answer is a few MB: big clusters refresh less often.
+    refetchInterval: (query) => ((query.state.data?.total ?? 0) > LARGE ? LIVE_MS * 3 : LIVE_MS),
   });
 
 export const useConnections = () => useQuery(connectionsQueryOptions(useConsoleConnection()));

@@ -72,7 +72,9 @@ function useFollowedLogs(connection: ConsoleConnection, service: string): LogsSt
         // A malformed line is skipped; the stream goes on.
       }
     })
-      .then(() => setState((s) => ({ ...s, loading: false })))
+      .then(() => {
+        if (!abort.signal.aborted) setState((s) => ({ ...s, loading: false }));
+      })
       .catch((error: unknown) => {
         if (!abort.signal.aborted) setState((s) => ({ ...s, error: describeError(error), loading: false }));
       });

@@ -4,13 +4,17 @@ import { Link } from '../../../lib/link.js';
 import { Empty, QueryState } from '../../../lib/query-state.js';
 import { navigate, traceRoute } from '../../../lib/router.js';
 import { tracedMessages, useTraces } from '../api/traces.js';
+import { LiveEvents } from './live-events.js';
 import { TraceTimeline } from './trace-timeline.js';
 
 /** Recent messages seen by the tracer; the selected one's path across the stack as a timeline. */
 export function TracesView({ messageId }: { messageId: string | undefined }) {
   return (
     <div className="columns traces">
-      <RecentMessages selected={messageId} />
+      <div className="side">
+        <RecentMessages selected={messageId} />
+        <LiveEvents />
+      </div>
       <section className="panel" aria-label="trace">
         {messageId ? (
           <TraceTimeline messageId={messageId} />

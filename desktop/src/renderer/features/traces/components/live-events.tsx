@@ -1,0 +1,64 @@
+import { useState } from 'react';
+import { formatData, formatTime } from '../../../lib/format.js';
+import { Empty } from '../../../lib/query-state.js';
+import { useTraceStream } from '../api/trace-stream.js';
+
+const KINDS = ['all', 'connection', 'room', 'presence', 'message', 'auth', 'webhook'] as const;
+
+/** Every trace event as it happens (connections, joins, presence, auth failures, webhook attempts...). */
+export function LiveEvents() {
+  const [paused, setPaused] = useState(false);
+  const [kind, setKind] = useState<(typeof KINDS)[number]>('all');
+  const stream = useTraceStream(!paused);
+  const events = kind === 'all' ? stream.events : stream.events.filter((e) => e.type.startsWith(`${kind}.`));
+  return (
+    <section className="panel live-events" aria-label="live events">
+      <header className="panel-head">
+        <h2>
+          Live events{' '}
+          <span className={stream.connected ? 'badge healthy' : 'badge stopped'}>
+            {paused ? 'paused' : stream.connected ? 'live' : 'reconnecting'}
+          </span>
+        </h2>
+        <div className="actions">
+          <select
+            aria-label="event kind"
+            value={kind}
+            onChange={(e) => setKind(e.target.value as typeof kind)}
+          >
+            {KINDS.map((k) => (
+              <option key={k} value={k}>
+                {k}
+              </option>
+            ))}
+          </select>
+          <label className="inline">
+            <input type="checkbox" checked={paused} onChange={(e) => setPaused(e.target.checked)} /> Pause
+          </label>
+        </div>
+      </header>
+      {stream.error && !paused && (
+        <p className="state error" role="alert">
+          Event stream: {stream.error}
+        </p>
+      )}
+      {events.length === 0 ? (
+        <Empty>No event since this view opened.</Empty>
+      ) : (
+        <ol className="events">
+          {events.map((event) => (
+            <li key={event.id} data-testid="live-event" data-type={event.type}>
+              <span className="muted mono">{formatTime(event.ts)}</span> <strong>{event.type}</strong>{' '}
+              <span className="muted">
+                {[event.appId, event.room, event.clientId].filter(Boolean).join(' · ')} @ {event.gateway}
+              </span>
+              {event.detail && Object.keys(event.detail).length > 0 && (
+                <code className="data">{formatData(event.detail)}</code>
+              )}
+            </li>
+          ))}
+        </ol>
+      )}
+    </section>
+  );
+}
