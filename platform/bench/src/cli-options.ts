@@ -17,6 +17,8 @@ export interface BenchOptions {
   client: ClientKind;
   /** Entry point of the RelayBox gateway, relative to the workspace root (or absolute). */
   gatewayEntry: string;
+  /** tracing scenario: also run this gateway entry (an earlier build) as the measured baseline row. */
+  baselineGateway?: string;
   jsonPath?: string;
 }
 
@@ -34,6 +36,8 @@ export const USAGE = `usage: pnpm bench [options]
   --json <file>     also write every figure as JSON
   --client lean|ws  WebSocket client of the uWS and RelayBox connections (default lean)
   --gateway <file>  RelayBox gateway entry point (default ${DEFAULT_GATEWAY_ENTRY})
+  --baseline-gateway <file>   tracing scenario: also measure this entry point (an earlier build)
+                    as the baseline row, instead of only printing the recorded baseline
   --quick           short smoke run`;
 
 function positive(value: string | undefined, fallback: number, name: string): number {
@@ -69,6 +73,7 @@ export function parseOptions(argv: string[]): BenchOptions | null {
       workers: { type: 'string' },
       json: { type: 'string' },
       gateway: { type: 'string' },
+      'baseline-gateway': { type: 'string' },
       client: { type: 'string' },
       quick: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -95,6 +100,7 @@ export function parseOptions(argv: string[]): BenchOptions | null {
     subscriberWorkers: Math.round(positive(values.workers, 2, 'workers')),
     quick,
     gatewayEntry: values.gateway ?? DEFAULT_GATEWAY_ENTRY,
+    ...(values['baseline-gateway'] ? { baselineGateway: values['baseline-gateway'] } : {}),
     client: list(values.client ?? 'lean', ['lean', 'ws'] as const, 'client')[0]!,
   };
   if (values.json) options.jsonPath = values.json;

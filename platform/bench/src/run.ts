@@ -45,14 +45,15 @@ async function runRow<T>(
   scenario: ScenarioName,
   server: ServerName,
   body: (cluster: Awaited<ReturnType<typeof startCluster>>) => Promise<T>,
+  row: { gatewayEntry?: string; label?: string } = {},
 ): Promise<RowOutcome<T>> {
   const spec = SERVER_SPECS[server];
-  const outcome: RowOutcome<T> = { server, label: spec.label };
+  const outcome: RowOutcome<T> = { server, label: row.label ?? spec.label };
   const started = Date.now();
   log(`[${scenario}] ${spec.label}: starting`);
   let cluster: Awaited<ReturnType<typeof startCluster>> | undefined;
   try {
-    cluster = await startCluster(spec, options.gatewayEntry).catch((error: Error) => {
+    cluster = await startCluster(spec, row.gatewayEntry ?? options.gatewayEntry).catch((error: Error) => {
       throw new Error(`start: ${error.message}`);
     });
     outcome.result = await body(cluster);
@@ -128,6 +129,10 @@ async function main(options: BenchOptions): Promise<void> {
     for (const server of servers)
       rows.push(await runRow(options, scenario, server, (c) => runTraffic(c, config)));
     if (scenario === 'tracing') {
+      if (options.baselineGateway) {
+        const row = { gatewayEntry: options.baselineGateway, label: 'RelayBox (1 node), baseline build' };
+        rows.push(await runRow(options, scenario, 'relaybox', (c) => runTraffic(c, config), row));
+      }
       results[scenario] = rows;
       console.log(header('(d) tracing overhead: the chat load, RelayBox 1 node, tracing off vs on'));
       console.log(formatTrafficTable(rows));

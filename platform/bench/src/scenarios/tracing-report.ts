@@ -16,11 +16,15 @@ export const PREVIOUS_CHAT_BASELINE = {
   serverCpuPercent: 55,
 };
 
-/** Publish→deliver cost side by side: tracing off, tracing on, and the recorded baseline. */
+/**
+ * Publish→deliver cost side by side: tracing off, tracing on, and the previous baseline: the
+ * baseline build's row of this run when there is one (rows[2]), else the recorded figures.
+ */
 export function formatTracingComparison(rows: RowOutcome<TrafficRow>[]): string {
   const off = rows[0]?.result;
   const on = rows[1]?.result;
-  const b = PREVIOUS_CHAT_BASELINE;
+  const measured = rows[2]?.result;
+  const b: TrafficRow | typeof PREVIOUS_CHAT_BASELINE = measured ?? PREVIOUS_CHAT_BASELINE;
   const ratio = (a: number | null | undefined, base: number | null | undefined) =>
     a == null || base == null || base === 0 ? 'n/a' : `${num(a / base, 2)}×`;
   const line = (
@@ -36,7 +40,14 @@ export function formatTracingComparison(rows: RowOutcome<TrafficRow>[]): string 
     ratio(off ? pick(off) : null, pick(b)),
   ];
   return formatTable(
-    ['publish→deliver', 'tracing off', 'tracing on', 'previous baseline', 'on/off', 'off/baseline'],
+    [
+      'publish→deliver',
+      'tracing off',
+      'tracing on',
+      measured ? 'baseline build (this run)' : 'previous baseline (recorded)',
+      'on/off',
+      'off/baseline',
+    ],
     [
       line('server user µs/delivery', (r) => r.userMicrosPerDelivery, 2),
       line('server total µs/delivery', (r) => r.totalMicrosPerDelivery, 2),
