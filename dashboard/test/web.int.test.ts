@@ -78,6 +78,9 @@ describe('dashboard web app', () => {
     await page.getByRole('heading', { name: APP_NAME }).waitFor();
     appId = decodeURIComponent(new URL(page.url()).pathname.split('/')[2] ?? '');
     await page.getByText('No API keys yet').waitFor();
+    await page.getByRole('link', { name: 'Usage' }).click();
+    await page.getByText('No usage in this period').waitFor();
+    await page.getByRole('link', { name: 'Keys' }).click();
 
     await page.getByRole('button', { name: 'New key' }).click();
     await page.getByLabel('Key name').fill('backend');
@@ -197,7 +200,6 @@ describe('dashboard web app', () => {
 
   it('charts usage per day', async () => {
     await page.getByRole('link', { name: 'Usage' }).click();
-    await page.getByText('No usage in this period').waitFor();
     // What a cloud-mode gateway reports (internal API); the charts must pick it up.
     const report = await fetch(`${stack.apiUrl}/internal/v1/usage`, {
       method: 'POST',
@@ -209,9 +211,21 @@ describe('dashboard web app', () => {
     });
     expect(report.status).toBe(204);
     await page.reload();
-    await page.getByRole('img', { name: /Connections per day, total 12/ }).waitFor();
-    await page.getByRole('img', { name: /Messages per day, total 340/ }).waitFor();
-    await page.getByRole('img', { name: /Peak concurrent per day, max 7/ }).waitFor();
+    await page.getByRole('img', { name: /^Connections per day/ }).waitFor();
+    // The gateway of this test reports its own traffic too (every 10 s), so at least ours shows.
+    const labels = await page
+      .locator('figure.chart svg')
+      .evaluateAll((svgs) => svgs.map((svg) => svg.getAttribute('aria-label') ?? ''));
+    const figure = (name: string) =>
+      Number(
+        labels
+          .find((l) => l.startsWith(name))
+          ?.match(/([\d,]+)$/)?.[1]
+          ?.replaceAll(',', ''),
+      );
+    expect(figure('Connections per day')).toBeGreaterThanOrEqual(12);
+    expect(figure('Messages per day')).toBeGreaterThanOrEqual(340);
+    expect(figure('Peak concurrent per day')).toBeGreaterThanOrEqual(7);
     await screenshot('usage');
   });
 
