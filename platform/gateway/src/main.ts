@@ -38,6 +38,19 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  stopWithSupervisor(() => stop('supervisor gone'));
+}
+
+/**
+ * Under `relaybox up --engine native` (RELAYBOX_SUPERVISED=1) stdin is a pipe from the supervisor:
+ * it closes when the supervisor dies, even by SIGKILL, and this process then stops instead of
+ * lingering as an orphan that holds its port and its broker bindings.
+ */
+function stopWithSupervisor(stop: () => void): void {
+  if (process.env.RELAYBOX_SUPERVISED !== '1') return;
+  process.stdin.on('end', stop);
+  process.stdin.on('error', stop);
+  process.stdin.resume();
 }
 
 /** The worker role: processes the named queues until SIGTERM/SIGINT (see worker.ts). */
@@ -61,6 +74,7 @@ async function runWorker(args: string[]): Promise<void> {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  stopWithSupervisor(stop);
 }
 
 main().catch((error: unknown) => {

@@ -104,7 +104,13 @@ export class SupervisedProcess {
     this.boundPort = undefined;
     this.startedAt = Date.now();
     this.setState(this.restarts > 0 ? 'restarting' : 'starting');
-    const child = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // stdin stays an open pipe: the child stops when it closes, i.e. when this process is gone.
+    const child = spawn(process.execPath, args, {
+      cwd,
+      env: { ...env, RELAYBOX_SUPERVISED: '1' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    child.stdin?.on('error', () => {});
     this.child = child;
     let seen = '';
     let isReady = false;
@@ -138,7 +144,7 @@ export class SupervisedProcess {
   }
 
   private becameReady(): void {
-    this.setState(this.options.healthCheck ? 'healthy' : 'running');
+    this.setState(this.options.healthCheck ? 'healthy' : 'running', this.runningDetail());
     this.settleReady();
     const { healthCheck } = this.options;
     if (!healthCheck) return;
@@ -155,7 +161,14 @@ export class SupervisedProcess {
   private onHealth(ok: boolean): void {
     if (!this.child || (this.current.state !== 'healthy' && this.current.state !== 'unhealthy')) return;
     const state: ServiceState = ok ? 'healthy' : 'unhealthy';
-    if (state !== this.current.state) this.setState(state, ok ? undefined : 'health check failed');
+    if (state !== this.current.state) this.setState(state, ok ? this.runningDetail() : 'health check failed');
+  }
+
+  /** `pid 123, port 4567`: which process serves it now (it changes on every restart). */
+  private runningDetail(): string {
+    return [`pid ${this.child?.pid}`, this.boundPort ? `port ${this.boundPort}` : '']
+      .filter(Boolean)
+      .join(', ');
   }
 
   private settleReady(): void {
