@@ -87,6 +87,18 @@ describe('embedded control plane (PGlite, no DATABASE_URL)', () => {
     const cp = { url: second.url, serviceToken } as Parameters<typeof internal>[0];
     const lookup = await internal(cp, 'GET', `/keys/${app.body.id}/${key.body.key.id}`);
     expect(lookup.body.secret).toBe(key.body.apiKey.split(':')[1]);
+    // Updates and deletes report their row counts on PGlite too.
+    const revoked = await again.post(`/api/apps/${app.body.id}/keys/${key.body.key.id}/revoke`);
+    expect(revoked.body.revokedAt).not.toBeNull();
+    const hook = await again.post(`/api/apps/${app.body.id}/webhooks`, {
+      url: 'https://example.com/h',
+      events: ['room.left'],
+    });
+    expect((await again.delete(`/api/apps/${app.body.id}/webhooks/${hook.body.webhook.id}`)).status).toBe(
+      204,
+    );
+    expect((await again.delete(`/api/apps/${app.body.id}`)).status).toBe(204);
+    expect((await again.delete(`/api/apps/${app.body.id}`)).status).toBe(404);
     await stop(second.child);
   }, 150_000);
 });

@@ -39,7 +39,7 @@ export async function createControlPlane(
 ): Promise<ControlPlane> {
   const database = await openDatabase(config);
   try {
-    await migrateToLatest(database.db as never);
+    await migrateToLatest(database.db);
     const app = Fastify({
       logger: loggerOptions(config.logLevel, options.logStream),
       trustProxy: config.trustProxy,

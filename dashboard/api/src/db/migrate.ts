@@ -1,4 +1,5 @@
 import { type Kysely, type Migration, Migrator } from 'kysely';
+import type { Database } from './schema.js';
 import * as m0001 from './migrations/0001_init.js';
 import * as m0002 from './migrations/0002_delivery_order.js';
 
@@ -10,7 +11,7 @@ const MIGRATIONS: Record<string, Migration> = {
 };
 
 /** Applies pending migrations with Kysely's Migrator (its lock table serialises concurrent starts). */
-export async function migrateToLatest(db: Kysely<unknown>): Promise<string[]> {
+export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
   const migrator = new Migrator({ db, provider: { getMigrations: async () => MIGRATIONS } });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw new Error(`database migration failed: ${describe(error)}`, { cause: error });
