@@ -128,9 +128,14 @@ export async function startFrontServer(dist: string, apiUrl: string): Promise<Fr
   };
 }
 
+const CHROMIUM = '/usr/bin/chromium';
+
 export function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} not found: install it (apt-get install -y chromium) or run .ci/run`);
+  }
   return chromium.launch({
-    executablePath: '/usr/bin/chromium',
+    executablePath: CHROMIUM,
     args: [
       '--headless',
       '--no-sandbox',
