@@ -1,4 +1,6 @@
 import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+// The one typed IPC map of the desktop app (type-only: nothing of it lands in the bundle).
+import type { RelayboxBridge } from '../../../../shared/ipc.js';
 import { describeError, requestJson } from '../../../lib/http.js';
 import type { StackConnection } from '../../../lib/stack-types.js';
 
@@ -28,11 +30,6 @@ interface Stored {
 }
 
 const STORAGE_KEY = 'relaybox.console';
-
-/** What the Electron preload exposes (see desktop/src/shared/ipc.ts); only the channel we use. */
-interface RelayboxBridge {
-  invoke(channel: 'console:connection'): Promise<{ daemonUrl: string; secret: string }>;
-}
 
 function readStored(): Stored {
   try {
