@@ -23,7 +23,7 @@ export interface ShellUi {
 }
 
 export interface AppControllerDeps {
-  createEngine(choice: EngineChoice): Engine;
+  createEngine(choice: EngineChoice): Engine | Promise<Engine>;
   startDaemon(options: DaemonOptions): Promise<RunningDaemon>;
   settings: SettingsStore;
   ui: ShellUi;
@@ -50,13 +50,13 @@ export class AppController {
   async start(): Promise<void> {
     const { ui } = this.deps;
     this.choice = (await this.deps.settings.read()).engine;
-    const engine = this.deps.createEngine(this.choice);
-    this.engine = engine;
     ui.updateTray(trayView(undefined));
-    this.offEvents = engine.onEvent((event) => {
-      if (event.type === 'service') void this.refresh();
-    });
     try {
+      const engine = await this.deps.createEngine(this.choice);
+      this.engine = engine;
+      this.offEvents = engine.onEvent((event) => {
+        if (event.type === 'service') void this.refresh();
+      });
       const result = await engine.up(this.deps.upOptions);
       this.startedStack = true;
       this.status = result.status;
