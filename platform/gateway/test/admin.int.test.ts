@@ -9,7 +9,6 @@ import { ALPHA_FULL, apiKeyOf, refusedUpgrade, startTestGateway, uniqueName, wsU
 // The inspector API of a real cluster: two gateways sharing Redis and a RabbitMQ exchange, SDK
 // clients on each, every view and trace read through gateway A or B.
 const TOKEN = 'test-admin-token-0123456789';
-const ROOM = 'chat:inspect';
 let gwA: RunningGateway;
 let gwB: RunningGateway;
 const relays: RelayBox[] = [];
@@ -51,6 +50,8 @@ const nodeIdOf = (gw: RunningGateway) => gw.gateway.stats().nodeId;
 
 describe('admin API on a two-gateway cluster (Redis + RabbitMQ)', () => {
   it("shows both gateways' connections and rooms, and traces a message across them", async () => {
+    // Unique names per attempt: a retried test must not see the clients of the failed attempt.
+    const ROOM = uniqueName('chat:inspect');
     expect(gwA.adminToken).toBe(TOKEN);
     const adminA = adminOf(gwA.port, TOKEN);
     const adminB = adminOf(gwB.port, TOKEN);
@@ -155,21 +156,19 @@ describe('admin API on a two-gateway cluster (Redis + RabbitMQ)', () => {
   });
 
   it('publishes as any client through the normal path (history, seq, broker, traces)', async () => {
+    const ROOM = uniqueName('chat:admin-publish');
     const carl = await sdk(gwA, 'carl');
-    const room = await carl.join('chat:admin-publish');
+    const room = await carl.join(ROOM);
     const got: RoomMessage[] = [];
     room.subscribe((m) => got.push(m));
     await eventually(
       () => adminOf(gwB.port, TOKEN).get('/rooms?appId=alpha'),
       (body) =>
-        body.items.some(
-          (r: { room: string; subscribers: number }) =>
-            r.room === 'chat:admin-publish' && r.subscribers === 1,
-        ),
+        body.items.some((r: { room: string; subscribers: number }) => r.room === ROOM && r.subscribers === 1),
     );
     const res = await adminOf(gwB.port, TOKEN).publish({
       appId: 'alpha',
-      room: 'chat:admin-publish',
+      room: ROOM,
       event: 'note',
       data: { from: 'console' },
       clientId: 'console-user',
@@ -187,8 +186,8 @@ describe('admin API on a two-gateway cluster (Redis + RabbitMQ)', () => {
       data: { from: 'console' },
       clientId: 'console-user',
     });
-    const detail = await adminOf(gwA.port, TOKEN).get('/rooms/chat%3Aadmin-publish?appId=alpha');
-    expect(detail).toMatchObject({ room: 'chat:admin-publish', lastSeq: 1, subscribers: 1 });
+    const detail = await adminOf(gwA.port, TOKEN).get(`/rooms/${encodeURIComponent(ROOM)}?appId=alpha`);
+    expect(detail).toMatchObject({ room: ROOM, lastSeq: 1, subscribers: 1 });
     expect(detail.recent.map((m: RoomMessage) => m.id)).toEqual([res.body.id]);
     const hops = await eventually(
       () => adminOf(gwA.port, TOKEN).traces(`messageId=${res.body.id}`),
@@ -207,11 +206,13 @@ describe('admin API on a two-gateway cluster (Redis + RabbitMQ)', () => {
   });
 
   it('shows presence enter and leave in the room view and as trace events', async () => {
+    const ROOM = uniqueName('chat:presence');
+    const path = `/rooms/${encodeURIComponent(ROOM)}?appId=alpha`;
     const dora = await sdk(gwB, 'dora');
-    const room = await dora.join('chat:presence');
+    const room = await dora.join(ROOM);
     await room.presence.enter({ mood: 'curious' });
     const admin = adminOf(gwA.port, TOKEN);
-    const detail = await admin.get('/rooms/chat%3Apresence?appId=alpha');
+    const detail = await admin.get(path);
     expect(detail.presenceMembers).toBe(1);
     expect(detail.presence).toEqual([
       expect.objectContaining({
@@ -221,9 +222,9 @@ describe('admin API on a two-gateway cluster (Redis + RabbitMQ)', () => {
       }),
     ]);
     await room.presence.leave();
-    expect((await admin.get('/rooms/chat%3Apresence?appId=alpha')).presence).toEqual([]);
+    expect((await admin.get(path)).presence).toEqual([]);
     const events = await eventually(
-      () => admin.traces('room=chat%3Apresence'),
+      () => admin.traces(`room=${encodeURIComponent(ROOM)}`),
       (items) => items.some((e) => e.type === 'presence.leave'),
     );
     expect(events.map((e) => e.type)).toEqual(

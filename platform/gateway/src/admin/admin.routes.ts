@@ -36,58 +36,72 @@ const LIVE_TYPES = /^(connection|room|presence)\./;
 export function mountAdminRoutes(app: TemplatedApp, deps: AdminRoutesDeps): TraceStreams {
   const guard = new AdminGuard({ token: deps.token, allowRemote: deps.allowRemote });
   const streams = new TraceStreams();
-  const { views } = deps;
-  const route = (
-    method: 'get' | 'post',
-    path: string,
-    handler: (request: AdminRequest) => Promise<unknown> | undefined,
-  ) => {
-    app[method](path, (res: HttpResponse, req: HttpRequest) => {
-      const headers: AdminRequestHeaders = {
-        host: req.getHeader('host'),
-        origin: req.getHeader('origin'),
-        authorization: req.getHeader('authorization'),
-      };
-      const query = new URLSearchParams(req.getQuery() ?? '');
-      const param = req.getParameter(0) ?? '';
-      const response = new AdminResponse(res, guard.corsOrigin(headers.origin));
-      try {
-        guard.check(headers);
-        const result = handler({ query, param, response });
-        result?.then(
-          (body) => response.json(method === 'post' ? 201 : 200, body),
-          (error: unknown) => response.error(error),
-        );
-      } catch (error) {
-        response.error(error);
-      }
-    });
-  };
-
-  route('get', '/v1/admin/overview', () => views.overview());
-  route('get', '/v1/admin/connections', ({ query }) =>
-    views.connections({ ...appAndRoom(query), ...limitOf(query) }),
-  );
-  route('get', '/v1/admin/rooms', ({ query }) => views.rooms(appAndRoom(query)));
-  route('get', '/v1/admin/rooms/:room', ({ query, param }) =>
+  const { views, traces } = deps;
+  const get = (path: string, handler: AdminHandler) => mountRoute(app, guard, 'get', path, handler);
+  get('/v1/admin/overview', () => views.overview());
+  get('/v1/admin/connections', ({ query }) => views.connections({ ...appAndRoom(query), ...limitOf(query) }));
+  get('/v1/admin/rooms', ({ query }) => views.rooms(appAndRoom(query)));
+  get('/v1/admin/rooms/:room', ({ query, param }) =>
     views.room(query.get('appId') || undefined, decode(param)),
   );
-  route('get', '/v1/admin/traces', async ({ query }) => ({
-    items: await deps.traces.query(traceQuery(query)),
-  }));
-  route('get', '/v1/admin/traces/stream', ({ query, response }) => {
+  get('/v1/admin/traces', async ({ query }) => ({ items: await traces.query(traceQuery(query)) }));
+  get('/v1/admin/traces/stream', ({ query, response }) => {
     const { limit: _ignored, ...filter } = traceQuery(query);
-    streams.serve(response, deps.traces, filter);
+    streams.serve(response, traces, filter);
     return undefined;
   });
-  route('get', '/v1/admin/events/stream', ({ query, response }) => {
-    streams.serve(response, deps.traces, appAndRoom(query), (event) => LIVE_TYPES.test(event.type));
+  get('/v1/admin/events/stream', ({ query, response }) => {
+    streams.serve(response, traces, appAndRoom(query), (event) => LIVE_TYPES.test(event.type));
     return undefined;
   });
-  route('post', '/v1/admin/publish', async ({ response }) => {
+  mountRoute(app, guard, 'post', '/v1/admin/publish', async ({ response }) => {
     const body = await readBody(response, deps.maxBodyBytes);
     return deps.publisher.publish({ ...parsePublish(body, deps, views), via: 'admin' });
   });
+  mountPreflight(app, guard);
+  mountRoute(app, guard, 'any', '/v1/admin/*', () => {
+    throw new RelayBoxError(ErrorCode.NotFound, 'no such admin endpoint');
+  });
+  return streams;
+}
+
+type AdminHandler = (request: AdminRequest) => Promise<unknown> | undefined;
+
+/**
+ * One guarded route: headers, query and parameter are read first (uWS invalidates the request
+ * after the handler returns), then the guard decides, then the handler answers (201 for POST);
+ * a handler that returns undefined answers by itself (event streams).
+ */
+function mountRoute(
+  app: TemplatedApp,
+  guard: AdminGuard,
+  method: 'get' | 'post' | 'any',
+  path: string,
+  handler: AdminHandler,
+): void {
+  app[method](path, (res: HttpResponse, req: HttpRequest) => {
+    const headers: AdminRequestHeaders = {
+      host: req.getHeader('host'),
+      origin: req.getHeader('origin'),
+      authorization: req.getHeader('authorization'),
+    };
+    const query = new URLSearchParams(req.getQuery() ?? '');
+    const param = req.getParameter(0) ?? '';
+    const response = new AdminResponse(res, guard.corsOrigin(headers.origin));
+    try {
+      guard.check(headers);
+      handler({ query, param, response })?.then(
+        (body) => response.json(method === 'post' ? 201 : 200, body),
+        (error: unknown) => response.error(error),
+      );
+    } catch (error) {
+      response.error(error);
+    }
+  });
+}
+
+/** CORS preflights: answered for local origins only (they carry no token). */
+function mountPreflight(app: TemplatedApp, guard: AdminGuard): void {
   app.options('/v1/admin/*', (res: HttpResponse, req: HttpRequest) => {
     const headers = { host: req.getHeader('host'), origin: req.getHeader('origin') };
     const response = new AdminResponse(res, guard.corsOrigin(headers.origin));
@@ -107,21 +121,6 @@ export function mountAdminRoutes(app: TemplatedApp, deps: AdminRoutesDeps): Trac
         .end();
     });
   });
-  app.any('/v1/admin/*', (res: HttpResponse, req: HttpRequest) => {
-    const headers = {
-      host: req.getHeader('host'),
-      origin: req.getHeader('origin'),
-      authorization: req.getHeader('authorization'),
-    };
-    const response = new AdminResponse(res, guard.corsOrigin(headers.origin));
-    try {
-      guard.check(headers);
-      throw new RelayBoxError(ErrorCode.NotFound, 'no such admin endpoint');
-    } catch (error) {
-      response.error(error);
-    }
-  });
-  return streams;
 }
 
 /** Without an admin token in production the admin API does not exist: every path answers 404. */
