@@ -1,8 +1,10 @@
 export * from './amqp/amqp-broker.js';
 export * from './amqp/amqp-codec.js';
+export * from './cloud/cloud-app-config.js';
 export * from './cloud/cloud-key-store.js';
 export * from './cloud/control-plane-client.js';
 export * from './cloud/key-event-stream.js';
+export * from './cloud/usage-reporter.js';
 export * from './local/local-apps.js';
 export * from './local/local-key-store.js';
 export * from './local/local-webhook-endpoints.js';
@@ -24,4 +26,3 @@ export * from './redis/redis-session-store.js';
 export * from './redis/redis-trace-log.js';
 export * from './redis/room-keys.js';
 export * from './redis/session-keys.js';
-export * from './cloud/usage-reporter.js';

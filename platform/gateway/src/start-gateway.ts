@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import {
   AmqpBroker,
-  type LocalWebhookEndpoints,
   MemoryBroker,
   MemoryHistoryStore,
   MemoryPresenceStore,
@@ -38,7 +37,7 @@ import {
 import { createInspectorParts, type InspectorOverrides } from './admin/admin-config.js';
 import type { GatewayConfig } from './config.js';
 import { Gateway } from './gateway.js';
-import { createKeySource } from './key-source.js';
+import { type AppWebhookEndpoints, createKeySource } from './key-source.js';
 import { createLogger, type Logger } from './logger.js';
 import { tracedDeliveryLog } from './tracing/traced-delivery-log.js';
 import type { Tracer } from './tracing/tracer.js';
@@ -169,7 +168,7 @@ export async function startGateway(
  */
 function createWebhooks(
   config: GatewayConfig,
-  endpoints: LocalWebhookEndpoints,
+  endpoints: AppWebhookEndpoints,
   log: Logger,
   tracer: Tracer,
 ): Webhooks | undefined {
@@ -197,7 +196,7 @@ function createWebhooks(
 }
 
 /** What the webhook delivery processor needs: Redis-backed delivery log and dead letters in redis store mode. */
-export function webhookDeps(config: GatewayConfig, endpoints: LocalWebhookEndpoints): WebhookDeps {
+export function webhookDeps(config: GatewayConfig, endpoints: AppWebhookEndpoints): WebhookDeps {
   const redisBacked = config.store === 'redis';
   const lists = { url: config.redisUrl, prefix: config.redisPrefix };
   return {

@@ -1,4 +1,6 @@
-import { RelayBoxRest } from '@relaybox/rest';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { RelayBoxRest, verifyWebhook } from '@relaybox/rest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   BrowserClient,
@@ -163,6 +165,55 @@ describe('cloud-mode gateways with the real control plane', () => {
     expect(usage.body.items).toContainEqual(
       expect.objectContaining({ day: today, connections: 1, messages: 3 }),
     );
+  });
+
+  it("sends an app's events to the webhook endpoints configured in the control plane, never another app's", async () => {
+    const deliveries: Array<{ headers: IncomingHttpHeaders; body: string }> = [];
+    const receiver: Server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => {
+        body += c.toString();
+      });
+      req.on('end', () => {
+        deliveries.push({ headers: req.headers, body });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    try {
+      const [hooked, other] = [await createApp(), await createApp()];
+      const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
+      const created = await browser.post(`/api/apps/${hooked}/webhooks`, {
+        url,
+        events: ['connection.opened', 'message.published'],
+      });
+      expect(created.status).toBe(201);
+      const secret = created.body.secret as string;
+      const otherKey = (await createKey(other)).apiKey;
+      const b = await TestClient.connect(wsUrl(gws[0]!), { apiKey: otherKey, clientId: 'other-app-client' });
+      await b.ok({ type: 'join', room: 'same:room' });
+      await b.ok({ type: 'publish', room: 'same:room', event: 'e', data: 'other-app-data' });
+      const a = await TestClient.connect(wsUrl(gws[1]!), {
+        apiKey: (await createKey(hooked)).apiKey,
+        clientId: 'hooked-client',
+      });
+      await a.ok({ type: 'join', room: 'same:room' });
+      await a.ok({ type: 'publish', room: 'same:room', event: 'e', data: 'hooked-data' });
+      await Promise.all([a.close(), b.close()]);
+      for (let i = 0; i < 500 && !deliveries.some((d) => d.body.includes('hooked-data')); i++) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const types = deliveries.map((d) => (JSON.parse(d.body) as { type: string }).type);
+      expect(types).toEqual(expect.arrayContaining(['connection.opened', 'message.published']));
+      for (const d of deliveries) {
+        expect(d.body).not.toContain('other-app');
+        expect(() =>
+          verifyWebhook({ body: d.body, headers: d.headers as Record<string, string>, secret }),
+        ).not.toThrow();
+      }
+    } finally {
+      receiver.close();
+    }
   });
 
   it("deleting an app refuses its keys and never touches another app's", async () => {

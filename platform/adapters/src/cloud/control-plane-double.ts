@@ -9,6 +9,10 @@ import type { AppKey } from '@relaybox/core';
 export class ControlPlaneDouble {
   readonly keys = new Map<string, AppKey>();
   readonly usage: unknown[] = [];
+  /** Bodies of `GET /internal/v1/apps/:appId/config`, by appId. */
+  readonly apps = new Map<string, unknown>();
+  /** App config lookups received, by appId. */
+  readonly appLookups: string[] = [];
   /** Key lookups received, by `<appId>.<keyId>`. */
   readonly lookups: string[] = [];
   /** Delay before answering a key lookup. */
@@ -77,6 +81,15 @@ export class ControlPlaneDouble {
       const id = `${decodeURIComponent(match[1] ?? '')}.${decodeURIComponent(match[2] ?? '')}`;
       this.lookups.push(id);
       setTimeout(() => this.answerKey(id, res), this.lookupDelayMs);
+      return;
+    }
+    const app = /^\/internal\/v1\/apps\/([^/]+)\/config$/.exec(url.pathname);
+    if (app && req.method === 'GET') {
+      const appId = decodeURIComponent(app[1] ?? '');
+      this.appLookups.push(appId);
+      const body = this.apps.get(appId);
+      if (body === undefined) res.writeHead(404).end();
+      else res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
       return;
     }
     if (url.pathname === '/internal/v1/usage' && req.method === 'POST') {

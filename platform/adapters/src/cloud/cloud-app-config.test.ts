@@ -1,0 +1,72 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CloudAppConfig } from './cloud-app-config.js';
+import { ControlPlaneUnavailableError } from './control-plane-client.js';
+import { ControlPlaneDouble } from './control-plane-double.js';
+
+let cp: ControlPlaneDouble;
+const hook = (id: string, events: string[]) => ({
+  id,
+  url: `https://hooks.example.com/${id}`,
+  events,
+  secret: `whsec-${id}-0123456789`,
+});
+
+beforeEach(async () => {
+  cp = await new ControlPlaneDouble().start();
+  cp.apps.set('a', {
+    appId: 'a',
+    settings: {},
+    webhooks: [hook('h1', ['connection.opened']), hook('h2', ['message.published', 'room.joined'])],
+  });
+});
+afterEach(() => cp.close());
+
+const config = (ttlMs = 30_000) => new CloudAppConfig({ url: cp.url, token: cp.token, ttlMs });
+
+describe('CloudAppConfig', () => {
+  it("resolves an app's webhook endpoints in the platform's shape, cached", async () => {
+    const c = config();
+    const endpoints = await c.endpointsFor('a');
+    expect(endpoints).toEqual([
+      { appId: 'a', ...hook('h1', ['connection.opened']), rooms: undefined },
+      { appId: 'a', ...hook('h2', ['message.published', 'room.joined']), rooms: ['*'] },
+    ]);
+    expect((await c.get('a', 'h2'))?.url).toBe('https://hooks.example.com/h2');
+    expect(await c.get('a', 'nope')).toBeUndefined();
+    expect(cp.appLookups).toEqual(['a']);
+  });
+
+  it('never crosses apps, and remembers an unknown app for the TTL', async () => {
+    const c = config();
+    expect(await c.endpointsFor('b')).toEqual([]);
+    expect(await c.get('b', 'h1')).toBeUndefined();
+    expect(cp.appLookups).toEqual(['b']);
+  });
+
+  it('coalesces concurrent lookups, refetches after the TTL or an invalidation', async () => {
+    const c = config(40);
+    await Promise.all(Array.from({ length: 10 }, () => c.endpointsFor('a')));
+    expect(cp.appLookups).toHaveLength(1);
+    c.invalidate('a');
+    await c.endpointsFor('a');
+    expect(cp.appLookups).toHaveLength(2);
+    await new Promise((r) => setTimeout(r, 50));
+    await c.endpointsFor('a');
+    expect(cp.appLookups).toHaveLength(3);
+  });
+
+  it('skips endpoints the platform cannot use and fails on a malformed answer', async () => {
+    cp.apps.set('x', { appId: 'x', webhooks: [hook('ok', ['room.left']), hook('bad', ['room.exploded'])] });
+    cp.apps.set('y', { appId: 'other', webhooks: [] });
+    const c = config();
+    expect((await c.endpointsFor('x')).map((e) => e.id)).toEqual(['ok']);
+    await expect(c.endpointsFor('y')).rejects.toBeInstanceOf(ControlPlaneUnavailableError);
+  });
+
+  it('an unreachable control plane is an error (the delivery is retried), not "no endpoints"', async () => {
+    const c = config();
+    await cp.close();
+    await expect(c.endpointsFor('a')).rejects.toBeInstanceOf(ControlPlaneUnavailableError);
+    cp = await new ControlPlaneDouble().start();
+  });
+});
