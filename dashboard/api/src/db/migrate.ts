@@ -1,7 +1,7 @@
 import { type Kysely, type Migration, Migrator } from 'kysely';
-import type { Database } from './schema.js';
 import * as m0001 from './migrations/0001_init.js';
 import * as m0002 from './migrations/0002_delivery_order.js';
+import type { Database } from './schema.js';
 
 /** Every migration, in order. A static list (not a folder scan) so it works the same under tsx,
  * bundlers and tests; add `0002_...` here when adding a file. */

@@ -1,0 +1,53 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, OWASP_ARGON2 } from './config.js';
+
+const dirs: string[] = [];
+const tempDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cp-config-'));
+  dirs.push(dir);
+  return dir;
+};
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('loadConfig', () => {
+  it('defaults to embedded PGlite, OWASP argon2 cost and generated dev secrets (frozen)', () => {
+    const dir = tempDir();
+    const config = loadConfig({ DATA_DIR: dir });
+    expect(config.databaseUrl).toBeNull();
+    expect(config.port).toBe(9100);
+    expect(config.host).toBe('127.0.0.1');
+    expect(config.argon2).toEqual(OWASP_ARGON2);
+    expect(config.masterKey.length).toBe(32);
+    expect(config.warnings).toHaveLength(2);
+    expect(Object.isFrozen(config)).toBe(true);
+    // The generated secrets are reused on the next start.
+    const again = loadConfig({ DATA_DIR: dir });
+    expect(again.masterKey.equals(config.masterKey)).toBe(true);
+    expect(again.serviceToken).toBe(config.serviceToken);
+  });
+
+  it('requires MASTER_KEY and the service token in production, and refuses bad values', () => {
+    const dir = tempDir();
+    expect(() => loadConfig({ NODE_ENV: 'production', DATA_DIR: dir })).toThrow(ConfigError);
+    const masterKey = randomBytes(32).toString('base64');
+    expect(() => loadConfig({ NODE_ENV: 'production', MASTER_KEY: masterKey, DATA_DIR: dir })).toThrow(
+      /SERVICE_TOKEN/,
+    );
+    const prod = loadConfig({
+      NODE_ENV: 'production',
+      MASTER_KEY: masterKey,
+      CONTROL_PLANE_SERVICE_TOKEN: 'x'.repeat(32),
+    });
+    expect(prod.webhookAllowPrivateNetworks).toBe(false);
+    expect(prod.warnings).toEqual([]);
+    expect(() => loadConfig({ MASTER_KEY: 'c2hvcnQ=', DATA_DIR: dir })).toThrow(/32 bytes/);
+    expect(() => loadConfig({ PORT: 'abc', DATA_DIR: dir })).toThrow(/PORT/);
+    expect(() => loadConfig({ CONTROL_PLANE_SERVICE_TOKEN: 'short', DATA_DIR: dir })).toThrow(/16/);
+  });
+});
