@@ -1,11 +1,17 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EmbeddedEngine, type RunningDaemon, startDaemon } from '@relaybox/orchestrator';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectSdk, ensureConsoleBuilt, launchChromium, screenshot, watchPage } from './console-harness.js';
+import {
+  connectSdk,
+  ensureConsoleBuilt,
+  freePort,
+  launchChromium,
+  screenshot,
+  watchPage,
+} from './console-harness.js';
 
 // The stack view against the real local daemon over the embedded engine, opened the way
 // `relaybox console` opens it: `<stack origin>/console/#daemon=<url>&secret=<secret>`.
@@ -19,15 +25,6 @@ let browser: Browser;
 let page: Page;
 let problems: string[];
 let origin: string;
-
-/** A port free right now, so the gateway comes back on the same origin after a restart. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 function gatewayRow() {
   return page.locator('[data-testid="service-row"][data-service="gateway"]');

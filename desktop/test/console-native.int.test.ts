@@ -1,0 +1,163 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect as netConnect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RelayBox, RoomMessage } from '@relaybox/client';
+import { NativeEngine, type RunningDaemon, startDaemon } from '@relaybox/orchestrator';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RabbitmqAdmin } from '../../platform/adapters/src/amqp/rabbitmq-admin.js';
+import {
+  connectSdk,
+  ensureConsoleBuilt,
+  freePort,
+  launchChromium,
+  screenshot,
+  watchPage,
+} from './console-harness.js';
+
+// The console over the native engine (gateway processes against the local Redis and RabbitMQ,
+// behind the front proxy), driven through the real daemon: cluster-wide views, a message traced
+// across two gateways, and scaling gateways from the stack view.
+
+const WAIT = { timeout: 20_000 };
+const id = randomBytes(3).toString('hex');
+const prefix = `test-console-${id}:`;
+const exchange = `test.console-${id}`;
+
+let dataDir: string;
+let engine: NativeEngine;
+let daemon: RunningDaemon;
+let browser: Browser;
+let page: Page;
+let origin: string;
+let devApiKey: string;
+const clients: RelayBox[] = [];
+
+async function daemonGet<T>(path: string): Promise<T> {
+  const response = await fetch(`${daemon.url}${path}`, {
+    headers: { authorization: `Bearer ${daemon.secret}` },
+  });
+  if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
+/** A gateway's own origin, read from the `ws://host:port/v1/ws` line it logs when ready. */
+async function gatewayOrigin(name: string): Promise<string> {
+  const { items } = await daemonGet<{ items: Array<{ line: string }> }>(
+    `/api/services/${name}/logs?tail=500`,
+  );
+  const port = items.map((l) => /ws:\/\/\S+?:(\d+)\/v1\/ws/.exec(l.line)?.[1]).find(Boolean);
+  if (!port) throw new Error(`no listening line in the logs of ${name}`);
+  return `http://127.0.0.1:${port}`;
+}
+
+beforeAll(async () => {
+  ensureConsoleBuilt();
+  dataDir = mkdtempSync(join(tmpdir(), 'rb-console-native-'));
+  engine = new NativeEngine({ dataDir, redisPrefix: prefix, amqpExchange: exchange });
+  daemon = await startDaemon({ engine, upOptions: { port: await freePort(), gateways: 2 } });
+  const up = await fetch(`${daemon.url}/api/stack/up`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${daemon.secret}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ gateways: 2 }),
+  });
+  if (!up.ok) throw new Error(`stack up failed: ${up.status} ${await up.text()}`);
+  const connection = await daemonGet<{ origin: string; devApiKey: string }>('/api/stack/connection');
+  origin = connection.origin;
+  devApiKey = connection.devApiKey;
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  watchPage(page);
+  await page.goto(`${origin}/console/#daemon=${encodeURIComponent(daemon.url)}&secret=${daemon.secret}`);
+}, 90_000);
+
+afterAll(async () => {
+  await Promise.allSettled(clients.map((c) => c.close()));
+  await browser?.close();
+  await daemon?.close();
+  await engine?.down();
+  await Promise.allSettled([RabbitmqAdmin.deleteExchange(exchange), deleteRedisKeys(prefix)]);
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+}, 60_000);
+
+describe('console over the native engine', () => {
+  it('follows a message across two gateways in the traces view', async () => {
+    const [first, second] = await Promise.all([gatewayOrigin('gateway-1'), gatewayOrigin('gateway-2')]);
+    const room = `chat:${id}`;
+    const subscriber = await connectSdk(first, devApiKey, `sub-${id}`);
+    const publisher = await connectSdk(second, devApiKey, `pub-${id}`);
+    clients.push(subscriber, publisher);
+    const got = new Promise<RoomMessage>((resolve) => {
+      void subscriber.join(room).then((r) => r.subscribe('note', resolve));
+    });
+    // Both clients show up in the cluster-wide connections table, each on its own gateway.
+    await page.getByRole('navigation', { name: 'views' }).getByRole('link', { name: 'Connections' }).click();
+    const rows = page.getByTestId('connection-row');
+    await rows
+      .filter({ hasText: `sub-${id}` })
+      .filter({ hasText: 'gateway-1' })
+      .waitFor(WAIT);
+    await rows
+      .filter({ hasText: `pub-${id}` })
+      .filter({ hasText: 'gateway-2' })
+      .waitFor(WAIT);
+    const joined = await publisher.join(room);
+    // Publish until the subscriber's gateway has bound the room's shard (bounded); trace what arrived.
+    let delivered: RoomMessage | undefined;
+    for (let n = 0; n < 5 && !delivered; n++) {
+      await joined.publish('note', { n });
+      delivered = await Promise.race([got, new Promise<undefined>((r) => setTimeout(r, 2000))]);
+    }
+    if (!delivered) throw new Error('the subscriber on gateway-1 got nothing from gateway-2');
+    const ack = { id: delivered.id };
+    await page.goto(`${origin}/console/traces/${encodeURIComponent(ack.id)}`);
+    const timeline = page.getByTestId('trace-timeline');
+    await timeline.locator('[data-type="message.delivered"]').waitFor(WAIT);
+    await timeline.locator('[data-type="message.acked"]').waitFor(WAIT);
+    const hops = await timeline
+      .getByTestId('trace-hop')
+      .evaluateAll((els) =>
+        els.map((el) => `${el.getAttribute('data-type')}@${el.querySelector('.hop-gateway')?.textContent}`),
+      );
+    expect(hops).toContain('message.received@gateway-2');
+    expect(hops).toContain('message.acked@gateway-2');
+    expect(hops).toContain('message.consumed@gateway-1');
+    expect(hops).toContain('message.delivered@gateway-1');
+    await screenshot(page, 'console-native-trace');
+  });
+
+  it('scales the gateways from the stack view', async () => {
+    await page.getByRole('navigation', { name: 'views' }).getByRole('link', { name: 'Stack' }).click();
+    await page.locator('[data-service="gateway-2"]').getByText('healthy').waitFor(WAIT);
+    const scale = page.getByRole('form', { name: 'scale gateways' });
+    await scale.getByLabel('Gateways').fill('3');
+    await scale.getByRole('button', { name: 'Scale' }).click();
+    await page
+      .locator('[data-service="gateway-3"]')
+      .getByTestId('service-state')
+      .getByText('healthy')
+      .waitFor(WAIT);
+    await page.getByRole('region', { name: 'gateways' }).getByText('gateway-3').waitFor(WAIT);
+    expect((await engine.status()).services.filter((s) => s.service === 'gateway')).toHaveLength(3);
+    await screenshot(page, 'console-native-stack');
+  });
+});
+
+/** Deletes every Redis key under `keyPrefix` (one EVAL over RESP; the desktop has no Redis client). */
+function deleteRedisKeys(keyPrefix: string): Promise<void> {
+  const script =
+    "local k=redis.call('keys',ARGV[1]) for i=1,#k,500 do redis.call('del',unpack(k,i,math.min(i+499,#k))) end return #k";
+  const args = ['EVAL', script, '0', `${keyPrefix}*`];
+  const command = `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
+  return new Promise((resolve, reject) => {
+    const socket = netConnect(6379, '127.0.0.1', () => socket.write(command));
+    socket.setTimeout(5000, () => socket.destroy(new Error('redis timeout')));
+    socket.once('data', () => {
+      socket.end();
+      resolve();
+    });
+    socket.once('error', reject);
+  });
+}
