@@ -1,4 +1,10 @@
-import { EmbeddedEngine, type Engine, type EngineName, NativeEngine } from '@relaybox/orchestrator';
+import {
+  DockerEngine,
+  EmbeddedEngine,
+  type Engine,
+  type EngineName,
+  NativeEngine,
+} from '@relaybox/orchestrator';
 import { CliError } from './cli-error.js';
 
 export const ENGINE_NAMES: readonly EngineName[] = ['embedded', 'native', 'docker'];
@@ -18,7 +24,7 @@ export function parseEngineName(raw: string): EngineName {
   return raw as EngineName;
 }
 
-/** The engine behind `--engine`; the docker engine is loaded only when asked for. */
+/** The engine behind `--engine`. */
 export async function createEngine(name: EngineName, settings: EngineSettings): Promise<Engine> {
   if (name === 'embedded') return new EmbeddedEngine({ dataDir: settings.dataDir, env: settings.env });
   if (name === 'native') {
@@ -34,13 +40,13 @@ export async function createEngine(name: EngineName, settings: EngineSettings): 
       }),
     );
   }
-  return createDockerEngine();
+  return createDockerEngine(settings.env);
 }
 
-async function createDockerEngine(): Promise<Engine> {
-  const orchestrator = (await import('@relaybox/orchestrator')) as Record<string, unknown>;
-  const DockerEngine = orchestrator.DockerEngine as (new (options: object) => Engine) | undefined;
-  if (!DockerEngine)
-    throw new CliError('the docker engine is not available in this build: use --engine native or embedded');
-  return new DockerEngine({});
+function createDockerEngine(env: Record<string, string | undefined>): Engine {
+  // Engines without a bridge network (`dockerd --bridge=none`) run the stack on the host network.
+  const network = env.RELAYBOX_DOCKER_NETWORK;
+  if (network !== undefined && network !== 'host' && network !== 'bridge')
+    throw new CliError(`RELAYBOX_DOCKER_NETWORK must be host or bridge, got "${network}"`, 2);
+  return new DockerEngine(network ? { network } : {});
 }

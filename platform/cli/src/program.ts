@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import type { CliContext } from './cli-context.js';
+import { registerConsoleCommand } from './commands/console.js';
 import { registerDownCommand } from './commands/down.js';
 import { registerKeysCommand } from './commands/keys.js';
 import { registerLogsCommand } from './commands/logs.js';
@@ -19,5 +20,6 @@ export function createProgram(context: CliContext): Command {
   registerLogsCommand(program, context);
   registerKeysCommand(program, context);
   registerTokenCommand(program, context);
+  registerConsoleCommand(program, context);
   return program;
 }

@@ -1,4 +1,5 @@
 export * from './daemon/index.js';
+export * from './docker/docker-engine.js';
 export * from './embedded/embedded-engine.js';
 export * from './engine.js';
 export * from './front-proxy.js';
