@@ -7,3 +7,4 @@ export * from './native/log-buffer.js';
 export * from './native/native-engine.js';
 export * from './native/preflight.js';
 export { newSecret, readOrCreateDevKey } from './native/stack-secrets.js';
+export * from './stack-definition.js';

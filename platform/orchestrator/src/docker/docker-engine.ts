@@ -1,0 +1,376 @@
+import { randomBytes } from 'node:crypto';
+import type Docker from 'dockerode';
+import {
+  type Engine,
+  type LogOptions,
+  OrchestratorError,
+  type ServiceStatus,
+  type StackEndpoints,
+  type StackEvent,
+  type StackStatus,
+  type UpOptions,
+  type UpResult,
+} from '../engine.js';
+import { readStackDefinition, type StackDefinition } from '../stack-definition.js';
+import {
+  assertDockerAvailable,
+  createDockerClient,
+  type DockerConnectionOptions,
+  describeDockerHost,
+} from './docker-connection.js';
+import { EventMonitor } from './event-monitor.js';
+import { lastLogLines, waitHealthy } from './health-wait.js';
+import { ensureImage } from './image-builder.js';
+import { LogDemuxer } from './log-demux.js';
+import { assertPortsFree } from './port-check.js';
+import { PORT_LABEL, StackContainers, statusOf } from './stack-containers.js';
+import { INSTANCE_LABEL, type Instance, type NetworkMode, StackPlan } from './stack-plan.js';
+
+export interface DockerEngineOptions extends DockerConnectionOptions {
+  /** Stack name: container, network and volume names and the `dev.relaybox.stack` label (default `relaybox`). */
+  stack?: string;
+  /** The stack definition (default: the repository's compose/compose.yaml). */
+  composeFile?: string;
+  /** Merged into the definition like a compose override file (maps merge, the rest replaces). */
+  overrides?: Record<string, unknown>;
+  /** `bridge` (default) or `host`, for engines without a bridge network (dockerd --bridge=none). */
+  network?: NetworkMode;
+  /** Compose variables: base images (NODE_IMAGE, REDIS_IMAGE, ...), ports. */
+  variables?: Record<string, string>;
+  /** Per-service limit for reaching healthy (default 180 s). */
+  healthTimeoutMs?: number;
+  /** Shared by every gateway of the stack (default: generated per `up`). */
+  cursorSecret?: string;
+}
+
+const DEFAULT_PORT = 9000;
+const MAX_GATEWAYS = 16;
+
+/**
+ * The docker engine: runs compose/compose.yaml on a Docker engine through Dockerode. Every
+ * container carries the stack's labels, so `status`, `logs` and `down` also work from a process
+ * that did not start the stack; `scale` needs the process that ran `up` (it holds the plan).
+ */
+export class DockerEngine implements Engine {
+  readonly name = 'docker' as const;
+  private readonly docker: Docker;
+  private readonly definition: StackDefinition;
+  private readonly containers: StackContainers;
+  private readonly monitor: EventMonitor;
+  private readonly listeners = new Set<(event: StackEvent) => void>();
+  private readonly statuses = new Map<string, ServiceStatus>();
+  private plan: StackPlan | undefined;
+  private phase: 'idle' | 'starting' | 'stopping' = 'idle';
+  private proxyUpdates: Promise<void> = Promise.resolve();
+
+  constructor(private readonly options: DockerEngineOptions = {}) {
+    this.docker = createDockerClient(options);
+    this.definition = readStackDefinition({
+      ...(options.composeFile ? { file: options.composeFile } : {}),
+      ...(options.overrides ? { overrides: options.overrides } : {}),
+    });
+    this.containers = new StackContainers(this.docker, options.stack ?? 'relaybox');
+    this.monitor = new EventMonitor(
+      this.docker,
+      this.containers.stack,
+      (status) => this.setStatus(status),
+      (instance) => this.statuses.delete(instance),
+    );
+  }
+
+  async up(options: UpOptions = {}): Promise<UpResult> {
+    await this.assertAvailable();
+    const gatewayService = this.definition.serviceOfRole('gateway');
+    const gateways = options.gateways ?? 2;
+    if (!Number.isInteger(gateways) || gateways < 1 || gateways > MAX_GATEWAYS)
+      throw new OrchestratorError('invalid_argument', `gateways must be 1-${MAX_GATEWAYS}, got ${gateways}`);
+    const existing = await this.containers.list();
+    if (existing.some((c) => c.State === 'running'))
+      throw new OrchestratorError(
+        'invalid_argument',
+        `stack ${this.containers.stack} is already running (\`relaybox down\` stops it first)`,
+      );
+    const devApiKey = options.devApiKey ?? `dev.default:${randomBytes(24).toString('base64url')}`;
+    const adminToken = options.adminToken ?? randomBytes(24).toString('base64url');
+    const plan = new StackPlan(this.definition, {
+      stack: this.containers.stack,
+      port: options.port ?? DEFAULT_PORT,
+      network: this.options.network ?? 'bridge',
+      devApiKey,
+      adminToken,
+      cursorSecret: this.options.cursorSecret ?? randomBytes(32).toString('base64url'),
+      gateways,
+      variables: this.options.variables ?? {},
+    });
+    await assertPortsFree(plan.hostPorts(gateways));
+    this.plan = plan;
+    this.phase = 'starting';
+    try {
+      await this.containers.remove(existing);
+      await this.monitor.start();
+      await this.prepare(plan);
+      await this.startAll(plan, gatewayService, gateways);
+    } catch (error) {
+      await this.down().catch(() => {});
+      throw error;
+    } finally {
+      this.phase = 'idle';
+    }
+    this.progress('stack healthy', undefined, true);
+    return { status: await this.status(), devApiKey, adminToken };
+  }
+
+  async down(options: { volumes?: boolean } = {}): Promise<void> {
+    await this.assertAvailable();
+    this.phase = 'stopping';
+    try {
+      await this.containers.remove(await this.containers.list());
+      await this.containers.removeNetworks();
+      if (options.volumes) await this.containers.removeVolumes();
+    } finally {
+      this.monitor.stop();
+      this.statuses.clear();
+      this.plan = undefined;
+      this.phase = 'idle';
+    }
+  }
+
+  async status(): Promise<StackStatus> {
+    const listed = await this.containers.list().catch(() => []);
+    const services = listed.map((c) => this.statuses.get(c.Labels[INSTANCE_LABEL] ?? '') ?? statusOf(c));
+    services.sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
+    const port = this.plan?.options.port ?? Number(listed[0]?.Labels[PORT_LABEL] ?? DEFAULT_PORT);
+    const healthy = services.every((s) => s.state === 'healthy' || s.state === 'running');
+    const state =
+      this.phase === 'starting' || this.phase === 'stopping'
+        ? this.phase
+        : services.length === 0
+          ? 'stopped'
+          : healthy
+            ? 'running'
+            : 'degraded';
+    return { engine: 'docker', state, services, endpoints: endpoints(port) };
+  }
+
+  async scale(service: 'gateway', replicas: number): Promise<StackStatus> {
+    const plan = this.requirePlan('scale');
+    const name = this.definition.serviceOfRole(service);
+    if (!name)
+      throw new OrchestratorError('service_not_found', `the stack definition has no ${service} service`);
+    if (!Number.isInteger(replicas) || replicas < 1 || replicas > MAX_GATEWAYS)
+      throw new OrchestratorError('invalid_argument', `replicas must be 1-${MAX_GATEWAYS}, got ${replicas}`);
+    const wanted = plan.instances(name, replicas);
+    const current = await this.containers.find(name).catch(() => []);
+    const surplus = current.filter((c) => !wanted.some((w) => w.name === c.Labels[INSTANCE_LABEL]));
+    await assertPortsFree(
+      wanted
+        .filter((w) => w.port !== undefined && !current.some((c) => c.Labels[INSTANCE_LABEL] === w.name))
+        .map((w) => ({ port: w.port as number, what: w.name })),
+    );
+    await Promise.all(wanted.map((instance) => this.ensureRunning(plan, instance, current)));
+    // New replicas join the proxy once healthy; removed ones leave it before they stop.
+    await this.updateProxy(wanted);
+    await this.containers.remove(surplus);
+    return this.status();
+  }
+
+  async startService(name: string): Promise<void> {
+    for (const c of await this.containers.find(name))
+      await this.docker.getContainer(c.Id).start().catch(notModified);
+  }
+
+  async stopService(name: string): Promise<void> {
+    for (const c of await this.containers.find(name))
+      await this.docker.getContainer(c.Id).stop({ t: 5 }).catch(notModified);
+  }
+
+  async restartService(name: string): Promise<void> {
+    for (const c of await this.containers.find(name)) await this.docker.getContainer(c.Id).restart({ t: 5 });
+  }
+
+  async logs(
+    name: string,
+    options: LogOptions,
+    onLine: (event: StackEvent & { type: 'log' }) => void,
+  ): Promise<() => void> {
+    const found = await this.containers.find(name);
+    const stops: (() => void)[] = [];
+    for (const c of found) {
+      const instance = c.Labels[INSTANCE_LABEL] ?? name;
+      const container = this.docker.getContainer(c.Id);
+      const emit = (stream: 'stdout' | 'stderr', line: string) =>
+        onLine({ type: 'log', service: instance, stream, line, ts: Date.now() });
+      if (!options.follow) {
+        for (const line of await lastLogLines(container, options.tail ?? 200)) emit('stdout', line);
+        continue;
+      }
+      const stream = (await container.logs({
+        follow: true,
+        stdout: true,
+        stderr: true,
+        tail: options.tail ?? 200,
+      })) as NodeJS.ReadableStream & { destroy(): void };
+      const demuxer = new LogDemuxer(emit);
+      stream.on('data', (chunk: Buffer) => demuxer.push(chunk));
+      stream.on('end', () => demuxer.end());
+      stream.on('error', () => {});
+      stops.push(() => stream.destroy());
+    }
+    return () => {
+      for (const stop of stops) stop();
+    };
+  }
+
+  onEvent(listener: (event: StackEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private async assertAvailable(): Promise<void> {
+    await assertDockerAvailable(this.docker, describeDockerHost(this.options, process.env));
+  }
+
+  private requirePlan(what: string): StackPlan {
+    if (!this.plan)
+      throw new OrchestratorError(
+        'stack_not_running',
+        `cannot ${what}: stack ${this.containers.stack} was not started by this engine (run \`relaybox up --engine docker\`)`,
+      );
+    return this.plan;
+  }
+
+  /** Images (one build per image even when several services share it), network, volumes. */
+  private async prepare(plan: StackPlan): Promise<void> {
+    const seen = new Set<string>();
+    for (const name of this.definition.startOrder()) {
+      const service = this.definition.service(name, plan.variables);
+      if (seen.has(service.image)) continue;
+      seen.add(service.image);
+      await ensureImage(this.docker, service, {
+        ...(plan.options.network === 'host' ? { networkMode: 'host' } : {}),
+        onProgress: (event) => this.emit(event),
+      });
+    }
+    await this.containers.ensureNetwork(plan);
+    await this.containers.ensureVolumes(plan);
+  }
+
+  /** Starts each service once everything it depends on is healthy (independent ones in parallel). */
+  private async startAll(
+    plan: StackPlan,
+    gatewayService: string | undefined,
+    gateways: number,
+  ): Promise<void> {
+    const ready = new Map<string, Promise<void>>();
+    for (const name of this.definition.startOrder()) {
+      const deps = this.definition.service(name, plan.variables).dependsOn;
+      const instances = plan.instances(name, name === gatewayService ? gateways : undefined);
+      const start = Promise.all(deps.map((dep) => ready.get(dep.service))).then(() =>
+        Promise.all(instances.map((instance) => this.startInstance(plan, instance))).then(() => {}),
+      );
+      // A failure surfaces once, from Promise.all below; dependents just never start.
+      start.catch(() => {});
+      ready.set(name, start);
+    }
+    await Promise.all(ready.values());
+  }
+
+  private async startInstance(plan: StackPlan, instance: Instance): Promise<void> {
+    this.progress(`start ${instance.name}`);
+    const container = await this.containers.create(plan, instance);
+    await container.start();
+    this.setStatus({
+      name: instance.name,
+      service: instance.definition.name,
+      state: 'starting',
+      since: Date.now(),
+    });
+    await waitHealthy(
+      this.docker,
+      instance.containerName,
+      instance.name,
+      this.options.healthTimeoutMs ?? 180_000,
+    );
+    this.setStatus({
+      name: instance.name,
+      service: instance.definition.name,
+      state: 'healthy',
+      since: Date.now(),
+    });
+    this.progress(`start ${instance.name}`, 'healthy', true);
+  }
+
+  private async ensureRunning(
+    plan: StackPlan,
+    instance: Instance,
+    current: Docker.ContainerInfo[],
+  ): Promise<void> {
+    const existing = current.find((c) => c.Labels[INSTANCE_LABEL] === instance.name);
+    if (!existing) return this.startInstance(plan, instance);
+    if (existing.State !== 'running') await this.docker.getContainer(existing.Id).start().catch(notModified);
+    await waitHealthy(
+      this.docker,
+      instance.containerName,
+      instance.name,
+      this.options.healthTimeoutMs ?? 180_000,
+    );
+  }
+
+  /** Gives the proxy a new gateway list (`x-relaybox.reload` of the proxy service). */
+  private updateProxy(gateways: Instance[]): Promise<void> {
+    const plan = this.plan;
+    const proxyName = this.definition.serviceOfRole('proxy');
+    if (!plan || !proxyName) return Promise.resolve();
+    const proxy = plan.instance(proxyName, undefined);
+    const reload = proxy.definition.reload;
+    if (!reload) return Promise.resolve();
+    const list = plan.upstreams(proxy.definition, gateways);
+    const next = this.proxyUpdates.then(() => this.containers.exec(proxy.containerName, [...reload, list]));
+    this.proxyUpdates = next.catch(() => {});
+    return next;
+  }
+
+  private setStatus(status: ServiceStatus): void {
+    const previous = this.statuses.get(status.name);
+    if (previous && previous.state === status.state && previous.detail === status.detail) return;
+    this.statuses.set(status.name, status);
+    this.emit({ type: 'service', status });
+    this.onGatewayChange(status);
+  }
+
+  /** Under host networking a gateway that dies or comes back changes the proxy's list at once. */
+  private onGatewayChange(status: ServiceStatus): void {
+    const plan = this.plan;
+    if (!plan || this.phase !== 'idle' || plan.options.network !== 'host') return;
+    if (this.definition.role(status.service) !== 'gateway') return;
+    if (status.state !== 'exited' && status.state !== 'healthy') return;
+    const live = [...this.statuses.values()]
+      .filter((s) => s.service === status.service && s.state === 'healthy')
+      .map((s) => plan.instance(s.service, Number(s.name.split('-').at(-1))));
+    this.updateProxy(live).catch((error: Error) => this.progress('update proxy', error.message));
+  }
+
+  private progress(step: string, detail?: string, done?: boolean): void {
+    this.emit({ type: 'progress', step, ...(detail ? { detail } : {}), ...(done ? { done } : {}) });
+  }
+
+  private emit(event: StackEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+}
+
+function endpoints(port: number): StackEndpoints {
+  const origin = `http://localhost:${port}`;
+  return {
+    origin,
+    websocket: `ws://localhost:${port}/v1/ws`,
+    rest: `${origin}/v1`,
+    console: `${origin}/console`,
+    admin: `${origin}/v1/admin`,
+  };
+}
+
+function notModified(error: unknown): void {
+  if ((error as { statusCode?: number }).statusCode === 304) return;
+  throw error;
+}

@@ -1,0 +1,113 @@
+import type { RelayBox } from '@relaybox/client';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { StackEvent } from '../src/engine.js';
+import {
+  client,
+  devApiKey,
+  docker,
+  health,
+  leftovers,
+  testEngine,
+  uniqueStack,
+  waitUntil,
+} from './docker-helpers.js';
+
+/**
+ * The docker engine against this machine's real Docker engine (started by .ci/run, images from
+ * scripts/docker-test-images.sh). Ports: origin 19000, Redis/RabbitMQ 19010-19024, gateways 19101+.
+ */
+const PORT = 19000;
+const gatewayPort = (n: number) => PORT + 100 + n;
+const stack = uniqueStack();
+const engine = testEngine(stack);
+const events: StackEvent[] = [];
+engine.onEvent((event) => events.push(event));
+const clients: RelayBox[] = [];
+
+afterAll(async () => {
+  await Promise.allSettled(clients.map((c) => c.close()));
+  await engine.down({ volumes: true });
+}, 60_000);
+
+async function danglingVolumes(): Promise<string[]> {
+  const { Volumes } = await docker.listVolumes({ filters: { dangling: ['true'] } });
+  return (Volumes ?? []).map((v) => v.Name);
+}
+
+/** Node ids that answer through the origin (nginx round robin over every upstream). */
+async function nodesBehindOrigin(requests: number): Promise<Set<string>> {
+  const seen = new Set<string>();
+  for (let i = 0; i < requests; i++) seen.add((await health(PORT)).nodeId);
+  return seen;
+}
+
+describe('DockerEngine (host networking, local base images)', () => {
+  it('brings the stack up healthy, delivers across gateways, scales, survives a killed gateway and leaves nothing on down', {
+    timeout: 300_000,
+  }, async () => {
+    await engine.down(); // a retry starts from a clean slate
+    const key = devApiKey();
+    const danglingBefore = await danglingVolumes();
+    const up = await engine.up({ port: PORT, gateways: 2, devApiKey: key });
+    expect(up.devApiKey).toBe(key);
+    expect(up.status.state).toBe('running');
+    expect(up.status.endpoints.websocket).toBe(`ws://localhost:${PORT}/v1/ws`);
+    expect(up.status.services.map((s) => `${s.name}:${s.state}`).sort()).toEqual(
+      ['gateway-1', 'gateway-2', 'nginx', 'rabbitmq', 'redis', 'worker'].map((n) => `${n}:healthy`),
+    );
+    expect(events.some((e) => e.type === 'progress' && e.step === 'stack healthy')).toBe(true);
+
+    // alice and bob are pinned to different gateways; carol comes in through nginx.
+    const alice = await client(`ws://127.0.0.1:${gatewayPort(1)}/v1/ws`, key, 'alice');
+    const bob = await client(`ws://127.0.0.1:${gatewayPort(2)}/v1/ws`, key, 'bob');
+    const carol = await client(`ws://127.0.0.1:${PORT}/v1/ws`, key, 'carol');
+    clients.push(alice, bob, carol);
+    const room = `docker:${stack}`;
+    const bobGot: unknown[] = [];
+    const carolGot: unknown[] = [];
+    const bobRoom = await bob.join(room);
+    bobRoom.subscribe('note', (msg) => bobGot.push(msg.data));
+    (await carol.join(room)).subscribe('note', (msg) => carolGot.push(msg.data));
+    const aliceRoom = await alice.join(room);
+    // Publish until the other gateway delivers (its shard binding may trail the first ack).
+    await waitUntil(async () => {
+      await aliceRoom.publish('note', 'across gateways').catch(() => {});
+      return bobGot.includes('across gateways') && carolGot.includes('across gateways');
+    });
+
+    await engine.scale('gateway', 3);
+    expect((await health(gatewayPort(3))).nodeId).toBe('gateway-3');
+    await waitUntil(async () => (await nodesBehindOrigin(9)).has('gateway-3'));
+    await engine.scale('gateway', 2);
+    expect((await leftovers(stack)).containers).toBe(6);
+    expect([...(await nodesBehindOrigin(9))].sort()).toEqual(['gateway-1', 'gateway-2']);
+
+    // Kill the gateway carol is on: the engine reports it, carol reconnects through nginx.
+    const carolOn = (await health(gatewayPort(1))).connections === 2 ? 1 : 2;
+    const senderRoom = carolOn === 1 ? bobRoom : aliceRoom;
+    await docker.getContainer(`${stack}-gateway-${carolOn}`).kill();
+    await waitUntil(() =>
+      events.some(
+        (e) => e.type === 'service' && e.status.name === `gateway-${carolOn}` && e.status.state === 'exited',
+      ),
+    );
+    expect((await engine.status()).state).toBe('degraded');
+    await waitUntil(async () => {
+      await senderRoom.publish('note', 'after the kill').catch(() => {});
+      return carolGot.includes('after the kill');
+    }, 60_000);
+    expect(carol.connection.state).toBe('connected');
+
+    await engine.down();
+    const left = await leftovers(stack);
+    expect(left.containers).toBe(0);
+    expect(left.networks).toBe(0);
+    // Named volumes stay (like `docker compose down`); no anonymous volume was created.
+    expect(left.volumes.sort()).toEqual(
+      ['platform-data', 'rabbitmq-data', 'redis-data'].map((v) => `${stack}_${v}`),
+    );
+    const danglingAfter = await danglingVolumes();
+    expect(danglingAfter.filter((v) => !danglingBefore.includes(v) && !left.volumes.includes(v))).toEqual([]);
+    expect((await engine.status()).state).toBe('stopped');
+  });
+});

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Builds the local base images the docker-engine tests use on a machine that cannot reach a
+# container registry: a Debian bookworm root filesystem from the apt mirror (debootstrap), then
+# redis, rabbitmq, nginx and node images on top of it. Idempotent: an image that exists is kept
+# (pass --force to rebuild all). Needs root, debootstrap and a running Docker engine.
+#
+# The tests pass these as the platform Dockerfile's and compose.yaml's image build args:
+#   NODE_IMAGE=relaybox-test/node:20  REDIS_IMAGE=relaybox-test/redis:7
+#   RABBITMQ_IMAGE=relaybox-test/rabbitmq:3  NGINX_IMAGE=relaybox-test/nginx:1
+set -euo pipefail
+
+MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+PREFIX="${RELAYBOX_TEST_IMAGE_PREFIX:-relaybox-test}"
+FORCE=0
+[ "${1:-}" = "--force" ] && FORCE=1
+
+BASE="$PREFIX/base:bookworm"
+START=$(date +%s)
+
+has_image() { [ "$FORCE" = 0 ] && docker image inspect "$1" >/dev/null 2>&1; }
+elapsed() { echo "$(($(date +%s) - $1))s"; }
+
+docker info >/dev/null 2>&1 || {
+  echo "docker-test-images: no Docker engine reachable (start one: dockerd --bridge=none --iptables=false --ip-masq=false &)" >&2
+  exit 1
+}
+
+build_base() {
+  if has_image "$BASE"; then echo "$BASE: exists"; return; fi
+  local t dir
+  t=$(date +%s)
+  dir=$(mktemp -d /tmp/relaybox-rootfs.XXXXXX)
+  trap 'rm -rf "$dir"' RETURN
+  echo "$BASE: debootstrap bookworm from $MIRROR"
+  debootstrap --variant=minbase bookworm "$dir" "$MIRROR" >/tmp/relaybox-debootstrap.log 2>&1 || {
+    tail -20 /tmp/relaybox-debootstrap.log >&2
+    return 1
+  }
+  # Keep images small: no apt caches, no docs; use the same mirror inside the images.
+  echo "deb $MIRROR bookworm main" >"$dir/etc/apt/sources.list"
+  rm -rf "$dir"/var/cache/apt/archives/*.deb "$dir"/var/lib/apt/lists/*
+  tar -C "$dir" -c . | docker import - "$BASE" >/dev/null
+  echo "$BASE: built in $(elapsed "$t")"
+}
+
+# build_image <tag> <Dockerfile text> [context dir]
+build_image() {
+  local tag=$1 dockerfile=$2 context=${3:-} t
+  if has_image "$tag"; then echo "$tag: exists"; return; fi
+  t=$(date +%s)
+  if [ -z "$context" ]; then
+    context=$(mktemp -d /tmp/relaybox-img.XXXXXX)
+  fi
+  printf '%s\n' "$dockerfile" >"$context/Dockerfile"
+  docker build --network host -q -t "$tag" "$context" >/dev/null
+  rm -rf "$context"
+  echo "$tag: built in $(elapsed "$t")"
+}
+
+APT='RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends'
+CLEAN='&& rm -rf /var/lib/apt/lists/* /usr/share/doc /usr/share/man'
+
+build_base
+
+build_image "$PREFIX/redis:7" "FROM $BASE
+$APT redis-server $CLEAN
+CMD [\"redis-server\", \"--protected-mode\", \"no\"]"
+
+# Debian's rabbitmq-server runs as root here (no init system); the official image's entrypoint is
+# not needed: the stack configures the node through RABBITMQ_* environment variables.
+build_image "$PREFIX/rabbitmq:3" "FROM $BASE
+$APT rabbitmq-server $CLEAN
+ENV HOME=/var/lib/rabbitmq
+CMD [\"rabbitmq-server\"]"
+
+build_image "$PREFIX/nginx:1" "FROM $BASE
+$APT nginx-light curl $CLEAN
+CMD [\"nginx\", \"-g\", \"daemon off;\"]"
+
+node_ctx=$(mktemp -d /tmp/relaybox-img.XXXXXX)
+cp "$(command -v node)" "$node_ctx/node"
+build_image "$PREFIX/node:20" "FROM $BASE
+$APT ca-certificates $CLEAN
+COPY node /usr/local/bin/node
+CMD [\"node\"]" "$node_ctx"
+rm -rf "$node_ctx"
+
+echo "docker-test-images: done in $(elapsed "$START")"
