@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   BrowserClient,
@@ -196,6 +197,37 @@ describe('API keys', () => {
       await stream.next((e) => e.event === 'revoke' && (e.data as { keyId: string }).keyId === k.key.id);
     } finally {
       stream.close();
+      await other.close();
+    }
+  });
+});
+
+describe('key event streams after a lost LISTEN connection', () => {
+  it('end once LISTEN is back, and the next stream gets events again', async () => {
+    const other = await startControlPlane({ DATABASE_URL: db.url });
+    const first = await openKeyEventStream(other);
+    const admin = new pg.Client({ connectionString: db.url });
+    await admin.connect();
+    try {
+      await first.next((e) => e.event === 'ready');
+      const killed = await admin.query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+      );
+      expect(killed.rowCount).toBeGreaterThanOrEqual(1);
+      await first.ended;
+      const second = await openKeyEventStream(other);
+      try {
+        await second.next((e) => e.event === 'ready');
+        const app = await newApp();
+        const k = (await browser.post(`/api/apps/${app.id}/keys`, { name: 'k', permissions: {} })).body;
+        await browser.post(`/api/apps/${app.id}/keys/${k.key.id}/revoke`);
+        await second.next((e) => e.event === 'revoke' && (e.data as { keyId: string }).keyId === k.key.id);
+      } finally {
+        second.close();
+      }
+    } finally {
+      first.close();
+      await admin.end();
       await other.close();
     }
   });

@@ -173,6 +173,11 @@ export async function openKeyEventStream(cp: RunningControlPlane) {
   const waiters = new Set<() => void>();
   const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = '';
+  let markEnded: () => void = () => undefined;
+  /** Resolves when the server ends the stream (or it is aborted). */
+  const ended = new Promise<void>((resolve) => {
+    markEnded = resolve;
+  });
   void (async () => {
     try {
       for (;;) {
@@ -192,6 +197,8 @@ export async function openKeyEventStream(cp: RunningControlPlane) {
       }
     } catch {
       // aborted
+    } finally {
+      markEnded();
     }
   })();
   const next = (predicate: (e: SseEvent) => boolean, timeoutMs = 5000) =>
@@ -213,5 +220,5 @@ export async function openKeyEventStream(cp: RunningControlPlane) {
       waiters.add(check);
       check();
     });
-  return { response, events, next, close: () => controller.abort() };
+  return { response, events, next, ended, close: () => controller.abort() };
 }

@@ -7,7 +7,8 @@ export const PING_INTERVAL_MS = 15_000;
 /**
  * `GET /keys/events`: Server-Sent Events. `ready` first, then `revoke` {appId, keyId} (revoke and
  * rotate) and `app-deleted` {appId}, and a `: ping` comment every 15 s. Streams end when the
- * server closes, so gateways reconnect (and flush their caches) to another process.
+ * server closes or after this process lost events (KeyEvents `reset`), so gateways reconnect and
+ * flush their caches.
  */
 export function registerKeyEventStream(scope: FastifyInstance, services: Services): void {
   const open = new Set<() => void>();
@@ -27,9 +28,11 @@ export function registerKeyEventStream(scope: FastifyInstance, services: Service
     res.write('event: ready\ndata: {}\n\n');
     const unsubscribe = services.keyEvents.subscribe((event: KeyEvent) => res.write(format(event)));
     const ping = setInterval(() => res.write(': ping\n\n'), PING_INTERVAL_MS);
+    const stopReset = services.keyEvents.onReset(() => end());
     const end = () => {
       clearInterval(ping);
       unsubscribe();
+      stopReset();
       open.delete(end);
       if (!res.writableEnded) res.end();
     };

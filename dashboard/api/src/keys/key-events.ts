@@ -19,7 +19,9 @@ interface Logger {
  * Fan-out of key events to every SSE stream of every control-plane process. Events fire locally
  * at once (in-process emitter) and, on PostgreSQL, also go out with NOTIFY: each process LISTENs
  * on a dedicated connection and re-emits events whose origin is another process. On PGlite there
- * is one process, so the emitter alone suffices. A lost LISTEN connection is re-opened after 1 s.
+ * is one process, so the emitter alone suffices. A lost LISTEN connection is re-opened after 1 s;
+ * once it is back, `reset` fires so streams end and gateways reconnect and flush their caches
+ * (events of other processes during the gap were missed).
  */
 export class KeyEvents {
   private readonly emitter = new EventEmitter();
@@ -55,6 +57,12 @@ export class KeyEvents {
     });
   }
 
+  /** Fires after a lost LISTEN connection is back. Returns the unsubscribe function. */
+  onReset(listener: () => void): () => void {
+    this.emitter.on('reset', listener);
+    return () => this.emitter.off('reset', listener);
+  }
+
   /** Returns the unsubscribe function. */
   subscribe(listener: (event: KeyEvent) => void): () => void {
     this.emitter.on('event', listener);
@@ -87,9 +95,12 @@ export class KeyEvents {
     const retry = () => {
       this.retryTimer = null;
       if (this.closed) return;
-      this.start().catch(() => {
-        this.retryTimer = setTimeout(retry, 1000);
-      });
+      this.start().then(
+        () => this.emitter.emit('reset'),
+        () => {
+          this.retryTimer = setTimeout(retry, 1000);
+        },
+      );
     };
     this.retryTimer = setTimeout(retry, 1000);
   }
