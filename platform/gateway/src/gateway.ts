@@ -428,6 +428,11 @@ export class Gateway {
     this.connectLimiter.sweep();
   }
 
+  /** Drops an app's cached settings so their next use reads `appRetention` again (cloud mode). */
+  forgetAppSettings(appId: string): void {
+    this.retention.delete(appId);
+  }
+
   /** The app's retention: its overrides from the apps file over the gateway default. */
   private retentionFor(appId: string): HistoryRetention {
     let retention = this.retention.get(appId);

@@ -22,31 +22,68 @@ export interface KeySource {
   onRevoked?(listener: (appId: string, keyId: string | undefined) => void): void;
   /** Cloud mode: reports per-app usage to the control plane every 10 s until `stop()` (which flushes). */
   reportUsage?(read: () => Iterable<AppUsageTotals>): { stop(): Promise<void> };
+  /** Cloud mode: an app's settings (retention) changed or it was deleted; `retention` is updated first. */
+  onSettingsChanged?(listener: (appId: string) => void): void;
 }
 
 /**
  * Where apps and their keys come from (`RELAYBOX_KEY_SOURCE`): `local` reads the apps file or makes
- * the dev app; `cloud` resolves keys and webhook endpoints from the control plane (no apps file,
- * no dev key; per-app retention and limits are not read from it yet: the gateway defaults apply).
+ * the dev app; `cloud` resolves keys, webhook endpoints and history retention from the control
+ * plane (no apps file, no dev key; per-app limits are not read from it yet: the gateway's apply).
  */
 export function createKeySource(config: GatewayConfig, log: Logger): KeySource {
   const { controlPlane } = config;
-  if (config.keySource === 'cloud' && controlPlane) {
-    const keys = new CloudKeyStore({ ...controlPlane, log }).start();
-    // Webhook endpoints come from the control plane too (cached 30 s; a deleted app at once).
-    const apps = new CloudAppConfig({ ...controlPlane, log });
-    keys.onInvalidate(({ appId, keyId }) => {
-      if (keyId === undefined) apps.invalidate(appId);
-    });
-    log.info('keys from the control plane', { url: controlPlane.url });
-    return {
-      keys,
-      devApiKey: undefined,
-      webhooks: apps,
-      retention: new Map(),
-      onRevoked: (listener) => keys.onInvalidate(({ appId, keyId }) => listener(appId, keyId)),
-      reportUsage: (read) => new UsageReporter({ ...controlPlane, nodeId: config.nodeId, read, log }).start(),
-    };
-  }
+  if (config.keySource === 'cloud' && controlPlane) return cloudSource(config, controlPlane, log);
   return loadLocalApps({ appsFile: config.appsFile, dataDir: config.dataDir, devApiKey: config.devApiKey });
+}
+
+function cloudSource(
+  config: GatewayConfig,
+  controlPlane: NonNullable<GatewayConfig['controlPlane']>,
+  log: Logger,
+): KeySource {
+  const cloudKeys = new CloudKeyStore({ ...controlPlane, log }).start();
+  const retention = new Map<string, Partial<HistoryRetention>>();
+  const changed = new Set<(appId: string) => void>();
+  const settingsChanged = (appId: string) => {
+    for (const listener of changed) listener(appId);
+  };
+  // App settings (webhook endpoints, retention) are cached 30 s; a deleted app is dropped at once.
+  const apps = new CloudAppConfig({
+    ...controlPlane,
+    log,
+    onLoaded: ({ appId, retention: next }) => {
+      const before = retention.get(appId);
+      if (before?.maxMessages === next.maxMessages && before?.maxAgeMs === next.maxAgeMs) return;
+      retention.set(appId, next);
+      settingsChanged(appId);
+    },
+  });
+  cloudKeys.onInvalidate(({ appId, keyId }) => {
+    if (keyId !== undefined) return;
+    apps.invalidate(appId);
+    if (retention.delete(appId)) settingsChanged(appId);
+  });
+  // Every key found also (re)loads its app's settings, so they are known before its first publish.
+  const keys: KeyStore = {
+    getKey: async (appId, keyId) => {
+      const key = await cloudKeys.getKey(appId, keyId);
+      if (key)
+        apps
+          .app(appId)
+          .catch((error: unknown) => log.warn('app settings unavailable', { appId, error: String(error) }));
+      return key;
+    },
+    close: () => cloudKeys.close(),
+  };
+  log.info('keys from the control plane', { url: controlPlane.url });
+  return {
+    keys,
+    devApiKey: undefined,
+    webhooks: apps,
+    retention,
+    onRevoked: (listener) => cloudKeys.onInvalidate(({ appId, keyId }) => listener(appId, keyId)),
+    reportUsage: (read) => new UsageReporter({ ...controlPlane, nodeId: config.nodeId, read, log }).start(),
+    onSettingsChanged: (listener) => changed.add(listener),
+  };
 }

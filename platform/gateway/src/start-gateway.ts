@@ -147,6 +147,7 @@ export async function startGateway(
     const closed = gateway.closeConnectionsOfKey(appId, keyId, 'API key revoked');
     if (closed > 0) log.info('closed connections of a revoked key', { appId, keyId, closed });
   });
+  local.onSettingsChanged?.((appId) => gateway.forgetAppSettings(appId));
   const port = await gateway.start();
   const usage = local.reportUsage?.(() => gateway.usageTotals());
   return {

@@ -216,6 +216,20 @@ describe('cloud-mode gateways with the real control plane', () => {
     }
   });
 
+  it("applies the app's history retention from its settings in the control plane", async () => {
+    const appId = await createApp();
+    const patched = await browser.patch(`/api/apps/${appId}`, { settings: { historyMaxMessages: 3 } });
+    expect(patched.status).toBe(200);
+    const { apiKey } = await createKey(appId);
+    const client = await TestClient.connect(wsUrl(gws[0]!), { apiKey });
+    await client.ok({ type: 'join', room: 'kept' });
+    for (let i = 0; i < 6; i++) await client.ok({ type: 'publish', room: 'kept', event: 'e', data: i });
+    const page = (await client.ok({ type: 'history', room: 'kept', query: { direction: 'forwards' } }))
+      .result as { items: Array<{ data: number }> };
+    expect(page.items.map((m) => m.data)).toEqual([3, 4, 5]);
+    await client.close();
+  });
+
   it("deleting an app refuses its keys and never touches another app's", async () => {
     const [gone, kept] = [await createApp(), await createApp()];
     const goneKey = (await createKey(gone)).apiKey;

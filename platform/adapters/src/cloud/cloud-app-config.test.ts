@@ -36,6 +36,16 @@ describe('CloudAppConfig', () => {
     expect(cp.appLookups).toEqual(['a']);
   });
 
+  it('reads history retention from the settings and reports every load', async () => {
+    cp.apps.set('r', { appId: 'r', settings: { historyMaxMessages: 50, historyMaxAgeSec: 0 }, webhooks: [] });
+    const loaded: string[] = [];
+    const c = new CloudAppConfig({ url: cp.url, token: cp.token, onLoaded: (app) => loaded.push(app.appId) });
+    expect((await c.app('r'))?.retention).toEqual({ maxMessages: 50, maxAgeMs: 1000 });
+    expect((await c.app('a'))?.retention).toEqual({});
+    await c.app('r');
+    expect(loaded).toEqual(['r', 'a']);
+  });
+
   it('never crosses apps, and remembers an unknown app for the TTL', async () => {
     const c = config();
     expect(await c.endpointsFor('b')).toEqual([]);

@@ -13,6 +13,8 @@ export interface CloudApp {
   appId: string;
   /** Webhook endpoints in the platform's shape (frozen). */
   webhooks: readonly WebhookEndpoint[];
+  /** History retention overrides from the app's settings (absent: the gateway default). */
+  retention: Readonly<{ maxMessages?: number; maxAgeMs?: number }>;
 }
 
 export interface CloudAppConfigOptions extends ControlPlaneOptions {
@@ -21,6 +23,8 @@ export interface CloudAppConfigOptions extends ControlPlaneOptions {
   /** Bound of the cache (apps found and not found), LRU evicted. Default 10 000. */
   maxEntries?: number;
   log?: CloudLog;
+  /** Called with every app config fetched (first time and every refresh after the TTL). */
+  onLoaded?: (app: CloudApp) => void;
 }
 
 /**
@@ -82,6 +86,7 @@ export class CloudAppConfig implements WebhookEndpointResolver {
     const body = await this.client.getJson(`/internal/v1/apps/${encodeURIComponent(appId)}/config`);
     const app = body === undefined ? undefined : toCloudApp(body, appId, this.options.log ?? SILENT_LOG);
     if (epoch === this.epoch) this.cache.set(appId, app, this.options.ttlMs ?? 30_000);
+    if (app) this.options.onLoaded?.(app);
     return app;
   }
 }
@@ -98,6 +103,7 @@ function toCloudApp(body: unknown, appId: string, log: CloudLog): CloudApp {
   const b = (typeof body === 'object' && body !== null ? body : {}) as {
     appId?: unknown;
     webhooks?: unknown;
+    settings?: unknown;
   };
   if (b.appId !== appId || !Array.isArray(b.webhooks)) {
     throw new ControlPlaneUnavailableError(
@@ -110,7 +116,18 @@ function toCloudApp(body: unknown, appId: string, log: CloudLog): CloudApp {
     if (endpoint) webhooks.push(endpoint);
     else log.warn('skipped a webhook endpoint the gateway cannot use', { appId, id: String(raw?.id) });
   }
-  return Object.freeze({ appId, webhooks: Object.freeze(webhooks) });
+  return Object.freeze({ appId, webhooks: Object.freeze(webhooks), retention: toRetention(b.settings) });
+}
+
+/** `historyMaxMessages` / `historyMaxAgeSec`; the history store needs at least 1 of each. */
+function toRetention(settings: unknown): CloudApp['retention'] {
+  const s = (typeof settings === 'object' && settings !== null ? settings : {}) as Record<string, unknown>;
+  const retention: { maxMessages?: number; maxAgeMs?: number } = {};
+  if (Number.isInteger(s.historyMaxMessages))
+    retention.maxMessages = Math.max(1, s.historyMaxMessages as number);
+  if (Number.isInteger(s.historyMaxAgeSec))
+    retention.maxAgeMs = Math.max(1, s.historyMaxAgeSec as number) * 1000;
+  return Object.freeze(retention);
 }
 
 function toEndpoint(raw: RawWebhook, appId: string): WebhookEndpoint | undefined {
