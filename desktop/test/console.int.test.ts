@@ -147,6 +147,9 @@ describe('console (inspector views)', () => {
     await screenshot(page, 'console-presence');
     await joined.presence.leave();
     await member.waitFor({ ...WAIT, state: 'detached' });
+    // The room page leads to the publish box, ready for this room.
+    await page.getByRole('link', { name: 'Publish to this room' }).click();
+    expect(await page.getByRole('form', { name: 'publish' }).getByLabel('Room').inputValue()).toBe(room);
   });
 
   it('renders only the visible rows of a long connections table', async () => {

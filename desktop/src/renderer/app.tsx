@@ -74,7 +74,7 @@ function View({ route }: { route: string }) {
     case 'traces':
       return <TracesView messageId={a} />;
     case 'publish':
-      return <PublishBox />;
+      return <PublishBox room={new URLSearchParams(window.location.search).get('room') ?? ''} />;
     default:
       return <StackView />;
   }

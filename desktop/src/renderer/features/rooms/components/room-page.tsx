@@ -22,6 +22,7 @@ export function RoomPage({ appId, room }: { appId: string; room: string }) {
           <Link to="/rooms">Rooms</Link> / <span data-testid="room-name">{room}</span>{' '}
           <span className="muted">({appId})</span>
         </h2>
+        <Link to={`/publish?room=${encodeURIComponent(room)}`}>Publish to this room</Link>
         {detail && (
           <p className="stats">
             {detail.subscribers} subscribers · {detail.presenceMembers} present · last seq {detail.lastSeq}

@@ -87,7 +87,20 @@ function StackButtons({ status }: { status: StackStatus }) {
           Start stack
         </button>
       ) : (
-        <ScaleForm current={gateways} />
+        <>
+          <ScaleForm current={gateways} />
+          <button
+            type="button"
+            className="secondary"
+            disabled={upDown.isPending}
+            onClick={() => {
+              // Stopping the stack also stops the gateway that serves this page (embedded engine).
+              if (window.confirm('Stop every service of the stack?')) upDown.mutate('down');
+            }}
+          >
+            Stop stack
+          </button>
+        </>
       )}
       {upDown.isError && <span className="error">{describeError(upDown.error)}</span>}
     </div>
