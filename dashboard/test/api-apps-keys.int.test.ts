@@ -140,6 +140,7 @@ describe('API keys', () => {
       const reply = await browser.post(`/api/apps/${app.id}/keys`, { name: 'k', permissions });
       expect(reply.status, JSON.stringify(permissions)).toBe(400);
       expect(reply.body.error.code).toBe('invalid_request');
+      expect(reply.body.error.field).toMatch(/^permissions/);
     }
     const ok = await browser.post(`/api/apps/${app.id}/keys`, {
       name: 'k',

@@ -21,11 +21,8 @@ export function installErrorHandler(app: FastifyInstance): void {
 
 function render(error: FastifyError): Rendered {
   if (error instanceof ApiError) {
-    return {
-      status: error.httpStatus,
-      error: { code: error.code, message: error.message },
-      extra: { ...error.extra },
-    };
+    const body = { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) };
+    return { status: error.httpStatus, error: body, extra: { ...error.extra } };
   }
   if (error instanceof RelayBoxError) {
     return { status: error.status, error: { code: error.code, message: error.message }, extra: {} };

@@ -48,7 +48,10 @@ export function registerKeyRoutes(app: FastifyInstance, services: Services): voi
     async (request, reply) => {
       const owned = await ownedApp(request, request.params.appId);
       const problem = validatePermissionMap(request.body.permissions);
-      if (problem) throw new ApiError(ErrorCode.InvalidRequest, `permissions: ${problem}`, { extra: {} });
+      if (problem)
+        throw new ApiError(ErrorCode.InvalidRequest, `body.permissions: ${problem}`, {
+          field: 'permissions',
+        });
       const issued = await keys.create(owned.id, request.body.name.trim(), request.body.permissions);
       return reply.status(201).send(issued);
     },

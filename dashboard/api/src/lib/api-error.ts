@@ -5,15 +5,18 @@ import { type ErrorCode, RelayBoxError } from '@relaybox/protocol';
 export class ApiError extends RelayBoxError {
   readonly httpStatus: number;
   readonly extra: Readonly<Record<string, unknown>>;
+  /** The request field at fault (rendered as `error.field`, like schema validation errors). */
+  readonly field: string | undefined;
 
   constructor(
     code: ErrorCode,
     message: string,
-    options: { status?: number; extra?: Record<string, unknown>; cause?: unknown } = {},
+    options: { status?: number; extra?: Record<string, unknown>; field?: string; cause?: unknown } = {},
   ) {
     super(code, message, { cause: options.cause });
     this.httpStatus = options.status ?? this.status;
     this.extra = options.extra ?? {};
+    this.field = options.field;
   }
 }
 

@@ -85,4 +85,5 @@ function checkUrl(raw: string): string {
   return url.toString();
 }
 
-const invalidUrl = (why: string) => new ApiError(ErrorCode.InvalidRequest, `body.url ${why}`);
+const invalidUrl = (why: string) =>
+  new ApiError(ErrorCode.InvalidRequest, `body.url ${why}`, { field: 'url' });
