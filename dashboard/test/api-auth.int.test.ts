@@ -149,6 +149,7 @@ describe('accounts', () => {
     expect(limited.status).toBe(429);
     expect(limited.body.error.code).toBe('rate_limited');
     expect(limited.body.retryAfter).toBeGreaterThan(0);
+    expect(limited.body.error.retryAfter).toBe(limited.body.retryAfter);
     expect(limited.body.retryAfter).toBeLessThanOrEqual(900);
     expect(limited.headers.get('retry-after')).toBe(String(limited.body.retryAfter));
   });

@@ -21,7 +21,13 @@ export function installErrorHandler(app: FastifyInstance): void {
 
 function render(error: FastifyError): Rendered {
   if (error instanceof ApiError) {
-    const body = { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) };
+    // Extra fields (e.g. retryAfter) go inside `error` and, for older readers, beside it.
+    const body = {
+      code: error.code,
+      message: error.message,
+      ...(error.field ? { field: error.field } : {}),
+      ...error.extra,
+    };
     return { status: error.httpStatus, error: body, extra: { ...error.extra } };
   }
   if (error instanceof RelayBoxError) {
