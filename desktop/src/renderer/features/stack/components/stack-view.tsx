@@ -12,6 +12,7 @@ import {
   useStack,
   useStackUpDown,
 } from '../api/stack.js';
+import { useStackEvents } from '../api/stack-events.js';
 import { LogsPanel } from './logs-panel.js';
 
 /** Services of the local stack with their controls, gateways and logs; needs the local daemon. */
@@ -40,6 +41,7 @@ function Unavailable() {
 
 function StackControl() {
   const query = useStack();
+  const progress = useStackEvents();
   const connection = useConsoleConnection();
   const [logService, setLogService] = useState('');
   const services = query.data?.services ?? [];
@@ -57,6 +59,11 @@ function StackControl() {
           </h2>
           {query.data && <StackButtons status={query.data} />}
         </header>
+        {progress && (
+          <p className="state loading" role="status">
+            {progress}…
+          </p>
+        )}
         {connection.daemonError && (
           <p className="state error" role="alert">
             Daemon: {connection.daemonError}
@@ -171,20 +178,22 @@ function ServicesTable({ services, onLogs }: { services: ServiceStatus[]; onLogs
                   </span>
                 </td>
                 <td className="wide-only">{formatAge(s.since, now)}</td>
-                <td className="actions">
-                  {(['start', 'stop', 'restart'] as const).map((verb) => (
-                    <button
-                      key={verb}
-                      type="button"
-                      disabled={busy === s.name}
-                      onClick={() => run(s.name, verb)}
-                    >
-                      {verb[0]!.toUpperCase() + verb.slice(1)}
+                <td>
+                  <div className="actions">
+                    {(['start', 'stop', 'restart'] as const).map((verb) => (
+                      <button
+                        key={verb}
+                        type="button"
+                        disabled={busy === s.name}
+                        onClick={() => run(s.name, verb)}
+                      >
+                        {verb[0]!.toUpperCase() + verb.slice(1)}
+                      </button>
+                    ))}
+                    <button type="button" className="link" onClick={() => onLogs(s.name)}>
+                      Logs
                     </button>
-                  ))}
-                  <button type="button" className="link" onClick={() => onLogs(s.name)}>
-                    Logs
-                  </button>
+                  </div>
                 </td>
               </tr>
             ))}
