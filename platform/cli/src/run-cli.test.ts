@@ -146,6 +146,12 @@ describe('relaybox up / down / status / logs arguments', () => {
     expect(existsSync(join(ctx.cwd, '.relaybox', 'stack.json'))).toBe(false);
   });
 
+  it('takes the engine from RELAYBOX_ENGINE when --engine is not given', async () => {
+    const ctx = context({ RELAYBOX_ENGINE: 'kubernetes' });
+    expect(await runCli(['up'], ctx)).toBe(2);
+    expect(ctx.stderr()).toMatch(/unknown engine "kubernetes"/);
+  });
+
   it('down, status and logs without a stack say so', async () => {
     const down = context();
     expect(await runCli(['down'], down)).toBe(0);

@@ -16,7 +16,7 @@ import {
 } from '../stack-state.js';
 
 export interface UpFlags {
-  engine: string;
+  engine?: string;
   gateways?: number;
   port: number;
   redisUrl?: string;
@@ -29,7 +29,7 @@ export function registerUpCommand(program: Command, context: CliContext): void {
   program
     .command('up')
     .description('start the stack, print its endpoints and stay in the foreground (Ctrl-C stops it)')
-    .option('--engine <engine>', 'embedded | native | docker', 'embedded')
+    .option('--engine <engine>', 'embedded | native | docker (default: RELAYBOX_ENGINE, else embedded)')
     .option(
       '--gateways <n>',
       'gateway replicas (native and docker; default 2)',
@@ -50,7 +50,7 @@ export function registerUpCommand(program: Command, context: CliContext): void {
 
 /** `relaybox up`: starts the stack, announces it in `.relaybox/stack.json`, waits for a signal, stops it. */
 export async function runUp(flags: UpFlags, context: CliContext): Promise<void> {
-  const engineName = parseEngineName(flags.engine);
+  const engineName = parseEngineName(flags.engine ?? (context.env.RELAYBOX_ENGINE || 'embedded'));
   const dataDir = dataDirOf(context);
   const existing = runningStack(dataDir);
   if (existing) {
