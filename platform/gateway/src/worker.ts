@@ -1,4 +1,10 @@
-import { loadLocalApps, RedisHistoryStore, RedisPresenceStore, RedisSessionStore } from '@relaybox/adapters';
+import {
+  CloudAppConfig,
+  loadLocalApps,
+  RedisHistoryStore,
+  RedisPresenceStore,
+  RedisSessionStore,
+} from '@relaybox/adapters';
 import { HistoryCursor } from '@relaybox/core';
 import { BullMqJobQueue, processWebhook, WEBHOOK_CONCURRENCY, webhookQueue } from '@relaybox/workers';
 import { ConfigError, type GatewayConfig } from './config.js';
@@ -80,7 +86,11 @@ export async function startWorker(
       );
     }
     if (queues.includes('webhook')) {
-      const deps = webhookDeps(config, local.webhooks);
+      // Cloud mode: the endpoints are the control plane's (as in the gateway, key-source.ts).
+      const endpoints = config.controlPlane
+        ? new CloudAppConfig({ ...config.controlPlane, log })
+        : local.webhooks;
+      const deps = webhookDeps(config, endpoints);
       closers.push(
         ...([deps.log, deps.deadLetters] as Array<Partial<{ close(): Promise<void> }>>).flatMap((c) =>
           c.close ? [c as { close(): Promise<void> }] : [],

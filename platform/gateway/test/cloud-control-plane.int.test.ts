@@ -8,7 +8,10 @@ import {
   type RunningControlPlane,
   startControlPlane,
 } from '../../../dashboard/test/api-harness.js';
+import { loadConfig } from '../src/config.js';
+import { createLogger } from '../src/logger.js';
 import type { RunningGateway } from '../src/start-gateway.js';
+import { startWorker } from '../src/worker.js';
 import { refusedUpgrade, startTestGateway, TestClient, uniqueName, wsUrl } from './harness.js';
 
 // End to end with the REAL control plane (dashboard/api on a fresh PostgreSQL database): keys are
@@ -32,15 +35,35 @@ beforeAll(async () => {
         broker: 'amqp',
         store: 'redis',
         ...shared,
-        env: {
-          RELAYBOX_KEY_SOURCE: 'cloud',
-          RELAYBOX_CONTROL_PLANE_URL: cp.url,
-          RELAYBOX_CONTROL_PLANE_TOKEN: cp.serviceToken,
-        },
+        env: cloudEnv(),
       }),
     );
   }
 });
+
+const cloudEnv = () => ({
+  RELAYBOX_KEY_SOURCE: 'cloud',
+  RELAYBOX_CONTROL_PLANE_URL: cp.url,
+  RELAYBOX_CONTROL_PLANE_TOKEN: cp.serviceToken,
+});
+
+/** A webhook receiver on a random port that records every delivery and answers 204. */
+async function startReceiver() {
+  const deliveries: Array<{ headers: IncomingHttpHeaders; body: string }> = [];
+  const receiver: Server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => {
+      body += c.toString();
+    });
+    req.on('end', () => {
+      deliveries.push({ headers: req.headers, body });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
+  return { deliveries, url, close: () => receiver.close() };
+}
 afterAll(async () => {
   await Promise.allSettled(gws.map((g) => g.shutdown()));
   await cp?.close();
@@ -144,13 +167,7 @@ describe('cloud-mode gateways with the real control plane', () => {
   it('reports per-app usage to the control plane (the last period is flushed on shutdown)', async () => {
     const appId = await createApp();
     const { apiKey } = await createKey(appId);
-    const gw = await startTestGateway({
-      env: {
-        RELAYBOX_KEY_SOURCE: 'cloud',
-        RELAYBOX_CONTROL_PLANE_URL: cp.url,
-        RELAYBOX_CONTROL_PLANE_TOKEN: cp.serviceToken,
-      },
-    });
+    const gw = await startTestGateway({ env: cloudEnv() });
     try {
       const client = await TestClient.connect(wsUrl(gw), { apiKey });
       await client.ok({ type: 'join', room: 'usage' });
@@ -168,21 +185,9 @@ describe('cloud-mode gateways with the real control plane', () => {
   });
 
   it("sends an app's events to the webhook endpoints configured in the control plane, never another app's", async () => {
-    const deliveries: Array<{ headers: IncomingHttpHeaders; body: string }> = [];
-    const receiver: Server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => {
-        body += c.toString();
-      });
-      req.on('end', () => {
-        deliveries.push({ headers: req.headers, body });
-        res.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const { deliveries, url, close } = await startReceiver();
     try {
       const [hooked, other] = [await createApp(), await createApp()];
-      const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
       const created = await browser.post(`/api/apps/${hooked}/webhooks`, {
         url,
         events: ['connection.opened', 'message.published'],
@@ -212,7 +217,45 @@ describe('cloud-mode gateways with the real control plane', () => {
         ).not.toThrow();
       }
     } finally {
-      receiver.close();
+      close();
+    }
+  });
+
+  it('a separate `worker webhook` process (RELAYBOX_WORKERS=none) delivers to the control plane endpoints', async () => {
+    const { deliveries, url, close } = await startReceiver();
+    const appId = await createApp();
+    const created = await browser.post(`/api/apps/${appId}/webhooks`, { url, events: ['connection.opened'] });
+    expect(created.status).toBe(201);
+    const env = {
+      ...cloudEnv(),
+      RELAYBOX_STORE: 'redis',
+      RELAYBOX_REDIS_PREFIX: `${uniqueName('test')}:`,
+      RELAYBOX_LOG_LEVEL: 'silent',
+    };
+    const gw = await startTestGateway({
+      store: 'redis',
+      redisPrefix: env.RELAYBOX_REDIS_PREFIX,
+      env: { ...env, RELAYBOX_WORKERS: 'none' },
+    });
+    const worker = await startWorker(loadConfig(env), ['webhook'], createLogger('silent'));
+    try {
+      const client = await TestClient.connect(wsUrl(gw), {
+        apiKey: (await createKey(appId)).apiKey,
+        clientId: 'worker-hooked',
+      });
+      await client.close();
+      for (let i = 0; i < 500 && !deliveries.some((d) => d.body.includes('worker-hooked')); i++) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const delivery = deliveries.find((d) => d.body.includes('worker-hooked'));
+      expect(delivery).toBeDefined();
+      const secret = created.body.secret as string;
+      expect(() =>
+        verifyWebhook({ body: delivery!.body, headers: delivery!.headers as Record<string, string>, secret }),
+      ).not.toThrow();
+    } finally {
+      await Promise.allSettled([worker.shutdown(), gw.shutdown()]);
+      close();
     }
   });
 
