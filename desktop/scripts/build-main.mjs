@@ -22,9 +22,17 @@ await build({
   target: 'node22',
   sourcemap: true,
   external: ['electron', ...NATIVE],
-  // Bundled CommonJS dependencies call require() for Node built-ins; give the ESM bundle one.
+  // Bundled CommonJS dependencies use require(), __dirname and __filename: give the ESM bundle them.
+  // (Paths some of them derive from __dirname, e.g. dockerode's gRPC .proto files, point into
+  // dist/; see docs/desktop.md on the docker engine.)
   banner: {
-    js: "import { createRequire as __rbRequire } from 'node:module'; const require = __rbRequire(import.meta.url);",
+    js: [
+      "import { createRequire as __rbRequire } from 'node:module';",
+      "import { fileURLToPath as __rbPath } from 'node:url';",
+      'const require = __rbRequire(import.meta.url);',
+      'const __filename = __rbPath(import.meta.url);',
+      "const __dirname = __rbPath(new URL('.', import.meta.url));",
+    ].join(' '),
   },
   logLevel: 'info',
 });

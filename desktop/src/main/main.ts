@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as orchestrator from '@relaybox/orchestrator';
-import { EmbeddedEngine, type Engine, startDaemon } from '@relaybox/orchestrator';
+import { DockerEngine, EmbeddedEngine, type Engine, startDaemon } from '@relaybox/orchestrator';
 import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, session, shell, Tray } from 'electron';
 import { AppController, type QuitChoice, type ShellUi } from './app-controller.js';
 import { registerIpcHandlers } from './ipc-handlers.js';
@@ -42,7 +41,7 @@ const ui: ShellUi = {
       buttons,
       defaultId: 0,
       cancelId: buttons.length - 1,
-      message: `RelayBox started a ${engine} stack. Stop it before quitting?`,
+      message: `RelayBox started the ${engine} stack. Stop it before quitting?`,
     });
     const choices: QuitChoice[] = canKeepRunning ? ['stop', 'keep', 'cancel'] : ['stop', 'cancel'];
     return choices[response] ?? 'cancel';
@@ -74,12 +73,6 @@ function stackPort(raw: string | undefined): number {
 
 /** The docker engine reads the stack definition shipped as an extra resource (the repo's compose/ in dev). */
 function createDockerEngine(): Engine {
-  const DockerEngine = (orchestrator as Record<string, unknown>).DockerEngine as
-    | (new (options: {
-        composeFile?: string;
-      }) => Engine)
-    | undefined;
-  if (!DockerEngine) throw new Error('this build has no docker engine; choose the embedded engine');
   const composeFile = app.isPackaged
     ? join(process.resourcesPath, 'compose', 'compose.yaml')
     : join(here, '../../../compose/compose.yaml');

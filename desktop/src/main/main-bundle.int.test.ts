@@ -1,0 +1,139 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// Builds the real main-process bundle (desktop/dist/main/main.js) and runs it under Node with a
+// stand-in for the `electron` module (the Electron binary cannot be installed on these machines):
+// the whole desktop flow runs for real — embedded stack, daemon, IPC, CSP hook, quit dialog.
+const desktop = fileURLToPath(new URL('../../', import.meta.url));
+const hooks = fileURLToPath(new URL('./test-support/electron-stand-in-hooks.mjs', import.meta.url));
+
+type Event = Record<string, unknown> & { type: string };
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('desktop main bundle (built with esbuild, run with an Electron stand-in)', () => {
+  let child: ChildProcess;
+  let userData: string;
+  const events: Event[] = [];
+  const waiters = new Set<() => void>();
+  let exited: Promise<number | null>;
+
+  const next = (type: string, after = 0): Promise<Event> =>
+    new Promise((resolve, reject) => {
+      const find = () => events.slice(after).find((e) => e.type === type);
+      const timer = setTimeout(() => {
+        waiters.delete(check);
+        reject(new Error(`no "${type}" event; got ${JSON.stringify(events)}`));
+      }, 20_000);
+      const check = () => {
+        const found = find();
+        if (!found) return;
+        clearTimeout(timer);
+        waiters.delete(check);
+        resolve(found);
+      };
+      waiters.add(check);
+      check();
+    });
+  const send = (command: object) => child.stdin!.write(`${JSON.stringify(command)}\n`);
+
+  beforeAll(async () => {
+    await promisify(execFile)(process.execPath, ['scripts/build-main.mjs'], { cwd: desktop });
+    userData = await mkdtemp(join(tmpdir(), 'rb-desktop-main-'));
+    child = spawn(process.execPath, ['--import', hooks, 'dist/main/main.js'], {
+      cwd: desktop,
+      env: {
+        ...process.env,
+        RB_STAND_IN_USERDATA: userData,
+        RELAYBOX_PORT: String(await freePort()),
+      },
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      try {
+        events.push(JSON.parse(line) as Event);
+      } catch {
+        return;
+      }
+      for (const waiter of waiters) waiter();
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    if (child && child.exitCode === null) child.kill('SIGKILL');
+    await rm(userData, { recursive: true, force: true });
+  });
+
+  it('starts the stack and opens a locked-down console window', async () => {
+    const loaded = await next('loadURL');
+    expect(loaded.url).toMatch(/^http:\/\/localhost:\d+\/console\/$/);
+    const window = await next('window');
+    expect(window.webPreferences).toMatchObject({
+      contextIsolation: true,
+      nodeIntegration: false,
+      sandbox: true,
+      preload: join(desktop, 'dist/preload/preload.cjs'),
+    });
+    const tooltips = events.filter((e) => e.type === 'tray').map((e) => e.tooltip);
+    expect(tooltips).toContain('RelayBox (embedded): running, 4/4 services up');
+    const health = await fetch(new URL('/v1/health', loaded.url as string));
+    expect(health.status).toBe(200);
+  });
+
+  it('answers IPC for the console frame only, with a daemon that works', async () => {
+    const { url } = await next('loadURL');
+    const before = events.length;
+    send({ cmd: 'ipc', channel: 'console:connection', args: [], url });
+    const { result } = await next('ipc-result', before);
+    const { ok, value } = result as { ok: boolean; value: { daemonUrl: string; secret: string } };
+    expect(ok).toBe(true);
+    const stack = await fetch(`${value.daemonUrl}/api/stack`, {
+      headers: { authorization: `Bearer ${value.secret}` },
+    });
+    expect(((await stack.json()) as { state: string }).state).toBe('running');
+
+    const later = events.length;
+    send({ cmd: 'ipc', channel: 'console:connection', args: [], url: 'https://evil.example/' });
+    expect((await next('ipc-result', later)).result).toMatchObject({
+      ok: false,
+      error: { code: 'forbidden_sender' },
+    });
+  });
+
+  it('adds the strict CSP to console responses', async () => {
+    const { url } = await next('loadURL');
+    const before = events.length;
+    send({ cmd: 'headers', url, headers: { 'content-type': ['text/html'] } });
+    const { result } = await next('headers-result', before);
+    const csp = (result as { responseHeaders: Record<string, string[]> }).responseHeaders[
+      'Content-Security-Policy'
+    ];
+    expect(csp?.[0]).toContain("script-src 'self'");
+    expect(csp?.[0]).toContain("default-src 'none'");
+  });
+
+  it('asks before quitting, stops the stack it started and exits', async () => {
+    const { url } = await next('loadURL');
+    const before = events.length;
+    send({ cmd: 'quit' });
+    const question = await next('question', before);
+    expect(question.message).toBe('RelayBox started the embedded stack. Stop it before quitting?');
+    await next('quit', before);
+    expect(await exited).toBe(0);
+    await expect(fetch(new URL('/v1/health', url as string))).rejects.toThrow();
+  });
+});
