@@ -428,6 +428,13 @@ export class Gateway {
     this.connectLimiter.sweep();
   }
 
+  /** The distinct (appId, keyId) pairs this node's open connections were authenticated with. */
+  openKeys(): Array<{ appId: string; keyId: string }> {
+    const keys = new Map<string, { appId: string; keyId: string }>();
+    for (const { appId, keyId } of this.sessions) keys.set(`${appId}\u0000${keyId}`, { appId, keyId });
+    return [...keys.values()];
+  }
+
   /** Drops an app's cached settings so their next use reads `appRetention` again (cloud mode). */
   forgetAppSettings(appId: string): void {
     this.retention.delete(appId);

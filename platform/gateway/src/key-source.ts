@@ -12,14 +12,23 @@ import type { Logger } from './logger.js';
 /** Webhook endpoints of every app; `hasAny()` false: no webhook machinery is started. */
 export type AppWebhookEndpoints = WebhookEndpointResolver & { hasAny(): boolean };
 
+/** What `watchConnections` needs of the gateway. */
+export interface KeyConnections {
+  openKeys(): Array<{ appId: string; keyId: string }>;
+  closeConnectionsOfKey(appId: string, keyId: string | undefined, reason: string): number;
+}
+
 export interface KeySource {
   keys: KeyStore;
   /** The dev API key in effect (local mode without an apps file); never in cloud mode. */
   devApiKey: string | undefined;
   webhooks: AppWebhookEndpoints;
   retention: Map<string, Partial<HistoryRetention>>;
-  /** Cloud mode: called for every pushed revocation (`keyId` undefined: the whole app was deleted). */
-  onRevoked?(listener: (appId: string, keyId: string | undefined) => void): void;
+  /**
+   * Cloud mode: closes open connections whose key was revoked (pushed), and re-checks the keys of
+   * open connections whenever the revocation stream (re)connects, since events may have been missed.
+   */
+  watchConnections?(connections: KeyConnections): void;
   /** Cloud mode: reports per-app usage to the control plane every 10 s until `stop()` (which flushes). */
   reportUsage?(read: () => Iterable<AppUsageTotals>): { stop(): Promise<void> };
   /** Cloud mode: an app's settings (retention) changed or it was deleted; `retention` is updated first. */
@@ -82,8 +91,35 @@ function cloudSource(
     devApiKey: undefined,
     webhooks: apps,
     retention,
-    onRevoked: (listener) => cloudKeys.onInvalidate(({ appId, keyId }) => listener(appId, keyId)),
+    watchConnections: (connections) => watchConnections(cloudKeys, keys, connections, log),
     reportUsage: (read) => new UsageReporter({ ...controlPlane, nodeId: config.nodeId, read, log }).start(),
     onSettingsChanged: (listener) => changed.add(listener),
   };
+}
+
+function watchConnections(
+  cloudKeys: CloudKeyStore,
+  keys: KeyStore,
+  connections: KeyConnections,
+  log: Logger,
+): void {
+  const close = (appId: string, keyId: string | undefined) => {
+    const closed = connections.closeConnectionsOfKey(appId, keyId, 'API key revoked');
+    if (closed > 0) log.info('closed connections of a revoked key', { appId, keyId, closed });
+  };
+  cloudKeys.onInvalidate(({ appId, keyId }) => close(appId, keyId));
+  let checking = false;
+  cloudKeys.onResync(() => {
+    if (checking) return;
+    checking = true;
+    // One lookup at a time (each distinct key once): gentle on a control plane that just came back.
+    void (async () => {
+      for (const { appId, keyId } of connections.openKeys()) {
+        const key = await keys.getKey(appId, keyId).catch(() => null);
+        if (key === undefined) close(appId, keyId);
+      }
+    })().finally(() => {
+      checking = false;
+    });
+  });
 }

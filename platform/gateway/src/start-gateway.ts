@@ -143,10 +143,7 @@ export async function startGateway(
     },
   );
   // Cloud mode: a pushed revocation also closes the open connections of that key on this node.
-  local.onRevoked?.((appId, keyId) => {
-    const closed = gateway.closeConnectionsOfKey(appId, keyId, 'API key revoked');
-    if (closed > 0) log.info('closed connections of a revoked key', { appId, keyId, closed });
-  });
+  local.watchConnections?.(gateway);
   local.onSettingsChanged?.((appId) => gateway.forgetAppSettings(appId));
   const port = await gateway.start();
   const usage = local.reportUsage?.(() => gateway.usageTotals());

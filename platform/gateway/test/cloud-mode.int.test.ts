@@ -84,6 +84,19 @@ describe('cloud-mode gateway (control plane contract double)', () => {
     });
   });
 
+  it('when the revocation stream reconnects, connections of keys revoked meanwhile are closed', async () => {
+    const key = { ...KEY, keyId: uniqueName('missed') };
+    cp.put({ ...key, permissions: { '*': ['subscribe'] } });
+    const open = await TestClient.connect(wsUrl(gws[0]!), { apiKey: apiKey(key) });
+    const kept = await TestClient.connect(wsUrl(gws[0]!), { apiKey: apiKey(KEY) });
+    cp.keys.delete(`${key.appId}.${key.keyId}`); // revoked while no event could be sent
+    cp.dropStreams();
+    expect(await open.closed).toMatchObject({ code: 4100 });
+    await until(() => cp.openStreams === 2, 'both gateways to reconnect');
+    expect(kept.ws.readyState).toBe(kept.ws.OPEN);
+    await kept.close();
+  });
+
   it('a rotation refuses the old secret and accepts the new one at once', async () => {
     const key = { ...KEY, keyId: uniqueName('rot') };
     cp.put({ ...key, permissions: { '*': ['subscribe'] } });

@@ -128,6 +128,8 @@ describe('CloudKeyStore', () => {
 
   it('reconnects after the stream drops and flushes the whole cache on ready', async () => {
     const s = store();
+    let resyncs = 0;
+    s.onResync(() => resyncs++);
     await until(() => s.streaming, 'the event stream');
     await s.getKey('app1', 'k1');
     expect(s.cacheSize).toBe(1);
@@ -135,6 +137,7 @@ describe('CloudKeyStore', () => {
     await until(() => !s.streaming, 'the stream to be seen down');
     await until(() => s.streaming && cp.openStreams === 1, 'the reconnect');
     expect(s.cacheSize).toBe(0);
+    expect(resyncs).toBe(2);
   });
 
   it('trusts a found key only briefly while the stream is down', async () => {

@@ -54,6 +54,7 @@ export class CloudKeyStore implements KeyStore {
   private readonly inflight = new Map<string, Promise<AppKey | undefined>>();
   private readonly stream: KeyEventStream;
   private readonly listeners = new Set<(invalidation: KeyInvalidation) => void>();
+  private readonly resyncListeners = new Set<() => void>();
   private readonly now: () => number;
   private readonly log: CloudLog;
   /** Bumped by every invalidation: a lookup that started before one does not fill the cache. */
@@ -92,6 +93,15 @@ export class CloudKeyStore implements KeyStore {
   onInvalidate(listener: (invalidation: KeyInvalidation) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Called on every `ready` of the event stream (first connect and every reconnect), after the cache
+   * was flushed: events may have been missed, so what was authenticated before should be checked again.
+   */
+  onResync(listener: () => void): () => void {
+    this.resyncListeners.add(listener);
+    return () => this.resyncListeners.delete(listener);
   }
 
   async getKey(appId: string, keyId: string): Promise<AppKey | undefined> {
@@ -142,6 +152,7 @@ export class CloudKeyStore implements KeyStore {
       // Events may have been missed while disconnected: trust nothing fetched before.
       this.cache.clear();
       this.inflight.clear();
+      this.notify(this.resyncListeners, undefined);
       return;
     }
     const prefix = `${event.appId}\u0000`;
@@ -151,11 +162,15 @@ export class CloudKeyStore implements KeyStore {
     for (const id of [...this.inflight.keys()]) if (matches(id)) this.inflight.delete(id);
     const invalidation: KeyInvalidation =
       event.type === 'revoke' ? { appId: event.appId, keyId: event.keyId } : { appId: event.appId };
-    for (const listener of this.listeners) {
+    this.notify(this.listeners, invalidation);
+  }
+
+  private notify<T>(listeners: Set<(value: T) => void>, value: T): void {
+    for (const listener of listeners) {
       try {
-        listener(invalidation);
+        listener(value);
       } catch (error) {
-        this.log.warn('key invalidation listener failed', { error: String(error) });
+        this.log.warn('key event listener failed', { error: String(error) });
       }
     }
   }
