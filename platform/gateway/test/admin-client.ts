@@ -7,6 +7,7 @@ import type { TraceEvent } from '@relaybox/core';
 export interface HttpResult {
   status: number;
   headers: Record<string, string | string[] | undefined>;
+  // biome-ignore lint/suspicious/noExplicitAny: tests read the JSON field by field and expect() checks it
   body: any;
 }
 
