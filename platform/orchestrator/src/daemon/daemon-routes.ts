@@ -174,7 +174,8 @@ export class DaemonRoutes {
 
   private async requireService(name: string): Promise<void> {
     const status = await this.engine.status();
-    if (!status.services.some((s) => s.name === name)) {
+    // A service of the definition (`gateway`) names all its instances (`gateway-1`, ...).
+    if (!status.services.some((s) => s.name === name || s.service === name)) {
       const known = status.services.map((s) => s.name).join(', ') || 'none (is the stack running?)';
       throw new DaemonError(404, 'service_not_found', `no service "${name}"; services: ${known}`);
     }
