@@ -66,12 +66,13 @@ build_image "$PREFIX/redis:7" "FROM $BASE
 $APT redis-server $CLEAN
 CMD [\"redis-server\", \"--protected-mode\", \"no\"]"
 
-# Debian's rabbitmq-server runs as root here (no init system); the official image's entrypoint is
-# not needed: the stack configures the node through RABBITMQ_* environment variables.
+# Like the official image: the server itself is PID 1 (so SIGTERM stops it cleanly), runs as the
+# rabbitmq user and logs to stdout; the stack configures it through RABBITMQ_* variables.
 build_image "$PREFIX/rabbitmq:3" "FROM $BASE
 $APT rabbitmq-server $CLEAN
-ENV HOME=/var/lib/rabbitmq
-CMD [\"rabbitmq-server\"]"
+ENV HOME=/var/lib/rabbitmq RABBITMQ_LOGS=-
+USER rabbitmq
+CMD [\"/usr/lib/rabbitmq/bin/rabbitmq-server\"]"
 
 build_image "$PREFIX/nginx:1" "FROM $BASE
 $APT nginx-light curl $CLEAN

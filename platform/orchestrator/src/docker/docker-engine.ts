@@ -11,7 +11,7 @@ import {
   type UpOptions,
   type UpResult,
 } from '../engine.js';
-import { readStackDefinition, type StackDefinition } from '../stack-definition.js';
+import { readStackDefinition, type ServiceDefinition, type StackDefinition } from '../stack-definition.js';
 import {
   assertDockerAvailable,
   createDockerClient,
@@ -105,12 +105,13 @@ export class DockerEngine implements Engine {
     await assertPortsFree(plan.hostPorts(gateways));
     this.plan = plan;
     this.phase = 'starting';
+    const abort = new AbortController();
     try {
       await this.containers.remove(existing);
       await this.monitor.start();
-      await this.prepare(plan);
-      await this.startAll(plan, gatewayService, gateways);
+      await this.startAll(plan, gatewayService, gateways, abort.signal);
     } catch (error) {
+      abort.abort(); // a build still running for a service that will never start
       await this.down().catch(() => {});
       throw error;
     } finally {
@@ -239,40 +240,44 @@ export class DockerEngine implements Engine {
     return this.plan;
   }
 
-  /** Images (one build per image even when several services share it), network, volumes. */
-  private async prepare(plan: StackPlan): Promise<void> {
-    const seen = new Set<string>();
-    for (const name of this.definition.startOrder()) {
-      const service = this.definition.service(name, plan.variables);
-      if (seen.has(service.image)) continue;
-      seen.add(service.image);
-      await ensureImage(this.docker, service, {
-        ...(plan.options.network === 'host' ? { networkMode: 'host' } : {}),
-        onProgress: (event) => this.emit(event),
-      });
-    }
-    await this.containers.ensureNetwork(plan);
-    await this.containers.ensureVolumes(plan);
-  }
-
-  /** Starts each service once everything it depends on is healthy (independent ones in parallel). */
+  /**
+   * Starts each service once its image is ready and everything it depends on is healthy: Redis
+   * and RabbitMQ come up while the platform image builds. One build or pull per image, even when
+   * several services share it.
+   */
   private async startAll(
     plan: StackPlan,
     gatewayService: string | undefined,
     gateways: number,
+    signal: AbortSignal,
   ): Promise<void> {
+    await this.containers.ensureNetwork(plan);
+    await this.containers.ensureVolumes(plan);
+    const images = new Map<string, Promise<void>>();
     const ready = new Map<string, Promise<void>>();
     for (const name of this.definition.startOrder()) {
-      const deps = this.definition.service(name, plan.variables).dependsOn;
+      const service = this.definition.service(name, plan.variables);
+      if (!images.has(service.image)) images.set(service.image, this.ensureImage(plan, service, signal));
       const instances = plan.instances(name, name === gatewayService ? gateways : undefined);
-      const start = Promise.all(deps.map((dep) => ready.get(dep.service))).then(() =>
+      const start = Promise.all([
+        images.get(service.image),
+        ...service.dependsOn.map((d) => ready.get(d.service)),
+      ]).then(() =>
         Promise.all(instances.map((instance) => this.startInstance(plan, instance))).then(() => {}),
       );
       // A failure surfaces once, from Promise.all below; dependents just never start.
       start.catch(() => {});
       ready.set(name, start);
     }
-    await Promise.all(ready.values());
+    await Promise.all([...images.values(), ...ready.values()]);
+  }
+
+  private ensureImage(plan: StackPlan, service: ServiceDefinition, signal: AbortSignal): Promise<void> {
+    return ensureImage(this.docker, service, {
+      signal,
+      ...(plan.options.network === 'host' ? { networkMode: 'host' } : {}),
+      onProgress: (event) => this.emit(event),
+    });
   }
 
   private async startInstance(plan: StackPlan, instance: Instance): Promise<void> {

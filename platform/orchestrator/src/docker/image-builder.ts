@@ -22,7 +22,7 @@ interface BuildMessage {
 export async function ensureImage(
   docker: Docker,
   service: ServiceDefinition,
-  options: { networkMode?: string; onProgress: Progress },
+  options: { networkMode?: string; signal?: AbortSignal; onProgress: Progress },
 ): Promise<void> {
   if (service.build) return buildImage(docker, service, options);
   if (await imageExists(docker, service.image)) return;
@@ -49,7 +49,7 @@ async function imageLabels(docker: Docker, image: string): Promise<Record<string
 async function buildImage(
   docker: Docker,
   service: ServiceDefinition,
-  options: { networkMode?: string; onProgress: Progress },
+  options: { networkMode?: string; signal?: AbortSignal; onProgress: Progress },
 ): Promise<void> {
   const build = service.build as NonNullable<ServiceDefinition['build']>;
   const step = `build ${service.image}`;
@@ -60,15 +60,27 @@ async function buildImage(
     return;
   }
   options.onProgress({ type: 'progress', step, detail: `context ${build.context}` });
-  const stream = await docker.buildImage(buildContextStream(build.context), {
-    t: service.image,
-    labels: { [CONTEXT_LABEL]: fingerprint },
-    dockerfile: build.dockerfile,
-    buildargs: build.args,
-    rm: true,
-    forcerm: true,
-    ...(options.networkMode ? { networkmode: options.networkMode } : {}),
-  });
+  let stream: NodeJS.ReadableStream;
+  try {
+    stream = await docker.buildImage(buildContextStream(build.context), {
+      t: service.image,
+      labels: { [CONTEXT_LABEL]: fingerprint },
+      dockerfile: build.dockerfile,
+      buildargs: build.args,
+      rm: true,
+      forcerm: true,
+      ...(options.networkMode ? { networkmode: options.networkMode } : {}),
+      ...(options.signal ? { abortSignal: options.signal } : {}),
+    });
+  } catch (cause) {
+    // Refused before any step ran: no Dockerfile at that path, a bad context.
+    const message = (cause as { json?: { message?: string } }).json?.message ?? (cause as Error).message;
+    throw new OrchestratorError(
+      'image_build_failed',
+      `building ${service.image} (service ${service.name}) failed: ${message}`,
+      { cause, details: `context ${build.context}, Dockerfile ${build.dockerfile}: ${message}` },
+    );
+  }
   // The output of the current step, kept to explain a failure with the step that failed.
   let stepOutput: string[] = [];
   for await (const message of jsonLines<BuildMessage>(stream)) {
