@@ -154,6 +154,19 @@ describe('app isolation with identical room names', () => {
     expect(page.items.map((m) => [m.data, m.seq])).toEqual([['b-0', 1]]);
     const viaRest = (await (await rest(0, B, `/v1/rooms/${room}/messages`)).json()) as { items: HistItem[] };
     expect(viaRest.items.map((m) => m.data)).toEqual(['b-0']);
+    // The same with a token of B's key, over WebSocket and REST.
+    const bToken = await mintToken({ ...B, clientId: 'b-token' });
+    const viaToken = await fetch(`${gws[1]!.url}/v1/rooms/${room}/messages`, {
+      headers: { authorization: `Bearer ${bToken}` },
+    });
+    expect(((await viaToken.json()) as { items: HistItem[] }).items.map((m) => m.data)).toEqual(['b-0']);
+    const tokenClient = await TestClient.connect(wsUrl(gws[0]!), { token: bToken });
+    await tokenClient.ok({ type: 'join', room });
+    const tokenPage = (await tokenClient.ok({ type: 'history', room, query: {} })).result as {
+      items: HistItem[];
+    };
+    expect(tokenPage.items.map((m) => m.data)).toEqual(['b-0']);
+    await tokenClient.close();
     const aRest = (await (await rest(1, A, `/v1/rooms/${room}/messages?direction=forwards`)).json()) as {
       items: HistItem[];
     };
