@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -92,6 +92,13 @@ describe('desktop main bundle (built with esbuild, run with an Electron stand-in
     expect(tooltips).toContain('RelayBox (embedded): running, 4/4 services up');
     const health = await fetch(new URL('/v1/health', loaded.url as string));
     expect(health.status).toBe(200);
+  });
+
+  it('builds a preload that loads nothing but electron (sandboxed preloads can require nothing else)', async () => {
+    const preload = await readFile(join(desktop, 'dist/preload/preload.cjs'), 'utf8');
+    const required = [...preload.matchAll(/require\(["']([^"']+)["']\)/g)].map((m) => m[1]);
+    expect(new Set(required)).toEqual(new Set(['electron']));
+    expect(preload).toContain('exposeInMainWorld("relaybox"');
   });
 
   it('answers IPC for the console frame only, with a daemon that works', async () => {
