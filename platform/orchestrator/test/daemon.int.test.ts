@@ -130,6 +130,7 @@ describe('local daemon over the embedded engine', () => {
       body: { service: 'redis', replicas: 2 },
     });
     expect(service.status).toBe(400);
+    expect((await api('/api/services/%E0%A4%A/stop', { method: 'POST' })).status).toBe(400);
     expect((await api('/api/nothing')).status).toBe(404);
     expect((await api('/api/stack', { method: 'POST' })).status).toBe(405);
   });

@@ -59,7 +59,7 @@ export class DaemonRoutes {
     }
     const service = /^\/api\/services\/([^/]+)\/(start|stop|restart|logs)$/.exec(path);
     if (service) {
-      const name = decodeURIComponent(service[1]!);
+      const name = decodeName(service[1]!);
       const action = service[2]!;
       if (action === 'logs') {
         if (method !== 'GET') throw notAllowed(method, path);
@@ -185,6 +185,14 @@ export class DaemonRoutes {
     const run = this.queue.then(fn, fn);
     this.queue = run.catch(() => undefined);
     return run;
+  }
+}
+
+function decodeName(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw invalid('service name is not valid percent-encoding');
   }
 }
 
