@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { RelayBox, RoomMessage } from '@relaybox/client';
 import { NativeEngine, type RunningDaemon, startDaemon } from '@relaybox/orchestrator';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RabbitmqAdmin } from '../../platform/adapters/src/amqp/rabbitmq-admin.js';
 import {
   connectSdk,
@@ -22,9 +22,9 @@ import {
 // across two gateways, and scaling gateways from the stack view.
 
 const WAIT = { timeout: 20_000 };
-const id = randomBytes(3).toString('hex');
-const prefix = `test-console-${id}:`;
-const exchange = `test.console-${id}`;
+const stackId = randomBytes(3).toString('hex');
+const prefix = `test-console-${stackId}:`;
+const exchange = `test.console-${stackId}`;
 
 let dataDir: string;
 let engine: NativeEngine;
@@ -73,8 +73,11 @@ beforeAll(async () => {
   await page.goto(`${origin}/console/#daemon=${encodeURIComponent(daemon.url)}&secret=${daemon.secret}`);
 }, 90_000);
 
+afterEach(async () => {
+  await Promise.allSettled(clients.splice(0).map((c) => c.close()));
+});
+
 afterAll(async () => {
-  await Promise.allSettled(clients.map((c) => c.close()));
   await browser?.close();
   await daemon?.close();
   await engine?.down();
@@ -84,11 +87,13 @@ afterAll(async () => {
 
 describe('console over the native engine', () => {
   it('follows a message across two gateways in the traces view', async () => {
+    const id = randomBytes(3).toString('hex');
     const [first, second] = await Promise.all([gatewayOrigin('gateway-1'), gatewayOrigin('gateway-2')]);
     const room = `chat:${id}`;
     const subscriber = await connectSdk(first, devApiKey, `sub-${id}`);
+    clients.push(subscriber);
     const publisher = await connectSdk(second, devApiKey, `pub-${id}`);
-    clients.push(subscriber, publisher);
+    clients.push(publisher);
     const got = new Promise<RoomMessage>((resolve) => {
       void subscriber.join(room).then((r) => r.subscribe('note', resolve));
     });
@@ -114,7 +119,14 @@ describe('console over the native engine', () => {
       });
       delivered = await Promise.race([got, new Promise<undefined>((r) => setTimeout(r, 2000))]);
     }
-    if (!delivered) throw new Error(`the subscriber on gateway-1 got nothing from gateway-2 (${lastError})`);
+    if (!delivered) {
+      const { items } = await daemonGet<{ items: Array<{ line: string }> }>(
+        '/api/services/gateway-2/logs?tail=20',
+      );
+      throw new Error(
+        `the subscriber on gateway-1 got nothing from gateway-2 (${lastError}); gateway-2 logs:\n${items.map((l) => l.line).join('\n')}`,
+      );
+    }
     const ack = { id: delivered.id };
     await page.goto(`${origin}/console/traces/${encodeURIComponent(ack.id)}`);
     const timeline = page.getByTestId('trace-timeline');
