@@ -105,8 +105,8 @@ describe('relaybox up --engine native', () => {
     const received: unknown[] = [];
     (await bob.join(room)).subscribe('note', (msg) => received.push(msg.data));
     const aliceRoom = await alice.join(room);
-    // Like the gateway's own multi-process tests: publish until the other gateway delivers (a
-    // publish can be acked before the subscriber's gateway has its shard binding in place).
+    // `room.subscribe` sends its subscribe frame in the background, so a publish right after it
+    // can overtake it: publish until the subscriber (on the other gateway) has one.
     await waitUntil(async () => {
       await aliceRoom.publish('note', 'across gateways').catch(() => {});
       return received.includes('across gateways');
