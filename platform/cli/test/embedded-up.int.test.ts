@@ -17,7 +17,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await Promise.resolve(cleanup()).catch(() => {});
 });
 
-describe('relaybox up (embedded engine)', () => {
+describe('relaybox up (embedded engine, and the docker engine missing)', () => {
   it('serves clients on the chosen port; keys and token work against it; Ctrl-C stops it', {
     timeout: 90_000,
   }, async () => {
@@ -84,5 +84,19 @@ describe('relaybox up (embedded engine)', () => {
     const result = await runCliToExit(['up', '--port', String(taken)], tempDir());
     expect(result.code).toBe(1);
     expect(result.output).toMatch(new RegExp(`relaybox: port ${taken} is already in use`));
+  });
+
+  it('up --engine docker without a reachable Docker engine says how to start one', {
+    timeout: 60_000,
+  }, async () => {
+    const cwd = tempDir();
+    const result = await runCliToExit(['up', '--engine', 'docker', '--port', '0'], cwd, {
+      DOCKER_HOST: `unix://${cwd}/no-docker.sock`,
+    });
+    expect(result.code).toBe(1);
+    expect(result.output).toMatch(
+      /relaybox: No Docker engine reachable at .*Start one: .*\[docker_unavailable\]/,
+    );
+    expect(readStackState(`${cwd}/.relaybox`)).toBeUndefined();
   });
 });
