@@ -17,6 +17,7 @@ import {
  * scripts/docker-test-images.sh). Ports: origin 19000, Redis/RabbitMQ 19010-19024, gateways 19101+.
  */
 const PORT = 19000;
+const BRIDGE_PORT = 19070;
 const gatewayPort = (n: number) => PORT + 100 + n;
 const stack = uniqueStack();
 const engine = testEngine(stack);
@@ -29,16 +30,16 @@ afterAll(async () => {
   await engine.down({ volumes: true });
 }, 60_000);
 
+/** Node ids that answer through an origin (nginx round robin over every upstream). */
+async function nodesBehind(port: number, requests: number): Promise<string[]> {
+  const seen = new Set<string>();
+  for (let i = 0; i < requests; i++) seen.add((await health(port)).nodeId);
+  return [...seen].sort();
+}
+
 async function danglingVolumes(): Promise<string[]> {
   const { Volumes } = await docker.listVolumes({ filters: { dangling: ['true'] } });
   return (Volumes ?? []).map((v) => v.Name);
-}
-
-/** Node ids that answer through the origin (nginx round robin over every upstream). */
-async function nodesBehindOrigin(requests: number): Promise<Set<string>> {
-  const seen = new Set<string>();
-  for (let i = 0; i < requests; i++) seen.add((await health(PORT)).nodeId);
-  return seen;
 }
 
 describe('DockerEngine (host networking, local base images)', () => {
@@ -56,6 +57,11 @@ describe('DockerEngine (host networking, local base images)', () => {
       ['gateway-1', 'gateway-2', 'nginx', 'rabbitmq', 'redis', 'worker'].map((n) => `${n}:healthy`),
     );
     expect(events.some((e) => e.type === 'progress' && e.step === 'stack healthy')).toBe(true);
+    // The origin routes REST and the console to the gateways (the console is built by `npm test`).
+    expect((await health(PORT)).nodeId).toMatch(/^gateway-[12]$/);
+    const consolePage = await fetch(`http://127.0.0.1:${PORT}/console/`);
+    if (consolePage.status === 200) expect(await consolePage.text()).toMatch(/<html/i);
+    else expect(await consolePage.text()).toMatch(/the console is not built/);
 
     // alice and bob are pinned to different gateways; carol comes in through nginx.
     const alice = await client(`ws://127.0.0.1:${gatewayPort(1)}/v1/ws`, key, 'alice');
@@ -77,10 +83,10 @@ describe('DockerEngine (host networking, local base images)', () => {
 
     await engine.scale('gateway', 3);
     expect((await health(gatewayPort(3))).nodeId).toBe('gateway-3');
-    await waitUntil(async () => (await nodesBehindOrigin(9)).has('gateway-3'));
+    await waitUntil(async () => (await nodesBehind(PORT, 9)).includes('gateway-3'));
     await engine.scale('gateway', 2);
     expect((await leftovers(stack)).containers).toBe(6);
-    expect([...(await nodesBehindOrigin(9))].sort()).toEqual(['gateway-1', 'gateway-2']);
+    expect(await nodesBehind(PORT, 9)).toEqual(['gateway-1', 'gateway-2']);
 
     // Kill the gateway carol is on: the engine reports it, carol reconnects through nginx.
     const carolOn = (await health(gatewayPort(1))).connections === 2 ? 1 : 2;
@@ -109,5 +115,28 @@ describe('DockerEngine (host networking, local base images)', () => {
     const danglingAfter = await danglingVolumes();
     expect(danglingAfter.filter((v) => !danglingBefore.includes(v) && !left.volumes.includes(v))).toEqual([]);
     expect((await engine.status()).state).toBe('stopped');
+  });
+
+  it('runs the same definition on a bridge network: service DNS names, only the origin published', {
+    timeout: 180_000,
+  }, async () => {
+    const bridgeStack = uniqueStack();
+    const bridge = testEngine(bridgeStack, { network: 'bridge' });
+    try {
+      await bridge.up({ port: BRIDGE_PORT, gateways: 2, devApiKey: devApiKey() });
+      await waitUntil(async () => (await nodesBehind(BRIDGE_PORT, 6)).length === 2);
+      expect(await nodesBehind(BRIDGE_PORT, 6)).toEqual(['gateway-1', 'gateway-2']);
+      // Only nginx publishes a port; the gateways are reachable on the stack's network only.
+      const gateway = await docker.getContainer(`${bridgeStack}-gateway-1`).inspect();
+      expect(gateway.HostConfig.NetworkMode).toBe(`${bridgeStack}_default`);
+      expect(gateway.HostConfig.PortBindings ?? {}).toEqual({});
+      const nginx = await docker.getContainer(`${bridgeStack}-nginx`).inspect();
+      expect(Object.keys(nginx.HostConfig.PortBindings ?? {})).toEqual([`${BRIDGE_PORT}/tcp`]);
+      await bridge.scale('gateway', 3);
+      await waitUntil(async () => (await nodesBehind(BRIDGE_PORT, 9)).includes('gateway-3'));
+    } finally {
+      await bridge.down({ volumes: true });
+    }
+    expect(await leftovers(bridgeStack)).toEqual({ containers: 0, networks: 0, volumes: [] });
   });
 });

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
+import { get } from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -88,7 +89,22 @@ export async function waitUntil(check: () => Promise<boolean> | boolean, timeout
   throw new Error(`condition not met within ${timeoutMs} ms`);
 }
 
-export async function health(port: number): Promise<{ nodeId: string; connections: number }> {
-  const res = await fetch(`http://127.0.0.1:${port}/v1/health`);
-  return (await res.json()) as { nodeId: string; connections: number };
+/** GET /v1/health on a new connection each time (a kept-alive one would stay on one upstream). */
+export function health(port: number): Promise<{ nodeId: string; connections: number }> {
+  return new Promise((resolve, reject) => {
+    const req = get({ host: '127.0.0.1', port, path: '/v1/health', agent: false }, (res) => {
+      let body = '';
+      res.on('data', (chunk: Buffer) => {
+        body += chunk.toString();
+      });
+      res.on('end', () => {
+        try {
+          resolve(JSON.parse(body) as { nodeId: string; connections: number });
+        } catch (error) {
+          reject(error);
+        }
+      });
+    });
+    req.on('error', reject);
+  });
 }
