@@ -19,10 +19,11 @@ import {
   describeDockerHost,
 } from './docker-connection.js';
 import { EventMonitor } from './event-monitor.js';
-import { lastLogLines, waitHealthy } from './health-wait.js';
+import { waitHealthy } from './health-wait.js';
 import { ensureImage } from './image-builder.js';
-import { LogDemuxer } from './log-demux.js';
 import { assertPortsFree } from './port-check.js';
+import { ProxyReloader } from './proxy-reloader.js';
+import { serviceLogs } from './service-logs.js';
 import { PORT_LABEL, StackContainers, statusOf } from './stack-containers.js';
 import { INSTANCE_LABEL, type Instance, type NetworkMode, StackPlan } from './stack-plan.js';
 
@@ -57,11 +58,11 @@ export class DockerEngine implements Engine {
   private readonly definition: StackDefinition;
   private readonly containers: StackContainers;
   private readonly monitor: EventMonitor;
+  private readonly proxy: ProxyReloader;
   private readonly listeners = new Set<(event: StackEvent) => void>();
   private readonly statuses = new Map<string, ServiceStatus>();
   private plan: StackPlan | undefined;
   private phase: 'idle' | 'starting' | 'stopping' = 'idle';
-  private proxyUpdates: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: DockerEngineOptions = {}) {
     this.docker = createDockerClient(options);
@@ -70,6 +71,7 @@ export class DockerEngine implements Engine {
       ...(options.overrides ? { overrides: options.overrides } : {}),
     });
     this.containers = new StackContainers(this.docker, options.stack ?? 'relaybox');
+    this.proxy = new ProxyReloader(this.containers, this.definition);
     this.monitor = new EventMonitor(
       this.docker,
       this.containers.stack,
@@ -170,7 +172,7 @@ export class DockerEngine implements Engine {
     );
     await Promise.all(wanted.map((instance) => this.ensureRunning(plan, instance, current)));
     // New replicas join the proxy once healthy; removed ones leave it before they stop.
-    await this.updateProxy(wanted);
+    await this.proxy.update(plan, wanted);
     await this.containers.remove(surplus);
     return this.status();
   }
@@ -194,32 +196,7 @@ export class DockerEngine implements Engine {
     options: LogOptions,
     onLine: (event: StackEvent & { type: 'log' }) => void,
   ): Promise<() => void> {
-    const found = await this.containers.find(name);
-    const stops: (() => void)[] = [];
-    for (const c of found) {
-      const instance = c.Labels[INSTANCE_LABEL] ?? name;
-      const container = this.docker.getContainer(c.Id);
-      const emit = (stream: 'stdout' | 'stderr', line: string) =>
-        onLine({ type: 'log', service: instance, stream, line, ts: Date.now() });
-      if (!options.follow) {
-        for (const line of await lastLogLines(container, options.tail ?? 200)) emit('stdout', line);
-        continue;
-      }
-      const stream = (await container.logs({
-        follow: true,
-        stdout: true,
-        stderr: true,
-        tail: options.tail ?? 200,
-      })) as NodeJS.ReadableStream & { destroy(): void };
-      const demuxer = new LogDemuxer(emit);
-      stream.on('data', (chunk: Buffer) => demuxer.push(chunk));
-      stream.on('end', () => demuxer.end());
-      stream.on('error', () => {});
-      stops.push(() => stream.destroy());
-    }
-    return () => {
-      for (const stop of stops) stop();
-    };
+    return serviceLogs(this.docker, await this.containers.find(name), options, onLine);
   }
 
   onEvent(listener: (event: StackEvent) => void): () => void {
@@ -321,20 +298,6 @@ export class DockerEngine implements Engine {
     );
   }
 
-  /** Gives the proxy a new gateway list (`x-relaybox.reload` of the proxy service). */
-  private updateProxy(gateways: Instance[]): Promise<void> {
-    const plan = this.plan;
-    const proxyName = this.definition.serviceOfRole('proxy');
-    if (!plan || !proxyName) return Promise.resolve();
-    const proxy = plan.instance(proxyName, undefined);
-    const reload = proxy.definition.reload;
-    if (!reload) return Promise.resolve();
-    const list = plan.upstreams(proxy.definition, gateways);
-    const next = this.proxyUpdates.then(() => this.containers.exec(proxy.containerName, [...reload, list]));
-    this.proxyUpdates = next.catch(() => {});
-    return next;
-  }
-
   private setStatus(status: ServiceStatus): void {
     const previous = this.statuses.get(status.name);
     if (previous && previous.state === status.state && previous.detail === status.detail) return;
@@ -343,16 +306,11 @@ export class DockerEngine implements Engine {
     this.onGatewayChange(status);
   }
 
-  /** Under host networking a gateway that dies or comes back changes the proxy's list at once. */
   private onGatewayChange(status: ServiceStatus): void {
-    const plan = this.plan;
-    if (!plan || this.phase !== 'idle' || plan.options.network !== 'host') return;
-    if (this.definition.role(status.service) !== 'gateway') return;
-    if (status.state !== 'exited' && status.state !== 'healthy') return;
-    const live = [...this.statuses.values()]
-      .filter((s) => s.service === status.service && s.state === 'healthy')
-      .map((s) => plan.instance(s.service, Number(s.name.split('-').at(-1))));
-    this.updateProxy(live).catch((error: Error) => this.progress('update proxy', error.message));
+    if (!this.plan || this.phase !== 'idle') return;
+    this.proxy
+      .gatewayChanged(this.plan, status, this.statuses.values())
+      ?.catch((error: Error) => this.progress('update proxy', error.message));
   }
 
   private progress(step: string, detail?: string, done?: boolean): void {
