@@ -1,86 +1,103 @@
-import type {
-  DaemonOptions,
-  Engine,
-  EngineName,
-  RunningDaemon,
-  StackStatus,
-  UpOptions,
-} from '@relaybox/orchestrator';
+import type { StackStatus } from '@relaybox/orchestrator';
 import { type EngineChoice, IpcError, type IpcHandlers } from '../shared/ipc.js';
+import { NodeRuntimeError } from './node-runtime.js';
 import type { SettingsStore } from './settings-store.js';
-import { type TrayView, trayView } from './tray-view.js';
+import type { StackLauncher } from './stack-launcher.js';
+import { type RunningStack, type StackExit, StackProcessError } from './stack-process.js';
+import { type TrayState, type TrayView, trayView } from './tray-view.js';
 import { isAllowedNavigation } from './window-security.js';
 
-export type QuitChoice = 'stop' | 'keep' | 'cancel';
+export type QuitChoice = 'stop' | 'cancel';
 
 /** The Electron side effects the controller asks for (BrowserWindow, Tray, dialog in main.ts). */
 export interface ShellUi {
   showConsole(url: string): void;
   updateTray(view: TrayView): void;
-  /** Asks before quitting while the stack runs; `keep` is offered only when the stack can outlive the app. */
-  confirmQuit(engine: EngineName, canKeepRunning: boolean): Promise<QuitChoice>;
+  /** Asks before quitting while the stack process the app started runs. */
+  confirmQuit(engine: EngineChoice): Promise<QuitChoice>;
   showError(title: string, message: string): void;
+  /** The stack failed to start or its process died: the window shows why, with its last output lines. */
+  showStackFailure(message: string, lastLines: string[]): void;
 }
 
 export interface AppControllerDeps {
-  createEngine(choice: EngineChoice): Engine | Promise<Engine>;
-  startDaemon(options: DaemonOptions): Promise<RunningDaemon>;
+  /** Spawns `relaybox up` in a child process of the system Node.js and attaches to its daemon. */
+  launchStack: StackLauncher;
   settings: SettingsStore;
   ui: ShellUi;
   appInfo: { version: string; platform: string };
-  /** How the stack is started (default: the engine's defaults, origin http://localhost:9000). */
-  upOptions?: UpOptions;
+  /** How often the tray re-reads the stack's status from the daemon (default 5 s). */
+  statusIntervalMs?: number;
 }
 
 /**
- * Everything the desktop app does, without Electron: starts the stack with the engine the
- * settings name, starts the daemon over it, opens the console, keeps the tray current, answers
- * IPC and, on quit, asks before stopping the stack it started.
+ * Everything the desktop app does, without Electron: runs the stack (engine from the settings)
+ * as a `relaybox up` child process, attaches to the daemon it announces, opens the console, keeps
+ * the tray current, answers IPC, shows a crash of the child, restarts it on request and, on quit,
+ * asks, then stops the child.
  */
 export class AppController {
-  private engine: Engine | undefined;
-  private daemon: RunningDaemon | undefined;
+  private stack: RunningStack | undefined;
   private status: StackStatus | undefined;
   private choice: EngineChoice = 'embedded';
-  private startedStack = false;
-  private offEvents: (() => void) | undefined;
+  private launching: AbortController | undefined;
+  private starting: Promise<void> | undefined;
+  private poll: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: AppControllerDeps) {}
 
-  async start(): Promise<void> {
+  /** Starts the stack process unless one runs or starts; resolves once it is attached or failed. */
+  start(): Promise<void> {
+    if (this.stack) return Promise.resolve();
+    this.starting ??= this.launch().finally(() => {
+      this.starting = undefined;
+    });
+    return this.starting;
+  }
+
+  private async launch(): Promise<void> {
     const { ui } = this.deps;
-    this.choice = (await this.deps.settings.read()).engine;
-    ui.updateTray(trayView(undefined));
+    const settings = await this.deps.settings.read();
+    this.choice = settings.engine;
+    this.show({ phase: 'starting' });
+    const abort = new AbortController();
+    this.launching = abort;
     try {
-      const engine = await this.deps.createEngine(this.choice);
-      this.engine = engine;
-      this.offEvents = engine.onEvent((event) => {
-        if (event.type === 'service') void this.refresh();
-      });
-      const result = await engine.up(this.deps.upOptions);
-      this.startedStack = true;
-      this.status = result.status;
-      // The stack's origin is added to the daemon's CORS list from its status.
-      this.daemon = await this.deps.startDaemon({ engine, credentials: result, consoleOrigins: [] });
-      ui.updateTray(trayView(this.status));
+      const stack = await this.deps.launchStack(this.choice, settings, abort.signal);
+      this.stack = stack;
+      stack.onExit((exit) => this.onExit(stack, exit));
+      this.status = await stack.status().catch(() => undefined);
+      this.poll = setInterval(() => void this.refresh(), this.deps.statusIntervalMs ?? 5000);
+      this.poll.unref();
+      this.show(this.status ? { phase: 'running', status: this.status } : { phase: 'starting' });
       this.openConsole();
     } catch (error) {
-      ui.updateTray(trayView(undefined, messageOf(error)));
-      ui.showError('RelayBox could not start the stack', messageOf(error));
+      if (abort.signal.aborted) return;
+      this.show({ phase: 'failed', error: messageOf(error) });
+      if (error instanceof NodeRuntimeError) ui.showError('RelayBox needs Node.js', error.message);
+      else if (error instanceof StackProcessError) ui.showStackFailure(error.message, error.lastLines);
+      else ui.showError('RelayBox could not start the stack', messageOf(error));
+    } finally {
+      this.launching = undefined;
     }
   }
 
-  /** Origin of the console the window may show; undefined until the stack is up. */
+  /** Origin of the console the window may show; undefined until the app is attached to a stack. */
   get consoleOrigin(): string | undefined {
-    return this.status?.endpoints.origin;
+    return this.stack?.connection.origin;
   }
 
   get daemonUrl(): string | undefined {
-    return this.daemon?.url;
+    return this.stack?.daemon.url;
+  }
+
+  /** The stack process's pid (undefined when none runs). */
+  get stackPid(): number | undefined {
+    return this.stack?.pid;
   }
 
   consoleUrl(): string | undefined {
-    const url = this.status?.endpoints.console;
+    const url = this.stack?.connection.console;
     return url === undefined ? undefined : url.endsWith('/') ? url : `${url}/`;
   }
 
@@ -98,49 +115,80 @@ export class AppController {
   handlers(): IpcHandlers {
     return {
       'console:connection': () => {
-        if (!this.daemon) throw new IpcError('stack_not_running', 'the stack and its daemon are not running');
-        return { daemonUrl: this.daemon.url, secret: this.daemon.secret };
+        if (!this.stack) throw new IpcError('stack_not_running', 'the stack and its daemon are not running');
+        return { daemonUrl: this.stack.daemon.url, secret: this.stack.daemon.secret };
       },
       'app:info': () => ({ ...this.deps.appInfo, engine: this.choice }),
-      'settings:get': () => this.deps.settings.read(),
+      'settings:get': async () => ({ engine: (await this.deps.settings.read()).engine }),
       'settings:set-engine': async (engine) => {
-        const settings = { ...(await this.deps.settings.read()), engine };
-        await this.deps.settings.write(settings);
-        return settings;
+        await this.deps.settings.write({ ...(await this.deps.settings.read()), engine });
+        return { engine };
       },
     };
   }
 
+  /** Tray "Stop stack": stops the stack process (and with it the stack and its daemon). */
   async stopStack(): Promise<void> {
-    await this.engine?.down();
-    await this.refresh();
+    await this.stopProcess();
+    this.show({ phase: 'stopped' });
+  }
+
+  /** Tray "Restart stack": stops the stack process if one runs and spawns a new one (settings re-read). */
+  async restartStack(): Promise<void> {
+    await this.stopProcess();
+    await this.start();
   }
 
   /** Called on quit; resolves false when the user cancelled (the app keeps running). */
   async requestQuit(): Promise<boolean> {
-    const running = this.status !== undefined && this.status.state !== 'stopped';
-    let stop = false;
-    if (this.startedStack && running && this.engine) {
-      // An embedded stack lives in this process: it cannot be kept running after quit.
-      const choice = await this.deps.ui.confirmQuit(this.engine.name, this.engine.name !== 'embedded');
-      if (choice === 'cancel') return false;
-      stop = choice === 'stop';
+    if (this.stack || this.launching) {
+      if ((await this.deps.ui.confirmQuit(this.choice)) === 'cancel') return false;
     }
-    this.offEvents?.();
-    await this.daemon?.close();
-    this.daemon = undefined;
-    if (stop) await this.engine?.down();
+    await this.stopProcess();
     return true;
   }
 
+  /** Cancels a launch in progress, SIGTERMs the child (SIGKILL after its grace) and waits for it. */
+  private async stopProcess(): Promise<void> {
+    this.launching?.abort();
+    await this.starting;
+    clearInterval(this.poll);
+    this.poll = undefined;
+    const stack = this.stack;
+    this.stack = undefined;
+    this.status = undefined;
+    await stack?.stop();
+  }
+
+  private onExit(stack: RunningStack, exit: StackExit): void {
+    if (exit.expected || this.stack !== stack) return;
+    clearInterval(this.poll);
+    this.poll = undefined;
+    this.stack = undefined;
+    this.status = undefined;
+    // Reaps whatever the engine left in the child's process group.
+    void stack.stop();
+    const how = exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`;
+    const message = `the stack process exited unexpectedly (${how})`;
+    this.show({ phase: 'failed', error: message });
+    this.deps.ui.showStackFailure(message, exit.lastLines);
+  }
+
   private async refresh(): Promise<void> {
-    if (!this.engine) return;
+    const stack = this.stack;
+    if (!stack) return;
     try {
-      this.status = await this.engine.status();
-      this.deps.ui.updateTray(trayView(this.status));
-    } catch (error) {
-      this.deps.ui.updateTray(trayView(undefined, messageOf(error)));
+      const status = await stack.status();
+      if (this.stack !== stack) return;
+      this.status = status;
+      this.show({ phase: 'running', status });
+    } catch {
+      // The process's exit (if that is why) is reported by onExit; a slow answer is retried next tick.
     }
+  }
+
+  private show(state: TrayState): void {
+    this.deps.ui.updateTray(trayView(state));
   }
 }
 

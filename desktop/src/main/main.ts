@@ -1,10 +1,11 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DockerEngine, EmbeddedEngine, type Engine, startDaemon } from '@relaybox/orchestrator';
 import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, session, shell, Tray } from 'electron';
 import { AppController, type QuitChoice, type ShellUi } from './app-controller.js';
 import { registerIpcHandlers } from './ipc-handlers.js';
 import { FileSettingsStore } from './settings-store.js';
+import { stackFailurePage } from './stack-failure-page.js';
+import { createStackLauncher } from './stack-launcher.js';
 import type { TrayView } from './tray-view.js';
 import {
   consoleWebPreferences,
@@ -14,28 +15,32 @@ import {
 } from './window-security.js';
 
 // Electron glue only: every decision lives in AppController and window-security (tested without Electron).
+// The stack never runs in this process: uWebSockets.js has no build for Electron's ABI, so every
+// engine runs in a `relaybox up` child process of the system Node.js (see stack-launcher.ts).
 const TRAY_ICON =
   'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAYAAAAf8/9hAAAAN0lEQVR42mNgoAVQTX79HxumSDNRhhDSjNcQYjVjNYRUzRiGjBpABQMojkaqJCSqJGWqZCZSAQAcdn2IzbpOsAAAAABJRU5ErkJggg==';
 const here = fileURLToPath(new URL('.', import.meta.url));
 let window: BrowserWindow | undefined;
+/** The daemon of the stack whose console the window shows. */
+let windowDaemon: string | undefined;
 let tray: Tray | undefined;
 let quitting = false;
 
 const ui: ShellUi = {
   showConsole: (url) => {
-    if (window && !window.isDestroyed()) {
+    // A window of this very stack (same daemon) is only shown; after a restart or a failure page
+    // the window is made anew (its navigation rules are bound to its origin).
+    if (window && !window.isDestroyed() && windowDaemon === controller.daemonUrl) {
       window.show();
       return;
     }
+    window?.destroy();
+    windowDaemon = controller.daemonUrl;
     window = createConsoleWindow(url);
   },
   updateTray: (view) => renderTray(view),
-  confirmQuit: async (engine, canKeepRunning) => {
-    const buttons = [
-      'Stop the stack and quit',
-      ...(canKeepRunning ? ['Quit, keep it running'] : []),
-      'Cancel',
-    ];
+  confirmQuit: async (engine) => {
+    const buttons = ['Stop the stack and quit', 'Cancel'];
     const { response } = await dialog.showMessageBox({
       type: 'question',
       buttons,
@@ -43,27 +48,35 @@ const ui: ShellUi = {
       cancelId: buttons.length - 1,
       message: `RelayBox started the ${engine} stack. Stop it before quitting?`,
     });
-    const choices: QuitChoice[] = canKeepRunning ? ['stop', 'keep', 'cancel'] : ['stop', 'cancel'];
+    const choices: QuitChoice[] = ['stop', 'cancel'];
     return choices[response] ?? 'cancel';
   },
   showError: (title, message) => dialog.showErrorBox(title, message),
+  showStackFailure: (message, lastLines) => {
+    window?.destroy();
+    windowDaemon = undefined;
+    window = createFailureWindow(stackFailurePage(message, lastLines));
+  },
 };
 
+const stackDir = join(app.getPath('userData'), 'stack');
 const controller = new AppController({
-  createEngine: (choice) =>
-    choice === 'docker'
-      ? createDockerEngine()
-      : new EmbeddedEngine({
-          dataDir: join(app.getPath('userData'), 'stack'),
-          // The gateway serves the console the build put next to this bundle.
-          env: { RELAYBOX_CONSOLE_DIR: join(here, '../console') },
-        }),
-  startDaemon,
+  launchStack: createStackLauncher({
+    env: process.env,
+    // A checkout runs the CLI from source; a packaged app ships one as an extra resource.
+    defaultCli: app.isPackaged
+      ? join(process.resourcesPath, 'cli', 'relaybox.mjs')
+      : join(here, '../../../platform/cli/bin/relaybox.mjs'),
+    dir: stackDir,
+    // The one setting read from the environment: the stack's port (default 9000, 0 = any free port).
+    port: stackPort(process.env.RELAYBOX_PORT),
+    // The gateway serves the console the build put next to this bundle.
+    childEnv: { RELAYBOX_CONSOLE_DIR: join(here, '../console') },
+    onLine: (line) => console.log(`[stack] ${line}`),
+  }),
   settings: new FileSettingsStore(join(app.getPath('userData'), 'settings.json')),
   ui,
   appInfo: { version: app.getVersion(), platform: process.platform },
-  // The one setting read from the environment: the stack's port (default 9000, 0 = any free port).
-  upOptions: { port: stackPort(process.env.RELAYBOX_PORT) },
 });
 
 function stackPort(raw: string | undefined): number {
@@ -71,12 +84,21 @@ function stackPort(raw: string | undefined): number {
   return Number.isInteger(port) && port >= 0 && port <= 65535 ? port : 9000;
 }
 
-/** The docker engine reads the stack definition shipped as an extra resource (the repo's compose/ in dev). */
-function createDockerEngine(): Engine {
-  const composeFile = app.isPackaged
-    ? join(process.resourcesPath, 'compose', 'compose.yaml')
-    : join(here, '../../../compose/compose.yaml');
-  return new DockerEngine({ composeFile });
+/** A plain window (no preload) showing why the stack is down, with the stack process's last lines. */
+function createFailureWindow(html: string): BrowserWindow {
+  const win = new BrowserWindow({
+    width: 900,
+    height: 600,
+    title: 'RelayBox: the stack is not running',
+    webPreferences: { contextIsolation: true, nodeIntegration: false, sandbox: true, webviewTag: false },
+  });
+  win.webContents.on('will-navigate', (event) => event.preventDefault());
+  win.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  win.on('closed', () => {
+    if (window === win) window = undefined;
+  });
+  void win.loadURL(`data:text/html;charset=utf-8,${encodeURIComponent(html)}`);
+  return win;
 }
 
 function createConsoleWindow(url: string): BrowserWindow {
@@ -99,7 +121,7 @@ function createConsoleWindow(url: string): BrowserWindow {
     return { action: 'deny' };
   });
   win.on('closed', () => {
-    window = undefined;
+    if (window === win) window = undefined;
   });
   if (isConsoleUrl(url, origin)) void win.loadURL(url);
   return win;
@@ -114,6 +136,7 @@ function renderTray(view: TrayView): void {
       { type: 'separator' },
       { label: 'Open console', enabled: view.canOpenConsole, click: () => controller.openConsole() },
       { label: 'Stop stack', enabled: view.canStopStack, click: () => void controller.stopStack() },
+      { label: 'Restart stack', enabled: view.canRestart, click: () => void controller.restartStack() },
       { type: 'separator' },
       { label: 'Quit', click: () => app.quit() },
     ]),

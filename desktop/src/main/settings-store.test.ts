@@ -23,4 +23,12 @@ describe('FileSettingsStore', () => {
     await writeFile(path, 'not json');
     expect(await store.read()).toEqual({ engine: 'embedded' });
   });
+
+  it('keeps the main-only executable paths and the native engine, and drops paths that are not strings', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'rb-settings-'));
+    const path = join(dir, 'settings.json');
+    await writeFile(path, '{"engine":"native","nodePath":"/opt/node/bin/node","cliPath":7}');
+    const store = new FileSettingsStore(path);
+    expect(await store.read()).toEqual({ engine: 'native', nodePath: '/opt/node/bin/node' });
+  });
 });

@@ -6,25 +6,49 @@ export interface TrayView {
   statusLabel: string;
   canOpenConsole: boolean;
   canStopStack: boolean;
+  /** "Restart stack" (respawns the stack process; also starts a stopped or failed one). */
+  canRestart: boolean;
 }
 
-export function trayView(status: StackStatus | undefined, error?: string): TrayView {
-  if (error) {
-    return {
-      tooltip: `RelayBox: ${error}`,
-      statusLabel: `Stack failed: ${error}`,
-      canOpenConsole: false,
-      canStopStack: false,
-    };
+/** Where the app's stack process is: launching, attached (with the daemon's status), stopped or failed. */
+export type TrayState =
+  | { phase: 'starting' }
+  | { phase: 'running'; status: StackStatus }
+  | { phase: 'stopped' }
+  | { phase: 'failed'; error: string };
+
+export function trayView(state: TrayState): TrayView {
+  switch (state.phase) {
+    case 'failed':
+      return {
+        tooltip: `RelayBox: ${state.error}`,
+        statusLabel: `Stack failed: ${state.error}`,
+        canOpenConsole: false,
+        canStopStack: false,
+        canRestart: true,
+      };
+    case 'starting':
+      return {
+        tooltip: 'RelayBox: starting…',
+        statusLabel: 'Starting…',
+        canOpenConsole: false,
+        canStopStack: false,
+        canRestart: false,
+      };
+    case 'stopped':
+      return {
+        tooltip: 'RelayBox: stack stopped',
+        statusLabel: 'Stack stopped',
+        canOpenConsole: false,
+        canStopStack: false,
+        canRestart: true,
+      };
+    case 'running':
+      return runningView(state.status);
   }
-  if (!status) {
-    return {
-      tooltip: 'RelayBox: starting…',
-      statusLabel: 'Starting…',
-      canOpenConsole: false,
-      canStopStack: false,
-    };
-  }
+}
+
+function runningView(status: StackStatus): TrayView {
   const healthy = status.services.filter((s) => s.state === 'healthy' || s.state === 'running').length;
   const counts = `${healthy}/${status.services.length} services up`;
   const live = status.state === 'running' || status.state === 'degraded' || status.state === 'starting';
@@ -32,6 +56,8 @@ export function trayView(status: StackStatus | undefined, error?: string): TrayV
     tooltip: `RelayBox (${status.engine}): ${status.state}, ${counts}`,
     statusLabel: `Stack ${status.state} — ${counts}`,
     canOpenConsole: live,
-    canStopStack: live,
+    // The stack process runs (its daemon answered), whatever the services' state.
+    canStopStack: true,
+    canRestart: true,
   };
 }

@@ -67,24 +67,30 @@ describe('console window security', () => {
 describe('tray view', () => {
   it('summarises the stack status', () => {
     const view = trayView({
-      engine: 'docker',
-      state: 'degraded',
-      services: [
-        { name: 'gateway-1', service: 'gateway', state: 'healthy', since: 0 },
-        { name: 'redis', service: 'redis', state: 'exited', since: 0 },
-      ],
-      endpoints: { origin, websocket: '', rest: '', console: '', admin: '' },
+      phase: 'running',
+      status: {
+        engine: 'docker',
+        state: 'degraded',
+        services: [
+          { name: 'gateway-1', service: 'gateway', state: 'healthy', since: 0 },
+          { name: 'redis', service: 'redis', state: 'exited', since: 0 },
+        ],
+        endpoints: { origin, websocket: '', rest: '', console: '', admin: '' },
+      },
     });
     expect(view).toEqual({
       tooltip: 'RelayBox (docker): degraded, 1/2 services up',
       statusLabel: 'Stack degraded — 1/2 services up',
       canOpenConsole: true,
       canStopStack: true,
+      canRestart: true,
     });
-    expect(trayView(undefined).statusLabel).toBe('Starting…');
-    expect(trayView(undefined, 'port 9000 is in use')).toMatchObject({
+    expect(trayView({ phase: 'starting' })).toMatchObject({ statusLabel: 'Starting…', canRestart: false });
+    expect(trayView({ phase: 'stopped' })).toMatchObject({ canStopStack: false, canRestart: true });
+    expect(trayView({ phase: 'failed', error: 'port 9000 is in use' })).toMatchObject({
       tooltip: 'RelayBox: port 9000 is in use',
       canStopStack: false,
+      canRestart: true,
     });
   });
 });

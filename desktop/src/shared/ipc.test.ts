@@ -23,7 +23,7 @@ describe('IPC channel map', () => {
     expectTypeOf(bridge.invoke<'console:connection'>).returns.resolves.toEqualTypeOf<ConsoleConnection>();
     expectTypeOf(bridge.invoke<'settings:set-engine'>)
       .parameter(1)
-      .toEqualTypeOf<'embedded' | 'docker'>();
+      .toEqualTypeOf<'embedded' | 'native' | 'docker'>();
 
     // These lines are compiled by tsc (CI runs it on every test) and must stay errors.
     const never = (fn: () => unknown) => fn;

@@ -8,7 +8,8 @@
  * This file is imported by all three sides: no Node or Electron imports here.
  */
 
-export type EngineChoice = 'embedded' | 'docker';
+/** Every engine runs in a `relaybox up` child process of the system Node.js (docs/desktop.md). */
+export type EngineChoice = 'embedded' | 'native' | 'docker';
 
 /** Where the renderer reaches the local daemon (it then talks HTTP like the browser console). */
 export interface ConsoleConnection {
@@ -112,5 +113,5 @@ export const IPC_ARGUMENT_CHECKS: { [C in IpcChannel]: (args: unknown[]) => args
   'app:info': (args): args is [] => args.length === 0,
   'settings:get': (args): args is [] => args.length === 0,
   'settings:set-engine': (args): args is [EngineChoice] =>
-    args.length === 1 && (args[0] === 'embedded' || args[0] === 'docker'),
+    args.length === 1 && (args[0] === 'embedded' || args[0] === 'native' || args[0] === 'docker'),
 };
