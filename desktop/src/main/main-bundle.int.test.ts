@@ -10,11 +10,27 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // Builds the real main-process bundle (desktop/dist/main/main.js) and runs it under Node with a
 // stand-in for the `electron` module (the Electron binary cannot be installed on these machines):
-// the whole desktop flow runs for real — embedded stack, daemon, IPC, CSP hook, quit dialog.
+// the whole desktop flow runs for real — the app spawns `relaybox up --engine embedded` as a child
+// process of the system Node.js, attaches to its daemon, answers IPC, adds the CSP, shows a crash
+// of the child, restarts it from the tray, and stops it on quit.
 const desktop = fileURLToPath(new URL('../../', import.meta.url));
 const hooks = fileURLToPath(new URL('./test-support/electron-stand-in-hooks.mjs', import.meta.url));
 
 type Event = Record<string, unknown> & { type: string };
+interface DaemonInfo {
+  url: string;
+  secret: string;
+  pid: number;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -49,6 +65,9 @@ describe('desktop main bundle (built with esbuild, run with an Electron stand-in
       check();
     });
   const send = (command: object) => child.stdin!.write(`${JSON.stringify(command)}\n`);
+  // The stack process announces its daemon in the app's stack directory (userData/stack).
+  const daemonFile = async (): Promise<DaemonInfo> =>
+    JSON.parse(await readFile(join(userData, 'stack/.relaybox/daemon.json'), 'utf8')) as DaemonInfo;
 
   beforeAll(async () => {
     await promisify(execFile)(process.execPath, ['scripts/build-main.mjs'], { cwd: desktop });
@@ -75,12 +94,20 @@ describe('desktop main bundle (built with esbuild, run with an Electron stand-in
 
   afterAll(async () => {
     if (child && child.exitCode === null) child.kill('SIGKILL');
+    // A stack process the app failed to stop must not outlive the test.
+    const left = await daemonFile().catch(() => undefined);
+    if (left && isAlive(left.pid)) process.kill(left.pid, 'SIGKILL');
     await rm(userData, { recursive: true, force: true });
   });
 
-  it('starts the stack and opens a locked-down console window', async () => {
+  it('runs the stack in a child process and opens a locked-down console window', async () => {
     const loaded = await next('loadURL');
     expect(loaded.url).toMatch(/^http:\/\/localhost:\d+\/console\/$/);
+    const daemon = await daemonFile();
+    expect(daemon.pid).not.toBe(child.pid);
+    expect(isAlive(daemon.pid)).toBe(true);
+    // Nothing native is loaded in the main process (uWebSockets.js has no build for Electron's ABI).
+    expect(await readFile(join(desktop, 'dist/main/main.js'), 'utf8')).not.toContain('uWebSockets.js');
     const window = await next('window');
     expect(window.webPreferences).toMatchObject({
       contextIsolation: true,
@@ -88,8 +115,9 @@ describe('desktop main bundle (built with esbuild, run with an Electron stand-in
       sandbox: true,
       preload: join(desktop, 'dist/preload/preload.cjs'),
     });
-    const tooltips = events.filter((e) => e.type === 'tray').map((e) => e.tooltip);
-    expect(tooltips).toContain('RelayBox (embedded): running, 4/4 services up');
+    const tooltips = events.filter((e) => e.type === 'tray').map((e) => String(e.tooltip));
+    expect(tooltips[0]).toBe('RelayBox: starting…');
+    expect(tooltips.at(-1)).toMatch(/^RelayBox \(embedded\): running, (\d+)\/\1 services up$/);
     const health = await fetch(new URL('/v1/health', loaded.url as string));
     expect(health.status).toBe(200);
   });
@@ -108,6 +136,8 @@ describe('desktop main bundle (built with esbuild, run with an Electron stand-in
     const { result } = await next('ipc-result', before);
     const { ok, value } = result as { ok: boolean; value: { daemonUrl: string; secret: string } };
     expect(ok).toBe(true);
+    const daemon = await daemonFile();
+    expect(value).toEqual({ daemonUrl: daemon.url, secret: daemon.secret });
     const stack = await fetch(`${value.daemonUrl}/api/stack`, {
       headers: { authorization: `Bearer ${value.secret}` },
     });
@@ -133,14 +163,41 @@ describe('desktop main bundle (built with esbuild, run with an Electron stand-in
     expect(csp?.[0]).toContain("default-src 'none'");
   });
 
-  it('asks before quitting, stops the stack it started and exits', async () => {
-    const { url } = await next('loadURL');
+  it('shows a crash of the stack process and restarts it from the tray', async () => {
+    const crashed = await daemonFile();
+    const before = events.length;
+    process.kill(crashed.pid, 'SIGKILL');
+    const page = String((await next('failure-page', before)).html);
+    expect(page).toContain('The stack process exited unexpectedly (signal SIGKILL).');
+    expect(page).toContain('RelayBox is up (embedded engine)');
+    expect(page).not.toContain('<script');
+    const tray = await next('tray', before);
+    expect(tray.tooltip).toBe('RelayBox: the stack process exited unexpectedly (signal SIGKILL)');
+
+    const later = events.length;
+    send({ cmd: 'menu', label: 'Restart stack' });
+    expect((await next('menu-click', later)).enabled).toBe(true);
+    const reloaded = await next('loadURL', later);
+    const restarted = await daemonFile();
+    expect(restarted.pid).not.toBe(crashed.pid);
+    expect(isAlive(restarted.pid)).toBe(true);
+    expect((await fetch(new URL('/v1/health', reloaded.url as string))).status).toBe(200);
+  });
+
+  it('asks before quitting, stops the stack process and exits, leaving nothing listening', async () => {
+    const { url } = await next(
+      'loadURL',
+      events.findLastIndex((e) => e.type === 'loadURL'),
+    );
+    const { pid, url: daemonUrl } = await daemonFile();
     const before = events.length;
     send({ cmd: 'quit' });
     const question = await next('question', before);
     expect(question.message).toBe('RelayBox started the embedded stack. Stop it before quitting?');
     await next('quit', before);
     expect(await exited).toBe(0);
+    expect(isAlive(pid)).toBe(false);
     await expect(fetch(new URL('/v1/health', url as string))).rejects.toThrow();
+    await expect(fetch(`${daemonUrl}/api/stack`)).rejects.toThrow();
   });
 });

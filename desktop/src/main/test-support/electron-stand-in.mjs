@@ -3,6 +3,7 @@
 // main.ts asks of Electron as JSON lines on stdout and takes commands on stdin:
 //   {"cmd":"ipc","channel":...,"args":[...],"url":...}  invoke a registered IPC handler from a frame at `url`
 //   {"cmd":"headers","url":...,"headers":{...}}         run the onHeadersReceived hook
+//   {"cmd":"menu","label":...}                           click the tray menu's item with that label
 //   {"cmd":"quit"}                                       the user quits (before-quit, then quit)
 import { createInterface } from 'node:readline';
 
@@ -10,6 +11,7 @@ const emit = (event) => process.stdout.write(`${JSON.stringify(event)}\n`);
 const appListeners = new Map();
 const ipcHandlers = new Map();
 let headersHook;
+let trayMenu = [];
 let quitting = false;
 
 export const app = {
@@ -37,15 +39,29 @@ export const app = {
 export class BrowserWindow {
   constructor(options) {
     emit({ type: 'window', webPreferences: options.webPreferences });
-    this.webContents = { on: () => undefined, setWindowOpenHandler: () => undefined };
+    this.destroyed = false;
+    this.url = '';
+    this.webContents = {
+      on: () => undefined,
+      setWindowOpenHandler: () => undefined,
+      getURL: () => this.url,
+    };
   }
   on() {}
   isDestroyed() {
-    return false;
+    return this.destroyed;
+  }
+  destroy() {
+    this.destroyed = true;
+    emit({ type: 'window-destroyed', url: this.url });
   }
   show() {}
   loadURL(url) {
-    emit({ type: 'loadURL', url });
+    this.url = url;
+    // A failure page (data: URL) is reported with its text, so a test can read what it shows.
+    if (url.startsWith('data:')) {
+      emit({ type: 'failure-page', html: decodeURIComponent(url.slice(url.indexOf(',') + 1)) });
+    } else emit({ type: 'loadURL', url });
     return Promise.resolve();
   }
 }
@@ -79,6 +95,7 @@ export class Tray {
     emit({ type: 'tray', tooltip });
   }
   setContextMenu(menu) {
+    trayMenu = menu;
     emit({ type: 'menu', labels: menu.map((item) => item.label ?? '-') });
   }
 }
@@ -95,6 +112,10 @@ createInterface({ input: process.stdin }).on('line', async (line) => {
     headersHook({ url: command.url, responseHeaders: command.headers }, (result) =>
       emit({ type: 'headers-result', result }),
     );
+  } else if (command.cmd === 'menu') {
+    const item = trayMenu.find((entry) => entry.label === command.label);
+    emit({ type: 'menu-click', label: command.label, enabled: item?.enabled ?? false });
+    item?.click?.();
   } else if (command.cmd === 'quit') {
     app.quit();
   }
