@@ -63,6 +63,25 @@ describe('DockerEngine (host networking, local base images)', () => {
     if (consolePage.status === 200) expect(await consolePage.text()).toMatch(/<html/i);
     else expect(await consolePage.text()).toMatch(/the console is not built/);
 
+    // Logs are demultiplexed per container; a fresh engine sees the stack by its labels.
+    const lines: string[] = [];
+    await engine.logs('gateway', { tail: 50 }, (e) => lines.push(`${e.service}/${e.stream}: ${e.line}`));
+    expect(lines.some((l) => l.startsWith('gateway-1/stdout: RelayBox gateway gateway-1'))).toBe(true);
+    expect(lines.some((l) => l.startsWith('gateway-2/stdout: RelayBox gateway gateway-2'))).toBe(true);
+    const followed: string[] = [];
+    const stop = await engine.logs('worker', { follow: true, tail: 20 }, (e) => followed.push(e.line));
+    await waitUntil(() => followed.some((l) => l.startsWith('RelayBox worker worker processing')));
+    stop();
+    const other = testEngine(stack);
+    expect((await other.status()).services.map((s) => s.name)).toEqual([
+      'gateway-1',
+      'gateway-2',
+      'nginx',
+      'rabbitmq',
+      'redis',
+      'worker',
+    ]);
+
     // alice and bob are pinned to different gateways; carol comes in through nginx.
     const alice = await client(`ws://127.0.0.1:${gatewayPort(1)}/v1/ws`, key, 'alice');
     const bob = await client(`ws://127.0.0.1:${gatewayPort(2)}/v1/ws`, key, 'bob');

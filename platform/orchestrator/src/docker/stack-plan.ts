@@ -93,8 +93,8 @@ export class StackPlan {
       port === undefined
         ? base
         : this.definition.service(service, { ...this.variables, [base.replicaPort as string]: String(port) });
-    // Each replica knows its own name (node id in logs, metrics and the inspector).
-    if (replica !== undefined) definition.environment.RELAYBOX_NODE_ID = name;
+    // Each platform process knows its own name (node id in logs, metrics and the inspector).
+    if (base.role === 'gateway' || base.role === 'worker') definition.environment.RELAYBOX_NODE_ID = name;
     return { name, containerName: `${this.options.stack}-${name}`, replica, port, definition };
   }
 
