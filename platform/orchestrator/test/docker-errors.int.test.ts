@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DockerEngine } from '../src/docker/docker-engine.js';
 import { OrchestratorError } from '../src/engine.js';
-import { devApiKey, leftovers, tempDir, testEngine, uniqueStack } from './docker-helpers.js';
+import { devApiKey, leftovers, TEST_IMAGES, tempDir, testEngine, uniqueStack } from './docker-helpers.js';
 
 /**
  * Every failure of the docker engine ends with its own OrchestratorError, a message that says
@@ -80,6 +80,20 @@ describe('DockerEngine errors', () => {
     expect(error.details).toMatch(/Step 3\/\d+ : RUN echo "compiling the gateway"/);
     expect(error.details).toMatch(/compiling the gateway/);
     expect(error.details).toMatch(/error: no such module/);
+    expect((await leftovers(stack)).containers).toBe(0);
+  });
+
+  it('says which image could not be pulled', async () => {
+    const stack = uniqueStack();
+    const engine = testEngine(stack, {
+      variables: { ...TEST_IMAGES, REDIS_IMAGE: `relaybox-test/missing-${stack}:1` },
+    });
+    cleanups.push(() => engine.down({ volumes: true }));
+    const error = await failure(engine.up({ port: 19030, devApiKey: devApiKey() }));
+    expect(error.code).toBe('dependency_unavailable');
+    expect(error.message).toMatch(
+      /image relaybox-test\/missing-.*:1 is not on this machine and could not be pulled/,
+    );
     expect((await leftovers(stack)).containers).toBe(0);
   });
 
