@@ -152,7 +152,7 @@ describe('AppController (desktop main process logic, real `relaybox up` child pr
     process.kill(first, 'SIGKILL');
     await until(() => failures.length === 1, 'the crash to be reported');
     expect(failures[0]!.message).toBe('the stack process exited unexpectedly (signal SIGKILL)');
-    expect(failures[0]!.lastLines.join('\n')).toContain('RelayBox is up (embedded engine)');
+    expect(failures[0]!.lastLines.join('\n')).toContain('The embedded stack is healthy');
     expect(trays.at(-1)).toMatchObject({ canOpenConsole: false, canRestart: true });
     expect(trays.at(-1)?.tooltip).toContain('exited unexpectedly');
     expect(() => controller.handlers()['console:connection']()).toThrow(/stack_not_running/);

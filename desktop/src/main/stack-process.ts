@@ -117,7 +117,13 @@ class ChildHandle {
         this.listeners.clear();
         resolve(this.exit);
       };
-      child.once('exit', done);
+      // 'exit' can come before the last output is read: wait for the pipes to close ('close'),
+      // but not for ever (a process the engine started may still hold them).
+      const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
+      child.once('exit', (code, signal) => {
+        const drained = sleep(1000, undefined, { ref: false });
+        void Promise.race([closed, drained]).then(() => done(code, signal));
+      });
       // Spawning failed (e.g. the node path vanished): no 'exit' follows.
       child.once('error', (error) => {
         this.record(`could not run ${this.options.node}: ${error.message}`);
