@@ -61,6 +61,8 @@ export class DockerEngine implements Engine {
   private readonly proxy: ProxyReloader;
   private readonly listeners = new Set<(event: StackEvent) => void>();
   private readonly statuses = new Map<string, ServiceStatus>();
+  /** Container create+start calls in flight (a failed `up` waits for them before cleaning up). */
+  private readonly creating = new Set<Promise<unknown>>();
   private plan: StackPlan | undefined;
   private phase: 'idle' | 'starting' | 'stopping' = 'idle';
 
@@ -113,7 +115,10 @@ export class DockerEngine implements Engine {
       await this.monitor.start();
       await this.startAll(plan, gatewayService, gateways, abort.signal);
     } catch (error) {
-      abort.abort(); // a build still running for a service that will never start
+      // Stop builds and health waits still running, let containers being created appear, then
+      // remove everything: a failed `up` leaves nothing behind.
+      abort.abort();
+      await Promise.allSettled([...this.creating]);
       await this.down().catch(() => {});
       throw error;
     } finally {
@@ -240,7 +245,7 @@ export class DockerEngine implements Engine {
         images.get(service.image),
         ...service.dependsOn.map((d) => ready.get(d.service)),
       ]).then(() =>
-        Promise.all(instances.map((instance) => this.startInstance(plan, instance))).then(() => {}),
+        Promise.all(instances.map((instance) => this.startInstance(plan, instance, signal))).then(() => {}),
       );
       // A failure surfaces once, from Promise.all below; dependents just never start.
       start.catch(() => {});
@@ -257,10 +262,12 @@ export class DockerEngine implements Engine {
     });
   }
 
-  private async startInstance(plan: StackPlan, instance: Instance): Promise<void> {
+  private async startInstance(plan: StackPlan, instance: Instance, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) throw new Error('up was aborted');
     this.progress(`start ${instance.name}`);
-    const container = await this.containers.create(plan, instance);
-    await container.start();
+    const creating = this.containers.create(plan, instance).then((container) => container.start());
+    this.creating.add(creating);
+    await creating.finally(() => this.creating.delete(creating));
     this.setStatus({
       name: instance.name,
       service: instance.definition.name,
@@ -272,6 +279,7 @@ export class DockerEngine implements Engine {
       instance.containerName,
       instance.name,
       this.options.healthTimeoutMs ?? 180_000,
+      signal,
     );
     this.setStatus({
       name: instance.name,

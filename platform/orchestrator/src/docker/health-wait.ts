@@ -15,10 +15,12 @@ export async function waitHealthy(
   containerName: string,
   instance: string,
   timeoutMs: number,
+  signal?: AbortSignal,
 ): Promise<void> {
   const container = docker.getContainer(containerName);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    if (signal?.aborted) throw new Error(`stopped waiting for ${instance}`);
     const info = await container.inspect();
     const state = info.State;
     const health = state.Health?.Status;
