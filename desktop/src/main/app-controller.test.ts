@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findDaemon } from '@relaybox/orchestrator';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AppController, type QuitChoice, type ShellUi } from './app-controller.js';
 import { FileSettingsStore } from './settings-store.js';
@@ -126,6 +127,20 @@ describe('AppController (desktop main process logic, real `relaybox up` child pr
     await expect(fetch(`${daemonUrl}/api/stack`)).rejects.toThrow();
     await expect(fetch(`${origin}/v1/health`)).rejects.toThrow();
     expect(() => controller.handlers()['console:connection']()).toThrow(/stack_not_running/);
+  });
+
+  it('asks when quitting during the start, cancels the start and leaves no stack behind', async () => {
+    const { controller, asked, dir, errors, failures, shown } = await controllerWith('stop');
+    const starting = controller.start();
+    expect(await controller.requestQuit()).toBe(true);
+    await starting;
+    expect(asked).toEqual(['embedded']);
+    expect(errors).toEqual([]);
+    expect(failures).toEqual([]);
+    expect(controller.stackPid).toBeUndefined();
+    expect(await findDaemon(join(dir, 'stack'))).toBeUndefined();
+    // Whatever was shown meanwhile, no stack answers now.
+    for (const url of shown) await expect(fetch(new URL('/v1/health', url))).rejects.toThrow();
   });
 
   it('keeps everything running when the user cancels the quit; the tray can stop the stack', async () => {

@@ -57,12 +57,13 @@ export class AppController {
 
   private async launch(): Promise<void> {
     const { ui } = this.deps;
-    const settings = await this.deps.settings.read();
-    this.choice = settings.engine;
-    this.show({ phase: 'starting' });
+    // Set before the first await: a quit from now on asks and cancels this launch.
     const abort = new AbortController();
     this.launching = abort;
+    this.show({ phase: 'starting' });
     try {
+      const settings = await this.deps.settings.read();
+      this.choice = settings.engine;
       const stack = await this.deps.launchStack(this.choice, settings, abort.signal);
       this.stack = stack;
       stack.onExit((exit) => this.onExit(stack, exit));

@@ -72,6 +72,7 @@ const ANSI = /\u001b\[[0-9;?]*[A-Za-z]/g;
  */
 export async function launchStack(options: StackProcessOptions): Promise<RunningStack> {
   await stopOrphan(options.dir, options.stopGraceMs ?? 20_000);
+  if (options.signal?.aborted) throw new StackProcessError('starting the stack was cancelled', []);
   const child = spawn(
     options.node,
     [options.cli, 'up', '--engine', options.engine, '--port', String(options.port)],
