@@ -57,6 +57,12 @@ describe('compose/compose.yaml and the orchestrator', () => {
     expect(order.indexOf('gateway')).toBeLessThan(order.indexOf('proxy'));
   });
 
+  it('lists the variables it refers to (what compose takes from the shell)', () => {
+    expect(readStackDefinition().variableNames).toEqual(
+      expect.arrayContaining(['NODE_IMAGE', 'REDIS_IMAGE', 'RABBITMQ_IMAGE', 'NGINX_IMAGE', 'RELAYBOX_PORT']),
+    );
+  });
+
   it('needs a dev API key shared by the stack', () => {
     expect(() => readStackDefinition().service('gateway', {})).toThrow(/RELAYBOX_DEV_API_KEY is required/);
   });

@@ -75,6 +75,9 @@ export class StackDefinition {
   readonly hostNetwork: HostNetworkDefinition;
   private readonly raw: RawStack;
 
+  /** Every `${VAR}` the file refers to: what `docker compose` would take from the shell. */
+  readonly variableNames: readonly string[];
+
   constructor(file: string, overrides?: Record<string, unknown>) {
     this.dir = dirname(file);
     let text: string;
@@ -83,6 +86,9 @@ export class StackDefinition {
     } catch (cause) {
       throw new OrchestratorError('invalid_argument', `cannot read the stack definition ${file}`, { cause });
     }
+    this.variableNames = [
+      ...new Set([...text.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1] as string)),
+    ];
     const doc = parse(text, { merge: true }) as RawStack;
     this.raw = overrides ? (deepMerge(doc, overrides) as RawStack) : doc;
     if (!this.raw?.services || typeof this.raw.services !== 'object')

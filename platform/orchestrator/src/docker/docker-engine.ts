@@ -330,6 +330,24 @@ export class DockerEngine implements Engine {
   }
 }
 
+/**
+ * The compose variables set in `env` (like `docker compose`, which reads them from the shell):
+ * base images (`NODE_IMAGE`, `REDIS_IMAGE`, ...), host-network ports. For the CLI:
+ * `new DockerEngine({ variables: composeVariablesFrom(process.env) })`.
+ */
+export function composeVariablesFrom(
+  env: Record<string, string | undefined>,
+  composeFile?: string,
+): Record<string, string> {
+  const definition = readStackDefinition(composeFile ? { file: composeFile } : {});
+  const picked: Record<string, string> = {};
+  for (const name of definition.variableNames) {
+    const value = env[name];
+    if (value !== undefined && value !== '') picked[name] = value;
+  }
+  return picked;
+}
+
 function endpoints(port: number): StackEndpoints {
   const origin = `http://localhost:${port}`;
   return {
