@@ -19,6 +19,7 @@ async function nativeCluster(n: number): Promise<GatewayProcess[]> {
     RELAYBOX_CONFIG: writeAppsFile(),
     RELAYBOX_AMQP_EXCHANGE: uniqueName('test.proc'),
     RELAYBOX_REDIS_PREFIX: `${uniqueName('test')}:`,
+    RELAYBOX_LOG_LEVEL: 'info',
   };
   const started = await Promise.all(
     Array.from({ length: n }, (_, i) =>
@@ -85,7 +86,12 @@ describe('gateway processes', () => {
     await watcher.waitFor((f) => f.type === 'presence' && f.action === 'enter');
     const killedAt = Date.now();
     g1!.proc.kill('SIGKILL');
-    await watcher.waitFor((f) => f.type === 'presence' && f.action === 'leave', 30_000);
+    await watcher
+      .waitFor((f) => f.type === 'presence' && f.action === 'leave', 30_000)
+      .catch((error: unknown) => {
+        // The surviving gateway's log says whether the sweep ran and what it found.
+        throw new Error(`${String(error)}\nsurviving gateway output:\n${g2!.output()}`);
+      });
     expect(Date.now() - killedAt).toBeLessThan(30_000);
     const left = (await watcher.ok({ type: 'presence.get', room })).result as { members: unknown[] };
     expect(left.members).toEqual([]);
