@@ -45,6 +45,8 @@ export interface ServiceDefinition {
   name: string;
   role: ServiceRole;
   image: string;
+  /** The variable that picks the image (`REDIS_IMAGE` for `${REDIS_IMAGE:-redis:7}`), if any. */
+  imageVariable?: string;
   build?: { context: string; dockerfile: string; args: Record<string, string> };
   command?: string[];
   entrypoint?: string[];
@@ -142,6 +144,7 @@ export class StackDefinition {
   }
 
   service(name: string, vars: Variables): ServiceDefinition {
+    const imageVariable = /^\$\{([A-Za-z_][A-Za-z0-9_]*)/.exec(this.rawService(name).image ?? '')?.[1];
     const raw = interpolateDeep(this.rawService(name), vars) as RawService;
     const meta = raw['x-relaybox'] ?? {};
     const build = raw.build;
@@ -149,6 +152,7 @@ export class StackDefinition {
       name,
       role: this.role(name),
       image: requireString(raw.image, `${name}.image`),
+      ...(imageVariable ? { imageVariable } : {}),
       ...(build
         ? {
             build: {

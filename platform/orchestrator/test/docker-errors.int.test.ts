@@ -92,8 +92,9 @@ describe('DockerEngine errors', () => {
     const error = await failure(engine.up({ port: 19030, devApiKey: devApiKey() }));
     expect(error.code).toBe('dependency_unavailable');
     expect(error.message).toMatch(
-      /image relaybox-test\/missing-.*:1 is not on this machine and could not be pulled/,
+      /image relaybox-test\/missing-.*:1 \(service redis\) is not on this machine and could not be pulled/,
     );
+    expect(error.message).toMatch(/set REDIS_IMAGE to an image this machine has/);
     expect((await leftovers(stack)).containers).toBe(0);
   });
 

@@ -26,7 +26,7 @@ export async function ensureImage(
 ): Promise<void> {
   if (service.build) return buildImage(docker, service, options);
   if (await imageExists(docker, service.image)) return;
-  await pullImage(docker, service.image, options.onProgress);
+  await pullImage(docker, service, options.onProgress);
 }
 
 const CONTEXT_LABEL = 'dev.relaybox.context';
@@ -105,8 +105,12 @@ async function buildImage(
   options.onProgress({ type: 'progress', step, done: true });
 }
 
-async function pullImage(docker: Docker, image: string, onProgress: Progress): Promise<void> {
+async function pullImage(docker: Docker, service: ServiceDefinition, onProgress: Progress): Promise<void> {
+  const image = service.image;
   const step = `pull ${image}`;
+  const fix = service.imageVariable
+    ? `set ${service.imageVariable} to an image this machine has`
+    : 'or use an image this machine has';
   onProgress({ type: 'progress', step });
   let stream: NodeJS.ReadableStream;
   try {
@@ -114,8 +118,9 @@ async function pullImage(docker: Docker, image: string, onProgress: Progress): P
   } catch (cause) {
     throw new OrchestratorError(
       'dependency_unavailable',
-      `image ${image} is not on this machine and could not be pulled: ${(cause as Error).message}. ` +
-        'Check the network/registry access, or point the image variable at a local image.',
+      `image ${image} (service ${service.name}) is not on this machine and could not be pulled: ` +
+        `${(cause as { json?: { message?: string } }).json?.message ?? (cause as Error).message}. ` +
+        `Check the network and registry access, ${fix}.`,
       { cause },
     );
   }
