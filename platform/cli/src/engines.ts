@@ -1,4 +1,5 @@
 import {
+  composeVariablesFrom,
   DockerEngine,
   EmbeddedEngine,
   type Engine,
@@ -48,5 +49,7 @@ function createDockerEngine(env: Record<string, string | undefined>): Engine {
   const network = env.RELAYBOX_DOCKER_NETWORK;
   if (network !== undefined && network !== 'host' && network !== 'bridge')
     throw new CliError(`RELAYBOX_DOCKER_NETWORK must be host or bridge, got "${network}"`, 2);
-  return new DockerEngine(network ? { network } : {});
+  // Base images and stack variables come from the environment, as with `docker compose`.
+  const variables = composeVariablesFrom(env);
+  return new DockerEngine(network ? { network, variables } : { variables });
 }
