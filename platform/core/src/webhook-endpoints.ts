@@ -1,18 +1,6 @@
-import { matchesPattern } from '@relaybox/protocol';
+import { matchesPattern, WEBHOOK_EVENT_TYPES, type WebhookEventType } from '@relaybox/protocol';
 
-/** Every event a webhook endpoint can subscribe to (docs/webhooks.md). */
-export const WEBHOOK_EVENT_TYPES = [
-  'connection.opened',
-  'connection.closed',
-  'room.joined',
-  'room.left',
-  'presence.enter',
-  'presence.update',
-  'presence.leave',
-  'message.published',
-] as const;
-
-export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+export { WEBHOOK_EVENT_TYPES, type WebhookEventType } from '@relaybox/protocol';
 
 export function isWebhookEventType(value: unknown): value is WebhookEventType {
   return typeof value === 'string' && (WEBHOOK_EVENT_TYPES as readonly string[]).includes(value);

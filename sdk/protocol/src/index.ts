@@ -6,3 +6,4 @@ export * from './limits.js';
 export * from './parse-frame.js';
 export * from './permissions.js';
 export * from './shard.js';
+export * from './webhook-events.js';

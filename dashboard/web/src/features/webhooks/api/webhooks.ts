@@ -1,17 +1,13 @@
+import { WEBHOOK_EVENT_TYPES } from '@relaybox/protocol';
 import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { apiRequest } from '../../../lib/api-client.js';
 import { appKeys } from '../../apps/api/apps.js';
 
-/** The event types an endpoint can subscribe to (docs/webhooks.md; platform/core webhook-endpoints.ts). */
-export const WEBHOOK_EVENTS = [
-  'connection.opened',
-  'connection.closed',
-  'room.joined',
-  'room.left',
-  'presence.enter',
-  'presence.update',
-  'presence.leave',
-] as const;
+/**
+ * The event types an endpoint can subscribe to from the dashboard. `message.published` is left out:
+ * the platform sends it only to endpoints with room patterns, which the dashboard does not set yet.
+ */
+export const WEBHOOK_EVENTS = WEBHOOK_EVENT_TYPES.filter((event) => event !== 'message.published');
 
 export interface Webhook {
   id: string;
