@@ -14,6 +14,7 @@ import { CloseCode, ErrorCode, type Limits, RelayBoxError } from '@relaybox/prot
 import { mountDisabledAdminRoutes } from './admin/admin.routes.js';
 import { CountingTransport } from './admin/counting-transport.js';
 import { type AdminSetup, Inspector } from './admin/inspector.js';
+import { type AppPolicy, originAllowed } from './app-policy.js';
 import { Authenticator } from './auth/authenticator.js';
 import { type CredentialSources, extractCredentials, extractResumeOffer } from './auth/credentials.js';
 import { ClientSession, type SessionDeps } from './client-session.js';
@@ -87,6 +88,8 @@ export interface GatewayDeps {
   tracer?: Tracer;
   /** The admin API (`/v1/admin/...`); every admin path answers 404 when not given. */
   admin?: AdminSetup;
+  /** Cloud mode: an app's limits and allowed origins; the gateway defaults when absent or undefined. */
+  appPolicy?: (appId: string) => Promise<AppPolicy | undefined>;
 }
 
 export interface GatewayStats {
@@ -229,8 +232,8 @@ export class Gateway {
       maxPayloadBytes: limits.maxFrameBytes * 2,
       maxBufferedBytes: limits.maxBufferedBytes,
       idleTimeoutSec: options.idleTimeoutSec,
-      admit: (sources, ip) =>
-        this.admit(sources, ip).catch((error: unknown) => {
+      admit: (sources, ip, origin) =>
+        this.admit(sources, ip, origin).catch((error: unknown) => {
           const refusal = toRelayBoxError(error);
           this.metrics.upgradeRefused(refusal.code);
           if (tracer.on) traceRefusal(tracer, refusal, ip);
@@ -366,13 +369,18 @@ export class Gateway {
     for (const session of [...this.sessions]) session.transport.close(CloseCode.ServerShutdown, reason);
   }
 
-  private async admit(sources: CredentialSources, ip: string): Promise<Admission> {
+  private async admit(sources: CredentialSources, ip: string, origin: string): Promise<Admission> {
     if (this.draining) throw new RelayBoxError(ErrorCode.ServerShuttingDown, 'gateway is shutting down');
     if (!this.connectLimiter.take(ip)) {
       throw new RelayBoxError(ErrorCode.ConnectionRateLimited, 'too many new connections from this address');
     }
     const principal = await this.authenticator.authenticate(extractCredentials(sources));
-    const max = this.options.limits.maxConnectionsPerApp;
+    const policy = await this.deps.appPolicy?.(principal.appId);
+    // Browsers always send Origin; server-side clients send none and are not restricted by it.
+    if (origin !== '' && policy && !originAllowed(origin, policy.allowedOrigins)) {
+      throw new RelayBoxError(ErrorCode.OriginNotAllowed, `origin ${origin} is not allowed for this app`);
+    }
+    const max = policy?.limits.maxConnectionsPerApp ?? this.options.limits.maxConnectionsPerApp;
     if ((this.appConnections.get(principal.appId) ?? 0) >= max) {
       throw new RelayBoxError(
         ErrorCode.AppConnectionLimit,
@@ -381,15 +389,17 @@ export class Gateway {
     }
     const resume = extractResumeOffer(sources.protocols);
     const opening = await this.lifecycle.open(principal.appId, principal.clientId, resume);
-    return { principal, opening };
+    return policy ? { principal, opening, limits: policy.limits } : { principal, opening };
   }
 
   private openSession(
     transport: ClientSession['transport'],
-    { principal, opening }: Admission,
+    { principal, opening, limits }: Admission,
   ): ClientSession {
     const counted = new CountingTransport(transport, (topic) => this.hub.topicCounter(topic));
-    const session = new ClientSession(counted, principal, opening, this.sessionDeps);
+    // The app's limits (cloud mode) replace the gateway's for this session's rooms and publish rate.
+    const deps = limits ? { ...this.sessionDeps, limits } : this.sessionDeps;
+    const session = new ClientSession(counted, principal, opening, deps);
     this.sessions.add(session);
     this.metrics.connectionOpened(principal.appId);
     this.appConnections.set(principal.appId, (this.appConnections.get(principal.appId) ?? 0) + 1);

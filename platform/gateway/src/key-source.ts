@@ -6,6 +6,7 @@ import {
   UsageReporter,
 } from '@relaybox/adapters';
 import type { HistoryRetention, KeyStore, WebhookEndpointResolver } from '@relaybox/core';
+import { type AppPolicy, appPolicyFrom } from './app-policy.js';
 import type { GatewayConfig } from './config.js';
 import type { Logger } from './logger.js';
 
@@ -33,12 +34,17 @@ export interface KeySource {
   reportUsage?(read: () => Iterable<AppUsageTotals>): { stop(): Promise<void> };
   /** Cloud mode: an app's settings (retention) changed or it was deleted; `retention` is updated first. */
   onSettingsChanged?(listener: (appId: string) => void): void;
+  /**
+   * Cloud mode: the app's limits and allowed origins (app-policy.ts), from its settings cached up to
+   * 30 s; the last known ones while the control plane is unreachable; undefined: gateway defaults.
+   */
+  appPolicy?(appId: string): Promise<AppPolicy | undefined>;
 }
 
 /**
  * Where apps and their keys come from (`RELAYBOX_KEY_SOURCE`): `local` reads the apps file or makes
  * the dev app; `cloud` resolves keys, webhook endpoints and history retention from the control
- * plane (no apps file, no dev key; per-app limits are not read from it yet: the gateway's apply).
+ * plane, and per-app limits and allowed origins (no apps file, no dev key).
  */
 export function createKeySource(config: GatewayConfig, log: Logger): KeySource {
   const { controlPlane } = config;
@@ -53,6 +59,8 @@ function cloudSource(
 ): KeySource {
   const cloudKeys = new CloudKeyStore({ ...controlPlane, log }).start();
   const retention = new Map<string, Partial<HistoryRetention>>();
+  // Last known policy of each app seen (dropped when the app is deleted).
+  const policies = new Map<string, AppPolicy>();
   const changed = new Set<(appId: string) => void>();
   const settingsChanged = (appId: string) => {
     for (const listener of changed) listener(appId);
@@ -61,7 +69,10 @@ function cloudSource(
   const apps = new CloudAppConfig({
     ...controlPlane,
     log,
-    onLoaded: ({ appId, retention: next }) => {
+    onLoaded: ({ appId, retention: next, settings }) => {
+      const warn = (message: string, fields: Record<string, unknown>) =>
+        log.warn(message, { appId, ...fields });
+      policies.set(appId, appPolicyFrom(settings, config.limits, warn));
       const before = retention.get(appId);
       if (before?.maxMessages === next.maxMessages && before?.maxAgeMs === next.maxAgeMs) return;
       retention.set(appId, next);
@@ -71,6 +82,7 @@ function cloudSource(
   cloudKeys.onInvalidate(({ appId, keyId }) => {
     if (keyId !== undefined) return;
     apps.invalidate(appId);
+    policies.delete(appId);
     if (retention.delete(appId)) settingsChanged(appId);
   });
   // Every key found also (re)loads its app's settings, so they are known before its first publish.
@@ -94,6 +106,14 @@ function cloudSource(
     watchConnections: (connections) => watchConnections(cloudKeys, keys, connections, log),
     reportUsage: (read) => new UsageReporter({ ...controlPlane, nodeId: config.nodeId, read, log }).start(),
     onSettingsChanged: (listener) => changed.add(listener),
+    appPolicy: async (appId) => {
+      const app = await apps.app(appId).catch((error: unknown) => {
+        log.warn('app settings unavailable; using the last known', { appId, error: String(error) });
+        return null;
+      });
+      if (app === undefined) policies.delete(appId);
+      return policies.get(appId);
+    },
   };
 }
 

@@ -140,6 +140,7 @@ export async function startGateway(
       ...(webhooks ? { webhooks: webhooks.hooks } : {}),
       tracer: inspector.tracer,
       ...(inspector.admin ? { admin: inspector.admin } : {}),
+      ...(local.appPolicy && !overrides.keys ? { appPolicy: local.appPolicy } : {}),
     },
   );
   // Cloud mode: a pushed revocation also closes the open connections of that key on this node.

@@ -17,6 +17,8 @@ export const ErrorCode = {
   // Authorization.
   PermissionDenied: 'permission_denied',
   NotJoined: 'not_joined',
+  /** The app's allowed origins (cloud mode) do not include the browser's `Origin`. */
+  OriginNotAllowed: 'origin_not_allowed',
   // Bad input.
   InvalidFrame: 'invalid_frame',
   UnknownFrameType: 'unknown_frame_type',
@@ -73,6 +75,7 @@ export const ERROR_INFO: Readonly<Record<ErrorCode, ErrorInfo>> = {
   api_key_invalid: info(401),
   permission_denied: info(403),
   not_joined: info(403),
+  origin_not_allowed: info(403),
   invalid_frame: info(400),
   unknown_frame_type: info(400),
   frame_too_large: info(413),

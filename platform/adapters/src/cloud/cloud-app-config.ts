@@ -15,6 +15,8 @@ export interface CloudApp {
   webhooks: readonly WebhookEndpoint[];
   /** History retention overrides from the app's settings (absent: the gateway default). */
   retention: Readonly<{ maxMessages?: number; maxAgeMs?: number }>;
+  /** The app's `settings` as the control plane sent them (limits, allowedOrigins), checked by the gateway. */
+  settings: unknown;
 }
 
 export interface CloudAppConfigOptions extends ControlPlaneOptions {
@@ -116,7 +118,12 @@ function toCloudApp(body: unknown, appId: string, log: CloudLog): CloudApp {
     if (endpoint) webhooks.push(endpoint);
     else log.warn('skipped a webhook endpoint the gateway cannot use', { appId, id: String(raw?.id) });
   }
-  return Object.freeze({ appId, webhooks: Object.freeze(webhooks), retention: toRetention(b.settings) });
+  return Object.freeze({
+    appId,
+    webhooks: Object.freeze(webhooks),
+    retention: toRetention(b.settings),
+    settings: b.settings,
+  });
 }
 
 /** `historyMaxMessages` / `historyMaxAgeSec`; the history store needs at least 1 of each. */

@@ -1,5 +1,5 @@
 import type { TemplatedApp } from 'uWebSockets.js';
-import { ErrorCode, FrameError } from '@relaybox/protocol';
+import { ErrorCode, FrameError, type Limits } from '@relaybox/protocol';
 import type { CredentialSources } from '../auth/credentials.js';
 import { selectProtocol } from '../auth/credentials.js';
 import type { Principal } from '../auth/principal.js';
@@ -15,6 +15,8 @@ export const HEARTBEAT_TOPIC = '$heartbeat';
 export interface Admission {
   principal: Principal;
   opening: SessionOpening;
+  /** The app's own limits (cloud mode); the gateway's when absent. */
+  limits?: Readonly<Limits>;
 }
 
 interface UserData {
@@ -28,7 +30,7 @@ export interface WebSocketRouteOptions {
   maxBufferedBytes: number;
   idleTimeoutSec: number;
   /** Authenticates and applies admission limits; rejects with a `RelayBoxError` to refuse the upgrade. */
-  admit(sources: CredentialSources, ip: string): Promise<Admission>;
+  admit(sources: CredentialSources, ip: string, origin: string): Promise<Admission>;
   /** The client went away after it was admitted but before the upgrade completed. */
   abandon(admission: Admission): void;
   openSession(transport: UwsTransport, admission: Admission): ClientSession;
@@ -56,6 +58,7 @@ export function mountWebSocketRoute(app: TemplatedApp, uws: UwsModule, options: 
       const secKey = req.getHeader('sec-websocket-key');
       const protocols = req.getHeader('sec-websocket-protocol');
       const extensions = req.getHeader('sec-websocket-extensions');
+      const origin = req.getHeader('origin');
       const sources: CredentialSources = {
         queryToken: req.getQuery('token') ?? '',
         queryClientId: req.getQuery('clientId') ?? '',
@@ -64,7 +67,7 @@ export function mountWebSocketRoute(app: TemplatedApp, uws: UwsModule, options: 
       };
       const ip = Buffer.from(res.getRemoteAddressAsText()).toString();
       const guard = new ResponseGuard(res);
-      options.admit(sources, ip).then(
+      options.admit(sources, ip, origin).then(
         (admission) => {
           if (guard.aborted) {
             options.abandon(admission);
