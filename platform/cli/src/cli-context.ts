@@ -8,6 +8,8 @@ export interface CliContext {
   cwd: string;
   /** Resolves on SIGINT/SIGTERM (what `up` waits for in the foreground). */
   untilSignal(): Promise<NodeJS.Signals>;
+  /** A person is at the terminal (stdout is a TTY): `up` then opens the console in a browser. */
+  interactive?: boolean;
 }
 
 export function processContext(): CliContext {
@@ -16,6 +18,7 @@ export function processContext(): CliContext {
     err: (text) => process.stderr.write(text),
     env: process.env,
     cwd: process.cwd(),
+    interactive: process.stdout.isTTY === true,
     untilSignal: () =>
       new Promise((done) => {
         process.once('SIGINT', () => done('SIGINT'));

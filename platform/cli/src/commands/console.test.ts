@@ -5,7 +5,7 @@ import { daemonFilePath, EmbeddedEngine, ensureDaemon, writeDaemonFile } from '@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CliContext } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
-import { browserCommand, buildConsoleUrl, runConsole } from './console.js';
+import { browserCommand, buildConsoleUrl, runConsole, shouldOpenConsole } from './console.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -66,6 +66,20 @@ describe('browserCommand', () => {
       command: 'rundll32',
       args: ['url.dll,FileProtocolHandler', url],
     });
+  });
+});
+
+describe('shouldOpenConsole (relaybox up)', () => {
+  const at = (interactive: boolean, env: Record<string, string> = {}) =>
+    ({ interactive, env }) as unknown as CliContext;
+  it('opens at an interactive terminal, not in CI or without a terminal', () => {
+    expect(shouldOpenConsole(undefined, at(true))).toBe(true);
+    expect(shouldOpenConsole(undefined, at(true, { CI: 'true' }))).toBe(false);
+    expect(shouldOpenConsole(undefined, at(false))).toBe(false);
+  });
+  it('follows --open and --no-open', () => {
+    expect(shouldOpenConsole(true, at(false))).toBe(true);
+    expect(shouldOpenConsole(false, at(true))).toBe(false);
   });
 });
 

@@ -39,6 +39,15 @@ export function browserCommand(url: string, platform: NodeJS.Platform): { comman
   return { command: 'xdg-open', args: [url] };
 }
 
+/**
+ * Whether `relaybox up` opens the console: `--open`/`--no-open` decide; otherwise only when a person
+ * is at the terminal and it is not a CI run.
+ */
+export function shouldOpenConsole(open: boolean | undefined, context: CliContext): boolean {
+  if (open !== undefined) return open;
+  return context.interactive === true && !context.env.CI;
+}
+
 export interface ConsoleFlags {
   open: boolean;
 }
@@ -89,7 +98,8 @@ async function consoleUrlForDirectory(context: CliContext): Promise<string> {
   );
 }
 
-function openInBrowser(url: string): Promise<void> {
+/** Opens `url` in the default browser without waiting for it. */
+export function openInBrowser(url: string): Promise<void> {
   const { command, args } = browserCommand(url, process.platform);
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { stdio: 'ignore', detached: true });

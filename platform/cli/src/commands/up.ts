@@ -14,6 +14,7 @@ import {
   type StackState,
   writeStackState,
 } from '../stack-state.js';
+import { buildConsoleUrl, openInBrowser, shouldOpenConsole } from './console.js';
 
 export interface UpFlags {
   engine?: string;
@@ -23,6 +24,8 @@ export interface UpFlags {
   amqpUrl?: string;
   redisPrefix?: string;
   amqpExchange?: string;
+  /** Open the console in a browser once the stack is up (default: only at an interactive terminal). */
+  open?: boolean;
 }
 
 export function registerUpCommand(program: Command, context: CliContext): void {
@@ -45,6 +48,8 @@ export function registerUpCommand(program: Command, context: CliContext): void {
     .option('--amqp-url <url>', 'native: RabbitMQ to use (default amqp://guest:guest@127.0.0.1:5672)')
     .option('--redis-prefix <prefix>', 'native: Redis key prefix of this stack (default rb:)')
     .option('--amqp-exchange <name>', 'native: RabbitMQ exchange of this stack (default relaybox.fanout)')
+    .option('--open', 'open the console in a browser when the stack is up (default at a terminal)')
+    .option('--no-open', 'do not open the console')
     .action((flags: UpFlags) => runUp(flags, context));
 }
 
@@ -99,6 +104,18 @@ export async function runUp(flags: UpFlags, context: CliContext): Promise<void> 
     });
     const { endpoints } = result.status;
     context.out(endpointsBanner(engine.name, endpoints, result.devApiKey, result.adminToken));
+    const consoleUrl = buildConsoleUrl({
+      console: endpoints.console,
+      daemonUrl: daemon?.url,
+      secret: daemon?.secret,
+      adminToken: result.adminToken,
+    });
+    context.out(`Console with stack control: ${consoleUrl}\n`);
+    if (shouldOpenConsole(flags.open, context)) {
+      openInBrowser(consoleUrl).catch((error: unknown) => {
+        context.err(`relaybox: could not open a browser (${String(error)}); open the URL above\n`);
+      });
+    }
     live = true;
     const received = await signal;
     live = false;
