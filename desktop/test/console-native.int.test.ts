@@ -1,13 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { deleteRedisKeys, RabbitmqAdmin } from '@relaybox/adapters/testing';
 import type { RelayBox, RoomMessage } from '@relaybox/client';
 import { NativeEngine, type RunningDaemon, startDaemon } from '@relaybox/orchestrator';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { RabbitmqAdmin } from '../../platform/adapters/src/amqp/rabbitmq-admin.js';
 import {
   connectSdk,
   ensureConsoleBuilt,
@@ -160,20 +159,3 @@ describe('console over the native engine', () => {
     await screenshot(page, 'console-native-stack');
   });
 });
-
-/** Deletes every Redis key under `keyPrefix` (one EVAL over RESP; the desktop has no Redis client). */
-function deleteRedisKeys(keyPrefix: string): Promise<void> {
-  const script =
-    "local k=redis.call('keys',ARGV[1]) for i=1,#k,500 do redis.call('del',unpack(k,i,math.min(i+499,#k))) end return #k";
-  const args = ['EVAL', script, '0', `${keyPrefix}*`];
-  const command = `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
-  return new Promise((resolve, reject) => {
-    const socket = netConnect(6379, '127.0.0.1', () => socket.write(command));
-    socket.setTimeout(5000, () => socket.destroy(new Error('redis timeout')));
-    socket.once('data', () => {
-      socket.end();
-      resolve();
-    });
-    socket.once('error', reject);
-  });
-}

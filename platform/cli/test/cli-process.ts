@@ -2,11 +2,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer, connect as netConnect } from 'node:net';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import amqp from 'amqplib';
 
 const BIN = fileURLToPath(new URL('../bin/relaybox.mjs', import.meta.url));
 
@@ -91,33 +90,6 @@ export async function freePort(): Promise<number> {
   const address = server.address();
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return typeof address === 'object' && address ? address.port : 0;
-}
-
-/** Deletes every Redis key under `prefix` (one EVAL over RESP; no client library in this package). */
-export function deleteRedisKeys(prefix: string): Promise<void> {
-  const script =
-    "local k=redis.call('keys',ARGV[1]) for i=1,#k,500 do redis.call('del',unpack(k,i,math.min(i+499,#k))) end return #k";
-  const args = ['EVAL', script, '0', `${prefix}*`];
-  const command = `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
-  return new Promise((resolve, reject) => {
-    const socket = netConnect(6379, '127.0.0.1', () => socket.write(command));
-    socket.setTimeout(5000, () => socket.destroy(new Error('redis timeout')));
-    socket.once('data', () => {
-      socket.end();
-      resolve();
-    });
-    socket.once('error', reject);
-  });
-}
-
-export async function deleteExchange(exchange: string): Promise<void> {
-  const connection = await amqp.connect('amqp://guest:guest@127.0.0.1:5672');
-  try {
-    const channel = await connection.createChannel();
-    await channel.deleteExchange(exchange);
-  } finally {
-    await connection.close();
-  }
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

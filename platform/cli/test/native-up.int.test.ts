@@ -1,12 +1,11 @@
 import { createServer, type Server } from 'node:net';
+import { deleteRedisKeys, RabbitmqAdmin } from '@relaybox/adapters/testing';
 import { RelayBox } from '@relaybox/client';
 import type { ServiceStatus } from '@relaybox/orchestrator';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isAlive, readStackState, type StackState } from '../src/stack-state.js';
 import {
   type CliProcess,
-  deleteExchange,
-  deleteRedisKeys,
   freePort,
   NodeWebSocket,
   runCliToExit,
@@ -32,7 +31,7 @@ async function upNative(
   const args = ['up', '--engine', 'native', '--gateways', String(gateways), '--port', String(port)];
   const cli = spawnCli([...args, '--redis-prefix', prefix, '--amqp-exchange', exchange], cwd);
   cleanups.push(
-    () => deleteExchange(exchange),
+    () => RabbitmqAdmin.deleteExchange(exchange),
     () => deleteRedisKeys(prefix),
     async () => {
       const pids = (readStackState(`${cwd}/.relaybox`)?.services ?? []).map(pidOf);

@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { deleteRedisKeys, RabbitmqAdmin } from '@relaybox/adapters/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type LogEvent, NativeEngine, OrchestratorError, type StackEvent } from '../src/index.js';
-import { deleteExchange, deleteRedisKeys } from './native-cleanup.js';
 
 const engines: NativeEngine[] = [];
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -26,7 +26,7 @@ function nativeEngine(): NativeEngine {
   engines.push(engine);
   cleanups.push(
     () => deleteRedisKeys(prefix),
-    () => deleteExchange(exchange),
+    () => RabbitmqAdmin.deleteExchange(exchange),
   );
   return engine;
 }
