@@ -41,6 +41,8 @@ export async function startDashboardStack(): Promise<DashboardStack> {
         MASTER_KEY: randomBytes(32).toString('base64'),
         CONTROL_PLANE_SERVICE_TOKEN: serviceToken,
         LOG_LEVEL: 'silent',
+        // The browser tests sign up many accounts from 127.0.0.1.
+        SIGNUP_RATE_LIMIT: '10000',
       }),
     );
     let stopped: Promise<void> | undefined;

@@ -10,6 +10,7 @@ import { LoginRateLimiter } from './auth/login-rate-limiter.js';
 import { PasswordHasher } from './auth/password-hasher.js';
 import { installSessionGuard } from './auth/session-guard.js';
 import { SessionStore } from './auth/session-store.js';
+import { SignupRateLimiter } from './auth/signup-rate-limiter.js';
 import type { ControlPlaneConfig } from './config.js';
 import { type DatabaseHandle, openDatabase } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
@@ -55,6 +56,7 @@ export async function createControlPlane(
       passwords: await PasswordHasher.create(config.argon2),
       sessions: new SessionStore(database.db),
       loginLimiter: new LoginRateLimiter(database.db),
+      signupLimiter: new SignupRateLimiter(database.db, config.signupRateLimit),
       keyEvents,
     };
     await configure(app, services);

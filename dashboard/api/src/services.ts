@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { LoginRateLimiter } from './auth/login-rate-limiter.js';
 import type { PasswordHasher } from './auth/password-hasher.js';
 import type { SessionStore } from './auth/session-store.js';
+import type { SignupRateLimiter } from './auth/signup-rate-limiter.js';
 import type { ControlPlaneConfig } from './config.js';
 import type { Database } from './db/schema.js';
 import type { KeyEvents } from './keys/key-events.js';
@@ -15,5 +16,6 @@ export interface Services {
   readonly passwords: PasswordHasher;
   readonly sessions: SessionStore;
   readonly loginLimiter: LoginRateLimiter;
+  readonly signupLimiter: SignupRateLimiter;
   readonly keyEvents: KeyEvents;
 }

@@ -65,7 +65,8 @@ function cloudSource(
   const settingsChanged = (appId: string) => {
     for (const listener of changed) listener(appId);
   };
-  // App settings (webhook endpoints, retention) are cached 30 s; a deleted app is dropped at once.
+  // App settings (webhook endpoints, retention) are cached 30 s; a changed (`app-updated`) or deleted
+  // app is dropped at once.
   const apps = new CloudAppConfig({
     ...controlPlane,
     log,
@@ -79,6 +80,9 @@ function cloudSource(
       settingsChanged(appId);
     },
   });
+  // Pushed `app-updated`: the next connection or webhook of the app loads its new settings.
+  cloudKeys.onAppUpdated((appId) => apps.invalidate(appId));
+  cloudKeys.onResync(() => apps.invalidateAll());
   cloudKeys.onInvalidate(({ appId, keyId }) => {
     if (keyId !== undefined) return;
     apps.invalidate(appId);

@@ -55,10 +55,13 @@ export function registerAppRoutes(app: FastifyInstance, services: Services): voi
     async (request) => {
       const accountId = requireSession(request).user.id;
       const current = await apps.get(accountId, request.params.appId);
-      return apps.update(accountId, current.id, {
+      const updated = await apps.update(accountId, current.id, {
         name: request.body.name?.trim(),
         settings: request.body.settings ? mergeSettings(current.settings, request.body.settings) : undefined,
       });
+      // Gateways drop their cached config of the app and load the new settings on next use.
+      if (request.body.settings) services.keyEvents.publish({ type: 'app-updated', appId: current.id });
+      return updated;
     },
   );
 

@@ -1,6 +1,7 @@
 import { type Kysely, type Migration, Migrator } from 'kysely';
 import * as m0001 from './migrations/0001_init.js';
 import * as m0002 from './migrations/0002_delivery_order.js';
+import * as m0003 from './migrations/0003_signup_attempts.js';
 import type { Database } from './schema.js';
 
 /** Every migration, in order. A static list (not a folder scan) so it works the same under tsx,
@@ -8,6 +9,7 @@ import type { Database } from './schema.js';
 const MIGRATIONS: Record<string, Migration> = {
   '0001_init': m0001,
   '0002_delivery_order': m0002,
+  '0003_signup_attempts': m0003,
 };
 
 /** Applies pending migrations with Kysely's Migrator (its lock table serialises concurrent starts). */

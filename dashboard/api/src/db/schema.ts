@@ -5,6 +5,7 @@ export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
   login_failures: LoginFailuresTable;
+  signup_attempts: SignupAttemptsTable;
   apps: AppsTable;
   api_keys: ApiKeysTable;
   webhook_endpoints: WebhookEndpointsTable;
@@ -33,6 +34,13 @@ export interface LoginFailuresTable {
   id: Generated<string>;
   /** `email:<normalised email>` or `ip:<address>`. */
   scope: string;
+  at: ColumnType<Date, Date | undefined, never>;
+}
+
+/** One row per signup attempt (successful or not), kept for the limiter's 1-hour window. */
+export interface SignupAttemptsTable {
+  id: Generated<string>;
+  ip: string;
   at: ColumnType<Date, Date | undefined, never>;
 }
 

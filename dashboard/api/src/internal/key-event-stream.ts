@@ -6,7 +6,7 @@ export const PING_INTERVAL_MS = 15_000;
 
 /**
  * `GET /keys/events`: Server-Sent Events. `ready` first, then `revoke` {appId, keyId} (revoke and
- * rotate) and `app-deleted` {appId}, and a `: ping` comment every 15 s. Streams end when the
+ * rotate), `app-deleted` {appId}, `app-updated` {appId} (settings or webhook endpoints changed), and a `: ping` comment every 15 s. Streams end when the
  * server closes or after this process lost events (KeyEvents `reset`), so gateways reconnect and
  * flush their caches.
  */
@@ -46,5 +46,5 @@ function format(event: KeyEvent): string {
   if (event.type === 'revoke') {
     return `event: revoke\ndata: ${JSON.stringify({ appId: event.appId, keyId: event.keyId })}\n\n`;
   }
-  return `event: app-deleted\ndata: ${JSON.stringify({ appId: event.appId })}\n\n`;
+  return `event: ${event.type}\ndata: ${JSON.stringify({ appId: event.appId })}\n\n`;
 }

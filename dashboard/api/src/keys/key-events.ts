@@ -4,10 +4,12 @@ import pg from 'pg';
 import type { DatabaseHandle } from '../db/database.js';
 import { randomId } from '../lib/ids.js';
 
-/** What gateways must hear about: a key's secret changed or is gone, or a whole app is gone. */
+/** What gateways must hear about: a key's secret changed or is gone, a whole app is gone, or an
+ * app's settings or webhook endpoints changed (gateways drop their cached app config). */
 export type KeyEvent =
   | { type: 'revoke'; appId: string; keyId: string }
-  | { type: 'app-deleted'; appId: string };
+  | { type: 'app-deleted'; appId: string }
+  | { type: 'app-updated'; appId: string };
 
 const CHANNEL = 'relaybox_key_events';
 

@@ -47,13 +47,17 @@ export function registerWebhookRoutes(app: FastifyInstance, services: Services):
     async (request, reply) => {
       const owned = await ownedApp(request, request.params.appId);
       const url = checkUrl(request.body.url);
-      return reply.status(201).send(await webhooks.create(owned.id, url, request.body.events));
+      const created = await webhooks.create(owned.id, url, request.body.events);
+      // Gateways drop their cached endpoints of the app (config is otherwise cached 30 s).
+      services.keyEvents.publish({ type: 'app-updated', appId: owned.id });
+      return reply.status(201).send(created);
     },
   );
 
   app.delete<{ Params: Params }>('/api/apps/:appId/webhooks/:id', async (request, reply) => {
     const owned = await ownedApp(request, request.params.appId);
     await webhooks.delete(owned.id, request.params.id);
+    services.keyEvents.publish({ type: 'app-updated', appId: owned.id });
     return reply.status(204).send();
   });
 

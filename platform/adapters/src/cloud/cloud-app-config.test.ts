@@ -65,6 +65,15 @@ describe('CloudAppConfig', () => {
     expect(cp.appLookups).toHaveLength(3);
   });
 
+  it('invalidateAll forgets every app (event stream reconnected)', async () => {
+    const c = config();
+    await Promise.all([c.endpointsFor('a'), c.endpointsFor('b')]);
+    expect(cp.appLookups).toHaveLength(2);
+    c.invalidateAll();
+    await Promise.all([c.endpointsFor('a'), c.endpointsFor('b')]);
+    expect(cp.appLookups).toHaveLength(4);
+  });
+
   it('skips endpoints the platform cannot use and fails on a malformed answer', async () => {
     cp.apps.set('x', { appId: 'x', webhooks: [hook('ok', ['room.left']), hook('bad', ['room.exploded'])] });
     cp.apps.set('y', { appId: 'other', webhooks: [] });

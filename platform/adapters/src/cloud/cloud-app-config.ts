@@ -31,9 +31,10 @@ export interface CloudAppConfigOptions extends ControlPlaneOptions {
 
 /**
  * Per-app configuration from the control plane (`GET /internal/v1/apps/:appId/config`), cached per
- * app for `ttlMs`, concurrent fetches of one app shared. Changes are not pushed: an edited webhook
- * endpoint is used within `ttlMs`; a deleted app is dropped at once by `invalidate` (the gateway
- * calls it on the key stream's `app-deleted`).
+ * app for `ttlMs`, concurrent fetches of one app shared. Changes are pushed on the key event stream:
+ * the gateway calls `invalidate` on `app-updated` (settings or webhook endpoints changed) and on
+ * `app-deleted`, so the next use fetches the app again; without the stream (or a caller that does
+ * not subscribe, e.g. the webhook worker) an edit is used within `ttlMs`.
  *
  * As a WebhookEndpointResolver it answers by appId (or appId + endpoint id) only: the control plane
  * returns one app's endpoints, so an endpoint of another app is never found.
@@ -81,6 +82,13 @@ export class CloudAppConfig implements WebhookEndpointResolver {
     this.epoch++;
     this.cache.delete(appId);
     this.inflight.delete(appId);
+  }
+
+  /** Forgets every app (the event stream reconnected: `app-updated` events may have been missed). */
+  invalidateAll(): void {
+    this.epoch++;
+    this.cache.clear();
+    this.inflight.clear();
   }
 
   private async fetchApp(appId: string): Promise<CloudApp | undefined> {

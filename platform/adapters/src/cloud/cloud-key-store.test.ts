@@ -104,6 +104,21 @@ describe('CloudKeyStore', () => {
     expect(s.cacheSize).toBe(1);
   });
 
+  it("reports app-updated to its listeners and keeps the app's keys", async () => {
+    const s = store();
+    await until(() => s.streaming, 'the event stream');
+    await s.getKey('app1', 'k1');
+    const updated: string[] = [];
+    const invalidated: KeyInvalidation[] = [];
+    s.onAppUpdated((appId) => updated.push(appId));
+    s.onInvalidate((i) => invalidated.push(i));
+    cp.push('app-updated', { appId: 'app1' });
+    await until(() => updated.length > 0, 'the app-updated event');
+    expect(updated).toEqual(['app1']);
+    expect(invalidated).toEqual([]);
+    expect(s.cacheSize).toBe(1);
+  });
+
   it('a rotation (revoke + new secret) serves the new secret at once', async () => {
     const s = store();
     await until(() => s.streaming, 'the event stream');

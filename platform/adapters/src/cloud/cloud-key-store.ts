@@ -55,6 +55,7 @@ export class CloudKeyStore implements KeyStore {
   private readonly stream: KeyEventStream;
   private readonly listeners = new Set<(invalidation: KeyInvalidation) => void>();
   private readonly resyncListeners = new Set<() => void>();
+  private readonly appUpdatedListeners = new Set<(appId: string) => void>();
   private readonly now: () => number;
   private readonly log: CloudLog;
   /** Bumped by every invalidation: a lookup that started before one does not fill the cache. */
@@ -104,6 +105,16 @@ export class CloudKeyStore implements KeyStore {
     return () => this.resyncListeners.delete(listener);
   }
 
+  /**
+   * Called for every pushed `app-updated` (the app's settings or webhook endpoints changed), so the
+   * app's cached config can be dropped. Keys are unaffected; nothing is called on `ready`: use
+   * `onResync` to flush whatever may have been missed.
+   */
+  onAppUpdated(listener: (appId: string) => void): () => void {
+    this.appUpdatedListeners.add(listener);
+    return () => this.appUpdatedListeners.delete(listener);
+  }
+
   async getKey(appId: string, keyId: string): Promise<AppKey | undefined> {
     if (!validId(appId) || !validId(keyId)) return undefined;
     const id = cacheId(appId, keyId);
@@ -147,6 +158,10 @@ export class CloudKeyStore implements KeyStore {
   }
 
   private apply(event: KeyEvent): void {
+    if (event.type === 'app-updated') {
+      this.notify(this.appUpdatedListeners, event.appId);
+      return;
+    }
     this.epoch++;
     if (event.type === 'ready') {
       // Events may have been missed while disconnected: trust nothing fetched before.

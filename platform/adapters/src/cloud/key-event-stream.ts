@@ -5,7 +5,9 @@ import { SseParser } from './sse-parser.js';
 export type KeyEvent =
   | { type: 'ready' }
   | { type: 'revoke'; appId: string; keyId: string }
-  | { type: 'app-deleted'; appId: string };
+  | { type: 'app-deleted'; appId: string }
+  /** The app's settings or webhook endpoints changed: drop its cached config (keys stay valid). */
+  | { type: 'app-updated'; appId: string };
 
 export interface KeyEventStreamOptions {
   /** Reconnect backoff (full jitter between min and max). Defaults 250 ms .. 5 s. */
@@ -143,6 +145,7 @@ export function parseKeyEvent(event: string, data: string): KeyEvent | undefined
   const { appId, keyId } = body as { appId?: unknown; keyId?: unknown };
   if (typeof appId !== 'string' || appId === '') return undefined;
   if (event === 'app-deleted') return { type: 'app-deleted', appId };
+  if (event === 'app-updated') return { type: 'app-updated', appId };
   if (event === 'revoke' && typeof keyId === 'string' && keyId !== '')
     return { type: 'revoke', appId, keyId };
   return undefined;

@@ -52,6 +52,8 @@ describe('parseKeyEvent', () => {
       keyId: 'k',
     });
     expect(parseKeyEvent('app-deleted', '{"appId":"a"}')).toEqual({ type: 'app-deleted', appId: 'a' });
+    expect(parseKeyEvent('app-updated', '{"appId":"a"}')).toEqual({ type: 'app-updated', appId: 'a' });
+    expect(parseKeyEvent('app-updated', '{}')).toBeUndefined();
     expect(parseKeyEvent('revoke', '{"appId":"a"}')).toBeUndefined();
     expect(parseKeyEvent('revoke', 'not json')).toBeUndefined();
     expect(parseKeyEvent('app-deleted', '{"appId":""}')).toBeUndefined();
