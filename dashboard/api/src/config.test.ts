@@ -25,6 +25,7 @@ describe('loadConfig', () => {
     expect(config.argon2).toEqual(OWASP_ARGON2);
     expect(config.masterKey.length).toBe(32);
     expect(config.warnings).toHaveLength(2);
+    expect(config.signupRateLimit).toBe(10);
     expect(Object.isFrozen(config)).toBe(true);
     // The generated secrets are reused on the next start.
     const again = loadConfig({ DATA_DIR: dir });
@@ -49,5 +50,7 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ MASTER_KEY: 'c2hvcnQ=', DATA_DIR: dir })).toThrow(/32 bytes/);
     expect(() => loadConfig({ PORT: 'abc', DATA_DIR: dir })).toThrow(/PORT/);
     expect(() => loadConfig({ CONTROL_PLANE_SERVICE_TOKEN: 'short', DATA_DIR: dir })).toThrow(/16/);
+    expect(() => loadConfig({ SIGNUP_RATE_LIMIT: '-1', DATA_DIR: dir })).toThrow(/SIGNUP_RATE_LIMIT/);
+    expect(loadConfig({ SIGNUP_RATE_LIMIT: '0', DATA_DIR: dir }).signupRateLimit).toBe(0);
   });
 });
