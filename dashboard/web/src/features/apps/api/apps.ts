@@ -1,25 +1,11 @@
 import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+// Wire types come from the API itself (type-only: nothing of the server is bundled).
+import type { AppSettings } from '../../../../../api/src/apps/app-settings.js';
+import type { App } from '../../../../../api/src/apps/app-store.js';
 import { apiRequest } from '../../../lib/api-client.js';
 
-export interface AppLimits {
-  maxConnections: number;
-  publishRatePerSec: number;
-  maxRoomsPerConnection: number;
-}
-
-export interface AppSettings {
-  historyMaxMessages: number;
-  historyMaxAgeSec: number;
-  allowedOrigins: string[];
-  limits: AppLimits;
-}
-
-export interface App {
-  id: string;
-  name: string;
-  createdAt: string;
-  settings: AppSettings;
-}
+export type { App, AppSettings };
+export type AppLimits = AppSettings['limits'];
 
 export interface AppPatch {
   name?: string;

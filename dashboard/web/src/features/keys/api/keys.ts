@@ -1,24 +1,11 @@
 import type { PermissionMap } from '@relaybox/protocol';
 import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+// Wire types come from the API itself (type-only: nothing of the server is bundled).
+import type { ApiKeyInfo, IssuedKey } from '../../../../../api/src/keys/key-store.js';
 import { apiRequest } from '../../../lib/api-client.js';
 import { appKeys } from '../../apps/api/apps.js';
 
-/** A key as listed: never its secret. */
-export interface ApiKeyInfo {
-  id: string;
-  name: string;
-  prefix: string;
-  permissions: PermissionMap;
-  createdAt: string;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-}
-
-/** Create and rotate answer with the full `<appId>.<keyId>:<secret>` once. */
-export interface IssuedKey {
-  key: ApiKeyInfo;
-  apiKey: string;
-}
+export type { ApiKeyInfo, IssuedKey };
 
 export interface NewKey {
   name: string;

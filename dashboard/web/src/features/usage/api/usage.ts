@@ -1,14 +1,9 @@
 import { queryOptions, useQuery } from '@tanstack/react-query';
+import type { UsageDay } from '../../../../../api/src/usage/usage-store.js';
 import { apiRequest } from '../../../lib/api-client.js';
 import { appKeys } from '../../apps/api/apps.js';
 
-/** One UTC day of an app's usage (days without traffic come zero-filled). */
-export interface UsageDay {
-  day: string;
-  connections: number;
-  messages: number;
-  peakConcurrent: number;
-}
+export type { UsageDay };
 
 export const usageKeys = {
   byDays: (appId: string, days: number) => [...appKeys.detail(appId), 'usage', days] as const,

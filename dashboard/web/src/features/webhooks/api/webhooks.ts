@@ -9,23 +9,10 @@ import { appKeys } from '../../apps/api/apps.js';
  */
 export const WEBHOOK_EVENTS = WEBHOOK_EVENT_TYPES.filter((event) => event !== 'message.published');
 
-export interface Webhook {
-  id: string;
-  url: string;
-  events: string[];
-  createdAt: string;
-}
+// Wire types come from the API itself (type-only: nothing of the server is bundled).
+import type { Delivery, WebhookInfo as Webhook } from '../../../../../api/src/webhooks/webhook-store.js';
 
-export interface Delivery {
-  id: string;
-  event: string;
-  /** HTTP status of the endpoint's answer, null when it never answered. */
-  status: number | null;
-  ok: boolean;
-  error: string | null;
-  durationMs: number;
-  at: string;
-}
+export type { Delivery, Webhook };
 
 export interface NewWebhook {
   url: string;
