@@ -1,18 +1,7 @@
+import type { AdminConnection } from '@relaybox/protocol';
+
 /** One connection as the inspector shows it; counters as of the gateway's last snapshot. */
-export interface ConnectionSnapshot {
-  appId: string;
-  clientId: string;
-  connectionId: string;
-  /** nodeId of the gateway holding the connection. */
-  gateway: string;
-  rooms: string[];
-  /** ms since the epoch. */
-  connectedAt: number;
-  messagesIn: number;
-  messagesOut: number;
-  bytesIn: number;
-  bytesOut: number;
-}
+export type ConnectionSnapshot = AdminConnection;
 
 /** Connections of one gateway subscribed to a room's messages. */
 export interface RoomSubscriberCount {

@@ -1,42 +1,6 @@
-/** What happened to a message, a connection or a room: the inspector's trace vocabulary. */
-export const TRACE_EVENT_TYPES = [
-  'message.received',
-  'message.stored',
-  'message.published',
-  'message.consumed',
-  'message.delivered',
-  'message.acked',
-  'connection.open',
-  'connection.close',
-  'connection.resume',
-  'room.join',
-  'room.leave',
-  'presence.enter',
-  'presence.update',
-  'presence.leave',
-  'auth.failed',
-  'webhook.attempt',
-] as const;
+import type { TraceEvent } from '@relaybox/protocol';
 
-export type TraceEventType = (typeof TRACE_EVENT_TYPES)[number];
-
-/** One trace event, as the admin API returns it (docs/inspector.md). */
-export interface TraceEvent {
-  /** Unique event id. */
-  id: string;
-  /** ms since the epoch, the emitting gateway's clock. */
-  ts: number;
-  /** nodeId of the gateway that emitted it (for `message.consumed`: the consumer). */
-  gateway: string;
-  type: TraceEventType;
-  appId?: string;
-  room?: string;
-  messageId?: string;
-  seq?: number;
-  clientId?: string;
-  connectionId?: string;
-  detail?: Record<string, unknown>;
-}
+export { TRACE_EVENT_TYPES, type TraceEvent, type TraceEventType } from '@relaybox/protocol';
 
 /** Filters of `TraceLog.query`; every given field must match. */
 export interface TraceQuery {

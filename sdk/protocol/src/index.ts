@@ -1,3 +1,4 @@
+export * from './admin.js';
 export * from './close-codes.js';
 export * from './errors.js';
 export * from './frames.js';

@@ -7,6 +7,7 @@ import type {
   PresenceStore,
   RoomMetricsStore,
 } from '@relaybox/core';
+import type { AdminRoom } from '@relaybox/protocol';
 import { ErrorCode, RelayBoxError, type RoomMessage, roomNameProblem } from '@relaybox/protocol';
 import type { Logger } from '../logger.js';
 
@@ -25,14 +26,7 @@ export interface AdminViewsDeps {
   log: Logger;
 }
 
-export interface RoomInfo {
-  appId: string;
-  room: string;
-  subscribers: number;
-  presenceMembers: number;
-  messageRate: number;
-  lastSeq: number;
-}
+export type RoomInfo = AdminRoom;
 
 /** Rooms listed by `GET /v1/admin/rooms` at most (each costs three store reads). */
 export const MAX_LISTED_ROOMS = 500;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { TraceEvent } from '../../../lib/admin-types.js';
+import type { TraceEvent, TraceType } from '../../../lib/admin-types.js';
 import { tracedMessages } from './traces.js';
 
-const event = (id: string, type: string, messageId: string | undefined, ts: number): TraceEvent => ({
+const event = (id: string, type: TraceType, messageId: string | undefined, ts: number): TraceEvent => ({
   id,
   ts,
   gateway: 'gw-1',

@@ -1,0 +1,106 @@
+import type { PresenceMember, RoomMessage } from './frames.js';
+
+// Wire shapes of the inspector API (`/v1/admin/...`, docs/inspector.md), shared by the gateway and
+// the console.
+
+/** What happened to a message, a connection or a room: the inspector's trace vocabulary. */
+export const TRACE_EVENT_TYPES = [
+  'message.received',
+  'message.stored',
+  'message.published',
+  'message.consumed',
+  'message.delivered',
+  'message.acked',
+  'connection.open',
+  'connection.close',
+  'connection.resume',
+  'room.join',
+  'room.leave',
+  'presence.enter',
+  'presence.update',
+  'presence.leave',
+  'auth.failed',
+  'webhook.attempt',
+] as const;
+
+export type TraceEventType = (typeof TRACE_EVENT_TYPES)[number];
+
+/** One trace event (`GET /v1/admin/traces`, `GET /v1/admin/traces/stream`). */
+export interface TraceEvent {
+  /** Unique event id. */
+  id: string;
+  /** ms since the epoch, the emitting gateway's clock. */
+  ts: number;
+  /** nodeId of the gateway that emitted it (for `message.consumed`: the consumer). */
+  gateway: string;
+  type: TraceEventType;
+  appId?: string;
+  room?: string;
+  messageId?: string;
+  seq?: number;
+  clientId?: string;
+  connectionId?: string;
+  detail?: Record<string, unknown>;
+}
+
+/** One connection (`GET /v1/admin/connections`); counters as of its gateway's last snapshot. */
+export interface AdminConnection {
+  appId: string;
+  clientId: string;
+  connectionId: string;
+  /** nodeId of the gateway holding the connection. */
+  gateway: string;
+  rooms: string[];
+  /** ms since the epoch. */
+  connectedAt: number;
+  messagesIn: number;
+  messagesOut: number;
+  bytesIn: number;
+  bytesOut: number;
+}
+
+/** One room (`GET /v1/admin/rooms`), cluster-wide. */
+export interface AdminRoom {
+  appId: string;
+  room: string;
+  subscribers: number;
+  presenceMembers: number;
+  messageRate: number;
+  lastSeq: number;
+}
+
+/** `GET /v1/admin/rooms/:room`. */
+export interface AdminRoomDetail extends AdminRoom {
+  presence: PresenceMember[];
+  recent: RoomMessage[];
+}
+
+/** One live gateway in `GET /v1/admin/overview`. */
+export interface AdminNode {
+  nodeId: string;
+  connections: number;
+  rooms: number;
+  startedAt: number;
+  lastSeen: number;
+}
+
+export interface AdminOverview {
+  nodes: AdminNode[];
+  tracing: boolean;
+  apps: Array<{ appId: string }>;
+}
+
+/** `POST /v1/admin/publish`: publish as any client, through the normal publish path. */
+export interface AdminPublishRequest {
+  appId: string;
+  room: string;
+  event: string;
+  data: unknown;
+  clientId: string;
+}
+
+export interface AdminPublishResult {
+  id: string;
+  seq: number;
+  timestamp: number;
+}
