@@ -1,16 +1,20 @@
 // Bundles the Electron main process and the preload with esbuild:
 //   desktop/src/main/main.ts       → desktop/dist/main/main.js (ESM, Node 22 of Electron 45)
 //   desktop/src/preload/preload.ts → desktop/dist/preload/preload.cjs (CJS: sandboxed preloads cannot load ESM)
-// `electron` is provided by the runtime. Native addons cannot be bundled: they stay external and
-// are shipped as node_modules by electron-builder (see docs/desktop.md).
-import { cpSync, mkdirSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+// `electron` is provided by the runtime. The main process never loads a native addon (the stack
+// runs in the CLI child, bundled with its uWebSockets.js by scripts/build-cli.mjs); the optional
+// ones of bundled dependencies (ssh2's cpu-features and crypto binding) stay external and absent.
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const NATIVE = ['uWebSockets.js', 'cpu-features', '*.node'];
+
+// Earlier builds copied uWebSockets.js and ws to dist/node_modules for a bundled CLI; the CLI
+// bundle (dist/cli) now carries its own, so drop a stale copy rather than pack it.
+rmSync(join(root, 'dist/node_modules'), { recursive: true, force: true });
 
 await build({
   absWorkingDir: root,
@@ -48,24 +52,3 @@ await build({
   external: ['electron'],
   logLevel: 'info',
 });
-
-// uWebSockets.js is a native addon: ship it beside the bundle (dist/node_modules), where the
-// bundle's require() finds it. Only the loader, its binaries and its JS fallback (with `ws`).
-const fromGateway = createRequire(join(root, '../platform/gateway/package.json'));
-const uwsDir = dirname(fromGateway.resolve('uWebSockets.js/package.json'));
-const fromUws = createRequire(join(uwsDir, 'package.json'));
-const wsDir = dirname(fromUws.resolve('ws/package.json'));
-const modules = join(root, 'dist/node_modules');
-rmSync(modules, { recursive: true, force: true });
-mkdirSync(modules, { recursive: true });
-for (const part of ['package.json', 'LICENSE', 'src', 'binaries', 'dist']) {
-  cpSync(join(uwsDir, part), join(modules, 'uWebSockets.js', part), {
-    recursive: true,
-    dereference: true,
-    // Binaries of this platform only: each installer is built on its own OS.
-    filter: (src) =>
-      !src.endsWith('.node') || (part === 'binaries' && src.includes(`uws_${process.platform}_`)),
-  });
-}
-cpSync(wsDir, join(modules, 'ws'), { recursive: true, dereference: true });
-console.log(`copied uWebSockets.js and ws to ${modules}`);

@@ -13,6 +13,7 @@ interface BuilderConfig {
   appId: string;
   directories: { app: string; output: string };
   files: string[];
+  extraResources: Array<{ from: string; to: string }>;
   linux: { target: string[] };
   mac: { target: string[] };
   win: { target: string[] };
@@ -54,16 +55,31 @@ describe('electron-builder.yml', () => {
     };
     expect(desktop.main).toBe('dist/main/main.js');
     expect(desktop.scripts.build).toContain('build:main');
-    for (const file of [
-      ...outputs,
-      'package.json',
-      'dist/console/index.html',
-      'dist/node_modules/uWebSockets.js/src/uws.js',
-    ]) {
+    for (const file of [...outputs, 'package.json', 'dist/console/index.html']) {
       expect(packed(config.files, file), file).toBe(true);
     }
-    for (const file of ['dist/main/main.js.map', 'src/main/main.ts', 'node_modules/react/index.js']) {
+    for (const file of [
+      'dist/main/main.js.map',
+      'src/main/main.ts',
+      'node_modules/react/index.js',
+      'dist/cli/relaybox.mjs',
+    ]) {
       expect(packed(config.files, file), file).toBe(false);
     }
+  });
+
+  it('ships the CLI bundle at <resources>/cli, its node_modules as an entry of its own', () => {
+    const script = read('desktop/scripts/build-cli.mjs');
+    expect(script).toContain("join(desktop, 'dist/cli')");
+    expect(JSON.parse(read('desktop/package.json')).scripts.build).toContain('build:cli');
+    // The app's default CLI path in a packaged app (main.ts) is <resources>/cli/relaybox.mjs.
+    expect(config.extraResources).toEqual(
+      expect.arrayContaining([
+        { from: 'desktop/dist/cli', to: 'cli' },
+        // electron-builder drops a node_modules directly under `from`, so uWebSockets.js needs this.
+        { from: 'desktop/dist/cli/node_modules', to: 'cli/node_modules' },
+        { from: 'compose', to: 'compose' },
+      ]),
+    );
   });
 });

@@ -70,8 +70,9 @@ const controller = new AppController({
     dir: stackDir,
     // The one setting read from the environment: the stack's port (default 9000, 0 = any free port).
     port: stackPort(process.env.RELAYBOX_PORT),
-    // The gateway serves the console the build put next to this bundle.
-    childEnv: { RELAYBOX_CONSOLE_DIR: join(here, '../console') },
+    // The gateway serves the console the build put next to this bundle. A packaged app's is inside
+    // app.asar, which the system Node.js cannot read: the CLI bundle serves its own copy instead.
+    childEnv: app.isPackaged ? {} : { RELAYBOX_CONSOLE_DIR: join(here, '../console') },
     onLine: (line) => console.log(`[stack] ${line}`),
   }),
   settings: new FileSettingsStore(join(app.getPath('userData'), 'settings.json')),

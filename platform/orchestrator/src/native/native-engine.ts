@@ -28,6 +28,11 @@ export interface NativeEngineOptions {
   dataDir?: string;
   /** The repository root holding `platform/gateway/src/main.ts` (default: found from this file). */
   root?: string;
+  /**
+   * A bundled gateway entry (e.g. the desktop CLI bundle's `gateway.mjs`) run with plain `node`
+   * in the working directory, instead of the sources through tsx (default: `RELAYBOX_GATEWAY_ENTRY`).
+   */
+  gatewayEntry?: string;
   /** Extra environment for every process (e.g. `RELAYBOX_CONFIG`, `RELAYBOX_LOG_LEVEL`). */
   env?: Record<string, string>;
   /** SIGTERM → SIGKILL grace of `down` and `stopService`, ms (default 5000). */
@@ -218,11 +223,12 @@ export class NativeEngine implements Engine {
     env: Record<string, string>,
     http = false,
   ): SupervisedProcess {
+    const entry = this.options.gatewayEntry ?? process.env.RELAYBOX_GATEWAY_ENTRY;
     const child = new SupervisedProcess({
       name,
       service,
-      args: ['--import', 'tsx', MAIN, ...args],
-      cwd: this.options.root ?? ROOT,
+      args: entry ? [entry, ...args] : ['--import', 'tsx', MAIN, ...args],
+      cwd: this.options.root ?? (entry ? process.cwd() : ROOT),
       env: { ...process.env, ...this.stackEnv, ...env },
       ready,
       ...(http ? { healthCheck: gatewayHealth } : {}),
