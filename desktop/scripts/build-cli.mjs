@@ -10,7 +10,7 @@
 //   RELAYBOX_CONSOLE_DIR  → <dir>/console     (the gateway's default is the checkout's desktop/dist/console)
 //   RELAYBOX_GATEWAY_ENTRY → <dir>/gateway.mjs (the native engine's default runs the sources through tsx)
 // Run after the console build (`pnpm --filter @relaybox/desktop build` does both).
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -66,7 +66,24 @@ function copyUws() {
   const binaries = readdirSync(join(uwsDir, 'binaries')).filter((name) => wanted.has(name));
   if (binaries.length === 0) throw new Error(`no uWebSockets.js binaries for ABI ${NODE20_ABI} in ${uwsDir}`);
   for (const name of binaries) cpSync(join(uwsDir, 'binaries', name), join(target, 'binaries', name));
+  // The loader falls back to ../dist/index (a slow JS shim the gateway refuses anyway) when no
+  // binary matches this Node.js: in its place, an error that says what to install.
+  mkdirSync(join(target, 'dist'), { recursive: true });
+  writeFileSync(join(target, 'dist/index.js'), fallbackStub(binaries));
   return binaries;
+}
+
+function fallbackStub(binaries) {
+  const shipped = binaries.map((name) => name.replace(/^uws_|\.node$/g, '')).join(', ');
+  const before = `the RelayBox CLI bundle ships uWebSockets.js binaries for Node.js 20 (ABI ${NODE20_ABI}) only (${shipped}); this is `;
+  const after =
+    '. Install Node.js 20 LTS and point RELAYBOX_NODE (or "nodePath" in settings.json) at it, and leave UWS_USE_FALLBACK unset.';
+  return [
+    "// Stands in for uWebSockets.js's JavaScript fallback (not shipped): see desktop/scripts/build-cli.mjs.",
+    "const found = 'Node.js ' + process.version + ' (' + process.platform + '_' + process.arch + ', ABI ' + process.versions.modules + ')';",
+    `throw new Error(${JSON.stringify(before)} + found + ${JSON.stringify(after)});`,
+    '',
+  ].join('\n');
 }
 
 export async function buildCli() {

@@ -155,6 +155,18 @@ describe('the desktop CLI bundle', () => {
     await expectCleanStop(run, origin);
   }, 120_000);
 
+  it('refuses to start a gateway without a native uWebSockets.js binary, saying which Node.js to use', () => {
+    const cwd = tempDir('fallback');
+    // UWS_USE_FALLBACK takes the loader's no-binary path, as a Node.js other than 20 would.
+    const run = spawnSync(
+      process.execPath,
+      [join(bundleDir, 'relaybox.mjs'), 'up', '--engine', 'embedded', '--port', '0', '--no-open'],
+      { cwd, env: { ...bundleEnv(), UWS_USE_FALLBACK: '1' }, encoding: 'utf8', timeout: READY_MS },
+    );
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('ships uWebSockets.js binaries for Node.js 20 (ABI 115) only');
+  });
+
   it('runs the native stack with two bundled gateway processes', async () => {
     const id = randomBytes(3).toString('hex');
     const prefix = `test-cli-bundle-${id}:`;
