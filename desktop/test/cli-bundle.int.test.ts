@@ -43,13 +43,19 @@ async function startCli(args: string[], cwd: string): Promise<CliRun> {
     cwd,
     env: bundleEnv(),
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group: a failed test kills the native engine's gateway processes with it.
+    detached: true,
   });
   let text = '';
   child.stdout?.on('data', (chunk: Buffer) => (text += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (text += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   cleanups.push(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    try {
+      if (child.pid) process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // The group is gone already (the CLI stopped its stack and exited).
+    }
     return exited;
   });
   const up = await new Promise<boolean>((resolve) => {
