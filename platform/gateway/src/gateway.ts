@@ -11,33 +11,28 @@ import {
   type SessionStore,
 } from '@relaybox/core';
 import { CloseCode, ErrorCode, type Limits, RelayBoxError } from '@relaybox/protocol';
-import { mountDisabledAdminRoutes } from './admin/admin.routes.js';
 import { CountingTransport } from './admin/counting-transport.js';
-import { type AdminSetup, Inspector } from './admin/inspector.js';
+import type { AdminSetup, Inspector } from './admin/inspector.js';
 import { type AppPolicy, originAllowed } from './app-policy.js';
 import { Authenticator } from './auth/authenticator.js';
 import { type CredentialSources, extractCredentials, extractResumeOffer } from './auth/credentials.js';
 import { ClientSession, type SessionDeps } from './client-session.js';
+import { observePresence, roomEventHook } from './event-hooks.js';
+import { mountHttpRoutes } from './http-routes.js';
 import { Hub } from './hub.js';
 import { Intervals } from './intervals.js';
 import type { Logger } from './logger.js';
 import { HEARTBEAT_TTL_MS, Maintenance } from './maintenance.js';
 import { GatewayMetrics } from './metrics/gateway-metrics.js';
-import { mountMetricsRoute } from './metrics/metrics.routes.js';
 import { hubObserver, membershipObserver } from './metrics/observers.js';
 import { RoomMetricsAggregator } from './metrics/room-metrics.js';
 import { RoomMetricsFanout } from './metrics/room-metrics-fanout.js';
 import { PresenceService } from './presence-service.js';
 import { Publisher } from './publisher.js';
 import { KeyedRateLimiter } from './rate-limit.js';
-import { mountConsoleRoutes } from './rest/console.routes.js';
-import { mountHistoryRoutes } from './rest/history.routes.js';
-import { mountPresenceRoutes } from './rest/presence.routes.js';
-import { mountRoomsRoutes } from './rest/rooms.routes.js';
-import { mountSystemRoutes } from './rest/system.routes.js';
 import { RoomHistory } from './room-history.js';
 import { SessionLifecycle } from './session-lifecycle.js';
-import { presenceTraces, traceConnection, traceRefusal } from './tracing/gateway-traces.js';
+import { traceConnection, traceRefusal } from './tracing/gateway-traces.js';
 import { Tracer } from './tracing/tracer.js';
 import { toRelayBoxError } from './uws/http.js';
 import type { UwsModule } from './uws/load-uws.js';
@@ -170,17 +165,7 @@ export class Gateway {
       limits.maxPresenceDataBytes,
       deps.log,
     );
-    if (tracer.on) presence.onChange(presenceTraces(tracer));
-    if (webhooks) {
-      presence.onChange((appId, room, { action, member }) =>
-        webhooks.emit(appId, `presence.${action}`, {
-          connectionId: member.connectionId,
-          clientId: member.clientId,
-          room,
-          data: member.data,
-        }),
-      );
-    }
+    observePresence(presence, tracer, webhooks);
     this.lifecycle = new SessionLifecycle(
       deps.sessions,
       presence,
@@ -213,14 +198,7 @@ export class Gateway {
       lifecycle: this.lifecycle,
       roomMetrics: new RoomMetricsFanout(this.roomMetrics, publishLocal),
       membership: membershipObserver(this.roomMetrics),
-      onRoom:
-        webhooks || tracer.on
-          ? (session, room, joined) => {
-              const { appId, connectionId, clientId } = session;
-              if (tracer.on) traceConnection(tracer, joined ? 'room.join' : 'room.leave', session, { room });
-              webhooks?.emit(appId, joined ? 'room.joined' : 'room.left', { connectionId, clientId, room });
-            }
-          : undefined,
+      onRoom: roomEventHook(tracer, webhooks),
       authenticator: this.authenticator,
       limits,
       bounds: limits,
@@ -244,29 +222,17 @@ export class Gateway {
       openSession: (transport, admission) => this.openSession(transport, admission),
       closeSession: (session, code, reason) => this.closeSession(session, code, reason),
     });
-    mountHistoryRoutes(this.app, {
-      authenticator: this.authenticator,
-      history,
-      maxRoomNameLength: limits.maxRoomNameLength,
-    });
-    mountRoomsRoutes(this.app, {
+    this.inspector = mountHttpRoutes(this.app, {
       authenticator: this.authenticator,
       publisher,
-      maxBodyBytes: limits.maxFrameBytes,
-      maxEventNameLength: limits.maxEventNameLength,
-      maxRoomNameLength: limits.maxRoomNameLength,
-    });
-    mountPresenceRoutes(this.app, {
-      authenticator: this.authenticator,
+      history,
       presence,
-      maxRoomNameLength: limits.maxRoomNameLength,
-    });
-    mountMetricsRoute(this.app, this.metrics, options.metricsToken ? { token: options.metricsToken } : {});
-    if (options.consoleDir) mountConsoleRoutes(this.app, options.consoleDir);
-    mountSystemRoutes(this.app, () => this.stats());
-    if (deps.admin) {
-      this.inspector = new Inspector({
-        app: this.app,
+      metrics: this.metrics,
+      limits,
+      metricsToken: options.metricsToken,
+      consoleDir: options.consoleDir,
+      stats: () => this.stats(),
+      admin: deps.admin && {
         setup: deps.admin,
         source: {
           nodeId: options.nodeId,
@@ -275,16 +241,10 @@ export class Gateway {
           connectionCount: () => this.sessions.size,
           localRooms: () => this.hub.localRooms(),
         },
-        presence: deps.presence,
-        history: deps.history,
-        roomMetrics: deps.roomMetrics,
-        publisher,
-        limits,
+        stores: { presence: deps.presence, history: deps.history, roomMetrics: deps.roomMetrics },
         log: deps.log,
-      });
-    } else {
-      mountDisabledAdminRoutes(this.app);
-    }
+      },
+    });
   }
 
   get port(): number {

@@ -1,0 +1,82 @@
+import type { TemplatedApp } from 'uWebSockets.js';
+import type { HistoryStore, PresenceStore, RoomMetricsStore } from '@relaybox/core';
+import type { Limits } from '@relaybox/protocol';
+import { mountDisabledAdminRoutes } from './admin/admin.routes.js';
+import { type AdminSetup, Inspector } from './admin/inspector.js';
+import type { SnapshotSource } from './admin/node-snapshot.js';
+import type { Authenticator } from './auth/authenticator.js';
+import type { GatewayStats } from './gateway.js';
+import type { Logger } from './logger.js';
+import type { GatewayMetrics } from './metrics/gateway-metrics.js';
+import { mountMetricsRoute } from './metrics/metrics.routes.js';
+import type { PresenceService } from './presence-service.js';
+import type { Publisher } from './publisher.js';
+import { mountConsoleRoutes } from './rest/console.routes.js';
+import { mountHistoryRoutes } from './rest/history.routes.js';
+import { mountPresenceRoutes } from './rest/presence.routes.js';
+import { mountRoomsRoutes } from './rest/rooms.routes.js';
+import { mountSystemRoutes } from './rest/system.routes.js';
+import type { RoomHistory } from './room-history.js';
+
+export interface HttpRoutesDeps {
+  authenticator: Authenticator;
+  publisher: Publisher;
+  history: RoomHistory;
+  presence: PresenceService;
+  metrics: GatewayMetrics;
+  limits: Limits;
+  metricsToken: string | undefined;
+  consoleDir: string | undefined;
+  stats: () => GatewayStats;
+  /** The inspector API; without it every `/v1/admin/...` path answers 404. */
+  admin:
+    | {
+        setup: AdminSetup;
+        source: SnapshotSource;
+        stores: { presence: PresenceStore; history: HistoryStore; roomMetrics: RoomMetricsStore };
+        log: Logger;
+      }
+    | undefined;
+}
+
+/**
+ * Every HTTP route of a gateway next to its WebSocket: REST (`/v1/rooms`, history, presence),
+ * `/metrics`, `/console`, `/v1/health` and the inspector API. Returns the inspector when it is on.
+ */
+export function mountHttpRoutes(app: TemplatedApp, deps: HttpRoutesDeps): Inspector | undefined {
+  const { authenticator, limits } = deps;
+  mountHistoryRoutes(app, {
+    authenticator,
+    history: deps.history,
+    maxRoomNameLength: limits.maxRoomNameLength,
+  });
+  mountRoomsRoutes(app, {
+    authenticator,
+    publisher: deps.publisher,
+    maxBodyBytes: limits.maxFrameBytes,
+    maxEventNameLength: limits.maxEventNameLength,
+    maxRoomNameLength: limits.maxRoomNameLength,
+  });
+  mountPresenceRoutes(app, {
+    authenticator,
+    presence: deps.presence,
+    maxRoomNameLength: limits.maxRoomNameLength,
+  });
+  mountMetricsRoute(app, deps.metrics, deps.metricsToken ? { token: deps.metricsToken } : {});
+  if (deps.consoleDir) mountConsoleRoutes(app, deps.consoleDir);
+  mountSystemRoutes(app, deps.stats);
+  if (!deps.admin) {
+    mountDisabledAdminRoutes(app);
+    return undefined;
+  }
+  const { setup, source, stores, log } = deps.admin;
+  return new Inspector({
+    app,
+    setup,
+    source,
+    ...stores,
+    publisher: deps.publisher,
+    limits,
+    log,
+  });
+}
