@@ -129,8 +129,13 @@ export class TestClient {
   private waiters: Array<() => void> = [];
 
   private constructor(readonly ws: WebSocket) {
+    let clientError = '';
+    // A protocol error seen by the client (bad frame) closes with 1006: keep what it was.
+    ws.on('error', (error) => {
+      clientError = ` (client error: ${error.message})`;
+    });
     ws.on('close', (code, reason) => {
-      this.closeInfo = `${code} ${reason.toString()}`;
+      this.closeInfo = `${code} ${reason.toString()}${clientError}`;
     });
     this.closed = new Promise((resolve) =>
       ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
