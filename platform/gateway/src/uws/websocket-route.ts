@@ -1,5 +1,5 @@
 import type { TemplatedApp } from 'uWebSockets.js';
-import { ErrorCode, FrameError, type Limits } from '@relaybox/protocol';
+import { CloseCode, ErrorCode, FrameError, type Limits } from '@relaybox/protocol';
 import type { CredentialSources } from '../auth/credentials.js';
 import { selectProtocol } from '../auth/credentials.js';
 import type { Principal } from '../auth/principal.js';
@@ -23,6 +23,27 @@ interface UserData {
   admission: Admission;
   transport?: UwsTransport;
   session?: ClientSession;
+  /** Frames received between `open` and the session's start. */
+  pending?: PendingFrame[];
+}
+
+/** A received frame: its text, or null for a binary frame (refused), and its size on the wire. */
+interface PendingFrame {
+  text: string | null;
+  bytes: number;
+}
+
+/** Frames a client may send before its session started (it should wait for `connected`). */
+const MAX_EARLY_FRAMES = 16;
+
+function deliver(session: ClientSession, frame: PendingFrame): void {
+  if (frame.text === null) {
+    session.rejectFrame(
+      new FrameError(ErrorCode.InvalidFrame, 'binary frames are not supported: send JSON text'),
+    );
+    return;
+  }
+  session.handle(frame.text, frame.bytes);
 }
 
 export interface WebSocketRouteOptions {
@@ -84,20 +105,42 @@ export function mountWebSocketRoute(app: TemplatedApp, uws: UwsModule, options: 
       const data = ws.getUserData();
       const transport = new UwsTransport(ws);
       data.transport = transport;
-      ws.subscribe(HEARTBEAT_TOPIC);
-      data.session = options.openSession(transport, data.admission);
+      // uWS 20.30 bug (uNetworking/uWebSockets#1928, fixed upstream by #1929): when an upgrade
+      // completed asynchronously inside `res.cork`, writing to the new socket from `open` can make
+      // cork's post-processing tear it down (1006). Touch the socket only once `open` has returned.
+      // The client sends nothing before our `connected` frame, so no frame can arrive first.
+      setImmediate(() => {
+        if (transport.closed) {
+          options.abandon(data.admission);
+          return;
+        }
+        ws.cork(() => {
+          ws.subscribe(HEARTBEAT_TOPIC);
+          const session = options.openSession(transport, data.admission);
+          data.session = session;
+          for (const frame of data.pending?.splice(0) ?? []) if (!transport.closed) deliver(session, frame);
+        });
+      });
     },
     message: (ws, message, isBinary) => {
-      const session = ws.getUserData().session;
-      if (!session) return;
-      if (isBinary) {
-        session.rejectFrame(
-          new FrameError(ErrorCode.InvalidFrame, 'binary frames are not supported: send JSON text'),
-        );
+      const data = ws.getUserData();
+      // The ArrayBuffer is only valid during this callback; decoding copies it.
+      const frame: PendingFrame = {
+        text: isBinary ? null : Buffer.from(message).toString('utf8'),
+        bytes: message.byteLength,
+      };
+      if (data.session) {
+        deliver(data.session, frame);
         return;
       }
-      // The ArrayBuffer is only valid during this callback; decoding copies it.
-      session.handle(Buffer.from(message).toString('utf8'), message.byteLength);
+      // Frames that arrive before the session opened (see `open`) wait for it, within a bound.
+      data.pending ??= [];
+      const pending = data.pending;
+      if (pending.length >= MAX_EARLY_FRAMES) {
+        data.transport?.close(CloseCode.PolicyViolation, 'too many frames before the connection opened');
+        return;
+      }
+      pending.push(frame);
     },
     close: (ws, code, message) => {
       const data = ws.getUserData();
