@@ -108,7 +108,7 @@ export function mountWebSocketRoute(app: TemplatedApp, uws: UwsModule, options: 
       // uWS 20.30 bug (uNetworking/uWebSockets#1928, fixed upstream by #1929): when an upgrade
       // completed asynchronously inside `res.cork`, writing to the new socket from `open` can make
       // cork's post-processing tear it down (1006). Touch the socket only once `open` has returned.
-      // The client sends nothing before our `connected` frame, so no frame can arrive first.
+      // A client should wait for `connected`; frames it sends earlier are queued (see `message`).
       setImmediate(() => {
         if (transport.closed) {
           options.abandon(data.admission);
