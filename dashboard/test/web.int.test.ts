@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { RelayBox } from '@relaybox/client';
 import { RelayBoxRest, verifyWebhook } from '@relaybox/rest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+// Node 20 has no global WebSocket: the SDK client uses the `ws` package's.
+import WebSocket from 'ws';
 import { launchChromium, SCREENSHOTS } from './web-harness.js';
 import {
   type DashboardStack,
@@ -16,10 +17,6 @@ import {
 
 // The dashboard end to end in headless Chromium: the real control-plane API on a fresh PostgreSQL
 // database, and a real gateway in cloud mode resolving keys from that control plane.
-
-// `ws` is the Node WebSocket of @relaybox/client (Node 20 has no global WebSocket); the dashboard
-// package does not list it, so it is loaded from the client SDK's dependencies.
-const WebSocket = createRequire(new URL('../../sdk/client/package.json', import.meta.url))('ws');
 
 const EMAIL = `web-${randomBytes(4).toString('hex')}@example.com`;
 const PASSWORD = 'correct horse battery';

@@ -3,7 +3,14 @@ import type { RelayBox, RoomMessage } from '@relaybox/client';
 import { DockerEngine, type RunningDaemon, type StackStatus, startDaemon } from '@relaybox/orchestrator';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectSdk, ensureConsoleBuilt, launchChromium, screenshot, watchPage } from './console-harness.js';
+import {
+  connectSdk,
+  ensureConsoleBuilt,
+  launchChromium,
+  openTab,
+  screenshot,
+  watchPage,
+} from './console-harness.js';
 
 // The console over the docker engine, the way `relaybox console` runs it for a docker stack: the
 // real daemon over a DockerEngine (host networking, the local base images of
@@ -70,13 +77,6 @@ function serviceState(name: string) {
   return page.locator(`[data-testid="service-row"][data-service="${name}"]`).getByTestId('service-state');
 }
 
-async function openTab(label: string): Promise<void> {
-  await page
-    .getByRole('navigation', { name: 'views' })
-    .getByRole('link', { name: label, exact: true })
-    .click();
-}
-
 beforeAll(async () => {
   // Before `up`: the platform image copies desktop/dist/console (rebuilt only when the context changed).
   ensureConsoleBuilt();
@@ -131,7 +131,7 @@ describe('console over the docker engine (daemon, nginx origin)', () => {
       );
       if (Object.keys(on).length < 2) await new Promise((r) => setTimeout(r, 200));
     }
-    await openTab('Connections');
+    await openTab(page, 'Connections');
     const rows = page.getByTestId('connection-row');
     for (const [i, name] of names.entries()) {
       const gateway = on[ids[i] as string];
@@ -145,7 +145,7 @@ describe('console over the docker engine (daemon, nginx origin)', () => {
   });
 
   it('stops the worker from the stack view and starts it again', async () => {
-    await openTab('Stack');
+    await openTab(page, 'Stack');
     const worker = page.locator('[data-testid="service-row"][data-service="worker"]');
     await worker.getByRole('button', { name: 'Stop', exact: true }).click();
     await serviceState('worker')
@@ -168,7 +168,7 @@ describe('console over the docker engine (daemon, nginx origin)', () => {
     const got = new Promise<RoomMessage>((resolve) => {
       void listener.join(room).then((r) => r.subscribe('greeting', resolve));
     });
-    await openTab('Publish');
+    await openTab(page, 'Publish');
     const form = page.getByRole('form', { name: 'publish' });
     await form.getByLabel('App').fill('dev');
     await form.getByLabel('Room').fill(room);

@@ -1,28 +1,20 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RelayBox } from '@relaybox/client';
+import { createLogger, loadConfig, type RunningGateway, startGateway } from '@relaybox/gateway';
 import { type Browser, chromium, type Page } from 'playwright-core';
-// The desktop package does not depend on the gateway: tests reach it (and `ws`, resolved from the
-// gateway's own dependencies) by path, as the console talks to it only over HTTP.
-import {
-  createLogger,
-  loadConfig,
-  type RunningGateway,
-  startGateway,
-} from '../../platform/gateway/src/index.js';
+import WebSocket from 'ws';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const SCREENSHOTS = join(ROOT, '.artifacts', 'screenshots');
 
-const requireFromGateway = createRequire(join(ROOT, 'platform/gateway/package.json'));
 /** The `ws` package's WebSocket class, for Node SDK clients. */
-export const NodeWebSocket = requireFromGateway('ws') as unknown;
+export const NodeWebSocket: unknown = WebSocket;
 
 /** Builds desktop/dist/console when its sources are newer (scripts/build-console.mjs). */
 export function ensureConsoleBuilt(): void {
@@ -84,6 +76,14 @@ export async function connectSdk(origin: string, apiKey: string, clientId: strin
   });
   await relay.connect();
   return relay;
+}
+
+/** Opens one of the console's views from its navigation bar. */
+export async function openTab(page: Page, label: string): Promise<void> {
+  await page
+    .getByRole('navigation', { name: 'views' })
+    .getByRole('link', { name: label, exact: true })
+    .click();
 }
 
 export function launchChromium(): Promise<Browser> {

@@ -8,6 +8,7 @@ import {
   connectSdk,
   ensureConsoleBuilt,
   launchChromium,
+  openTab,
   screenshot,
   startConsoleStack,
   watchPage,
@@ -29,13 +30,6 @@ async function sdk(clientId: string): Promise<RelayBox> {
   const relay = await connectSdk(stack.origin, stack.devApiKey, clientId);
   clients.push(relay);
   return relay;
-}
-
-async function openTab(label: string): Promise<void> {
-  await page
-    .getByRole('navigation', { name: 'views' })
-    .getByRole('link', { name: label, exact: true })
-    .click();
 }
 
 beforeAll(async () => {
@@ -74,7 +68,7 @@ describe('console (inspector views)', () => {
     const bob = `bob-${uid()}`;
     const [a, b] = await Promise.all([sdk(alice), sdk(bob)]);
     await (await a.join(`chat:${uid()}`)).subscribe(() => {});
-    await openTab('Connections');
+    await openTab(page, 'Connections');
     const rows = page.getByTestId('connection-row');
     await rows.filter({ hasText: alice }).waitFor(WAIT);
     await rows.filter({ hasText: bob }).filter({ hasText: b.connectionId! }).waitFor(WAIT);
@@ -87,7 +81,7 @@ describe('console (inspector views)', () => {
     const got = new Promise<RoomMessage>((resolve) => {
       void listener.join(room).then((r) => r.subscribe('greeting', resolve));
     });
-    await openTab('Publish');
+    await openTab(page, 'Publish');
     const form = page.getByRole('form', { name: 'publish' });
     await form.getByLabel('App').fill('dev');
     await form.getByLabel('Room').fill(room);
@@ -114,7 +108,7 @@ describe('console (inspector views)', () => {
     const joined = await author.join(room);
     joined.subscribe(() => {});
     await waitForSubscribers(room, 1);
-    await openTab('Rooms');
+    await openTab(page, 'Rooms');
     await page.getByTestId('room-row').getByRole('link', { name: room }).click();
     await page.getByTestId('room-name').getByText(room).waitFor(WAIT);
     const ack = await joined.publish('note', { text: 'hello from the sdk' });
@@ -165,7 +159,7 @@ describe('console (inspector views)', () => {
           }),
         );
       }
-      await openTab('Connections');
+      await openTab(page, 'Connections');
       await page.getByRole('searchbox', { name: 'filter connections' }).fill(prefix);
       await page.waitForFunction(
         (p) =>
@@ -203,7 +197,7 @@ describe('console (inspector views)', () => {
   });
 
   it('streams live events, including a refused connection with its reason', async () => {
-    await openTab('Traces');
+    await openTab(page, 'Traces');
     const live = page.getByRole('region', { name: 'live events' });
     await live.getByText('live', { exact: true }).waitFor(WAIT);
     const failed = live.locator('[data-type="auth.failed"]').first();
