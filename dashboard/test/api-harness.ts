@@ -20,7 +20,12 @@ export async function createTestDatabase(): Promise<{ url: string; name: string;
   return {
     name,
     url: `postgres://postgres@127.0.0.1:5432/${name}`,
-    drop: () => adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+    // pg's pool resolves `end()` before its sockets have closed; a forced DROP right away can make
+    // the server kill them, which surfaces as an unhandled FATAL 57P01. Let them close first.
+    drop: async () => {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    },
   };
 }
 

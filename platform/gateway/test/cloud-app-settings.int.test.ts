@@ -40,8 +40,6 @@ afterAll(async () => {
   await Promise.allSettled(clients.map((c) => c.close()));
   await gw?.shutdown();
   await cp?.close();
-  // Let pg's pool sockets close before the forced DROP DATABASE (see cloud-control-plane.int.test.ts).
-  await new Promise((r) => setTimeout(r, 300));
   await db?.drop();
 });
 

@@ -67,9 +67,6 @@ async function startReceiver() {
 afterAll(async () => {
   await Promise.allSettled(gws.map((g) => g.shutdown()));
   await cp?.close();
-  // pg's Pool.end() resolves before its clients' sockets have closed; a forced DROP DATABASE in that
-  // window kills them and pg raises an unhandled FATAL 57P01. Give the sockets a moment to close.
-  await new Promise((r) => setTimeout(r, 300));
   await db?.drop();
 });
 

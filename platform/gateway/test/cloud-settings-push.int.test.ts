@@ -45,8 +45,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await gw?.shutdown();
   await cp?.close();
-  // Let pg's pool sockets close before the forced DROP DATABASE (see cloud-control-plane.int.test.ts).
-  await new Promise((r) => setTimeout(r, 300));
   await db?.drop();
 });
 
