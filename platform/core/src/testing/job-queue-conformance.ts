@@ -39,6 +39,16 @@ class Tries {
   until(count: number, what: string): Promise<void> {
     return waitFor(() => this.seen.length >= count, 10_000, what);
   }
+
+  /** A processor that records every try, then runs `then` (which throws to fail the try). */
+  record(
+    then: (job: Job<TestData>) => void = () => {},
+  ): (job: Job<TestData>, deps: unknown) => Promise<void> {
+    return async (job, deps) => {
+      this.seen.push({ job, deps, at: Date.now() });
+      then(job);
+    };
+  }
 }
 
 /** Runs the `JobQueue` port's guarantees (platform/core/src/job-queue.ts) against one implementation. */
@@ -69,13 +79,7 @@ export function describeJobQueueConformance(name: string, factory: JobQueueConfo
         const queue = created();
         const tries = new Tries();
         const deps = { marker: Symbol('deps') };
-        queue.process(
-          alpha,
-          async (job, d) => {
-            tries.seen.push({ job, deps: d, at: Date.now() });
-          },
-          deps,
-        );
+        queue.process(alpha, tries.record(), deps);
         const before = Date.now();
         const when = new Date(1_700_000_000_000);
         await queue.enqueue(
@@ -111,7 +115,7 @@ export function describeJobQueueConformance(name: string, factory: JobQueueConfo
         const queue = created();
         await Promise.all([1, 2, 3].map((n) => queue.enqueue(alpha, { v: 1, n }, { jobId: 'same' })));
         const tries = new Tries();
-        queue.process(alpha, async (job) => void tries.seen.push({ job, deps: null, at: Date.now() }), null);
+        queue.process(alpha, tries.record(), null);
         await tries.until(1, 'the first try');
         await queue.enqueue(alpha, { v: 1, n: 4 }, { jobId: 'same' });
         await queue.enqueue(alpha, { v: 1, n: 5 }, { jobId: 'other' });
@@ -131,10 +135,9 @@ export function describeJobQueueConformance(name: string, factory: JobQueueConfo
         const tries = new Tries();
         queue.process(
           alpha,
-          async (job) => {
-            tries.seen.push({ job, deps: null, at: Date.now() });
+          tries.record((job) => {
             if (job.attempt < 4) throw new Error(`try ${job.attempt} fails`);
-          },
+          }),
           null,
         );
         await queue.enqueue(
@@ -166,10 +169,9 @@ export function describeJobQueueConformance(name: string, factory: JobQueueConfo
         const tries = new Tries();
         queue.process(
           alpha,
-          async (job) => {
-            tries.seen.push({ job, deps: null, at: Date.now() });
+          tries.record(() => {
             throw new Error('always fails');
-          },
+          }),
           null,
         );
         await queue.enqueue(
@@ -191,10 +193,9 @@ export function describeJobQueueConformance(name: string, factory: JobQueueConfo
         const tries = new Tries();
         queue.process(
           alpha,
-          async (job) => {
-            tries.seen.push({ job, deps: null, at: Date.now() });
+          tries.record(() => {
             throw new PermanentJobError('cannot succeed');
-          },
+          }),
           null,
         );
         await queue.enqueue(
@@ -304,7 +305,7 @@ export function describeJobQueueConformance(name: string, factory: JobQueueConfo
           queue.enqueue(alpha, { v: 1, n: 1 }, { backoff: { type: 'fixed', delayMs: -1 } }),
         ).rejects.toThrow(/delayMs/);
         const tries = new Tries();
-        queue.process(alpha, async (job) => void tries.seen.push({ job, deps: null, at: Date.now() }), null);
+        queue.process(alpha, tries.record(), null);
         await sleep(QUIET_MS);
         expect(tries.seen).toHaveLength(0);
       },
