@@ -1,4 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { defineConfig } from 'vitest/config';
+
+// One id per run, inherited by every worker: the names of shared broker objects carry it, so two runs
+// on one machine (two developers, a developer and CI) never delete or close each other's.
+process.env.RELAYBOX_TEST_RUN ||= randomBytes(3).toString('hex');
 
 // Unit tests (`x.test.ts`) need nothing running. Integration tests (`x.int.test.ts`) talk to the
 // real Redis and RabbitMQ and start real gateways; they run one file at a time because several

@@ -4,6 +4,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { connect } from 'node:net';
 import { connect as connectAmqp } from 'amqplib';
+import { isThisRunsName } from '../platform/core/src/testing/test-run.js';
 
 interface Service {
   name: string;
@@ -63,7 +64,10 @@ async function ensure(service: Service): Promise<void> {
   }
 }
 
-/** Exchanges the tests declared (durable, named `test.*`): removed once the whole run is over. */
+/**
+ * Exchanges this run's tests declared (durable, named by `testName('test.…')`): removed once the whole
+ * run is over. Another run's exchanges on the same RabbitMQ are left alone.
+ */
 async function deleteTestExchanges(): Promise<void> {
   const listed = spawnSync('rabbitmqctl', ['list_exchanges', 'name', '-q', '--no-table-headers']);
   if (listed.status !== 0) return;
@@ -71,7 +75,7 @@ async function deleteTestExchanges(): Promise<void> {
     .toString()
     .split('\n')
     .map((line) => line.trim())
-    .filter((name) => name.startsWith('test.'));
+    .filter((name) => name.startsWith('test.') && isThisRunsName(name));
   if (names.length === 0) return;
   const connection = await connectAmqp('amqp://guest:guest@127.0.0.1:5672');
   try {

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deleteRedisKeys, RabbitmqAdmin } from '@relaybox/adapters/testing';
 import type { RelayBox, RoomMessage } from '@relaybox/client';
+import { testName } from '@relaybox/core/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connectSdk, ensureConsoleBuilt, freePort, ROOT } from './console-harness.js';
 
@@ -176,7 +177,7 @@ describe('the desktop CLI bundle', () => {
   it('runs the native stack with two bundled gateway processes', async () => {
     const id = randomBytes(3).toString('hex');
     const prefix = `test-cli-bundle-${id}:`;
-    const exchange = `test.cli-bundle-${id}`;
+    const exchange = testName('test.cli-bundle');
     cleanups.push(() =>
       Promise.allSettled([RabbitmqAdmin.deleteExchange(exchange), deleteRedisKeys(prefix)]),
     );

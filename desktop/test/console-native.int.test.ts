@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deleteRedisKeys, RabbitmqAdmin } from '@relaybox/adapters/testing';
 import type { RelayBox, RoomMessage } from '@relaybox/client';
+import { testName } from '@relaybox/core/testing';
 import { NativeEngine, type RunningDaemon, startDaemon } from '@relaybox/orchestrator';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -23,7 +24,7 @@ import {
 const WAIT = { timeout: 20_000 };
 const stackId = randomBytes(3).toString('hex');
 const prefix = `test-console-${stackId}:`;
-const exchange = `test.console-${stackId}`;
+const exchange = testName('test.console');
 
 let dataDir: string;
 let engine: NativeEngine;

@@ -1,18 +1,18 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { testName } from '@relaybox/core/testing';
 
 const BIN = fileURLToPath(new URL('../bin/relaybox.mjs', import.meta.url));
 
 /** Node 20 has no global WebSocket: the `ws` the client SDK itself is tested with. */
 export const NodeWebSocket = createRequire(import.meta.resolve('@relaybox/client'))('ws') as unknown;
 
-export const uniqueName = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;
+export const uniqueName = testName;
 
 export interface CliProcess {
   proc: ChildProcess;

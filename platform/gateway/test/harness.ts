@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { testName } from '@relaybox/core/testing';
 import type { AckFrame, ErrorFrame, Limits, ServerFrame } from '@relaybox/protocol';
 import { API_KEY_PROTOCOL_PREFIX, PROTOCOL, TOKEN_PROTOCOL_PREFIX } from '@relaybox/protocol';
 import WebSocket from 'ws';
@@ -65,7 +65,8 @@ export interface TestGatewayOptions {
   betaHistory?: object;
 }
 
-export const uniqueName = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;
+/** Unique per call and tagged with this test run (see `testName`). */
+export const uniqueName = testName;
 
 /** A real gateway in this process on a random port, configured like `main.ts` would from the env. */
 export function startTestGateway(options: TestGatewayOptions = {}): Promise<RunningGateway> {

@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deleteRedisKeys, RabbitmqAdmin } from '@relaybox/adapters/testing';
+import { testName } from '@relaybox/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type LogEvent, NativeEngine, OrchestratorError, type StackEvent } from '../src/index.js';
 
@@ -16,7 +17,7 @@ afterEach(async () => {
 function nativeEngine(): NativeEngine {
   const id = randomBytes(4).toString('hex');
   const prefix = `test-native-${id}:`;
-  const exchange = `test.native-${id}`;
+  const exchange = testName('test.native');
   const engine = new NativeEngine({
     redisPrefix: prefix,
     amqpExchange: exchange,
