@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import {
   type Engine,
   ensureDaemon,
@@ -70,6 +71,8 @@ export async function runUp(flags: UpFlags, context: CliContext): Promise<void> 
       `a stack is already running (${existing.engine} engine, pid ${existing.pid}, ${existing.endpoints.origin}): run \`relaybox down\` first`,
     );
   }
+  // Private from the start: the data dir holds the dev key, the admin token and the daemon's secret.
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const adminToken = adminTokenOf(dataDir, context.env);
   const engine = await createEngine(engineName, { ...flags, dataDir, env: context.env });
   const logs = new LogFileWriter(logDirOf(dataDir));
