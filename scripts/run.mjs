@@ -5,7 +5,7 @@
 // `test` first checks the machine (preflight.mjs: services, Chromium, Docker and its images),
 // installing and starting what it can, and stops before running anything if something is missing.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureConsoleBuilt } from './build-console.mjs';
@@ -32,7 +32,7 @@ function ensureInstalled() {
   if (status !== 0) process.exit(status);
 }
 
-/** Prints the totals; returns how many tests were skipped (undefined without a report). */
+/** Prints the totals; returns how many tests were skipped (-1 without a report). */
 function summarize(file) {
   try {
     const report = JSON.parse(readFileSync(file, 'utf8'));
@@ -43,7 +43,7 @@ function summarize(file) {
     return skipped;
   } catch {
     console.log('\nvitest: no report written');
-    return undefined;
+    return -1;
   }
 }
 
@@ -92,6 +92,7 @@ if (task === 'start') {
   console.log('\n== vitest');
   mkdirSync(join(root, '.artifacts'), { recursive: true });
   const report = join(root, '.artifacts', 'vitest.json');
+  rmSync(report, { force: true }); // the totals printed below are this run's, never a previous one's
   const status = run(bin('vitest'), [
     'run',
     '--reporter=default',
@@ -101,8 +102,8 @@ if (task === 'start') {
   ]);
   const skipped = summarize(report);
   // A whole run skips nothing: a test that cannot run on this machine is a failure of the run.
-  if (status === 0 && rest.length === 0 && skipped !== 0) {
-    console.error(`${skipped ?? 'unknown'} test(s) skipped: the whole suite must run (see the report above)`);
+  if (status === 0 && rest.length === 0 && skipped > 0) {
+    console.error(`${skipped} test(s) skipped: the whole suite must run (see the report above)`);
     process.exit(1);
   }
   process.exit(status);
