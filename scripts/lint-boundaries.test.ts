@@ -98,4 +98,20 @@ describe('lint boundaries (biome.json noRestrictedImports)', () => {
     ]);
     expect(refused({ [file]: source })).toEqual({ [file]: [4, 5, 6] });
   });
+
+  it('examples use only the published packages (their tests may start a gateway)', () => {
+    const file = 'examples/chat/server/violation.ts';
+    const source = importsOf([
+      '@relaybox/rest',
+      '@relaybox/react',
+      './chat-server.js',
+      '@relaybox/gateway',
+      '../../../sdk/client/src/index.js',
+      '@relaybox/client/src/relay-box.js',
+    ]);
+    const harness = 'examples/chat/test/chat-harness.ts';
+    expect(refused({ [file]: source, [harness]: importsOf(['@relaybox/gateway']) })).toEqual({
+      [file]: [4, 5, 6],
+    });
+  });
 });
