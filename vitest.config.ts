@@ -19,6 +19,7 @@ export default defineConfig({
             'platform/*/src/**/*.test.ts',
             'desktop/src/**/*.test.ts',
             'dashboard/*/src/**/*.test.ts',
+            'scripts/*.test.ts',
           ],
           exclude: ['**/*.int.test.ts', '**/node_modules/**'],
         },

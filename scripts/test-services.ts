@@ -1,68 +1,16 @@
-// Vitest global setup of the integration project: the tests talk to a real Redis and RabbitMQ.
-// If one is not answering, start it when its server is installed (as on the CI machine), else stop
-// with instructions instead of letting every test time out.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { connect } from 'node:net';
+// Vitest global setup of the integration project: the tests talk to a real Redis, RabbitMQ and
+// PostgreSQL. The same preflight as `npm test` (preflight.mjs) makes sure they answer, starting or
+// installing them where it can, so `vitest run` alone behaves like the test command; otherwise it
+// stops with the list of what is missing instead of letting every test time out.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { connect as connectAmqp } from 'amqplib';
 import { isThisRunsName } from '../platform/core/src/testing/test-run.js';
+import { formatMissing, preflight, systemProbe } from './preflight.mjs';
+import { testRequirements } from './test-requirements.mjs';
 
-interface Service {
-  name: string;
-  port: number;
-  start: [string, string[]];
-  install: string;
-}
-
-const SERVICES: Service[] = [
-  {
-    name: 'Redis',
-    port: 6379,
-    start: [
-      'redis-server',
-      ['--daemonize', 'yes', '--bind', '127.0.0.1', '--port', '6379', '--save', '', '--appendonly', 'no'],
-    ],
-    install: 'apt-get install -y redis-server (or brew install redis)',
-  },
-  {
-    name: 'RabbitMQ',
-    port: 5672,
-    start: ['rabbitmq-server', ['-detached']],
-    install: 'apt-get install -y rabbitmq-server (or brew install rabbitmq)',
-  },
-];
-
-function reachable(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.setTimeout(1000);
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-    socket.once('timeout', () => {
-      socket.destroy();
-      resolve(false);
-    });
-  });
-}
-
-async function ensure(service: Service): Promise<void> {
-  if (await reachable(service.port)) return;
-  const [command, args] = service.start;
-  const found = spawnSync('which', [command]).status === 0;
-  if (!found) {
-    throw new Error(
-      `${service.name} is not running on 127.0.0.1:${service.port} and is not installed. Install it (${service.install}) or run .ci/run, which does.`,
-    );
-  }
-  execFileSync(command, args, { stdio: 'ignore' });
-  const deadline = Date.now() + 60_000;
-  while (!(await reachable(service.port))) {
-    if (Date.now() > deadline) throw new Error(`${service.name} did not start within 60 s`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const SERVICES = ['redis', 'rabbitmq', 'postgres'];
 
 /**
  * Exchanges this run's tests declared (durable, named by `testName('test.…')`): removed once the whole
@@ -87,6 +35,9 @@ async function deleteTestExchanges(): Promise<void> {
 }
 
 export default async function setup(): Promise<() => Promise<void>> {
-  for (const service of SERVICES) await ensure(service);
+  const probe = systemProbe();
+  const services = testRequirements(ROOT).filter((r) => SERVICES.includes(r.id));
+  const missing = await preflight(services, probe);
+  if (missing.length > 0) throw new Error(formatMissing(missing, probe));
   return () => deleteTestExchanges().catch(() => {});
 }

@@ -138,7 +138,7 @@ describe('AppController (desktop main process logic, real `relaybox up` child pr
     expect(errors).toEqual([]);
     expect(failures).toEqual([]);
     expect(controller.stackPid).toBeUndefined();
-    expect(await findDaemon(join(dir, 'stack'))).toBeUndefined();
+    expect(await findDaemon(join(dir, 'stack', '.relaybox'))).toBeUndefined();
     // Whatever was shown meanwhile, no stack answers now.
     for (const url of shown) await expect(fetch(new URL('/v1/health', url))).rejects.toThrow();
   });

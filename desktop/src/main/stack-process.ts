@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type DaemonFile, type FoundDaemon, findDaemon, type StackStatus } from '@relaybox/orchestrator';
@@ -145,7 +146,7 @@ class ChildHandle {
     const deadline = Date.now() + timeoutMs;
     while (!this.exit) {
       if (signal?.aborted) throw new StackProcessError('starting the stack was cancelled', [...this.lines]);
-      const found = await findDaemon(this.options.dir).catch(() => undefined);
+      const found = await findDaemon(join(this.options.dir, '.relaybox')).catch(() => undefined);
       // Only the daemon of this child counts (the CLI runs in the spawned process itself).
       if (found && found.daemon.pid === this.child.pid) return found;
       if (Date.now() > deadline) {
@@ -221,7 +222,7 @@ async function fetchStatus(daemon: DaemonFile): Promise<StackStatus> {
 
 /** Stops the `relaybox up` of an earlier app run that is still alive (its daemon answered with its secret). */
 async function stopOrphan(dir: string, graceMs: number): Promise<void> {
-  const found = await findDaemon(dir).catch(() => undefined);
+  const found = await findDaemon(join(dir, '.relaybox')).catch(() => undefined);
   if (!found) return;
   const { pid } = found.daemon;
   const kill = (signal: NodeJS.Signals | 0) => {

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { withProjectEnv } from './dotenv-file.js';
 
 /** What a command may touch of the outside world; tests pass their own. */
 export interface CliContext {
@@ -16,7 +17,8 @@ export function processContext(): CliContext {
   return {
     out: (text) => process.stdout.write(text),
     err: (text) => process.stderr.write(text),
-    env: process.env,
+    // `RELAYBOX_*` of the project's `.env` (written by `relaybox init`) count, under the real environment.
+    env: withProjectEnv(process.cwd(), process.env),
     cwd: process.cwd(),
     interactive: process.stdout.isTTY === true,
     untilSignal: () =>

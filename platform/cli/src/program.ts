@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import type { CliContext } from './cli-context.js';
 import { registerConsoleCommand } from './commands/console.js';
 import { registerDownCommand } from './commands/down.js';
+import { registerInitCommand } from './commands/init.js';
 import { registerKeysCommand } from './commands/keys.js';
 import { registerLogsCommand } from './commands/logs.js';
 import { registerStatusCommand } from './commands/status.js';
@@ -14,6 +15,7 @@ export function createProgram(context: CliContext): Command {
     .description('Run RelayBox locally (embedded, native or docker engine) and work with it')
     .showHelpAfterError()
     .configureOutput({ writeOut: (text) => context.out(text), writeErr: (text) => context.err(text) });
+  registerInitCommand(program, context);
   registerUpCommand(program, context);
   registerDownCommand(program, context);
   registerStatusCommand(program, context);

@@ -34,7 +34,7 @@ export function readStackState(dataDir: string): StackState | undefined {
 
 /** Written atomically (rename), readable by the owner only: it holds the keys. */
 export function writeStackState(dataDir: string, state: StackState): void {
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const path = stackStatePath(dataDir);
   const temporary = `${path}.${process.pid}.tmp`;
   writeFileSync(temporary, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });

@@ -1,3 +1,4 @@
+export { localAdminToken } from './admin/admin-config.js';
 export * from './auth/authenticator.js';
 export * from './auth/principal.js';
 export * from './config.js';

@@ -10,45 +10,17 @@
  * - `onEvent` reports a service that dies within a second of it dying.
  */
 
-export type EngineName = 'embedded' | 'native' | 'docker';
+// The stack's status crosses process boundaries (daemon HTTP API → console, desktop app): its types
+// live in @relaybox/protocol beside the other wire contracts.
+import type { EngineName, ServiceStatus, StackStatus } from '@relaybox/protocol';
 
-export type ServiceState =
-  | 'starting'
-  | 'healthy'
-  | 'unhealthy'
-  | 'running'
-  | 'stopped'
-  | 'exited'
-  | 'restarting';
-
-/** One running unit: a container, a child process or an in-process component. */
-export interface ServiceStatus {
-  /** Unique within the stack: `redis`, `rabbitmq`, `gateway-1`, `gateway-2`, `worker`, `nginx`, `proxy`. */
-  name: string;
-  /** The service of the stack definition it belongs to: `gateway` for `gateway-1`. */
-  service: string;
-  state: ServiceState;
-  /** Epoch ms of the last state change. */
-  since: number;
-  /** Why it is in this state (exit code, health check output), when there is something to say. */
-  detail?: string;
-}
-
-export interface StackEndpoints {
-  /** The one origin of the stack, `http://localhost:9000` by default. */
-  origin: string;
-  websocket: string;
-  rest: string;
-  console: string;
-  admin: string;
-}
-
-export interface StackStatus {
-  engine: EngineName;
-  state: 'stopped' | 'starting' | 'running' | 'degraded' | 'stopping';
-  services: ServiceStatus[];
-  endpoints: StackEndpoints;
-}
+export type {
+  EngineName,
+  ServiceState,
+  ServiceStatus,
+  StackEndpoints,
+  StackStatus,
+} from '@relaybox/protocol';
 
 export interface UpOptions {
   /** Gateway replicas (default 1 for embedded, 2 for native and docker). */

@@ -6,5 +6,10 @@ export * from './front-proxy.js';
 export * from './native/log-buffer.js';
 export * from './native/native-engine.js';
 export * from './native/preflight.js';
-export { newSecret, readOrCreateDevKey } from './native/stack-secrets.js';
+export {
+  MIN_ADMIN_TOKEN_LENGTH,
+  newSecret,
+  readOrCreateAdminToken,
+  readOrCreateDevKey,
+} from './native/stack-secrets.js';
 export * from './stack-definition.js';

@@ -51,12 +51,12 @@ describe('relaybox up + relaybox console (two processes, one daemon)', () => {
     });
 
     await eventually(
-      async () => (await readDaemonFile(cwd)) !== undefined,
+      async () => (await readDaemonFile(join(cwd, '.relaybox'))) !== undefined,
       `daemon.json (${up.output()})`,
       600,
     );
-    const announced = (await readDaemonFile(cwd))!;
-    expect((await stat(daemonFilePath(cwd))).mode & 0o777).toBe(0o600);
+    const announced = (await readDaemonFile(join(cwd, '.relaybox')))!;
+    expect((await stat(daemonFilePath(join(cwd, '.relaybox')))).mode & 0o777).toBe(0o600);
     expect(announced.pid).toBe(up.proc.pid);
 
     const console = relaybox(['console', '--no-open'], cwd);
@@ -77,7 +77,7 @@ describe('relaybox up + relaybox console (two processes, one daemon)', () => {
 
     up.proc.kill('SIGINT');
     expect(await up.exited).toBe(0);
-    await expect(stat(daemonFilePath(cwd))).rejects.toThrow();
+    await expect(stat(daemonFilePath(join(cwd, '.relaybox')))).rejects.toThrow();
     await expect(fetch(`${announced.url}/api/stack`)).rejects.toThrow();
   });
 });

@@ -186,12 +186,12 @@ describe('local daemon over the embedded engine', () => {
   });
 });
 
-describe('ensureDaemon and .relaybox/daemon.json', () => {
+describe('ensureDaemon and <dataDir>/daemon.json', () => {
   it('announces the daemon with a 0600 file that findDaemon uses and close removes', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'rb-daemon-file-'));
     const stack = await startEmbedded();
     try {
-      const daemon = await ensureDaemon(stack.engine, { dir, credentials: stack.result });
+      const daemon = await ensureDaemon(stack.engine, { dataDir: dir, credentials: stack.result });
       const mode = (await stat(daemonFilePath(dir))).mode & 0o777;
       expect(mode).toBe(0o600);
       const found = await findDaemon(dir);

@@ -7,4 +7,5 @@ export * from './limits.js';
 export * from './parse-frame.js';
 export * from './permissions.js';
 export * from './shard.js';
+export * from './stack.js';
 export * from './webhook-events.js';

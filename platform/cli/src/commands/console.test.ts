@@ -89,7 +89,7 @@ describe('relaybox console', () => {
     const engine = new EmbeddedEngine({ dataDir: join(cwd, '.relaybox') });
     const result = await engine.up({ port: 0 });
     cleanups.push(() => engine.down());
-    const daemon = await ensureDaemon(engine, { dir: cwd, credentials: result });
+    const daemon = await ensureDaemon(engine, { dataDir: join(cwd, '.relaybox'), credentials: result });
     cleanups.push(() => daemon.close());
 
     const opened: string[] = [];
@@ -116,7 +116,7 @@ describe('relaybox console', () => {
     const engine = new EmbeddedEngine({ dataDir: join(cwd, '.relaybox') });
     const result = await engine.up({ port: 0 });
     cleanups.push(() => engine.down());
-    const daemon = await ensureDaemon(engine, { dir: cwd, credentials: result });
+    const daemon = await ensureDaemon(engine, { dataDir: join(cwd, '.relaybox'), credentials: result });
     cleanups.push(() => daemon.close());
     await runConsole({ open: true }, context, async () => {
       throw new Error('spawn xdg-open ENOENT');
@@ -130,7 +130,7 @@ describe('relaybox console', () => {
     await expect(runConsole({ open: false }, context)).rejects.toThrow(/relaybox up/);
 
     // A daemon that is gone: nothing listens on its port and its process does not exist.
-    await writeDaemonFile(cwd, {
+    await writeDaemonFile(join(cwd, '.relaybox'), {
       url: 'http://127.0.0.1:1',
       secret: 'x'.repeat(43),
       pid: 2 ** 30,
@@ -138,6 +138,6 @@ describe('relaybox console', () => {
       startedAt: 0,
     });
     await expect(runConsole({ open: false }, context)).rejects.toThrow(/no stack is running/);
-    await expect(stat(daemonFilePath(cwd))).rejects.toThrow();
+    await expect(stat(daemonFilePath(join(cwd, '.relaybox')))).rejects.toThrow();
   });
 });

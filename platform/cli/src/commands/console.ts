@@ -79,7 +79,7 @@ export async function runConsole(
 }
 
 async function consoleUrlForDirectory(context: CliContext): Promise<string> {
-  const found = await findDaemon(context.cwd);
+  const found = await findDaemon(dataDirOf(context));
   if (found) {
     return buildConsoleUrl({
       console: found.connection.console,

@@ -1,4 +1,12 @@
-import { type Engine, ensureDaemon, type UpOptions, type UpResult } from '@relaybox/orchestrator';
+import { mkdirSync } from 'node:fs';
+import {
+  type Engine,
+  ensureDaemon,
+  MIN_ADMIN_TOKEN_LENGTH,
+  readOrCreateAdminToken,
+  type UpOptions,
+  type UpResult,
+} from '@relaybox/orchestrator';
 import type { Command } from 'commander';
 import { Listr } from 'listr2';
 import { type CliContext, dataDirOf } from '../cli-context.js';
@@ -63,6 +71,9 @@ export async function runUp(flags: UpFlags, context: CliContext): Promise<void> 
       `a stack is already running (${existing.engine} engine, pid ${existing.pid}, ${existing.endpoints.origin}): run \`relaybox down\` first`,
     );
   }
+  // Private from the start: the data dir holds the dev key, the admin token and the daemon's secret.
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const adminToken = adminTokenOf(dataDir, context.env);
   const engine = await createEngine(engineName, { ...flags, dataDir, env: context.env });
   const logs = new LogFileWriter(logDirOf(dataDir));
   let state: StackState | undefined;
@@ -85,6 +96,7 @@ export async function runUp(flags: UpFlags, context: CliContext): Promise<void> 
     port: flags.port,
     ...(flags.gateways === undefined ? {} : { gateways: flags.gateways }),
     ...(context.env.RELAYBOX_DEV_API_KEY ? { devApiKey: context.env.RELAYBOX_DEV_API_KEY } : {}),
+    adminToken,
   };
   try {
     const result = await Promise.race([startWithProgress(engine, options), signal.then(() => undefined)]);
@@ -96,7 +108,7 @@ export async function runUp(flags: UpFlags, context: CliContext): Promise<void> 
     state = toState(engine, result, logDirOf(dataDir));
     writeStackState(dataDir, state);
     const daemon = await ensureDaemon(engine, {
-      dir: context.cwd,
+      dataDir,
       credentials: { adminToken: result.adminToken, devApiKey: result.devApiKey },
     }).catch((error: unknown) => {
       context.err(`relaybox: the local daemon did not start (${String(error)}); the stack runs without it\n`);
@@ -128,6 +140,17 @@ export async function runUp(flags: UpFlags, context: CliContext): Promise<void> 
     removeStackState(dataDir);
     await logs.close();
   }
+}
+
+/**
+ * `RELAYBOX_ADMIN_TOKEN`, else `<dataDir>/admin-token` (created once): the same token on every `up`
+ * of this data dir, as docs/configuration.md states. Checked before anything starts.
+ */
+export function adminTokenOf(dataDir: string, env: Record<string, string | undefined>): string {
+  const fixed = env.RELAYBOX_ADMIN_TOKEN;
+  if (fixed !== undefined && fixed !== '' && fixed.length < MIN_ADMIN_TOKEN_LENGTH)
+    throw new CliError(`RELAYBOX_ADMIN_TOKEN must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters`, 2);
+  return readOrCreateAdminToken(dataDir, fixed || undefined);
 }
 
 /** Runs `engine.up` as a listr2 task whose output follows the engine's progress events. */

@@ -17,13 +17,13 @@ const info = {
   startedAt: 1,
 };
 
-describe('.relaybox/daemon.json', () => {
+describe('<dataDir>/daemon.json', () => {
   it('is written private (0600 in a 0700 dir) and read back', async () => {
     dir = await mkdtemp(join(tmpdir(), 'rb-daemon-json-'));
     const path = await writeDaemonFile(dir, info);
-    expect(path).toBe(join(dir, '.relaybox', 'daemon.json'));
+    expect(path).toBe(join(dir, 'daemon.json'));
     expect((await stat(path)).mode & 0o777).toBe(0o600);
-    expect((await stat(join(dir, '.relaybox'))).mode & 0o077).toBe(0);
+    expect((await stat(dir)).mode & 0o077).toBe(0);
     expect(await readDaemonFile(dir)).toEqual(info);
     // Rewriting replaces it whole and keeps it private.
     await writeDaemonFile(dir, { ...info, pid: 124 });

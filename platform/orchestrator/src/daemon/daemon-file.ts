@@ -2,9 +2,10 @@ import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path';
 
 /**
- * `.relaybox/daemon.json`: how `relaybox console` (another process) finds the daemon of the stack
- * that `relaybox up` started in the same directory. It holds the daemon's secret, so it is
- * written with mode 0600 in a 0700 directory, and removed when that daemon closes.
+ * `<dataDir>/daemon.json` (`.relaybox/daemon.json` by default, `RELAYBOX_DATA_DIR` moves it): how
+ * `relaybox console` and the desktop app (other processes) find the daemon of the stack that
+ * `relaybox up` started with the same data dir. It holds the daemon's secret, so it is written with
+ * mode 0600 in a 0700 directory, and removed when that daemon closes.
  */
 export interface DaemonFile {
   url: string;
@@ -14,13 +15,13 @@ export interface DaemonFile {
   startedAt: number;
 }
 
-export function daemonFilePath(dir: string): string {
-  return join(dir, '.relaybox', 'daemon.json');
+export function daemonFilePath(dataDir: string): string {
+  return join(dataDir, 'daemon.json');
 }
 
-export async function writeDaemonFile(dir: string, info: DaemonFile): Promise<string> {
-  const path = daemonFilePath(dir);
-  await mkdir(join(dir, '.relaybox'), { recursive: true, mode: 0o700 });
+export async function writeDaemonFile(dataDir: string, info: DaemonFile): Promise<string> {
+  const path = daemonFilePath(dataDir);
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
   // Written whole to a private temp file and renamed, so a reader never sees half a file and the
   // secret is never readable by others, not even for a moment.
   const temp = `${path}.${process.pid}.tmp`;
@@ -31,10 +32,10 @@ export async function writeDaemonFile(dir: string, info: DaemonFile): Promise<st
 }
 
 /** The file's contents, or undefined when there is none. A corrupt file reads as none. */
-export async function readDaemonFile(dir: string): Promise<DaemonFile | undefined> {
+export async function readDaemonFile(dataDir: string): Promise<DaemonFile | undefined> {
   let text: string;
   try {
-    text = await readFile(daemonFilePath(dir), 'utf8');
+    text = await readFile(daemonFilePath(dataDir), 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
@@ -53,7 +54,7 @@ export async function readDaemonFile(dir: string): Promise<DaemonFile | undefine
 }
 
 /** Removes the file if it still describes the daemon with `secret` (a newer daemon's file stays). */
-export async function removeDaemonFile(dir: string, secret: string): Promise<void> {
-  const current = await readDaemonFile(dir).catch(() => undefined);
-  if (current?.secret === secret) await rm(daemonFilePath(dir), { force: true });
+export async function removeDaemonFile(dataDir: string, secret: string): Promise<void> {
+  const current = await readDaemonFile(dataDir).catch(() => undefined);
+  if (current?.secret === secret) await rm(daemonFilePath(dataDir), { force: true });
 }

@@ -1,4 +1,5 @@
 import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Engine } from '../engine.js';
 import {
   type DaemonFile,
@@ -11,25 +12,25 @@ import type { StackConnection } from './daemon-routes.js';
 import { type DaemonOptions, type RunningDaemon, startDaemon } from './start-daemon.js';
 
 export interface EnsureDaemonOptions extends Omit<DaemonOptions, 'engine'> {
-  /** Directory whose `.relaybox/daemon.json` announces the daemon (default: the cwd). */
-  dir?: string;
+  /** The stack's data dir, whose `daemon.json` announces the daemon (default: `.relaybox` of the cwd). */
+  dataDir?: string;
 }
 
 /**
  * Starts a daemon for the `engine` this process runs (`relaybox up` calls it once the stack is
  * up, passing the keys from its `UpResult` as `credentials`) and announces it in
- * `<dir>/.relaybox/daemon.json`. `close()` stops the daemon and removes the file; the file is also
+ * `<dataDir>/daemon.json`. `close()` stops the daemon and removes the file; the file is also
  * removed if the process exits without closing.
  */
 export async function ensureDaemon(
   engine: Engine,
   options: EnsureDaemonOptions = {},
 ): Promise<RunningDaemon> {
-  const { dir = process.cwd(), ...daemonOptions } = options;
+  const { dataDir = join(process.cwd(), '.relaybox'), ...daemonOptions } = options;
   const daemon = await startDaemon({ ...daemonOptions, engine });
-  const path = daemonFilePath(dir);
+  const path = daemonFilePath(dataDir);
   try {
-    await writeDaemonFile(dir, {
+    await writeDaemonFile(dataDir, {
       url: daemon.url,
       secret: daemon.secret,
       pid: process.pid,
@@ -49,7 +50,7 @@ export async function ensureDaemon(
     close: async () => {
       process.off('exit', onExit);
       await daemon.close();
-      await removeDaemonFile(dir, daemon.secret);
+      await removeDaemonFile(dataDir, daemon.secret);
     },
   };
 }
@@ -60,14 +61,14 @@ export interface FoundDaemon {
 }
 
 /**
- * The live daemon announced in `<dir>/.relaybox/daemon.json`, with its stack's connection info;
+ * The live daemon announced in `<dataDir>/daemon.json`, with its stack's connection info;
  * undefined when there is no file or the daemon does not answer (a stale file is removed).
  */
 export async function findDaemon(
-  dir: string,
+  dataDir: string,
   fetchFn: typeof fetch = fetch,
 ): Promise<FoundDaemon | undefined> {
-  const daemon = await readDaemonFile(dir);
+  const daemon = await readDaemonFile(dataDir);
   if (!daemon) return undefined;
   let response: Response;
   try {
@@ -76,7 +77,7 @@ export async function findDaemon(
       signal: AbortSignal.timeout(5000),
     });
   } catch {
-    if (!isAlive(daemon.pid)) await removeDaemonFile(dir, daemon.secret);
+    if (!isAlive(daemon.pid)) await removeDaemonFile(dataDir, daemon.secret);
     return undefined;
   }
   if (!response.ok) return undefined;

@@ -1,7 +1,6 @@
 import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 // Wire types come from the API itself (type-only: nothing of the server is bundled).
-import type { AppSettings } from '../../../../../api/src/apps/app-settings.js';
-import type { App } from '../../../../../api/src/apps/app-store.js';
+import type { App, AppSettings } from '../../../../../api/src/contract.js';
 import { apiRequest } from '../../../lib/api-client.js';
 
 export type { App, AppSettings };

@@ -1,7 +1,7 @@
 import type { PermissionMap } from '@relaybox/protocol';
 import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 // Wire types come from the API itself (type-only: nothing of the server is bundled).
-import type { ApiKeyInfo, IssuedKey } from '../../../../../api/src/keys/key-store.js';
+import type { ApiKeyInfo, IssuedKey } from '../../../../../api/src/contract.js';
 import { apiRequest } from '../../../lib/api-client.js';
 import { appKeys } from '../../apps/api/apps.js';
 

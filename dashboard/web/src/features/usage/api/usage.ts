@@ -1,5 +1,5 @@
 import { queryOptions, useQuery } from '@tanstack/react-query';
-import type { UsageDay } from '../../../../../api/src/usage/usage-store.js';
+import type { UsageDay } from '../../../../../api/src/contract.js';
 import { apiRequest } from '../../../lib/api-client.js';
 import { appKeys } from '../../apps/api/apps.js';
 

@@ -10,7 +10,7 @@ import { appKeys } from '../../apps/api/apps.js';
 export const WEBHOOK_EVENTS = WEBHOOK_EVENT_TYPES.filter((event) => event !== 'message.published');
 
 // Wire types come from the API itself (type-only: nothing of the server is bundled).
-import type { Delivery, WebhookInfo as Webhook } from '../../../../../api/src/webhooks/webhook-store.js';
+import type { Delivery, WebhookInfo as Webhook } from '../../../../../api/src/contract.js';
 
 export type { Delivery, Webhook };
 

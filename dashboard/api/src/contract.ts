@@ -1,0 +1,10 @@
+/**
+ * The dashboard API's public contract: the JSON shapes its routes answer with. The dashboard web
+ * app imports these types and nothing else of the API (a Biome rule in biome.json enforces it), so
+ * the API's stores, database code and secrets handling never reach the browser bundle.
+ */
+export type { AppSettings } from './apps/app-settings.js';
+export type { App } from './apps/app-store.js';
+export type { ApiKeyInfo, IssuedKey } from './keys/key-store.js';
+export type { UsageDay } from './usage/usage-store.js';
+export type { Delivery, WebhookInfo } from './webhooks/webhook-store.js';

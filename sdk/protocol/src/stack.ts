@@ -1,0 +1,45 @@
+/**
+ * The status of a local stack (`relaybox up`, the desktop app) as the local daemon's HTTP API
+ * (`/api/stack`) and its event stream carry it: produced by the engines in
+ * `@relaybox/orchestrator`, read by the live console and the desktop app.
+ */
+
+export type EngineName = 'embedded' | 'native' | 'docker';
+
+export type ServiceState =
+  | 'starting'
+  | 'healthy'
+  | 'unhealthy'
+  | 'running'
+  | 'stopped'
+  | 'exited'
+  | 'restarting';
+
+/** One running unit: a container, a child process or an in-process component. */
+export interface ServiceStatus {
+  /** Unique within the stack: `redis`, `rabbitmq`, `gateway-1`, `gateway-2`, `worker`, `nginx`, `proxy`. */
+  name: string;
+  /** The service of the stack definition it belongs to: `gateway` for `gateway-1`. */
+  service: string;
+  state: ServiceState;
+  /** Epoch ms of the last state change. */
+  since: number;
+  /** Why it is in this state (exit code, health check output), when there is something to say. */
+  detail?: string;
+}
+
+export interface StackEndpoints {
+  /** The one origin of the stack, `http://localhost:9000` by default. */
+  origin: string;
+  websocket: string;
+  rest: string;
+  console: string;
+  admin: string;
+}
+
+export interface StackStatus {
+  engine: EngineName;
+  state: 'stopped' | 'starting' | 'running' | 'degraded' | 'stopping';
+  services: ServiceStatus[];
+  endpoints: StackEndpoints;
+}
