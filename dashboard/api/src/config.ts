@@ -26,6 +26,8 @@ export interface ControlPlaneConfig {
   readonly signupRateLimit: number;
   /** Whether "send test event" may reach loopback/private/link-local addresses (SSRF guard off). */
   readonly webhookAllowPrivateNetworks: boolean;
+  /** Webhook endpoints one app may have (`WEBHOOK_MAX_ENDPOINTS_PER_APP`, default 10). */
+  readonly webhookMaxEndpointsPerApp: number;
   /** Dev defaults that were generated: main.ts prints a warning for each. */
   readonly warnings: readonly string[];
 }
@@ -90,6 +92,7 @@ export function loadConfig(env: Env, defaults: { webDist?: string | null } = {})
     webhookAllowPrivateNetworks: env.WEBHOOK_ALLOW_PRIVATE_NETWORKS
       ? env.WEBHOOK_ALLOW_PRIVATE_NETWORKS === '1' || env.WEBHOOK_ALLOW_PRIVATE_NETWORKS === 'true'
       : !production,
+    webhookMaxEndpointsPerApp: int(env, 'WEBHOOK_MAX_ENDPOINTS_PER_APP', 10, 1, 1000),
     warnings: Object.freeze(warnings),
   });
 }
