@@ -103,10 +103,13 @@ export interface PostWebhookOptions {
   allowPrivateNetworks: boolean;
 }
 
-/** Status of the answer, or why there is none (`blocked: ...`, `timeout: ...`, `network error: ...`). */
+/**
+ * Status of the answer, or why there is none (`blocked: ...`, `timeout: ...`, `network error: ...`);
+ * `blocked` is set when the SSRF guard refused the target (nothing was sent).
+ */
 export type WebhookPostOutcome =
-  | { status: number; error?: undefined }
-  | { status?: undefined; error: string };
+  | { status: number; error?: undefined; blocked?: undefined }
+  | { status?: undefined; error: string; blocked?: true };
 
 /**
  * One POST with node:http(s), bounded by `timeoutMs` to the response headers; redirects are not
@@ -122,7 +125,7 @@ export function postWebhook(
   const guard = !options.allowPrivateNetworks;
   const host = hostOf(target);
   if (guard && isIP(host) !== 0 && isPrivateAddress(host)) {
-    return Promise.resolve({ error: `blocked: ${host} is a private address` });
+    return Promise.resolve({ error: `blocked: ${host} is a private address`, blocked: true });
   }
   const signal = AbortSignal.timeout(options.timeoutMs);
   const client = target.protocol === 'https:' ? https : http;
@@ -154,7 +157,9 @@ export function postWebhook(
       );
     }
     request.on('error', (error) => {
-      if (error instanceof BlockedAddressError) return resolve({ error: `blocked: ${error.message}` });
+      if (error instanceof BlockedAddressError) {
+        return resolve({ error: `blocked: ${error.message}`, blocked: true });
+      }
       if (signal.aborted) return resolve({ error: `timeout: no answer within ${options.timeoutMs} ms` });
       const code = (error as NodeJS.ErrnoException).code;
       resolve({ error: `network error: ${code ?? error.message}` });
