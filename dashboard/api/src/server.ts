@@ -45,6 +45,7 @@ export async function createControlPlane(
       logger: loggerOptions(config.logLevel, options.logStream),
       trustProxy: config.trustProxy,
       bodyLimit: 256 * 1024,
+      ...timeouts(config),
       ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
     });
     const keyEvents = new KeyEvents(database, app.log);
@@ -74,6 +75,24 @@ export async function createControlPlane(
     await database.close().catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * Slow clients cannot hold connections: the whole request (headers included) must arrive within
+ * `requestTimeoutMs` (Node answers 408 and closes), and a connection idle both ways is closed
+ * after `connectionTimeoutMs`. Node checks pending requests every `connectionsCheckingInterval`
+ * (30 s by default, too coarse for the bound), so the check runs at a quarter of the timeout.
+ */
+function timeouts(config: ControlPlaneConfig) {
+  const requestTimeout = config.requestTimeoutMs;
+  return {
+    requestTimeout,
+    connectionTimeout: config.connectionTimeoutMs,
+    http: {
+      headersTimeout: Math.min(requestTimeout, 60_000),
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(requestTimeout / 4))),
+    },
+  };
 }
 
 async function configure(app: FastifyInstance, services: Services): Promise<void> {
