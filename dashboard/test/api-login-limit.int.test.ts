@@ -90,7 +90,9 @@ describe('lockout per (email, address) and a per-email backoff', () => {
     await new BrowserClient(cp.url, ip(0)).signup(target, 'the right password');
     expect((await login(ip(0), target, 'the right password')).status).toBe(200);
     // An attacker spends the email's allowance from many addresses.
-    const attack = await Promise.all(Array.from({ length: 20 }, (_, i) => login(ip(i + 10), target, `guess number ${i}`)));
+    const attack = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => login(ip(i + 10), target, `guess number ${i}`)),
+    );
     expect(checked(attack).length).toBeLessThanOrEqual(5);
     const owner = await login(ip(0), target, 'the right password');
     expect(owner.status).toBe(200);

@@ -15,6 +15,7 @@ import type { ControlPlaneConfig } from './config.js';
 import { type DatabaseHandle, openDatabase } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { installErrorHandler } from './error-handler.js';
+import { installInputGuard } from './input-guard.js';
 import { internalRoutes } from './internal/internal.routes.js';
 import { KeyEvents } from './keys/key-events.js';
 import { registerKeyRoutes } from './keys/keys.routes.js';
@@ -99,6 +100,7 @@ async function configure(app: FastifyInstance, services: Services): Promise<void
   installJsonOnly(app);
   await app.register(fastifyCookie);
   installErrorHandler(app);
+  installInputGuard(app);
   installSessionGuard(app, services);
   registerAuthRoutes(app, services);
   registerAppRoutes(app, services);
