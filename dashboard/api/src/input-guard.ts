@@ -6,6 +6,7 @@ import { ApiError } from './lib/api-error.js';
  * C0 control characters but tab, line feed and carriage return, and DEL. NUL first of all:
  * PostgreSQL text and jsonb cannot hold it, so it would fail inside a query (a 500).
  */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
 
 /**
