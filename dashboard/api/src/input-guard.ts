@@ -45,7 +45,7 @@ export function findControl(root: unknown): string | null {
     if (typeof value === 'string') {
       if (CONTROL.test(value)) return path;
     } else if (Array.isArray(value)) {
-      value.forEach((v, i) => stack.push([v, join(path, String(i))]));
+      for (let i = 0; i < value.length; i++) stack.push([value[i], join(path, String(i))]);
     } else if (value !== null && typeof value === 'object') {
       for (const [key, v] of Object.entries(value)) {
         if (CONTROL.test(key)) return join(path, key.replace(CONTROL, '?'));
