@@ -22,6 +22,7 @@ import { registerKeyRoutes } from './keys/keys.routes.js';
 import { ApiError } from './lib/api-error.js';
 import { SecretBox } from './lib/secret-box.js';
 import { loggerOptions } from './logging.js';
+import { installSecurityHeaders } from './security-headers.js';
 import type { Services } from './services.js';
 import { registerUsageRoutes } from './usage/usage.routes.js';
 import { registerWebhookRoutes } from './webhooks/webhooks.routes.js';
@@ -97,6 +98,7 @@ function timeouts(config: ControlPlaneConfig) {
 }
 
 async function configure(app: FastifyInstance, services: Services): Promise<void> {
+  installSecurityHeaders(app);
   installJsonOnly(app);
   await app.register(fastifyCookie);
   installErrorHandler(app);
