@@ -31,13 +31,12 @@ export function registerAuthRoutes(app: FastifyInstance, services: Services): vo
     { schema: { body: credentialsSchema } },
     async (request, reply) => {
       // Per client IP (request.ip: the socket's address unless TRUST_PROXY), before the costly hash.
-      const retryAfter = await signupLimiter.retryAfter(request.ip);
+      const retryAfter = await signupLimiter.reserve(request.ip);
       if (retryAfter !== null) {
         throw new ApiError(ErrorCode.RateLimited, 'too many signups from this address, try again later', {
           extra: { retryAfter },
         });
       }
-      await signupLimiter.record(request.ip);
       const email = normaliseEmail(request.body.email);
       const passwordHash = await passwords.hash(request.body.password);
       const id = `usr_${randomId(16)}`;
