@@ -68,4 +68,11 @@ describe('signup rate limit per client IP', () => {
     for (let i = 0; i < LIMIT; i++) expect((await signup(direct, `198.51.100.${i + 1}`)).status).toBe(201);
     expectLimited(await signup(direct, '198.51.100.99'));
   });
+
+  it(`lets at most ${LIMIT} of 20 concurrent signups from one IP through (reserved atomically)`, async () => {
+    const ip = `10.${[...randomBytes(3)].join('.')}`;
+    const replies = await Promise.all(Array.from({ length: 20 }, () => signup(trusting, ip)));
+    expect(replies.filter((r) => r.status === 201)).toHaveLength(LIMIT);
+    for (const reply of replies.filter((r) => r.status !== 201)) expectLimited(reply);
+  });
 });

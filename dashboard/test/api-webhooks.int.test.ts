@@ -166,28 +166,73 @@ describe('webhook endpoints', () => {
     expect(log.map((d: { id: string }) => d.id)).not.toContain(ids[1]);
   });
 
-  it('refuses private targets when WEBHOOK_ALLOW_PRIVATE_NETWORKS=0 (the production default)', async () => {
+  it('refuses private targets at creation when WEBHOOK_ALLOW_PRIVATE_NETWORKS=0 (the production default)', async () => {
     const guarded = await startControlPlane({ DATABASE_URL: db.url, WEBHOOK_ALLOW_PRIVATE_NETWORKS: '0' });
     try {
       const user = new BrowserClient(guarded.url);
       await user.signup();
       const app = (await user.post('/api/apps', { name: 'guarded' })).body;
       const port = new URL(receiverUrl).port;
-      const before = received.length;
-      for (const host of ['127.0.0.1', 'localhost', '[::1]']) {
-        const { webhook } = (
-          await user.post(`/api/apps/${app.id}/webhooks`, {
-            url: `http://${host}:${port}/ok`,
-            events: ['room.joined'],
-          })
-        ).body;
-        const { delivery } = (await user.post(`/api/apps/${app.id}/webhooks/${webhook.id}/test`)).body;
-        expect(delivery, host).toMatchObject({ status: null, ok: false });
-        expect(delivery.error, host).toContain('blocked');
+      // `localhost` is a name: refused for what it resolves to, not for how it is spelled.
+      for (const host of [
+        '127.0.0.1',
+        'localhost',
+        '[::1]',
+        '[::ffff:127.0.0.1]',
+        '[::ffff:a00:1]',
+        '10.0.0.1',
+        '169.254.169.254',
+        '224.0.0.1',
+        '0.0.0.0',
+        '[fe80::1]',
+        '[::]',
+      ]) {
+        const reply = await user.post(`/api/apps/${app.id}/webhooks`, {
+          url: `http://${host}:${port}/ok`,
+          events: ['room.joined'],
+        });
+        expect(reply.status, host).toBe(400);
+        expect(reply.body.error.code, host).toBe('invalid_request');
+        expect(reply.body.error.field, host).toBe('url');
+        expect(reply.body.error.message, host).toContain('private address');
       }
-      expect(received.length).toBe(before);
+      expect((await user.get(`/api/apps/${app.id}/webhooks`)).body.items).toEqual([]);
     } finally {
       await guarded.close();
+    }
+  });
+
+  it('caps endpoints per app (WEBHOOK_MAX_ENDPOINTS_PER_APP), also under concurrent creation', async () => {
+    const capped = await startControlPlane({ DATABASE_URL: db.url, WEBHOOK_MAX_ENDPOINTS_PER_APP: '3' });
+    try {
+      const user = new BrowserClient(capped.url);
+      await user.signup();
+      const app = (await user.post('/api/apps', { name: 'capped' })).body;
+      const create = () =>
+        user.post(`/api/apps/${app.id}/webhooks`, { url: `${receiverUrl}/ok`, events: ['room.joined'] });
+      const replies = await Promise.all(Array.from({ length: 12 }, create));
+      const statuses = replies.map((r) => r.status);
+      expect(statuses.filter((s) => s === 201)).toHaveLength(3);
+      expect(statuses.filter((s) => s === 409)).toHaveLength(9);
+      const refused = replies.find((r) => r.status === 409)!;
+      expect(refused.body.error.code).toBe('webhook_endpoint_limit');
+      expect(refused.body.error.message).toContain('3');
+      expect((await user.get(`/api/apps/${app.id}/webhooks`)).body.items).toHaveLength(3);
+      // Another app has its own allowance; a deleted endpoint frees a place.
+      const other = (await user.post('/api/apps', { name: 'other' })).body;
+      expect(
+        (
+          await user.post(`/api/apps/${other.id}/webhooks`, {
+            url: `${receiverUrl}/ok`,
+            events: ['room.joined'],
+          })
+        ).status,
+      ).toBe(201);
+      const first = (await user.get(`/api/apps/${app.id}/webhooks`)).body.items[0];
+      expect((await user.delete(`/api/apps/${app.id}/webhooks/${first.id}`)).status).toBe(204);
+      expect((await create()).status).toBe(201);
+    } finally {
+      await capped.close();
     }
   });
 });

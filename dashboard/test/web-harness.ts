@@ -7,6 +7,7 @@ import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { type Browser, chromium } from 'playwright-core';
+import { SECURITY_HEADERS } from '../api/src/security-headers.js';
 
 // Helpers of the dashboard's browser tests: the web build, a fresh PostgreSQL database, a front
 // server standing in for the production reverse proxy, and headless Chromium.
@@ -114,7 +115,11 @@ export async function startFrontServer(dist: string, apiUrl: string): Promise<Fr
     const file = normalize(join(dist, path));
     const inDist = file.startsWith(dist) && existsSync(file) && statSync(file).isFile();
     const target = inDist ? file : join(dist, 'index.html');
-    res.writeHead(200, { 'content-type': TYPES[extname(target)] ?? 'application/octet-stream' });
+    // The headers the control plane sends with the app, so the browser runs it under that CSP.
+    res.writeHead(200, {
+      ...SECURITY_HEADERS,
+      'content-type': TYPES[extname(target)] ?? 'application/octet-stream',
+    });
     res.end(readFileSync(target));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

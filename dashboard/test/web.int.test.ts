@@ -28,6 +28,8 @@ let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 let apiKey = '';
+/** Console messages about Content-Security-Policy violations, from every page of the run. */
+const cspViolations: string[] = [];
 let appId = '';
 
 const screenshot = (name: string) =>
@@ -42,6 +44,9 @@ beforeAll(async () => {
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: stack.frontUrl });
   context.setDefaultTimeout(10_000);
   page = await context.newPage();
+  page.on('console', (message) => {
+    if (/Content[ -]Security[ -]Policy/i.test(message.text())) cspViolations.push(message.text());
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -286,6 +291,17 @@ describe('dashboard web app', () => {
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByText('No apps yet').waitFor();
+  });
+
+  it('serves its pages with a strict CSP, no framing and nosniff, and ran without a CSP violation', async () => {
+    const response = await page.goto(`${stack.frontUrl}/`);
+    const headers = response?.headers() ?? {};
+    expect(headers['content-security-policy']).toContain("script-src 'self'");
+    expect(headers['content-security-policy']).not.toContain('unsafe-inline');
+    expect(headers['x-frame-options']).toBe('DENY');
+    expect(headers['x-content-type-options']).toBe('nosniff');
+    await page.getByText('No apps yet').waitFor();
+    expect(cspViolations).toEqual([]);
   });
 
   it('shows the API error when the control plane is down', async () => {

@@ -26,11 +26,32 @@ describe('loadConfig', () => {
     expect(config.masterKey.length).toBe(32);
     expect(config.warnings).toHaveLength(2);
     expect(config.signupRateLimit).toBe(10);
+    expect(config.webhookMaxEndpointsPerApp).toBe(10);
+    expect(config.webhookAllowPrivateNetworks).toBe(true);
+    expect(config.requestTimeoutMs).toBe(30_000);
+    expect(config.connectionTimeoutMs).toBe(60_000);
     expect(Object.isFrozen(config)).toBe(true);
     // The generated secrets are reused on the next start.
     const again = loadConfig({ DATA_DIR: dir });
     expect(again.masterKey.equals(config.masterKey)).toBe(true);
     expect(again.serviceToken).toBe(config.serviceToken);
+  });
+
+  it('bounds the endpoint cap and the timeouts; production refuses private webhook targets', () => {
+    const dir = tempDir();
+    expect(loadConfig({ DATA_DIR: dir, WEBHOOK_MAX_ENDPOINTS_PER_APP: '3' }).webhookMaxEndpointsPerApp).toBe(
+      3,
+    );
+    expect(() => loadConfig({ DATA_DIR: dir, WEBHOOK_MAX_ENDPOINTS_PER_APP: '0' })).toThrow(ConfigError);
+    expect(() => loadConfig({ DATA_DIR: dir, REQUEST_TIMEOUT_MS: '0' })).toThrow(ConfigError);
+    expect(() => loadConfig({ DATA_DIR: dir, CONNECTION_TIMEOUT_MS: '1000' })).toThrow(ConfigError);
+    const production = loadConfig({
+      NODE_ENV: 'production',
+      DATA_DIR: dir,
+      MASTER_KEY: randomBytes(32).toString('base64'),
+      CONTROL_PLANE_SERVICE_TOKEN: 'x'.repeat(24),
+    });
+    expect(production.webhookAllowPrivateNetworks).toBe(false);
   });
 
   it('requires MASTER_KEY and the service token in production, and refuses bad values', () => {

@@ -26,6 +26,12 @@ export interface ControlPlaneConfig {
   readonly signupRateLimit: number;
   /** Whether "send test event" may reach loopback/private/link-local addresses (SSRF guard off). */
   readonly webhookAllowPrivateNetworks: boolean;
+  /** Webhook endpoints one app may have (`WEBHOOK_MAX_ENDPOINTS_PER_APP`, default 10). */
+  readonly webhookMaxEndpointsPerApp: number;
+  /** A request must arrive whole (headers and body) within this (`REQUEST_TIMEOUT_MS`, default 30 s). */
+  readonly requestTimeoutMs: number;
+  /** A connection with no traffic either way is closed after this (`CONNECTION_TIMEOUT_MS`, default 60 s). */
+  readonly connectionTimeoutMs: number;
   /** Dev defaults that were generated: main.ts prints a warning for each. */
   readonly warnings: readonly string[];
 }
@@ -90,6 +96,10 @@ export function loadConfig(env: Env, defaults: { webDist?: string | null } = {})
     webhookAllowPrivateNetworks: env.WEBHOOK_ALLOW_PRIVATE_NETWORKS
       ? env.WEBHOOK_ALLOW_PRIVATE_NETWORKS === '1' || env.WEBHOOK_ALLOW_PRIVATE_NETWORKS === 'true'
       : !production,
+    requestTimeoutMs: int(env, 'REQUEST_TIMEOUT_MS', 30_000, 100, 600_000),
+    // Above the SSE ping interval (15 s): an idle key-event stream is never cut.
+    connectionTimeoutMs: int(env, 'CONNECTION_TIMEOUT_MS', 60_000, 20_000, 3_600_000),
+    webhookMaxEndpointsPerApp: int(env, 'WEBHOOK_MAX_ENDPOINTS_PER_APP', 10, 1, 1000),
     warnings: Object.freeze(warnings),
   });
 }

@@ -15,12 +15,14 @@ import type { ControlPlaneConfig } from './config.js';
 import { type DatabaseHandle, openDatabase } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { installErrorHandler } from './error-handler.js';
+import { installInputGuard } from './input-guard.js';
 import { internalRoutes } from './internal/internal.routes.js';
 import { KeyEvents } from './keys/key-events.js';
 import { registerKeyRoutes } from './keys/keys.routes.js';
 import { ApiError } from './lib/api-error.js';
 import { SecretBox } from './lib/secret-box.js';
 import { loggerOptions } from './logging.js';
+import { installSecurityHeaders } from './security-headers.js';
 import type { Services } from './services.js';
 import { registerUsageRoutes } from './usage/usage.routes.js';
 import { registerWebhookRoutes } from './webhooks/webhooks.routes.js';
@@ -45,6 +47,7 @@ export async function createControlPlane(
       logger: loggerOptions(config.logLevel, options.logStream),
       trustProxy: config.trustProxy,
       bodyLimit: 256 * 1024,
+      ...timeouts(config),
       ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
     });
     const keyEvents = new KeyEvents(database, app.log);
@@ -76,10 +79,30 @@ export async function createControlPlane(
   }
 }
 
+/**
+ * Slow clients cannot hold connections: the whole request (headers included) must arrive within
+ * `requestTimeoutMs` (Node answers 408 and closes), and a connection idle both ways is closed
+ * after `connectionTimeoutMs`. Node checks pending requests every `connectionsCheckingInterval`
+ * (30 s by default, too coarse for the bound), so the check runs at a quarter of the timeout.
+ */
+function timeouts(config: ControlPlaneConfig) {
+  const requestTimeout = config.requestTimeoutMs;
+  return {
+    requestTimeout,
+    connectionTimeout: config.connectionTimeoutMs,
+    http: {
+      headersTimeout: Math.min(requestTimeout, 60_000),
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(requestTimeout / 4))),
+    },
+  };
+}
+
 async function configure(app: FastifyInstance, services: Services): Promise<void> {
+  installSecurityHeaders(app);
   installJsonOnly(app);
   await app.register(fastifyCookie);
   installErrorHandler(app);
+  installInputGuard(app);
   installSessionGuard(app, services);
   registerAuthRoutes(app, services);
   registerAppRoutes(app, services);

@@ -11,6 +11,14 @@ const FAKE_CLI = `
 import { createServer } from 'node:http';
 import { mkdirSync, writeFileSync } from 'node:fs';
 writeFileSync('child.pid', String(process.pid));
+if (process.env.PRINT_SECRETS) {
+  // What \`relaybox up\` prints (cli/src/format.ts, commands/up.ts), secrets included.
+  console.log('  Admin      http://localhost:9000/v1/admin  (Authorization: Bearer ADMINTOKEN0123456789abcdef)');
+  console.log('  Dev key    app_dev.key_dev:DEVKEYSECRET0123456789abcdef');
+  console.log('Console with stack control: http://localhost:9000/console/#daemon=http%3A%2F%2F127.0.0.1%3A4000&secret=DAEMONSECRET0123456789abcdef&token=ADMINTOKEN0123456789abcdef');
+  console.error('RELAYBOX_ADMIN_TOKEN=ADMINTOKEN0123456789abcdef {"daemonSecret":"DAEMONSECRET0123456789abcdef"}');
+  console.log('  Origin     http://127.0.0.1:9000');
+}
 if (process.env.IGNORE_TERM) process.on('SIGTERM', () => console.log('ignoring SIGTERM'));
 if (process.env.NEVER_READY) { console.log('<b>never ready</b>'); setInterval(() => {}, 1000); }
 else {
@@ -71,6 +79,29 @@ describe('launchStack (child process of the system Node.js)', () => {
     expect(exits).toEqual([exit]);
     // Idempotent.
     expect(await stack.stop()).toBe(exit);
+  });
+
+  it('never passes on the secrets the stack prints (admin token, daemon secret, dev key)', async () => {
+    const { cli, dir } = await fakeCli();
+    const logged: string[] = [];
+    const stack = await launchStack({
+      node: process.execPath,
+      cli,
+      engine: 'embedded',
+      port: 0,
+      dir,
+      env: { PRINT_SECRETS: '1' },
+      onLine: (line) => logged.push(line),
+    });
+    const exit = await stack.stop();
+    for (const lines of [logged, exit.lastLines]) {
+      const text = lines.join('\n');
+      expect(text).toContain('Authorization: Bearer [redacted]');
+      expect(text).toContain('app_dev.key_dev:[redacted]');
+      expect(text).toContain('secret=[redacted]');
+      expect(text).toContain('Origin     http://127.0.0.1:9000');
+      for (const secret of ['ADMINTOKEN', 'DAEMONSECRET', 'DEVKEYSECRET']) expect(text).not.toContain(secret);
+    }
   });
 
   it('cancels a launch that is aborted, leaving no process', async () => {

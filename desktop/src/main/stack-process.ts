@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type DaemonFile, type FoundDaemon, findDaemon, type StackStatus } from '@relaybox/orchestrator';
 import type { EngineChoice } from '../shared/ipc.js';
+import { redactSecrets } from './redact-secrets.js';
 
 export interface StackProcessOptions {
   /** The system Node.js (checked by `checkNodeRuntime` first). */
@@ -23,7 +24,7 @@ export interface StackProcessOptions {
   stopGraceMs?: number;
   /** Aborting while the stack starts stops the child and rejects. */
   signal?: AbortSignal;
-  /** Every line the child prints (stdout and stderr), e.g. for the app's own log. */
+  /** Every line the child prints (stdout and stderr), secrets redacted, e.g. for the app's own log. */
   onLine?: (line: string) => void;
 }
 
@@ -135,7 +136,8 @@ class ChildHandle {
   }
 
   private record(raw: string): void {
-    const line = raw.replace(ANSI, '').trimEnd();
+    // Secrets never reach the kept lines nor the app's log (the failure page shows these too).
+    const line = redactSecrets(raw.replace(ANSI, '').trimEnd());
     if (!line) return;
     this.lines.push(line);
     if (this.lines.length > KEEP_LINES) this.lines.shift();

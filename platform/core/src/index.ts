@@ -10,3 +10,4 @@ export * from './room-metrics-store.js';
 export * from './session-store.js';
 export * from './trace-log.js';
 export * from './webhook-endpoints.js';
+export * from './webhook-target.js';

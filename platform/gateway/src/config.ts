@@ -2,10 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_LIMITS, type Limits } from '@relaybox/protocol';
 import type { LogLevel } from './logger.js';
+import { type WebhookSettings, webhookSettings } from './webhook-config.js';
 
 export type Engine = 'embedded' | 'native';
 
-export interface GatewayConfig {
+export interface GatewayConfig extends WebhookSettings {
   readonly engine: Engine;
   readonly nodeId: string;
   readonly host: string;
@@ -143,6 +144,7 @@ export function loadConfig(env: Env, argv: readonly string[] = []): GatewayConfi
     ...inspectorConfig(env),
     keySource: oneOf('RELAYBOX_KEY_SOURCE', env.RELAYBOX_KEY_SOURCE || 'local', ['local', 'cloud'] as const),
     controlPlane: controlPlane(env),
+    ...webhookSettings(env, { flag: onOff, int }),
   };
   return Object.freeze(config);
 }
@@ -219,6 +221,11 @@ function int(name: string, raw: string | undefined, fallback: number, min: numbe
     throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
   }
   return value;
+}
+
+function onOff(name: string, raw: string | undefined, fallback: boolean): boolean {
+  if (raw === undefined || raw === '') return fallback;
+  return oneOf(name, raw, ['0', '1', 'true', 'false'] as const) === '1' || raw === 'true';
 }
 
 function oneOf<T extends string>(name: string, raw: string, allowed: readonly T[]): T {

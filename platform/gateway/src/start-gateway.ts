@@ -22,12 +22,15 @@ import {
 } from '@relaybox/core';
 import {
   BullMqJobQueue,
+  DEFAULT_DELIVERY_BUDGET_WINDOW_MS,
   DEFAULT_WEBHOOK_TIMEOUT_MS,
   MemoryDeadLetterList,
+  MemoryDeliveryBudget,
   MemoryDeliveryLog,
   MemoryJobQueue,
   processWebhook,
   RedisDeadLetterList,
+  RedisDeliveryBudget,
   RedisDeliveryLog,
   WEBHOOK_CONCURRENCY,
   type WebhookDeps,
@@ -188,7 +191,7 @@ function createWebhooks(
     hooks: new WebhookHooks(endpoints, dispatcher, log),
     close: async () => {
       await queue.close();
-      const closers = [deps.log, deps.deadLetters] as Array<{ close?: () => Promise<void> }>;
+      const closers = [deps.log, deps.deadLetters, deps.budget] as Array<{ close?: () => Promise<void> }>;
       await Promise.allSettled(closers.map((c) => c.close?.()));
     },
   };
@@ -198,8 +201,10 @@ function createWebhooks(
 export function webhookDeps(config: GatewayConfig, endpoints: AppWebhookEndpoints): WebhookDeps {
   const redisBacked = config.store === 'redis';
   const lists = { url: config.redisUrl, prefix: config.redisPrefix };
+  const budget = { limit: config.webhookAppBudget, windowMs: DEFAULT_DELIVERY_BUDGET_WINDOW_MS };
   return {
-    fetch: globalThis.fetch,
+    allowPrivateNetworks: config.webhookAllowPrivateNetworks,
+    budget: redisBacked ? new RedisDeliveryBudget({ ...lists, ...budget }) : new MemoryDeliveryBudget(budget),
     endpoints,
     log: redisBacked ? new RedisDeliveryLog(lists) : new MemoryDeliveryLog(),
     deadLetters: redisBacked ? new RedisDeadLetterList(lists) : new MemoryDeadLetterList(),

@@ -92,8 +92,8 @@ export async function startWorker(
         : local.webhooks;
       const deps = webhookDeps(config, endpoints);
       closers.push(
-        ...([deps.log, deps.deadLetters] as Array<Partial<{ close(): Promise<void> }>>).flatMap((c) =>
-          c.close ? [c as { close(): Promise<void> }] : [],
+        ...([deps.log, deps.deadLetters, deps.budget] as Array<Partial<{ close(): Promise<void> }>>).flatMap(
+          (c) => (c.close ? [c as { close(): Promise<void> }] : []),
         ),
       );
       const definition = webhookQueue({ baseDelayMs: config.webhookBaseDelayMs });

@@ -45,6 +45,8 @@ const cloudEnv = () => ({
   RELAYBOX_KEY_SOURCE: 'cloud',
   RELAYBOX_CONTROL_PLANE_URL: cp.url,
   RELAYBOX_CONTROL_PLANE_TOKEN: cp.serviceToken,
+  // The receivers listen on loopback, which cloud mode refuses by default (SSRF guard).
+  RELAYBOX_WEBHOOK_ALLOW_PRIVATE_NETWORKS: '1',
 });
 
 /** A webhook receiver on a random port that records every delivery and answers 204. */

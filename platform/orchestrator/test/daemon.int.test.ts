@@ -75,7 +75,7 @@ describe('local daemon over the embedded engine', () => {
     expect(ok.status).toBe(200);
   });
 
-  it('answers CORS for the console origins only', async () => {
+  it("answers CORS for the stack's own origin only (not a default port the stack does not use)", async () => {
     const preflight = (from: string) =>
       rawRequest(`${daemon.url}/api/stack`, {
         method: 'OPTIONS',
@@ -88,7 +88,14 @@ describe('local daemon over the embedded engine', () => {
     expect(foreignGet.status).toBe(403);
     expect(foreignGet.headers['access-control-allow-origin']).toBeUndefined();
 
-    for (const allowed of ['http://localhost:9000', origin, origin.replace('localhost', '127.0.0.1')]) {
+    // The stack runs on a random port: the default origin (port 9000) is someone else's.
+    expect(new URL(origin).port).not.toBe('9000');
+    for (const other of ['http://localhost:9000', 'http://127.0.0.1:9000']) {
+      const res = await preflight(other);
+      expect(res.status, other).toBe(403);
+      expect(res.headers['access-control-allow-origin']).toBeUndefined();
+    }
+    for (const allowed of [origin, origin.replace('localhost', '127.0.0.1')]) {
       const res = await preflight(allowed);
       expect(res.status).toBe(204);
       expect(res.headers['access-control-allow-origin']).toBe(allowed);

@@ -10,9 +10,12 @@ export interface DeadLetter {
   /**
    * `exhausted`: every try failed with a retryable outcome (network, timeout, 5xx, 429);
    * `rejected`: the endpoint answered with a status retrying cannot fix (4xx, 3xx);
-   * `endpoint_removed`: the endpoint was no longer configured when the job ran.
+   * `endpoint_removed`: the endpoint was no longer configured when the job ran;
+   * `blocked`: the endpoint's host is or resolves to a private address and private networks are
+   * not allowed (no POST was made; not retried);
+   * `budget_exhausted`: the app's delivery budget was spent on the last try (no POST was made).
    */
-  reason: 'exhausted' | 'rejected' | 'endpoint_removed';
+  reason: 'exhausted' | 'rejected' | 'endpoint_removed' | 'blocked' | 'budget_exhausted';
   /** The last HTTP status, when the endpoint answered. */
   lastStatus?: number;
   /** The last network error or timeout, when it did not. */

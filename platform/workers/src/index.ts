@@ -1,7 +1,15 @@
 export { BullMqJobQueue, type BullMqJobQueueOptions } from './bullmq-job-queue.js';
 export { DEAD_LETTER_LIMIT, type DeadLetter, type DeadLetterList } from './dead-letter-list.js';
+export {
+  budgetWindow,
+  DEFAULT_APP_DELIVERY_BUDGET,
+  DEFAULT_DELIVERY_BUDGET_WINDOW_MS,
+  type DeliveryBudget,
+  type DeliveryBudgetOptions,
+} from './delivery-budget.js';
 export { DELIVERY_LOG_SIZE, type DeliveryAttempt, type DeliveryLog } from './delivery-log.js';
 export { MemoryDeadLetterList } from './memory-dead-letter-list.js';
+export { MemoryDeliveryBudget } from './memory-delivery-budget.js';
 export { MemoryDeliveryLog } from './memory-delivery-log.js';
 export { MemoryJobQueue, type MemoryJobQueueOptions } from './memory-job-queue.js';
 export { type HistoryDeps, processHistoryJob } from './queues/history/processor.js';
@@ -32,6 +40,7 @@ export {
 } from './queues/webhook/queue.js';
 export type { RedisListOptions } from './redis-capped-lists.js';
 export { RedisDeadLetterList } from './redis-dead-letter-list.js';
+export { RedisDeliveryBudget } from './redis-delivery-budget.js';
 export { RedisDeliveryLog } from './redis-delivery-log.js';
 export { WebhookDispatcher, type WebhookDispatcherOptions } from './webhook-dispatcher.js';
 export {

@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { BullMqJobQueue } from './bullmq-job-queue.js';
 import { RedisDeadLetterList } from './redis-dead-letter-list.js';
+import { RedisDeliveryBudget } from './redis-delivery-budget.js';
 import { RedisDeliveryLog } from './redis-delivery-log.js';
 import { deleteKeys, REDIS_URL, uniquePrefix } from './testing/redis-keys.js';
 import { describeWebhookDelivery } from './testing/webhook-delivery-suite.js';
@@ -13,13 +14,19 @@ describeWebhookDelivery('BullMqJobQueue + Redis stores', () => {
   const queue = new BullMqJobQueue({ url: REDIS_URL, prefix: `${prefix}:bull` });
   const log = new RedisDeliveryLog({ url: REDIS_URL, prefix: `${prefix}:` });
   const deadLetters = new RedisDeadLetterList({ url: REDIS_URL, prefix: `${prefix}:` });
+  const budgets: RedisDeliveryBudget[] = [];
   return {
     queue,
     log,
     deadLetters,
+    budget: (options) => {
+      const budget = new RedisDeliveryBudget({ ...options, url: REDIS_URL, prefix: `${prefix}:` });
+      budgets.push(budget);
+      return budget;
+    },
     dispose: async () => {
       await queue.close();
-      await Promise.all([log.close(), deadLetters.close()]);
+      await Promise.all([log.close(), deadLetters.close(), ...budgets.map((b) => b.close())]);
       await deleteKeys(prefix);
     },
   };

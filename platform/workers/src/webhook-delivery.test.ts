@@ -1,6 +1,7 @@
 import { totalBackoffMs } from '@relaybox/core';
 import { describe, expect, it } from 'vitest';
 import { MemoryDeadLetterList } from './memory-dead-letter-list.js';
+import { MemoryDeliveryBudget } from './memory-delivery-budget.js';
 import { MemoryDeliveryLog } from './memory-delivery-log.js';
 import { MemoryJobQueue } from './memory-job-queue.js';
 import { WEBHOOK_ATTEMPTS, webhookJobId, webhookQueue } from './queues/webhook/queue.js';
@@ -13,6 +14,7 @@ describeWebhookDelivery('MemoryJobQueue', () => {
     queue,
     log: new MemoryDeliveryLog(),
     deadLetters: new MemoryDeadLetterList(),
+    budget: (options) => new MemoryDeliveryBudget(options),
     dispose: () => queue.close(),
   };
 });

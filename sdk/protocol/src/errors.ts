@@ -51,6 +51,8 @@ export const ErrorCode = {
   InvalidCredentials: 'invalid_credentials',
   SignupFailed: 'signup_failed',
   CsrfInvalid: 'csrf_invalid',
+  /** An app already has its maximum number of webhook endpoints (control plane). */
+  WebhookEndpointLimit: 'webhook_endpoint_limit',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -102,6 +104,7 @@ export const ERROR_INFO: Readonly<Record<ErrorCode, ErrorInfo>> = {
   invalid_credentials: info(401),
   signup_failed: info(400),
   csrf_invalid: info(403),
+  webhook_endpoint_limit: info(409),
 };
 
 export function isErrorCode(value: unknown): value is ErrorCode {

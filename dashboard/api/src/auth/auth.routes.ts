@@ -31,13 +31,12 @@ export function registerAuthRoutes(app: FastifyInstance, services: Services): vo
     { schema: { body: credentialsSchema } },
     async (request, reply) => {
       // Per client IP (request.ip: the socket's address unless TRUST_PROXY), before the costly hash.
-      const retryAfter = await signupLimiter.retryAfter(request.ip);
+      const retryAfter = await signupLimiter.reserve(request.ip);
       if (retryAfter !== null) {
         throw new ApiError(ErrorCode.RateLimited, 'too many signups from this address, try again later', {
           extra: { retryAfter },
         });
       }
-      await signupLimiter.record(request.ip);
       const email = normaliseEmail(request.body.email);
       const passwordHash = await passwords.hash(request.body.password);
       const id = `usr_${randomId(16)}`;
@@ -61,10 +60,11 @@ export function registerAuthRoutes(app: FastifyInstance, services: Services): vo
     { schema: { body: credentialsSchema } },
     async (request, reply) => {
       const email = normaliseEmail(request.body.email);
-      const retryAfter = await loginLimiter.retryAfter(email, request.ip);
-      if (retryAfter !== null) {
+      // Reserved before the (costly, guessable) password check: see login-rate-limiter.ts.
+      const reservation = await loginLimiter.reserve(email, request.ip);
+      if (!reservation.ok) {
         throw new ApiError(ErrorCode.RateLimited, 'too many failed sign-in attempts, try again later', {
-          extra: { retryAfter },
+          extra: { retryAfter: reservation.retryAfter },
         });
       }
       const user = await db
@@ -76,10 +76,10 @@ export function registerAuthRoutes(app: FastifyInstance, services: Services): vo
         ? await passwords.verify(user.password_hash, request.body.password)
         : await passwords.verifyUnknown(request.body.password);
       if (!user || !ok) {
-        await loginLimiter.recordFailure(email, request.ip);
+        await loginLimiter.failed();
         throw new ApiError(ErrorCode.InvalidCredentials, INVALID_CREDENTIALS);
       }
-      await loginLimiter.reset(email);
+      await loginLimiter.succeeded(reservation.attempt);
       return startSession(request, reply, services, { id: user.id, email: user.email });
     },
   );

@@ -6,6 +6,7 @@ export interface Database {
   sessions: SessionsTable;
   login_failures: LoginFailuresTable;
   signup_attempts: SignupAttemptsTable;
+  login_known_addresses: LoginKnownAddressesTable;
   apps: AppsTable;
   api_keys: ApiKeysTable;
   webhook_endpoints: WebhookEndpointsTable;
@@ -32,9 +33,16 @@ export interface SessionsTable {
 
 export interface LoginFailuresTable {
   id: Generated<string>;
-  /** `email:<normalised email>` or `ip:<address>`. */
+  /** `email:<normalised email>`, `ip:<address>` or `pair:<address> <normalised email>`. */
   scope: string;
   at: ColumnType<Date, Date | undefined, never>;
+}
+
+/** An address an email signed in from (last success in `at`); exempt from the per-email backoff. */
+export interface LoginKnownAddressesTable {
+  email: string;
+  ip: string;
+  at: ColumnType<Date, Date | undefined, Date>;
 }
 
 /** One row per signup attempt (successful or not), kept for the limiter's 1-hour window. */

@@ -1,6 +1,7 @@
+import { ErrorCode } from '@relaybox/protocol';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
-import { notFound } from '../lib/api-error.js';
+import { ApiError, notFound } from '../lib/api-error.js';
 import { randomId, randomSecret } from '../lib/ids.js';
 import type { SecretBox } from '../lib/secret-box.js';
 
@@ -50,24 +51,44 @@ export class WebhookStore {
     return rows.map(toInfo);
   }
 
+  /**
+   * Creates an endpoint unless the app already has `maxPerApp`. The count and the insert run in
+   * one transaction holding the app's row lock, so concurrent creations cannot overshoot.
+   */
   async create(
     appId: string,
     url: string,
     events: string[],
+    maxPerApp: number,
   ): Promise<{ webhook: WebhookInfo; secret: string }> {
     const id = `wh_${randomId(12)}`;
     const secret = `whsec_${randomSecret()}`;
-    const row = await this.db
-      .insertInto('webhook_endpoints')
-      .values({
-        id,
-        app_id: appId,
-        url,
-        events: JSON.stringify(events),
-        secret_enc: this.box.seal(secret, webhookContext(id)),
-      })
-      .returning(['id', 'url', 'events', 'created_at'])
-      .executeTakeFirstOrThrow();
+    const row = await this.db.transaction().execute(async (tx) => {
+      await tx.selectFrom('apps').select('id').where('id', '=', appId).forUpdate().execute();
+      const { n } = await tx
+        .selectFrom('webhook_endpoints')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .where('app_id', '=', appId)
+        .executeTakeFirstOrThrow();
+      if (Number(n) >= maxPerApp) {
+        throw new ApiError(
+          ErrorCode.WebhookEndpointLimit,
+          `an app has at most ${maxPerApp} webhook endpoints; delete one first`,
+          { extra: { limit: maxPerApp } },
+        );
+      }
+      return tx
+        .insertInto('webhook_endpoints')
+        .values({
+          id,
+          app_id: appId,
+          url,
+          events: JSON.stringify(events),
+          secret_enc: this.box.seal(secret, webhookContext(id)),
+        })
+        .returning(['id', 'url', 'events', 'created_at'])
+        .executeTakeFirstOrThrow();
+    });
     return { webhook: toInfo(row), secret };
   }
 

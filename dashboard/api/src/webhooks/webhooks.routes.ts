@@ -1,3 +1,4 @@
+import { assertPublicTarget, BlockedAddressError } from '@relaybox/core';
 import { ErrorCode } from '@relaybox/protocol';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppStore } from '../apps/app-store.js';
@@ -47,7 +48,13 @@ export function registerWebhookRoutes(app: FastifyInstance, services: Services):
     async (request, reply) => {
       const owned = await ownedApp(request, request.params.appId);
       const url = checkUrl(request.body.url);
-      const created = await webhooks.create(owned.id, url, request.body.events);
+      if (!services.config.webhookAllowPrivateNetworks) await checkPublic(url);
+      const created = await webhooks.create(
+        owned.id,
+        url,
+        request.body.events,
+        services.config.webhookMaxEndpointsPerApp,
+      );
       // Gateways drop their cached endpoints of the app (config is otherwise cached 30 s).
       services.keyEvents.publish({ type: 'app-updated', appId: owned.id });
       return reply.status(201).send(created);
@@ -87,6 +94,18 @@ function checkUrl(raw: string): string {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalidUrl('must be http or https');
   if (url.username || url.password) throw invalidUrl('must not contain credentials');
   return url.toString();
+}
+
+/** Refuses a URL whose host is, or now resolves to, a private address (checked again on every delivery). */
+async function checkPublic(url: string): Promise<void> {
+  try {
+    await assertPublicTarget(new URL(url));
+  } catch (error) {
+    if (error instanceof BlockedAddressError) throw invalidUrl(`is refused: ${error.message}`);
+    throw invalidUrl(
+      `has a host that does not resolve (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
+  }
 }
 
 const invalidUrl = (why: string) =>

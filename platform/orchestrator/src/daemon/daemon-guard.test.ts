@@ -29,7 +29,7 @@ describe('DaemonGuard', () => {
     expect(guard.checkOrigin(request({ origin: 'http://localhost:5173' }))).toBe('http://localhost:5173');
     expect(guard.checkOrigin(request({ origin: 'null' }))).toBe('null');
     expect(() => guard.checkOrigin(request({ origin: 'http://localhost:9100' }))).toThrow(/origin/);
-    guard.allowStackOrigin('http://localhost:9100');
+    guard.setStackOrigin('http://localhost:9100');
     expect(guard.checkOrigin(request({ origin: 'http://127.0.0.1:9100' }))).toBe('http://127.0.0.1:9100');
     for (const origin of [
       'http://localhost:9101',
@@ -42,6 +42,26 @@ describe('DaemonGuard', () => {
       );
     }
     expect(corsHeaders('http://localhost:5173')['access-control-allow-origin']).toBe('http://localhost:5173');
+  });
+
+  it('trusts no origin by default and exactly the current stack origin once known', () => {
+    const guard = new DaemonGuard(secret);
+    for (const origin of ['http://localhost:9000', 'http://127.0.0.1:9000', 'http://localhost:9100']) {
+      expect(() => guard.checkOrigin(request({ origin })), origin).toThrow(
+        expect.objectContaining({ status: 403 }),
+      );
+    }
+    guard.setStackOrigin('http://localhost:9100');
+    expect(guard.checkOrigin(request({ origin: 'http://localhost:9100' }))).toBe('http://localhost:9100');
+    expect(() => guard.checkOrigin(request({ origin: 'http://localhost:9000' }))).toThrow(/origin/);
+    // The stack moved to another port: its old origin is no longer trusted.
+    guard.setStackOrigin('http://127.0.0.1:9200');
+    expect(guard.checkOrigin(request({ origin: 'http://localhost:9200' }))).toBe('http://localhost:9200');
+    for (const origin of ['http://localhost:9100', 'http://127.0.0.1:9100']) {
+      expect(() => guard.checkOrigin(request({ origin })), origin).toThrow(
+        expect.objectContaining({ status: 403 }),
+      );
+    }
     expect(corsHeaders(undefined)).toEqual({});
   });
 

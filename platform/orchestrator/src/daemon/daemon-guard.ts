@@ -7,24 +7,27 @@ import { DaemonError } from './daemon-errors.js';
  * The daemon's three gates, checked in this order on every request:
  * 1. Host must name the loopback port the daemon listens on (a DNS-rebinding page sends its own
  *    host name) — 403.
- * 2. An `Origin`, when present, must be one of the console's origins (no other web page may
- *    drive the stack even with a leaked secret) — 403. Requests without Origin come from
+ * 2. An `Origin`, when present, must be the stack's own origin (where its console is served),
+ *    its localhost/127.0.0.1 twin, or one of the explicitly configured console origins (no other
+ *    web page may drive the stack even with a leaked secret) — 403. Nothing is trusted by
+ *    default: not even port 9000, which may be another program's. Requests without Origin come from
  *    non-browser clients (CLI, Electron main) and pass on to the secret check.
  * 3. `Authorization: Bearer <secret>`, compared in constant time — 401. Preflight OPTIONS
  *    requests carry no credentials and are answered after gates 1 and 2 only.
  */
 export class DaemonGuard {
   private readonly secret: Buffer;
-  private readonly origins: Set<string>;
+  private readonly configured: Set<string>;
+  private stackOrigins = new Set<string>();
 
-  constructor(secret: string, consoleOrigins: readonly string[]) {
+  constructor(secret: string, consoleOrigins: readonly string[] = []) {
     this.secret = Buffer.from(secret, 'utf8');
-    this.origins = new Set(consoleOrigins.map(normalizeOrigin));
+    this.configured = new Set(consoleOrigins.map(normalizeOrigin));
   }
 
-  /** Adds the stack's own origin (and its localhost/127.0.0.1 twin) once it is known. */
-  allowStackOrigin(origin: string): void {
-    for (const twin of loopbackTwins(origin)) this.origins.add(twin);
+  /** The stack's current origin (and its loopback twin), replacing the one it had before. */
+  setStackOrigin(origin: string): void {
+    this.stackOrigins = new Set(loopbackTwins(origin));
   }
 
   checkHost(req: IncomingMessage, port: number): void {
@@ -42,7 +45,8 @@ export class DaemonGuard {
   checkOrigin(req: IncomingMessage): string | undefined {
     const origin = req.headers.origin;
     if (origin === undefined) return undefined;
-    if (!this.origins.has(normalizeOrigin(origin))) {
+    const normal = normalizeOrigin(origin);
+    if (!this.configured.has(normal) && !this.stackOrigins.has(normal)) {
       throw new DaemonError(403, ErrorCode.PermissionDenied, `daemon refuses requests from origin ${origin}`);
     }
     return origin;

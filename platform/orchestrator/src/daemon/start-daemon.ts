@@ -14,8 +14,9 @@ export interface DaemonOptions {
   /** Bearer secret; a fresh random one per launch by default. */
   secret?: string;
   /**
-   * Origins whose pages may call the daemon (CORS). The stack's own origin is added as soon as
-   * the daemon learns it. Default: `http://localhost:9000`, `http://127.0.0.1:9000`.
+   * Extra origins whose pages may call the daemon (CORS), e.g. a console dev server. The stack's
+   * own origin (and its localhost/127.0.0.1 twin) is trusted as soon as the daemon learns it from
+   * the engine's status, and replaced when the stack moves. Default: none.
    */
   consoleOrigins?: readonly string[];
   /** Keys of a stack the caller already started (`relaybox up`), served by `/api/stack/connection`. */
@@ -33,8 +34,6 @@ export interface RunningDaemon {
   close(): Promise<void>;
 }
 
-export const DEFAULT_CONSOLE_ORIGINS = ['http://localhost:9000', 'http://127.0.0.1:9000'] as const;
-
 /** A per-launch secret: 32 random bytes, base64url. */
 export function createDaemonSecret(): string {
   return randomBytes(32).toString('base64url');
@@ -47,9 +46,9 @@ export function createDaemonSecret(): string {
 export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon> {
   const secret = options.secret ?? createDaemonSecret();
   if (secret.length < 16) throw new Error('daemon secret must be at least 16 characters');
-  const guard = new DaemonGuard(secret, options.consoleOrigins ?? DEFAULT_CONSOLE_ORIGINS);
+  const guard = new DaemonGuard(secret, options.consoleOrigins ?? []);
   const routes = new DaemonRoutes(options.engine, options.credentials, options.upOptions ?? {}, (status) =>
-    guard.allowStackOrigin(status.endpoints.origin),
+    guard.setStackOrigin(status.endpoints.origin),
   );
   const streams = new Set<SseStream>();
   let port = 0;

@@ -3,6 +3,7 @@ import { sleep } from '@relaybox/core/testing';
 import { verifyWebhook, type WebhookPayload } from '@relaybox/rest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DeadLetterList } from '../dead-letter-list.js';
+import type { DeliveryBudget, DeliveryBudgetOptions } from '../delivery-budget.js';
 import type { DeliveryLog } from '../delivery-log.js';
 import { processWebhook, type WebhookDeps } from '../queues/webhook/processor.js';
 import { type WebhookQueueOptions, webhookQueue } from '../queues/webhook/queue.js';
@@ -16,6 +17,8 @@ export interface WebhookDeliveryContext {
   queue: JobQueue;
   log: DeliveryLog;
   deadLetters: DeadLetterList;
+  /** A fresh per-app delivery budget of this technology (closed by `dispose`). */
+  budget(options: DeliveryBudgetOptions): DeliveryBudget;
   /** Closes what the context created and removes its keys. */
   dispose(): Promise<void>;
 }
@@ -87,12 +90,19 @@ export function describeWebhookDelivery(name: string, factory: () => WebhookDeli
       return started;
     };
 
-    /** Starts the webhook worker and returns a dispatcher feeding it. */
-    const start = (endpoints: WebhookEndpoint[], queue: WebhookQueueOptions, timeoutMs = 2000) => {
+    /** Starts the webhook worker and returns a dispatcher feeding it. Receivers are on loopback:
+     * private networks are allowed unless a test says otherwise. */
+    const start = (
+      endpoints: WebhookEndpoint[],
+      queue: WebhookQueueOptions,
+      timeoutMs = 2000,
+      options: { allowPrivateNetworks?: boolean; budget?: DeliveryBudgetOptions } = {},
+    ) => {
       const resolver = new StaticWebhookEndpoints(endpoints);
       const definition = webhookQueue(queue);
       const deps: WebhookDeps = {
-        fetch,
+        allowPrivateNetworks: options.allowPrivateNetworks ?? true,
+        budget: ctx.budget(options.budget ?? { limit: 10_000, windowMs: 60_000 }),
         endpoints: resolver,
         log: ctx.log,
         deadLetters: ctx.deadLetters,
@@ -333,6 +343,73 @@ export function describeWebhookDelivery(name: string, factory: () => WebhookDeli
         expect(ids('/news').sort()).toEqual([news.id, presence.id].sort());
         expect(ids('/other-app')).toEqual([]);
         expect(hook.requests).toHaveLength(4);
+      },
+      TEST_TIMEOUT_MS,
+    );
+
+    it(
+      'refuses a target that resolves to loopback when private networks are not allowed (checked on every try)',
+      async () => {
+        const hook = await receiver(() => 200);
+        // `localhost` is a name: the guard judges the address it resolves to at connect time.
+        const named = hook.url().replace('127.0.0.1', 'localhost');
+        const dispatcher = start(
+          [
+            endpoint('named', named),
+            endpoint('literal', hook.url().replace('127.0.0.1', '[::ffff:127.0.0.1]')),
+          ],
+          { baseDelayMs: 10, attempts: 3 },
+          2000,
+          { allowPrivateNetworks: false },
+        );
+        const event = joined();
+        expect(await dispatcher.emit(APP, event)).toBe(2);
+        const letters = await eventually(
+          () => ctx.deadLetters.list(APP),
+          (l) => l.length === 2,
+          'two dead letters',
+        );
+        await sleep(QUIET_MS);
+        expect(hook.requests).toHaveLength(0);
+        const byEndpoint = Object.fromEntries(letters.map((l) => [l.endpointId, l]));
+        expect(byEndpoint.named).toMatchObject({ reason: 'blocked', attempts: 1 });
+        expect(byEndpoint.named?.lastError).toBe('blocked: localhost resolves to a private address');
+        expect(byEndpoint.literal).toMatchObject({ reason: 'blocked', attempts: 1 });
+        expect((await ctx.log.recent(APP, 'named')).map((e) => [e.attempt, e.status, e.error])).toEqual([
+          [1, undefined, 'blocked: localhost resolves to a private address'],
+        ]);
+      },
+      TEST_TIMEOUT_MS,
+    );
+
+    it(
+      "bounds an app's tries per window: the excess makes no POST and is dead-lettered as budget_exhausted",
+      async () => {
+        const hook = await receiver(() => 200);
+        const endpoints = ['a', 'b', 'c', 'd', 'e'].map((id) => endpoint(id, hook.url(`/${id}`)));
+        endpoints.push({ ...endpoint('x', hook.url('/x')), appId: 'app-2' });
+        // A one-day window: the test never straddles two windows in practice.
+        const budget = { limit: 3, windowMs: 86_400_000 };
+        const dispatcher = start(endpoints, { baseDelayMs: 10, attempts: 2 }, 2000, { budget });
+        expect(await dispatcher.emit(APP, joined())).toBe(5);
+        const letters = await eventually(
+          () => ctx.deadLetters.list(APP),
+          (l) => l.length === 2,
+          'two dead letters',
+        );
+        await sleep(QUIET_MS);
+        expect(hook.requests).toHaveLength(3);
+        for (const letter of letters) {
+          expect(letter).toMatchObject({ reason: 'budget_exhausted', attempts: 2 });
+          expect(letter.lastError).toContain('delivery budget (3 per 86400000 ms) is spent');
+        }
+        // Another app has its own budget.
+        expect(await dispatcher.emit('app-2', joined())).toBe(1);
+        await eventually(
+          () => hook.on('/x').length,
+          (n) => n === 1,
+          "app-2's delivery",
+        );
       },
       TEST_TIMEOUT_MS,
     );

@@ -1,13 +1,27 @@
-import { type Job, PermanentJobError, type WebhookEndpointResolver } from '@relaybox/core';
-import { type FetchLike, signWebhook, WebhookHeader, type WebhookPayload } from '@relaybox/rest';
+import {
+  type Job,
+  PermanentJobError,
+  postWebhook,
+  type WebhookEndpointResolver,
+  type WebhookPostOutcome,
+} from '@relaybox/core';
+import { signWebhook, WebhookHeader, type WebhookPayload } from '@relaybox/rest';
 import type { DeadLetter, DeadLetterList } from '../../dead-letter-list.js';
+import type { DeliveryBudget } from '../../delivery-budget.js';
 import type { DeliveryAttempt, DeliveryLog } from '../../delivery-log.js';
 import type { WebhookJobData } from './queue.js';
 
 export const DEFAULT_WEBHOOK_TIMEOUT_MS = 10_000;
 
 export interface WebhookDeps {
-  fetch: FetchLike;
+  /**
+   * False: refuse endpoints whose host is or resolves to a loopback, private, link-local, multicast
+   * or unspecified address, checked on the connected address of every try (SSRF guard). The local
+   * engines allow them by default; production and cloud mode do not.
+   */
+  allowPrivateNetworks: boolean;
+  /** Tries allowed per app per window; a try beyond it makes no POST (see processWebhook). */
+  budget: DeliveryBudget;
   endpoints: WebhookEndpointResolver;
   log: DeliveryLog;
   deadLetters: DeadLetterList;
@@ -23,8 +37,6 @@ export class WebhookDeliveryError extends Error {
   readonly code = 'ERR_WEBHOOK_DELIVERY';
 }
 
-type Outcome = { status: number; error?: undefined } | { status?: undefined; error: string };
-
 /**
  * Delivers one event to one endpoint: POSTs the JSON payload signed with a fresh timestamp
  * (`X-RelayBox-Signature`), with `X-RelayBox-Event-Id` (the same on every try: receivers dedupe on
@@ -33,6 +45,10 @@ type Outcome = { status: number; error?: undefined } | { status?: undefined; err
  * `WebhookDeliveryError` so the queue retries; any other status (4xx, or a 3xx: redirects are not
  * followed) throws `PermanentJobError`. A job given up (last try, or permanent) first goes to the
  * app's dead-letter list. Never completes a job whose delivery failed.
+ *
+ * Every try first takes one from the app's delivery budget. When it is spent the try makes no POST:
+ * it is logged as `deferred: ...` and fails as retryable, so the job waits for its next try (its
+ * usual backoff); on the last try it is dead-lettered with reason `budget_exhausted`.
  */
 export async function processWebhook(job: Job<WebhookJobData>, deps: WebhookDeps): Promise<void> {
   const { v, appId, endpointId, event } = job.data;
@@ -52,6 +68,8 @@ export async function processWebhook(job: Job<WebhookJobData>, deps: WebhookDeps
     await deps.deadLetters.add(letter({ reason: 'endpoint_removed', lastError: error }));
     throw new PermanentJobError(error);
   }
+
+  await takeBudget(job, deps, letter);
 
   const payload: WebhookPayload = {
     id: event.id,
@@ -80,7 +98,7 @@ export async function processWebhook(job: Job<WebhookJobData>, deps: WebhookDeps
     eventId: event.id,
     type: event.type,
     attempt: job.attempt,
-    ...outcome,
+    ...(outcome.status === undefined ? { error: outcome.error } : { status: outcome.status }),
     latencyMs: Math.round(performance.now() - started),
     at,
   };
@@ -88,6 +106,11 @@ export async function processWebhook(job: Job<WebhookJobData>, deps: WebhookDeps
   await deps.log.record(appId, endpointId, entry);
 
   if (outcome.status !== undefined && outcome.status >= 200 && outcome.status < 300) return;
+  if (outcome.blocked) {
+    // A refused target: retrying cannot help until the endpoint's URL changes.
+    await deps.deadLetters.add(letter({ reason: 'blocked', lastError: outcome.error }));
+    throw new PermanentJobError(`webhook ${event.id} to endpoint ${endpointId}: ${outcome.error}`);
+  }
   const retryable = outcome.status === undefined || outcome.status >= 500 || outcome.status === 429;
   const what = outcome.status === undefined ? outcome.error : `HTTP ${outcome.status}`;
   const description = `webhook ${event.id} to endpoint ${endpointId} (try ${job.attempt} of ${job.maxAttempts}): ${what}`;
@@ -103,37 +126,33 @@ export async function processWebhook(job: Job<WebhookJobData>, deps: WebhookDeps
   throw new WebhookDeliveryError(description);
 }
 
-/** One POST bounded by `timeoutMs` (to the response headers); the body of the answer is discarded. */
-async function post(
+/** Takes one try from the app's budget, or logs the try as deferred and throws (see processWebhook). */
+async function takeBudget(
+  job: Job<WebhookJobData>,
+  deps: WebhookDeps,
+  letter: (fields: Pick<DeadLetter, 'reason' | 'lastStatus' | 'lastError'>) => DeadLetter,
+): Promise<void> {
+  const { appId, endpointId, event } = job.data;
+  if (await deps.budget.take(appId)) return;
+  const { limit, windowMs } = deps.budget;
+  const error = `deferred: the app's delivery budget (${limit} per ${windowMs} ms) is spent`;
+  const attempt = { eventId: event.id, type: event.type, attempt: job.attempt, error, latencyMs: 0 };
+  await deps.log.record(appId, endpointId, { ...attempt, at: deps.now() });
+  if (job.attempt >= job.maxAttempts) {
+    await deps.deadLetters.add(letter({ reason: 'budget_exhausted', lastError: error }));
+  }
+  throw new WebhookDeliveryError(`webhook ${event.id} to endpoint ${endpointId}: ${error}`);
+}
+
+/** One POST through the SSRF guard, bounded by `timeoutMs` to the response headers. */
+function post(
   deps: WebhookDeps,
   url: string,
   headers: Record<string, string>,
   body: string,
-): Promise<Outcome> {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), deps.timeoutMs);
-  try {
-    const response = await deps.fetch(url, {
-      method: 'POST',
-      headers,
-      body,
-      redirect: 'manual',
-      signal: controller.signal,
-    });
-    // Only the status matters; cancelling frees the connection without reading a large answer.
-    await response.body?.cancel().catch(() => undefined);
-    return { status: response.status };
-  } catch (error) {
-    if (controller.signal.aborted) return { error: `timeout: no answer within ${deps.timeoutMs} ms` };
-    return { error: `network error: ${describe(error)}` };
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function describe(error: unknown): string {
-  const cause = (error as { cause?: { code?: unknown; message?: unknown } } | null)?.cause;
-  if (typeof cause?.code === 'string') return cause.code;
-  if (typeof cause?.message === 'string') return cause.message;
-  return error instanceof Error ? error.message : String(error);
+): Promise<WebhookPostOutcome> {
+  return postWebhook(url, headers, body, {
+    timeoutMs: deps.timeoutMs,
+    allowPrivateNetworks: deps.allowPrivateNetworks,
+  });
 }
