@@ -32,6 +32,11 @@ class RoomRegistry {
     });
   }
 
+  /** The state of `name` as held now (a room that other components joined already). */
+  peek(name: string): RoomState | undefined {
+    return this.entries.get(name)?.state;
+  }
+
   /** Holds `name` until the returned function is called; `listener` gets every change of its state. */
   hold(name: string, listener: Listener): () => void {
     let entry = this.entries.get(name);

@@ -12,7 +12,11 @@ const NOT_JOINED: RoomState = { room: undefined, error: undefined };
  */
 export function useRoom(name: string): RoomState {
   const relay = useRelayBox();
-  const [state, setState] = useState<RoomState & { name?: string }>(NOT_JOINED);
+  // A room other components hold already is there from the first render.
+  const [state, setState] = useState<RoomState & { name?: string }>(() => ({
+    ...((relay && roomRegistry(relay).peek(name)) || NOT_JOINED),
+    name,
+  }));
   useEffect(() => {
     if (!relay) return;
     const drop = roomRegistry(relay).hold(name, (next) => setState({ ...next, name }));
