@@ -35,6 +35,7 @@ export default defineConfig({
             'desktop/test/**/*.int.test.ts',
             'dashboard/*/src/**/*.int.test.ts',
             'dashboard/test/**/*.int.test.ts',
+            'examples/*/test/**/*.int.test.ts',
           ],
           globalSetup: ['scripts/test-services.ts'],
           fileParallelism: false,
