@@ -6,6 +6,8 @@ import { RelayBoxRest } from '@relaybox/rest';
 
 /** What the sign-in form accepts as a name (it becomes the clientId). */
 const NAME = /^[A-Za-z0-9_-]{1,32}$/;
+type Middleware = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
+
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript',
@@ -21,12 +23,10 @@ export interface ChatServerOptions {
   port?: number;
   host?: string;
   /**
-   * Serves the front end: `{ dir }` a built one (`vite build` output), or a connect-style
-   * middleware (Vite's dev server in middleware mode).
+   * Serves the front end: `{ dir }` a built one (`vite build` output), or `{ viteRoot }` Vite's dev
+   * server in middleware mode (hot reload over this server's own port).
    */
-  web:
-    | { dir: string }
-    | { middleware: (req: IncomingMessage, res: ServerResponse, next: () => void) => void };
+  web: { dir: string } | { viteRoot: string };
 }
 
 export interface ChatServer {
@@ -43,6 +43,7 @@ export interface ChatServer {
 export async function startChatServer(options: ChatServerOptions): Promise<ChatServer> {
   const rest = new RelayBoxRest({ apiKey: options.apiKey, url: options.relayboxUrl });
   const socketUrl = `${options.relayboxUrl.replace(/^http/, 'ws').replace(/\/$/, '')}/v1/ws`;
+  let viteMiddleware: Middleware | undefined;
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0]!;
     if (path === '/api/config') return json(res, 200, { url: socketUrl });
@@ -52,9 +53,22 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
     }
     if (path.startsWith('/api/')) return json(res, 404, { error: 'not found' });
     const { web } = options;
-    if ('middleware' in web) web.middleware(req, res, () => json(res, 404, { error: 'not found' }));
-    else void serveFile(web.dir, path, res);
+    if ('dir' in web) void serveFile(web.dir, path, res);
+    else if (viteMiddleware) viteMiddleware(req, res, () => json(res, 404, { error: 'not found' }));
+    else json(res, 503, { error: 'starting' });
   });
+  let closeVite = async () => {};
+  if ('viteRoot' in options.web) {
+    // Only `dev` loads Vite (a dev dependency).
+    const { createServer: createVite } = await import('vite');
+    const vite = await createVite({
+      root: options.web.viteRoot,
+      appType: 'spa',
+      server: { middlewareMode: true, hmr: { server } },
+    });
+    viteMiddleware = vite.middlewares;
+    closeVite = () => vite.close();
+  }
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve);
@@ -62,7 +76,11 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${options.host ?? '127.0.0.1'}:${port}`,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: async () => {
+      await closeVite();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
   };
 }
 

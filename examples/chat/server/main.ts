@@ -36,15 +36,12 @@ async function main(): Promise<void> {
     );
     process.exit(1);
   }
-  let web: Parameters<typeof startChatServer>[0]['web'] = { dir: join(ROOT, 'dist') };
-  if (dev) {
-    const { createServer } = await import('vite');
-    const vite = await createServer({ root: ROOT, server: { middlewareMode: true }, appType: 'spa' });
-    web = { middleware: vite.middlewares };
-  } else if (!existsSync(join(ROOT, 'dist', 'index.html'))) {
+  const dist = join(ROOT, 'dist');
+  if (!dev && !existsSync(join(dist, 'index.html'))) {
     console.error('No build found: run `pnpm --filter chat-example build` first (or use `dev`).');
     process.exit(1);
   }
+  const web = dev ? { viteRoot: ROOT } : { dir: dist };
   const server = await startChatServer({ apiKey, relayboxUrl, port, host: 'localhost', web });
   console.log(`Chat on ${server.url} (RelayBox at ${relayboxUrl}). Open it in two windows.`);
 }

@@ -22,7 +22,7 @@ afterAll(async () => {
 async function signIn(context: BrowserContext, name: string): Promise<Page> {
   const page = await context.newPage();
   problems.push(...watchPage(page));
-  await page.goto(stack.chat.url);
+  await page.goto(stack.url);
   await page.getByLabel('Your name').fill(name);
   await page.getByRole('button', { name: 'Join' }).click();
   await members(page).getByText(`${name} (you)`).waitFor();
