@@ -13,7 +13,13 @@ const problems: string[] = [];
 beforeAll(async () => {
   stack = await startChatStack();
   browser = await launchChromium();
-}, 120_000);
+  // The first load of a fresh checkout makes Vite bundle the dependencies (long on a loaded
+  // machine): done once here, so the test's own steps keep their ordinary timeouts.
+  const warmUp = await browser.newPage();
+  await warmUp.goto(stack.url);
+  await warmUp.getByLabel('Your name').waitFor({ timeout: 120_000 });
+  await warmUp.close();
+}, 240_000);
 
 afterAll(async () => {
   await browser?.close();
