@@ -94,9 +94,10 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
   "$BIN/initdb" -D "$PGDATA" -U "$USER_NAME" --pwfile=/tmp/pwfile --auth-local=trust --auth-host=scram-sha-256 >/dev/null
   rm -f /tmp/pwfile
   echo "host all all 0.0.0.0/0 scram-sha-256" >>"$PGDATA/pg_hba.conf"
-  if [ -n "${POSTGRES_DB:-}" ] && [ "$POSTGRES_DB" != "$USER_NAME" ]; then
+  DB_NAME=${POSTGRES_DB:-$USER_NAME}
+  if [ "$DB_NAME" != postgres ]; then
     "$BIN/pg_ctl" -D "$PGDATA" -o "-c listen_addresses='' -k /tmp" -w start >/dev/null
-    "$BIN/psql" -h /tmp -U "$USER_NAME" -d postgres -qc "CREATE DATABASE \"$POSTGRES_DB\""
+    "$BIN/psql" -h /tmp -U "$USER_NAME" -d postgres -qc "CREATE DATABASE \"$DB_NAME\""
     "$BIN/pg_ctl" -D "$PGDATA" -w stop >/dev/null
   fi
 fi
