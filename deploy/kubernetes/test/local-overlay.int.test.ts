@@ -86,14 +86,20 @@ beforeAll(async () => {
         throw new Error(`image ${base} is missing: run scripts/docker-test-images.sh`);
       });
   }
+  const t0 = Date.now();
   await buildImage(IMAGES.platform, 'platform/Dockerfile');
   await buildImage(IMAGES.controlPlane, 'dashboard/Dockerfile');
+  const t1 = Date.now();
   const objects = await renderLocalOverlay();
   cluster = await DockerCluster.start(docker, objects);
   closers.push(() => cluster.stop());
   await cluster.waitJob('relaybox-migrate', 120_000);
   await cluster.waitReady('relaybox-control-plane', 2, 120_000);
   await cluster.waitReady('relaybox-gateway', 2, 120_000);
+  console.log(
+    `[k8s] images ready in ${Date.now() - t0 - (Date.now() - t1)} ms; ${cluster.pods.size} pods of the local ` +
+      `overlay up (migrated, control plane and gateways ready) ${Date.now() - t1} ms later`,
+  );
   gatewayService = await ServiceProxy.start(() => cluster.endpoints('relaybox-gateway'));
   controlPlaneService = await ServiceProxy.start(() => cluster.endpoints('relaybox-control-plane'));
   closers.push(
@@ -256,7 +262,8 @@ describe('the local overlay on the Docker engine', () => {
     console.log(
       `[k8s] rolling restart of ${replaced.length} gateways in ${rolloutMs} ms under ${published} messages: ` +
         `missing ${missing.length}, duplicated ${duplicates}, publish retries ${retries}, ` +
-        `reconnects sub ${reconnects.sub - 1} pub ${reconnects.pub - 1}`,
+        `reconnects sub ${reconnects.sub - 1} pub ${reconnects.pub - 1}, ` +
+        `connections per gateway pod ${JSON.stringify(Object.fromEntries(gatewayService.connections))}`,
     );
     expect(replaced).toEqual(oldPods);
     expect(published).toBeGreaterThanOrEqual(MIN_MESSAGES);
