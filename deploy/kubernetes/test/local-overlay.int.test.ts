@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { RelayBox } from '@relaybox/client';
 import { ensureImage, type ServiceDefinition } from '@relaybox/orchestrator';
-import { API_KEY_PROTOCOL_PREFIX, PROTOCOL } from '@relaybox/protocol';
+import { API_KEY_PROTOCOL_PREFIX, DEFAULT_LIMITS, ErrorCode, PROTOCOL } from '@relaybox/protocol';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -128,6 +128,7 @@ function client(url: string, apiKey: string, clientId: string): RelayBox {
   return relay;
 }
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 const podUrl = (pod: Pod) => `ws://${pod.ip}:9001/v1/ws`;
 
 /** A raw upgrade with the API key: true when the gateway accepts it, false on an HTTP refusal. */
@@ -224,9 +225,12 @@ describe('the local overlay on the Docker engine', () => {
     let rolledOut = false;
     let published = 0;
     let retries = 0;
-    // The app's publisher: each message has an idempotency key, and a publish that fails because its
-    // connection was closed (4000) is retried with the same key once the SDK is connected again.
+    // The app's publisher, paced under the per-connection publish rate (DEFAULT_LIMITS: 50/s): each
+    // message has an idempotency key, and a publish that fails because its connection was closed
+    // (4000) is retried with the same key once the SDK is connected again.
+    const intervalMs = 1000 / (DEFAULT_LIMITS.publishRatePerSecond * 0.8);
     const stream = (async () => {
+      const startedAt = Date.now();
       while (!(rolledOut && published >= MIN_MESSAGES) && published < MAX_MESSAGES) {
         for (let attempt = 0; ; attempt++) {
           try {
@@ -235,17 +239,21 @@ describe('the local overlay on the Docker engine', () => {
           } catch (error) {
             if (attempt >= 50) throw error;
             retries++;
-            await waitFor(
-              () => (publisher.connection.state === 'connected' ? true : undefined),
-              'publisher back',
-              30_000,
-            );
+            if ((error as { code?: string }).code === ErrorCode.RateLimited) await sleep(1000);
+            else
+              await waitFor(
+                () => (publisher.connection.state === 'connected' ? true : undefined),
+                'publisher back',
+                30_000,
+              );
           }
         }
         published++;
-        if (published % 20 === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+        await sleep(startedAt + published * intervalMs - Date.now());
       }
     })();
+    // Rethrown where it is awaited; until then a failure must not surface as unhandled.
+    stream.catch(() => undefined);
     await waitFor(() => (published >= 100 ? true : undefined), '100 messages before the rollout', 30_000);
     const started = Date.now();
     const replaced = await cluster.rolloutRestart('relaybox-gateway', 120_000);
@@ -276,5 +284,5 @@ describe('the local overlay on the Docker engine', () => {
     const now = cluster.podsOf('relaybox-gateway');
     expect(now.filter((p) => oldPods.includes(p.plan.name))).toEqual([]);
     expect(now.every((p) => p.livenessRestarts === 0)).toBe(true);
-  });
+  }, 180_000);
 });
