@@ -37,6 +37,7 @@ export default defineConfig({
             'dashboard/*/src/**/*.int.test.ts',
             'dashboard/test/**/*.int.test.ts',
             'examples/*/test/**/*.int.test.ts',
+            'deploy/*/test/**/*.int.test.ts',
           ],
           globalSetup: ['scripts/test-services.ts'],
           fileParallelism: false,

@@ -7,6 +7,7 @@
 # The tests pass these as the platform Dockerfile's and compose.yaml's image build args:
 #   NODE_IMAGE=relaybox-test/node:20  REDIS_IMAGE=relaybox-test/redis:7
 #   RABBITMQ_IMAGE=relaybox-test/rabbitmq:3  NGINX_IMAGE=relaybox-test/nginx:1
+# and the Kubernetes local-overlay test maps postgres:16 to relaybox-test/postgres:15.
 set -euo pipefail
 
 MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
@@ -77,6 +78,37 @@ CMD [\"/usr/lib/rabbitmq/bin/rabbitmq-server\"]"
 build_image "$PREFIX/nginx:1" "FROM $BASE
 $APT nginx-light curl $CLEAN
 CMD [\"nginx\", \"-g\", \"daemon off;\"]"
+
+# Like the official image for what the Kubernetes local overlay uses: POSTGRES_USER / _PASSWORD /
+# _DB and PGDATA; the first start initialises the cluster (password auth from other hosts).
+pg_ctx=$(mktemp -d /tmp/relaybox-img.XXXXXX)
+cat >"$pg_ctx/entrypoint.sh" <<'SH'
+#!/bin/sh
+set -eu
+BIN=$(ls -d /usr/lib/postgresql/*/bin | tail -1)
+PGDATA=${PGDATA:-/var/lib/postgresql/data}
+USER_NAME=${POSTGRES_USER:-postgres}
+if [ ! -s "$PGDATA/PG_VERSION" ]; then
+  mkdir -p "$PGDATA" && chmod 700 "$PGDATA"
+  printf '%s' "${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD}" >/tmp/pwfile
+  "$BIN/initdb" -D "$PGDATA" -U "$USER_NAME" --pwfile=/tmp/pwfile --auth-local=trust --auth-host=scram-sha-256 >/dev/null
+  rm -f /tmp/pwfile
+  echo "host all all 0.0.0.0/0 scram-sha-256" >>"$PGDATA/pg_hba.conf"
+  DB_NAME=${POSTGRES_DB:-$USER_NAME}
+  if [ "$DB_NAME" != postgres ]; then
+    "$BIN/pg_ctl" -D "$PGDATA" -o "-c listen_addresses='' -k /tmp" -w start >/dev/null
+    "$BIN/psql" -h /tmp -U "$USER_NAME" -d postgres -qc "CREATE DATABASE \"$DB_NAME\""
+    "$BIN/pg_ctl" -D "$PGDATA" -w stop >/dev/null
+  fi
+fi
+exec "$BIN/postgres" -D "$PGDATA" -c listen_addresses='*' -k /tmp "$@"
+SH
+build_image "$PREFIX/postgres:15" "FROM $BASE
+$APT postgresql $CLEAN
+COPY entrypoint.sh /usr/local/bin/postgres-entrypoint
+RUN chmod 755 /usr/local/bin/postgres-entrypoint
+USER postgres
+ENTRYPOINT [\"/usr/local/bin/postgres-entrypoint\"]" "$pg_ctx"
 
 node_ctx=$(mktemp -d /tmp/relaybox-img.XXXXXX)
 cp "$(command -v node)" "$node_ctx/node"

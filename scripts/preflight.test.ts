@@ -13,6 +13,7 @@ const PACKAGES: Record<string, string[]> = {
   chromium: ['chromium'],
   'docker.io': ['docker', 'dockerd'],
   debootstrap: ['debootstrap'],
+  'kubernetes-client': ['kubectl'],
 };
 const EVERYTHING = Object.values(PACKAGES).flat();
 
@@ -29,6 +30,8 @@ class Machine {
   postgresTrust = true;
   broken = new Set<string>();
   aptFails = false;
+  /** Major version of kubectl's kustomize (Debian 12's kubernetes-client 1.20 has v2). */
+  kustomize = 5;
   clock = 0;
   readonly calls: string[] = [];
   readonly logs: string[] = [];
@@ -57,7 +60,12 @@ class Machine {
         this.calls.push([command, ...args].join(' '));
         return {
           status: this.exec(command, args),
-          output: this.aptFails ? 'E: Unable to locate package' : '',
+          output:
+            command === 'kubectl'
+              ? `Client Version: v1.32.4\nKustomize Version: v${this.kustomize}.5.0`
+              : this.aptFails
+                ? 'E: Unable to locate package'
+                : '',
         };
       },
       spawnDetached: (command, args) => {
@@ -74,7 +82,8 @@ class Machine {
 
   /** Only the invocations that change the machine (installs and starts), in order. */
   changes(): string[] {
-    const reads = /^(docker (info|image inspect)|psql |mkdir |tail |apt-get update|rabbitmqctl )/;
+    const reads =
+      /^(docker (info|image inspect)|psql |mkdir |tail |apt-get update|rabbitmqctl |kubectl version)/;
     return this.calls.filter((call) => !reads.test(call));
   }
 
@@ -129,6 +138,7 @@ describe('preflight of the test machine', () => {
       expect.stringMatching(/^sed -i 1i local all all trust.* \/etc\/postgresql\/15\/main\/pg_hba\.conf$/),
       'pg_ctlcluster --skip-systemctl-redirect 15 main start',
       'apt-get install -y -qq chromium',
+      'apt-get install -y -qq kubernetes-client',
       'apt-get install -y -qq docker.io',
       'dockerd --bridge=none --iptables=false --ip-masq=false',
       'apt-get install -y -qq debootstrap',
@@ -140,6 +150,19 @@ describe('preflight of the test machine', () => {
     expect(machine.changes()).toHaveLength(before);
   });
 
+  it('refuses a kubectl whose kustomize is too old for the overlays, naming the fix', async () => {
+    const machine = Machine.ready();
+    machine.kustomize = 2;
+    const missing = await check(machine);
+    expect(missing).toEqual([
+      expect.objectContaining({
+        id: 'kubectl',
+        reason: expect.stringContaining('kustomize is v2'),
+        fix: expect.stringContaining('kubectl 1.21 or newer'),
+      }),
+    ]);
+  });
+
   it('without root lists every missing piece with its fix and installs or starts nothing', async () => {
     const machine = new Machine(false);
     const missing = await check(machine);
@@ -148,6 +171,7 @@ describe('preflight of the test machine', () => {
       'rabbitmq',
       'postgres',
       'chromium',
+      'kubectl',
       'docker',
       'images',
     ]);
@@ -155,7 +179,7 @@ describe('preflight of the test machine', () => {
       reason: 'redis-server not installed (installing needs root and apt-get)',
       fix: expect.stringContaining('apt-get install -y redis-server'),
     });
-    expect(missing[5]?.reason).toBe('needs a reachable Docker engine (docker-engine tests) first');
+    expect(missing[6]?.reason).toBe('needs a reachable Docker engine (docker-engine tests) first');
     expect(machine.changes()).toEqual([]);
     const report = formatMissing(missing, { isRoot: false });
     for (const m of missing) expect(report).toContain(`  - ${m.name}: ${m.reason}\n      fix: ${m.fix}`);

@@ -8,6 +8,7 @@ export const TEST_IMAGES = [
   'relaybox-test/redis:7',
   'relaybox-test/rabbitmq:3',
   'relaybox-test/nginx:1',
+  'relaybox-test/postgres:15',
   'relaybox-test/node:20',
 ];
 
@@ -20,6 +21,12 @@ function postgresTrusts(probe) {
   if (!probe.which('psql')) return true;
   const args = ['-h', '127.0.0.1', '-U', 'postgres', '-w', '-d', 'postgres', '-tAc', 'select 1'];
   return probe.run('psql', args, { timeoutMs: 10_000 }).status === 0;
+}
+
+/** The major version of the kustomize built into kubectl (`Kustomize Version: v5.5.0`), 0 if unknown. */
+function kustomizeMajor(probe) {
+  const out = probe.run('kubectl', ['version', '--client'], { timeoutMs: 10_000 }).output;
+  return Number(/Kustomize Version: v(\d+)/.exec(out)?.[1] ?? 0);
 }
 
 const postgresCluster = (probe) => probe.listDir('/etc/postgresql').at(-1);
@@ -95,6 +102,18 @@ export function testRequirements(root) {
       commands: ['chromium'],
       packages: ['chromium'],
       fix: 'sudo apt-get install -y chromium',
+    },
+    {
+      id: 'kubectl',
+      name: 'kubectl with kustomize v4 or newer (renders the Kubernetes overlays)',
+      check: (probe) => probe.which('kubectl') && kustomizeMajor(probe) >= 4,
+      commands: ['kubectl'],
+      packages: ['kubernetes-client'],
+      diagnose: (probe) =>
+        probe.which('kubectl')
+          ? `kubectl's kustomize is v${kustomizeMajor(probe)}: the overlays use kustomize v4+ fields`
+          : undefined,
+      fix: "install kubectl 1.21 or newer (https://kubernetes.io/docs/tasks/tools/; Debian 12's kubernetes-client 1.20 is too old, Debian 13's works)",
     },
     {
       id: 'docker',

@@ -22,6 +22,9 @@ export interface ControlPlaneConfig {
   /** Timeout of one "send test event" webhook POST. */
   readonly webhookTimeoutMs: number;
   readonly trustProxy: boolean;
+  /** Apply pending migrations at start (`MIGRATE_ON_START`, default true). Off where a migration
+   * Job owns schema changes (Kubernetes): the process then waits unready until they are applied. */
+  readonly migrateOnStart: boolean;
   /** Signups allowed per client IP per hour (`SIGNUP_RATE_LIMIT`, default 10; 0 = no limit). */
   readonly signupRateLimit: number;
   /** Whether "send test event" may reach loopback/private/link-local addresses (SSRF guard off). */
@@ -92,6 +95,7 @@ export function loadConfig(env: Env, defaults: { webDist?: string | null } = {})
     webDist: env.WEB_DIST ? resolve(env.WEB_DIST) : (defaults.webDist ?? null),
     webhookTimeoutMs: int(env, 'WEBHOOK_TEST_TIMEOUT_MS', 5000, 100, 60_000),
     trustProxy: env.TRUST_PROXY === '1' || env.TRUST_PROXY === 'true',
+    migrateOnStart: !(env.MIGRATE_ON_START === '0' || env.MIGRATE_ON_START === 'false'),
     signupRateLimit: int(env, 'SIGNUP_RATE_LIMIT', 10, 0, 1_000_000),
     webhookAllowPrivateNetworks: env.WEBHOOK_ALLOW_PRIVATE_NETWORKS
       ? env.WEBHOOK_ALLOW_PRIVATE_NETWORKS === '1' || env.WEBHOOK_ALLOW_PRIVATE_NETWORKS === 'true'

@@ -16,6 +16,7 @@ import { type DatabaseHandle, openDatabase } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { installErrorHandler } from './error-handler.js';
 import { installInputGuard } from './input-guard.js';
+import { registerHealthRoutes } from './health/health.routes.js';
 import { internalRoutes } from './internal/internal.routes.js';
 import { KeyEvents } from './keys/key-events.js';
 import { registerKeyRoutes } from './keys/keys.routes.js';
@@ -32,6 +33,7 @@ export interface ControlPlane {
   readonly database: DatabaseHandle;
   /** Listens on config.host:config.port; resolves to the base URL. */
   listen(): Promise<string>;
+  /** `/ready` answers 503 from the first call on, while in-flight requests finish. */
   close(): Promise<void>;
 }
 
@@ -41,8 +43,9 @@ export async function createControlPlane(
   options: { logStream?: NodeJS.WritableStream } = {},
 ): Promise<ControlPlane> {
   const database = await openDatabase(config);
+  let stopping = false;
   try {
-    await migrateToLatest(database.db);
+    if (config.migrateOnStart) await migrateToLatest(database.db);
     const app = Fastify({
       logger: loggerOptions(config.logLevel, options.logStream),
       trustProxy: config.trustProxy,
@@ -62,6 +65,7 @@ export async function createControlPlane(
       signupLimiter: new SignupRateLimiter(database.db, config.signupRateLimit),
       keyEvents,
     };
+    registerHealthRoutes(app, services, () => stopping);
     await configure(app, services);
     app.addHook('onClose', async () => {
       await keyEvents.close();
@@ -71,7 +75,10 @@ export async function createControlPlane(
       app,
       database,
       listen: () => app.listen({ host: config.host, port: config.port }),
-      close: () => app.close(),
+      close: () => {
+        stopping = true;
+        return app.close();
+      },
     };
   } catch (error) {
     await database.close().catch(() => undefined);

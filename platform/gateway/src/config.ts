@@ -22,6 +22,11 @@ export interface GatewayConfig extends WebhookSettings {
   readonly idleTimeoutSec: number;
   readonly tokenClockToleranceSec: number;
   readonly shutdownGraceMs: number;
+  /**
+   * On SIGTERM, how long `/v1/ready` answers 503 before clients are closed with 4000, so load
+   * balancers stop routing here first (`RELAYBOX_DRAIN_DELAY_MS`, default 0; Kubernetes: a few seconds).
+   */
+  readonly drainDelayMs: number;
   /** Local apps file (see docs/configuration.md); undefined = the generated dev app only. */
   readonly appsFile: string | undefined;
   readonly dataDir: string;
@@ -104,6 +109,7 @@ export function loadConfig(env: Env, argv: readonly string[] = []): GatewayConfi
     idleTimeoutSec: int('RELAYBOX_IDLE_TIMEOUT_SEC', env.RELAYBOX_IDLE_TIMEOUT_SEC, 60, 8, 960),
     tokenClockToleranceSec: int('RELAYBOX_CLOCK_TOLERANCE_SEC', env.RELAYBOX_CLOCK_TOLERANCE_SEC, 5, 0, 300),
     shutdownGraceMs: int('RELAYBOX_SHUTDOWN_GRACE_MS', env.RELAYBOX_SHUTDOWN_GRACE_MS, 5_000, 0, 120_000),
+    drainDelayMs: int('RELAYBOX_DRAIN_DELAY_MS', env.RELAYBOX_DRAIN_DELAY_MS, 0, 0, 120_000),
     appsFile: env.RELAYBOX_CONFIG || undefined,
     dataDir: env.RELAYBOX_DATA_DIR ?? '.relaybox',
     consoleDir: env.RELAYBOX_CONSOLE_DIR || DEFAULT_CONSOLE_DIR,

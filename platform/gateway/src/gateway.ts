@@ -92,6 +92,10 @@ export interface GatewayStats {
   connections: number;
   rooms: number;
   broker: Broker['state'];
+  /** False from `leave()` (SIGTERM) on, and while the broker is not connected: see `/v1/ready`. */
+  ready: boolean;
+  /** True from `leave()` or `shutdown()` on. */
+  leaving: boolean;
 }
 
 /** Slow consumers and idle rate-limit buckets are checked on this period. */
@@ -120,6 +124,7 @@ export class Gateway {
   private listenSocket: us_listen_socket | undefined;
   private readonly intervals = new Intervals();
   private draining = false;
+  private leaving = false;
   private boundPort = 0;
 
   constructor(
@@ -279,7 +284,20 @@ export class Gateway {
       connections: this.sessions.size,
       rooms: this.hub.roomCount,
       broker: this.deps.broker.state,
+      ready: !this.leaving && !this.draining && this.deps.broker.state === 'connected',
+      leaving: this.leaving || this.draining,
     };
+  }
+
+  /**
+   * The first step of a graceful stop (SIGTERM): `/v1/ready` answers 503 from now on so load
+   * balancers and Kubernetes endpoints stop sending new clients here, while connected clients keep
+   * being served until `shutdown()` closes them with 4000. Upgrades are still accepted meanwhile
+   * (a balancer that has not noticed yet must not turn into failed connects).
+   */
+  leave(): void {
+    this.leaving = true;
+    this.deps.log.info('gateway leaving: readiness off', { nodeId: this.options.nodeId });
   }
 
   /**

@@ -18,23 +18,30 @@ async function main(): Promise<void> {
       `RelayBox gateway ${config.nodeId} (${config.engine} engine: broker=${config.broker}, store=${config.store})`,
       `  WebSocket  ${wsUrl}`,
       `  REST       ${running.url}/v1`,
-      `  Health     ${running.url}/v1/health`,
+      `  Health     ${running.url}/v1/health (readiness /v1/ready, liveness /v1/live)`,
       `  Console    ${running.url}/console/ (admin token: RELAYBOX_ADMIN_TOKEN or ${config.dataDir}/admin-token)`,
       running.devApiKey ? `  Dev key    ${running.devApiKey}` : '',
       '',
     ].join('\n'),
   );
   let stopping = false;
+  // SIGTERM: readiness off at once, clients closed with 4000 after the drain delay (load balancers
+  // stop routing here meanwhile), forced exit if closing takes longer than the shutdown grace.
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    process.stdout.write(`${signal}: closing clients with "reconnect elsewhere" and exiting\n`);
-    const force = setTimeout(() => process.exit(1), config.shutdownGraceMs);
-    force.unref();
-    running.shutdown().then(
-      () => process.exit(0),
-      () => process.exit(1),
+    running.gateway.leave();
+    process.stdout.write(
+      `${signal}: not ready; closing clients with "reconnect elsewhere" in ${config.drainDelayMs} ms, then exiting\n`,
     );
+    const force = setTimeout(() => process.exit(1), config.drainDelayMs + config.shutdownGraceMs);
+    force.unref();
+    setTimeout(() => {
+      running.shutdown().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    }, config.drainDelayMs);
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));

@@ -1,5 +1,6 @@
 export * from './daemon/index.js';
 export * from './docker/docker-engine.js';
+export { ensureImage } from './docker/image-builder.js';
 export * from './embedded/embedded-engine.js';
 export * from './engine.js';
 export * from './front-proxy.js';

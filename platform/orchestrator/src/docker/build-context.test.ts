@@ -1,5 +1,8 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isExcluded, parseDockerignore } from './build-context.js';
+import { dockerignoreFor, isExcluded, parseDockerignore } from './build-context.js';
 
 describe('.dockerignore rules', () => {
   const rules = parseDockerignore(
@@ -26,5 +29,21 @@ describe('.dockerignore rules', () => {
     expect(isExcluded('desktop/src/main.ts', rules)).toBe(true);
     expect(isExcluded('desktop/dist/console/index.html', rules)).toBe(false);
     expect(isExcluded('desktop/dist/other/index.html', rules)).toBe(true);
+  });
+});
+
+describe('which ignore file applies', () => {
+  it('uses <dockerfile>.dockerignore when it exists, else the root .dockerignore', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rb-ctx-'));
+    try {
+      mkdirSync(join(dir, 'dashboard'));
+      writeFileSync(join(dir, '.dockerignore'), 'dashboard\n');
+      writeFileSync(join(dir, 'dashboard/Dockerfile.dockerignore'), '*\n!dashboard\n');
+      expect(dockerignoreFor(dir, 'dashboard/Dockerfile')).toBe('dashboard/Dockerfile.dockerignore');
+      expect(dockerignoreFor(dir, 'platform/Dockerfile')).toBe('.dockerignore');
+      expect(dockerignoreFor(dir)).toBe('.dockerignore');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

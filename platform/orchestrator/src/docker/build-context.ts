@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, type Stats } from 'node:fs';
+import { existsSync, readFileSync, type Stats } from 'node:fs';
 import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -9,10 +9,18 @@ import { Readable } from 'node:stream';
  * rules (patterns relative to the context root, `*`, `?`, `**`, `!` re-includes, last match
  * wins, a matched directory excludes what is below it). Dockerode's own context packing applies
  * `.dockerignore` to top-level entries only, which would send the whole node_modules tree.
+ * As BuildKit does, `<dockerfile>.dockerignore` beside the Dockerfile replaces the root
+ * `.dockerignore` for that Dockerfile (two images, one context: the platform and the control plane).
  */
-export function buildContextStream(contextDir: string): Readable {
-  const rules = readDockerignore(contextDir);
+export function buildContextStream(contextDir: string, dockerfile?: string): Readable {
+  const rules = readDockerignore(contextDir, dockerfile);
   return Readable.from(tarEntries(contextDir, rules));
+}
+
+/** The ignore file Docker uses for `dockerfile` in `contextDir` (relative to the context). */
+export function dockerignoreFor(contextDir: string, dockerfile?: string): string {
+  const own = dockerfile ? `${dockerfile}.dockerignore` : undefined;
+  return own && existsSync(join(contextDir, own)) ? own : '.dockerignore';
 }
 
 interface Rule {
@@ -66,9 +74,9 @@ function globToRegExp(pattern: string): RegExp {
   return new RegExp(`^${out}$`);
 }
 
-function readDockerignore(contextDir: string): Rule[] {
+function readDockerignore(contextDir: string, dockerfile?: string): Rule[] {
   try {
-    return parseDockerignore(readFileSync(join(contextDir, '.dockerignore'), 'utf8'));
+    return parseDockerignore(readFileSync(join(contextDir, dockerignoreFor(contextDir, dockerfile)), 'utf8'));
   } catch {
     return [];
   }
@@ -105,9 +113,13 @@ async function* contextEntries(root: string, rules: Rule[]): AsyncGenerator<Cont
  * A cheap fingerprint of what the context would contain (paths, sizes, modification times, link
  * targets): equal fingerprints mean an image built from it is still current.
  */
-export async function contextFingerprint(contextDir: string, extra: string): Promise<string> {
+export async function contextFingerprint(
+  contextDir: string,
+  extra: string,
+  dockerfile?: string,
+): Promise<string> {
   const hash = createHash('sha256').update(extra);
-  for await (const entry of contextEntries(contextDir, readDockerignore(contextDir))) {
+  for await (const entry of contextEntries(contextDir, readDockerignore(contextDir, dockerfile))) {
     const link = entry.kind === 'symlink' ? await readlink(join(contextDir, entry.path)) : '';
     hash.update(
       `${entry.path}\0${entry.kind}\0${entry.stat.size}\0${entry.stat.mtimeMs}\0${entry.stat.mode}\0${link}\n`,

@@ -54,7 +54,11 @@ async function buildImage(
   const build = service.build as NonNullable<ServiceDefinition['build']>;
   const step = `build ${service.image}`;
   // An image built from the same context files and arguments is reused without a build.
-  const fingerprint = await contextFingerprint(build.context, JSON.stringify([build.dockerfile, build.args]));
+  const fingerprint = await contextFingerprint(
+    build.context,
+    JSON.stringify([build.dockerfile, build.args]),
+    build.dockerfile,
+  );
   if ((await imageLabels(docker, service.image))?.[CONTEXT_LABEL] === fingerprint) {
     options.onProgress({ type: 'progress', step, detail: 'up to date', done: true });
     return;
@@ -62,7 +66,7 @@ async function buildImage(
   options.onProgress({ type: 'progress', step, detail: `context ${build.context}` });
   let stream: NodeJS.ReadableStream;
   try {
-    stream = await docker.buildImage(buildContextStream(build.context), {
+    stream = await docker.buildImage(buildContextStream(build.context, build.dockerfile), {
       t: service.image,
       labels: { [CONTEXT_LABEL]: fingerprint },
       dockerfile: build.dockerfile,
