@@ -34,6 +34,7 @@ export default defineConfig({
             'desktop/test/**/*.int.test.ts',
             'dashboard/*/src/**/*.int.test.ts',
             'dashboard/test/**/*.int.test.ts',
+            'scripts/test/**/*.int.test.ts',
           ],
           globalSetup: ['scripts/test-services.ts'],
           fileParallelism: false,

@@ -1,0 +1,92 @@
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runOk } from './child-process.js';
+
+export const WORKSPACE = fileURLToPath(new URL('../..', import.meta.url));
+const FIXTURE = fileURLToPath(new URL('./consumer', import.meta.url));
+
+type Manifest = {
+  name: string;
+  version: string;
+  private?: boolean;
+  packageManager?: string;
+  dependencies?: Record<string, string>;
+  devDependencies?: Record<string, string>;
+};
+
+export const manifestOf = (folder: string): Manifest =>
+  JSON.parse(readFileSync(join(WORKSPACE, folder, 'package.json'), 'utf8'));
+
+/** Every package the workspace publishes (folder → manifest): the ones not marked private. */
+export function publishedPackages(folders: string[]): Map<string, Manifest> {
+  return new Map(
+    folders.map((folder) => [folder, manifestOf(folder)] as const).filter(([, m]) => !m.private),
+  );
+}
+
+/** The version the workspace itself pins for a third-party package (one source of truth for the fixture). */
+function workspaceVersion(name: string): string {
+  for (const folder of ['.', 'desktop', 'sdk/client', 'sdk/react']) {
+    let manifest: Manifest;
+    try {
+      manifest = manifestOf(folder);
+    } catch {
+      continue;
+    }
+    const version = manifest.dependencies?.[name] ?? manifest.devDependencies?.[name];
+    if (version) return version;
+  }
+  throw new Error(`the workspace declares no version of ${name}`);
+}
+
+const APP_DEPENDENCIES = ['react', 'react-dom', 'ws'];
+const APP_DEV_DEPENDENCIES = [
+  'typescript',
+  'vite',
+  '@vitejs/plugin-react',
+  '@types/react',
+  '@types/react-dom',
+  '@types/node',
+  '@types/ws',
+];
+
+/**
+ * Lays out the consumer project (scripts/test/consumer) in `dir`, depending on `ours` (published
+ * name → version range) and the third-party packages at the workspace's versions, and installs it
+ * with plain npm from `registryUrl` only (the project's .npmrc and the environment both name it).
+ */
+export async function installConsumerProject(
+  dir: string,
+  registryUrl: string,
+  ours: Record<string, string>,
+): Promise<void> {
+  cpSync(FIXTURE, dir, { recursive: true });
+  const pick = (names: string[]) => Object.fromEntries(names.map((name) => [name, workspaceVersion(name)]));
+  const manifest = {
+    name: 'relaybox-consumer',
+    private: true,
+    version: '0.0.0',
+    type: 'module',
+    dependencies: { ...ours, ...pick(APP_DEPENDENCIES) },
+    devDependencies: pick(APP_DEV_DEPENDENCIES),
+  };
+  writeFileSync(join(dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  writeFileSync(join(dir, '.npmrc'), `registry=${registryUrl}\n`);
+  await runOk('npm', ['install', '--no-audit', '--no-fund', '--registry', registryUrl], {
+    cwd: dir,
+    env: consumerEnv(registryUrl),
+    timeoutMs: 240_000,
+  });
+}
+
+/** The environment of every npm/npx/node command in the consumer project: the local registry only. */
+export function consumerEnv(registryUrl: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  // Nothing of the workspace may leak in: no tsx loader, no npm config set by pnpm, no RelayBox paths.
+  for (const [name, value] of Object.entries(process.env)) {
+    if (name === 'NODE_OPTIONS' || name.startsWith('RELAYBOX_') || /^npm_/i.test(name)) continue;
+    env[name] = value;
+  }
+  return { ...env, npm_config_registry: registryUrl, ...extra };
+}

@@ -1,0 +1,171 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { testName } from '@relaybox/core/testing';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, screenshot, serveStatic } from './browser.js';
+import { run, runOk, type Service, startService } from './child-process.js';
+import { consumerEnv, installConsumerProject, manifestOf, WORKSPACE } from './consumer-project.js';
+import { freePort } from './free-port.js';
+import { type LocalRegistry, publishedVersions, startVerdaccio } from './verdaccio.js';
+
+// The packages as a user gets them: published with the normal publish command to a real registry
+// (Verdaccio on loopback), installed with plain npm into a project outside the workspace, and used
+// from Node (ESM and CommonJS), from TypeScript (create-vite's react-ts settings and NodeNext), from
+// a Vite + React app in Chromium, and through `npx relaybox`.
+
+/** Folder → the name it publishes as: every package of the workspace that is not private. */
+const PUBLISHED = {
+  'sdk/protocol': '@relaybox/protocol',
+  'sdk/client': '@relaybox/client',
+  'sdk/rest': '@relaybox/rest',
+  'platform/cli': 'relaybox',
+};
+const PNPM = manifestOf('.').packageManager!;
+
+const temps: string[] = [];
+const tempDir = (name: string) => {
+  const dir = mkdtempSync(join(tmpdir(), `rb-registry-${name}-`));
+  temps.push(dir);
+  return dir;
+};
+
+let registry: LocalRegistry;
+let project: string;
+let stack: Service;
+let origin: string;
+const apiKey = `dev.default:${testName('registry-secret')}`;
+const env = (extra: Record<string, string> = {}) =>
+  consumerEnv(registry.url, { RELAYBOX_ORIGIN: origin, RELAYBOX_API_KEY: apiKey, ...extra });
+
+beforeAll(async () => {
+  registry = await startVerdaccio(tempDir('verdaccio'));
+  await runOk('npx', ['-y', PNPM, '-r', 'publish', '--registry', registry.url, '--no-git-checks'], {
+    cwd: WORKSPACE,
+    env: { ...process.env, NPM_CONFIG_USERCONFIG: registry.npmrc },
+    timeoutMs: 300_000,
+  });
+  const ours = Object.fromEntries(
+    Object.entries(PUBLISHED).map(([folder, name]) => [name, `^${manifestOf(folder).version}`]),
+  );
+  project = tempDir('project');
+  await installConsumerProject(project, registry.url, ours);
+  const port = await freePort();
+  stack = await startService('npx', ['relaybox', 'up', '--port', String(port), '--no-open'], {
+    cwd: project,
+    env: env({ RELAYBOX_DEV_API_KEY: apiKey }),
+    ready: /RelayBox is up \(embedded engine\)/,
+    timeoutMs: 90_000,
+  });
+  origin = `http://localhost:${port}`;
+  expect(stack.output()).toContain(`Origin     ${origin}`);
+}, 600_000);
+
+afterAll(async () => {
+  await stack?.stop();
+  await registry?.service.stop();
+  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('packages published to a registry and installed with npm outside the workspace', () => {
+  it('publishes every public workspace package, and npm installs exactly what was published', async () => {
+    for (const [folder, name] of Object.entries(PUBLISHED)) {
+      const manifest = manifestOf(folder);
+      expect(manifest.private, folder).toBeFalsy();
+      expect(await publishedVersions(registry.url, name), name).toEqual([manifest.version]);
+      const installed = JSON.parse(readFileSync(join(project, 'node_modules', name, 'package.json'), 'utf8'));
+      expect(installed.version).toBe(manifest.version);
+      expect(JSON.stringify(installed)).not.toContain('workspace:');
+    }
+    // Byte for byte the files this workspace built (the registry never proxies @relaybox/* or relaybox).
+    for (const file of [
+      'sdk/client/dist/index.js',
+      'sdk/rest/dist/index.cjs',
+      'platform/cli/dist/relaybox.mjs',
+    ]) {
+      const [folder, rest] = [file.split('/dist/')[0]!, file.split('/dist/')[1]!];
+      const name = PUBLISHED[folder as keyof typeof PUBLISHED];
+      expect(
+        readFileSync(join(project, 'node_modules', name, 'dist', rest)).equals(
+          readFileSync(join(WORKSPACE, file)),
+        ),
+        file,
+      ).toBe(true);
+    }
+  });
+
+  it('`npx relaybox --version` prints the version; `up` keeps its data in the project', async () => {
+    const version = await runOk('npx', ['relaybox', '--version'], { cwd: project, env: env() });
+    expect(version.trim()).toBe(manifestOf('platform/cli').version);
+    expect(existsSync(join(project, '.relaybox', 'stack.json'))).toBe(true);
+    const status = await run('npx', ['relaybox', 'status'], { cwd: project, env: env() });
+    expect(status.output).toMatch(/embedded stack: running/);
+    expect(status.code).toBe(0);
+  });
+
+  it.each([
+    ['ESM', 'esm-check.mjs', 'esm-user'],
+    ['CommonJS', 'cjs-check.cjs', 'cjs-user'],
+  ])('a Node %s script connects, joins, publishes and receives', async (_, script, clientId) => {
+    const room = `pkg:${testName(clientId)}`;
+    const output = await runOk('node', [script], {
+      cwd: project,
+      env: env({ ROOM: room }),
+      timeoutMs: 60_000,
+    });
+    const result = JSON.parse(output.trim().split('\n').at(-1)!);
+    expect(result.clientId).toBe(clientId);
+    expect(result.ackSeq).toBe(1);
+    expect(result.received).toEqual([
+      { seq: 1, data: { text: `from ${script.startsWith('esm') ? 'esm' : 'cjs'}` }, clientId },
+      { seq: 2, data: { text: 'from the backend' }, clientId: expect.any(String) },
+    ]);
+    if (script.endsWith('.cjs'))
+      expect(result.error).toEqual({ isRelayBoxError: true, code: 'invalid_room_name' });
+  });
+
+  it.each([
+    ["create-vite's react-ts settings", 'tsconfig.app.json'],
+    ['NodeNext, library types checked', 'tsconfig.node-next.json'],
+  ])('tsc --noEmit under %s reports no error', async (_, tsconfig) => {
+    const result = await run('npx', ['tsc', '--noEmit', '-p', tsconfig], {
+      cwd: project,
+      env: env(),
+      timeoutMs: 120_000,
+    });
+    expect(result.output).toBe('');
+    expect(result.code).toBe(0);
+  });
+
+  describe('a Vite + React app', () => {
+    let browser: Browser | undefined;
+    afterAll(() => browser?.close());
+
+    it('builds, runs in Chromium and shows a message published with @relaybox/rest', async () => {
+      await runOk('npx', ['vite', 'build', '--logLevel', 'warn'], {
+        cwd: project,
+        env: env(),
+        timeoutMs: 120_000,
+      });
+      const site = await serveStatic(join(project, 'dist'));
+      try {
+        const room = `pkg:${testName('react')}`;
+        const token = (
+          await runOk('node', ['token.mjs', 'browser-user'], { cwd: project, env: env() })
+        ).trim();
+        const ws = `${origin.replace(/^http/, 'ws')}/v1/ws`;
+        browser = await launchChromium();
+        const page = await browser.newPage();
+        await page.goto(`${site.origin}/?${new URLSearchParams({ ws, token, room })}`);
+        await page.getByTestId('state').filter({ hasText: 'joined' }).waitFor({ timeout: 30_000 });
+        const text = `hello from the backend ${testName('text')}`;
+        await runOk('node', ['publish.mjs', room, 'note', text], { cwd: project, env: env() });
+        await page.getByText(text).waitFor({ timeout: 30_000 });
+        await screenshot(page, 'registry-react-app');
+      } finally {
+        await new Promise((resolve) => site.server.close(resolve));
+      }
+    });
+  });
+});
