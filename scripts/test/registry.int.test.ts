@@ -95,7 +95,9 @@ describe('packages published to a registry and installed with npm outside the wo
     }
   });
 
-  it('`npx relaybox --version` prints the version; `up` keeps its data in the project', async () => {
+  it('`npx relaybox --version` prints the version; `up` keeps its data in the project', {
+    timeout: 60_000,
+  }, async () => {
     const version = await runOk('npx', ['relaybox', '--version'], { cwd: project, env: env() });
     expect(version.trim()).toBe(manifestOf('platform/cli').version);
     expect(existsSync(join(project, '.relaybox', 'stack.json'))).toBe(true);
@@ -107,28 +109,32 @@ describe('packages published to a registry and installed with npm outside the wo
   it.each([
     ['ESM', 'esm-check.mjs', 'esm-user'],
     ['CommonJS', 'cjs-check.cjs', 'cjs-user'],
-  ])('a Node %s script connects, joins, publishes and receives', async (_, script, clientId) => {
-    const room = `pkg:${testName(clientId)}`;
-    const output = await runOk('node', [script], {
-      cwd: project,
-      env: env({ ROOM: room }),
-      timeoutMs: 60_000,
-    });
-    const result = JSON.parse(output.trim().split('\n').at(-1)!);
-    expect(result.clientId).toBe(clientId);
-    expect(result.ackSeq).toBe(1);
-    expect(result.received).toEqual([
-      { seq: 1, data: { text: `from ${script.startsWith('esm') ? 'esm' : 'cjs'}` }, clientId },
-      { seq: 2, data: { text: 'from the backend' }, clientId: expect.any(String) },
-    ]);
-    if (script.endsWith('.cjs'))
-      expect(result.error).toEqual({ isRelayBoxError: true, code: 'invalid_room_name' });
-  });
+  ])(
+    'a Node %s script connects, joins, publishes and receives',
+    { timeout: 60_000 },
+    async (_, script, clientId) => {
+      const room = `pkg:${testName(clientId)}`;
+      const output = await runOk('node', [script], {
+        cwd: project,
+        env: env({ ROOM: room }),
+        timeoutMs: 60_000,
+      });
+      const result = JSON.parse(output.trim().split('\n').at(-1)!);
+      expect(result.clientId).toBe(clientId);
+      expect(result.ackSeq).toBe(1);
+      expect(result.received).toEqual([
+        { seq: 1, data: { text: `from ${script.startsWith('esm') ? 'esm' : 'cjs'}` }, clientId },
+        { seq: 2, data: { text: 'from the backend' }, clientId: expect.any(String) },
+      ]);
+      if (script.endsWith('.cjs'))
+        expect(result.error).toEqual({ isRelayBoxError: true, code: 'invalid_room_name' });
+    },
+  );
 
   it.each([
     ["create-vite's react-ts settings", 'tsconfig.app.json'],
     ['NodeNext, library types checked', 'tsconfig.node-next.json'],
-  ])('tsc --noEmit under %s reports no error', async (_, tsconfig) => {
+  ])('tsc --noEmit under %s reports no error', { timeout: 150_000 }, async (_, tsconfig) => {
     const result = await run('npx', ['tsc', '--noEmit', '-p', tsconfig], {
       cwd: project,
       env: env(),
@@ -142,7 +148,9 @@ describe('packages published to a registry and installed with npm outside the wo
     let browser: Browser | undefined;
     afterAll(() => browser?.close());
 
-    it('builds, runs in Chromium and shows a message published with @relaybox/rest', async () => {
+    it('builds, runs in Chromium and shows a message published with @relaybox/rest', {
+      timeout: 180_000,
+    }, async () => {
       await runOk('npx', ['vite', 'build', '--logLevel', 'warn'], {
         cwd: project,
         env: env(),
