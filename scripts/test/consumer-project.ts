@@ -1,4 +1,4 @@
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runOk } from './child-process.js';
@@ -18,10 +18,16 @@ type Manifest = {
 export const manifestOf = (folder: string): Manifest =>
   JSON.parse(readFileSync(join(WORKSPACE, folder, 'package.json'), 'utf8'));
 
-/** Every package the workspace publishes (folder → manifest): the ones not marked private. */
-export function publishedPackages(folders: string[]): Map<string, Manifest> {
-  return new Map(
-    folders.map((folder) => [folder, manifestOf(folder)] as const).filter(([, m]) => !m.private),
+/** The folders of the workspace's packages (the `packages` globs of pnpm-workspace.yaml: `dir` or `dir/*`). */
+export function workspaceFolders(): string[] {
+  const yaml = readFileSync(join(WORKSPACE, 'pnpm-workspace.yaml'), 'utf8');
+  const globs = [...yaml.matchAll(/^ {2}- (\S+)$/gm)].map((match) => match[1]!);
+  return globs.flatMap((glob) =>
+    glob.endsWith('/*')
+      ? readdirSync(join(WORKSPACE, glob.slice(0, -2)))
+          .map((name) => `${glob.slice(0, -2)}/${name}`)
+          .filter((folder) => existsSync(join(WORKSPACE, folder, 'package.json')))
+      : [glob],
   );
 }
 

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { testName } from '@relaybox/core/testing';
@@ -6,7 +6,13 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, screenshot, serveStatic } from './browser.js';
 import { run, runOk, type Service, startService } from './child-process.js';
-import { consumerEnv, installConsumerProject, manifestOf, WORKSPACE } from './consumer-project.js';
+import {
+  consumerEnv,
+  installConsumerProject,
+  manifestOf,
+  WORKSPACE,
+  workspaceFolders,
+} from './consumer-project.js';
 import { freePort } from './free-port.js';
 import { type LocalRegistry, publishedVersions, startVerdaccio } from './verdaccio.js';
 
@@ -70,13 +76,18 @@ afterAll(async () => {
 
 describe('packages published to a registry and installed with npm outside the workspace', () => {
   it('publishes every public workspace package, and npm installs exactly what was published', async () => {
+    const publicFolders = workspaceFolders().filter((folder) => !manifestOf(folder).private);
+    expect(publicFolders.sort()).toEqual(Object.keys(PUBLISHED).sort());
     for (const [folder, name] of Object.entries(PUBLISHED)) {
       const manifest = manifestOf(folder);
-      expect(manifest.private, folder).toBeFalsy();
+      expect(manifest.name).toBe(name);
       expect(await publishedVersions(registry.url, name), name).toEqual([manifest.version]);
-      const installed = JSON.parse(readFileSync(join(project, 'node_modules', name, 'package.json'), 'utf8'));
+      const dir = join(project, 'node_modules', name);
+      const installed = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
       expect(installed.version).toBe(manifest.version);
       expect(JSON.stringify(installed)).not.toContain('workspace:');
+      // Built files, the manifest, README and LICENSE: no sources, no tests.
+      expect(readdirSync(dir).sort(), name).toEqual(['LICENSE', 'README.md', 'dist', 'package.json']);
     }
     // Byte for byte the files this workspace built (the registry never proxies @relaybox/* or relaybox).
     for (const file of [
