@@ -28,6 +28,7 @@ export default defineConfig({
           name: 'int',
           include: [
             'sdk/*/src/**/*.int.test.ts',
+            'sdk/*/test/**/*.int.test.ts',
             'platform/*/src/**/*.int.test.ts',
             'platform/*/test/**/*.int.test.ts',
             'desktop/src/**/*.int.test.ts',
