@@ -26,6 +26,7 @@ const PUBLISHED = {
   'sdk/protocol': '@relaybox/protocol',
   'sdk/client': '@relaybox/client',
   'sdk/rest': '@relaybox/rest',
+  'sdk/react': '@relaybox/react',
   'platform/cli': 'relaybox',
 };
 const PNPM = manifestOf('.').packageManager!;
@@ -93,6 +94,7 @@ describe('packages published to a registry and installed with npm outside the wo
     for (const file of [
       'sdk/client/dist/index.js',
       'sdk/rest/dist/index.cjs',
+      'sdk/react/dist/index.js',
       'platform/cli/dist/relaybox.mjs',
     ]) {
       const [folder, rest] = [file.split('/dist/')[0]!, file.split('/dist/')[1]!];
@@ -159,7 +161,7 @@ describe('packages published to a registry and installed with npm outside the wo
     let browser: Browser | undefined;
     afterAll(() => browser?.close());
 
-    it('builds, runs in Chromium and shows a message published with @relaybox/rest', {
+    it('on @relaybox/react builds, runs in Chromium and shows a message published with @relaybox/rest', {
       timeout: 180_000,
     }, async () => {
       await runOk('npx', ['vite', 'build', '--logLevel', 'warn'], {
@@ -177,10 +179,19 @@ describe('packages published to a registry and installed with npm outside the wo
         browser = await launchChromium();
         const page = await browser.newPage();
         await page.goto(`${site.origin}/?${new URLSearchParams({ ws, token, room })}`);
-        await page.getByTestId('state').filter({ hasText: 'joined' }).waitFor({ timeout: 30_000 });
+        // StrictMode mounts twice: one join, one presence member (this connection), never two.
+        await page
+          .getByTestId('room')
+          .filter({ hasText: `joined ${room}` })
+          .waitFor({ timeout: 30_000 });
+        await page.getByTestId('members').filter({ hasText: '1 online' }).waitFor({ timeout: 30_000 });
+        expect(await page.getByTestId('state').textContent()).toBe('connected');
         const text = `hello from the backend ${testName('text')}`;
         await runOk('node', ['publish.mjs', room, 'note', text], { cwd: project, env: env() });
         await page.getByText(text).waitFor({ timeout: 30_000 });
+        await page.getByRole('button', { name: 'Say hi' }).click();
+        await page.getByText('hi from the browser').waitFor({ timeout: 30_000 });
+        expect(await page.getByRole('listitem').allTextContents()).toEqual([text, 'hi from the browser']);
         await screenshot(page, 'registry-react-app');
       } finally {
         await new Promise((resolve) => site.server.close(resolve));

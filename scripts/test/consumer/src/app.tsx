@@ -1,33 +1,28 @@
-import { RelayBox, type RoomMessage } from '@relaybox/client';
-import { useEffect, useState } from 'react';
+import type { RoomMessage } from '@relaybox/client';
+import { useConnectionState, useMessages, usePresence, usePublish, useRoom } from '@relaybox/react';
 
-export function App({ url, token, room }: { url: string; token: string; room: string }) {
-  const [state, setState] = useState('initialized');
-  const [messages, setMessages] = useState<RoomMessage[]>([]);
-  useEffect(() => {
-    const relay = new RelayBox({ url, token });
-    let cancelled = false;
-    relay.connection.on('statechange', ({ current }) => setState(current));
-    (async () => {
-      await relay.connect();
-      const joined = await relay.join(room);
-      if (cancelled) return;
-      joined.subscribe('note', (msg) => setMessages((list) => [...list, msg]));
-      setState('joined');
-    })();
-    return () => {
-      cancelled = true;
-      void relay.close();
-    };
-  }, [url, token, room]);
+const textOf = (msg: RoomMessage) => (msg.data as { text: string }).text;
+
+export function App({ room: name }: { room: string }) {
+  const state = useConnectionState();
+  const { room, error } = useRoom(name);
+  const { messages } = useMessages(room, 'note', { history: 20 });
+  const { members } = usePresence(room, { name: 'browser' });
+  const publish = usePublish(room);
+  if (error) return <p role="alert">{error.message}</p>;
   return (
     <main>
       <p data-testid="state">{state}</p>
+      <p data-testid="room">{room ? `joined ${room.name}` : 'joining'}</p>
+      <p data-testid="members">{members.length} online</p>
       <ul>
         {messages.map((msg) => (
-          <li key={msg.seq}>{(msg.data as { text: string }).text}</li>
+          <li key={msg.seq}>{textOf(msg)}</li>
         ))}
       </ul>
+      <button type="button" onClick={() => void publish('note', { text: 'hi from the browser' })}>
+        Say hi
+      </button>
     </main>
   );
 }

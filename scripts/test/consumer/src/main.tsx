@@ -1,3 +1,4 @@
+import { RelayBoxProvider } from '@relaybox/react';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './app.tsx';
@@ -7,6 +8,8 @@ const params = new URLSearchParams(window.location.search);
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <App url={params.get('ws') ?? ''} token={params.get('token') ?? ''} room={params.get('room') ?? ''} />
+    <RelayBoxProvider options={{ url: params.get('ws') ?? '', token: params.get('token') ?? '' }}>
+      <App room={params.get('room') ?? ''} />
+    </RelayBoxProvider>
   </StrictMode>,
 );
