@@ -123,7 +123,7 @@ describe('packages published to a registry and installed with npm outside the wo
     ['ESM', 'esm-check.mjs', 'esm-user'],
     ['CommonJS', 'cjs-check.cjs', 'cjs-user'],
   ])(
-    'a Node %s script connects, joins, publishes and receives',
+    'a Node %s script connects, joins, publishes and receives; @relaybox/react renders on the server',
     { timeout: 60_000 },
     async (_, script, clientId) => {
       const room = `pkg:${testName(clientId)}`;
@@ -139,6 +139,7 @@ describe('packages published to a registry and installed with npm outside the wo
         { seq: 1, data: { text: `from ${script.startsWith('esm') ? 'esm' : 'cjs'}` }, clientId },
         { seq: 2, data: { text: 'from the backend' }, clientId: expect.any(String) },
       ]);
+      expect(result.ssr).toBe('<p>initialized</p>');
       if (script.endsWith('.cjs'))
         expect(result.error).toEqual({ isRelayBoxError: true, code: 'invalid_room_name' });
     },

@@ -2,6 +2,17 @@
 const { RelayBox, RelayBoxError } = require('@relaybox/client');
 const { RelayBoxRest } = require('@relaybox/rest');
 const WebSocket = require('ws');
+const { createElement } = require('react');
+const { renderToString } = require('react-dom/server');
+const { RelayBoxProvider, useConnectionState } = require('@relaybox/react');
+
+/** @relaybox/react's CommonJS build renders on the server (no window): hooks give their initial state. */
+function renderOnServer(url) {
+  const State = () => createElement('p', null, useConnectionState());
+  return renderToString(
+    createElement(RelayBoxProvider, { options: { url, token: 'unused' } }, createElement(State)),
+  );
+}
 
 async function main() {
   const { RELAYBOX_ORIGIN: origin, RELAYBOX_API_KEY: apiKey, ROOM: room } = process.env;
@@ -27,7 +38,8 @@ async function main() {
   const refused = await relay.join('bad room name!').catch((error) => error);
   await relay.close();
   const error = { isRelayBoxError: refused instanceof RelayBoxError, code: refused.code };
-  console.log(JSON.stringify({ clientId: relay.clientId, ackSeq: ack.seq, received, error }));
+  const ssr = renderOnServer(origin);
+  console.log(JSON.stringify({ clientId: relay.clientId, ackSeq: ack.seq, received, error, ssr }));
 }
 
 main().catch((error) => {

@@ -1,6 +1,9 @@
 // Plain Node ESM against the installed packages: connect, join, publish, receive (ours and the backend's).
 import { RelayBox } from '@relaybox/client';
+import { RelayBoxProvider, useConnectionState } from '@relaybox/react';
 import { RelayBoxRest } from '@relaybox/rest';
+import { createElement } from 'react';
+import { renderToString } from 'react-dom/server';
 import WebSocket from 'ws';
 
 const { RELAYBOX_ORIGIN: origin, RELAYBOX_API_KEY: apiKey, ROOM: room } = process.env;
@@ -23,4 +26,9 @@ const ack = await joined.publish('note', { text: 'from esm' });
 await rest.publish(room, 'note', { text: 'from the backend' });
 await both;
 await relay.close();
-console.log(JSON.stringify({ clientId: relay.clientId, ackSeq: ack.seq, received }));
+// @relaybox/react's ESM build renders on the server (no window): hooks give their initial state.
+const State = () => createElement('p', null, useConnectionState());
+const ssr = renderToString(
+  createElement(RelayBoxProvider, { options: { url: origin, token } }, createElement(State)),
+);
+console.log(JSON.stringify({ clientId: relay.clientId, ackSeq: ack.seq, received, ssr }));
