@@ -36,6 +36,7 @@ export default defineConfig({
             'dashboard/*/src/**/*.int.test.ts',
             'dashboard/test/**/*.int.test.ts',
             'scripts/test/**/*.int.test.ts',
+            'examples/*/test/**/*.int.test.ts',
           ],
           globalSetup: ['scripts/test-services.ts'],
           fileParallelism: false,

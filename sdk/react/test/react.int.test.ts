@@ -153,6 +153,28 @@ describe('@relaybox/react in Chromium (StrictMode)', () => {
     expect(count(events, 'room.join')).toBe(1);
   });
 
+  it('closes the client it created on unmount, and never one it was given', async () => {
+    const room = testName('react:owner');
+    await openPage();
+    await render({ views: [{ id: 'o', room }] });
+    await view('o', 'v.joined');
+    await page.evaluate(() => window.app.unmount());
+    await page.waitForFunction(() => window.relays.o?.connection.state === 'closed');
+
+    await render({ ownClient: true, views: [{ id: 'g', room }] });
+    await view('g', "v.joined && v.state === 'connected'");
+    await page.evaluate(() => window.app.unmount());
+    // The room is left (its last user went) but the page's client stays connected. (The first
+    // client left no `room.leave`: its connection closed.)
+    await poll(
+      () => stack.traces(room),
+      (events) => count(events, 'room.leave') === 1,
+      'the leave',
+    );
+    expect(await page.evaluate(() => window.relays.g?.connection.state)).toBe('connected');
+    await page.evaluate(() => window.relays.g?.close());
+  });
+
   it('lists messages in seq order: history first, then live ones and its own publishes', async () => {
     const room = testName('react:messages');
     for (let n = 1; n <= 5; n++) await stack.rest.publish(room, 'chat', { n });

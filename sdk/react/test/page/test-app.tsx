@@ -1,4 +1,4 @@
-import type { HistoryParams, RelayBoxOptions, Room } from '@relaybox/client';
+import { type HistoryParams, RelayBox, type RelayBoxOptions, type Room } from '@relaybox/client';
 import { StrictMode, useEffect } from 'react';
 import { createRoot } from 'react-dom/client';
 import {
@@ -8,6 +8,7 @@ import {
   useMessages,
   usePresence,
   usePublish,
+  useRelayBox,
   useRoom,
 } from '../../src/index.js';
 
@@ -33,6 +34,8 @@ export interface AppSpec {
   views: ViewSpec[];
   /** More client options (reconnect delays). */
   options?: Partial<RelayBoxOptions>;
+  /** Give the provider a client made by the page (`client` prop) instead of `options`. */
+  ownClient?: boolean;
 }
 
 /** What one view saw at its last render. */
@@ -60,6 +63,8 @@ declare global {
     views: Record<string, ViewSnapshot>;
     presence: Record<string, PresenceSnapshot>;
     gaps: number;
+    /** The client each view got from `useRelayBox`. */
+    relays: Record<string, RelayBox | null>;
   }
 }
 
@@ -71,6 +76,10 @@ function View({ spec }: { spec: ViewSpec }) {
   });
   const history = useHistory(spec.history ? room : undefined, spec.history);
   const publish = usePublish(room);
+  const relay = useRelayBox();
+  useEffect(() => {
+    window.relays[spec.id] = relay;
+  }, [spec.id, relay]);
   useEffect(() => {
     window.views[spec.id] = {
       state,
@@ -122,25 +131,42 @@ function Presence({ id, room, data }: { id: string; room: Room; data: unknown })
   return <p>members: {members.map((m) => m.clientId).join(', ')}</p>;
 }
 
+function pageClient(spec: AppSpec): RelayBox {
+  const key = spec.url + spec.token;
+  let client = pageClients.get(key);
+  if (!client) {
+    client = new RelayBox({ ...spec.options, url: spec.url, token: spec.token });
+    pageClients.set(key, client);
+  }
+  return client;
+}
+
 const root = createRoot(document.getElementById('root')!);
 window.views = {};
 window.presence = {};
 window.gaps = 0;
+window.relays = {};
+const pageClients = new Map<string, RelayBox>();
 window.app = {
   render(spec) {
     for (const id of Object.keys(window.views)) {
       if (!spec.views.some((v) => v.id === id)) delete window.views[id];
     }
+    const views = spec.views.map((v) => <View key={v.id} spec={v} />);
     root.render(
       <StrictMode>
-        <RelayBoxProvider
-          key={spec.url + spec.token}
-          options={{ ...spec.options, url: spec.url, token: spec.token }}
-        >
-          {spec.views.map((v) => (
-            <View key={v.id} spec={v} />
-          ))}
-        </RelayBoxProvider>
+        {spec.ownClient ? (
+          <RelayBoxProvider key={spec.url + spec.token} client={pageClient(spec)}>
+            {views}
+          </RelayBoxProvider>
+        ) : (
+          <RelayBoxProvider
+            key={spec.url + spec.token}
+            options={{ ...spec.options, url: spec.url, token: spec.token }}
+          >
+            {views}
+          </RelayBoxProvider>
+        )}
       </StrictMode>,
     );
   },
