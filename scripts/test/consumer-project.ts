@@ -1,5 +1,5 @@
 import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runOk } from './child-process.js';
 
@@ -94,5 +94,7 @@ export function consumerEnv(registryUrl: string, extra: Record<string, string> =
     if (name === 'NODE_OPTIONS' || name.startsWith('RELAYBOX_') || /^npm_/i.test(name)) continue;
     env[name] = value;
   }
-  return { ...env, npm_config_registry: registryUrl, ...extra };
+  // Nor its binaries: `pnpm test` puts the workspace's node_modules/.bin on PATH.
+  const path = (process.env.PATH ?? '').split(delimiter).filter((entry) => !entry.startsWith(WORKSPACE));
+  return { ...env, PATH: path.join(delimiter), npm_config_registry: registryUrl, ...extra };
 }
