@@ -96,5 +96,12 @@ export function consumerEnv(registryUrl: string, extra: Record<string, string> =
   }
   // Nor its binaries: `pnpm test` puts the workspace's node_modules/.bin on PATH.
   const path = (process.env.PATH ?? '').split(delimiter).filter((entry) => !entry.startsWith(WORKSPACE));
-  return { ...env, PATH: path.join(delimiter), npm_config_registry: registryUrl, ...extra };
+  // npm talks to the local registry only: no update check, audit or funding calls of its own.
+  const npm = {
+    npm_config_registry: registryUrl,
+    npm_config_update_notifier: 'false',
+    npm_config_audit: 'false',
+    npm_config_fund: 'false',
+  };
+  return { ...env, PATH: path.join(delimiter), ...npm, ...extra };
 }
