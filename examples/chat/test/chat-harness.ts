@@ -12,6 +12,8 @@ export const SCREENSHOTS = join(EXAMPLE, '..', '..', '.artifacts', 'screenshots'
 export interface ChatStack {
   /** The chat's origin, `http://localhost:<port>`. */
   url: string;
+  /** What `relaybox up` and the chat server printed. */
+  output(): string;
   close(): Promise<void>;
 }
 
@@ -41,12 +43,15 @@ export async function startChatStack(): Promise<ChatStack> {
       }),
     );
     await ready(children[1]!, `http://localhost:${chatPort}/api/config`);
-    return { url: `http://localhost:${chatPort}`, close };
+    const output = () => children.map((child) => (child as Child).output.join('')).join('\n');
+    return { url: `http://localhost:${chatPort}`, output, close };
   } catch (error) {
     await close();
     throw error;
   }
 }
+
+type Child = ChildProcess & { output: string[] };
 
 /** A child whose output is kept (shown when it fails to come up). */
 function run(command: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
@@ -54,7 +59,7 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv): ChildProc
   const output: string[] = [];
   child.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-  (child as ChildProcess & { output: string[] }).output = output;
+  (child as Child).output = output;
   return child;
 }
 
@@ -67,7 +72,7 @@ async function ready(child: ChildProcess, url: string): Promise<void> {
     if (res?.ok) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  const output = (child as ChildProcess & { output: string[] }).output.join('');
+  const output = (child as Child).output.join('');
   throw new Error(`${child.spawnargs.join(' ')} did not come up (${url}):\n${output}`);
 }
 
