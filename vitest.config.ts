@@ -36,6 +36,7 @@ export default defineConfig({
             'desktop/test/**/*.int.test.ts',
             'dashboard/*/src/**/*.int.test.ts',
             'dashboard/test/**/*.int.test.ts',
+            'scripts/test/**/*.int.test.ts',
             'examples/*/test/**/*.int.test.ts',
             'deploy/*/test/**/*.int.test.ts',
           ],

@@ -83,6 +83,8 @@ if (task === 'start') {
   const steps = [
     ['typecheck', bin('tsc'), ['-p', 'tsconfig.json']],
     ['lint', bin('biome'), ['check', '.']],
+    // The size budget of the browser SDKs (.size-limit.json): min+gzip, measured from the sources.
+    ['size', bin('size-limit'), []],
   ];
   for (const [name, command, args] of steps) {
     console.log(`\n== ${name}`);

@@ -8,11 +8,13 @@ import { registerLogsCommand } from './commands/logs.js';
 import { registerStatusCommand } from './commands/status.js';
 import { registerTokenCommand } from './commands/token.js';
 import { registerUpCommand } from './commands/up.js';
+import { CLI_VERSION } from './version.js';
 
 /** The `relaybox` program; commands write through `context` so tests can capture them. */
 export function createProgram(context: CliContext): Command {
   const program = new Command('relaybox')
     .description('Run RelayBox locally (embedded, native or docker engine) and work with it')
+    .version(CLI_VERSION, '-v, --version', 'print the version of relaybox')
     .showHelpAfterError()
     .configureOutput({ writeOut: (text) => context.out(text), writeErr: (text) => context.err(text) });
   registerInitCommand(program, context);

@@ -1,0 +1,3 @@
+import { sdkBuild } from '../tsup.shared.ts';
+
+export default sdkBuild({ node: true });

@@ -1,0 +1,20 @@
+import { defineConfig } from 'tsup';
+
+/**
+ * The one build of every published SDK package: ESM (`dist/index.js`) + CommonJS (`dist/index.cjs`)
+ * with their declarations (`.d.ts` / `.d.cts`), from `src/index.ts`. Dependencies stay imports
+ * (tsup externalizes `dependencies`/`peerDependencies`), so `@relaybox/protocol` is shared, not copied.
+ */
+export function sdkBuild({ node = false }: { node?: boolean } = {}) {
+  return defineConfig({
+    entry: ['src/index.ts'],
+    format: ['esm', 'cjs'],
+    // A Node-only package (`@relaybox/rest`: node:crypto) compiles against Node's types; the others against none.
+    dts: { compilerOptions: { noEmit: false, types: node ? ['node'] : [] } },
+    tsconfig: '../tsconfig.build.json',
+    target: 'es2022',
+    platform: node ? 'node' : 'neutral',
+    clean: true,
+    treeshake: true,
+  });
+}
