@@ -75,7 +75,8 @@ export async function startGateway(
   overrides: StartOverrides = {},
 ): Promise<RunningGateway> {
   const log = overrides.log ?? createLogger(config.logLevel, { nodeId: config.nodeId });
-  const uws = loadUws();
+  const { uws, build: uwsBuild } = loadUws();
+  log.info('uWebSockets.js loaded', { version: uwsBuild.version, package: uwsBuild.alias });
   const local = createKeySource(config, log);
   const keys = overrides.keys ?? local.keys;
   const devApiKey = overrides.keys ? undefined : local.devApiKey;

@@ -71,7 +71,7 @@ export function mountWebSocketRoute(app: TemplatedApp, uws: UwsModule, options: 
     // the bound, and the headroom lets its 4001 close frame be queued (uWS drops sends past the cap,
     // the close frame included). Memory per connection stays bounded by the cap either way.
     maxBackpressure: options.maxBufferedBytes * 4,
-    closeOnBackpressureLimit: 0,
+    closeOnBackpressureLimit: false,
     idleTimeout: options.idleTimeoutSec,
     sendPingsAutomatically: true,
     upgrade: (res, req, context) => {
@@ -105,9 +105,10 @@ export function mountWebSocketRoute(app: TemplatedApp, uws: UwsModule, options: 
       const data = ws.getUserData();
       const transport = new UwsTransport(ws);
       data.transport = transport;
-      // uWS 20.30 bug (uNetworking/uWebSockets#1928, fixed upstream by #1929): when an upgrade
-      // completed asynchronously inside `res.cork`, writing to the new socket from `open` can make
-      // cork's post-processing tear it down (1006). Touch the socket only once `open` has returned.
+      // uWS bug (uNetworking/uWebSockets#1928, fixed upstream by #1929 in uWebSockets v20.79.0,
+      // which every build in uws-builds.ts predates): when an upgrade completed asynchronously inside
+      // `res.cork`, writing to the new socket from `open` can make cork's post-processing tear it
+      // down (1006). Touch the socket only once `open` has returned.
       // A client should wait for `connected`; frames it sends earlier are queued (see `message`).
       setImmediate(() => {
         if (transport.closed) {
