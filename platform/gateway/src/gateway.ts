@@ -34,6 +34,7 @@ import { RoomHistory } from './room-history.js';
 import { SessionLifecycle } from './session-lifecycle.js';
 import { traceConnection, traceRefusal } from './tracing/gateway-traces.js';
 import { Tracer } from './tracing/tracer.js';
+import { CorkAnchor } from './uws/cork-anchor.js';
 import { toRelayBoxError } from './uws/http.js';
 import type { UwsModule } from './uws/load-uws.js';
 import { type Admission, HEARTBEAT_TOPIC, mountWebSocketRoute } from './uws/websocket-route.js';
@@ -103,6 +104,7 @@ const SWEEP_MS = 250;
  */
 export class Gateway {
   private readonly app: TemplatedApp;
+  private readonly anchor: CorkAnchor;
   private readonly hub: Hub;
   private readonly authenticator: Authenticator;
   private readonly sessions = new Set<ClientSession>();
@@ -130,6 +132,7 @@ export class Gateway {
     const tracer = deps.tracer ?? Tracer.off;
     this.tracer = tracer;
     this.app = deps.uws.App();
+    this.anchor = new CorkAnchor(deps.uws);
     this.metrics = new GatewayMetrics({ brokerState: () => deps.broker.state });
     this.roomMetrics = new RoomMetricsAggregator({
       gatewayId: options.instanceId,
@@ -206,6 +209,7 @@ export class Gateway {
       log: deps.log,
     };
     mountWebSocketRoute(this.app, deps.uws, {
+      anchor: this.anchor,
       // Frames up to twice the limit get a `frame_too_large` error frame; beyond that uWS closes (1009).
       maxPayloadBytes: limits.maxFrameBytes * 2,
       maxBufferedBytes: limits.maxBufferedBytes,
@@ -255,6 +259,7 @@ export class Gateway {
     await this.deps.broker.start();
     await this.lifecycle.start();
     this.roomMetrics.start();
+    await this.anchor.open();
     const socket = await new Promise<us_listen_socket | false>((resolve) =>
       this.app.listen(this.options.host, this.options.port, resolve),
     );
@@ -291,6 +296,7 @@ export class Gateway {
     this.draining = true;
     if (this.listenSocket) this.deps.uws.us_listen_socket_close(this.listenSocket);
     this.listenSocket = undefined;
+    this.anchor.close();
     this.intervals.clear();
     this.maintenance.stop();
     this.lifecycle.stop();
