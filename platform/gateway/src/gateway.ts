@@ -34,11 +34,14 @@ import { RoomHistory } from './room-history.js';
 import { SessionLifecycle } from './session-lifecycle.js';
 import { traceConnection, traceRefusal } from './tracing/gateway-traces.js';
 import { Tracer } from './tracing/tracer.js';
+import { TrustedProxies } from './trusted-proxies.js';
 import { CorkAnchor } from './uws/cork-anchor.js';
 import { toRelayBoxError } from './uws/http.js';
 import type { UwsModule } from './uws/load-uws.js';
 import { type Admission, HEARTBEAT_TOPIC, mountWebSocketRoute } from './uws/websocket-route.js';
 import type { WebhookHooks } from './webhook-hooks.js';
+
+const NO_PROXIES = TrustedProxies.parse('');
 
 export interface GatewayOptions {
   nodeId: string;
@@ -61,6 +64,8 @@ export interface GatewayOptions {
   instanceId: string;
   /** Bearer token required by `GET /metrics`; open when undefined. */
   metricsToken?: string | undefined;
+  /** Whose `X-Forwarded-For` names the client for per-IP limits; none when absent. */
+  trustProxy?: TrustedProxies;
   /** False: background jobs are only enqueued here and run by a worker process. Default true. */
   processJobs?: boolean;
   /** The built console to serve at `/console`; not served when undefined. */
@@ -210,6 +215,8 @@ export class Gateway {
     };
     mountWebSocketRoute(this.app, deps.uws, {
       anchor: this.anchor,
+      clientAddress: (peer, forwardedFor) =>
+        (options.trustProxy ?? NO_PROXIES).clientAddress(peer, forwardedFor),
       // Frames up to twice the limit get a `frame_too_large` error frame; beyond that uWS closes (1009).
       maxPayloadBytes: limits.maxFrameBytes * 2,
       maxBufferedBytes: limits.maxBufferedBytes,

@@ -125,6 +125,7 @@ export async function startGateway(
       presenceGraceMs: config.presenceGraceMs,
       instanceId: `${config.nodeId}.${randomBytes(4).toString('hex')}`,
       metricsToken: config.metricsToken,
+      trustProxy: config.trustProxy,
       processJobs: config.workers === 'inline',
       consoleDir: config.consoleDir,
     },

@@ -51,6 +51,8 @@ export interface WebSocketRouteOptions {
   maxPayloadBytes: number;
   maxBufferedBytes: number;
   idleTimeoutSec: number;
+  /** The client address for per-IP limits from the peer and `X-Forwarded-For` (see trusted-proxies.ts). */
+  clientAddress(peer: string, forwardedFor: string): string;
   /** Corks async upgrades (see cork-anchor.ts). */
   anchor: CorkAnchor;
   /** Authenticates and applies admission limits; rejects with a `RelayBoxError` to refuse the upgrade. */
@@ -89,7 +91,8 @@ export function mountWebSocketRoute(app: TemplatedApp, uws: UwsModule, options: 
         protocols,
         authorization: req.getHeader('authorization'),
       };
-      const ip = Buffer.from(res.getRemoteAddressAsText()).toString();
+      const peer = Buffer.from(res.getRemoteAddressAsText()).toString();
+      const ip = options.clientAddress(peer, req.getHeader('x-forwarded-for'));
       const guard = new ResponseGuard(res);
       options.admit(sources, ip, origin).then(
         (admission) => {
