@@ -4,6 +4,7 @@ export * from './history-store.js';
 export * from './inspector-store.js';
 export * from './job-queue.js';
 export * from './key-store.js';
+export * from './log-format.js';
 export * from './message-id.js';
 export * from './presence-store.js';
 export * from './room-metrics-store.js';

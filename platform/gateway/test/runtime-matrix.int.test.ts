@@ -66,6 +66,8 @@ describe.each([22, 24])('the gateway on Node.js %i in Debian 13', (major) => {
         },
       );
       process.stdout.write(`Node ${major} (Debian 13) integration subset: ${(run.ms / 1000).toFixed(1)} s\n`);
+      // Printed as well: a retried attempt's failure stays visible in the run's output.
+      if (run.code !== 0) process.stdout.write(`Node ${major} subset failed:\n${run.output.slice(-6000)}\n`);
       expect(run.code, run.output.slice(-4000)).toBe(0);
       expect(run.output).toMatch(new RegExp(`Test Files\\s+${SUBSET.length} passed`));
     },
