@@ -74,6 +74,8 @@ export interface GatewayOptions {
 
 export interface GatewayDeps {
   uws: UwsModule;
+  /** Complete async upgrades inside a `CorkAnchor` (the loaded uWS build's `corkAnchor`). */
+  corkAnchor?: boolean;
   keys: KeyStore;
   broker: Broker;
   history: HistoryStore;
@@ -137,7 +139,7 @@ export class Gateway {
     const tracer = deps.tracer ?? Tracer.off;
     this.tracer = tracer;
     this.app = deps.uws.App();
-    this.anchor = new CorkAnchor(deps.uws);
+    this.anchor = new CorkAnchor(deps.uws, deps.corkAnchor ?? false);
     this.metrics = new GatewayMetrics({ brokerState: () => deps.broker.state });
     this.roomMetrics = new RoomMetricsAggregator({
       gatewayId: options.instanceId,

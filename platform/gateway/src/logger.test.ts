@@ -26,7 +26,12 @@ describe('createLogger', () => {
   it('carries a child logger bindings (the connection id) on every line', () => {
     const { log, lines } = capture('info');
     log.child({ connectionId: 'c-1' }).warn('request failed', { error: 'boom' });
-    expect(lines[0]).toMatchObject({ level: 'warn', msg: 'request failed', connectionId: 'c-1', error: 'boom' });
+    expect(lines[0]).toMatchObject({
+      level: 'warn',
+      msg: 'request failed',
+      connectionId: 'c-1',
+      error: 'boom',
+    });
   });
 
   it('drops lines below its level; silent writes nothing', () => {

@@ -131,6 +131,7 @@ export async function startGateway(
     },
     {
       uws,
+      corkAnchor: uwsBuild.corkAnchor,
       keys,
       broker,
       history,

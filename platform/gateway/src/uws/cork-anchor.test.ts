@@ -60,6 +60,13 @@ describe('CorkAnchor', () => {
     for (let i = 0; i < 20; i++) expect(await greeting(port)).toBe('hello');
   });
 
+  it('opens nothing when disabled (a build that does not need it)', async () => {
+    const anchor = new CorkAnchor(uws, false);
+    await anchor.open();
+    expect(anchor.isOpen).toBe(false);
+    expect(await greeting(await asyncUpgradeServer(anchor))).toBe('hello');
+  });
+
   it('falls back to the response cork once closed', async () => {
     const anchor = new CorkAnchor(uws);
     await anchor.open();

@@ -16,7 +16,8 @@ const OPEN_TIMEOUT_MS = 5_000;
  * An async upgrade therefore runs inside the cork of this anchor: an idle WebSocket on a private
  * loopback listener. uWS corks one socket per loop, so while the anchor holds the cork the upgrading
  * response writes its 101 directly and `HttpResponse.cork`'s post-processing never runs. Without an open anchor
- * the caller's own `res.cork` is used (the bug's exposure, as before).
+ * the caller's own `res.cork` is used (the bug's exposure, as before). Only the builds whose
+ * `corkAnchor` is set (uws-builds.json) open one.
  */
 export class CorkAnchor {
   /** Held so the private app lives as long as the anchor. */
@@ -25,10 +26,15 @@ export class CorkAnchor {
   private client?: Socket;
   private ws?: WebSocket<unknown>;
 
-  constructor(private readonly uws: UwsModule) {}
+  /** `enabled: false` (a build without the need): `open` does nothing and `res.cork` is used. */
+  constructor(
+    private readonly uws: UwsModule,
+    private readonly enabled = true,
+  ) {}
 
   /** Starts the private listener and connects the anchor; rejects if it is not open within 5 s. */
   async open(): Promise<void> {
+    if (!this.enabled) return;
     const app = this.uws.App();
     this.app = app;
     const opened = new Promise<void>((resolve) => {
@@ -89,11 +95,13 @@ export class CorkAnchor {
   }
 
   close(): void {
+    const ws = this.ws;
+    this.ws = undefined;
+    ws?.close();
     this.client?.destroy();
     this.client = undefined;
     if (this.listenSocket) this.uws.us_listen_socket_close(this.listenSocket);
     this.listenSocket = undefined;
-    this.ws = undefined;
     this.app = undefined;
   }
 }

@@ -18,6 +18,11 @@ export interface UwsBuild {
   minGlibc: string;
   /** Node.js major → module ABI (`process.versions.modules`) this build ships binaries for. */
   nodeAbis: Readonly<Record<string, string>>;
+  /**
+   * Whether async upgrades need the `CorkAnchor` (cork-anchor.ts): 20.57 drops connections right after
+   * `open` even when nothing is written there; 20.30 only when `open` writes, which the route avoids.
+   */
+  corkAnchor: boolean;
 }
 
 export const UWS_BUILDS: readonly UwsBuild[] = table.builds as readonly UwsBuild[];
