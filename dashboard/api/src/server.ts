@@ -43,7 +43,7 @@ export async function createControlPlane(
     await migrateToLatest(database.db);
     const app = Fastify({
       logger: loggerOptions(config.logLevel, options.logStream),
-      trustProxy: config.trustProxy,
+      trustProxy: config.trustProxy.length > 0 ? [...config.trustProxy] : false,
       bodyLimit: 256 * 1024,
       ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
     });

@@ -10,4 +10,5 @@ export * from './presence-store.js';
 export * from './room-metrics-store.js';
 export * from './session-store.js';
 export * from './trace-log.js';
+export * from './trusted-proxies.js';
 export * from './webhook-endpoints.js';

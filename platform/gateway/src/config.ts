@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { TrustedProxies } from '@relaybox/core';
 import { DEFAULT_LIMITS, type Limits } from '@relaybox/protocol';
 import type { LogLevel } from './logger.js';
-import { TrustedProxies } from './trusted-proxies.js';
 
 export type Engine = 'embedded' | 'native';
 

@@ -9,6 +9,7 @@ import {
   type PresenceStore,
   type RoomMetricsStore,
   type SessionStore,
+  TrustedProxies,
 } from '@relaybox/core';
 import { CloseCode, ErrorCode, type Limits, RelayBoxError } from '@relaybox/protocol';
 import { CountingTransport } from './admin/counting-transport.js';
@@ -34,7 +35,6 @@ import { RoomHistory } from './room-history.js';
 import { SessionLifecycle } from './session-lifecycle.js';
 import { traceConnection, traceRefusal } from './tracing/gateway-traces.js';
 import { Tracer } from './tracing/tracer.js';
-import { TrustedProxies } from './trusted-proxies.js';
 import { CorkAnchor } from './uws/cork-anchor.js';
 import { toRelayBoxError } from './uws/http.js';
 import type { UwsModule } from './uws/load-uws.js';
