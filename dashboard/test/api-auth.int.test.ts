@@ -15,7 +15,7 @@ const client = () => new BrowserClient(cp.url, `10.0.0.${ipCounter++}`);
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  cp = await startControlPlane({ DATABASE_URL: db.url, TRUST_PROXY: '1' });
+  cp = await startControlPlane({ DATABASE_URL: db.url, TRUST_PROXY: '127.0.0.1' });
 });
 
 afterAll(async () => {

@@ -20,8 +20,8 @@ let direct: RunningControlPlane;
 beforeAll(async () => {
   db = await createTestDatabase();
   const env = { DATABASE_URL: db.url, SIGNUP_RATE_LIMIT: String(LIMIT), LOG_LEVEL: 'warn' };
-  trusting = await startControlPlane({ ...env, TRUST_PROXY: '1' });
-  trustingToo = await startControlPlane({ ...env, TRUST_PROXY: '1' });
+  trusting = await startControlPlane({ ...env, TRUST_PROXY: '127.0.0.1' });
+  trustingToo = await startControlPlane({ ...env, TRUST_PROXY: '127.0.0.1' });
   direct = await startControlPlane(env);
 });
 

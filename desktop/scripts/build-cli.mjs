@@ -1,9 +1,11 @@
 // Bundles the `relaybox` CLI for the packaged desktop app (docs/desktop.md) into desktop/dist/cli:
 // the bundle of the npm package `relaybox` (platform/cli/scripts/bundle-cli.mjs: relaybox.mjs,
 // gateway.mjs, lua/, console/) plus, since the app has no npm install step:
-//   node_modules/uWebSockets.js/    its loader + the Node 20 (ABI 115) binaries of linux/darwin/win32 x64/arm64
+//   node_modules/<alias>/   each uWebSockets.js build of platform/gateway/src/uws/uws-builds.json:
+//                           its manifest and entry (so the gateway's loader resolves it) and its
+//                           binaries for linux/darwin/win32 x64/arm64 and the Node.js lines it supports
 // Run after the console build (`pnpm --filter @relaybox/desktop build` does both).
-import { cpSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,48 +14,41 @@ import { bundleCli } from '../../platform/cli/scripts/bundle-cli.mjs';
 const desktop = fileURLToPath(new URL('..', import.meta.url));
 const repo = join(desktop, '..');
 const out = join(desktop, 'dist/cli');
-/** Node 20's module ABI: the uWebSockets.js binaries the bundle ships are built for it only. */
-const NODE20_ABI = 115;
+const UWS_TABLE = join(repo, 'platform/gateway/src/uws/uws-builds.json');
 const UWS_TARGETS = ['linux_x64', 'linux_arm64', 'darwin_x64', 'darwin_arm64', 'win32_x64', 'win32_arm64'];
 
-/** The uWebSockets.js loader and the Node 20 binaries of the desktop platforms (no JS fallback: the gateway refuses it). */
+/**
+ * Every uWebSockets.js build the gateway can select, with the binaries of the desktop platforms. The
+ * packages' own loaders (one falls back to a slow JS shim) are never run: the gateway requires the
+ * binary itself and, when none matches the Node.js running it, refuses to start naming what works.
+ */
 function copyUws() {
   const fromGateway = createRequire(join(repo, 'platform/gateway/package.json'));
-  const uwsDir = dirname(fromGateway.resolve('uWebSockets.js/package.json'));
-  const target = join(out, 'node_modules/uWebSockets.js');
-  mkdirSync(join(target, 'src'), { recursive: true });
-  mkdirSync(join(target, 'binaries'), { recursive: true });
-  for (const file of ['package.json', 'LICENSE', 'src/uws.js'])
-    cpSync(join(uwsDir, file), join(target, file));
-  const wanted = new Set(UWS_TARGETS.map((t) => `uws_${t}_${NODE20_ABI}.node`));
-  const binaries = readdirSync(join(uwsDir, 'binaries')).filter((name) => wanted.has(name));
-  if (binaries.length === 0) throw new Error(`no uWebSockets.js binaries for ABI ${NODE20_ABI} in ${uwsDir}`);
-  for (const name of binaries) cpSync(join(uwsDir, 'binaries', name), join(target, 'binaries', name));
-  // The loader falls back to ../dist/index (a slow JS shim the gateway refuses anyway) when no
-  // binary matches this Node.js: in its place, an error that says what to install.
-  mkdirSync(join(target, 'dist'), { recursive: true });
-  writeFileSync(join(target, 'dist/index.js'), fallbackStub(binaries));
-  return binaries;
-}
-
-function fallbackStub(binaries) {
-  const shipped = binaries.map((name) => name.replace(/^uws_|\.node$/g, '')).join(', ');
-  const before = `the RelayBox CLI bundle ships uWebSockets.js binaries for Node.js 20 (ABI ${NODE20_ABI}) only (${shipped}); this is `;
-  const after =
-    '. Install Node.js 20 LTS and point RELAYBOX_NODE (or "nodePath" in settings.json) at it, and leave UWS_USE_FALLBACK unset.';
-  return [
-    "// Stands in for uWebSockets.js's JavaScript fallback (not shipped): see desktop/scripts/build-cli.mjs.",
-    "const found = 'Node.js ' + process.version + ' (' + process.platform + '_' + process.arch + ', ABI ' + process.versions.modules + ')';",
-    `throw new Error(${JSON.stringify(before)} + found + ${JSON.stringify(after)});`,
-    '',
-  ].join('\n');
+  const copied = [];
+  for (const build of JSON.parse(readFileSync(UWS_TABLE, 'utf8')).builds) {
+    const entry = fromGateway.resolve(build.alias);
+    const root = entry.slice(0, entry.length - build.entry.length);
+    const target = join(out, 'node_modules', build.alias);
+    const files = ['package.json', build.entry];
+    for (const abi of Object.values(build.nodeAbis))
+      for (const t of UWS_TARGETS) {
+        const binary = join(build.binaries, `uws_${t}_${abi}.node`);
+        if (existsSync(join(root, binary))) files.push(binary);
+      }
+    for (const file of files) {
+      mkdirSync(dirname(join(target, file)), { recursive: true });
+      cpSync(join(root, file), join(target, file));
+    }
+    copied.push(`${build.alias} (${files.length - 2} binaries)`);
+  }
+  return copied;
 }
 
 export async function buildCli() {
   await bundleCli(out);
-  const binaries = copyUws();
+  const builds = copyUws();
   console.log(
-    `built ${out} (relaybox.mjs, gateway.mjs, lua/, console/, uWebSockets.js: ${binaries.join(', ')})`,
+    `built ${out} (relaybox.mjs, gateway.mjs, lua/, console/, uWebSockets.js: ${builds.join(', ')})`,
   );
 }
 

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { deleteRedisKeys, RabbitmqAdmin } from '@relaybox/adapters/testing';
 import type { RelayBox, RoomMessage } from '@relaybox/client';
 import { testName } from '@relaybox/core/testing';
+import { supportedCombinations, UWS_BUILDS } from '@relaybox/gateway';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connectSdk, ensureConsoleBuilt, freePort, ROOT } from './console-harness.js';
 
@@ -137,13 +138,22 @@ afterAll(async () => {
 }, 60_000);
 
 describe('the desktop CLI bundle', () => {
-  it('carries only uWebSockets.js as a module, with Node 20 binaries of the desktop platforms', () => {
-    expect(readdirSync(join(bundleDir, 'node_modules'))).toEqual(['uWebSockets.js']);
-    const binaries = readdirSync(join(bundleDir, 'node_modules/uWebSockets.js/binaries'));
-    expect(binaries).toContain(`uws_${process.platform}_${process.arch}_115.node`);
-    expect(binaries.every((name) => /^uws_(linux|darwin|win32)_(x64|arm64)_115\.node$/.test(name))).toBe(
-      true,
+  it('carries only the uWebSockets.js builds as modules, with binaries of the desktop platforms', () => {
+    expect(readdirSync(join(bundleDir, 'node_modules')).sort()).toEqual(
+      UWS_BUILDS.map((b) => b.alias).sort(),
     );
+    for (const build of UWS_BUILDS) {
+      const binaries = readdirSync(join(bundleDir, 'node_modules', build.alias, build.binaries)).filter((f) =>
+        f.endsWith('.node'),
+      );
+      expect(binaries).toContain(`uws_${process.platform}_${process.arch}_115.node`);
+      const abis = Object.values(build.nodeAbis).join('|');
+      const pattern = new RegExp(`^uws_(linux|darwin|win32)_(x64|arm64)_(${abis})\\.node$`);
+      expect(
+        binaries.every((name) => pattern.test(name)),
+        binaries.join(', '),
+      ).toBe(true);
+    }
     expect(readdirSync(join(bundleDir, 'lua'))).toContain('session-create.lua');
   });
 
@@ -162,16 +172,24 @@ describe('the desktop CLI bundle', () => {
     await expectCleanStop(run, origin);
   }, 120_000);
 
-  it('refuses to start a gateway without a native uWebSockets.js binary, saying which Node.js to use', () => {
-    const cwd = tempDir('fallback');
-    // UWS_USE_FALLBACK takes the loader's no-binary path, as a Node.js other than 20 would.
+  it('refuses to start a gateway when no bundled build matches this platform, naming what works', () => {
+    const cwd = tempDir('no-binary');
+    // A bundle without this platform's binaries, as on a platform or Node.js the bundle does not ship.
+    const bundle = tempDir('bundle-no-binary');
+    cpSync(bundleDir, bundle, { recursive: true });
+    for (const build of UWS_BUILDS) {
+      const dir = join(bundle, 'node_modules', build.alias, build.binaries);
+      for (const name of readdirSync(dir))
+        if (name.startsWith(`uws_${process.platform}_${process.arch}_`)) rmSync(join(dir, name));
+    }
     const run = spawnSync(
       process.execPath,
-      [join(bundleDir, 'relaybox.mjs'), 'up', '--engine', 'embedded', '--port', '0', '--no-open'],
-      { cwd, env: { ...bundleEnv(), UWS_USE_FALLBACK: '1' }, encoding: 'utf8', timeout: READY_MS },
+      [join(bundle, 'relaybox.mjs'), 'up', '--engine', 'embedded', '--port', '0', '--no-open'],
+      { cwd, env: bundleEnv(), encoding: 'utf8', timeout: READY_MS },
     );
     expect(run.status).toBe(1);
-    expect(run.stderr).toContain('ships uWebSockets.js binaries for Node.js 20 (ABI 115) only');
+    expect(run.stderr).toMatch(/no native uWebSockets\.js build for Node\.js v\d+.*refusing to start/);
+    expect(run.stderr).toContain(`Supported: ${supportedCombinations()}`);
   });
 
   it('runs the native stack with two bundled gateway processes', async () => {

@@ -29,7 +29,7 @@ const engine = new DockerEngine({
   stack,
   network: 'host',
   variables: {
-    NODE_IMAGE: 'relaybox-test/node:20',
+    NODE_IMAGE: 'relaybox-test/node:24-trixie',
     REDIS_IMAGE: 'relaybox-test/redis:7',
     RABBITMQ_IMAGE: 'relaybox-test/rabbitmq:3',
     NGINX_IMAGE: 'relaybox-test/nginx:1',

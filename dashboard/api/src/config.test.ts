@@ -54,6 +54,19 @@ describe('loadConfig', () => {
     expect(production.webhookAllowPrivateNetworks).toBe(false);
   });
 
+  it('reads TRUST_PROXY as a list of CIDRs (none by default) and refuses anything else', () => {
+    const dir = tempDir();
+    expect(loadConfig({ DATA_DIR: dir }).trustProxy).toEqual([]);
+    expect(loadConfig({ DATA_DIR: dir, TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }).trustProxy).toEqual([
+      '10.0.0.0/8',
+      '127.0.0.1',
+    ]);
+    // The old boolean form trusted every peer's header: it is refused, not silently kept.
+    expect(() => loadConfig({ DATA_DIR: dir, TRUST_PROXY: '1' })).toThrow(
+      /TRUST_PROXY must be a comma-separated list/,
+    );
+  });
+
   it('requires MASTER_KEY and the service token in production, and refuses bad values', () => {
     const dir = tempDir();
     expect(() => loadConfig({ NODE_ENV: 'production', DATA_DIR: dir })).toThrow(ConfigError);

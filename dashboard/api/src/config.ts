@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { TrustedProxies } from '@relaybox/core';
 
 /** Everything the control plane reads from the environment, read once by `main.ts` and frozen. */
 export interface ControlPlaneConfig {
@@ -21,7 +22,11 @@ export interface ControlPlaneConfig {
   readonly webDist: string | null;
   /** Timeout of one "send test event" webhook POST. */
   readonly webhookTimeoutMs: number;
-  readonly trustProxy: boolean;
+  /**
+   * `TRUST_PROXY`: CIDRs/addresses of the reverse proxies whose `X-Forwarded-For` names the client
+   * (Fastify walks it right to left past trusted hops); empty = the socket's address only.
+   */
+  readonly trustProxy: readonly string[];
   /** Apply pending migrations at start (`MIGRATE_ON_START`, default true). Off where a migration
    * Job owns schema changes (Kubernetes): the process then waits unready until they are applied. */
   readonly migrateOnStart: boolean;
@@ -94,7 +99,7 @@ export function loadConfig(env: Env, defaults: { webDist?: string | null } = {})
     logLevel: env.LOG_LEVEL || 'info',
     webDist: env.WEB_DIST ? resolve(env.WEB_DIST) : (defaults.webDist ?? null),
     webhookTimeoutMs: int(env, 'WEBHOOK_TEST_TIMEOUT_MS', 5000, 100, 60_000),
-    trustProxy: env.TRUST_PROXY === '1' || env.TRUST_PROXY === 'true',
+    trustProxy: trustProxy(env.TRUST_PROXY),
     migrateOnStart: !(env.MIGRATE_ON_START === '0' || env.MIGRATE_ON_START === 'false'),
     signupRateLimit: int(env, 'SIGNUP_RATE_LIMIT', 10, 0, 1_000_000),
     webhookAllowPrivateNetworks: env.WEBHOOK_ALLOW_PRIVATE_NETWORKS
@@ -133,4 +138,12 @@ function devSecret(dataDir: string, file: string, bytes: number): string {
   writeFileSync(path, `${value}\n`, { mode: 0o600 });
   chmodSync(path, 0o600);
   return value;
+}
+
+function trustProxy(raw: string | undefined): readonly string[] {
+  try {
+    return TrustedProxies.parse(raw).cidrs;
+  } catch (error) {
+    throw new ConfigError(`TRUST_PROXY must be a comma-separated list of CIDRs: ${(error as Error).message}`);
+  }
 }

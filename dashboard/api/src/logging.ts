@@ -1,3 +1,4 @@
+import { LOG_FORMAT } from '@relaybox/core';
 import type { FastifyServerOptions } from 'fastify';
 
 /**
@@ -10,6 +11,9 @@ import type { FastifyServerOptions } from 'fastify';
 export function loggerOptions(level: string, stream?: NodeJS.WritableStream): FastifyServerOptions['logger'] {
   return {
     level,
+    // The one log format of every RelayBox process; Fastify adds `reqId` to each request's lines.
+    ...LOG_FORMAT,
+    base: { service: 'control-plane' },
     ...(stream ? { stream } : {}),
     redact: {
       paths: [

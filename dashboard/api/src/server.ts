@@ -48,7 +48,7 @@ export async function createControlPlane(
     if (config.migrateOnStart) await migrateToLatest(database.db);
     const app = Fastify({
       logger: loggerOptions(config.logLevel, options.logStream),
-      trustProxy: config.trustProxy,
+      trustProxy: config.trustProxy.length > 0 ? [...config.trustProxy] : false,
       bodyLimit: 256 * 1024,
       ...timeouts(config),
       ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },

@@ -4,8 +4,8 @@
 //   gateway.mjs    platform/gateway/src/main.ts: the process the native engine spawns
 //   lua/*.lua      the Redis scripts (the adapters read `./lua/<file>` next to the bundle)
 //   console/       the built console (desktop/dist/console) the gateway serves at /console
-// uWebSockets.js (a native module) stays outside the bundle: the npm package `relaybox` declares it
-// as a dependency; the desktop app copies it next to the bundle (desktop/scripts/build-cli.mjs).
+// uWebSockets.js (native builds, see platform/gateway/src/uws/uws-builds.json) stays outside the bundle: the npm package `relaybox` declares them
+// as dependencies; the desktop app copies them next to the bundle (desktop/scripts/build-cli.mjs).
 // Each bundle's banner points the paths the sources derive from their own location at this
 // directory instead (only where the environment does not set them already):
 //   RELAYBOX_CONSOLE_DIR   → <dir>/console     (the gateway's default is the checkout's desktop/dist/console)
@@ -44,7 +44,7 @@ async function bundle(entry, outfile) {
     target: 'node20',
     // Native addons are loaded at runtime (uWebSockets.js from node_modules; cpu-features is an
     // optional dependency of ssh2 that falls back to JavaScript when missing).
-    external: ['uWebSockets.js', 'cpu-features', '*.node'],
+    external: ['uWebSockets.js', 'uWebSockets.js-20.30', 'cpu-features', '*.node'],
     banner: { js: banner },
     legalComments: 'none',
     logLevel: 'warning',

@@ -54,6 +54,8 @@ export class ClientSession {
   private bucket: TokenBucket | undefined;
   private badFrames = 0;
   private expiryTimer: NodeJS.Timeout | undefined;
+  /** Every line this connection logs carries its `connectionId` and `appId`. */
+  private readonly log: Logger;
 
   constructor(
     readonly transport: Transport,
@@ -62,6 +64,7 @@ export class ClientSession {
     private readonly deps: SessionDeps,
   ) {
     this.connectionId = opening.connectionId;
+    this.log = deps.log.child({ connectionId: opening.connectionId, appId: principal.appId });
     this.subs = new RoomSubscriptions(
       deps.hub,
       transport,
@@ -205,7 +208,7 @@ export class ClientSession {
     this.deps.onRoom?.(this, room, false);
     if (state.canPresence) {
       this.deps.presence.leave(this.appId, room, this.connectionId).catch((error: unknown) => {
-        this.deps.log.warn('presence leave on room leave failed', { error: String(error) });
+        this.log.warn('presence leave on room leave failed', { error: String(error) });
       });
     }
   }
@@ -330,7 +333,7 @@ export class ClientSession {
       error instanceof RelayBoxError
         ? error
         : new RelayBoxError(ErrorCode.Internal, 'internal error', { cause: error });
-    if (!(error instanceof RelayBoxError)) this.deps.log.error('request failed', { error: String(error) });
+    if (!(error instanceof RelayBoxError)) this.log.error('request failed', { error: String(error) });
     this.transport.send(
       JSON.stringify({ type: 'error', ref, error: { code: rbError.code, message: rbError.message } }),
     );

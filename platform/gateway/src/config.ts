@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { TrustedProxies } from '@relaybox/core';
 import { DEFAULT_LIMITS, type Limits } from '@relaybox/protocol';
 import type { LogLevel } from './logger.js';
 import { type WebhookSettings, webhookSettings } from './webhook-config.js';
@@ -41,6 +42,8 @@ export interface GatewayConfig extends WebhookSettings {
   readonly presenceGraceMs: number;
   /** Bearer token for `GET /metrics`; open when unset. */
   readonly metricsToken: string | undefined;
+  /** `TRUST_PROXY`: proxies whose `X-Forwarded-For` names the client for per-IP limits (none by default). */
+  readonly trustProxy: TrustedProxies;
   /** First retry delay of webhook deliveries (doubling for 13 tries: about 68 min in all). */
   readonly webhookBaseDelayMs: number;
   /** Signs history cursors; every gateway of a cluster must share it (>= 32 bytes). */
@@ -138,6 +141,7 @@ export function loadConfig(env: Env, argv: readonly string[] = []): GatewayConfi
     resumeWindowMs: int('RELAYBOX_RESUME_WINDOW_SEC', env.RELAYBOX_RESUME_WINDOW_SEC, 120, 1, 86_400) * 1000,
     presenceGraceMs: int('RELAYBOX_PRESENCE_GRACE_MS', env.RELAYBOX_PRESENCE_GRACE_MS, 15_000, 0, 600_000),
     metricsToken: env.RELAYBOX_METRICS_TOKEN || undefined,
+    trustProxy: trustProxy(env.TRUST_PROXY),
     webhookBaseDelayMs: int(
       'RELAYBOX_WEBHOOK_BASE_DELAY_MS',
       env.RELAYBOX_WEBHOOK_BASE_DELAY_MS,
@@ -209,6 +213,14 @@ function inspectorConfig(
     'off',
   ] as const);
   return { env: mode, adminToken, adminAllowRemote: allow === '1', tracing: tracing === 'on' };
+}
+
+function trustProxy(raw: string | undefined): TrustedProxies {
+  try {
+    return TrustedProxies.parse(raw);
+  } catch (error) {
+    throw new ConfigError(`TRUST_PROXY must be a comma-separated list of CIDRs: ${(error as Error).message}`);
+  }
 }
 
 function cursorSecret(raw: string | undefined): string {

@@ -9,6 +9,7 @@ import {
   type PresenceStore,
   type RoomMetricsStore,
   type SessionStore,
+  TrustedProxies,
 } from '@relaybox/core';
 import { CloseCode, ErrorCode, type Limits, RelayBoxError } from '@relaybox/protocol';
 import { CountingTransport } from './admin/counting-transport.js';
@@ -34,10 +35,13 @@ import { RoomHistory } from './room-history.js';
 import { SessionLifecycle } from './session-lifecycle.js';
 import { traceConnection, traceRefusal } from './tracing/gateway-traces.js';
 import { Tracer } from './tracing/tracer.js';
+import { CorkAnchor } from './uws/cork-anchor.js';
 import { toRelayBoxError } from './uws/http.js';
 import type { UwsModule } from './uws/load-uws.js';
 import { type Admission, HEARTBEAT_TOPIC, mountWebSocketRoute } from './uws/websocket-route.js';
 import type { WebhookHooks } from './webhook-hooks.js';
+
+const NO_PROXIES = TrustedProxies.parse('');
 
 export interface GatewayOptions {
   nodeId: string;
@@ -60,6 +64,8 @@ export interface GatewayOptions {
   instanceId: string;
   /** Bearer token required by `GET /metrics`; open when undefined. */
   metricsToken?: string | undefined;
+  /** Whose `X-Forwarded-For` names the client for per-IP limits; none when absent. */
+  trustProxy?: TrustedProxies;
   /** False: background jobs are only enqueued here and run by a worker process. Default true. */
   processJobs?: boolean;
   /** The built console to serve at `/console`; not served when undefined. */
@@ -68,6 +74,8 @@ export interface GatewayOptions {
 
 export interface GatewayDeps {
   uws: UwsModule;
+  /** Complete async upgrades inside a `CorkAnchor` (the loaded uWS build's `corkAnchor`). */
+  corkAnchor?: boolean;
   keys: KeyStore;
   broker: Broker;
   history: HistoryStore;
@@ -107,6 +115,7 @@ const SWEEP_MS = 250;
  */
 export class Gateway {
   private readonly app: TemplatedApp;
+  private readonly anchor: CorkAnchor;
   private readonly hub: Hub;
   private readonly authenticator: Authenticator;
   private readonly sessions = new Set<ClientSession>();
@@ -135,6 +144,7 @@ export class Gateway {
     const tracer = deps.tracer ?? Tracer.off;
     this.tracer = tracer;
     this.app = deps.uws.App();
+    this.anchor = new CorkAnchor(deps.uws, deps.corkAnchor ?? false);
     this.metrics = new GatewayMetrics({ brokerState: () => deps.broker.state });
     this.roomMetrics = new RoomMetricsAggregator({
       gatewayId: options.instanceId,
@@ -211,6 +221,9 @@ export class Gateway {
       log: deps.log,
     };
     mountWebSocketRoute(this.app, deps.uws, {
+      anchor: this.anchor,
+      clientAddress: (peer, forwardedFor) =>
+        (options.trustProxy ?? NO_PROXIES).clientAddress(peer, forwardedFor),
       // Frames up to twice the limit get a `frame_too_large` error frame; beyond that uWS closes (1009).
       maxPayloadBytes: limits.maxFrameBytes * 2,
       maxBufferedBytes: limits.maxBufferedBytes,
@@ -260,6 +273,7 @@ export class Gateway {
     await this.deps.broker.start();
     await this.lifecycle.start();
     this.roomMetrics.start();
+    await this.anchor.open();
     const socket = await new Promise<us_listen_socket | false>((resolve) =>
       this.app.listen(this.options.host, this.options.port, resolve),
     );
@@ -309,6 +323,7 @@ export class Gateway {
     this.draining = true;
     if (this.listenSocket) this.deps.uws.us_listen_socket_close(this.listenSocket);
     this.listenSocket = undefined;
+    this.anchor.close();
     this.intervals.clear();
     this.maintenance.stop();
     this.lifecycle.stop();

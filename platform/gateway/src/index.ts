@@ -6,4 +6,5 @@ export * from './gateway.js';
 export * from './logger.js';
 export * from './start-gateway.js';
 export * from './uws/load-uws.js';
+export * from './uws/uws-builds.js';
 export * from './worker.js';

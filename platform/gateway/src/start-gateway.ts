@@ -78,7 +78,8 @@ export async function startGateway(
   overrides: StartOverrides = {},
 ): Promise<RunningGateway> {
   const log = overrides.log ?? createLogger(config.logLevel, { nodeId: config.nodeId });
-  const uws = loadUws();
+  const { uws, build: uwsBuild } = loadUws();
+  log.info('uWebSockets.js loaded', { version: uwsBuild.version, package: uwsBuild.alias });
   const local = createKeySource(config, log);
   const keys = overrides.keys ?? local.keys;
   const devApiKey = overrides.keys ? undefined : local.devApiKey;
@@ -127,11 +128,13 @@ export async function startGateway(
       presenceGraceMs: config.presenceGraceMs,
       instanceId: `${config.nodeId}.${randomBytes(4).toString('hex')}`,
       metricsToken: config.metricsToken,
+      trustProxy: config.trustProxy,
       processJobs: config.workers === 'inline',
       consoleDir: config.consoleDir,
     },
     {
       uws,
+      corkAnchor: uwsBuild.corkAnchor,
       keys,
       broker,
       history,

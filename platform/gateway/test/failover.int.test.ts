@@ -131,12 +131,6 @@ describe('gateway processes', () => {
     await client.close();
   });
 
-  it('refuses to start when the uWebSockets.js native binary does not load', async () => {
-    const { code, output } = await runGatewayToExit({ UWS_USE_FALLBACK: '1' });
-    expect(code).toBe(1);
-    expect(output).toMatch(/native binary did not load.*refusing to start/);
-  });
-
   it('refuses to start on an invalid configuration, naming the setting', async () => {
     const { code, output } = await runGatewayToExit({ RELAYBOX_SHARDS: 'many' });
     expect(code).toBe(1);

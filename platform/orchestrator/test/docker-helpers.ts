@@ -14,7 +14,7 @@ import { DockerEngine, type DockerEngineOptions } from '../src/docker/docker-eng
  * scripts/docker-test-images.sh builds (no registry is reachable).
  */
 export const TEST_IMAGES: Record<string, string> = {
-  NODE_IMAGE: 'relaybox-test/node:20',
+  NODE_IMAGE: 'relaybox-test/node:24-trixie',
   REDIS_IMAGE: 'relaybox-test/redis:7',
   RABBITMQ_IMAGE: 'relaybox-test/rabbitmq:3',
   NGINX_IMAGE: 'relaybox-test/nginx:1',

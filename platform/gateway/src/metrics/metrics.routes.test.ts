@@ -5,7 +5,7 @@ import { loadUws } from '../uws/load-uws.js';
 import { GatewayMetrics } from './gateway-metrics.js';
 import { type MetricsRouteOptions, mountMetricsRoute } from './metrics.routes.js';
 
-const uws = loadUws();
+const { uws } = loadUws();
 
 describe('GET /metrics', () => {
   let listening: us_listen_socket | undefined;

@@ -5,6 +5,7 @@ import { selectProtocol } from '../auth/credentials.js';
 import type { Principal } from '../auth/principal.js';
 import type { ClientSession } from '../client-session.js';
 import type { SessionOpening } from '../session-lifecycle.js';
+import type { CorkAnchor } from './cork-anchor.js';
 import { ResponseGuard } from './http.js';
 import type { UwsModule } from './load-uws.js';
 import { UwsTransport } from './uws-transport.js';
@@ -50,6 +51,10 @@ export interface WebSocketRouteOptions {
   maxPayloadBytes: number;
   maxBufferedBytes: number;
   idleTimeoutSec: number;
+  /** The client address for per-IP limits from the peer and `X-Forwarded-For` (see trusted-proxies.ts). */
+  clientAddress(peer: string, forwardedFor: string): string;
+  /** Corks async upgrades (see cork-anchor.ts). */
+  anchor: CorkAnchor;
   /** Authenticates and applies admission limits; rejects with a `RelayBoxError` to refuse the upgrade. */
   admit(sources: CredentialSources, ip: string, origin: string): Promise<Admission>;
   /** The client went away after it was admitted but before the upgrade completed. */
@@ -71,7 +76,7 @@ export function mountWebSocketRoute(app: TemplatedApp, uws: UwsModule, options: 
     // the bound, and the headroom lets its 4001 close frame be queued (uWS drops sends past the cap,
     // the close frame included). Memory per connection stays bounded by the cap either way.
     maxBackpressure: options.maxBufferedBytes * 4,
-    closeOnBackpressureLimit: 0,
+    closeOnBackpressureLimit: false,
     idleTimeout: options.idleTimeoutSec,
     sendPingsAutomatically: true,
     upgrade: (res, req, context) => {
@@ -86,7 +91,8 @@ export function mountWebSocketRoute(app: TemplatedApp, uws: UwsModule, options: 
         protocols,
         authorization: req.getHeader('authorization'),
       };
-      const ip = Buffer.from(res.getRemoteAddressAsText()).toString();
+      const peer = Buffer.from(res.getRemoteAddressAsText()).toString();
+      const ip = options.clientAddress(peer, req.getHeader('x-forwarded-for'));
       const guard = new ResponseGuard(res);
       options.admit(sources, ip, origin).then(
         (admission) => {
@@ -94,7 +100,7 @@ export function mountWebSocketRoute(app: TemplatedApp, uws: UwsModule, options: 
             options.abandon(admission);
             return;
           }
-          res.cork(() => {
+          options.anchor.corkUpgrade(res, () => {
             res.upgrade<UserData>({ admission }, secKey, selectProtocol(protocols), extensions, context);
           });
         },
@@ -105,9 +111,9 @@ export function mountWebSocketRoute(app: TemplatedApp, uws: UwsModule, options: 
       const data = ws.getUserData();
       const transport = new UwsTransport(ws);
       data.transport = transport;
-      // uWS 20.30 bug (uNetworking/uWebSockets#1928, fixed upstream by #1929): when an upgrade
-      // completed asynchronously inside `res.cork`, writing to the new socket from `open` can make
-      // cork's post-processing tear it down (1006). Touch the socket only once `open` has returned.
+      // The async-upgrade cork bug (see cork-anchor.ts): with uWS 20.30, writing to the new socket
+      // from `open` while the upgrade's cork is held can make cork's post-processing tear it down
+      // (1006). Touch the socket only once `open` has returned, whichever cork completed the upgrade.
       // A client should wait for `connected`; frames it sends earlier are queued (see `message`).
       setImmediate(() => {
         if (transport.closed) {

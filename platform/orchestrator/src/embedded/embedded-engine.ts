@@ -1,4 +1,11 @@
-import { type Logger, type LogLevel, loadConfig, type RunningGateway, startGateway } from '@relaybox/gateway';
+import {
+  createLogger,
+  type Logger,
+  type LogLevel,
+  loadConfig,
+  type RunningGateway,
+  startGateway,
+} from '@relaybox/gateway';
 import {
   type Engine,
   type LogOptions,
@@ -21,8 +28,6 @@ export interface EmbeddedEngineOptions {
   /** Gateway configuration (`RELAYBOX_*`, e.g. `process.env`); the stack's own settings win. */
   env?: Record<string, string | undefined>;
 }
-
-const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
 
 /**
  * The whole platform in this Node process: one gateway with the memory broker and stores, its
@@ -189,14 +194,18 @@ function severalGateways(): OrchestratorError {
   );
 }
 
-/** The gateway's JSON log lines, kept in the engine's log buffer instead of this process's stderr. */
+/** The gateway's JSON log lines (the shared format), kept in the engine's log buffer instead of this process's stderr. */
 function bufferLogger(buffer: LogBuffer, level: LogLevel, nodeId: string): Logger {
-  const write = (at: Exclude<LogLevel, 'silent'>) => (message: string, fields?: Record<string, unknown>) => {
-    if (LEVELS[at] < LEVELS[level]) return;
-    const line = JSON.stringify({ time: new Date().toISOString(), level: at, message, nodeId, ...fields });
-    buffer.push(at === 'error' || at === 'warn' ? 'stderr' : 'stdout', line);
-  };
-  return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
+  return createLogger(
+    level,
+    { nodeId },
+    {
+      write: (line) => {
+        const at = (JSON.parse(line) as { level?: string }).level;
+        buffer.push(at === 'error' || at === 'warn' ? 'stderr' : 'stdout', line.trimEnd());
+      },
+    },
+  );
 }
 
 function messageOf(error: unknown): string {
