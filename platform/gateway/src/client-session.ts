@@ -12,7 +12,7 @@ import {
 } from '@relaybox/protocol';
 import type { Authenticator } from './auth/authenticator.js';
 import type { Principal } from './auth/principal.js';
-import type { Hub } from './hub.js';
+import type { CatchUp, Hub } from './hub.js';
 import type { Logger } from './logger.js';
 import type { RoomMetricsFanout } from './metrics/room-metrics-fanout.js';
 import type { PresenceService } from './presence-service.js';
@@ -54,6 +54,8 @@ export class ClientSession {
   private bucket: TokenBucket | undefined;
   private badFrames = 0;
   private expiryTimer: NodeJS.Timeout | undefined;
+  /** Frames held while a subscribe's starting point is read (see `holdUntil`). */
+  private held: ClientFrame[] | undefined;
 
   constructor(
     readonly transport: Transport,
@@ -140,10 +142,37 @@ export class ClientSession {
       return;
     }
     this.badFrames = 0;
+    if (this.held) this.held.push(frame);
+    else this.run(frame);
+  }
+
+  private run(frame: ClientFrame): void {
     this.dispatch(frame).then(
       (result) => this.reply(frame.ref, result),
       (error: unknown) => this.replyError(frame.ref, error),
     );
+  }
+
+  /**
+   * Frames that arrive until `point` settles wait, then run in arrival order: a publish sent after
+   * a subscribe is stored only once the subscribe's starting seq is known, so it is above it.
+   * Held frames are bounded by the frame budget (they were charged on arrival).
+   */
+  private holdUntil(point: Promise<unknown>): void {
+    this.held = [];
+    const release = () => {
+      const frames = this.held ?? [];
+      this.held = undefined;
+      for (let i = 0; i < frames.length; i++) {
+        // A held subscribe holds the rest again.
+        if (this.held) {
+          (this.held as ClientFrame[]).push(...frames.slice(i));
+          return;
+        }
+        this.run(frames[i] as ClientFrame);
+      }
+    };
+    point.then(release, release);
   }
 
   private async dispatch(frame: ClientFrame): Promise<object | undefined> {
@@ -210,16 +239,44 @@ export class ClientSession {
     }
   }
 
+  /**
+   * A subscribe is a point in the stream. Without `fromSeq` that point is the room's latest seq when
+   * the frame arrived (read before any later frame of this connection runs): the ack's `latestSeq`
+   * is it, and every later seq reaches the subscription: what was published while the broker
+   * binding was being made is replayed from history, then delivery goes live (see `Hub.subscribe`).
+   * With `fromSeq` the replay starts there. Either way the ack follows the replayed messages.
+   */
   private async subscribe(room: string, fromSeq: number | undefined): Promise<object | undefined> {
     const state = this.joined(room);
     if (!state.canSubscribe) throw denied(room, 'subscribe');
     const wasOn = state.messages === 'on';
-    if (!(await this.subs.subscribe(room, state, 'messages'))) return undefined;
-    if (!wasOn) this.deps.lifecycle.roomChanged(this.connectionId, room, { subscribed: true });
-    const canRead = this.principal.grants.can(room, 'history');
     const { history } = this.deps;
-    if (fromSeq === undefined) return { latestSeq: await history.latestSeq(this.appId, room) };
-    return history.replay(this.appId, room, fromSeq, canRead, this.transport);
+    const canRead = this.principal.grants.can(room, 'history');
+    if (wasOn) {
+      if (fromSeq === undefined) return { latestSeq: await history.latestSeq(this.appId, room) };
+      // Already live: the replay may overlap live delivery by a few seqs (the SDK drops repeats).
+      return history.replay(this.appId, room, fromSeq, canRead, this.transport);
+    }
+    let startSeq: number | undefined;
+    if (fromSeq === undefined) {
+      const point = history.latestSeq(this.appId, room);
+      this.holdUntil(point);
+      startSeq = await point;
+    }
+    const from = fromSeq ?? (startSeq as number) + 1;
+    let replay: { replayed: number; latestSeq: number } | undefined;
+    const catchUp: CatchUp = {
+      run: async () => {
+        replay = await history.replay(this.appId, room, from, canRead, this.transport);
+        return replay.latestSeq;
+      },
+      maxHeldBytes: this.deps.limits.maxBufferedBytes,
+      overflow: () => new RelayBoxError(ErrorCode.RateLimited, 'room too busy to catch up; subscribe again'),
+    };
+    if (!(await this.subs.subscribe(room, state, 'messages', catchUp))) return undefined;
+    this.deps.lifecycle.roomChanged(this.connectionId, room, { subscribed: true });
+    if (!replay) return { latestSeq: await history.latestSeq(this.appId, room) };
+    return startSeq === undefined ? replay : { latestSeq: startSeq, replayed: replay.replayed };
   }
 
   private async presence(frame: PresenceFrame): Promise<undefined> {

@@ -1,4 +1,4 @@
-import type { Broker } from '@relaybox/core';
+import { type Broker, parseMessageFrame } from '@relaybox/core';
 import type { TopicCounter } from './admin/counting-transport.js';
 import { traceConsumed } from './tracing/message-trace.js';
 import { Tracer } from './tracing/tracer.js';
@@ -25,6 +25,14 @@ interface Binding {
   delivered: TopicCounter;
 }
 
+/** A replay run before a subscriber goes live (see `Hub.subscribe`). */
+export interface CatchUp {
+  /** Sends the missed messages; resolves the last seq sent (or known to exist). */
+  run(): Promise<number>;
+  maxHeldBytes: number;
+  overflow(): Error;
+}
+
 /** A room with local subscribers (presence channels excluded). */
 export interface LocalRoom {
   appId: string;
@@ -39,6 +47,8 @@ export interface LocalRoom {
  */
 export class Hub {
   private readonly bindings = new Map<string, Binding>();
+  /** Subscribers catching up from history: they get a topic's messages here until they go live. */
+  private readonly taps = new Map<string, Set<(payload: string) => void>>();
 
   constructor(
     private readonly broker: Broker,
@@ -51,6 +61,8 @@ export class Hub {
       const consumedAt = tracer.on ? Date.now() : 0;
       const topic = roomTopic(message.appId, message.room);
       const deliveries = publishLocal(topic, message.payload);
+      const taps = this.taps.get(topic);
+      if (taps) for (const tap of taps) tap(message.payload);
       if (deliveries > 0) {
         const delivered = this.bindings.get(topic)?.delivered;
         if (delivered) {
@@ -81,8 +93,15 @@ export class Hub {
     return rooms;
   }
 
-  /** Resolves once messages of the room published from any gateway reach this transport. */
-  async subscribe(transport: Transport, appId: string, room: string): Promise<void> {
+  /**
+   * Resolves once messages of the room published from any gateway reach this transport.
+   * With `catchUp`: once the broker binding is ready, `catchUp` sends what the subscriber missed
+   * (a history replay) and resolves the last seq it covered; messages delivered here meanwhile are
+   * held, and those above that seq are sent after it, before the transport goes live. Nothing falls
+   * between the replay and live delivery, and nothing is sent twice (for one publisher's order).
+   * Held messages are bounded by `maxHeldBytes`: past it the catch-up fails with the `overflow` error.
+   */
+  async subscribe(transport: Transport, appId: string, room: string, catchUp?: CatchUp): Promise<void> {
     const topic = roomTopic(appId, room);
     let binding = this.bindings.get(topic);
     if (!binding) {
@@ -97,13 +116,41 @@ export class Hub {
     }
     binding.subscribers++;
     this.report(appId, room, binding.subscribers, binding.subscribers === 1);
+    let bound = false;
     try {
       await binding.ready;
+      bound = true;
+      if (catchUp) await this.catchUp(transport, topic, catchUp);
     } catch (error) {
-      this.release(appId, room, topic, binding, false);
+      this.release(appId, room, topic, binding, bound);
       throw error;
     }
     transport.subscribe(topic);
+  }
+
+  private async catchUp(transport: Transport, topic: string, catchUp: CatchUp): Promise<void> {
+    const held: string[] = [];
+    let heldBytes = 0;
+    let overflow = false;
+    const tap = (payload: string) => {
+      heldBytes += payload.length;
+      if (heldBytes > catchUp.maxHeldBytes) overflow = true;
+      else held.push(payload);
+    };
+    let taps = this.taps.get(topic);
+    if (!taps) {
+      taps = new Set();
+      this.taps.set(topic, taps);
+    }
+    taps.add(tap);
+    try {
+      const upToSeq = await catchUp.run();
+      if (overflow) throw catchUp.overflow();
+      for (const payload of held) if (parseMessageFrame(payload).seq > upToSeq) transport.send(payload);
+    } finally {
+      taps.delete(tap);
+      if (taps.size === 0) this.taps.delete(topic);
+    }
   }
 
   unsubscribe(transport: Transport, appId: string, room: string): void {
