@@ -1,6 +1,7 @@
 import type { TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 import {
   type Broker,
+  type ConnectionQuota,
   type HistoryRetention,
   type HistoryStore,
   type JobQueue,
@@ -74,6 +75,8 @@ export interface GatewayDeps {
   presence: PresenceStore;
   sessions: SessionStore;
   roomMetrics: RoomMetricsStore;
+  /** Per-app connection reservations shared by the cluster (the per-app connection limit). */
+  connections: ConnectionQuota;
   /** Background jobs of the gateway (dead-gateway sweep, history trim): BullMQ or in-process. */
   jobs: JobQueue;
   log: Logger;
@@ -106,7 +109,6 @@ export class Gateway {
   private readonly hub: Hub;
   private readonly authenticator: Authenticator;
   private readonly sessions = new Set<ClientSession>();
-  private readonly appConnections = new Map<string, number>();
   private readonly retention = new Map<string, HistoryRetention>();
   private readonly connectLimiter: KeyedRateLimiter;
   private readonly sessionDeps: SessionDeps;
@@ -185,6 +187,7 @@ export class Gateway {
       sessions: deps.sessions,
       history: deps.history,
       presence,
+      connections: deps.connections,
       resumeWindowMs: options.resumeWindowMs,
       maxAgeMs: (appId) => this.retentionFor(appId).maxAgeMs,
       log: deps.log,
@@ -217,8 +220,10 @@ export class Gateway {
           if (tracer.on) traceRefusal(tracer, refusal, ip);
           throw error;
         }),
-      abandon: ({ principal, opening }) =>
-        this.lifecycle.closed(principal.appId, principal.clientId, opening.connectionId, false),
+      abandon: ({ principal, opening }) => {
+        this.releaseConnection(principal.appId);
+        this.lifecycle.closed(principal.appId, principal.clientId, opening.connectionId, false);
+      },
       openSession: (transport, admission) => this.openSession(transport, admission),
       closeSession: (session, code, reason) => this.closeSession(session, code, reason),
     });
@@ -297,11 +302,15 @@ export class Gateway {
     // Sessions are detached, not ended: clients resume on another gateway and keep their presence.
     this.dropAll('server shutting down; reconnect to another gateway');
     await this.lifecycle.flush();
+    // Every slot this gateway held goes back to the cluster at once (late releases change nothing).
+    await this.deps.connections.releaseGateway(this.options.instanceId).catch((error: unknown) => {
+      this.deps.log.warn('connection reservations not released', { error: String(error) });
+    });
     await this.roomMetrics.stop().catch(() => {});
     await this.inspector?.stop();
     await this.tracer.stop();
-    const { broker, history, presence, sessions, keys, roomMetrics } = this.deps;
-    const stores = [broker, history, presence, sessions, keys, roomMetrics];
+    const { broker, history, presence, sessions, keys, roomMetrics, connections } = this.deps;
+    const stores = [broker, history, presence, sessions, keys, roomMetrics, connections];
     await Promise.allSettled(stores.map((store) => store.close()));
     this.deps.log.info('gateway stopped', { nodeId: this.options.nodeId });
   }
@@ -341,14 +350,20 @@ export class Gateway {
       throw new RelayBoxError(ErrorCode.OriginNotAllowed, `origin ${origin} is not allowed for this app`);
     }
     const max = policy?.limits.maxConnectionsPerApp ?? this.options.limits.maxConnectionsPerApp;
-    if ((this.appConnections.get(principal.appId) ?? 0) >= max) {
-      throw new RelayBoxError(
-        ErrorCode.AppConnectionLimit,
-        `app already has ${max} connections on this gateway`,
-      );
+    // Reserved atomically across the cluster before the upgrade is accepted; released on close,
+    // on a failed or abandoned upgrade, and by the dead-gateway sweep.
+    const { appId } = principal;
+    if (!(await this.deps.connections.reserve(appId, this.options.instanceId, max))) {
+      throw new RelayBoxError(ErrorCode.AppConnectionLimit, `app already has ${max} connections`);
     }
-    const resume = extractResumeOffer(sources.protocols);
-    const opening = await this.lifecycle.open(principal.appId, principal.clientId, resume);
+    let opening: Awaited<ReturnType<SessionLifecycle['open']>>;
+    try {
+      if (this.draining) throw new RelayBoxError(ErrorCode.ServerShuttingDown, 'gateway is shutting down');
+      opening = await this.lifecycle.open(appId, principal.clientId, extractResumeOffer(sources.protocols));
+    } catch (error) {
+      this.releaseConnection(appId);
+      throw error;
+    }
     return policy ? { principal, opening, limits: policy.limits } : { principal, opening };
   }
 
@@ -362,7 +377,6 @@ export class Gateway {
     const session = new ClientSession(counted, principal, opening, deps);
     this.sessions.add(session);
     this.metrics.connectionOpened(principal.appId);
-    this.appConnections.set(principal.appId, (this.appConnections.get(principal.appId) ?? 0) + 1);
     session.open();
     if (this.tracer.on)
       traceConnection(this.tracer, opening.resumed ? 'connection.resume' : 'connection.open', session);
@@ -380,10 +394,15 @@ export class Gateway {
     if (this.tracer.on)
       traceConnection(this.tracer, 'connection.close', session, { detail: { code, reason } });
     this.metrics.connectionClosed(session.appId);
-    const left = (this.appConnections.get(session.appId) ?? 1) - 1;
-    if (left > 0) this.appConnections.set(session.appId, left);
-    else this.appConnections.delete(session.appId);
+    this.releaseConnection(session.appId);
     session.closed(code === CloseCode.Normal);
+  }
+
+  private releaseConnection(appId: string): void {
+    this.deps.connections.release(appId, this.options.instanceId).catch((error: unknown) => {
+      // Left held until this gateway shuts down or is swept as dead.
+      this.deps.log.warn('connection reservation not released', { appId, error: String(error) });
+    });
   }
 
   /** Disconnects clients that stopped reading once their unsent bytes pass the bound. */

@@ -2,10 +2,12 @@ import { randomBytes } from 'node:crypto';
 import {
   AmqpBroker,
   MemoryBroker,
+  MemoryConnectionQuota,
   MemoryHistoryStore,
   MemoryPresenceStore,
   MemoryRoomMetricsStore,
   MemorySessionStore,
+  RedisConnectionQuota,
   RedisHistoryStore,
   RedisPresenceStore,
   RedisRoomMetricsStore,
@@ -13,6 +15,7 @@ import {
 } from '@relaybox/adapters';
 import {
   type Broker,
+  type ConnectionQuota,
   HistoryCursor,
   type HistoryStore,
   type KeyStore,
@@ -62,6 +65,7 @@ export interface StartOverrides {
   presence?: PresenceStore;
   sessions?: SessionStore;
   roomMetrics?: RoomMetricsStore;
+  connections?: ConnectionQuota;
   /** Inspector snapshot store and trace log (share them to make in-process gateways one cluster). */
   inspector?: InspectorOverrides;
 }
@@ -98,6 +102,9 @@ export async function startGateway(
   const roomMetrics =
     overrides.roomMetrics ??
     (config.store === 'redis' ? new RedisRoomMetricsStore(redis) : new MemoryRoomMetricsStore());
+  const connections =
+    overrides.connections ??
+    (config.store === 'redis' ? new RedisConnectionQuota(redis) : new MemoryConnectionQuota());
   // Maintenance jobs (dead-gateway sweep, history trim) recur every few seconds: their ids only
   // need to dedupe within a period, so finished ones are not kept long.
   const jobs =
@@ -135,6 +142,7 @@ export async function startGateway(
       presence,
       sessions,
       roomMetrics,
+      connections,
       jobs,
       log,
       ...(webhooks ? { webhooks: webhooks.hooks } : {}),
