@@ -209,8 +209,11 @@ export class Gateway {
       log: deps.log,
     };
     mountWebSocketRoute(this.app, deps.uws, {
-      // Frames up to twice the limit get a `frame_too_large` error frame; beyond that uWS closes (1009).
-      maxPayloadBytes: limits.maxFrameBytes * 2,
+      // Frames up to twice the limit get a `frame_too_large` error frame; beyond that a 1009 close
+      // with a reason, up to `maxFrameReadBytes`; beyond that uWS drops the socket unread (1006).
+      maxFrameBytes: limits.maxFrameBytes,
+      closeAboveBytes: limits.maxFrameBytes * 2,
+      maxReadBytes: Math.max(limits.maxFrameReadBytes, limits.maxFrameBytes * 2),
       maxBufferedBytes: limits.maxBufferedBytes,
       idleTimeoutSec: options.idleTimeoutSec,
       admit: (sources, ip, origin) =>

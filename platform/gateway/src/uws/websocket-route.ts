@@ -47,7 +47,12 @@ function deliver(session: ClientSession, frame: PendingFrame): void {
 }
 
 export interface WebSocketRouteOptions {
-  maxPayloadBytes: number;
+  /** The frame size limit, named in the close reason. */
+  maxFrameBytes: number;
+  /** Frames above this are closed with 1009 and a reason, unread (smaller ones get an error frame). */
+  closeAboveBytes: number;
+  /** uWS drops the socket (1006, no close frame) on a frame above this: it is never buffered. */
+  maxReadBytes: number;
   maxBufferedBytes: number;
   idleTimeoutSec: number;
   /** Authenticates and applies admission limits; rejects with a `RelayBoxError` to refuse the upgrade. */
@@ -66,7 +71,7 @@ export interface WebSocketRouteOptions {
 export function mountWebSocketRoute(app: TemplatedApp, uws: UwsModule, options: WebSocketRouteOptions): void {
   app.ws<UserData>('/v1/ws', {
     compression: uws.DISABLED,
-    maxPayloadLength: options.maxPayloadBytes,
+    maxPayloadLength: options.maxReadBytes,
     // Hard cap at four times the slow-consumer bound: the sweep closes a slow consumer once it passes
     // the bound, and the headroom lets its 4001 close frame be queued (uWS drops sends past the cap,
     // the close frame included). Memory per connection stays bounded by the cap either way.
@@ -124,6 +129,12 @@ export function mountWebSocketRoute(app: TemplatedApp, uws: UwsModule, options: 
     },
     message: (ws, message, isBinary) => {
       const data = ws.getUserData();
+      if (message.byteLength > options.closeAboveBytes) {
+        // Not decoded; the client learns why from the close frame (uWS alone would drop it: 1006).
+        const reason = `frame of ${message.byteLength} bytes is larger than ${options.maxFrameBytes} bytes`;
+        ws.end(CloseCode.FrameTooLarge, reason);
+        return;
+      }
       // The ArrayBuffer is only valid during this callback; decoding copies it.
       const frame: PendingFrame = {
         text: isBinary ? null : Buffer.from(message).toString('utf8'),
