@@ -18,6 +18,7 @@ import type { RoomMetricsFanout } from './metrics/room-metrics-fanout.js';
 import type { PresenceService } from './presence-service.js';
 import type { Publisher } from './publisher.js';
 import { TokenBucket } from './rate-limit.js';
+import { requestCost } from './request-cost.js';
 import type { RoomHistory } from './room-history.js';
 import { type JoinedRoom, type MembershipObserver, RoomSubscriptions } from './room-subscriptions.js';
 import type { SessionLifecycle, SessionOpening } from './session-lifecycle.js';
@@ -52,6 +53,8 @@ export class ClientSession {
   bytesIn = 0;
   private readonly subs: RoomSubscriptions;
   private bucket: TokenBucket | undefined;
+  /** Every frame's cost is drawn from here (`requestCost`). */
+  private readonly budget: TokenBucket;
   private badFrames = 0;
   private expiryTimer: NodeJS.Timeout | undefined;
   /** Frames held while a subscribe's starting point is read (see `holdUntil`). */
@@ -64,6 +67,7 @@ export class ClientSession {
     private readonly deps: SessionDeps,
   ) {
     this.connectionId = opening.connectionId;
+    this.budget = new TokenBucket(deps.limits.requestCostPerSecond, deps.limits.requestCostBurst);
     this.subs = new RoomSubscriptions(
       deps.hub,
       transport,
@@ -142,6 +146,14 @@ export class ClientSession {
       return;
     }
     this.badFrames = 0;
+    if (!this.budget.takeCost(requestCost(frame))) {
+      const rate = this.deps.limits.requestCostPerSecond;
+      this.replyError(
+        frame.ref,
+        new RelayBoxError(ErrorCode.RateLimited, `request budget of ${rate}/s spent`),
+      );
+      return;
+    }
     if (this.held) this.held.push(frame);
     else this.run(frame);
   }

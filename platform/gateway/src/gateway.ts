@@ -15,6 +15,7 @@ import { CloseCode, ErrorCode, type Limits, RelayBoxError } from '@relaybox/prot
 import { CountingTransport } from './admin/counting-transport.js';
 import type { AdminSetup, Inspector } from './admin/inspector.js';
 import { type AppPolicy, originAllowed } from './app-policy.js';
+import { AuthGuard } from './auth/auth-guard.js';
 import { Authenticator } from './auth/authenticator.js';
 import { type CredentialSources, extractCredentials, extractResumeOffer } from './auth/credentials.js';
 import { ClientSession, type SessionDeps } from './client-session.js';
@@ -31,6 +32,7 @@ import { RoomMetricsFanout } from './metrics/room-metrics-fanout.js';
 import { PresenceService } from './presence-service.js';
 import { Publisher } from './publisher.js';
 import { KeyedRateLimiter } from './rate-limit.js';
+import { RestAccess } from './rest/rest-access.js';
 import { RoomHistory } from './room-history.js';
 import { SessionLifecycle } from './session-lifecycle.js';
 import { traceConnection, traceRefusal } from './tracing/gateway-traces.js';
@@ -108,6 +110,9 @@ export class Gateway {
   private readonly app: TemplatedApp;
   private readonly hub: Hub;
   private readonly authenticator: Authenticator;
+  /** Failed authentications per address, checked before any key lookup (upgrades and REST). */
+  private readonly authGuard: AuthGuard;
+  private readonly restAccess: RestAccess;
   private readonly sessions = new Set<ClientSession>();
   private readonly retention = new Map<string, HistoryRetention>();
   private readonly connectLimiter: KeyedRateLimiter;
@@ -146,7 +151,16 @@ export class Gateway {
       return reached;
     };
     this.hub = new Hub(deps.broker, publishLocal, hubObserver(this.metrics, this.roomMetrics), tracer);
-    this.authenticator = new Authenticator(deps.keys, { clockToleranceSec: options.tokenClockToleranceSec });
+    this.authenticator = new Authenticator(deps.keys, {
+      clockToleranceSec: options.tokenClockToleranceSec,
+      maxTokenLifetimeSec: limits.maxTokenLifetimeSec,
+    });
+    this.authGuard = new AuthGuard(
+      this.authenticator,
+      limits.authFailureRatePerSecond,
+      limits.authFailureBurst,
+    );
+    this.restAccess = new RestAccess(this.authGuard, limits);
     this.connectLimiter = new KeyedRateLimiter(limits.connectionRatePerSecond, limits.connectionBurst);
     const { webhooks } = deps;
     const publisher = new Publisher(deps.history, deps.broker, new MessageIdGenerator(options.nodeId), {
@@ -231,7 +245,7 @@ export class Gateway {
       closeSession: (session, code, reason) => this.closeSession(session, code, reason),
     });
     this.inspector = mountHttpRoutes(this.app, {
-      authenticator: this.authenticator,
+      access: this.restAccess,
       publisher,
       history,
       presence,
@@ -346,7 +360,7 @@ export class Gateway {
     if (!this.connectLimiter.take(ip)) {
       throw new RelayBoxError(ErrorCode.ConnectionRateLimited, 'too many new connections from this address');
     }
-    const principal = await this.authenticator.authenticate(extractCredentials(sources));
+    const principal = await this.authGuard.authenticate(ip, extractCredentials(sources));
     const policy = await this.deps.appPolicy?.(principal.appId);
     // Browsers always send Origin; server-side clients send none and are not restricted by it.
     if (origin !== '' && policy && !originAllowed(origin, policy.allowedOrigins)) {
@@ -418,6 +432,8 @@ export class Gateway {
       }
     }
     this.connectLimiter.sweep();
+    this.authGuard.sweep();
+    this.restAccess.sweep();
   }
 
   /** The distinct (appId, keyId) pairs this node's open connections were authenticated with. */

@@ -15,6 +15,18 @@ describe('TokenBucket', () => {
     expect(bucket.take(100)).toBe(false);
   });
 
+  it('takes a cost at once or nothing, and refunds up to the burst', () => {
+    const bucket = new TokenBucket(1, 12, 0);
+    expect(bucket.takeCost(11, 0)).toBe(true);
+    expect(bucket.takeCost(11, 0)).toBe(false);
+    expect(bucket.available(0)).toBe(true);
+    expect(bucket.takeCost(1, 0)).toBe(true);
+    expect(bucket.available(0)).toBe(false);
+    for (let i = 0; i < 20; i++) bucket.refund();
+    expect(bucket.takeCost(12, 0)).toBe(true);
+    expect(bucket.takeCost(1, 0)).toBe(false);
+  });
+
   it('never holds more than the burst', () => {
     const bucket = new TokenBucket(1000, 2, 0);
     expect(bucket.isFull(0)).toBe(true);

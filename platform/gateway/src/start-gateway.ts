@@ -147,7 +147,9 @@ export async function startGateway(
       log,
       ...(webhooks ? { webhooks: webhooks.hooks } : {}),
       tracer: inspector.tracer,
-      ...(inspector.admin ? { admin: inspector.admin } : {}),
+      ...(inspector.admin
+        ? { admin: local.appExists ? { ...inspector.admin, appExists: local.appExists } : inspector.admin }
+        : {}),
       ...(local.appPolicy && !overrides.keys ? { appPolicy: local.appPolicy } : {}),
     },
   );

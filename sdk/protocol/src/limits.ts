@@ -24,8 +24,9 @@ export const DEFAULT_LIMITS = {
   /** Frames that failed validation in a row before the connection is closed for policy. */
   maxConsecutiveBadFrames: 20,
   /**
-   * Every frame of a connection draws its cost from this token bucket (cost units per second and
-   * burst): 1 for most frames, more for reads (`REQUEST_COSTS`). Past it: `rate_limited`.
+   * Every frame of a connection but `publish` (which has its own bucket above) draws its cost from
+   * this token bucket (cost units per second and burst): 1 for most frames, more for reads sized by
+   * what they read (gateway `requestCost`). Past it: `rate_limited`.
    */
   requestCostPerSecond: 200,
   requestCostBurst: 400,
