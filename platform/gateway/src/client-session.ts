@@ -56,6 +56,8 @@ export class ClientSession {
   /** Every frame's cost is drawn from here (`requestCost`). */
   private readonly budget: TokenBucket;
   private badFrames = 0;
+  /** Frames refused in a row because the budget was spent (a client ignoring `rate_limited`). */
+  private overBudget = 0;
   private expiryTimer: NodeJS.Timeout | undefined;
   /** Frames held while a subscribe's starting point is read (see `holdUntil`). */
   private held: ClientFrame[] | undefined;
@@ -147,15 +149,28 @@ export class ClientSession {
     }
     this.badFrames = 0;
     if (!this.budget.takeCost(requestCost(frame))) {
-      const rate = this.deps.limits.requestCostPerSecond;
-      this.replyError(
-        frame.ref,
-        new RelayBoxError(ErrorCode.RateLimited, `request budget of ${rate}/s spent`),
+      this.refuseOverBudget(frame.ref);
+      return;
+    }
+    this.overBudget = 0;
+    if (this.held) this.held.push(frame);
+    else this.run(frame);
+  }
+
+  /** Answering a flood frame by frame still costs: a burst's worth past the budget, the connection goes. */
+  private refuseOverBudget(ref: number): void {
+    const { requestCostPerSecond, requestCostBurst } = this.deps.limits;
+    if (++this.overBudget > requestCostBurst) {
+      this.transport.close(
+        CloseCode.PolicyViolation,
+        'request budget ignored: too many frames over the rate',
       );
       return;
     }
-    if (this.held) this.held.push(frame);
-    else this.run(frame);
+    this.replyError(
+      ref,
+      new RelayBoxError(ErrorCode.RateLimited, `request budget of ${requestCostPerSecond}/s spent`),
+    );
   }
 
   private run(frame: ClientFrame): void {

@@ -76,9 +76,9 @@ describe('per-connection frame budget, sized by cost', () => {
       ),
     );
     const limited = replies.filter((r) => r.type === 'error' && r.error.code === 'rate_limited');
-    // A 1,000-item page costs 11 of the 100 in the burst (one was spent on the join): 9 pass.
-    expect(replies.filter((r) => r.type === 'ack')).toHaveLength(9);
-    expect(limited).toHaveLength(21);
+    // A 1,000-item page costs 21 of the 100 in the burst (one was spent on the join): 4 pass.
+    expect(replies.filter((r) => r.type === 'ack')).toHaveLength(4);
+    expect(limited).toHaveLength(26);
     // Another connection's budget is its own.
     expect((await other.request({ type: 'ping' })).type).toBe('ack');
   });
@@ -89,6 +89,16 @@ describe('per-connection frame budget, sized by cost', () => {
     const replies = await Promise.all(Array.from({ length: 60 }, () => client.request({ type: 'ping' })));
     expect(replies.filter((r) => r.type === 'ack')).toHaveLength(50);
     expect(replies.filter((r) => r.type === 'error' && r.error.code === 'rate_limited')).toHaveLength(10);
+  });
+
+  it('a client that keeps sending past a spent budget (a burst more) is closed with 4102', async () => {
+    const gw = await gateway({ requestCostPerSecond: 0.01, requestCostBurst: 10 });
+    const client = await connect(gw, full);
+    for (let i = 0; i < 40; i++) client.send({ type: 'ping', ref: i + 1 });
+    const { code, reason } = await client.closed;
+    expect(code).toBe(4102);
+    expect(reason).toMatch(/budget/);
+    expect(client.frames.filter((f) => f.type === 'error')).toHaveLength(10);
   });
 });
 

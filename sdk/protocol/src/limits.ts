@@ -28,8 +28,8 @@ export const DEFAULT_LIMITS = {
    * this token bucket (cost units per second and burst): 1 for most frames, more for reads sized by
    * what they read (gateway `requestCost`). Past it: `rate_limited`.
    */
-  requestCostPerSecond: 200,
-  requestCostBurst: 400,
+  requestCostPerSecond: 100,
+  requestCostBurst: 200,
   /** REST calls per authenticated identity (API key, or a token's app and clientId): rate and burst. */
   restRatePerSecond: 500,
   restBurst: 1000,
