@@ -157,10 +157,13 @@ export class ClientSession {
     else this.run(frame);
   }
 
-  /** Answering a flood frame by frame still costs: a burst's worth past the budget, the connection goes. */
+  /**
+   * Answering a flood frame by frame still costs: after `maxConsecutiveBadFrames` refusals in a row
+   * (a client that ignores `rate_limited`), the connection goes.
+   */
   private refuseOverBudget(ref: number): void {
-    const { requestCostPerSecond, requestCostBurst } = this.deps.limits;
-    if (++this.overBudget > requestCostBurst) {
+    const { requestCostPerSecond, maxConsecutiveBadFrames } = this.deps.limits;
+    if (++this.overBudget > maxConsecutiveBadFrames) {
       this.transport.close(
         CloseCode.PolicyViolation,
         'request budget ignored: too many frames over the rate',
