@@ -37,6 +37,8 @@ export interface SessionDeps {
   log: Logger;
   roomMetrics: RoomMetricsFanout;
   membership?: MembershipObserver;
+  /** The connection is being closed for ignoring its request budget. */
+  onBudgetIgnored?: () => void;
   /** Room membership changes, for webhooks. */
   onRoom?: (session: ClientSession, room: string, joined: boolean) => void;
 }
@@ -164,6 +166,7 @@ export class ClientSession {
   private refuseOverBudget(ref: number): void {
     const { requestCostPerSecond, maxConsecutiveBadFrames } = this.deps.limits;
     if (++this.overBudget > maxConsecutiveBadFrames) {
+      this.deps.onBudgetIgnored?.();
       this.transport.close(
         CloseCode.PolicyViolation,
         'request budget ignored: too many frames over the rate',

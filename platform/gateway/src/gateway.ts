@@ -381,16 +381,18 @@ export class Gateway {
       this.releaseConnection(appId);
       throw error;
     }
-    return policy ? { principal, opening, limits: policy.limits } : { principal, opening };
+    return policy ? { principal, opening, ip, limits: policy.limits } : { principal, opening, ip };
   }
 
   private openSession(
     transport: ClientSession['transport'],
-    { principal, opening, limits }: Admission,
+    { principal, opening, limits, ip }: Admission,
   ): ClientSession {
     const counted = new CountingTransport(transport, (topic) => this.hub.topicCounter(topic));
     // The app's limits (cloud mode) replace the gateway's for this session's rooms and publish rate.
-    const deps = limits ? { ...this.sessionDeps, limits } : this.sessionDeps;
+    const base =
+      ip === undefined ? this.sessionDeps : { ...this.sessionDeps, onBudgetIgnored: () => this.penalize(ip) };
+    const deps = limits ? { ...base, limits } : base;
     const session = new ClientSession(counted, principal, opening, deps);
     this.sessions.add(session);
     this.metrics.connectionOpened(principal.appId);
@@ -413,6 +415,14 @@ export class Gateway {
     this.metrics.connectionClosed(session.appId);
     this.releaseConnection(session.appId);
     session.closed(code === CloseCode.Normal);
+  }
+
+  /**
+   * A connection closed for ignoring its request budget: its address loses a burst of new
+   * connections, so a flooder cannot refill its budget by reconnecting at once.
+   */
+  private penalize(ip: string): void {
+    this.connectLimiter.drain(ip, this.options.limits.connectionBurst);
   }
 
   private releaseConnection(appId: string): void {

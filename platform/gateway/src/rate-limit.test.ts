@@ -27,6 +27,14 @@ describe('TokenBucket', () => {
     expect(bucket.takeCost(1, 0)).toBe(false);
   });
 
+  it('a drain goes below zero and refills at the rate', () => {
+    const bucket = new TokenBucket(10, 5, 0);
+    bucket.drain(8, 0);
+    expect(bucket.take(0)).toBe(false);
+    expect(bucket.take(350)).toBe(false); // -3 + 3.5 = 0.5
+    expect(bucket.take(400)).toBe(true);
+  });
+
   it('never holds more than the burst', () => {
     const bucket = new TokenBucket(1000, 2, 0);
     expect(bucket.isFull(0)).toBe(true);

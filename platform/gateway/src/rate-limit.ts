@@ -32,6 +32,12 @@ export class TokenBucket {
     return this.tokens >= 1;
   }
 
+  /** Takes `n` tokens whatever is there (down to -burst): a penalty that refills at the rate. */
+  drain(n: number, now: number = performance.now()): void {
+    this.refill(now);
+    this.tokens = Math.max(-this.burst, this.tokens - n);
+  }
+
   /** Gives back one token taken before (a reservation that turned out not to count). */
   refund(): void {
     this.tokens = Math.min(this.burst, this.tokens + 1);
@@ -64,6 +70,10 @@ export class KeyedRateLimiter {
   /** Whether `key` has a token, without taking it (no bucket is created). */
   available(key: string): boolean {
     return this.buckets.get(key)?.available() ?? true;
+  }
+
+  drain(key: string, n: number): void {
+    this.bucket(key).drain(n);
   }
 
   refund(key: string): void {

@@ -112,6 +112,9 @@ describe('per-connection frame budget, sized by cost', () => {
     expect(reason).toMatch(/budget/);
     expect(client.frames.filter((f) => f.type === 'ack')).toHaveLength(10);
     expect(client.frames.filter((f) => f.type === 'error')).toHaveLength(5);
+    // Its address lost a burst of new connections: reconnecting at once is refused.
+    const again = await refusedUpgrade(wsUrl(gw), full);
+    expect(again).toMatchObject({ status: 429, body: { error: { code: 'connection_rate_limited' } } });
   });
 });
 

@@ -17,6 +17,8 @@ export interface Admission {
   opening: SessionOpening;
   /** The app's own limits (cloud mode); the gateway's when absent. */
   limits?: Readonly<Limits>;
+  /** The remote address the upgrade came from. */
+  ip?: string;
 }
 
 interface UserData {
