@@ -18,7 +18,12 @@ import type { RoomMetricsFanout } from './metrics/room-metrics-fanout.js';
 import type { PresenceService } from './presence-service.js';
 import type { Publisher } from './publisher.js';
 import { TokenBucket } from './rate-limit.js';
+import { ReadQueue } from './read-queue.js';
 import { requestCost } from './request-cost.js';
+
+/** Expensive reads (history, presence.get) one connection runs at once. */
+const READS_IN_FLIGHT = 2;
+
 import type { RoomHistory } from './room-history.js';
 import { type JoinedRoom, type MembershipObserver, RoomSubscriptions } from './room-subscriptions.js';
 import type { SessionLifecycle, SessionOpening } from './session-lifecycle.js';
@@ -55,6 +60,12 @@ export class ClientSession {
   bytesIn = 0;
   private readonly subs: RoomSubscriptions;
   private bucket: TokenBucket | undefined;
+  /**
+   * History pages and presence reads of this connection run at most `READS_IN_FLIGHT` at a time
+   * (the rest wait, in order): their replies then reach the gateway's event loop a few at a time,
+   * so one connection's reads cannot stall everyone's frames for long.
+   */
+  private readonly reads = new ReadQueue(READS_IN_FLIGHT);
   /** Every frame's cost is drawn from here (`requestCost`). */
   private readonly budget: TokenBucket;
   private badFrames = 0;
@@ -223,12 +234,12 @@ export class ClientSession {
         return this.publish(frame.room, frame.event, frame.data, frame.idempotencyKey);
       case 'history':
         this.require(frame.room, 'history');
-        return this.deps.history.page(this.appId, frame.room, frame.query);
+        return this.reads.run(() => this.deps.history.page(this.appId, frame.room, frame.query));
       case 'presence':
         return this.presence(frame);
       case 'presence.get':
         this.require(frame.room, 'presence');
-        return { members: await this.deps.presence.members(this.appId, frame.room) };
+        return { members: await this.reads.run(() => this.deps.presence.members(this.appId, frame.room)) };
       case 'presence.subscribe':
         return this.presenceSubscribe(frame.room);
       case 'presence.unsubscribe':
@@ -408,6 +419,7 @@ export class ClientSession {
   }
 
   private reply(ref: number, result: object | undefined): void {
+    if (this.transport.closed) return;
     this.transport.send(
       result === undefined
         ? `{"type":"ack","ref":${ref}}`

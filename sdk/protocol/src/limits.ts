@@ -29,7 +29,8 @@ export const DEFAULT_LIMITS = {
    * what they read (gateway `requestCost`). Past it: `rate_limited`.
    */
   requestCostPerSecond: 100,
-  requestCostBurst: 200,
+  /** Room for a reconnect's re-join and re-subscribe of `maxRoomsPerConnection` rooms (3 each). */
+  requestCostBurst: 400,
   /** REST calls per authenticated identity (API key, or a token's app and clientId): rate and burst. */
   restRatePerSecond: 500,
   restBurst: 1000,
