@@ -180,7 +180,7 @@ export class ClientSession {
       this.deps.onBudgetIgnored?.();
       this.transport.close(
         CloseCode.PolicyViolation,
-        'request budget ignored: too many frames over the rate',
+        'rate_limited: request budget ignored, too many frames over the rate',
       );
       return;
     }

@@ -133,7 +133,7 @@ export function mountWebSocketRoute(app: TemplatedApp, uws: UwsModule, options: 
       const data = ws.getUserData();
       if (message.byteLength > options.closeAboveBytes) {
         // Not decoded; the client learns why from the close frame (uWS alone would drop it: 1006).
-        const reason = `frame of ${message.byteLength} bytes is larger than ${options.maxFrameBytes} bytes`;
+        const reason = `frame_too_large: frame of ${message.byteLength} bytes is larger than ${options.maxFrameBytes} bytes`;
         ws.end(CloseCode.FrameTooLarge, reason);
         return;
       }
