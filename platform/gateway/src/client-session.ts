@@ -12,6 +12,7 @@ import {
 } from '@relaybox/protocol';
 import type { Authenticator } from './auth/authenticator.js';
 import type { Principal } from './auth/principal.js';
+import { FrameIntake } from './frame-intake.js';
 import type { CatchUp, Hub } from './hub.js';
 import type { Logger } from './logger.js';
 import type { RoomMetricsFanout } from './metrics/room-metrics-fanout.js';
@@ -19,7 +20,6 @@ import type { PresenceService } from './presence-service.js';
 import type { Publisher } from './publisher.js';
 import { TokenBucket } from './rate-limit.js';
 import { ReadQueue } from './read-queue.js';
-import { requestCost } from './request-cost.js';
 
 /** Expensive reads (history, presence.get) one connection runs at once. */
 const READS_IN_FLIGHT = 2;
@@ -66,14 +66,10 @@ export class ClientSession {
    * so one connection's reads cannot stall everyone's frames for long.
    */
   private readonly reads = new ReadQueue(READS_IN_FLIGHT);
-  /** Every frame's cost is drawn from here (`requestCost`). */
-  private readonly budget: TokenBucket;
+  /** The request budget and the hold of later frames behind a subscribe. */
+  private readonly intake: FrameIntake;
   private badFrames = 0;
-  /** Frames refused in a row because the budget was spent (a client ignoring `rate_limited`). */
-  private overBudget = 0;
   private expiryTimer: NodeJS.Timeout | undefined;
-  /** Frames held while a subscribe's starting point is read (see `holdUntil`). */
-  private held: ClientFrame[] | undefined;
 
   constructor(
     readonly transport: Transport,
@@ -82,7 +78,18 @@ export class ClientSession {
     private readonly deps: SessionDeps,
   ) {
     this.connectionId = opening.connectionId;
-    this.budget = new TokenBucket(deps.limits.requestCostPerSecond, deps.limits.requestCostBurst);
+    this.intake = new FrameIntake({
+      limits: deps.limits,
+      run: (frame) => this.run(frame),
+      refuse: (ref, error) => this.replyError(ref, error),
+      closeForBudget: () => {
+        deps.onBudgetIgnored?.();
+        transport.close(
+          CloseCode.PolicyViolation,
+          'rate_limited: request budget ignored, too many frames over the rate',
+        );
+      },
+    });
     this.subs = new RoomSubscriptions(
       deps.hub,
       transport,
@@ -161,33 +168,7 @@ export class ClientSession {
       return;
     }
     this.badFrames = 0;
-    if (!this.budget.takeCost(requestCost(frame))) {
-      this.refuseOverBudget(frame.ref);
-      return;
-    }
-    this.overBudget = 0;
-    if (this.held) this.held.push(frame);
-    else this.run(frame);
-  }
-
-  /**
-   * Answering a flood frame by frame still costs: after `maxConsecutiveBadFrames` refusals in a row
-   * (a client that ignores `rate_limited`), the connection goes.
-   */
-  private refuseOverBudget(ref: number): void {
-    const { requestCostPerSecond, maxConsecutiveBadFrames } = this.deps.limits;
-    if (++this.overBudget > maxConsecutiveBadFrames) {
-      this.deps.onBudgetIgnored?.();
-      this.transport.close(
-        CloseCode.PolicyViolation,
-        'rate_limited: request budget ignored, too many frames over the rate',
-      );
-      return;
-    }
-    this.replyError(
-      ref,
-      new RelayBoxError(ErrorCode.RateLimited, `request budget of ${requestCostPerSecond}/s spent`),
-    );
+    this.intake.accept(frame);
   }
 
   private run(frame: ClientFrame): void {
@@ -195,28 +176,6 @@ export class ClientSession {
       (result) => this.reply(frame.ref, result),
       (error: unknown) => this.replyError(frame.ref, error),
     );
-  }
-
-  /**
-   * Frames that arrive until `point` settles wait, then run in arrival order: a publish sent after
-   * a subscribe is stored only once the subscribe's starting seq is known, so it is above it.
-   * Held frames are bounded by the frame budget (they were charged on arrival).
-   */
-  private holdUntil(point: Promise<unknown>): void {
-    this.held = [];
-    const release = () => {
-      const frames = this.held ?? [];
-      this.held = undefined;
-      for (let i = 0; i < frames.length; i++) {
-        // A held subscribe holds the rest again.
-        if (this.held) {
-          (this.held as ClientFrame[]).push(...frames.slice(i));
-          return;
-        }
-        this.run(frames[i] as ClientFrame);
-      }
-    };
-    point.then(release, release);
   }
 
   private async dispatch(frame: ClientFrame): Promise<object | undefined> {
@@ -304,7 +263,7 @@ export class ClientSession {
     let startSeq: number | undefined;
     if (fromSeq === undefined) {
       const point = history.latestSeq(this.appId, room);
-      this.holdUntil(point);
+      this.intake.holdUntil(point);
       startSeq = await point;
     }
     const from = fromSeq ?? (startSeq as number) + 1;
