@@ -269,9 +269,11 @@ export class ClientSession {
     const from = fromSeq ?? (startSeq as number) + 1;
     let replay: { replayed: number; latestSeq: number } | undefined;
     const catchUp: CatchUp = {
-      run: async () => {
-        replay = await history.replay(this.appId, room, from, canRead, this.transport);
-        return replay.latestSeq;
+      fromSeq: from,
+      run: async (fromSeq) => {
+        const round = await history.replay(this.appId, room, fromSeq, canRead, this.transport);
+        replay = { replayed: (replay?.replayed ?? 0) + round.replayed, latestSeq: round.latestSeq };
+        return round.latestSeq;
       },
       maxHeldBytes: this.deps.limits.maxBufferedBytes,
       overflow: () => new RelayBoxError(ErrorCode.RateLimited, 'room too busy to catch up; subscribe again'),

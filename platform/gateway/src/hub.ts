@@ -26,9 +26,14 @@ interface Binding {
 }
 
 /** A replay run before a subscriber goes live (see `Hub.subscribe`). */
+/** Replay rounds of one catch-up before it gives up (a room publishing faster than it replays). */
+const CATCH_UP_ROUNDS = 5;
+
 export interface CatchUp {
-  /** Sends the missed messages; resolves the last seq sent (or known to exist). */
-  run(): Promise<number>;
+  /** The first seq to replay. */
+  fromSeq: number;
+  /** Sends the messages from `fromSeq` on; resolves the last seq it covered. */
+  run(fromSeq: number): Promise<number>;
   maxHeldBytes: number;
   overflow(): Error;
 }
@@ -98,8 +103,9 @@ export class Hub {
    * With `catchUp`: once the broker binding is ready, `catchUp` sends what the subscriber missed
    * (a history replay) and resolves the last seq it covered; messages delivered here meanwhile are
    * held, and those above that seq are sent after it, before the transport goes live. Nothing falls
-   * between the replay and live delivery, and nothing is sent twice (for one publisher's order).
-   * Held messages are bounded by `maxHeldBytes`: past it the catch-up fails with the `overflow` error.
+   * between the replay and live delivery; a message held and also still queued in uWS's topic may
+   * arrive twice (first arrivals are in seq order).
+   * Held messages are bounded by `maxHeldBytes` (see `catchUp`).
    */
   async subscribe(transport: Transport, appId: string, room: string, catchUp?: CatchUp): Promise<void> {
     const topic = roomTopic(appId, room);
@@ -128,28 +134,38 @@ export class Hub {
     transport.subscribe(topic);
   }
 
+  /**
+   * Replays, holding the live messages that arrive meanwhile; sends those above the replay's last
+   * seq. Past `maxHeldBytes` the held messages are dropped and the next round replays from history
+   * what they covered (they are all stored before they are published), at most `CATCH_UP_ROUNDS`.
+   */
   private async catchUp(transport: Transport, topic: string, catchUp: CatchUp): Promise<void> {
-    const held: string[] = [];
-    let heldBytes = 0;
-    let overflow = false;
-    const tap = (payload: string) => {
-      heldBytes += payload.length;
-      if (heldBytes > catchUp.maxHeldBytes) overflow = true;
-      else held.push(payload);
-    };
-    let taps = this.taps.get(topic);
-    if (!taps) {
-      taps = new Set();
+    let fromSeq = catchUp.fromSeq;
+    for (let round = 1; ; round++) {
+      const held: string[] = [];
+      let heldBytes = 0;
+      const tap = (payload: string) => {
+        heldBytes += payload.length;
+        if (heldBytes <= catchUp.maxHeldBytes) held.push(payload);
+      };
+      const taps = this.taps.get(topic) ?? new Set();
       this.taps.set(topic, taps);
-    }
-    taps.add(tap);
-    try {
-      const upToSeq = await catchUp.run();
-      if (overflow) throw catchUp.overflow();
-      for (const payload of held) if (parseMessageFrame(payload).seq > upToSeq) transport.send(payload);
-    } finally {
-      taps.delete(tap);
-      if (taps.size === 0) this.taps.delete(topic);
+      taps.add(tap);
+      try {
+        const upToSeq = await catchUp.run(fromSeq);
+        if (heldBytes <= catchUp.maxHeldBytes) {
+          // uWS hands a topic's messages to its subscribers lazily (when it drains its topics):
+          // some of these may reach the transport a second time once it subscribes. The order of
+          // first arrival is the seq order; the SDK drops the repeats by seq.
+          for (const payload of held) if (parseMessageFrame(payload).seq > upToSeq) transport.send(payload);
+          return;
+        }
+        if (round >= CATCH_UP_ROUNDS) throw catchUp.overflow();
+        fromSeq = upToSeq + 1;
+      } finally {
+        taps.delete(tap);
+        if (taps.size === 0) this.taps.delete(topic);
+      }
     }
   }
 
