@@ -1,4 +1,5 @@
 export * from './broker.js';
+export * from './connection-quota.js';
 export * from './history-cursor.js';
 export * from './history-store.js';
 export * from './inspector-store.js';

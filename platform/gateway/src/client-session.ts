@@ -12,12 +12,18 @@ import {
 } from '@relaybox/protocol';
 import type { Authenticator } from './auth/authenticator.js';
 import type { Principal } from './auth/principal.js';
-import type { Hub } from './hub.js';
+import { FrameIntake } from './frame-intake.js';
+import type { CatchUp, Hub } from './hub.js';
 import type { Logger } from './logger.js';
 import type { RoomMetricsFanout } from './metrics/room-metrics-fanout.js';
 import type { PresenceService } from './presence-service.js';
 import type { Publisher } from './publisher.js';
 import { TokenBucket } from './rate-limit.js';
+import { ReadQueue } from './read-queue.js';
+
+/** Expensive reads (history, presence.get) one connection runs at once. */
+const READS_IN_FLIGHT = 2;
+
 import type { RoomHistory } from './room-history.js';
 import { type JoinedRoom, type MembershipObserver, RoomSubscriptions } from './room-subscriptions.js';
 import type { SessionLifecycle, SessionOpening } from './session-lifecycle.js';
@@ -36,6 +42,8 @@ export interface SessionDeps {
   log: Logger;
   roomMetrics: RoomMetricsFanout;
   membership?: MembershipObserver;
+  /** The connection is being closed for ignoring its request budget. */
+  onBudgetIgnored?: () => void;
   /** Room membership changes, for webhooks. */
   onRoom?: (session: ClientSession, room: string, joined: boolean) => void;
 }
@@ -52,6 +60,14 @@ export class ClientSession {
   bytesIn = 0;
   private readonly subs: RoomSubscriptions;
   private bucket: TokenBucket | undefined;
+  /**
+   * History pages and presence reads of this connection run at most `READS_IN_FLIGHT` at a time
+   * (the rest wait, in order): their replies then reach the gateway's event loop a few at a time,
+   * so one connection's reads cannot stall everyone's frames for long.
+   */
+  private readonly reads = new ReadQueue(READS_IN_FLIGHT);
+  /** The request budget and the hold of later frames behind a subscribe. */
+  private readonly intake: FrameIntake;
   private badFrames = 0;
   private expiryTimer: NodeJS.Timeout | undefined;
   /** Every line this connection logs carries its `connectionId` and `appId`. */
@@ -65,6 +81,18 @@ export class ClientSession {
   ) {
     this.connectionId = opening.connectionId;
     this.log = deps.log.child({ connectionId: opening.connectionId, appId: principal.appId });
+    this.intake = new FrameIntake({
+      limits: deps.limits,
+      run: (frame) => this.run(frame),
+      refuse: (ref, error) => this.replyError(ref, error),
+      closeForBudget: () => {
+        deps.onBudgetIgnored?.();
+        transport.close(
+          CloseCode.PolicyViolation,
+          'rate_limited: request budget ignored, too many frames over the rate',
+        );
+      },
+    });
     this.subs = new RoomSubscriptions(
       deps.hub,
       transport,
@@ -143,6 +171,10 @@ export class ClientSession {
       return;
     }
     this.badFrames = 0;
+    this.intake.accept(frame);
+  }
+
+  private run(frame: ClientFrame): void {
     this.dispatch(frame).then(
       (result) => this.reply(frame.ref, result),
       (error: unknown) => this.replyError(frame.ref, error),
@@ -164,12 +196,12 @@ export class ClientSession {
         return this.publish(frame.room, frame.event, frame.data, frame.idempotencyKey);
       case 'history':
         this.require(frame.room, 'history');
-        return this.deps.history.page(this.appId, frame.room, frame.query);
+        return this.reads.run(() => this.deps.history.page(this.appId, frame.room, frame.query));
       case 'presence':
         return this.presence(frame);
       case 'presence.get':
         this.require(frame.room, 'presence');
-        return { members: await this.deps.presence.members(this.appId, frame.room) };
+        return { members: await this.reads.run(() => this.deps.presence.members(this.appId, frame.room)) };
       case 'presence.subscribe':
         return this.presenceSubscribe(frame.room);
       case 'presence.unsubscribe':
@@ -213,16 +245,46 @@ export class ClientSession {
     }
   }
 
+  /**
+   * A subscribe is a point in the stream. Without `fromSeq` that point is the room's latest seq when
+   * the frame arrived (read before any later frame of this connection runs): the ack's `latestSeq`
+   * is it, and every later seq reaches the subscription: what was published while the broker
+   * binding was being made is replayed from history, then delivery goes live (see `Hub.subscribe`).
+   * With `fromSeq` the replay starts there. Either way the ack follows the replayed messages.
+   */
   private async subscribe(room: string, fromSeq: number | undefined): Promise<object | undefined> {
     const state = this.joined(room);
     if (!state.canSubscribe) throw denied(room, 'subscribe');
     const wasOn = state.messages === 'on';
-    if (!(await this.subs.subscribe(room, state, 'messages'))) return undefined;
-    if (!wasOn) this.deps.lifecycle.roomChanged(this.connectionId, room, { subscribed: true });
-    const canRead = this.principal.grants.can(room, 'history');
     const { history } = this.deps;
-    if (fromSeq === undefined) return { latestSeq: await history.latestSeq(this.appId, room) };
-    return history.replay(this.appId, room, fromSeq, canRead, this.transport);
+    const canRead = this.principal.grants.can(room, 'history');
+    if (wasOn) {
+      if (fromSeq === undefined) return { latestSeq: await history.latestSeq(this.appId, room) };
+      // Already live: the replay may overlap live delivery by a few seqs (the SDK drops repeats).
+      return history.replay(this.appId, room, fromSeq, canRead, this.transport);
+    }
+    let startSeq: number | undefined;
+    if (fromSeq === undefined) {
+      const point = history.latestSeq(this.appId, room);
+      this.intake.holdUntil(point);
+      startSeq = await point;
+    }
+    const from = fromSeq ?? (startSeq as number) + 1;
+    let replay: { replayed: number; latestSeq: number } | undefined;
+    const catchUp: CatchUp = {
+      fromSeq: from,
+      run: async (fromSeq) => {
+        const round = await history.replay(this.appId, room, fromSeq, canRead, this.transport);
+        replay = { replayed: (replay?.replayed ?? 0) + round.replayed, latestSeq: round.latestSeq };
+        return round.latestSeq;
+      },
+      maxHeldBytes: this.deps.limits.maxBufferedBytes,
+      overflow: () => new RelayBoxError(ErrorCode.RateLimited, 'room too busy to catch up; subscribe again'),
+    };
+    if (!(await this.subs.subscribe(room, state, 'messages', catchUp))) return undefined;
+    this.deps.lifecycle.roomChanged(this.connectionId, room, { subscribed: true });
+    if (!replay) return { latestSeq: await history.latestSeq(this.appId, room) };
+    return startSeq === undefined ? replay : { latestSeq: startSeq, replayed: replay.replayed };
   }
 
   private async presence(frame: PresenceFrame): Promise<undefined> {
@@ -321,6 +383,7 @@ export class ClientSession {
   }
 
   private reply(ref: number, result: object | undefined): void {
+    if (this.transport.closed) return;
     this.transport.send(
       result === undefined
         ? `{"type":"ack","ref":${ref}}`

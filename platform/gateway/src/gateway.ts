@@ -1,6 +1,7 @@
 import type { TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 import {
   type Broker,
+  type ConnectionQuota,
   type HistoryRetention,
   type HistoryStore,
   type JobQueue,
@@ -15,6 +16,7 @@ import { CloseCode, ErrorCode, type Limits, RelayBoxError } from '@relaybox/prot
 import { CountingTransport } from './admin/counting-transport.js';
 import type { AdminSetup, Inspector } from './admin/inspector.js';
 import { type AppPolicy, originAllowed } from './app-policy.js';
+import { AuthGuard } from './auth/auth-guard.js';
 import { Authenticator } from './auth/authenticator.js';
 import { type CredentialSources, extractCredentials, extractResumeOffer } from './auth/credentials.js';
 import { ClientSession, type SessionDeps } from './client-session.js';
@@ -31,6 +33,7 @@ import { RoomMetricsFanout } from './metrics/room-metrics-fanout.js';
 import { PresenceService } from './presence-service.js';
 import { Publisher } from './publisher.js';
 import { KeyedRateLimiter } from './rate-limit.js';
+import { RestAccess } from './rest/rest-access.js';
 import { RoomHistory } from './room-history.js';
 import { SessionLifecycle } from './session-lifecycle.js';
 import { traceConnection, traceRefusal } from './tracing/gateway-traces.js';
@@ -82,6 +85,8 @@ export interface GatewayDeps {
   presence: PresenceStore;
   sessions: SessionStore;
   roomMetrics: RoomMetricsStore;
+  /** Per-app connection reservations shared by the cluster (the per-app connection limit). */
+  connections: ConnectionQuota;
   /** Background jobs of the gateway (dead-gateway sweep, history trim): BullMQ or in-process. */
   jobs: JobQueue;
   log: Logger;
@@ -118,8 +123,10 @@ export class Gateway {
   private readonly anchor: CorkAnchor;
   private readonly hub: Hub;
   private readonly authenticator: Authenticator;
+  /** Failed authentications per address, checked before any key lookup (upgrades and REST). */
+  private readonly authGuard: AuthGuard;
+  private readonly restAccess: RestAccess;
   private readonly sessions = new Set<ClientSession>();
-  private readonly appConnections = new Map<string, number>();
   private readonly retention = new Map<string, HistoryRetention>();
   private readonly connectLimiter: KeyedRateLimiter;
   private readonly sessionDeps: SessionDeps;
@@ -159,7 +166,16 @@ export class Gateway {
       return reached;
     };
     this.hub = new Hub(deps.broker, publishLocal, hubObserver(this.metrics, this.roomMetrics), tracer);
-    this.authenticator = new Authenticator(deps.keys, { clockToleranceSec: options.tokenClockToleranceSec });
+    this.authenticator = new Authenticator(deps.keys, {
+      clockToleranceSec: options.tokenClockToleranceSec,
+      maxTokenLifetimeSec: limits.maxTokenLifetimeSec,
+    });
+    this.authGuard = new AuthGuard(
+      this.authenticator,
+      limits.authFailureRatePerSecond,
+      limits.authFailureBurst,
+    );
+    this.restAccess = new RestAccess(this.authGuard, limits);
     this.connectLimiter = new KeyedRateLimiter(limits.connectionRatePerSecond, limits.connectionBurst);
     const { webhooks } = deps;
     const publisher = new Publisher(deps.history, deps.broker, new MessageIdGenerator(options.nodeId), {
@@ -200,6 +216,7 @@ export class Gateway {
       sessions: deps.sessions,
       history: deps.history,
       presence,
+      connections: deps.connections,
       resumeWindowMs: options.resumeWindowMs,
       maxAgeMs: (appId) => this.retentionFor(appId).maxAgeMs,
       log: deps.log,
@@ -224,8 +241,11 @@ export class Gateway {
       anchor: this.anchor,
       clientAddress: (peer, forwardedFor) =>
         (options.trustProxy ?? NO_PROXIES).clientAddress(peer, forwardedFor),
-      // Frames up to twice the limit get a `frame_too_large` error frame; beyond that uWS closes (1009).
-      maxPayloadBytes: limits.maxFrameBytes * 2,
+      // Frames up to twice the limit get a `frame_too_large` error frame; beyond that a 1009 close
+      // with a reason, up to `maxFrameReadBytes`; beyond that uWS drops the socket unread (1006).
+      maxFrameBytes: limits.maxFrameBytes,
+      closeAboveBytes: limits.maxFrameBytes * 2,
+      maxReadBytes: Math.max(limits.maxFrameReadBytes, limits.maxFrameBytes * 2),
       maxBufferedBytes: limits.maxBufferedBytes,
       idleTimeoutSec: options.idleTimeoutSec,
       admit: (sources, ip, origin) =>
@@ -235,13 +255,15 @@ export class Gateway {
           if (tracer.on) traceRefusal(tracer, refusal, ip);
           throw error;
         }),
-      abandon: ({ principal, opening }) =>
-        this.lifecycle.closed(principal.appId, principal.clientId, opening.connectionId, false),
+      abandon: ({ principal, opening }) => {
+        this.releaseConnection(principal.appId);
+        this.lifecycle.closed(principal.appId, principal.clientId, opening.connectionId, false);
+      },
       openSession: (transport, admission) => this.openSession(transport, admission),
       closeSession: (session, code, reason) => this.closeSession(session, code, reason),
     });
     this.inspector = mountHttpRoutes(this.app, {
-      authenticator: this.authenticator,
+      access: this.restAccess,
       publisher,
       history,
       presence,
@@ -330,11 +352,15 @@ export class Gateway {
     // Sessions are detached, not ended: clients resume on another gateway and keep their presence.
     this.dropAll('server shutting down; reconnect to another gateway');
     await this.lifecycle.flush();
+    // Every slot this gateway held goes back to the cluster at once (late releases change nothing).
+    await this.deps.connections.releaseGateway(this.options.instanceId).catch((error: unknown) => {
+      this.deps.log.warn('connection reservations not released', { error: String(error) });
+    });
     await this.roomMetrics.stop().catch(() => {});
     await this.inspector?.stop();
     await this.tracer.stop();
-    const { broker, history, presence, sessions, keys, roomMetrics } = this.deps;
-    const stores = [broker, history, presence, sessions, keys, roomMetrics];
+    const { broker, history, presence, sessions, keys, roomMetrics, connections } = this.deps;
+    const stores = [broker, history, presence, sessions, keys, roomMetrics, connections];
     await Promise.allSettled(stores.map((store) => store.close()));
     this.deps.log.info('gateway stopped', { nodeId: this.options.nodeId });
   }
@@ -367,35 +393,42 @@ export class Gateway {
     if (!this.connectLimiter.take(ip)) {
       throw new RelayBoxError(ErrorCode.ConnectionRateLimited, 'too many new connections from this address');
     }
-    const principal = await this.authenticator.authenticate(extractCredentials(sources));
+    const principal = await this.authGuard.authenticate(ip, extractCredentials(sources));
     const policy = await this.deps.appPolicy?.(principal.appId);
     // Browsers always send Origin; server-side clients send none and are not restricted by it.
     if (origin !== '' && policy && !originAllowed(origin, policy.allowedOrigins)) {
       throw new RelayBoxError(ErrorCode.OriginNotAllowed, `origin ${origin} is not allowed for this app`);
     }
     const max = policy?.limits.maxConnectionsPerApp ?? this.options.limits.maxConnectionsPerApp;
-    if ((this.appConnections.get(principal.appId) ?? 0) >= max) {
-      throw new RelayBoxError(
-        ErrorCode.AppConnectionLimit,
-        `app already has ${max} connections on this gateway`,
-      );
+    // Reserved atomically across the cluster before the upgrade is accepted; released on close,
+    // on a failed or abandoned upgrade, and by the dead-gateway sweep.
+    const { appId } = principal;
+    if (!(await this.deps.connections.reserve(appId, this.options.instanceId, max))) {
+      throw new RelayBoxError(ErrorCode.AppConnectionLimit, `app already has ${max} connections`);
     }
-    const resume = extractResumeOffer(sources.protocols);
-    const opening = await this.lifecycle.open(principal.appId, principal.clientId, resume);
-    return policy ? { principal, opening, limits: policy.limits } : { principal, opening };
+    let opening: Awaited<ReturnType<SessionLifecycle['open']>>;
+    try {
+      if (this.draining) throw new RelayBoxError(ErrorCode.ServerShuttingDown, 'gateway is shutting down');
+      opening = await this.lifecycle.open(appId, principal.clientId, extractResumeOffer(sources.protocols));
+    } catch (error) {
+      this.releaseConnection(appId);
+      throw error;
+    }
+    return policy ? { principal, opening, ip, limits: policy.limits } : { principal, opening, ip };
   }
 
   private openSession(
     transport: ClientSession['transport'],
-    { principal, opening, limits }: Admission,
+    { principal, opening, limits, ip }: Admission,
   ): ClientSession {
     const counted = new CountingTransport(transport, (topic) => this.hub.topicCounter(topic));
     // The app's limits (cloud mode) replace the gateway's for this session's rooms and publish rate.
-    const deps = limits ? { ...this.sessionDeps, limits } : this.sessionDeps;
+    const base =
+      ip === undefined ? this.sessionDeps : { ...this.sessionDeps, onBudgetIgnored: () => this.penalize(ip) };
+    const deps = limits ? { ...base, limits } : base;
     const session = new ClientSession(counted, principal, opening, deps);
     this.sessions.add(session);
     this.metrics.connectionOpened(principal.appId);
-    this.appConnections.set(principal.appId, (this.appConnections.get(principal.appId) ?? 0) + 1);
     session.open();
     if (this.tracer.on)
       traceConnection(this.tracer, opening.resumed ? 'connection.resume' : 'connection.open', session);
@@ -413,10 +446,23 @@ export class Gateway {
     if (this.tracer.on)
       traceConnection(this.tracer, 'connection.close', session, { detail: { code, reason } });
     this.metrics.connectionClosed(session.appId);
-    const left = (this.appConnections.get(session.appId) ?? 1) - 1;
-    if (left > 0) this.appConnections.set(session.appId, left);
-    else this.appConnections.delete(session.appId);
+    this.releaseConnection(session.appId);
     session.closed(code === CloseCode.Normal);
+  }
+
+  /**
+   * A connection closed for ignoring its request budget: its address loses a burst of new
+   * connections, so a flooder cannot refill its budget by reconnecting at once.
+   */
+  private penalize(ip: string): void {
+    this.connectLimiter.drain(ip, this.options.limits.connectionBurst);
+  }
+
+  private releaseConnection(appId: string): void {
+    this.deps.connections.release(appId, this.options.instanceId).catch((error: unknown) => {
+      // Left held until this gateway shuts down or is swept as dead.
+      this.deps.log.warn('connection reservation not released', { appId, error: String(error) });
+    });
   }
 
   /** Disconnects clients that stopped reading once their unsent bytes pass the bound. */
@@ -429,6 +475,8 @@ export class Gateway {
       }
     }
     this.connectLimiter.sweep();
+    this.authGuard.sweep();
+    this.restAccess.sweep();
   }
 
   /** The distinct (appId, keyId) pairs this node's open connections were authenticated with. */

@@ -4,7 +4,6 @@ import type { Limits } from '@relaybox/protocol';
 import { mountDisabledAdminRoutes } from './admin/admin.routes.js';
 import { type AdminSetup, Inspector } from './admin/inspector.js';
 import type { SnapshotSource } from './admin/node-snapshot.js';
-import type { Authenticator } from './auth/authenticator.js';
 import type { GatewayStats } from './gateway.js';
 import type { Logger } from './logger.js';
 import type { GatewayMetrics } from './metrics/gateway-metrics.js';
@@ -14,12 +13,13 @@ import type { Publisher } from './publisher.js';
 import { mountConsoleRoutes } from './rest/console.routes.js';
 import { mountHistoryRoutes } from './rest/history.routes.js';
 import { mountPresenceRoutes } from './rest/presence.routes.js';
+import type { RestAccess } from './rest/rest-access.js';
 import { mountRoomsRoutes } from './rest/rooms.routes.js';
 import { mountSystemRoutes } from './rest/system.routes.js';
 import type { RoomHistory } from './room-history.js';
 
 export interface HttpRoutesDeps {
-  authenticator: Authenticator;
+  access: RestAccess;
   publisher: Publisher;
   history: RoomHistory;
   presence: PresenceService;
@@ -44,21 +44,21 @@ export interface HttpRoutesDeps {
  * `/metrics`, `/console`, `/v1/health` and the inspector API. Returns the inspector when it is on.
  */
 export function mountHttpRoutes(app: TemplatedApp, deps: HttpRoutesDeps): Inspector | undefined {
-  const { authenticator, limits } = deps;
+  const { access, limits } = deps;
   mountHistoryRoutes(app, {
-    authenticator,
+    access,
     history: deps.history,
     maxRoomNameLength: limits.maxRoomNameLength,
   });
   mountRoomsRoutes(app, {
-    authenticator,
+    access,
     publisher: deps.publisher,
     maxBodyBytes: limits.maxFrameBytes,
     maxEventNameLength: limits.maxEventNameLength,
     maxRoomNameLength: limits.maxRoomNameLength,
   });
   mountPresenceRoutes(app, {
-    authenticator,
+    access,
     presence: deps.presence,
     maxRoomNameLength: limits.maxRoomNameLength,
   });

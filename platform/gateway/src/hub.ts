@@ -1,4 +1,4 @@
-import type { Broker } from '@relaybox/core';
+import { type Broker, parseMessageFrame } from '@relaybox/core';
 import type { TopicCounter } from './admin/counting-transport.js';
 import { traceConsumed } from './tracing/message-trace.js';
 import { Tracer } from './tracing/tracer.js';
@@ -25,6 +25,19 @@ interface Binding {
   delivered: TopicCounter;
 }
 
+/** A replay run before a subscriber goes live (see `Hub.subscribe`). */
+/** Replay rounds of one catch-up before it gives up (a room publishing faster than it replays). */
+const CATCH_UP_ROUNDS = 5;
+
+export interface CatchUp {
+  /** The first seq to replay. */
+  fromSeq: number;
+  /** Sends the messages from `fromSeq` on; resolves the last seq it covered. */
+  run(fromSeq: number): Promise<number>;
+  maxHeldBytes: number;
+  overflow(): Error;
+}
+
 /** A room with local subscribers (presence channels excluded). */
 export interface LocalRoom {
   appId: string;
@@ -39,6 +52,8 @@ export interface LocalRoom {
  */
 export class Hub {
   private readonly bindings = new Map<string, Binding>();
+  /** Subscribers catching up from history: they get a topic's messages here until they go live. */
+  private readonly taps = new Map<string, Set<(payload: string) => void>>();
 
   constructor(
     private readonly broker: Broker,
@@ -51,6 +66,8 @@ export class Hub {
       const consumedAt = tracer.on ? Date.now() : 0;
       const topic = roomTopic(message.appId, message.room);
       const deliveries = publishLocal(topic, message.payload);
+      const taps = this.taps.get(topic);
+      if (taps) for (const tap of taps) tap(message.payload);
       if (deliveries > 0) {
         const delivered = this.bindings.get(topic)?.delivered;
         if (delivered) {
@@ -81,8 +98,16 @@ export class Hub {
     return rooms;
   }
 
-  /** Resolves once messages of the room published from any gateway reach this transport. */
-  async subscribe(transport: Transport, appId: string, room: string): Promise<void> {
+  /**
+   * Resolves once messages of the room published from any gateway reach this transport.
+   * With `catchUp`: once the broker binding is ready, `catchUp` sends what the subscriber missed
+   * (a history replay) and resolves the last seq it covered; messages delivered here meanwhile are
+   * held, and those above that seq are sent after it, before the transport goes live. Nothing falls
+   * between the replay and live delivery; a message held and also still queued in uWS's topic may
+   * arrive twice (first arrivals are in seq order).
+   * Held messages are bounded by `maxHeldBytes` (see `catchUp`).
+   */
+  async subscribe(transport: Transport, appId: string, room: string, catchUp?: CatchUp): Promise<void> {
     const topic = roomTopic(appId, room);
     let binding = this.bindings.get(topic);
     if (!binding) {
@@ -97,13 +122,51 @@ export class Hub {
     }
     binding.subscribers++;
     this.report(appId, room, binding.subscribers, binding.subscribers === 1);
+    let bound = false;
     try {
       await binding.ready;
+      bound = true;
+      if (catchUp) await this.catchUp(transport, topic, catchUp);
     } catch (error) {
-      this.release(appId, room, topic, binding, false);
+      this.release(appId, room, topic, binding, bound);
       throw error;
     }
     transport.subscribe(topic);
+  }
+
+  /**
+   * Replays, holding the live messages that arrive meanwhile; sends those above the replay's last
+   * seq. Past `maxHeldBytes` the held messages are dropped and the next round replays from history
+   * what they covered (they are all stored before they are published), at most `CATCH_UP_ROUNDS`.
+   */
+  private async catchUp(transport: Transport, topic: string, catchUp: CatchUp): Promise<void> {
+    let fromSeq = catchUp.fromSeq;
+    for (let round = 1; ; round++) {
+      const held: string[] = [];
+      let heldBytes = 0;
+      const tap = (payload: string) => {
+        heldBytes += payload.length;
+        if (heldBytes <= catchUp.maxHeldBytes) held.push(payload);
+      };
+      const taps = this.taps.get(topic) ?? new Set();
+      this.taps.set(topic, taps);
+      taps.add(tap);
+      try {
+        const upToSeq = await catchUp.run(fromSeq);
+        if (heldBytes <= catchUp.maxHeldBytes) {
+          // uWS hands a topic's messages to its subscribers lazily (when it drains its topics):
+          // some of these may reach the transport a second time once it subscribes. The order of
+          // first arrival is the seq order; the SDK drops the repeats by seq.
+          for (const payload of held) if (parseMessageFrame(payload).seq > upToSeq) transport.send(payload);
+          return;
+        }
+        if (round >= CATCH_UP_ROUNDS) throw catchUp.overflow();
+        fromSeq = upToSeq + 1;
+      } finally {
+        taps.delete(tap);
+        if (taps.size === 0) this.taps.delete(topic);
+      }
+    }
   }
 
   unsubscribe(transport: Transport, appId: string, room: string): void {

@@ -23,6 +23,8 @@ export interface KeySource {
   keys: KeyStore;
   /** The dev API key in effect (local mode without an apps file); never in cloud mode. */
   devApiKey: string | undefined;
+  /** Cloud mode: whether the control plane knows the app (local mode: the admin API's known apps). */
+  appExists?(appId: string): Promise<boolean>;
   webhooks: AppWebhookEndpoints;
   retention: Map<string, Partial<HistoryRetention>>;
   /**
@@ -110,6 +112,7 @@ function cloudSource(
     watchConnections: (connections) => watchConnections(cloudKeys, keys, connections, log),
     reportUsage: (read) => new UsageReporter({ ...controlPlane, nodeId: config.nodeId, read, log }).start(),
     onSettingsChanged: (listener) => changed.add(listener),
+    appExists: async (appId) => (await apps.app(appId)) !== undefined,
     appPolicy: async (appId) => {
       const app = await apps.app(appId).catch((error: unknown) => {
         log.warn('app settings unavailable; using the last known', { appId, error: String(error) });

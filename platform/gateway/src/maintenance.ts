@@ -1,4 +1,4 @@
-import type { HistoryStore, JobQueue, SessionStore } from '@relaybox/core';
+import type { ConnectionQuota, HistoryStore, JobQueue, SessionStore } from '@relaybox/core';
 import {
   historyQueue,
   processHistoryJob,
@@ -27,6 +27,7 @@ export interface MaintenanceProcessorDeps {
   sessions: SessionStore;
   history: HistoryStore;
   presence: Pick<PresenceService, 'gateways' | 'removeGateway'>;
+  connections: ConnectionQuota;
   resumeWindowMs: number;
   maxAgeMs: (appId: string) => number;
   log: Logger;
@@ -47,6 +48,7 @@ export function processMaintenanceJobs(
     jobs.process(sessionsQueue, processSessionsJob, {
       sessions,
       presence,
+      connections: deps.connections,
       resumeWindowMs: deps.resumeWindowMs,
       log: info,
     });

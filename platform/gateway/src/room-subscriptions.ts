@@ -1,4 +1,4 @@
-import type { Hub } from './hub.js';
+import type { CatchUp, Hub } from './hub.js';
 import type { RoomMetricsFanout } from './metrics/room-metrics-fanout.js';
 import { presenceChannel } from './presence-service.js';
 import type { Transport } from './transport.js';
@@ -67,22 +67,28 @@ export class RoomSubscriptions {
 
   /**
    * Resolves true once live delivery is on, false if the room was left (or the socket closed)
-   * meanwhile. A second call while the first is still binding waits for the same outcome.
+   * meanwhile. A second call while the first is still binding waits for the same outcome (its
+   * `catchUp` is not run). `catchUp` runs before live delivery starts (see `Hub.subscribe`).
    */
-  subscribe(room: string, state: JoinedRoom, channel: Channel): Promise<boolean> {
+  subscribe(room: string, state: JoinedRoom, channel: Channel, catchUp?: CatchUp): Promise<boolean> {
     if (state[channel] === 'on') return Promise.resolve(true);
     const key = `${channel}\u0000${room}`;
     const inFlight = this.pending.get(key);
     if (inFlight) return inFlight;
-    const attempt = this.bind(room, state, channel).finally(() => this.pending.delete(key));
+    const attempt = this.bind(room, state, channel, catchUp).finally(() => this.pending.delete(key));
     this.pending.set(key, attempt);
     return attempt;
   }
 
-  private async bind(room: string, state: JoinedRoom, channel: Channel): Promise<boolean> {
+  private async bind(
+    room: string,
+    state: JoinedRoom,
+    channel: Channel,
+    catchUp: CatchUp | undefined,
+  ): Promise<boolean> {
     state[channel] = 'pending';
     try {
-      await this.hub.subscribe(this.transport, this.appId, topicRoom(room, channel));
+      await this.hub.subscribe(this.transport, this.appId, topicRoom(room, channel), catchUp);
     } catch (error) {
       if (state[channel] === 'pending') state[channel] = 'none';
       throw error;

@@ -2,10 +2,12 @@ import { randomBytes } from 'node:crypto';
 import {
   AmqpBroker,
   MemoryBroker,
+  MemoryConnectionQuota,
   MemoryHistoryStore,
   MemoryPresenceStore,
   MemoryRoomMetricsStore,
   MemorySessionStore,
+  RedisConnectionQuota,
   RedisHistoryStore,
   RedisPresenceStore,
   RedisRoomMetricsStore,
@@ -13,6 +15,7 @@ import {
 } from '@relaybox/adapters';
 import {
   type Broker,
+  type ConnectionQuota,
   HistoryCursor,
   type HistoryStore,
   type KeyStore,
@@ -65,6 +68,7 @@ export interface StartOverrides {
   presence?: PresenceStore;
   sessions?: SessionStore;
   roomMetrics?: RoomMetricsStore;
+  connections?: ConnectionQuota;
   /** Inspector snapshot store and trace log (share them to make in-process gateways one cluster). */
   inspector?: InspectorOverrides;
 }
@@ -102,6 +106,9 @@ export async function startGateway(
   const roomMetrics =
     overrides.roomMetrics ??
     (config.store === 'redis' ? new RedisRoomMetricsStore(redis) : new MemoryRoomMetricsStore());
+  const connections =
+    overrides.connections ??
+    (config.store === 'redis' ? new RedisConnectionQuota(redis) : new MemoryConnectionQuota());
   // Maintenance jobs (dead-gateway sweep, history trim) recur every few seconds: their ids only
   // need to dedupe within a period, so finished ones are not kept long.
   const jobs =
@@ -141,11 +148,14 @@ export async function startGateway(
       presence,
       sessions,
       roomMetrics,
+      connections,
       jobs,
       log,
       ...(webhooks ? { webhooks: webhooks.hooks } : {}),
       tracer: inspector.tracer,
-      ...(inspector.admin ? { admin: inspector.admin } : {}),
+      ...(inspector.admin
+        ? { admin: local.appExists ? { ...inspector.admin, appExists: local.appExists } : inspector.admin }
+        : {}),
       ...(local.appPolicy && !overrides.keys ? { appPolicy: local.appPolicy } : {}),
     },
   );

@@ -1,6 +1,7 @@
 import {
   CloudAppConfig,
   loadLocalApps,
+  RedisConnectionQuota,
   RedisHistoryStore,
   RedisPresenceStore,
   RedisSessionStore,
@@ -69,7 +70,8 @@ export async function startWorker(
       const sessions = new RedisSessionStore(redis);
       const presenceStore = new RedisPresenceStore(redis);
       const history = new RedisHistoryStore({ ...redis, cursors: new HistoryCursor(config.cursorSecret) });
-      closers.push(sessions, presenceStore, history);
+      const connections = new RedisConnectionQuota(redis);
+      closers.push(sessions, presenceStore, history, connections);
       const presence = new PresenceService(
         presenceStore,
         broker,
@@ -81,7 +83,7 @@ export async function startWorker(
         local.retention.get(appId)?.maxAgeMs ?? config.historyRetention.maxAgeMs;
       processMaintenanceJobs(
         jobs,
-        { sessions, history, presence, resumeWindowMs: config.resumeWindowMs, maxAgeMs, log },
+        { sessions, history, presence, connections, resumeWindowMs: config.resumeWindowMs, maxAgeMs, log },
         queues.filter((q): q is 'sessions' | 'history' => q !== 'webhook'),
       );
     }

@@ -7,7 +7,7 @@ let client: TestClient;
 let bystander: TestClient;
 
 beforeAll(async () => {
-  gw = await startTestGateway({ limits: { maxFrameBytes: 4096 } });
+  gw = await startTestGateway({ limits: { maxFrameBytes: 4096, maxFrameReadBytes: 64 * 1024 } });
   client = await TestClient.connect(wsUrl(gw), { apiKey: apiKeyOf(ALPHA_FULL), clientId: 'sender' });
   bystander = await TestClient.connect(wsUrl(gw), { apiKey: apiKeyOf(ALPHA_FULL), clientId: 'bystander' });
   await bystander.joinAndSubscribe('watch');
@@ -70,9 +70,18 @@ describe('bad frames get an error frame and the gateway keeps serving', () => {
     expect((await bystander.request({ type: 'ping' })).type).toBe('ack');
   });
 
-  it('a frame far above the bound drops that connection only (uWS closes it without a close frame), others keep working', async () => {
+  it('a frame far above the bound closes that connection with 1009 and a reason; others keep working', async () => {
     const victim = await TestClient.connect(wsUrl(gw), { apiKey: apiKeyOf(ALPHA_FULL) });
     victim.ws.send('x'.repeat(4096 * 2 + 1));
+    const { code, reason } = await victim.closed;
+    expect(code).toBe(1009);
+    expect(reason).toMatch(/frame of 8193 bytes is larger than 4096/);
+    expect((await bystander.request({ type: 'ping' })).type).toBe('ack');
+  });
+
+  it('a frame above maxFrameReadBytes is not read: the connection drops (1006), others keep working', async () => {
+    const victim = await TestClient.connect(wsUrl(gw), { apiKey: apiKeyOf(ALPHA_FULL) });
+    victim.ws.send('x'.repeat(64 * 1024 + 1));
     const { code } = await victim.closed;
     expect(code).toBe(1006);
     expect((await bystander.request({ type: 'ping' })).type).toBe('ack');

@@ -141,6 +141,17 @@ describe('limits', () => {
     expect((await refreshed.request({ type: 'ping' })).type).toBe('ack');
   });
 
+  it('a 2 MB frame (default limits) is closed with 1009 and a reason the client can read', async () => {
+    const gw = await gateway({});
+    const client = await connect(gw, full);
+    const bystander = await connect(gw, full);
+    client.ws.send(JSON.stringify({ type: 'ping', ref: 1, pad: 'x'.repeat(2 * 1024 * 1024) }));
+    const { code, reason } = await client.closed;
+    expect(code).toBe(1009);
+    expect(reason).toMatch(/larger than 65536 bytes/);
+    expect((await bystander.request({ type: 'ping' })).type).toBe('ack');
+  });
+
   it('sends heartbeats at the configured interval', async () => {
     const gw = await gateway({}, { heartbeatMs: 100 });
     const client = await connect(gw, full);

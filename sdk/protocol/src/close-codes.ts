@@ -5,6 +5,8 @@
  */
 export const CloseCode = {
   Normal: 1000,
+  /** A frame larger than twice `maxFrameBytes` (standard "message too big"); reason says the bound. */
+  FrameTooLarge: 1009,
   // Reconnect.
   ServerShutdown: 4000,
   SlowConsumer: 4001,

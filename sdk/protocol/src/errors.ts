@@ -12,6 +12,8 @@ export const ErrorCode = {
   TokenNotYetValid: 'token_not_yet_valid',
   TokenClaimsInvalid: 'token_claims_invalid',
   TokenClientMismatch: 'token_client_mismatch',
+  /** `exp` further ahead than the gateway's `maxTokenLifetimeSec` (default 24 h). */
+  TokenLifetimeTooLong: 'token_lifetime_too_long',
   KeyUnknown: 'key_unknown',
   ApiKeyInvalid: 'api_key_invalid',
   // Authorization.
@@ -33,6 +35,8 @@ export const ErrorCode = {
   RateLimited: 'rate_limited',
   ConnectionRateLimited: 'connection_rate_limited',
   AppConnectionLimit: 'app_connection_limit',
+  /** Too many failed authentications from the address: refused before any key lookup. */
+  AuthRateLimited: 'auth_rate_limited',
   // Availability.
   BrokerUnavailable: 'broker_unavailable',
   StoreUnavailable: 'store_unavailable',
@@ -73,6 +77,7 @@ export const ERROR_INFO: Readonly<Record<ErrorCode, ErrorInfo>> = {
   token_not_yet_valid: info(401),
   token_claims_invalid: info(401),
   token_client_mismatch: info(403),
+  token_lifetime_too_long: info(401),
   key_unknown: info(401),
   api_key_invalid: info(401),
   permission_denied: info(403),
@@ -90,6 +95,7 @@ export const ERROR_INFO: Readonly<Record<ErrorCode, ErrorInfo>> = {
   rate_limited: info(429, true),
   connection_rate_limited: info(429, true),
   app_connection_limit: info(429, true),
+  auth_rate_limited: info(429, true),
   broker_unavailable: info(503, true),
   store_unavailable: info(503, true),
   server_shutting_down: info(503, true),

@@ -1,4 +1,5 @@
 export * from './broker-conformance.js';
+export * from './connection-quota-conformance.js';
 export * from './expect-store-unavailable.js';
 export * from './history-fixture.js';
 export * from './history-store-conformance.js';

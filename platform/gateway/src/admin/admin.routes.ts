@@ -15,6 +15,8 @@ export interface AdminRoutesDeps {
   views: AdminViews;
   traces: TraceLog;
   publisher: Publisher;
+  /** A publish to an app that does not exist is refused (`not_found`): it would create its history. */
+  appExists(appId: string): Promise<boolean>;
   maxBodyBytes: number;
   maxEventNameLength: number;
   maxRoomNameLength: number;
@@ -56,7 +58,11 @@ export function mountAdminRoutes(app: TemplatedApp, deps: AdminRoutesDeps): Trac
   });
   mountRoute(app, guard, 'post', '/v1/admin/publish', async ({ response }) => {
     const body = await readBody(response, deps.maxBodyBytes);
-    return deps.publisher.publish({ ...parsePublish(body, deps, views), via: 'admin' });
+    const input = parsePublish(body, deps, views);
+    if (!(await deps.appExists(input.appId))) {
+      throw new RelayBoxError(ErrorCode.NotFound, `no app "${input.appId}"`);
+    }
+    return deps.publisher.publish({ ...input, via: 'admin' });
   });
   mountPreflight(app, guard);
   mountRoute(app, guard, 'any', '/v1/admin/*', () => {

@@ -17,6 +17,8 @@ export interface AdminSetup {
   traces: TraceLog;
   /** Apps this gateway knows of. */
   apps: readonly string[];
+  /** Whether an app exists (cloud mode asks the control plane); default: it is one of `apps`. */
+  appExists?: (appId: string) => Promise<boolean>;
   tracing: boolean;
 }
 
@@ -58,6 +60,7 @@ export class Inspector {
       views,
       traces: setup.traces,
       publisher: deps.publisher,
+      appExists: setup.appExists ?? (async (appId) => setup.apps.includes(appId)),
       maxBodyBytes: limits.maxFrameBytes,
       maxEventNameLength: limits.maxEventNameLength,
       maxRoomNameLength: limits.maxRoomNameLength,

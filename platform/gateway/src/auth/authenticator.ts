@@ -10,11 +10,17 @@ import {
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
 import type { Credentials, Principal } from './principal.js';
 
+/** Keys found recently (`knows`): how long one counts, and how many are remembered. */
+const KNOWN_KEY_TTL_MS = 60_000;
+const MAX_KNOWN_KEYS = 10_000;
+
 const CLIENT_ID = /^[\x21-\x7e]{1,200}$/;
 
 export interface AuthenticatorOptions {
   /** Leeway for `exp`/`nbf`, in seconds. */
   clockToleranceSec: number;
+  /** Longest accepted `exp` - now, in seconds (`token_lifetime_too_long` past it). */
+  maxTokenLifetimeSec: number;
 }
 
 /**
@@ -23,6 +29,8 @@ export interface AuthenticatorOptions {
  */
 export class Authenticator {
   private readonly encoder = new TextEncoder();
+  /** `<appId>.<keyId>` of keys the store found recently → until when that counts (ms). */
+  private readonly known = new Map<string, number>();
 
   constructor(
     private readonly keys: KeyStore,
@@ -33,6 +41,16 @@ export class Authenticator {
     return credentials.kind === 'token'
       ? this.verifyToken(credentials.token)
       : this.verifyApiKey(credentials.apiKey, credentials.clientId);
+  }
+
+  /**
+   * Whether the credentials name a key the store found within the last minute (whatever their
+   * secret or signature): looking it up again costs the store nothing. Never throws.
+   */
+  knows(credentials: Credentials): boolean {
+    const name = keyName(credentials);
+    const until = name === undefined ? undefined : this.known.get(name);
+    return until !== undefined && until > Date.now();
   }
 
   async verifyToken(token: string): Promise<Principal> {
@@ -47,6 +65,13 @@ export class Authenticator {
       }));
     } catch (error) {
       throw mapJoseError(error);
+    }
+    const lifetimeSec = (payload.exp as number) - Date.now() / 1000;
+    if (lifetimeSec > this.options.maxTokenLifetimeSec + this.options.clockToleranceSec) {
+      throw new RelayBoxError(
+        ErrorCode.TokenLifetimeTooLong,
+        `token expires more than ${this.options.maxTokenLifetimeSec} s from now`,
+      );
     }
     const clientId = payload.sub;
     if (typeof clientId !== 'string' || !CLIENT_ID.test(clientId)) {
@@ -106,7 +131,29 @@ export class Authenticator {
     if (!key || key.appId !== appId || key.keyId !== keyId) {
       throw new RelayBoxError(ErrorCode.KeyUnknown, `no key "${keyId}" in app "${appId}"`);
     }
+    this.remember(`${appId}.${keyId}`);
     return key;
+  }
+
+  private remember(name: string): void {
+    this.known.delete(name);
+    this.known.set(name, Date.now() + KNOWN_KEY_TTL_MS);
+    // Oldest first (insertion order): bounded memory whatever the number of keys seen.
+    if (this.known.size > MAX_KNOWN_KEYS) this.known.delete(this.known.keys().next().value as string);
+  }
+}
+
+/** `<appId>.<keyId>` named by unverified credentials; undefined when they name none. */
+function keyName(credentials: Credentials): string | undefined {
+  try {
+    if (credentials.kind === 'token') {
+      const { appId, keyId } = readHeader(credentials.token);
+      return `${appId}.${keyId}`;
+    }
+    const parsed = parseApiKey(credentials.apiKey);
+    return parsed ? `${parsed.appId}.${parsed.keyId}` : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,16 +1,15 @@
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import { ErrorCode, parseHistoryQuery, RelayBoxError } from '@relaybox/protocol';
-import type { Authenticator } from '../auth/authenticator.js';
-import { extractCredentials } from '../auth/credentials.js';
 import type { RoomHistory } from '../room-history.js';
-import { ResponseGuard } from '../uws/http.js';
+import { ResponseGuard, remoteIp } from '../uws/http.js';
+import type { RestAccess } from './rest-access.js';
 import { decodeRoom } from './rooms.routes.js';
 
 const NUMERIC = new Set(['limit', 'fromSeq', 'toSeq', 'start', 'end']);
 const KNOWN = new Set([...NUMERIC, 'direction', 'event', 'cursor']);
 
 export interface HistoryRoutesDeps {
-  authenticator: Authenticator;
+  access: RestAccess;
   history: RoomHistory;
   maxRoomNameLength: number;
 }
@@ -25,7 +24,7 @@ export function mountHistoryRoutes(app: TemplatedApp, deps: HistoryRoutesDeps): 
     const rawRoom = req.getParameter(0) ?? '';
     const search = new URLSearchParams(req.getQuery() ?? '');
     const guard = new ResponseGuard(res);
-    readHistory(deps, authorization, rawRoom, search).then(
+    readHistory(deps, remoteIp(res), authorization, rawRoom, search).then(
       (page) => guard.json(200, page),
       (error: unknown) => guard.error(error),
     );
@@ -34,14 +33,13 @@ export function mountHistoryRoutes(app: TemplatedApp, deps: HistoryRoutesDeps): 
 
 async function readHistory(
   deps: HistoryRoutesDeps,
+  ip: string,
   authorization: string,
   rawRoom: string,
   search: URLSearchParams,
 ) {
   const room = decodeRoom(rawRoom, deps.maxRoomNameLength);
-  const principal = await deps.authenticator.authenticate(
-    extractCredentials({ authorization, protocols: '', queryToken: '', queryClientId: '' }),
-  );
+  const principal = await deps.access.authenticate(ip, authorization);
   if (!principal.grants.can(room, 'history')) {
     throw new RelayBoxError(ErrorCode.PermissionDenied, `no permission to read the history of "${room}"`);
   }

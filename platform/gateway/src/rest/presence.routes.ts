@@ -1,13 +1,12 @@
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import { ErrorCode, RelayBoxError } from '@relaybox/protocol';
-import type { Authenticator } from '../auth/authenticator.js';
-import { extractCredentials } from '../auth/credentials.js';
 import type { PresenceService } from '../presence-service.js';
-import { ResponseGuard } from '../uws/http.js';
+import { ResponseGuard, remoteIp } from '../uws/http.js';
+import type { RestAccess } from './rest-access.js';
 import { decodeRoom } from './rooms.routes.js';
 
 export interface PresenceRoutesDeps {
-  authenticator: Authenticator;
+  access: RestAccess;
   presence: PresenceService;
   maxRoomNameLength: number;
 }
@@ -18,18 +17,16 @@ export function mountPresenceRoutes(app: TemplatedApp, deps: PresenceRoutesDeps)
     const authorization = req.getHeader('authorization');
     const rawRoom = req.getParameter(0) ?? '';
     const guard = new ResponseGuard(res);
-    readPresence(deps, authorization, rawRoom).then(
+    readPresence(deps, remoteIp(res), authorization, rawRoom).then(
       (members) => guard.json(200, { members }),
       (error: unknown) => guard.error(error),
     );
   });
 }
 
-async function readPresence(deps: PresenceRoutesDeps, authorization: string, rawRoom: string) {
+async function readPresence(deps: PresenceRoutesDeps, ip: string, authorization: string, rawRoom: string) {
   const room = decodeRoom(rawRoom, deps.maxRoomNameLength);
-  const principal = await deps.authenticator.authenticate(
-    extractCredentials({ authorization, protocols: '', queryToken: '', queryClientId: '' }),
-  );
+  const principal = await deps.access.authenticate(ip, authorization);
   if (!principal.grants.can(room, 'presence')) {
     throw new RelayBoxError(ErrorCode.PermissionDenied, `no permission to read the presence of "${room}"`);
   }

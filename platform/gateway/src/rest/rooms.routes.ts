@@ -1,12 +1,11 @@
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import { ErrorCode, RelayBoxError, roomNameProblem } from '@relaybox/protocol';
-import type { Authenticator } from '../auth/authenticator.js';
-import { extractCredentials } from '../auth/credentials.js';
 import type { Publisher } from '../publisher.js';
-import { ResponseGuard, readBody } from '../uws/http.js';
+import { ResponseGuard, readBody, remoteIp } from '../uws/http.js';
+import type { RestAccess } from './rest-access.js';
 
 export interface RoomsRoutesDeps {
-  authenticator: Authenticator;
+  access: RestAccess;
   publisher: Publisher;
   maxBodyBytes: number;
   maxEventNameLength: number;
@@ -23,7 +22,7 @@ export function mountRoomsRoutes(app: TemplatedApp, deps: RoomsRoutesDeps): void
     const authorization = req.getHeader('authorization');
     const rawRoom = req.getParameter(0) ?? '';
     const guard = new ResponseGuard(res);
-    publishFromRest(guard, deps, authorization, rawRoom).then(
+    publishFromRest(guard, deps, remoteIp(res), authorization, rawRoom).then(
       (ack) => guard.json(201, ack),
       (error: unknown) => guard.error(error),
     );
@@ -33,18 +32,18 @@ export function mountRoomsRoutes(app: TemplatedApp, deps: RoomsRoutesDeps): void
 async function publishFromRest(
   guard: ResponseGuard,
   deps: RoomsRoutesDeps,
+  ip: string,
   authorization: string,
   rawRoom: string,
 ) {
   const bodyPromise = readBody(guard, deps.maxBodyBytes);
   bodyPromise.catch(() => {}); // observed below; this only keeps an early auth failure from leaving it unhandled
   const room = decodeRoom(rawRoom, deps.maxRoomNameLength);
-  const principal = await deps.authenticator.authenticate(
-    extractCredentials({ authorization, protocols: '', queryToken: '', queryClientId: '' }),
-  );
+  const principal = await deps.access.authenticate(ip, authorization);
   if (!principal.grants.can(room, 'publish')) {
     throw new RelayBoxError(ErrorCode.PermissionDenied, `no permission to publish "${room}"`);
   }
+  deps.access.takePublish(principal);
   const body = parseBody(await bodyPromise);
   const { idempotencyKey } = body;
   if (

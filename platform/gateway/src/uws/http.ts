@@ -45,6 +45,11 @@ export class ResponseGuard {
   }
 }
 
+/** The peer's address; read it in the request handler, before any await. */
+export function remoteIp(res: HttpResponse): string {
+  return Buffer.from(res.getRemoteAddressAsText()).toString();
+}
+
 export function toRelayBoxError(error: unknown): RelayBoxError {
   return error instanceof RelayBoxError
     ? error

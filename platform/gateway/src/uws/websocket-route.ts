@@ -18,6 +18,8 @@ export interface Admission {
   opening: SessionOpening;
   /** The app's own limits (cloud mode); the gateway's when absent. */
   limits?: Readonly<Limits>;
+  /** The remote address the upgrade came from. */
+  ip?: string;
 }
 
 interface UserData {
@@ -48,7 +50,12 @@ function deliver(session: ClientSession, frame: PendingFrame): void {
 }
 
 export interface WebSocketRouteOptions {
-  maxPayloadBytes: number;
+  /** The frame size limit, named in the close reason. */
+  maxFrameBytes: number;
+  /** Frames above this are closed with 1009 and a reason, unread (smaller ones get an error frame). */
+  closeAboveBytes: number;
+  /** uWS drops the socket (1006, no close frame) on a frame above this: it is never buffered. */
+  maxReadBytes: number;
   maxBufferedBytes: number;
   idleTimeoutSec: number;
   /** The client address for per-IP limits from the peer and `X-Forwarded-For` (see trusted-proxies.ts). */
@@ -71,7 +78,7 @@ export interface WebSocketRouteOptions {
 export function mountWebSocketRoute(app: TemplatedApp, uws: UwsModule, options: WebSocketRouteOptions): void {
   app.ws<UserData>('/v1/ws', {
     compression: uws.DISABLED,
-    maxPayloadLength: options.maxPayloadBytes,
+    maxPayloadLength: options.maxReadBytes,
     // Hard cap at four times the slow-consumer bound: the sweep closes a slow consumer once it passes
     // the bound, and the headroom lets its 4001 close frame be queued (uWS drops sends past the cap,
     // the close frame included). Memory per connection stays bounded by the cap either way.
@@ -130,6 +137,12 @@ export function mountWebSocketRoute(app: TemplatedApp, uws: UwsModule, options: 
     },
     message: (ws, message, isBinary) => {
       const data = ws.getUserData();
+      if (message.byteLength > options.closeAboveBytes) {
+        // Not decoded; the client learns why from the close frame (uWS alone would drop it: 1006).
+        const reason = `frame_too_large: frame of ${message.byteLength} bytes is larger than ${options.maxFrameBytes} bytes`;
+        ws.end(CloseCode.FrameTooLarge, reason);
+        return;
+      }
       // The ArrayBuffer is only valid during this callback; decoding copies it.
       const frame: PendingFrame = {
         text: isBinary ? null : Buffer.from(message).toString('utf8'),

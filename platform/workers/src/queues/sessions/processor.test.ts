@@ -1,4 +1,4 @@
-import { MemoryPresenceStore, MemorySessionStore } from '@relaybox/adapters';
+import { MemoryConnectionQuota, MemoryPresenceStore, MemorySessionStore } from '@relaybox/adapters';
 import { describe, expect, it } from 'vitest';
 import { processSessionsJob } from './processor.js';
 import { sessionsQueue, sweepJobId } from './queue.js';
@@ -47,6 +47,24 @@ describe('sessions queue: sweep of dead gateways', () => {
     expect(await sessions.get('c0')).toMatchObject({ gatewayId: 'alive', state: 'attached' });
     await processSessionsJob(job, { sessions, presence, resumeWindowMs: 0, log: () => {} }); // idempotent
     expect(leaves).toHaveLength(600);
+  });
+
+  it("drops a dead gateway's connection reservations, and only those", async () => {
+    let now = 1_000_000;
+    const sessions = new MemorySessionStore({ clock: () => now });
+    const connections = new MemoryConnectionQuota();
+    const presence = { gateways: async () => [], removeGateway: async () => 0 };
+    await sessions.heartbeat('dead', 1000);
+    await sessions.heartbeat('alive', 60_000);
+    for (let i = 0; i < 3; i++) await connections.reserve('a', 'dead', 10);
+    await connections.reserve('a', 'alive', 10);
+    // Reserved but never beat (crashed between its reservation and its first heartbeat).
+    await connections.reserve('b', 'silent', 10);
+    now += 2000;
+    await processSessionsJob(job, { sessions, presence, connections, resumeWindowMs: 0, log: () => {} });
+    expect(await connections.count('a')).toBe(1);
+    expect(await connections.count('b')).toBe(0);
+    expect(await connections.gateways()).toEqual(['alive']);
   });
 
   it('gives one job id per period, so gateways enqueueing together run one sweep', () => {
