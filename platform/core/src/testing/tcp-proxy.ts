@@ -114,16 +114,19 @@ export class TcpProxy {
    */
   private delayedWriter(from: Socket, to: Socket): (chunk: Buffer) => void {
     const queue: Array<{ due: number; chunk: Buffer }> = [];
-    let timer: NodeJS.Timeout | undefined;
+    let scheduled = false;
     const flush = (): void => {
-      timer = undefined;
+      scheduled = false;
       const now = Date.now();
       while (queue.length > 0 && queue[0]!.due <= now) {
         const { chunk } = queue.shift()!;
         if (this.mode !== 'open' || to.destroyed) continue;
         if (!to.write(chunk)) from.pause();
       }
-      if (queue.length > 0) timer = setTimeout(flush, queue[0]!.due - now);
+      if (queue.length > 0) {
+        scheduled = true;
+        setTimeout(flush, queue[0]!.due - now);
+      }
     };
     return (chunk) => {
       const toxic = this.toxic;
@@ -134,7 +137,10 @@ export class TcpProxy {
       const delay = toxic ? toxic.latencyMs + Math.random() * toxic.jitterMs : 0;
       const last = queue.at(-1)?.due ?? 0;
       queue.push({ due: Math.max(Date.now() + delay, last), chunk });
-      timer ??= setTimeout(flush, Math.max(0, queue[0]!.due - Date.now()));
+      if (!scheduled) {
+        scheduled = true;
+        setTimeout(flush, Math.max(0, queue[0]!.due - Date.now()));
+      }
     };
   }
 }
