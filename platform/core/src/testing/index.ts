@@ -1,5 +1,6 @@
 export * from './broker-conformance.js';
 export * from './expect-store-unavailable.js';
+export * from './fuzz-seed.js';
 export * from './history-fixture.js';
 export * from './history-store-conformance.js';
 export * from './inbox.js';
