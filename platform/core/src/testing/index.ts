@@ -7,6 +7,7 @@ export * from './inbox.js';
 export * from './inspector-store-conformance.js';
 export * from './job-queue-conformance.js';
 export * from './presence-store-conformance.js';
+export * from './raw-http.js';
 export * from './room-metrics-store-conformance.js';
 export * from './rooms.js';
 export * from './session-store-conformance.js';

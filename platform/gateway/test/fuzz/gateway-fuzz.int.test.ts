@@ -1,4 +1,4 @@
-import { fuzzSeed } from '@relaybox/core/testing';
+import { fuzzSeed, httpAnswerProblem } from '@relaybox/core/testing';
 import { CloseCode, DEFAULT_LIMITS } from '@relaybox/protocol';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +13,7 @@ import {
   wireFrame,
 } from './frame-arbitraries.js';
 import { describe as describeFrame, FuzzConnection } from './fuzz-connection.js';
-import { FUZZ_ADMIN_TOKEN, restRequest, restResponseProblem } from './rest-arbitraries.js';
+import { FUZZ_ADMIN_TOKEN, restRequest } from './rest-arbitraries.js';
 
 // Property-based fuzzing of a live gateway process (real Redis and RabbitMQ) over real WebSockets
 // and HTTP. The seed is printed; FUZZ_SEED=<seed> replays a run.
@@ -130,7 +130,7 @@ describe('fuzz: the gateway under generated input', () => {
     await fc.assert(
       fc.asyncProperty(restRequest(apiKeyOf(ALPHA_FULL)), async (request) => {
         requests++;
-        const problem = await restResponseProblem(gw.url, request);
+        const problem = await httpAnswerProblem(gw.url, request);
         if (problem) throw new Error(problem);
       }),
       { seed: fuzzSeed('gateway REST'), numRuns: 3000, endOnFailure: true },

@@ -1,36 +1,11 @@
-import { connect } from 'node:net';
-import { isErrorCode } from '@relaybox/protocol';
+import { encodeLoosely, encodePathSegment, type RawHttpRequest } from '@relaybox/core/testing';
 import fc from 'fast-check';
 
 /** The admin token the fuzzed gateway runs with (RELAYBOX_ADMIN_TOKEN). */
 export const FUZZ_ADMIN_TOKEN = 'fuzz-admin-token-0123456789abcdef';
 
-export interface RestRequest {
-  method: string;
-  path: string;
-  headers: Record<string, string>;
-  body: Buffer | undefined;
-}
-
-/** Percent-encodes every byte of `s` (as UTF-8; lone surrogates become U+FFFD) but unreserved ones. */
-const encode = (s: string): string =>
-  [...Buffer.from(s)]
-    .map((b) =>
-      /[A-Za-z0-9_.~-]/.test(String.fromCharCode(b))
-        ? String.fromCharCode(b)
-        : `%${b.toString(16).padStart(2, '0')}`,
-    )
-    .join('');
-
-/** Like `encode`, but leaves printable ASCII alone (stray `%`, `:` or `*` reach the router raw). */
-const pathSafe = (s: string): string =>
-  [...Buffer.from(s)]
-    .map((b) =>
-      b > 0x20 && b < 0x7f && b !== 0x3f && b !== 0x23
-        ? String.fromCharCode(b)
-        : `%${b.toString(16).padStart(2, '0')}`,
-    )
-    .join('');
+const encode = encodePathSegment;
+const pathSafe = encodeLoosely;
 
 const weirdText = fc.oneof(
   fc.constantFrom(
@@ -124,7 +99,7 @@ const body = fc.oneof(
 );
 
 /** A generated request: method, path, query, credentials, content type and body. */
-export function restRequest(apiKey: string): fc.Arbitrary<RestRequest> {
+export function restRequest(apiKey: string): fc.Arbitrary<RawHttpRequest> {
   const auth = fc.oneof(
     { weight: 5, arbitrary: fc.constant(`Bearer ${apiKey}`) },
     { weight: 2, arbitrary: fc.constant(`Bearer ${FUZZ_ADMIN_TOKEN}`) },
@@ -163,60 +138,4 @@ export function restRequest(apiKey: string): fc.Arbitrary<RestRequest> {
         body: method === 'GET' || method === 'HEAD' ? undefined : b,
       };
     });
-}
-
-/**
- * Sends `req` as raw HTTP/1.1 on its own connection (written at once, so a server that answers
- * before reading the body is not mistaken for one that hung up) and returns what is wrong with the
- * answer: no answer, a 5xx, a 4xx without `{error:{code,message}}`; undefined when it is right.
- */
-export function restResponseProblem(base: string, req: RestRequest): Promise<string | undefined> {
-  const url = new URL(base);
-  const what = `${req.method} ${req.path.slice(0, 200)} (${req.body?.length ?? 0}-byte body ${JSON.stringify(req.body?.subarray(0, 120).toString())})`;
-  const head = [`${req.method} ${req.path} HTTP/1.1`, `host: ${url.host}`, 'connection: close'];
-  for (const [name, value] of Object.entries(req.headers)) head.push(`${name}: ${value}`);
-  if (req.body) head.push(`content-length: ${req.body.length}`);
-  const wire = Buffer.concat([
-    Buffer.from(`${head.join('\r\n')}\r\n\r\n`, 'latin1'),
-    req.body ?? Buffer.alloc(0),
-  ]);
-  return new Promise((resolve) => {
-    const socket = connect(Number(url.port), url.hostname, () => socket.write(wire));
-    let received = Buffer.alloc(0);
-    const finish = () => {
-      socket.destroy();
-      resolve(judgeRaw(what, req.method, received.toString('utf8')));
-    };
-    socket.on('data', (chunk: Buffer) => {
-      received = Buffer.concat([received, chunk]);
-      // An event stream never ends: its headers are the answer.
-      if (/\r\ncontent-type: text\/event-stream/i.test(received.toString('latin1'))) finish();
-    });
-    socket.on('error', () => {});
-    socket.on('close', finish);
-    socket.setTimeout(15_000, () => {
-      socket.destroy();
-      resolve(`${what}: no answer in 15 s`);
-    });
-  });
-}
-
-function judgeRaw(what: string, method: string, text: string): string | undefined {
-  const match = /^HTTP\/1\.1 (\d{3}) [^\r]*\r\n([^]*?)\r\n\r\n([^]*)$/.exec(text);
-  if (!match) return `${what}: no HTTP answer (${JSON.stringify(text.slice(0, 200))})`;
-  const status = Number(match[1]);
-  if (/content-type: text\/event-stream/i.test(match[2]!))
-    return status === 200 ? undefined : `${what}: stream ${status}`;
-  if (method === 'HEAD' && match[3] !== '') return `${what}: a HEAD answer with a body`;
-  return judge(what, method, status, match[3]!);
-}
-
-function judge(what: string, method: string, status: number, text: string): string | undefined {
-  if (status >= 500) return `${what}: ${status} ${text.slice(0, 200)}`;
-  if (status < 400 || method === 'HEAD') return undefined;
-  try {
-    const body = JSON.parse(text) as { error?: { code?: unknown; message?: unknown } };
-    if (isErrorCode(body.error?.code) && typeof body.error?.message === 'string') return undefined;
-  } catch {}
-  return `${what}: ${status} without {error:{code,message}}: ${text.slice(0, 200)}`;
 }
