@@ -40,6 +40,8 @@ export interface PublisherOptions {
   concurrency?: number;
   /** Give up after this long in all (a bound, not an expectation). */
   deadlineMs?: number;
+  /** Checked before each new number: true ends the stream early (the numbers taken are finished). */
+  stop?: () => boolean;
 }
 
 /**
@@ -70,7 +72,7 @@ export function publishStream(options: PublisherOptions): StreamPublisher {
   };
   let next = 1;
   const sender = async (): Promise<void> => {
-    while (next <= options.count) {
+    while (next <= options.count && !options.stop?.()) {
       await publishOne(next++);
       if (options.paceMs) await sleep(options.paceMs);
     }
