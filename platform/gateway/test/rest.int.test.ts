@@ -123,10 +123,10 @@ describe('REST publish', () => {
     await until(4);
     socket.destroy();
     const [first, second, admin, console] = text.split(/(?=HTTP\/1\.1 )/);
-    expect(admin).toMatch(/^HTTP\/1\.1 40[13] [^]*\r\n\r\n$/);
-    expect(console).toMatch(/^HTTP\/1\.1 405 [^]*\r\n\r\n$/);
-    expect(first).toMatch(/^HTTP\/1\.1 404 [^]*\r\n\r\n$/);
-    expect(second).toMatch(/^HTTP\/1\.1 405 [^]*\r\n\r\n$/);
+    expect(admin).toMatch(/^HTTP\/1\.1 40[13] [\s\S]*\r\n\r\n$/);
+    expect(console).toMatch(/^HTTP\/1\.1 405 [\s\S]*\r\n\r\n$/);
+    expect(first).toMatch(/^HTTP\/1\.1 404 [\s\S]*\r\n\r\n$/);
+    expect(second).toMatch(/^HTTP\/1\.1 405 [\s\S]*\r\n\r\n$/);
   });
 
   it('reports health with the node state', async () => {

@@ -69,7 +69,7 @@ export function httpAnswerProblem(
 }
 
 function judge(what: string, method: string, text: string): string | undefined {
-  const match = /^HTTP\/1\.1 (\d{3}) [^\r]*\r\n([^]*?)\r\n\r\n([^]*)$/.exec(text);
+  const match = /^HTTP\/1\.1 (\d{3}) [^\r]*\r\n([\s\S]*?)\r\n\r\n([\s\S]*)$/.exec(text);
   if (!match) return `${what}: no HTTP answer (${JSON.stringify(text.slice(0, 200))})`;
   const [, statusText, headers, rawBody] = match as unknown as [string, string, string, string];
   const status = Number(statusText);

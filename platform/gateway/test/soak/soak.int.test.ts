@@ -56,7 +56,7 @@ describe('soak: two gateways under steady traffic and connection churn', () => {
     });
     const samples: Sample[][] = nodes.map(() => []);
     while (running()) {
-      nodes.forEach((n, i) => samples[i]!.push(sampleProcess(n.proc.pid!, elapsed())));
+      for (const [i, n] of nodes.entries()) samples[i]!.push(sampleProcess(n.proc.pid!, elapsed()));
       await sleep(SAMPLE_EVERY_MS);
     }
     await Promise.all(churn);
