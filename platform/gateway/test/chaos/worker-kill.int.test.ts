@@ -103,9 +103,11 @@ describe('chaos: the webhook worker killed mid-delivery', () => {
     for (let n = 1; n <= count; n++) await rest.publish(room, 'n', n);
 
     await until(() => receiver.inFlight.size >= 5, 'deliveries in flight');
-    const interrupted = [...receiver.inFlight];
     workers[0]!.proc.kill('SIGKILL');
     await workers[0]!.exited;
+    // Tries whose answer the dead worker never read (a try answered just before the kill is not one).
+    await until(() => receiver.inFlight.size === 0, "the dead worker's connections to close");
+    const interrupted = receiver.tries.filter((t) => !t.completed);
     workers.push(await spawnWorker(env, 'webhook'));
 
     const completedSeqs = () => new Set(receiver.tries.filter((t) => t.completed).map((t) => t.seq));
@@ -115,7 +117,7 @@ describe('chaos: the webhook worker killed mid-delivery', () => {
     for (const t of receiver.tries) idsBySeq.set(t.seq, (idsBySeq.get(t.seq) ?? new Set()).add(t.eventId));
     const triesOf = (eventId: string) => receiver.tries.filter((t) => t.eventId === eventId);
     console.log(
-      `chaos worker: ${count} events, ${receiver.tries.length} tries, ${interrupted.length} in flight at the kill, ` +
+      `chaos worker: ${count} events, ${receiver.tries.length} tries, ${interrupted.length} tries cut by the kill, ` +
         `${[...idsBySeq.keys()].filter((s) => receiver.tries.filter((t) => t.seq === s).length > 1).length} delivered more than once`,
     );
     expect([...completedSeqs()].sort((a, b) => a - b)).toEqual(
@@ -123,10 +125,10 @@ describe('chaos: the webhook worker killed mid-delivery', () => {
     );
     expect([...idsBySeq.values()].filter((ids) => ids.size !== 1)).toEqual([]);
     expect(receiver.tries.filter((t) => t.eventId !== t.bodyId)).toEqual([]);
-    // What the killed worker had in flight was tried again, and completed, under the same id.
+    // What the killed worker had in flight was tried again (at least once), and completed, under the same id.
+    expect(interrupted.length).toBeGreaterThan(0);
     for (const t of interrupted) {
-      expect(t.completed).toBe(false);
-      expect(triesOf(t.eventId).filter((again) => again.completed)).toHaveLength(1);
+      expect(triesOf(t.eventId).filter((again) => again.completed).length).toBeGreaterThanOrEqual(1);
     }
   });
 });
