@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import { ErrorCode } from '@relaybox/protocol';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { registerAppRoutes } from './apps/apps.routes.js';
 import { registerAuthRoutes } from './auth/auth.routes.js';
 import { LoginRateLimiter } from './auth/login-rate-limiter.js';
@@ -52,6 +52,12 @@ export async function createControlPlane(
       bodyLimit: 256 * 1024,
       ...timeouts(config),
       ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+      // Errors Fastify raises before routing (a malformed URL) get the same body as every other.
+      frameworkErrors: (error, _request, reply) => {
+        (reply as unknown as FastifyReply)
+          .status(400)
+          .send({ error: { code: ErrorCode.InvalidRequest, message: error.message } });
+      },
     });
     const keyEvents = new KeyEvents(database, app.log);
     await keyEvents.start();

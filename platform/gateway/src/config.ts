@@ -46,6 +46,8 @@ export interface GatewayConfig extends WebhookSettings {
   readonly trustProxy: TrustedProxies;
   /** First retry delay of webhook deliveries (doubling for 13 tries: about 68 min in all). */
   readonly webhookBaseDelayMs: number;
+  /** Lock of a running queue job: a job of a dead worker runs again after at most about twice this. */
+  readonly jobLockMs: number;
   /** Signs history cursors; every gateway of a cluster must share it (>= 32 bytes). */
   readonly cursorSecret: string;
   /** `inline`: this gateway also runs the queue jobs; `none`: it only enqueues (worker processes run them). */
@@ -149,6 +151,7 @@ export function loadConfig(env: Env, argv: readonly string[] = []): GatewayConfi
       1,
       600_000,
     ),
+    jobLockMs: int('RELAYBOX_JOB_LOCK_MS', env.RELAYBOX_JOB_LOCK_MS, 30_000, 1_000, 600_000),
     cursorSecret: cursorSecret(env.RELAYBOX_CURSOR_SECRET),
     workers: oneOf('RELAYBOX_WORKERS', env.RELAYBOX_WORKERS ?? 'inline', ['inline', 'none'] as const),
     ...inspectorConfig(env),

@@ -32,7 +32,7 @@ export interface PublisherOptions {
  *
  * A retry carrying an idempotency key seen within the window gets the original ack and is not
  * delivered again. If the original's broker publish had failed, that message reaches subscribers
- * only through history (resume / `fromSeq`), never twice live.
+ * only through history (resume / `fromSeq`, or the SDK's replay of a live gap), never twice live.
  */
 export class Publisher {
   constructor(

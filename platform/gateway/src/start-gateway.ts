@@ -117,6 +117,7 @@ export async function startGateway(
           url: config.redisUrl,
           prefix: `${config.redisPrefix}bull`,
           retainCompletedSec: 300,
+          lockDurationMs: config.jobLockMs,
         })
       : new MemoryJobQueue({ retainFinishedMs: 300_000 });
   const gateway = new Gateway(
@@ -190,7 +191,11 @@ function createWebhooks(
   if (!endpoints.hasAny()) return undefined;
   const redisBacked = config.store === 'redis';
   const queue = redisBacked
-    ? new BullMqJobQueue({ url: config.redisUrl, prefix: `${config.redisPrefix}bull` })
+    ? new BullMqJobQueue({
+        url: config.redisUrl,
+        prefix: `${config.redisPrefix}bull`,
+        lockDurationMs: config.jobLockMs,
+      })
     : new MemoryJobQueue();
   const deps = webhookDeps(config, endpoints);
   if (tracer.on) deps.log = tracedDeliveryLog(deps.log, tracer, endpoints);

@@ -54,6 +54,7 @@ export async function startWorker(
   const jobs = new BullMqJobQueue({
     url: config.redisUrl,
     prefix: `${config.redisPrefix}bull`,
+    lockDurationMs: config.jobLockMs,
     onError: (error) => log.warn('job queue error', { error: error.message }),
   });
   const closers: Array<{ close(): Promise<void> }> = [];

@@ -73,3 +73,45 @@ export function runGatewayToExit(
     }),
   );
 }
+
+export interface WorkerProcess {
+  proc: ChildProcess;
+  output: () => string;
+  exited: Promise<number | string>;
+}
+
+/** `main.ts worker <queues>` as its own process; resolves once its banner says it processes jobs. */
+export function spawnWorker(env: Record<string, string>, queues: string): Promise<WorkerProcess> {
+  const proc = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'platform/gateway/src/main.ts', 'worker', queues],
+    {
+      cwd: ROOT,
+      env: { ...process.env, RELAYBOX_LOG_LEVEL: 'info', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let out = '';
+  const exited = new Promise<number | string>((resolve) =>
+    proc.on('exit', (code, signal) => resolve(code ?? signal ?? -1)),
+  );
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`worker did not start:\n${out}`));
+    }, 30_000);
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString();
+      if (/RelayBox worker \S+ processing/.test(out)) {
+        clearTimeout(timer);
+        resolve({ proc, output: () => out, exited });
+      }
+    };
+    proc.stdout.on('data', onData);
+    proc.stderr.on('data', onData);
+    exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`worker exited (${code}):\n${out}`));
+    });
+  });
+}

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { RelayBoxRest } from '@relaybox/rest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningGateway } from '../src/start-gateway.js';
@@ -95,6 +96,37 @@ describe('REST publish', () => {
     const wrong = await fetch(`${gw.url}/v1/rooms/r/messages`, { method: 'DELETE' });
     expect(wrong.status).toBe(405);
     expect(await wrong.json()).toMatchObject({ error: { code: 'method_not_allowed' } });
+  });
+
+  it('answers HEAD with the headers only, so a keep-alive connection stays usable', async () => {
+    // Two requests on one connection: a body after the HEAD answer would be read as the next reply.
+    const socket = connect(gw.port, '127.0.0.1');
+    let text = '';
+    socket.on('data', (chunk: Buffer) => {
+      text += chunk.toString();
+    });
+    const replyCount = () => text.split('HTTP/1.1 ').length - 1;
+    const until = async (n: number) => {
+      const deadline = Date.now() + 5000;
+      while (replyCount() < n || !text.endsWith('\r\n\r\n')) {
+        if (Date.now() > deadline) throw new Error(`incomplete: ${JSON.stringify(text)}`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    };
+    socket.write('HEAD /nope HTTP/1.1\r\nHost: x\r\n\r\n');
+    await until(1);
+    socket.write('HEAD /v1/rooms/r/messages HTTP/1.1\r\nHost: x\r\n\r\n');
+    await until(2);
+    socket.write('HEAD /v1/admin/overview HTTP/1.1\r\nHost: x\r\n\r\n');
+    await until(3);
+    socket.write('HEAD /console HTTP/1.1\r\nHost: x\r\n\r\n');
+    await until(4);
+    socket.destroy();
+    const [first, second, admin, console] = text.split(/(?=HTTP\/1\.1 )/);
+    expect(admin).toMatch(/^HTTP\/1\.1 40[13] [\s\S]*\r\n\r\n$/);
+    expect(console).toMatch(/^HTTP\/1\.1 405 [\s\S]*\r\n\r\n$/);
+    expect(first).toMatch(/^HTTP\/1\.1 404 [\s\S]*\r\n\r\n$/);
+    expect(second).toMatch(/^HTTP\/1\.1 405 [\s\S]*\r\n\r\n$/);
   });
 
   it('reports health with the node state', async () => {

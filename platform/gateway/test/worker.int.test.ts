@@ -1,52 +1,16 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { RedisPresenceStore } from '@relaybox/adapters';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ALPHA_FULL, apiKeyOf, sleep, TestClient, uniqueName, writeAppsFile, wsUrl } from './harness.js';
-import { type GatewayProcess, runGatewayToExit, spawnGateway } from './processes.js';
+import { type GatewayProcess, runGatewayToExit, spawnGateway, spawnWorker } from './processes.js';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const children: ChildProcess[] = [];
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
   for (const child of children.splice(0)) child.kill('SIGKILL');
   await Promise.allSettled(cleanups.splice(0).map((c) => c()));
 });
-
-/** `main.ts worker <queues>` as its own process; resolves once its banner says it processes jobs. */
-function spawnWorker(
-  env: Record<string, string>,
-  queues: string,
-): Promise<{ proc: ChildProcess; output: () => string }> {
-  const proc = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'platform/gateway/src/main.ts', 'worker', queues],
-    {
-      cwd: ROOT,
-      env: { ...process.env, RELAYBOX_LOG_LEVEL: 'info', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  children.push(proc);
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker did not start:\n${out}`)), 20_000);
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString();
-      if (/RelayBox worker \S+ processing/.test(out)) {
-        clearTimeout(timer);
-        resolve({ proc, output: () => out });
-      }
-    };
-    proc.stdout?.on('data', onData);
-    proc.stderr?.on('data', onData);
-    proc.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`worker exited (${code}):\n${out}`));
-    });
-  });
-}
 
 /** One Redis command over RESP returning an integer (LLEN), without a client library in this package. */
 function redisInteger(...args: string[]): Promise<number> {
@@ -71,6 +35,18 @@ async function waitUntil(check: () => Promise<boolean> | boolean, timeoutMs = 20
     await sleep(100);
   }
   throw new Error('condition not met in time');
+}
+
+/** The JSON log lines of a process's output (other lines, such as the start banner, skipped). */
+function logLines(output: string): Record<string, unknown>[] {
+  return output.split('\n').flatMap((line) => {
+    if (!line.startsWith('{')) return [];
+    try {
+      return [JSON.parse(line) as Record<string, unknown>];
+    } catch {
+      return [];
+    }
+  });
 }
 
 describe('worker role', () => {
@@ -106,11 +82,15 @@ describe('worker role', () => {
     expect((await store.members('alpha', room)).map((m) => m.clientId)).toEqual(['ghost']);
 
     const worker = await spawnWorker(env, 'sessions');
+    children.push(worker.proc);
     await waitUntil(async () => (await store.members('alpha', room)).length === 0);
     // The sweep broadcast the member's leave through the broker (its delivery to presence
     // subscribers is the gateways' part, covered by failover.int.test.ts).
     await waitUntil(() =>
-      /"swept dead gateway".*"gatewayId":"gw-dead","presenceLeaves":1/.test(worker.output()),
+      logLines(worker.output()).some(
+        (line) =>
+          line.msg === 'swept dead gateway' && line.gatewayId === 'gw-dead' && line.presenceLeaves === 1,
+      ),
     );
   });
 

@@ -26,6 +26,12 @@ export interface BullMqJobQueueOptions {
   /** Bound on one enqueue, in ms. Default 5000. */
   enqueueTimeoutMs?: number;
   /**
+   * How long a running job's lock lasts without renewal (a live worker renews it every half of
+   * this): a job whose worker died is taken up again by another worker after at most about twice
+   * this. Default 30 s (BullMQ's).
+   */
+  lockDurationMs?: number;
+  /**
    * Connection and worker errors BullMQ reports in the background (it reconnects by itself). Jobs
    * that cannot be stored surface as rejected enqueues instead. Default: ignored.
    */
@@ -60,6 +66,7 @@ export class BullMqJobQueue implements JobQueue {
       retainCompletedSec: options.retainCompletedSec ?? 24 * 3600,
       retainFailedSec: options.retainFailedSec ?? 7 * 24 * 3600,
       enqueueTimeoutMs: options.enqueueTimeoutMs ?? 5000,
+      lockDurationMs: options.lockDurationMs ?? 30_000,
       onError: options.onError ?? (() => {}),
     };
     const retryStrategy = (times: number): number => Math.min(times * 100, 1000);
@@ -120,7 +127,13 @@ export class BullMqJobQueue implements JobQueue {
           throw error;
         }
       },
-      { connection: this.consumer, prefix: this.prefix, concurrency },
+      {
+        connection: this.consumer,
+        prefix: this.prefix,
+        concurrency,
+        lockDuration: this.options.lockDurationMs,
+        stalledInterval: this.options.lockDurationMs,
+      },
     );
     worker.on('error', this.options.onError);
     this.workers.set(definition.name, worker);

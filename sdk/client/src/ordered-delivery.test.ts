@@ -53,6 +53,54 @@ describe('OrderedDelivery', () => {
     expect(seen).toEqual([1, 3, 4, 5]);
   });
 
+  it('asks for a replay of a gap that outlived the wait, and delivers it in order (a message stored but never fanned out)', () => {
+    const recoveries: Array<number | undefined> = [];
+    const recovering = new OrderedDelivery(
+      (m) => seen.push(m.seq),
+      GAP_WAIT_MS,
+      () => {
+        recoveries.push(recovering.seqs.lastSeq);
+        recovering.beginCatchUp(); // what the room's re-subscribe with fromSeq does
+        return true;
+      },
+    );
+    recovering.baseline(0);
+    recovering.push(msg(1));
+    recovering.push(msg(3)); // seq 2 was stored, its broker publish failed: it never comes live
+    vi.advanceTimersByTime(GAP_WAIT_MS);
+    expect(recoveries).toEqual([1]);
+    expect(seen).toEqual([1]);
+    recovering.push(msg(4)); // live, during the replay
+    recovering.push(msg(2)); // the replay from fromSeq 2
+    recovering.push(msg(3));
+    recovering.endCatchUp();
+    expect(seen).toEqual([1, 2, 3, 4]);
+  });
+
+  it('gives a gap up when the replay did not fill it either, or when no replay can be asked for', () => {
+    let asked = 0;
+    const recovering = new OrderedDelivery(
+      (m) => seen.push(m.seq),
+      GAP_WAIT_MS,
+      () => {
+        asked++;
+        return asked === 1;
+      },
+    );
+    recovering.baseline(0);
+    recovering.push(msg(1));
+    recovering.push(msg(3));
+    vi.advanceTimersByTime(GAP_WAIT_MS); // first time: a replay is asked for (it brings nothing)
+    expect(seen).toEqual([1]);
+    recovering.push(msg(4));
+    vi.advanceTimersByTime(GAP_WAIT_MS); // same place again: given up
+    expect(seen).toEqual([1, 3, 4]);
+    recovering.push(msg(6));
+    vi.advanceTimersByTime(GAP_WAIT_MS); // a new gap, but no socket to ask on: given up at once
+    expect(asked).toBe(2);
+    expect(seen).toEqual([1, 3, 4, 6]);
+  });
+
   it('holds everything during a catch-up and delivers it sorted at the end', () => {
     delivery.baseline(3);
     delivery.beginCatchUp();

@@ -11,8 +11,10 @@ const bySeq = (a: RoomMessage, b: RoomMessage) => a.seq - b.seq;
  * - during a catch-up (`subscribe` with `fromSeq`) everything is held until the replay's ack, then
  *   sorted: live messages overtake the replay but are not delivered before it;
  * - a live message whose seq is beyond the next expected one (a publisher on another gateway got
- *   an earlier seq that has not arrived yet) waits up to `gapWaitMs` for the missing seqs, then
- *   the gap is given up (a later reconnect's replay starts after it);
+ *   an earlier seq that has not arrived yet) waits up to `gapWaitMs` for the missing seqs; then
+ *   `recover` asks the server to replay from the first missing seq out of history (a message that
+ *   was stored but never fanned out, or lost between gateways while the broker reconnected, is in
+ *   history); a gap still open after that, at the same place, is given up;
  * - repeats are dropped (`SeqTracker`).
  * Before the first baseline (the subscribe ack's `latestSeq`) there is no expected seq: messages go
  * straight through.
@@ -22,10 +24,17 @@ export class OrderedDelivery {
   private catchUp: RoomMessage[] | undefined;
   private gap: RoomMessage[] = [];
   private gapTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The floor a recovery was last asked from: a gap that outlives it there is given up. */
+  private recoveredFrom: number | undefined;
 
+  /**
+   * `recover` re-subscribes from `seqs.lastSeq + 1` (a catch-up: `beginCatchUp` ... `endCatchUp`);
+   * false when it cannot (no socket), and the gap is then given up at once.
+   */
   constructor(
     private readonly emit: (message: RoomMessage) => void,
     private readonly gapWaitMs: number = GAP_WAIT_MS,
+    private readonly recover: () => boolean = () => false,
   ) {}
 
   push(message: RoomMessage): void {
@@ -66,6 +75,7 @@ export class OrderedDelivery {
     this.gap = [];
     clearTimeout(this.gapTimer);
     this.gapTimer = undefined;
+    this.recoveredFrom = undefined;
     this.seqs.settle();
   }
 
@@ -110,6 +120,11 @@ export class OrderedDelivery {
   private giveUpGap(): void {
     this.gapTimer = undefined;
     if (this.gap.length === 0) return;
+    const floor = this.seqs.lastSeq;
+    if (floor !== this.recoveredFrom) {
+      this.recoveredFrom = floor;
+      if (this.recover()) return;
+    }
     this.gap.sort(bySeq);
     this.seqs.skipTo(this.gap[0]!.seq);
     this.drainGap();

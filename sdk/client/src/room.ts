@@ -10,7 +10,7 @@ import {
   type SubscribeFrame,
 } from '@relaybox/protocol';
 import { Emitter } from './emitter.js';
-import { OrderedDelivery } from './ordered-delivery.js';
+import { GAP_WAIT_MS, OrderedDelivery } from './ordered-delivery.js';
 import type { RequestFrame } from './request-tracker.js';
 import { RoomHistory } from './room-history.js';
 import { notJoined, type RoomHost } from './room-host.js';
@@ -67,7 +67,11 @@ export class Room {
   readonly history: RoomHistory;
   private readonly subscriptions: Subscription[] = [];
   private readonly events: Emitter<RoomEvents>;
-  private readonly ordering = new OrderedDelivery((message) => this.dispatch(message));
+  private readonly ordering = new OrderedDelivery(
+    (message) => this.dispatch(message),
+    GAP_WAIT_MS,
+    () => this.server.resubscribe(),
+  );
   private readonly server: ServerSubscription;
   private attached = true;
 

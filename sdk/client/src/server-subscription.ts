@@ -39,6 +39,16 @@ export class ServerSubscription {
     this.send(wanted);
   }
 
+  /**
+   * Subscribes again on the same socket (the server replays from the `fromSeq` the spec's frame
+   * carries). False when not subscribed or no socket is up.
+   */
+  resubscribe(): boolean {
+    if (!this.subscribed || !this.host.canSend) return false;
+    this.send(true);
+    return true;
+  }
+
   /** After a reconnect (the room is joined again). */
   restore(wanted: boolean, resumed: boolean): void {
     const lingering = this.lingering;

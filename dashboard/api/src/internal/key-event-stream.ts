@@ -16,7 +16,8 @@ export function registerKeyEventStream(scope: FastifyInstance, services: Service
     for (const end of open) end();
   });
 
-  scope.get('/keys/events', (request, reply) => {
+  // No HEAD twin: it would run the stream and never answer.
+  scope.get('/keys/events', { exposeHeadRoute: false }, (request, reply) => {
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, {

@@ -6,8 +6,9 @@ export class AdminResponse extends ResponseGuard {
   constructor(
     res: HttpResponse,
     private readonly allowOrigin: string | undefined,
+    head = false,
   ) {
-    super(res);
+    super(res, { head });
   }
 
   override json(status: number, body: unknown): void {
@@ -16,10 +17,11 @@ export class AdminResponse extends ResponseGuard {
     this.res.cork(() => {
       this.res.writeStatus(statusLine(status));
       this.cors();
-      this.res
+      const headers = this.res
         .writeHeader('content-type', 'application/json')
-        .writeHeader('cache-control', 'no-store')
-        .end(text);
+        .writeHeader('cache-control', 'no-store');
+      if (this.options.head) headers.endWithoutBody();
+      else headers.end(text);
     });
   }
 

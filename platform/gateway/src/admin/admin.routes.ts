@@ -93,7 +93,7 @@ function mountRoute(
     };
     const query = new URLSearchParams(req.getQuery() ?? '');
     const param = req.getParameter(0) ?? '';
-    const response = new AdminResponse(res, guard.corsOrigin(headers.origin));
+    const response = new AdminResponse(res, guard.corsOrigin(headers.origin), req.getMethod() === 'head');
     try {
       guard.check(headers);
       handler({ query, param, response })?.then(
@@ -110,7 +110,7 @@ function mountRoute(
 function mountPreflight(app: TemplatedApp, guard: AdminGuard): void {
   app.options('/v1/admin/*', (res: HttpResponse, req: HttpRequest) => {
     const headers = { host: req.getHeader('host'), origin: req.getHeader('origin') };
-    const response = new AdminResponse(res, guard.corsOrigin(headers.origin));
+    const response = new AdminResponse(res, guard.corsOrigin(headers.origin), req.getMethod() === 'head');
     try {
       guard.checkOrigin(headers);
     } catch (error) {

@@ -74,8 +74,8 @@ export function consoleTarget(root: string, url: string): ConsoleTarget {
 export function mountConsoleRoutes(app: TemplatedApp, dir: string): void {
   const root = resolve(dir);
   const handler = (res: HttpResponse, req: { getMethod(): string; getUrl(): string }) => {
-    const guard = new ResponseGuard(res);
     const method = req.getMethod().toUpperCase();
+    const guard = new ResponseGuard(res, { head: method === 'HEAD' });
     if (method !== 'GET') {
       guard.error(new RelayBoxError(ErrorCode.MethodNotAllowed, `${method} is not allowed on the console`));
       return;

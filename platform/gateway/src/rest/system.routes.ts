@@ -28,7 +28,7 @@ export function mountSystemRoutes(app: TemplatedApp, stats: () => GatewayStats):
   });
   app.any('/*', (res, req) => {
     const url = req.getUrl();
-    new ResponseGuard(res).error(
+    new ResponseGuard(res, { head: req.getMethod() === 'head' }).error(
       url === '/v1/rooms' || url.startsWith('/v1/rooms/')
         ? new RelayBoxError(
             ErrorCode.MethodNotAllowed,

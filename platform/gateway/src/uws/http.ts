@@ -24,7 +24,11 @@ export function statusLine(status: number): string {
 /** Tracks whether the client went away; uWS forbids using a response after `onAborted` fired. */
 export class ResponseGuard {
   aborted = false;
-  constructor(readonly res: HttpResponse) {
+  /** `head`: the answer to a HEAD request has no body (RFC 9110): a keep-alive client would read it as the next answer. */
+  constructor(
+    readonly res: HttpResponse,
+    protected readonly options: { head?: boolean } = {},
+  ) {
     res.onAborted(() => {
       this.aborted = true;
     });
@@ -34,7 +38,9 @@ export class ResponseGuard {
     if (this.aborted) return;
     const text = JSON.stringify(body);
     this.res.cork(() => {
-      this.res.writeStatus(statusLine(status)).writeHeader('content-type', 'application/json').end(text);
+      const head = this.res.writeStatus(statusLine(status)).writeHeader('content-type', 'application/json');
+      if (this.options.head) head.endWithoutBody();
+      else head.end(text);
     });
   }
 
