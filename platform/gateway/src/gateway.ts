@@ -3,6 +3,7 @@ import {
   type Broker,
   type HistoryRetention,
   type HistoryStore,
+  type IdentityProviderConfig,
   type JobQueue,
   type KeyStore,
   MessageIdGenerator,
@@ -16,6 +17,7 @@ import type { AdminSetup, Inspector } from './admin/inspector.js';
 import { type AppPolicy, originAllowed } from './app-policy.js';
 import { Authenticator } from './auth/authenticator.js';
 import { type CredentialSources, extractCredentials, extractResumeOffer } from './auth/credentials.js';
+import { IdpVerifier } from './auth/idp-verifier.js';
 import { ClientSession, type SessionDeps } from './client-session.js';
 import { observePresence, roomEventHook } from './event-hooks.js';
 import { mountHttpRoutes } from './http-routes.js';
@@ -85,6 +87,8 @@ export interface GatewayDeps {
   admin?: AdminSetup;
   /** Cloud mode: an app's limits and allowed origins; the gateway defaults when absent or undefined. */
   appPolicy?: (appId: string) => Promise<AppPolicy | undefined>;
+  /** External identity providers apps trust (docs/identity-providers.md); none when not given. */
+  identityProviders?: readonly IdentityProviderConfig[];
 }
 
 export interface GatewayStats {
@@ -100,6 +104,11 @@ export interface GatewayStats {
 
 /** Slow consumers and idle rate-limit buckets are checked on this period. */
 const SWEEP_MS = 250;
+/**
+ * Longest accepted token lifetime for IdP tokens. Branch gwhard makes this the gateway limit
+ * `maxTokenLifetimeSec` (default 24 h) for every token: on merge, use that limit here.
+ */
+const DEFAULT_MAX_TOKEN_LIFETIME_SEC = 86_400;
 
 /**
  * One gateway node: WebSocket + HTTP on one uWS app. Owns the sessions of this node and its local
@@ -149,7 +158,14 @@ export class Gateway {
       return reached;
     };
     this.hub = new Hub(deps.broker, publishLocal, hubObserver(this.metrics, this.roomMetrics), tracer);
-    this.authenticator = new Authenticator(deps.keys, { clockToleranceSec: options.tokenClockToleranceSec });
+    const tokenLimits = {
+      clockToleranceSec: options.tokenClockToleranceSec,
+      maxTokenLifetimeSec: DEFAULT_MAX_TOKEN_LIFETIME_SEC,
+    };
+    const idp = deps.identityProviders?.length
+      ? new IdpVerifier(deps.identityProviders, tokenLimits)
+      : undefined;
+    this.authenticator = new Authenticator(deps.keys, tokenLimits, idp);
     this.connectLimiter = new KeyedRateLimiter(limits.connectionRatePerSecond, limits.connectionBurst);
     const { webhooks } = deps;
     const publisher = new Publisher(deps.history, deps.broker, new MessageIdGenerator(options.nodeId), {

@@ -144,6 +144,7 @@ export async function startGateway(
       tracer: inspector.tracer,
       ...(inspector.admin ? { admin: inspector.admin } : {}),
       ...(local.appPolicy && !overrides.keys ? { appPolicy: local.appPolicy } : {}),
+      ...(local.identityProviders ? { identityProviders: local.identityProviders } : {}),
     },
   );
   // Cloud mode: a pushed revocation also closes the open connections of that key on this node.

@@ -12,6 +12,8 @@ export const ErrorCode = {
   TokenNotYetValid: 'token_not_yet_valid',
   TokenClaimsInvalid: 'token_claims_invalid',
   TokenClientMismatch: 'token_client_mismatch',
+  /** `exp` further ahead than the gateway's `maxTokenLifetimeSec` (default 24 h). */
+  TokenLifetimeTooLong: 'token_lifetime_too_long',
   KeyUnknown: 'key_unknown',
   ApiKeyInvalid: 'api_key_invalid',
   // Authorization.
@@ -73,6 +75,7 @@ export const ERROR_INFO: Readonly<Record<ErrorCode, ErrorInfo>> = {
   token_not_yet_valid: info(401),
   token_claims_invalid: info(401),
   token_client_mismatch: info(403),
+  token_lifetime_too_long: info(401),
   key_unknown: info(401),
   api_key_invalid: info(401),
   permission_denied: info(403),

@@ -9,7 +9,7 @@ const keys = new LocalKeyStore([
   { ...ALPHA, permissions: { 'chat:>': ['subscribe', 'publish'], 'news:*': ['subscribe'] } },
   { ...BETA, permissions: { '*': ['subscribe', 'publish'] } },
 ]);
-const auth = new Authenticator(keys, { clockToleranceSec: 0 });
+const auth = new Authenticator(keys, { clockToleranceSec: 0, maxTokenLifetimeSec: 86_400 });
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {
   try {
