@@ -51,7 +51,10 @@ export class IdpVerifier {
     }
   }
 
-  /** The provider a token claims to come from (by `iss`, then `aud`); undefined: not an IdP token. */
+  /**
+   * The provider a token claims to come from (by `iss`, then `aud`); undefined: a RelayBox token.
+   * A token that is not HS256 and names an untrusted `iss` is refused (`token_claims_invalid`).
+   */
   match(token: string): Provider | undefined {
     if (this.byIssuer.size === 0) return undefined;
     let claims: JWTPayload;
@@ -61,7 +64,16 @@ export class IdpVerifier {
       return undefined;
     }
     const candidates = typeof claims.iss === 'string' ? this.byIssuer.get(claims.iss) : undefined;
-    if (!candidates) return undefined;
+    if (!candidates) {
+      // Not HS256 and no trusted issuer: say so rather than "alg must be HS256".
+      if (headerAlg(token) !== 'HS256' && claims.iss !== undefined) {
+        throw new RelayBoxError(
+          ErrorCode.TokenClaimsInvalid,
+          'token "iss" is not an identity provider this gateway trusts',
+        );
+      }
+      return undefined;
+    }
     const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
     return candidates.find((p) => audiences.includes(p.config.audience)) ?? candidates[0];
   }
@@ -105,6 +117,14 @@ export class IdpVerifier {
       expiresAt: exp * 1000,
       user: userOf(config, payload, clientId),
     };
+  }
+}
+
+function headerAlg(token: string): unknown {
+  try {
+    return decodeProtectedHeader(token).alg;
+  } catch {
+    return undefined;
   }
 }
 
