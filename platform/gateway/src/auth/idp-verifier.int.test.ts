@@ -10,9 +10,11 @@ import { DEFAULT_JWKS_LIMITS } from './jwks-source.js';
 let server: Server;
 let base: string;
 let answer: (path: string) => { status: number; body: string } | 'hang';
+let requests = 0;
 
 beforeAll(async () => {
   server = createServer((req, res) => {
+    requests += 1;
     const reply = answer(req.url ?? '/');
     if (reply === 'hang') return; // never answers: the fetch timeout must end it
     res.writeHead(reply.status, { 'content-type': 'application/json' }).end(reply.body);
@@ -124,7 +126,12 @@ describe('IdpVerifier', () => {
     answer = () => ({ status: 200, body: JSON.stringify({ keys: [key.jwk], padding }) });
     expect(await codeOf(verifierOf(config({ jwksUri }), limits), await sign(key))).toBe('store_unavailable');
     answer = () => 'hang';
-    expect(await codeOf(verifierOf(config({ jwksUri }), limits), await sign(key))).toBe('store_unavailable');
+    const hanging = verifierOf(config({ jwksUri }), limits);
+    expect(await codeOf(hanging, await sign(key))).toBe('store_unavailable');
+    // The unreachable provider is not asked again for every token: once per cooldown (30 s).
+    const asked = requests;
+    expect(await codeOf(hanging, await sign(key))).toBe('store_unavailable');
+    expect(requests).toBe(asked);
     const others = await Promise.all([keyPair('RS256', 'a'), keyPair('RS256', 'b')]);
     answer = () => ({ status: 200, body: JSON.stringify({ keys: [...others.map((k) => k.jwk), key.jwk] }) });
     // Only the first maxKeys keys are kept: the third kid stays unknown.

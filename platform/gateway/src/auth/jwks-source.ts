@@ -48,8 +48,11 @@ export class JwksSource {
   /** The key of a token header (for `jwtVerify`); `key_unknown` when the kid stays unknown. */
   async getKey(header: JWSHeaderParameters, token: FlattenedJWSInput): Promise<VerifyKey> {
     const elapsed = Date.now() - this.fetchedAt;
-    if (!this.keys) await this.refresh(true);
-    else if (elapsed > this.limits.maxAgeMs) await this.refresh(false);
+    if (!this.keys) {
+      // An IdP that failed to answer is not asked again per token, only once per cooldown.
+      if (!this.inflight && elapsed < this.cooldownMs) throw unavailable();
+      await this.refresh(true);
+    } else if (elapsed > this.limits.maxAgeMs) await this.refresh(false);
     try {
       return await (this.keys as KeyGetter)(header, token);
     } catch (error) {
@@ -89,11 +92,7 @@ export class JwksSource {
       if (!set || !Array.isArray(set.keys)) throw new Error('not a JWKS');
       this.keys = createLocalJWKSet({ keys: set.keys.slice(0, this.limits.maxKeys) });
     } catch (error) {
-      throw new RelayBoxError(
-        ErrorCode.StoreUnavailable,
-        'the identity provider keys cannot be fetched; retry later',
-        { cause: error },
-      );
+      throw unavailable(error);
     }
   }
 
@@ -105,6 +104,14 @@ export class JwksSource {
     if (typeof doc.jwks_uri !== 'string') throw new Error('discovery document has no jwks_uri');
     return doc.jwks_uri;
   }
+}
+
+function unavailable(cause?: unknown): RelayBoxError {
+  return new RelayBoxError(
+    ErrorCode.StoreUnavailable,
+    'the identity provider keys cannot be fetched; retry later',
+    cause === undefined ? undefined : { cause },
+  );
 }
 
 /** GET a JSON document within the time and size bounds. */
