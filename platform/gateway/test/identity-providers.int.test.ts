@@ -79,6 +79,17 @@ describe('external identity provider (oidc-provider)', () => {
     await client.joinAndSubscribe('news:1');
     const publish = await client.request({ type: 'publish', room: 'news:1', event: 'e', data: 1 });
     expect(publish).toMatchObject({ type: 'error', error: { code: 'permission_denied' } });
+    // In-band refresh with a newer provider token; a token for another client is refused.
+    const refreshed = await client.ok({
+      type: 'refresh',
+      token: await issuer.token(RESOURCES.relay.resource),
+    });
+    expect(refreshed.result).toMatchObject({ expiresAt: expect.any(Number) });
+    const other = await client.request({
+      type: 'refresh',
+      token: await mintToken({ ...ALPHA_FULL, clientId: 'x' }),
+    });
+    expect(other).toMatchObject({ type: 'error', error: { code: 'token_client_mismatch' } });
     await client.close();
   });
 
