@@ -2,6 +2,7 @@ export * from './broker.js';
 export * from './connection-quota.js';
 export * from './history-cursor.js';
 export * from './history-store.js';
+export * from './identity-provider.js';
 export * from './inspector-store.js';
 export * from './job-queue.js';
 export * from './key-store.js';

@@ -4,6 +4,7 @@ import {
   type ConnectionQuota,
   type HistoryRetention,
   type HistoryStore,
+  type IdentityProviderConfig,
   type JobQueue,
   type KeyStore,
   MessageIdGenerator,
@@ -19,6 +20,7 @@ import { type AppPolicy, originAllowed } from './app-policy.js';
 import { AuthGuard } from './auth/auth-guard.js';
 import { Authenticator } from './auth/authenticator.js';
 import { type CredentialSources, extractCredentials, extractResumeOffer } from './auth/credentials.js';
+import { IdpVerifier } from './auth/idp-verifier.js';
 import { ClientSession, type SessionDeps } from './client-session.js';
 import { observePresence, roomEventHook } from './event-hooks.js';
 import { mountHttpRoutes } from './http-routes.js';
@@ -98,6 +100,8 @@ export interface GatewayDeps {
   admin?: AdminSetup;
   /** Cloud mode: an app's limits and allowed origins; the gateway defaults when absent or undefined. */
   appPolicy?: (appId: string) => Promise<AppPolicy | undefined>;
+  /** External identity providers apps trust (docs/identity-providers.md); none when not given. */
+  identityProviders?: readonly IdentityProviderConfig[];
 }
 
 export interface GatewayStats {
@@ -166,10 +170,14 @@ export class Gateway {
       return reached;
     };
     this.hub = new Hub(deps.broker, publishLocal, hubObserver(this.metrics, this.roomMetrics), tracer);
-    this.authenticator = new Authenticator(deps.keys, {
+    const tokenLimits = {
       clockToleranceSec: options.tokenClockToleranceSec,
       maxTokenLifetimeSec: limits.maxTokenLifetimeSec,
-    });
+    };
+    const idp = deps.identityProviders?.length
+      ? new IdpVerifier(deps.identityProviders, tokenLimits)
+      : undefined;
+    this.authenticator = new Authenticator(deps.keys, tokenLimits, idp);
     this.authGuard = new AuthGuard(
       this.authenticator,
       limits.authFailureRatePerSecond,

@@ -5,7 +5,12 @@ import {
   loadLocalApps,
   UsageReporter,
 } from '@relaybox/adapters';
-import type { HistoryRetention, KeyStore, WebhookEndpointResolver } from '@relaybox/core';
+import type {
+  HistoryRetention,
+  IdentityProviderConfig,
+  KeyStore,
+  WebhookEndpointResolver,
+} from '@relaybox/core';
 import { type AppPolicy, appPolicyFrom } from './app-policy.js';
 import type { GatewayConfig } from './config.js';
 import type { Logger } from './logger.js';
@@ -27,6 +32,8 @@ export interface KeySource {
   appExists?(appId: string): Promise<boolean>;
   webhooks: AppWebhookEndpoints;
   retention: Map<string, Partial<HistoryRetention>>;
+  /** Local mode: the external identity providers of the apps file. */
+  identityProviders?: IdentityProviderConfig[];
   /**
    * Cloud mode: closes open connections whose key was revoked (pushed), and re-checks the keys of
    * open connections whenever the revocation stream (re)connects, since events may have been missed.

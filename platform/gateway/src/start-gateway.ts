@@ -158,6 +158,7 @@ export async function startGateway(
         ? { admin: local.appExists ? { ...inspector.admin, appExists: local.appExists } : inspector.admin }
         : {}),
       ...(local.appPolicy && !overrides.keys ? { appPolicy: local.appPolicy } : {}),
+      ...(local.identityProviders ? { identityProviders: local.identityProviders } : {}),
     },
   );
   // Cloud mode: a pushed revocation also closes the open connections of that key on this node.

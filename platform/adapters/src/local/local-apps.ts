@@ -3,12 +3,14 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   type AppKey,
+  type IdentityProviderConfig,
   isWebhookEventType,
   parseApiKey,
   WEBHOOK_EVENT_TYPES,
   type WebhookEndpoint,
 } from '@relaybox/core';
 import { isValidPattern, OPERATIONS, type PermissionMap, validatePermissionMap } from '@relaybox/protocol';
+import { readIdentityProviders } from './local-idp.js';
 import { LocalKeyStore } from './local-key-store.js';
 import { LocalWebhookEndpoints } from './local-webhook-endpoints.js';
 
@@ -36,6 +38,8 @@ export interface LocalApps {
   webhooks: LocalWebhookEndpoints;
   /** Apps that override the default history retention. */
   retention: Map<string, AppHistoryRetention>;
+  /** The `identityProviders` of the apps file (docs/identity-providers.md). */
+  identityProviders: IdentityProviderConfig[];
   /** The dev API key in effect (from the env, or generated on first start and kept in dataDir). */
   devApiKey: string | undefined;
 }
@@ -46,9 +50,14 @@ export interface LocalApps {
  * its key comes from `RELAYBOX_DEV_API_KEY` or is generated once and kept in `<dataDir>/dev-key`.
  */
 export function loadLocalApps(options: LocalAppsOptions): LocalApps {
-  const { keys, webhooks, retention } = options.appsFile
+  const { keys, webhooks, retention, identityProviders } = options.appsFile
     ? readAppsFile(options.appsFile)
-    : { keys: [], webhooks: [], retention: new Map<string, AppHistoryRetention>() };
+    : {
+        keys: [],
+        webhooks: [],
+        retention: new Map<string, AppHistoryRetention>(),
+        identityProviders: [],
+      };
   let devApiKey = options.devApiKey;
   if (!devApiKey && !options.appsFile) devApiKey = readOrCreateDevKey(options.dataDir);
   if (devApiKey) {
@@ -71,6 +80,7 @@ export function loadLocalApps(options: LocalAppsOptions): LocalApps {
     keys: new LocalKeyStore(keys),
     webhooks: new LocalWebhookEndpoints(webhooks),
     retention,
+    identityProviders,
     devApiKey,
   };
 }
@@ -98,6 +108,7 @@ export function readAppsFile(path: string): {
   keys: AppKey[];
   webhooks: WebhookEndpoint[];
   retention: Map<string, AppHistoryRetention>;
+  identityProviders: IdentityProviderConfig[];
 } {
   let raw: unknown;
   try {
@@ -112,6 +123,8 @@ export function readAppsFile(path: string): {
   const seen = new Set<string>();
   const webhookIds = new Set<string>();
   const retention = new Map<string, AppHistoryRetention>();
+  const identityProviders: IdentityProviderConfig[] = [];
+  const idpPairs = new Set<string>();
   apps.forEach((app, i) => {
     const where = `${path}: apps[${i}]`;
     const appId = (app as { id?: unknown })?.id;
@@ -120,6 +133,12 @@ export function readAppsFile(path: string): {
     webhooks.push(...readWebhooks((app as { webhooks?: unknown }).webhooks, appId, where, webhookIds));
     const history = readRetention((app as { history?: unknown }).history, where);
     if (history) retention.set(appId, history);
+    try {
+      const idps = (app as { identityProviders?: unknown }).identityProviders;
+      identityProviders.push(...readIdentityProviders(idps, appId, where, idpPairs));
+    } catch (error) {
+      throw new LocalAppsError((error as Error).message);
+    }
     const keys = (app as { keys?: unknown }).keys;
     if (!Array.isArray(keys) || keys.length === 0)
       throw new LocalAppsError(`${where}.keys must be a non-empty array`);
@@ -146,7 +165,7 @@ export function readAppsFile(path: string): {
       });
     });
   });
-  return { keys: out, webhooks, retention };
+  return { keys: out, webhooks, retention, identityProviders };
 }
 
 function readRetention(value: unknown, where: string): AppHistoryRetention | undefined {

@@ -8,6 +8,7 @@ import {
   validatePermissionMap,
 } from '@relaybox/protocol';
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
+import type { IdpVerifier } from './idp-verifier.js';
 import type { Credentials, Principal } from './principal.js';
 
 /** Keys found recently (`knows`): how long one counts, and how many are remembered. */
@@ -35,6 +36,8 @@ export class Authenticator {
   constructor(
     private readonly keys: KeyStore,
     private readonly options: AuthenticatorOptions,
+    /** External identity providers (docs/identity-providers.md); none when not given. */
+    private readonly idp?: IdpVerifier,
   ) {}
 
   authenticate(credentials: Credentials): Promise<Principal> {
@@ -54,6 +57,8 @@ export class Authenticator {
   }
 
   async verifyToken(token: string): Promise<Principal> {
+    const provider = this.idp?.match(token);
+    if (provider) return this.verifyIdpToken(token, provider);
     const { appId, keyId } = readHeader(token);
     const key = await this.findKey(appId, keyId);
     let payload: Record<string, unknown>;
@@ -94,6 +99,17 @@ export class Authenticator {
       via: 'token',
       expiresAt: (payload.exp as number) * 1000,
     };
+  }
+
+  private async verifyIdpToken(
+    token: string,
+    provider: NonNullable<ReturnType<IdpVerifier['match']>>,
+  ): Promise<Principal> {
+    try {
+      return await (this.idp as IdpVerifier).verify(token, provider);
+    } catch (error) {
+      throw error instanceof RelayBoxError ? error : mapJoseError(error);
+    }
   }
 
   async verifyApiKey(apiKey: string, clientId?: string): Promise<Principal> {

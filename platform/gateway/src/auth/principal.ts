@@ -10,6 +10,14 @@ export interface Principal {
   readonly via: 'token' | 'apiKey';
   /** Token expiry in ms since epoch; undefined for API-key credentials, which do not expire. */
   readonly expiresAt: number | undefined;
+  /** Who the user is, as vouched for by an external identity provider (IdP tokens only). */
+  readonly user?: PrincipalUser;
+}
+
+export interface PrincipalUser {
+  id: string;
+  name: string | undefined;
+  avatar: string | undefined;
 }
 
 /** Credentials as they arrived, before verification. */
