@@ -18,6 +18,7 @@ export * from './memory/memory-session-store.js';
 export * from './memory/memory-trace-log.js';
 export * from './memory/shard-interest.js';
 export * from './redis/presence-keys.js';
+export * from './redis/redis-connection.js';
 export * from './redis/redis-history-store.js';
 export * from './redis/redis-inspector-store.js';
 export * from './redis/redis-presence-store.js';

@@ -5,7 +5,6 @@ import type {
   PresenceRemoval,
   PresenceStore,
 } from '@relaybox/core';
-import type { Redis } from 'ioredis';
 import {
   presenceConnectionKey,
   presenceGatewayKey,
@@ -13,6 +12,7 @@ import {
   presenceOwnerKey,
   presenceRoomKey,
 } from './presence-keys.js';
+import type { RedisClient } from './redis-connection.js';
 import {
   closedStore,
   closeStateClient,
@@ -62,7 +62,7 @@ export interface RedisPresenceStoreOptions extends RedisStateOptions {
  * one Redis primary, not a cluster.
  */
 export class RedisPresenceStore implements PresenceStore {
-  private readonly redis: Redis & PresenceCommands;
+  private readonly redis: RedisClient & PresenceCommands;
   private readonly ownsClient: boolean;
   private readonly prefix: string;
   private readonly batchSize: number;
@@ -78,7 +78,7 @@ export class RedisPresenceStore implements PresenceStore {
     this.clock = options.clock ?? Date.now;
     const { redis, ownsClient } = openStateClient(options);
     defineScripts(redis, SCRIPTS);
-    this.redis = redis as Redis & PresenceCommands;
+    this.redis = redis as RedisClient & PresenceCommands;
     this.ownsClient = ownsClient;
   }
 

@@ -10,7 +10,7 @@ import {
   type StoredSession,
 } from '@relaybox/core';
 import { ErrorCode, RelayBoxError } from '@relaybox/protocol';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection.js';
 import {
   closedStore,
   closeStateClient,
@@ -62,7 +62,7 @@ export interface RedisSessionStoreOptions extends RedisStateOptions {
  * per-gateway key names from stored data, so they need one Redis primary, not a cluster.
  */
 export class RedisSessionStore implements SessionStore {
-  private readonly redis: Redis & SessionCommands;
+  private readonly redis: RedisClient & SessionCommands;
   private readonly ownsClient: boolean;
   private readonly prefix: string;
   private readonly batchSize: number;
@@ -74,7 +74,7 @@ export class RedisSessionStore implements SessionStore {
     this.batchSize = options.batchSize ?? 500;
     const { redis, ownsClient } = openStateClient(options);
     defineScripts(redis, SCRIPTS);
-    this.redis = redis as Redis & SessionCommands;
+    this.redis = redis as RedisClient & SessionCommands;
     this.ownsClient = ownsClient;
   }
 
