@@ -3,7 +3,9 @@ import {
   describeHistoryStoreConformance,
   describeInspectorStoreConformance,
   describeRoomMetricsStoreConformance,
+  describeSessionStoreConformance,
   describeTraceLogConformance,
+  sleep,
 } from '@relaybox/core/testing';
 import { afterAll, beforeAll } from 'vitest';
 import { type RedisClusterProcess, startRedisCluster } from './redis-cluster-process.js';
@@ -11,6 +13,7 @@ import { redisClusterUrl } from './redis-connection.js';
 import { RedisHistoryStore } from './redis-history-store.js';
 import { RedisInspectorStore } from './redis-inspector-store.js';
 import { RedisRoomMetricsStore } from './redis-room-metrics-store.js';
+import { RedisSessionStore } from './redis-session-store.js';
 import { uniquePrefix } from './redis-test-keys.js';
 import { RedisTraceLog } from './redis-trace-log.js';
 
@@ -59,4 +62,13 @@ describeRoomMetricsStoreConformance('RedisRoomMetricsStore on a Redis Cluster', 
 describeTraceLogConformance('RedisTraceLog on a Redis Cluster', () => {
   const prefix = uniquePrefix();
   return { createLog: (capacity) => new RedisTraceLog({ url, prefix, capacity, blockMs: 200 }), dispose };
+});
+
+describeSessionStoreConformance('RedisSessionStore on a Redis Cluster', () => {
+  const prefix = uniquePrefix();
+  return {
+    createStore: () => new RedisSessionStore({ url, prefix, batchSize: 97 }),
+    elapse: (ms) => sleep(ms),
+    dispose,
+  };
 });

@@ -37,15 +37,18 @@ export function openStateClient(options: RedisStateOptions): { redis: RedisClien
   return { redis, ownsClient: true };
 }
 
-/** Defines each script once per client (`defineCommand`), from `./lua/<file>`. */
+/**
+ * Defines each script once per client (`defineCommand`), from `./lua/<file>`. A script without a
+ * fixed `keys` count takes the number of its keys as its first argument.
+ */
 export function defineScripts(
   redis: RedisClient,
-  scripts: Record<string, { file: string; keys: number }>,
+  scripts: Record<string, { file: string; keys?: number }>,
 ): void {
   for (const [command, { file, keys }] of Object.entries(scripts)) {
     if (command in redis) continue;
     const lua = readFileSync(new URL(`./lua/${file}`, import.meta.url), 'utf8');
-    redis.defineCommand(command, { numberOfKeys: keys, lua });
+    redis.defineCommand(command, keys === undefined ? { lua } : { numberOfKeys: keys, lua });
   }
 }
 
