@@ -2,6 +2,7 @@ import { HistoryCursor } from '@relaybox/core';
 import {
   describeHistoryStoreConformance,
   describeInspectorStoreConformance,
+  describePresenceStoreConformance,
   describeRoomMetricsStoreConformance,
   describeSessionStoreConformance,
   describeTraceLogConformance,
@@ -12,6 +13,7 @@ import { type RedisClusterProcess, startRedisCluster } from './redis-cluster-pro
 import { redisClusterUrl } from './redis-connection.js';
 import { RedisHistoryStore } from './redis-history-store.js';
 import { RedisInspectorStore } from './redis-inspector-store.js';
+import { RedisPresenceStore } from './redis-presence-store.js';
 import { RedisRoomMetricsStore } from './redis-room-metrics-store.js';
 import { RedisSessionStore } from './redis-session-store.js';
 import { uniquePrefix } from './redis-test-keys.js';
@@ -69,6 +71,14 @@ describeSessionStoreConformance('RedisSessionStore on a Redis Cluster', () => {
   return {
     createStore: () => new RedisSessionStore({ url, prefix, batchSize: 97 }),
     elapse: (ms) => sleep(ms),
+    dispose,
+  };
+});
+
+describePresenceStoreConformance('RedisPresenceStore on a Redis Cluster', () => {
+  const prefix = uniquePrefix();
+  return {
+    createStore: (clock) => new RedisPresenceStore({ url, prefix, clock, batchSize: 97, scanCount: 250 }),
     dispose,
   };
 });

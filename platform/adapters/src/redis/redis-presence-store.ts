@@ -5,6 +5,7 @@ import type {
   PresenceRemoval,
   PresenceStore,
 } from '@relaybox/core';
+import { ErrorCode, RelayBoxError } from '@relaybox/protocol';
 import {
   presenceConnectionKey,
   presenceGatewayKey,
@@ -26,21 +27,27 @@ type Reply = (string | number)[];
 
 interface PresenceCommands {
   relayboxPresenceEnter(...args: string[]): Promise<Reply>;
-  relayboxPresenceLeave(...args: string[]): Promise<string | null>;
+  relayboxPresenceLeave(...args: string[]): Promise<Reply>;
   relayboxPresenceMove(...args: string[]): Promise<number>;
   relayboxPresenceRemoveConnection(...args: string[]): Promise<Reply>;
-  relayboxPresenceRemoveGateway(...args: string[]): Promise<Reply>;
+  relayboxPresenceForgetGateway(...args: string[]): Promise<number>;
 }
 
 const SCRIPTS = {
-  relayboxPresenceEnter: { file: 'presence-enter.lua', keys: 5 },
-  relayboxPresenceLeave: { file: 'presence-leave.lua', keys: 4 },
-  relayboxPresenceMove: { file: 'presence-move-connection.lua', keys: 4 },
-  relayboxPresenceRemoveConnection: { file: 'presence-remove-connection.lua', keys: 3 },
-  relayboxPresenceRemoveGateway: { file: 'presence-remove-gateway.lua', keys: 2 },
+  relayboxPresenceEnter: { file: 'presence-enter.lua', keys: 6 },
+  relayboxPresenceLeave: { file: 'presence-leave.lua', keys: 5 },
+  relayboxPresenceMove: { file: 'presence-move-connection.lua', keys: 5 },
+  relayboxPresenceRemoveConnection: { file: 'presence-remove-connection.lua' },
+  relayboxPresenceForgetGateway: { file: 'presence-forget-gateway.lua', keys: 2 },
 };
 
 const STORE = 'presence store';
+
+/** A script's reply: the connection moved to another gateway between the read and the script. */
+const MOVED = -1;
+
+/** Reads and scripts per call at most while the connection keeps moving between gateways. */
+const MOVE_ATTEMPTS = 10;
 
 export interface RedisPresenceStoreOptions extends RedisStateOptions {
   /** Memberships removed per atomic batch by removeConnection/removeGateway. Default 500. */
@@ -58,8 +65,14 @@ export interface RedisPresenceStoreOptions extends RedisStateOptions {
  * and its gateway; per gateway a set of its connections; one set of gateways holding memberships.
  * enter/update/leave/move are O(1); members O(members) in HSCAN batches; count O(1) (HLEN);
  * removeConnection O(its rooms) and removeGateway O(its memberships), in atomic batches of
- * `batchSize`. The scripts derive per-room and per-gateway key names from the prefix, so they need
- * one Redis primary, not a cluster.
+ * `batchSize`.
+ *
+ * Redis Cluster: every key carries the hash tag `{presence}` (one slot) and every script receives
+ * all its keys in KEYS. The keys that depend on stored data (the connection's current gateway, the
+ * rooms a removal visits) are read just before the script, which re-checks the gateway and reports a
+ * move; the call then reads again (at most MOVE_ATTEMPTS times, then `store_unavailable`).
+ * enter/update/leave/move are each one read then one script, so their replies settle in call order
+ * unless a connection moves between gateways during the call.
  */
 export class RedisPresenceStore implements PresenceStore {
   private readonly redis: RedisClient & PresenceCommands;
@@ -98,22 +111,23 @@ export class RedisPresenceStore implements PresenceStore {
   leave(appId: string, room: string, connectionId: string): Promise<PresenceChange | null> {
     if (this.closed) return Promise.reject(closedStore(STORE));
     const p = this.prefix;
-    return this.redis
-      .relayboxPresenceLeave(
+    return this.withOwner(appId, connectionId, async (owner) => {
+      const reply = await this.redis.relayboxPresenceLeave(
         presenceRoomKey(p, appId, room),
         presenceConnectionKey(p, appId, connectionId),
         presenceOwnerKey(p, appId, connectionId),
         presenceGatewaysKey(p),
+        presenceGatewayKey(p, owner),
         connectionId,
         room,
         `${appId}:${connectionId}`,
-        p,
-      )
-      .then(
-        (value) =>
-          value === null ? null : { action: 'leave' as const, member: parseMember(connectionId, value) },
-        this.fail,
+        owner,
       );
+      const status = Number(reply[0]);
+      if (status === MOVED) return MOVED;
+      if (status === 0) return null;
+      return { action: 'leave' as const, member: parseMember(connectionId, String(reply[1])) };
+    });
   }
 
   async members(appId: string, room: string): Promise<PresenceMember[]> {
@@ -138,17 +152,19 @@ export class RedisPresenceStore implements PresenceStore {
   moveConnection(appId: string, connectionId: string, gatewayId: string): Promise<number> {
     if (this.closed) return Promise.reject(closedStore(STORE));
     const p = this.prefix;
-    return this.redis
-      .relayboxPresenceMove(
+    return this.withOwner(appId, connectionId, async (owner) => {
+      const reply = await this.redis.relayboxPresenceMove(
         presenceConnectionKey(p, appId, connectionId),
         presenceOwnerKey(p, appId, connectionId),
         presenceGatewayKey(p, gatewayId),
         presenceGatewaysKey(p),
+        presenceGatewayKey(p, owner),
         gatewayId,
         `${appId}:${connectionId}`,
-        p,
-      )
-      .then(Number, this.fail);
+        owner,
+      );
+      return Number(reply);
+    });
   }
 
   async removeConnection(
@@ -157,57 +173,33 @@ export class RedisPresenceStore implements PresenceStore {
     options: { onlyIfGateway?: string } = {},
   ): Promise<PresenceRemoval[]> {
     if (this.closed) throw closedStore(STORE);
-    const p = this.prefix;
-    const removed: PresenceRemoval[] = [];
-    for (let done = false; !done; ) {
-      const reply = await this.redis
-        .relayboxPresenceRemoveConnection(
-          presenceConnectionKey(p, appId, connectionId),
-          presenceOwnerKey(p, appId, connectionId),
-          presenceGatewaysKey(p),
-          appId,
-          connectionId,
-          options.onlyIfGateway ?? '',
-          String(this.batchSize),
-          p,
-        )
-        .catch(this.fail);
-      done = Number(reply[0]) === 1;
-      for (let i = 1; i + 1 < reply.length; i += 2) {
-        removed.push({
-          appId,
-          room: String(reply[i]),
-          member: parseMember(connectionId, String(reply[i + 1])),
-        });
-      }
-    }
-    return removed;
+    return this.removeMemberships(appId, connectionId, options.onlyIfGateway).catch(this.fail);
   }
 
   async removeGateway(gatewayId: string): Promise<PresenceRemoval[]> {
     if (this.closed) throw closedStore(STORE);
     const p = this.prefix;
+    const gatewayKey = presenceGatewayKey(p, gatewayId);
     const removed: PresenceRemoval[] = [];
-    for (let done = false; !done; ) {
-      const reply = await this.redis
-        .relayboxPresenceRemoveGateway(
-          presenceGatewayKey(p, gatewayId),
+    const remove = async (): Promise<void> => {
+      for (let forgotten = false; !forgotten; ) {
+        const refs = (await this.redis.srandmember(gatewayKey, this.batchSize)) as string[];
+        for (const ref of refs) {
+          const sep = ref.indexOf(':');
+          if (sep < 0) await this.redis.srem(gatewayKey, ref);
+          else
+            removed.push(...(await this.removeMemberships(ref.slice(0, sep), ref.slice(sep + 1), gatewayId)));
+        }
+        if (refs.length > 0) continue;
+        const reply = await this.redis.relayboxPresenceForgetGateway(
+          gatewayKey,
           presenceGatewaysKey(p),
           gatewayId,
-          String(this.batchSize),
-          p,
-        )
-        .catch(this.fail);
-      done = Number(reply[0]) === 1;
-      for (let i = 1; i + 3 < reply.length; i += 4) {
-        const connectionId = String(reply[i + 2]);
-        removed.push({
-          appId: String(reply[i]),
-          room: String(reply[i + 1]),
-          member: parseMember(connectionId, String(reply[i + 3])),
-        });
+        );
+        forgotten = Number(reply) === 1;
       }
-    }
+    };
+    await remove().catch(this.fail);
     return removed;
   }
 
@@ -222,10 +214,6 @@ export class RedisPresenceStore implements PresenceStore {
     await closeStateClient(this.redis, this.ownsClient);
   }
 
-  /**
-   * Not async, and one `.then` deep like leave/move/count: replies arrive in call order and their
-   * promises must settle in that order too (an extra await would let a later leave settle first).
-   */
   private set(
     appId: string,
     room: string,
@@ -243,13 +231,14 @@ export class RedisPresenceStore implements PresenceStore {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.redis
-      .relayboxPresenceEnter(
+    return this.withOwner(appId, connectionId, async (owner) => {
+      const reply = await this.redis.relayboxPresenceEnter(
         presenceRoomKey(p, appId, room),
         presenceConnectionKey(p, appId, connectionId),
         presenceOwnerKey(p, appId, connectionId),
         presenceGatewayKey(p, gatewayId),
         presenceGatewaysKey(p),
+        presenceGatewayKey(p, owner),
         connectionId,
         room,
         updateOnly ? '1' : '0',
@@ -257,17 +246,84 @@ export class RedisPresenceStore implements PresenceStore {
         rest,
         gatewayId,
         `${appId}:${connectionId}`,
-        p,
-      )
-      .then((reply) => {
-        const action = Number(reply[0]);
-        if (action === 0) return null;
-        return {
-          action: action === 1 ? 'enter' : 'update',
-          member: parseMember(connectionId, String(reply[1])),
-        };
-      }, this.fail);
+        owner,
+      );
+      const action = Number(reply[0]);
+      if (action === MOVED) return MOVED;
+      if (action === 0) return null;
+      return {
+        action: action === 1 ? ('enter' as const) : ('update' as const),
+        member: parseMember(connectionId, String(reply[1])),
+      };
+    });
   }
+
+  /**
+   * Reads the connection's gateway, then runs the script that names that gateway's keys; again
+   * when the script reports that the connection moved in between. Not async: every call is the same
+   * number of steps deep, so calls made in order settle in order.
+   */
+  private withOwner<T>(
+    appId: string,
+    connectionId: string,
+    run: (owner: string) => Promise<T | typeof MOVED>,
+    attempt = 1,
+  ): Promise<T> {
+    return this.redis
+      .get(presenceOwnerKey(this.prefix, appId, connectionId))
+      .then((owner) => run(owner ?? ''))
+      .then((result) => {
+        if (result !== MOVED) return result as T;
+        if (attempt >= MOVE_ATTEMPTS) throw movedTooOften(connectionId);
+        return this.withOwner(appId, connectionId, run, attempt + 1);
+      })
+      .catch(this.fail);
+  }
+
+  /**
+   * Removes a connection's memberships in batches (presence-remove-connection.lua): each batch reads
+   * up to `batchSize` of its rooms and the script removes them. With `onlyIfGateway`, only while the
+   * connection belongs to that gateway (its stale reference there is dropped otherwise).
+   */
+  private async removeMemberships(
+    appId: string,
+    connectionId: string,
+    onlyIfGateway: string | undefined,
+  ): Promise<PresenceRemoval[]> {
+    const p = this.prefix;
+    const roomsKey = presenceConnectionKey(p, appId, connectionId);
+    const ownerKey = presenceOwnerKey(p, appId, connectionId);
+    const removed: PresenceRemoval[] = [];
+    for (let status = 0, moves = 0; status !== 1; ) {
+      const owner = onlyIfGateway ?? (await this.redis.get(ownerKey)) ?? '';
+      const rooms = (await this.redis.srandmember(roomsKey, this.batchSize)) as string[];
+      const keys = [roomsKey, ownerKey, presenceGatewaysKey(p), presenceGatewayKey(p, owner)];
+      keys.push(...rooms.map((room) => presenceRoomKey(p, appId, room)));
+      const reply = await this.redis.relayboxPresenceRemoveConnection(
+        String(keys.length),
+        ...keys,
+        `${appId}:${connectionId}`,
+        connectionId,
+        onlyIfGateway === undefined ? '0' : '1',
+        owner,
+        ...rooms,
+      );
+      status = Number(reply[0]);
+      if (status === MOVED && ++moves >= MOVE_ATTEMPTS) throw movedTooOften(connectionId);
+      for (let i = 1; i + 1 < reply.length; i += 2) {
+        const member = parseMember(connectionId, String(reply[i + 1]));
+        removed.push({ appId, room: String(reply[i]), member });
+      }
+    }
+    return removed;
+  }
+}
+
+function movedTooOften(connectionId: string): RelayBoxError {
+  return new RelayBoxError(
+    ErrorCode.StoreUnavailable,
+    `${STORE}: connection ${connectionId} moved between gateways ${MOVE_ATTEMPTS} times during one call`,
+  );
 }
 
 /** Reads a stored value, `<enteredAt>|<json {c, d, u}>` (presence-enter.lua). */
