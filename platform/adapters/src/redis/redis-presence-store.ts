@@ -71,8 +71,8 @@ export interface RedisPresenceStoreOptions extends RedisStateOptions {
  * all its keys in KEYS. The keys that depend on stored data (the connection's current gateway, the
  * rooms a removal visits) are read just before the script, which re-checks the gateway and reports a
  * move; the call then reads again (at most MOVE_ATTEMPTS times, then `store_unavailable`).
- * enter/update/leave/move are each one read then one script, so their replies settle in call order
- * unless a connection moves between gateways during the call.
+ * enter/update/leave/move of one connection run one after the other (one read then one script
+ * each), so they take effect and settle in call order; different connections' calls are pipelined.
  */
 export class RedisPresenceStore implements PresenceStore {
   private readonly redis: RedisClient & PresenceCommands;
@@ -82,6 +82,8 @@ export class RedisPresenceStore implements PresenceStore {
   private readonly scanCount: number;
   private readonly clock: () => number;
   private readonly fail = storeFailure(STORE);
+  /** The last call of each connection (`<appId>:<connectionId>`) still running: see withOwner. */
+  private readonly inFlight = new Map<string, Promise<void>>();
   private closed = false;
 
   constructor(options: RedisPresenceStoreOptions = {}) {
@@ -260,14 +262,35 @@ export class RedisPresenceStore implements PresenceStore {
 
   /**
    * Reads the connection's gateway, then runs the script that names that gateway's keys; again
-   * when the script reports that the connection moved in between. Not async: every call is the same
-   * number of steps deep, so calls made in order settle in order.
+   * when the script reports that the connection moved in between. Calls for one connection run one
+   * after the other (a read made while an earlier call of the same connection is in flight would be
+   * stale), so they take effect and settle in call order; calls for other connections are not held.
    */
   private withOwner<T>(
     appId: string,
     connectionId: string,
     run: (owner: string) => Promise<T | typeof MOVED>,
-    attempt = 1,
+  ): Promise<T> {
+    const key = `${appId}:${connectionId}`;
+    const start = () => this.attempt(appId, connectionId, run, 1);
+    const previous = this.inFlight.get(key);
+    const call = previous ? previous.then(start, start) : start();
+    const tail = call.then(
+      () => {},
+      () => {},
+    );
+    this.inFlight.set(key, tail);
+    void tail.then(() => {
+      if (this.inFlight.get(key) === tail) this.inFlight.delete(key);
+    });
+    return call;
+  }
+
+  private attempt<T>(
+    appId: string,
+    connectionId: string,
+    run: (owner: string) => Promise<T | typeof MOVED>,
+    attempt: number,
   ): Promise<T> {
     return this.redis
       .get(presenceOwnerKey(this.prefix, appId, connectionId))
@@ -275,7 +298,7 @@ export class RedisPresenceStore implements PresenceStore {
       .then((result) => {
         if (result !== MOVED) return result as T;
         if (attempt >= MOVE_ATTEMPTS) throw movedTooOften(connectionId);
-        return this.withOwner(appId, connectionId, run, attempt + 1);
+        return this.attempt(appId, connectionId, run, attempt + 1);
       })
       .catch(this.fail);
   }
