@@ -62,6 +62,22 @@ async function waitFor(what: string, deadline: number, check: () => Promise<bool
   }
 }
 
+/**
+ * The node reports `cluster_state:ok` with every primary, knows every replica's primary, and (a
+ * replica) has its replication link up: a failover asked for right after start finds its replica.
+ */
+async function settled(node: string, primaries: number, replicas: number): Promise<boolean> {
+  const info = await cli(node, 'CLUSTER', 'INFO');
+  if (!info.includes('cluster_state:ok') || !info.includes(`cluster_size:${primaries}`)) return false;
+  if (replicas === 0) return true;
+  const known = (await cli(node, 'CLUSTER', 'NODES'))
+    .split('\n')
+    .filter((line) => line.split(' ')[2]?.includes('slave') && line.split(' ')[3] !== '-');
+  if (known.length !== primaries * replicas) return false;
+  const replication = await cli(node, 'INFO', 'replication');
+  return !replication.includes('role:slave') || replication.includes('master_link_status:up');
+}
+
 function startNode(dir: string, port: number): ChildProcess {
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes'];
   args.push('--cluster-config-file', join(dir, `nodes-${port}.conf`), '--cluster-node-timeout', '2000');
@@ -98,10 +114,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
       timeout: Math.max(1000, deadline - Date.now()),
     });
     for (const node of nodes) {
-      await waitFor(`${node} cluster_state:ok`, deadline, async () => {
-        const info = await cli(node, 'CLUSTER', 'INFO');
-        return info.includes('cluster_state:ok') && info.includes(`cluster_size:${primaries}`);
-      });
+      await waitFor(`${node} to see the whole cluster`, deadline, () => settled(node, primaries, replicas));
     }
     return {
       nodes,
