@@ -55,10 +55,10 @@ async function connect(
   return client;
 }
 
-async function until(check: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+async function until(check: () => boolean, what: () => string, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what()}`);
     await sleep(20);
   }
 }
@@ -130,10 +130,19 @@ describe('gateways on a Redis Cluster', () => {
       for (let i = 0; i < count; i++) await rest.publish(room, 'n', ++sent);
     };
     await publish(50);
-    await until(() => seen.length >= 20, 'the first messages');
+    const state = () =>
+      `seen ${seen.length}/${sent}, last ${seen.at(-1)}, gaps ${JSON.stringify(gaps)}, ` +
+      `connection ${relay.connectionId} (first ${firstConnection})`;
+    await until(
+      () => seen.length >= 20,
+      () => `the first messages: ${state()}`,
+    );
     proxy.cut(); // gateway 1's link dies without a close frame; the SDK moves to gateway 2
     await publish(150);
-    await until(() => seen.length >= sent, `all ${sent} messages`);
+    await until(
+      () => seen.length >= sent,
+      () => `every message: ${state()}`,
+    );
     await sleep(200);
     expect(seen).toEqual(range(1, sent));
     expect(gaps).toEqual([]);
