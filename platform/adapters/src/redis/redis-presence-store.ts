@@ -5,7 +5,6 @@ import type {
   PresenceRemoval,
   PresenceStore,
 } from '@relaybox/core';
-import { ErrorCode, RelayBoxError } from '@relaybox/protocol';
 import {
   presenceConnectionKey,
   presenceGatewayKey,
@@ -15,6 +14,15 @@ import {
 } from './presence-keys.js';
 import type { RedisClient } from './redis-connection.js';
 import {
+  MOVE_ATTEMPTS,
+  MOVED,
+  movedTooOften,
+  type PresenceRemovalContext,
+  parseMember,
+  type Reply,
+  removeMemberships,
+} from './redis-presence-removal.js';
+import {
   closedStore,
   closeStateClient,
   defineScripts,
@@ -22,8 +30,6 @@ import {
   type RedisStateOptions,
   storeFailure,
 } from './redis-state-client.js';
-
-type Reply = (string | number)[];
 
 interface PresenceCommands {
   relayboxPresenceEnter(...args: string[]): Promise<Reply>;
@@ -42,12 +48,6 @@ const SCRIPTS = {
 };
 
 const STORE = 'presence store';
-
-/** A script's reply: the connection moved to another gateway between the read and the script. */
-const MOVED = -1;
-
-/** Reads and scripts per call at most while the connection keeps moving between gateways. */
-const MOVE_ATTEMPTS = 10;
 
 export interface RedisPresenceStoreOptions extends RedisStateOptions {
   /** Memberships removed per atomic batch by removeConnection/removeGateway. Default 500. */
@@ -175,7 +175,7 @@ export class RedisPresenceStore implements PresenceStore {
     options: { onlyIfGateway?: string } = {},
   ): Promise<PresenceRemoval[]> {
     if (this.closed) throw closedStore(STORE);
-    return this.removeMemberships(appId, connectionId, options.onlyIfGateway).catch(this.fail);
+    return removeMemberships(this.removal(), appId, connectionId, options.onlyIfGateway).catch(this.fail);
   }
 
   async removeGateway(gatewayId: string): Promise<PresenceRemoval[]> {
@@ -190,7 +190,9 @@ export class RedisPresenceStore implements PresenceStore {
           const sep = ref.indexOf(':');
           if (sep < 0) await this.redis.srem(gatewayKey, ref);
           else
-            removed.push(...(await this.removeMemberships(ref.slice(0, sep), ref.slice(sep + 1), gatewayId)));
+            removed.push(
+              ...(await removeMemberships(this.removal(), ref.slice(0, sep), ref.slice(sep + 1), gatewayId)),
+            );
         }
         if (refs.length > 0) continue;
         const reply = await this.redis.relayboxPresenceForgetGateway(
@@ -266,6 +268,10 @@ export class RedisPresenceStore implements PresenceStore {
    * after the other (a read made while an earlier call of the same connection is in flight would be
    * stale), so they take effect and settle in call order; calls for other connections are not held.
    */
+  private removal(): PresenceRemovalContext {
+    return { redis: this.redis, prefix: this.prefix, batchSize: this.batchSize };
+  }
+
   private withOwner<T>(
     appId: string,
     connectionId: string,
@@ -302,62 +308,4 @@ export class RedisPresenceStore implements PresenceStore {
       })
       .catch(this.fail);
   }
-
-  /**
-   * Removes a connection's memberships in batches (presence-remove-connection.lua): each batch reads
-   * up to `batchSize` of its rooms and the script removes them. With `onlyIfGateway`, only while the
-   * connection belongs to that gateway (its stale reference there is dropped otherwise).
-   */
-  private async removeMemberships(
-    appId: string,
-    connectionId: string,
-    onlyIfGateway: string | undefined,
-  ): Promise<PresenceRemoval[]> {
-    const p = this.prefix;
-    const roomsKey = presenceConnectionKey(p, appId, connectionId);
-    const ownerKey = presenceOwnerKey(p, appId, connectionId);
-    const removed: PresenceRemoval[] = [];
-    for (let status = 0, moves = 0; status !== 1; ) {
-      const owner = onlyIfGateway ?? (await this.redis.get(ownerKey)) ?? '';
-      const rooms = (await this.redis.srandmember(roomsKey, this.batchSize)) as string[];
-      const keys = [roomsKey, ownerKey, presenceGatewaysKey(p), presenceGatewayKey(p, owner)];
-      keys.push(...rooms.map((room) => presenceRoomKey(p, appId, room)));
-      const reply = await this.redis.relayboxPresenceRemoveConnection(
-        String(keys.length),
-        ...keys,
-        `${appId}:${connectionId}`,
-        connectionId,
-        onlyIfGateway === undefined ? '0' : '1',
-        owner,
-        ...rooms,
-      );
-      status = Number(reply[0]);
-      if (status === MOVED && ++moves >= MOVE_ATTEMPTS) throw movedTooOften(connectionId);
-      for (let i = 1; i + 1 < reply.length; i += 2) {
-        const member = parseMember(connectionId, String(reply[i + 1]));
-        removed.push({ appId, room: String(reply[i]), member });
-      }
-    }
-    return removed;
-  }
-}
-
-function movedTooOften(connectionId: string): RelayBoxError {
-  return new RelayBoxError(
-    ErrorCode.StoreUnavailable,
-    `${STORE}: connection ${connectionId} moved between gateways ${MOVE_ATTEMPTS} times during one call`,
-  );
-}
-
-/** Reads a stored value, `<enteredAt>|<json {c, d, u}>` (presence-enter.lua). */
-function parseMember(connectionId: string, value: string): PresenceMember {
-  const bar = value.indexOf('|');
-  const rest = JSON.parse(value.slice(bar + 1)) as { c: string; d: unknown; u: number };
-  return {
-    clientId: rest.c,
-    connectionId,
-    data: rest.d,
-    enteredAt: Number(value.slice(0, bar)),
-    updatedAt: rest.u,
-  };
 }
