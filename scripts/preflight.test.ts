@@ -7,7 +7,7 @@ import { TEST_IMAGES, testRequirements } from './test-requirements.mjs';
 
 const ROOT = '/repo';
 const PACKAGES: Record<string, string[]> = {
-  'redis-server': ['redis-server'],
+  'redis-server': ['redis-server', 'redis-cli'],
   'rabbitmq-server': ['rabbitmq-server', 'rabbitmqctl'],
   postgresql: ['pg_ctlcluster', 'psql'],
   chromium: ['chromium'],
@@ -176,7 +176,7 @@ describe('preflight of the test machine', () => {
       'images',
     ]);
     expect(missing[0]).toMatchObject({
-      reason: 'redis-server not installed (installing needs root and apt-get)',
+      reason: 'redis-server, redis-cli not installed (installing needs root and apt-get)',
       fix: expect.stringContaining('apt-get install -y redis-server'),
     });
     expect(missing[6]?.reason).toBe('needs a reachable Docker engine (docker-engine tests) first');

@@ -39,9 +39,10 @@ export function testRequirements(root) {
   return [
     {
       id: 'redis',
-      name: 'Redis on 127.0.0.1:6379',
+      name: 'Redis on 127.0.0.1:6379, and redis-server/redis-cli for the Redis Cluster tests',
       check: (probe) => probe.portOpen(6379),
-      commands: ['redis-server'],
+      // The Redis Cluster tests start their own cluster nodes and create it with redis-cli.
+      commands: ['redis-server', 'redis-cli'],
       packages: ['redis-server'],
       start(probe) {
         probe.run('mkdir', ['-p', REDIS_DIR]);

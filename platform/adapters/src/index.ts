@@ -19,6 +19,7 @@ export * from './memory/memory-session-store.js';
 export * from './memory/memory-trace-log.js';
 export * from './memory/shard-interest.js';
 export * from './redis/presence-keys.js';
+export * from './redis/redis-connection.js';
 export * from './redis/redis-connection-quota.js';
 export * from './redis/redis-history-store.js';
 export * from './redis/redis-inspector-store.js';

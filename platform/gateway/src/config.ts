@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { parseRedisCluster, redisClusterUrl } from '@relaybox/adapters';
 import { TrustedProxies } from '@relaybox/core';
 import { DEFAULT_LIMITS, type Limits } from '@relaybox/protocol';
 import type { LogLevel } from './logger.js';
@@ -14,6 +15,7 @@ export interface GatewayConfig extends WebhookSettings {
   readonly port: number;
   readonly broker: 'memory' | 'amqp';
   readonly store: 'memory' | 'redis';
+  /** One Redis (`redis://`, `rediss://`) or a Redis Cluster (`redis+cluster://host:port,host:port`). */
   readonly redisUrl: string;
   readonly redisPrefix: string;
   readonly amqpUrl: string;
@@ -105,7 +107,7 @@ export function loadConfig(env: Env, argv: readonly string[] = []): GatewayConfi
       'memory',
       'redis',
     ] as const),
-    redisUrl: env.RELAYBOX_REDIS_URL ?? 'redis://127.0.0.1:6379',
+    redisUrl: redisUrl(env),
     redisPrefix: env.RELAYBOX_REDIS_PREFIX ?? 'rb:',
     amqpUrl: env.RELAYBOX_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
     amqpExchange: env.RELAYBOX_AMQP_EXCHANGE ?? 'relaybox.fanout',
@@ -223,6 +225,25 @@ function trustProxy(raw: string | undefined): TrustedProxies {
     return TrustedProxies.parse(raw);
   } catch (error) {
     throw new ConfigError(`TRUST_PROXY must be a comma-separated list of CIDRs: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * RELAYBOX_REDIS_CLUSTER (seed nodes `host:port,host:port`) or RELAYBOX_REDIS_URL, which may itself
+ * be a `redis+cluster://` URL; not both.
+ */
+export function redisUrl(env: Env): string {
+  const seeds = env.RELAYBOX_REDIS_CLUSTER?.trim();
+  try {
+    if (!seeds) {
+      const url = env.RELAYBOX_REDIS_URL ?? 'redis://127.0.0.1:6379';
+      parseRedisCluster(url);
+      return url;
+    }
+    if (env.RELAYBOX_REDIS_URL) throw new Error('set RELAYBOX_REDIS_CLUSTER or RELAYBOX_REDIS_URL, not both');
+    return redisClusterUrl(seeds);
+  } catch (error) {
+    throw new ConfigError(`invalid Redis configuration: ${(error as Error).message}`);
   }
 }
 

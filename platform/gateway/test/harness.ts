@@ -52,6 +52,8 @@ export interface TestGatewayOptions {
   exchange?: string;
   amqpUrl?: string;
   redisPrefix?: string;
+  /** The Redis of `store: 'redis'`: `redis://...`, or a Redis Cluster as `redis+cluster://host:port,...`. */
+  redisUrl?: string;
   limits?: Partial<Limits>;
   heartbeatMs?: number;
   idleTimeoutSec?: number;
@@ -84,6 +86,7 @@ export function startTestGateway(options: TestGatewayOptions = {}): Promise<Runn
   };
   Object.assign(env, options.env);
   if (options.amqpUrl) env.RELAYBOX_AMQP_URL = options.amqpUrl;
+  if (options.redisUrl) env.RELAYBOX_REDIS_URL = options.redisUrl;
   if (options.heartbeatMs) env.RELAYBOX_HEARTBEAT_MS = String(options.heartbeatMs);
   if (options.idleTimeoutSec) env.RELAYBOX_IDLE_TIMEOUT_SEC = String(options.idleTimeoutSec);
   return startGateway(loadConfig(env), { log: createLogger('silent'), ...options.overrides });

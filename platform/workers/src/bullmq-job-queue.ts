@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { connectRedis, parseRedisCluster, type RedisClient } from '@relaybox/adapters';
 import {
   type BackoffOptions,
   type Job,
@@ -12,12 +13,14 @@ import {
 } from '@relaybox/core';
 import { ErrorCode, RelayBoxError } from '@relaybox/protocol';
 import { type Job as BullJob, Queue, UnrecoverableError, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
 
 export interface BullMqJobQueueOptions {
-  /** Default 'redis://127.0.0.1:6379'. */
+  /** `redis://...` or `redis+cluster://host:port,...`. Default 'redis://127.0.0.1:6379'. */
   url?: string;
-  /** BullMQ key prefix (one per cluster or test). Default 'rb:bull'. */
+  /**
+   * BullMQ key prefix (one per cluster or test). Default 'rb:bull'. On a Redis Cluster BullMQ's
+   * scripts need every key of a queue in one slot: a prefix without a hash tag is used as `{<prefix>}`.
+   */
   prefix?: string;
   /** How long a completed job's id keeps deduping enqueues, in seconds. Default 24 h. */
   retainCompletedSec?: number;
@@ -51,8 +54,8 @@ const MAX_RETAINED_JOBS = 100_000;
  * and decoded before processors see them.
  */
 export class BullMqJobQueue implements JobQueue {
-  private readonly producer: Redis;
-  private readonly consumer: Redis;
+  private readonly producer: RedisClient;
+  private readonly consumer: RedisClient;
   private readonly prefix: string;
   private readonly queues = new Map<string, Queue>();
   private readonly workers = new Map<string, Worker>();
@@ -61,7 +64,7 @@ export class BullMqJobQueue implements JobQueue {
 
   constructor(options: BullMqJobQueueOptions = {}) {
     const url = options.url ?? 'redis://127.0.0.1:6379';
-    this.prefix = options.prefix ?? 'rb:bull';
+    this.prefix = bullPrefix(options.prefix ?? 'rb:bull', url);
     this.options = {
       retainCompletedSec: options.retainCompletedSec ?? 24 * 3600,
       retainFailedSec: options.retainFailedSec ?? 7 * 24 * 3600,
@@ -70,8 +73,8 @@ export class BullMqJobQueue implements JobQueue {
       onError: options.onError ?? (() => {}),
     };
     const retryStrategy = (times: number): number => Math.min(times * 100, 1000);
-    this.producer = new Redis(url, { maxRetriesPerRequest: 1, connectTimeout: 2000, retryStrategy });
-    this.consumer = new Redis(url, { maxRetriesPerRequest: null, connectTimeout: 2000, retryStrategy });
+    this.producer = connectRedis(url, { maxRetriesPerRequest: 1, connectTimeout: 2000, retryStrategy });
+    this.consumer = connectRedis(url, { maxRetriesPerRequest: null, connectTimeout: 2000, retryStrategy });
     // Without a listener ioredis prints every connection error.
     this.producer.on('error', this.options.onError);
     this.consumer.on('error', this.options.onError);
@@ -183,7 +186,13 @@ function decodeJobId(stored: string): string {
   return stored.startsWith('j_') ? decodeURIComponent(stored.slice(2)) : stored;
 }
 
-async function quit(redis: Redis): Promise<void> {
+/** The prefix BullMQ gets: hash-tagged on a Redis Cluster (see `BullMqJobQueueOptions.prefix`). */
+export function bullPrefix(prefix: string, url: string): string {
+  if (!parseRedisCluster(url) || /\{[^}]+\}/.test(prefix)) return prefix;
+  return `{${prefix}}`;
+}
+
+async function quit(redis: RedisClient): Promise<void> {
   if (redis.status !== 'ready') {
     redis.disconnect();
     return;

@@ -1,10 +1,10 @@
+import { connectRedis, type RedisClient } from '@relaybox/adapters';
 import { ErrorCode, RelayBoxError } from '@relaybox/protocol';
-import { Redis } from 'ioredis';
 
 export interface RedisListOptions {
   /** A client to share; `close()` leaves it open. */
-  client?: Redis;
-  /** Used when no client is given. Default 'redis://127.0.0.1:6379'. */
+  client?: RedisClient;
+  /** Used when no client is given (`redis://` or `redis+cluster://`). Default 'redis://127.0.0.1:6379'. */
   url?: string;
   /** Key prefix. Default 'rb:'. */
   prefix?: string;
@@ -19,7 +19,7 @@ export interface RedisListOptions {
  */
 export class RedisCappedLists<T> {
   readonly prefix: string;
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly ownsClient: boolean;
 
   constructor(
@@ -31,7 +31,7 @@ export class RedisCappedLists<T> {
     this.ownsClient = options.client === undefined;
     this.redis =
       options.client ??
-      new Redis(options.url ?? 'redis://127.0.0.1:6379', {
+      connectRedis(options.url ?? 'redis://127.0.0.1:6379', {
         maxRetriesPerRequest: 1,
         connectTimeout: 2000,
         commandTimeout: options.commandTimeoutMs ?? 5000,

@@ -1,5 +1,5 @@
+import { connectRedis, type RedisClient } from '@relaybox/adapters';
 import { ErrorCode, RelayBoxError } from '@relaybox/protocol';
-import { Redis } from 'ioredis';
 import {
   budgetWindow,
   checkBudgetOptions,
@@ -17,7 +17,7 @@ export class RedisDeliveryBudget implements DeliveryBudget {
   readonly limit: number;
   readonly windowMs: number;
   private readonly prefix: string;
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly ownsClient: boolean;
 
   constructor(options: DeliveryBudgetOptions & RedisListOptions) {
@@ -28,7 +28,7 @@ export class RedisDeliveryBudget implements DeliveryBudget {
     this.ownsClient = options.client === undefined;
     this.redis =
       options.client ??
-      new Redis(options.url ?? 'redis://127.0.0.1:6379', {
+      connectRedis(options.url ?? 'redis://127.0.0.1:6379', {
         maxRetriesPerRequest: 1,
         connectTimeout: 2000,
         commandTimeout: options.commandTimeoutMs ?? 5000,

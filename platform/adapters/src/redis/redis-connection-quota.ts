@@ -1,5 +1,5 @@
 import type { ConnectionQuota } from '@relaybox/core';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection.js';
 import {
   closedStore,
   closeStateClient,
@@ -33,7 +33,7 @@ const SWEEP_BATCH = 100;
  * Redis Cluster: every script touches one key; the indexes are separate commands.
  */
 export class RedisConnectionQuota implements ConnectionQuota {
-  private readonly redis: Redis & QuotaCommands;
+  private readonly redis: RedisClient & QuotaCommands;
   private readonly ownsClient: boolean;
   private readonly prefix: string;
   private readonly fail = storeFailure('connection quota');
@@ -42,7 +42,7 @@ export class RedisConnectionQuota implements ConnectionQuota {
   constructor(options: RedisStateOptions) {
     const { redis, ownsClient } = openStateClient(options);
     defineScripts(redis, SCRIPTS);
-    this.redis = redis as Redis & QuotaCommands;
+    this.redis = redis as RedisClient & QuotaCommands;
     this.ownsClient = ownsClient;
     this.prefix = options.prefix ?? 'rb:';
   }
@@ -68,7 +68,7 @@ export class RedisConnectionQuota implements ConnectionQuota {
   async count(appId: string): Promise<number> {
     this.assertOpen();
     const counts = await this.redis.hvals(this.appKey(appId)).catch(this.fail);
-    return counts.reduce((sum, n) => sum + Number(n), 0);
+    return (counts as string[]).reduce((sum, n) => sum + Number(n), 0);
   }
 
   async releaseGateway(gatewayId: string): Promise<number> {

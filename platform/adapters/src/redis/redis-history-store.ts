@@ -20,7 +20,7 @@ import {
   validateHistoryAppend,
 } from '@relaybox/core';
 import type { RoomMessage } from '@relaybox/protocol';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection.js';
 import {
   closedStore,
   closeStateClient,
@@ -89,7 +89,7 @@ export interface RedisHistoryStoreOptions extends RedisStateOptions {
  * that rejects after reaching Redis may have happened; retry with a key to find out.
  */
 export class RedisHistoryStore implements HistoryStore {
-  private readonly redis: Redis & HistoryCommands;
+  private readonly redis: RedisClient & HistoryCommands;
   private readonly ownsClient: boolean;
   private readonly prefix: string;
   private readonly cursors: HistoryCursor;
@@ -104,7 +104,7 @@ export class RedisHistoryStore implements HistoryStore {
   constructor(options: RedisHistoryStoreOptions) {
     const { redis, ownsClient } = openStateClient(options);
     defineScripts(redis, SCRIPTS);
-    this.redis = redis as Redis & HistoryCommands;
+    this.redis = redis as RedisClient & HistoryCommands;
     this.ownsClient = ownsClient;
     this.prefix = options.prefix ?? 'rb:';
     this.cursors = options.cursors;

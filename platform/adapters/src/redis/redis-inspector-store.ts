@@ -1,5 +1,5 @@
 import type { InspectorStore, NodeSnapshot } from '@relaybox/core';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection.js';
 import {
   closedStore,
   closeStateClient,
@@ -29,7 +29,7 @@ export interface RedisInspectorStoreOptions extends RedisStateOptions {
  * writes ~2.5 MB per second; the gateway bounds the connections it lists (`connectionCount` stays exact).
  */
 export class RedisInspectorStore implements InspectorStore {
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly ownsClient: boolean;
   private readonly prefix: string;
   private readonly ttlMs: number;

@@ -43,18 +43,18 @@ describe('RedisPresenceStore against Redis', () => {
     await s.enter('app-1', 'chat:other', { clientId: 'alice', connectionId: 'c1', data: null }, 'gw-a');
     expect(await keysOf(admin, prefix)).toEqual(
       [
-        `${prefix}presence:conn:app-1:c1`,
-        `${prefix}presence:gateways`,
-        `${prefix}presence:gw:gw-a`,
-        `${prefix}presence:owner:app-1:c1`,
-        `${prefix}{app-1:chat:lobby}:presence`,
-        `${prefix}{app-1:chat:other}:presence`,
+        `${prefix}{presence}:conn:app-1:c1`,
+        `${prefix}{presence}:gateways`,
+        `${prefix}{presence}:gw:gw-a`,
+        `${prefix}{presence}:owner:app-1:c1`,
+        `${prefix}{presence}:room:app-1:chat:lobby`,
+        `${prefix}{presence}:room:app-1:chat:other`,
       ].sort(),
     );
-    expect(await admin.hget(`${prefix}{app-1:chat:lobby}:presence`, 'c1')).toBe(
+    expect(await admin.hget(`${prefix}{presence}:room:app-1:chat:lobby`, 'c1')).toBe(
       '1000|{"c":"alice","d":{"a":1},"u":1000}',
     );
-    expect(await admin.smembers(`${prefix}presence:gw:gw-a`)).toEqual(['app-1:c1']);
+    expect(await admin.smembers(`${prefix}{presence}:gw:gw-a`)).toEqual(['app-1:c1']);
 
     await s.leave('app-1', 'chat:lobby', 'c1');
     await s.enter('app-1', 'chat:third', { clientId: 'alice', connectionId: 'c2', data: 1 }, 'gw-b');
@@ -77,7 +77,7 @@ describe('RedisPresenceStore against Redis', () => {
 
   it('maps a command Redis refuses to internal_error', async () => {
     const s = store();
-    await admin.set(`${prefix}{app-1:broken}:presence`, 'not a hash');
+    await admin.set(`${prefix}{presence}:room:app-1:broken`, 'not a hash');
     const error = await s
       .enter('app-1', 'broken', { clientId: 'a', connectionId: 'c', data: 1 }, 'gw')
       .catch((e: unknown) => e);

@@ -5,7 +5,6 @@ import type {
   PresenceRemoval,
   PresenceStore,
 } from '@relaybox/core';
-import type { Redis } from 'ioredis';
 import {
   presenceConnectionKey,
   presenceGatewayKey,
@@ -13,6 +12,16 @@ import {
   presenceOwnerKey,
   presenceRoomKey,
 } from './presence-keys.js';
+import type { RedisClient } from './redis-connection.js';
+import {
+  MOVE_ATTEMPTS,
+  MOVED,
+  movedTooOften,
+  type PresenceRemovalContext,
+  parseMember,
+  type Reply,
+  removeMemberships,
+} from './redis-presence-removal.js';
 import {
   closedStore,
   closeStateClient,
@@ -22,22 +31,20 @@ import {
   storeFailure,
 } from './redis-state-client.js';
 
-type Reply = (string | number)[];
-
 interface PresenceCommands {
   relayboxPresenceEnter(...args: string[]): Promise<Reply>;
-  relayboxPresenceLeave(...args: string[]): Promise<string | null>;
+  relayboxPresenceLeave(...args: string[]): Promise<Reply>;
   relayboxPresenceMove(...args: string[]): Promise<number>;
   relayboxPresenceRemoveConnection(...args: string[]): Promise<Reply>;
-  relayboxPresenceRemoveGateway(...args: string[]): Promise<Reply>;
+  relayboxPresenceForgetGateway(...args: string[]): Promise<number>;
 }
 
 const SCRIPTS = {
-  relayboxPresenceEnter: { file: 'presence-enter.lua', keys: 5 },
-  relayboxPresenceLeave: { file: 'presence-leave.lua', keys: 4 },
-  relayboxPresenceMove: { file: 'presence-move-connection.lua', keys: 4 },
-  relayboxPresenceRemoveConnection: { file: 'presence-remove-connection.lua', keys: 3 },
-  relayboxPresenceRemoveGateway: { file: 'presence-remove-gateway.lua', keys: 2 },
+  relayboxPresenceEnter: { file: 'presence-enter.lua', keys: 6 },
+  relayboxPresenceLeave: { file: 'presence-leave.lua', keys: 5 },
+  relayboxPresenceMove: { file: 'presence-move-connection.lua', keys: 5 },
+  relayboxPresenceRemoveConnection: { file: 'presence-remove-connection.lua' },
+  relayboxPresenceForgetGateway: { file: 'presence-forget-gateway.lua', keys: 2 },
 };
 
 const STORE = 'presence store';
@@ -58,17 +65,25 @@ export interface RedisPresenceStoreOptions extends RedisStateOptions {
  * and its gateway; per gateway a set of its connections; one set of gateways holding memberships.
  * enter/update/leave/move are O(1); members O(members) in HSCAN batches; count O(1) (HLEN);
  * removeConnection O(its rooms) and removeGateway O(its memberships), in atomic batches of
- * `batchSize`. The scripts derive per-room and per-gateway key names from the prefix, so they need
- * one Redis primary, not a cluster.
+ * `batchSize`.
+ *
+ * Redis Cluster: every key carries the hash tag `{presence}` (one slot) and every script receives
+ * all its keys in KEYS. The keys that depend on stored data (the connection's current gateway, the
+ * rooms a removal visits) are read just before the script, which re-checks the gateway and reports a
+ * move; the call then reads again (at most MOVE_ATTEMPTS times, then `store_unavailable`).
+ * enter/update/leave/move of one connection run one after the other (one read then one script
+ * each), so they take effect and settle in call order; different connections' calls are pipelined.
  */
 export class RedisPresenceStore implements PresenceStore {
-  private readonly redis: Redis & PresenceCommands;
+  private readonly redis: RedisClient & PresenceCommands;
   private readonly ownsClient: boolean;
   private readonly prefix: string;
   private readonly batchSize: number;
   private readonly scanCount: number;
   private readonly clock: () => number;
   private readonly fail = storeFailure(STORE);
+  /** The last call of each connection (`<appId>:<connectionId>`) still running: see withOwner. */
+  private readonly inFlight = new Map<string, Promise<void>>();
   private closed = false;
 
   constructor(options: RedisPresenceStoreOptions = {}) {
@@ -78,7 +93,7 @@ export class RedisPresenceStore implements PresenceStore {
     this.clock = options.clock ?? Date.now;
     const { redis, ownsClient } = openStateClient(options);
     defineScripts(redis, SCRIPTS);
-    this.redis = redis as Redis & PresenceCommands;
+    this.redis = redis as RedisClient & PresenceCommands;
     this.ownsClient = ownsClient;
   }
 
@@ -98,22 +113,23 @@ export class RedisPresenceStore implements PresenceStore {
   leave(appId: string, room: string, connectionId: string): Promise<PresenceChange | null> {
     if (this.closed) return Promise.reject(closedStore(STORE));
     const p = this.prefix;
-    return this.redis
-      .relayboxPresenceLeave(
+    return this.withOwner(appId, connectionId, async (owner) => {
+      const reply = await this.redis.relayboxPresenceLeave(
         presenceRoomKey(p, appId, room),
         presenceConnectionKey(p, appId, connectionId),
         presenceOwnerKey(p, appId, connectionId),
         presenceGatewaysKey(p),
+        presenceGatewayKey(p, owner),
         connectionId,
         room,
         `${appId}:${connectionId}`,
-        p,
-      )
-      .then(
-        (value) =>
-          value === null ? null : { action: 'leave' as const, member: parseMember(connectionId, value) },
-        this.fail,
+        owner,
       );
+      const status = Number(reply[0]);
+      if (status === MOVED) return MOVED;
+      if (status === 0) return null;
+      return { action: 'leave' as const, member: parseMember(connectionId, String(reply[1])) };
+    });
   }
 
   async members(appId: string, room: string): Promise<PresenceMember[]> {
@@ -138,17 +154,19 @@ export class RedisPresenceStore implements PresenceStore {
   moveConnection(appId: string, connectionId: string, gatewayId: string): Promise<number> {
     if (this.closed) return Promise.reject(closedStore(STORE));
     const p = this.prefix;
-    return this.redis
-      .relayboxPresenceMove(
+    return this.withOwner(appId, connectionId, async (owner) => {
+      const reply = await this.redis.relayboxPresenceMove(
         presenceConnectionKey(p, appId, connectionId),
         presenceOwnerKey(p, appId, connectionId),
         presenceGatewayKey(p, gatewayId),
         presenceGatewaysKey(p),
+        presenceGatewayKey(p, owner),
         gatewayId,
         `${appId}:${connectionId}`,
-        p,
-      )
-      .then(Number, this.fail);
+        owner,
+      );
+      return Number(reply);
+    });
   }
 
   async removeConnection(
@@ -157,57 +175,35 @@ export class RedisPresenceStore implements PresenceStore {
     options: { onlyIfGateway?: string } = {},
   ): Promise<PresenceRemoval[]> {
     if (this.closed) throw closedStore(STORE);
-    const p = this.prefix;
-    const removed: PresenceRemoval[] = [];
-    for (let done = false; !done; ) {
-      const reply = await this.redis
-        .relayboxPresenceRemoveConnection(
-          presenceConnectionKey(p, appId, connectionId),
-          presenceOwnerKey(p, appId, connectionId),
-          presenceGatewaysKey(p),
-          appId,
-          connectionId,
-          options.onlyIfGateway ?? '',
-          String(this.batchSize),
-          p,
-        )
-        .catch(this.fail);
-      done = Number(reply[0]) === 1;
-      for (let i = 1; i + 1 < reply.length; i += 2) {
-        removed.push({
-          appId,
-          room: String(reply[i]),
-          member: parseMember(connectionId, String(reply[i + 1])),
-        });
-      }
-    }
-    return removed;
+    return removeMemberships(this.removal(), appId, connectionId, options.onlyIfGateway).catch(this.fail);
   }
 
   async removeGateway(gatewayId: string): Promise<PresenceRemoval[]> {
     if (this.closed) throw closedStore(STORE);
     const p = this.prefix;
+    const gatewayKey = presenceGatewayKey(p, gatewayId);
     const removed: PresenceRemoval[] = [];
-    for (let done = false; !done; ) {
-      const reply = await this.redis
-        .relayboxPresenceRemoveGateway(
-          presenceGatewayKey(p, gatewayId),
+    const remove = async (): Promise<void> => {
+      for (let forgotten = false; !forgotten; ) {
+        const refs = (await this.redis.srandmember(gatewayKey, this.batchSize)) as string[];
+        for (const ref of refs) {
+          const sep = ref.indexOf(':');
+          if (sep < 0) await this.redis.srem(gatewayKey, ref);
+          else
+            removed.push(
+              ...(await removeMemberships(this.removal(), ref.slice(0, sep), ref.slice(sep + 1), gatewayId)),
+            );
+        }
+        if (refs.length > 0) continue;
+        const reply = await this.redis.relayboxPresenceForgetGateway(
+          gatewayKey,
           presenceGatewaysKey(p),
           gatewayId,
-          String(this.batchSize),
-          p,
-        )
-        .catch(this.fail);
-      done = Number(reply[0]) === 1;
-      for (let i = 1; i + 3 < reply.length; i += 4) {
-        const connectionId = String(reply[i + 2]);
-        removed.push({
-          appId: String(reply[i]),
-          room: String(reply[i + 1]),
-          member: parseMember(connectionId, String(reply[i + 3])),
-        });
+        );
+        forgotten = Number(reply) === 1;
       }
-    }
+    };
+    await remove().catch(this.fail);
     return removed;
   }
 
@@ -222,10 +218,6 @@ export class RedisPresenceStore implements PresenceStore {
     await closeStateClient(this.redis, this.ownsClient);
   }
 
-  /**
-   * Not async, and one `.then` deep like leave/move/count: replies arrive in call order and their
-   * promises must settle in that order too (an extra await would let a later leave settle first).
-   */
   private set(
     appId: string,
     room: string,
@@ -243,13 +235,14 @@ export class RedisPresenceStore implements PresenceStore {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.redis
-      .relayboxPresenceEnter(
+    return this.withOwner(appId, connectionId, async (owner) => {
+      const reply = await this.redis.relayboxPresenceEnter(
         presenceRoomKey(p, appId, room),
         presenceConnectionKey(p, appId, connectionId),
         presenceOwnerKey(p, appId, connectionId),
         presenceGatewayKey(p, gatewayId),
         presenceGatewaysKey(p),
+        presenceGatewayKey(p, owner),
         connectionId,
         room,
         updateOnly ? '1' : '0',
@@ -257,28 +250,62 @@ export class RedisPresenceStore implements PresenceStore {
         rest,
         gatewayId,
         `${appId}:${connectionId}`,
-        p,
-      )
-      .then((reply) => {
-        const action = Number(reply[0]);
-        if (action === 0) return null;
-        return {
-          action: action === 1 ? 'enter' : 'update',
-          member: parseMember(connectionId, String(reply[1])),
-        };
-      }, this.fail);
+        owner,
+      );
+      const action = Number(reply[0]);
+      if (action === MOVED) return MOVED;
+      if (action === 0) return null;
+      return {
+        action: action === 1 ? ('enter' as const) : ('update' as const),
+        member: parseMember(connectionId, String(reply[1])),
+      };
+    });
   }
-}
 
-/** Reads a stored value, `<enteredAt>|<json {c, d, u}>` (presence-enter.lua). */
-function parseMember(connectionId: string, value: string): PresenceMember {
-  const bar = value.indexOf('|');
-  const rest = JSON.parse(value.slice(bar + 1)) as { c: string; d: unknown; u: number };
-  return {
-    clientId: rest.c,
-    connectionId,
-    data: rest.d,
-    enteredAt: Number(value.slice(0, bar)),
-    updatedAt: rest.u,
-  };
+  /**
+   * Reads the connection's gateway, then runs the script that names that gateway's keys; again
+   * when the script reports that the connection moved in between. Calls for one connection run one
+   * after the other (a read made while an earlier call of the same connection is in flight would be
+   * stale), so they take effect and settle in call order; calls for other connections are not held.
+   */
+  private removal(): PresenceRemovalContext {
+    return { redis: this.redis, prefix: this.prefix, batchSize: this.batchSize };
+  }
+
+  private withOwner<T>(
+    appId: string,
+    connectionId: string,
+    run: (owner: string) => Promise<T | typeof MOVED>,
+  ): Promise<T> {
+    const key = `${appId}:${connectionId}`;
+    const start = () => this.attempt(appId, connectionId, run, 1);
+    const previous = this.inFlight.get(key);
+    const call = previous ? previous.then(start, start) : start();
+    const tail = call.then(
+      () => {},
+      () => {},
+    );
+    this.inFlight.set(key, tail);
+    void tail.then(() => {
+      if (this.inFlight.get(key) === tail) this.inFlight.delete(key);
+    });
+    return call;
+  }
+
+  private attempt<T>(
+    appId: string,
+    connectionId: string,
+    run: (owner: string) => Promise<T | typeof MOVED>,
+    attempt: number,
+  ): Promise<T> {
+    return this.redis
+      .get(presenceOwnerKey(this.prefix, appId, connectionId))
+      .then((owner) => run(owner ?? ''))
+      .then((result) => {
+        if (result !== MOVED) return result as T;
+        if (attempt >= MOVE_ATTEMPTS) throw movedTooOften(connectionId);
+        return this.attempt(appId, connectionId, run, attempt + 1);
+      })
+      .catch(this.fail);
+  }
 }

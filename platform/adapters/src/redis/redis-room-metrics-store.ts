@@ -7,7 +7,8 @@ import {
   sampleFigures,
   sumRoomFigures,
 } from '@relaybox/core';
-import type { ChainableCommander, Redis } from 'ioredis';
+import { type ChainableCommander, Cluster } from 'ioredis';
+import type { RedisClient } from './redis-connection.js';
 import {
   closedStore,
   closeStateClient,
@@ -58,7 +59,7 @@ export interface RedisRoomMetricsStoreOptions extends RedisStateOptions {
  * client options of the state stores are kept anyway for one behaviour across stores.
  */
 export class RedisRoomMetricsStore implements RoomMetricsStore {
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly ownsClient: boolean;
   private readonly prefix: string;
   private readonly ttlMs: number;
@@ -87,16 +88,30 @@ export class RedisRoomMetricsStore implements RoomMetricsStore {
     const prune = ++this.flushes % this.pruneEvery === 0 ? String(now - this.ttlMs) : '';
     const ttl = String(this.ttlMs);
     for (let start = 0; start < samples.length; start += this.batchSize) {
-      const pipeline = this.redis.pipeline() as ChainableCommander & RoomMetricsCommands;
-      for (const sample of samples.slice(start, start + this.batchSize)) {
+      const calls = samples.slice(start, start + this.batchSize).map((sample) => {
         const value = isEmptySample(sample) ? '' : encode(sampleFigures(sample, intervalMs, now));
-        const key = roomMetricsKey(this.prefix, sample.appId, sample.room);
-        pipeline.relayboxRoomMetricsFlush(key, gatewayId, value, ttl, prune);
-      }
-      const results = await pipeline.exec().catch(this.fail);
-      const failed = results?.find(([error]) => error);
-      if (failed) this.fail(failed[0]);
+        return [roomMetricsKey(this.prefix, sample.appId, sample.room), gatewayId, value, ttl, prune];
+      });
+      await this.flushBatch(calls);
     }
+  }
+
+  /**
+   * One round trip per batch on one Redis (a pipeline). A cluster client refuses a pipeline whose
+   * keys span slots, so there each room's call is sent on its own, all at once: ioredis queues
+   * them on the node that owns each room.
+   */
+  private async flushBatch(calls: string[][]): Promise<void> {
+    if (this.redis instanceof Cluster) {
+      const redis = this.redis as unknown as { relayboxRoomMetricsFlush(...args: string[]): Promise<number> };
+      await Promise.all(calls.map((args) => redis.relayboxRoomMetricsFlush(...args))).catch(this.fail);
+      return;
+    }
+    const pipeline = this.redis.pipeline() as ChainableCommander & RoomMetricsCommands;
+    for (const args of calls) pipeline.relayboxRoomMetricsFlush(...args);
+    const results = await pipeline.exec().catch(this.fail);
+    const failed = results?.find(([error]) => error);
+    if (failed) this.fail(failed[0]);
   }
 
   async read(appId: string, room: string): Promise<RoomMetrics> {

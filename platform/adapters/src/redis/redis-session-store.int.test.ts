@@ -51,13 +51,13 @@ describe('RedisSessionStore against Redis', () => {
     await s.create({ ...session, rooms: { 'chat:lobby': { subscribed: true } } }, 'the-secret');
     expect(await keysOf(admin, prefix)).toEqual(
       [
-        `${prefix}session:alive:gw-a`,
-        `${prefix}session:c:c1`,
-        `${prefix}session:g:gw-a`,
-        `${prefix}session:gateways`,
+        `${prefix}{session}:alive:gw-a`,
+        `${prefix}{session}:c:c1`,
+        `${prefix}{session}:g:gw-a`,
+        `${prefix}{session}:gateways`,
       ].sort(),
     );
-    expect(await admin.call('HGETALL', `${prefix}session:c:c1`)).toEqual([
+    expect(await admin.call('HGETALL', `${prefix}{session}:c:c1`)).toEqual([
       'a',
       'app-1',
       'c',
@@ -73,16 +73,16 @@ describe('RedisSessionStore against Redis', () => {
       'r:chat:lobby',
       '1',
     ]);
-    expect(JSON.stringify(await admin.hvals(`${prefix}session:c:c1`))).not.toContain('the-secret');
-    expect(await admin.pttl(`${prefix}session:c:c1`)).toBe(-1);
-    const ttl = await admin.pttl(`${prefix}session:alive:gw-a`);
+    expect(JSON.stringify(await admin.hvals(`${prefix}{session}:c:c1`))).not.toContain('the-secret');
+    expect(await admin.pttl(`${prefix}{session}:c:c1`)).toBe(-1);
+    const ttl = await admin.pttl(`${prefix}{session}:alive:gw-a`);
     expect(ttl).toBeGreaterThan(59_000);
 
     await s.detach('c1', 'gw-a', 120_000);
-    const detachedTtl = await admin.pttl(`${prefix}session:c:c1`);
+    const detachedTtl = await admin.pttl(`${prefix}{session}:c:c1`);
     expect(detachedTtl).toBeGreaterThan(119_000);
     expect(detachedTtl).toBeLessThanOrEqual(120_000);
-    expect(await admin.exists(`${prefix}session:g:gw-a`)).toBe(0);
+    expect(await admin.exists(`${prefix}{session}:g:gw-a`)).toBe(0);
 
     await s.claim({
       connectionId: 'c1',
@@ -91,8 +91,8 @@ describe('RedisSessionStore against Redis', () => {
       secret: 'the-secret',
       gatewayId: 'gw-a',
     });
-    expect(await admin.pttl(`${prefix}session:c:c1`)).toBe(-1);
-    expect(await admin.smembers(`${prefix}session:g:gw-a`)).toEqual(['c1']);
+    expect(await admin.pttl(`${prefix}{session}:c:c1`)).toBe(-1);
+    expect(await admin.smembers(`${prefix}{session}:g:gw-a`)).toEqual(['c1']);
   });
 
   it('keeps a room named like an object key a room', async () => {

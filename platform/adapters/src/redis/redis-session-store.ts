@@ -10,7 +10,7 @@ import {
   type StoredSession,
 } from '@relaybox/core';
 import { ErrorCode, RelayBoxError } from '@relaybox/protocol';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection.js';
 import {
   closedStore,
   closeStateClient,
@@ -37,11 +37,17 @@ const SCRIPTS = {
   relayboxSessionCreate: { file: 'session-create.lua', keys: 3 },
   relayboxSessionRoom: { file: 'session-room.lua', keys: 1 },
   relayboxSessionDetach: { file: 'session-detach.lua', keys: 2 },
-  relayboxSessionClaim: { file: 'session-claim.lua', keys: 3 },
-  relayboxSessionRemove: { file: 'session-remove.lua', keys: 1 },
+  relayboxSessionClaim: { file: 'session-claim.lua', keys: 5 },
+  relayboxSessionRemove: { file: 'session-remove.lua', keys: 2 },
   relayboxSessionHeartbeat: { file: 'session-heartbeat.lua', keys: 2 },
-  relayboxSessionSweepGateway: { file: 'session-sweep-gateway.lua', keys: 3 },
+  relayboxSessionSweepGateway: { file: 'session-sweep-gateway.lua' },
 };
+
+/**
+ * Claims and removals name the previous gateway's keys, read from the session just before the
+ * script (which refuses when the session moved meanwhile): at most this many reads and scripts per call.
+ */
+const MOVE_ATTEMPTS = 10;
 
 const STORE = 'session store';
 
@@ -58,11 +64,15 @@ export interface RedisSessionStoreOptions extends RedisStateOptions {
  * gateway (attached sessions only); one liveness key per gateway with PX = the heartbeat ttl; one set
  * of known gateways. create/setRoom/removeRoom/detach/claim/remove/heartbeat are O(1) (create and get
  * O(rooms)); deadGateways O(known gateways); sweepGateway O(its sessions) in atomic batches of
- * `batchSize`. Expiry is Redis's own clock (PX), exact to the millisecond. The scripts derive
- * per-gateway key names from stored data, so they need one Redis primary, not a cluster.
+ * `batchSize`. Expiry is Redis's own clock (PX), exact to the millisecond.
+ *
+ * Redis Cluster: every key carries the hash tag `{session}` (one slot) and every script receives all
+ * its keys in KEYS. A key that depends on stored data (the gateway a session is attached to, the ids
+ * a sweep releases) is read first and passed in; the script re-checks what was read and reports a
+ * move, and the call reads again (claim and remove: at most MOVE_ATTEMPTS times, then `store_unavailable`).
  */
 export class RedisSessionStore implements SessionStore {
-  private readonly redis: Redis & SessionCommands;
+  private readonly redis: RedisClient & SessionCommands;
   private readonly ownsClient: boolean;
   private readonly prefix: string;
   private readonly batchSize: number;
@@ -74,7 +84,7 @@ export class RedisSessionStore implements SessionStore {
     this.batchSize = options.batchSize ?? 500;
     const { redis, ownsClient } = openStateClient(options);
     defineScripts(redis, SCRIPTS);
-    this.redis = redis as Redis & SessionCommands;
+    this.redis = redis as RedisClient & SessionCommands;
     this.ownsClient = ownsClient;
   }
 
@@ -129,29 +139,38 @@ export class RedisSessionStore implements SessionStore {
     this.open();
     const p = this.prefix;
     const { connectionId } = claim;
-    const reply = await this.redis
-      .relayboxSessionClaim(
-        sessionKey(p, connectionId),
-        sessionGatewayKey(p, claim.gatewayId),
-        gatewaysKey(p),
-        connectionId,
-        claim.appId,
-        claim.clientId,
-        hashResumeSecret(claim.secret),
-        claim.gatewayId,
-        claim.nextSecret === undefined ? '' : hashResumeSecret(claim.nextSecret),
-        p,
-      )
-      .catch(this.fail);
-    if (typeof reply === 'number') {
-      const reason = SESSION_CLAIM_CODES[reply];
-      if (reason === undefined)
-        throw new RelayBoxError(ErrorCode.Internal, `${STORE}: claim returned ${reply}`);
-      throw new SessionClaimError(reason, connectionId);
+    const secret = hashResumeSecret(claim.secret);
+    const nextSecret = claim.nextSecret === undefined ? '' : hashResumeSecret(claim.nextSecret);
+    for (let attempt = 0; attempt < MOVE_ATTEMPTS; attempt += 1) {
+      const previous = await this.ownerOf(connectionId);
+      const reply = await this.redis
+        .relayboxSessionClaim(
+          sessionKey(p, connectionId),
+          sessionGatewayKey(p, claim.gatewayId),
+          gatewaysKey(p),
+          gatewayAliveKey(p, previous),
+          sessionGatewayKey(p, previous),
+          connectionId,
+          claim.appId,
+          claim.clientId,
+          secret,
+          claim.gatewayId,
+          nextSecret,
+          previous,
+        )
+        .catch(this.fail);
+      if (reply === MOVED_CLAIM) continue;
+      if (typeof reply === 'number') {
+        const reason = SESSION_CLAIM_CODES[reply];
+        if (reason === undefined)
+          throw new RelayBoxError(ErrorCode.Internal, `${STORE}: claim returned ${reply}`);
+        throw new SessionClaimError(reason, connectionId);
+      }
+      const [previousGatewayId, ...fields] = reply;
+      const { state: _state, ...session } = toSession(connectionId, fields);
+      return { ...session, previousGatewayId: String(previousGatewayId) };
     }
-    const [previousGatewayId, ...fields] = reply;
-    const { state: _state, ...session } = toSession(connectionId, fields);
-    return { ...session, previousGatewayId: String(previousGatewayId) };
+    throw movedTooOften(connectionId);
   }
 
   async get(connectionId: string): Promise<StoredSession | undefined> {
@@ -163,15 +182,22 @@ export class RedisSessionStore implements SessionStore {
 
   async remove(connectionId: string, gatewayId?: string): Promise<boolean> {
     this.open();
-    const reply = await this.redis
-      .relayboxSessionRemove(
-        sessionKey(this.prefix, connectionId),
-        connectionId,
-        gatewayId ?? '',
-        this.prefix,
-      )
-      .catch(this.fail);
-    return reply === 1;
+    const p = this.prefix;
+    for (let attempt = 0; attempt < MOVE_ATTEMPTS; attempt += 1) {
+      // Removal only from a given gateway needs no read: the script removes nothing else.
+      const owner = gatewayId ?? (await this.ownerOf(connectionId));
+      const reply = await this.redis
+        .relayboxSessionRemove(
+          sessionKey(p, connectionId),
+          sessionGatewayKey(p, owner),
+          connectionId,
+          gatewayId ?? '',
+          owner,
+        )
+        .catch(this.fail);
+      if (reply >= 0) return reply === 1;
+    }
+    throw movedTooOften(connectionId);
   }
 
   async heartbeat(gatewayId: string, ttlMs: number): Promise<boolean> {
@@ -209,16 +235,20 @@ export class RedisSessionStore implements SessionStore {
     const window = wholeMs(options.resumeWindowMs, 'resumeWindowMs');
     const p = this.prefix;
     const swept: Session[] = [];
+    const keys = [sessionGatewayKey(p, gatewayId), gatewayAliveKey(p, gatewayId), gatewaysKey(p)];
     for (let status = 0; status === 0; ) {
+      const ids = (await this.redis
+        .srandmember(keys[0] as string, this.batchSize)
+        .catch(this.fail)) as string[];
+      const sessions = ids.map((id) => sessionKey(p, id));
       const reply = await this.redis
         .relayboxSessionSweepGateway(
-          sessionGatewayKey(p, gatewayId),
-          gatewayAliveKey(p, gatewayId),
-          gatewaysKey(p),
+          String(keys.length + sessions.length),
+          ...keys,
+          ...sessions,
           gatewayId,
-          String(this.batchSize),
           String(window),
-          p,
+          ...ids,
         )
         .catch(this.fail);
       status = Number(reply[0]);
@@ -244,9 +274,25 @@ export class RedisSessionStore implements SessionStore {
     return reply === 1;
   }
 
+  /** The gateway the session names now ('' when there is no session). */
+  private async ownerOf(connectionId: string): Promise<string> {
+    const owner = await this.redis.hget(sessionKey(this.prefix, connectionId), 'g').catch(this.fail);
+    return owner ?? '';
+  }
+
   private open(): void {
     if (this.closed) throw closedStore(STORE);
   }
+}
+
+/** session-claim.lua: the session moved to another gateway between the read and the script. */
+const MOVED_CLAIM = -6;
+
+function movedTooOften(connectionId: string): RelayBoxError {
+  return new RelayBoxError(
+    ErrorCode.StoreUnavailable,
+    `${STORE}: session ${connectionId} moved between gateways ${MOVE_ATTEMPTS} times during one call`,
+  );
 }
 
 /** A session hash (flat HGETALL reply, see session-keys.ts) as a `StoredSession`. */

@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { ErrorCode, RelayBoxError } from '@relaybox/protocol';
-import { Redis, ReplyError } from 'ioredis';
+import { ReplyError } from 'ioredis';
+import { connectRedis, type RedisClient } from './redis-connection.js';
 
 /** Options shared by the Redis state stores (presence, sessions). */
 export interface RedisStateOptions {
   /** A client to share; `close()` leaves it open and its retry options are the caller's. */
-  client?: Redis;
-  /** Used when no client is given. Default 'redis://127.0.0.1:6379'. */
+  client?: RedisClient;
+  /** Used when no client is given: `redis://...` or `redis+cluster://host:port,...`. Default 'redis://127.0.0.1:6379'. */
   url?: string;
   /** Key prefix. Default 'rb:'. */
   prefix?: string;
@@ -21,9 +22,9 @@ export interface RedisStateOptions {
  * change, a resent claim would be refused as attached). Calls made while disconnected wait for the next
  * reconnect attempt only, then reject with `store_unavailable`.
  */
-export function openStateClient(options: RedisStateOptions): { redis: Redis; ownsClient: boolean } {
+export function openStateClient(options: RedisStateOptions): { redis: RedisClient; ownsClient: boolean } {
   if (options.client) return { redis: options.client, ownsClient: false };
-  const redis = new Redis(options.url ?? 'redis://127.0.0.1:6379', {
+  const redis = connectRedis(options.url ?? 'redis://127.0.0.1:6379', {
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,
     enableOfflineQueue: true,
@@ -36,17 +37,23 @@ export function openStateClient(options: RedisStateOptions): { redis: Redis; own
   return { redis, ownsClient: true };
 }
 
-/** Defines each script once per client (`defineCommand`), from `./lua/<file>`. */
-export function defineScripts(redis: Redis, scripts: Record<string, { file: string; keys: number }>): void {
+/**
+ * Defines each script once per client (`defineCommand`), from `./lua/<file>`. A script without a
+ * fixed `keys` count takes the number of its keys as its first argument.
+ */
+export function defineScripts(
+  redis: RedisClient,
+  scripts: Record<string, { file: string; keys?: number }>,
+): void {
   for (const [command, { file, keys }] of Object.entries(scripts)) {
     if (command in redis) continue;
     const lua = readFileSync(new URL(`./lua/${file}`, import.meta.url), 'utf8');
-    redis.defineCommand(command, { numberOfKeys: keys, lua });
+    redis.defineCommand(command, keys === undefined ? { lua } : { numberOfKeys: keys, lua });
   }
 }
 
 /** Waits for the replies of calls already made, then disconnects (bounded). */
-export async function closeStateClient(redis: Redis, ownsClient: boolean): Promise<void> {
+export async function closeStateClient(redis: RedisClient, ownsClient: boolean): Promise<void> {
   if (!ownsClient) return;
   if (redis.status !== 'ready') {
     redis.disconnect();

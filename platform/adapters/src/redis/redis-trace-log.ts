@@ -5,7 +5,7 @@ import {
   type TraceLog,
   type TraceQuery,
 } from '@relaybox/core';
-import type { Redis } from 'ioredis';
+import { duplicateClient, type RedisClient } from './redis-connection.js';
 import {
   closedStore,
   closeStateClient,
@@ -46,7 +46,7 @@ type StreamEntries = Array<[id: string, fields: string[]]>;
  * after the last one stops. Queries read the retained entries newest first (`XREVRANGE`).
  */
 export class RedisTraceLog implements TraceLog {
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly ownsClient: boolean;
   private readonly key: string;
   private readonly capacity: number;
@@ -54,7 +54,7 @@ export class RedisTraceLog implements TraceLog {
   private readonly ttlMs: number;
   private readonly fail = storeFailure(STORE);
   private readonly listeners = new Set<TraceListener>();
-  private reader: Redis | undefined;
+  private reader: RedisClient | undefined;
   private reading: Promise<void> | undefined;
   private closed = false;
 
@@ -112,7 +112,7 @@ export class RedisTraceLog implements TraceLog {
 
   /** Reads new entries while anyone follows; a failed read is retried after a pause. */
   private async readLoop(): Promise<void> {
-    const reader = this.redis.duplicate({ commandTimeout: this.blockMs + 5000 });
+    const reader = duplicateClient(this.redis, { commandTimeout: this.blockMs + 5000 });
     reader.on('error', () => {});
     this.reader = reader;
     let lastId: string | undefined;
@@ -145,7 +145,7 @@ export class RedisTraceLog implements TraceLog {
     }
   }
 
-  private async lastEntryId(reader: Redis): Promise<string> {
+  private async lastEntryId(reader: RedisClient): Promise<string> {
     const last = (await reader.xrevrange(this.key, '+', '-', 'COUNT', 1)) as StreamEntries;
     return last[0]?.[0] ?? '0-0';
   }

@@ -3,20 +3,23 @@
 -- expired, and attaches it to the claiming gateway. Two claims of one session: the second sees it
 -- attached to the (live) winner.
 --
--- KEYS[1]  the session, <prefix>session:c:<connectionId> (hash)
--- KEYS[2]  the claiming gateway's sessions, <prefix>session:g:<gatewayId> (set)
--- KEYS[3]  the known gateways, <prefix>session:gateways (set)
+-- KEYS[1]  the session, <prefix>{session}:c:<connectionId> (hash)
+-- KEYS[2]  the claiming gateway's sessions, <prefix>{session}:g:<gatewayId> (set)
+-- KEYS[3]  the known gateways, <prefix>{session}:gateways (set)
+-- KEYS[4]  the previous gateway's liveness, <prefix>{session}:alive:<ARGV[7]> (string)
+-- KEYS[5]  the previous gateway's sessions, <prefix>{session}:g:<ARGV[7]> (set)
 -- ARGV[1]  connectionId
 -- ARGV[2]  appId
 -- ARGV[3]  clientId
 -- ARGV[4]  sha256 of the presented secret, hex (compared in constant time)
 -- ARGV[5]  claiming gatewayId
 -- ARGV[6]  sha256 of the next secret, hex, or '' to keep the secret
--- ARGV[7]  prefix: the previous gateway's keys <prefix>session:alive:<g> and <prefix>session:g:<g>
---          depend on stored data and are derived here, so this needs one Redis primary (no cluster)
+-- ARGV[7]  the gateway the caller read from the session before this call (KEYS[4] and KEYS[5] are
+--          its keys), '' when it read no session
 -- Returns  {previousGatewayId, field, value, ...} (the session's hash after the claim), or a refusal
 --          (SESSION_CLAIM_CODES): -1 not found, -2 wrong app, -3 wrong client, -4 wrong secret,
---          -5 attached to a live gateway
+--          -5 attached to a live gateway,
+--          -6 the session moved to another gateway since the caller read it (read again, retry)
 local function same(a, b)
   if type(a) ~= 'string' or #a ~= #b then
     return false
@@ -32,6 +35,9 @@ local f = redis.call('HMGET', KEYS[1], 'a', 'c', 'h', 'g', 's')
 if not f[1] then
   return -1
 end
+if f[4] ~= ARGV[7] then
+  return -6
+end
 if f[1] ~= ARGV[2] then
   return -2
 end
@@ -42,10 +48,10 @@ if not same(f[3], ARGV[4]) then
   return -4
 end
 local previous = f[4]
-if f[5] == 'a' and redis.call('EXISTS', ARGV[7] .. 'session:alive:' .. previous) == 1 then
+if f[5] == 'a' and redis.call('EXISTS', KEYS[4]) == 1 then
   return -5
 end
-redis.call('SREM', ARGV[7] .. 'session:g:' .. previous, ARGV[1])
+redis.call('SREM', KEYS[5], ARGV[1])
 redis.call('PERSIST', KEYS[1])
 redis.call('HSET', KEYS[1], 'g', ARGV[5], 's', 'a')
 if ARGV[6] ~= '' then

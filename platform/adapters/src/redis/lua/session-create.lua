@@ -1,8 +1,8 @@
 -- Stores a new session, attached to its gateway.
 --
--- KEYS[1]  the session, <prefix>session:c:<connectionId> (hash, see session-keys.ts)
--- KEYS[2]  the gateway's sessions, <prefix>session:g:<gatewayId> (set of connectionIds)
--- KEYS[3]  the known gateways, <prefix>session:gateways (set)
+-- KEYS[1]  the session, <prefix>{session}:c:<connectionId> (hash, see session-keys.ts)
+-- KEYS[2]  the gateway's sessions, <prefix>{session}:g:<gatewayId> (set of connectionIds)
+-- KEYS[3]  the known gateways, <prefix>{session}:gateways (set)
 -- ARGV[1]  connectionId
 -- ARGV[2]  appId
 -- ARGV[3]  clientId

@@ -1,8 +1,8 @@
 -- Detaches a session whose socket closed: claimable for the resume window, then expired by Redis.
 -- Only the gateway it is attached to can detach it.
 --
--- KEYS[1]  the session, <prefix>session:c:<connectionId> (hash)
--- KEYS[2]  the gateway's sessions, <prefix>session:g:<gatewayId> (set)
+-- KEYS[1]  the session, <prefix>{session}:c:<connectionId> (hash)
+-- KEYS[2]  the gateway's sessions, <prefix>{session}:g:<gatewayId> (set)
 -- ARGV[1]  connectionId
 -- ARGV[2]  gatewayId
 -- ARGV[3]  resume window, ms (integer); 0 removes the session at once

@@ -1,24 +1,26 @@
--- Releases up to ARGV[2] sessions attached to a dead gateway: one batch of sweepGateway, which
--- calls it again until it reports done. Each batch is atomic and re-checks that the gateway is dead.
+-- Releases a batch of the sessions attached to a dead gateway: one batch of sweepGateway, which
+-- reads a batch of ids from the gateway's set (SRANDMEMBER) and calls this again until it reports
+-- done. Each batch is atomic and re-checks that the gateway is dead.
 --
--- KEYS[1]  the gateway's sessions, <prefix>session:g:<gatewayId> (set of connectionIds)
--- KEYS[2]  the gateway's liveness, <prefix>session:alive:<gatewayId> (string)
--- KEYS[3]  the known gateways, <prefix>session:gateways (set)
+-- KEYS[1]  the gateway's sessions, <prefix>{session}:g:<gatewayId> (set of connectionIds)
+-- KEYS[2]  the gateway's liveness, <prefix>{session}:alive:<gatewayId> (string)
+-- KEYS[3]  the known gateways, <prefix>{session}:gateways (set)
+-- KEYS[4.] the session of each id of ARGV[3.], <prefix>{session}:c:<connectionId> (hash), in order
 -- ARGV[1]  gatewayId
--- ARGV[2]  batch size (sessions)
--- ARGV[3]  resume window, ms (integer): each released session stays claimable (detached) this long;
+-- ARGV[2]  resume window, ms (integer): each released session stays claimable (detached) this long;
 --          0 deletes it
--- ARGV[4]  prefix: session keys <prefix>session:c:<connectionId> are derived here (one Redis primary)
+-- ARGV[3.] the connection ids of this batch, read from KEYS[1] by the caller
 -- Returns  {status, connectionId, {field, value, ...}, ...}: status 1 done (the gateway is forgotten),
 --          0 more to sweep, -1 the gateway is alive (nothing released)
 if redis.call('EXISTS', KEYS[2]) == 1 then
   return {-1}
 end
-local window = tonumber(ARGV[3])
+local window = tonumber(ARGV[2])
 local out = {0}
-local ids = redis.call('SPOP', KEYS[1], tonumber(ARGV[2]))
-for _, id in ipairs(ids) do
-  local key = ARGV[4] .. 'session:c:' .. id
+for i = 3, #ARGV do
+  local id = ARGV[i]
+  local key = KEYS[i + 1]
+  redis.call('SREM', KEYS[1], id)
   local state = redis.call('HMGET', key, 'g', 's')
   if state[1] == ARGV[1] and state[2] == 'a' then
     out[#out + 1] = id
