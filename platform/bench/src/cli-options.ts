@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import type { ClientKind } from './load/client-socket.js';
 import { DEFAULT_SERVERS, SERVER_NAMES, type ServerName } from './server-specs.js';
 
-export const SCENARIOS = ['chat', 'broadcast', 'idle', 'tracing'] as const;
+export const SCENARIOS = ['chat', 'broadcast', 'hot', 'idle', 'tracing'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface BenchOptions {
@@ -25,7 +25,8 @@ export interface BenchOptions {
 export const DEFAULT_GATEWAY_ENTRY = 'platform/gateway/src/main.ts';
 
 export const USAGE = `usage: pnpm bench [options]
-  --scenario chat|broadcast|idle|tracing|all   (comma-separated list allowed; default all)
+  --scenario chat|broadcast|hot|idle|tracing|all   (comma-separated list allowed; default all)
+                    hot: 1 room x 200 subscribers, 4 publishers, 1,000 msg/s, 64-byte payloads
                     tracing: the chat load on RelayBox with tracing off, then on, next to the
                     recorded baseline (docs/benchmarks.md); ignores --servers
   --servers relaybox,relaybox2,socketio,socketio2,uws   (default all)
