@@ -15,6 +15,8 @@ import { formatTracingComparison } from './scenarios/tracing-report.js';
 import type { TrafficRow } from './scenarios/traffic-result.js';
 import { runTraffic, type TrafficConfig } from './scenarios/traffic-scenario.js';
 import { SERVER_SPECS, type ServerName } from './server-specs.js';
+import { runResumeStorm } from './storm/resume-storm.js';
+import { formatResumeStorm } from './storm/storm-report.js';
 
 /** The tracing scenario's rows: the chat load with tracing off, then on. */
 const TRACING_SERVERS: ServerName[] = ['relaybox', 'relayboxtraced'];
@@ -115,6 +117,24 @@ async function main(options: BenchOptions): Promise<void> {
     );
   }
   for (const scenario of options.scenarios) {
+    if (scenario === 'resume') {
+      const row = await runRow(options, scenario, 'relaybox2', (c) =>
+        runResumeStorm(c, {
+          clients: options.stormClients,
+          rate: 200,
+          workers: options.subscriberWorkers,
+          beforeKillMs: options.quick ? 3000 : 5000,
+          afterKillMs: options.quick ? 5000 : 10_000,
+          catchUpLimitMs: 30_000,
+        }),
+      );
+      results[scenario] = [row];
+      console.log(
+        header(`(f) resume storm: ${num(options.stormClients)} clients on gateway A, 200 msg/s, SIGKILL A`),
+      );
+      console.log(formatResumeStorm([row]));
+      continue;
+    }
     if (scenario === 'idle') {
       const rows: RowOutcome<IdleRow>[] = [];
       for (const server of options.servers) {
