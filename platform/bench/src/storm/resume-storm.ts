@@ -32,6 +32,8 @@ export interface ResumeStormRow extends StormTally {
   discontinuities: number;
   published: number;
   publishFailures: number;
+  /** Why publishes failed (first three): a failed publish has no seq, so it is not a loss. */
+  publishFailureSamples: string[];
   finalSeq: number;
   /** ms from the kill until the last client got a message published after it; null if one never did. */
   lastCaughtUpMs: number | null;
@@ -50,7 +52,7 @@ function streamer(cluster: Cluster, rate: number) {
     clientId: 'storm-publisher',
     WebSocket: WebSocket as never,
   });
-  const state = { maxSeq: 0, published: 0, failures: 0, stop: false };
+  const state = { maxSeq: 0, published: 0, failures: 0, failureSamples: [] as string[], stop: false };
   const pending = new Set<Promise<void>>();
   const run = async (): Promise<void> => {
     await relay.connect();
@@ -63,8 +65,10 @@ function streamer(cluster: Cluster, rate: number) {
         (ack) => {
           state.maxSeq = Math.max(state.maxSeq, ack.seq);
         },
-        () => {
+        (error: unknown) => {
           state.failures++;
+          const message = error instanceof Error ? error.message : String(error);
+          if (state.failureSamples.length < 3) state.failureSamples.push(message);
         },
       );
       state.published++;
@@ -175,6 +179,7 @@ export async function runResumeStorm(cluster: Cluster, config: ResumeStormConfig
       ...t,
       published: stream.state.published,
       publishFailures: stream.state.failures,
+      publishFailureSamples: stream.state.failureSamples,
       finalSeq,
       lastCaughtUpMs:
         t.caughtUp === t.clients && t.lastCaughtUpAt !== null ? (t.lastCaughtUpAt - killedAt) / 1000 : null,

@@ -35,5 +35,11 @@ export function formatResumeStorm(rows: RowOutcome<ResumeStormRow>[]): string {
     num(r!.redisCpuPeakPercent, 0),
   ]);
   const failed = rows.filter((r) => !r.result).map((r) => `${r.label}  ERROR ${r.error ?? 'unknown'}`);
-  return [formatTable(HEADERS, cells), ...failed].join('\n');
+  const notes = ok
+    .filter((r) => r.result!.publishFailures > 0)
+    .map(
+      (r) =>
+        `  note: ${r.label}: publish failures (no seq, not counted as lost): ${r.result!.publishFailureSamples.join('; ')}`,
+    );
+  return [formatTable(HEADERS, cells), ...failed, ...notes].join('\n');
 }
