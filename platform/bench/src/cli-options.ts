@@ -27,7 +27,7 @@ export interface BenchOptions {
 export const DEFAULT_GATEWAY_ENTRY = 'platform/gateway/src/main.ts';
 
 export const USAGE = `usage: pnpm bench [options]
-  --scenario chat|broadcast|hot|idle|tracing|all   (comma-separated list allowed; default all)
+  --scenario chat|broadcast|hot|idle|tracing|resume|all   (comma-separated list allowed; default all)
                     hot: 1 room x 200 subscribers, 4 publishers, 1,000 msg/s, 64-byte payloads
                     resume: SIGKILL one of two RelayBox gateways under a 200 msg/s stream; ignores --servers
   --storm-clients <n>  resume storm clients (default 2000; 200 with --quick)
