@@ -78,7 +78,8 @@ function streamer(cluster: Cluster, rate: number) {
   };
   return {
     state,
-    started: run(),
+    /** Starts streaming; rejects if the publisher cannot connect or join. */
+    start: () => run(),
     async stop(): Promise<void> {
       state.stop = true;
       await Promise.race([Promise.allSettled([...pending]), sleep(10_000)]);
@@ -141,7 +142,7 @@ async function connectClients(cluster: Cluster, workers: LoadWorker[], clients: 
         clientIds,
         timeoutMs: 30_000,
       };
-      return w.request<StormConnectResult>(command, 60_000 + clientIds.length * 50);
+      return w.request<StormConnectResult>(command, 60_000 + clientIds.length * 100);
     }),
   );
   const failed = results.reduce((s, r) => s + r.failed, 0);
@@ -158,8 +159,10 @@ export async function runResumeStorm(cluster: Cluster, config: ResumeStormConfig
   const workers = await spawnLoadWorkers('storm', config.workers, STORM_WORKER_PATH);
   const stream = streamer(cluster, config.rate);
   try {
+    // The stream starts once every client is subscribed: clients connecting under a running
+    // stream would make the ramp compete with deliveries in the same processes.
     await connectClients(cluster, workers, config.clients);
-    await Promise.race([stream.started, sleep(config.beforeKillMs)]);
+    await Promise.race([stream.start(), sleep(config.beforeKillMs)]);
     const stopSampling = cpuPeaks(cluster.pids[1]!);
     const threshold = stream.state.maxSeq;
     const killedAt = nowMicros();
