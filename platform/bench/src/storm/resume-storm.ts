@@ -162,7 +162,9 @@ export async function runResumeStorm(cluster: Cluster, config: ResumeStormConfig
     // The stream starts once every client is subscribed: clients connecting under a running
     // stream would make the ramp compete with deliveries in the same processes.
     await connectClients(cluster, workers, config.clients);
-    await Promise.race([stream.start(), sleep(config.beforeKillMs)]);
+    const streaming = stream.start();
+    streaming.catch(() => {}); // a late failure shows as publish failures and a low final seq
+    await Promise.race([streaming, sleep(config.beforeKillMs)]);
     const stopSampling = cpuPeaks(cluster.pids[1]!);
     const threshold = stream.state.maxSeq;
     const killedAt = nowMicros();
