@@ -2,13 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { mergeTallies, SeqAccount, tally } from './seq-account.js';
 
 describe('SeqAccount', () => {
-  it('counts gaps as lost, repeats as duplicated, and the first delivery past the threshold', () => {
+  it('counts gaps as lost, repeats as duplicated, and the first new delivery published after the drop', () => {
     const a = new SeqAccount();
-    a.record(5, 100, undefined);
-    a.record(6, 110, undefined);
-    a.record(6, 120, 7); // repeat
-    a.record(9, 130, 7); // 7 and 8 missing; first seq past threshold 7
-    a.record(10, 140, 7);
+    a.record(5, 100, false);
+    a.record(6, 110, false);
+    a.record(6, 120, true); // repeat: not a catch-up
+    a.record(9, 130, true); // 7 and 8 missing; first new message published after the drop
+    a.record(10, 140, true);
     expect(a.first).toBe(5);
     expect(a.duplicated).toBe(1);
     expect(a.caughtUpAt).toBe(130);
@@ -24,10 +24,10 @@ describe('SeqAccount', () => {
 describe('tally / mergeTallies', () => {
   it('sums clients and keeps the latest catch-up time', () => {
     const a = new SeqAccount();
-    a.record(1, 0, undefined);
-    a.record(3, 50, 2);
+    a.record(1, 0, false);
+    a.record(3, 50, true);
     const b = new SeqAccount();
-    b.record(1, 0, undefined);
+    b.record(1, 0, false);
     const silent = new SeqAccount();
     const t = tally([a, b, silent], 3);
     expect(t).toEqual({
@@ -40,7 +40,7 @@ describe('tally / mergeTallies', () => {
       lastCaughtUpAt: 50,
     });
     const c = new SeqAccount();
-    c.record(3, 70, 2);
+    c.record(3, 70, true);
     const merged = mergeTallies([t, tally([c], 3)]);
     expect(merged.clients).toBe(4);
     expect(merged.caughtUp).toBe(2);

@@ -8,10 +8,11 @@ export class SeqAccount {
   last: number | undefined;
   gaps = 0;
   duplicated = 0;
-  /** µs of CLOCK_MONOTONIC of the first delivery with seq > the threshold, once set. */
+  /** µs of CLOCK_MONOTONIC of the first delivery of a message published after the client's drop. */
   caughtUpAt: number | undefined;
 
-  record(seq: number, nowMicros: number, threshold: number | undefined): void {
+  /** `afterDrop`: the message was published after this client saw its connection drop. */
+  record(seq: number, nowMicros: number, afterDrop: boolean): void {
     if (this.last === undefined) {
       this.first = seq;
       this.last = seq;
@@ -22,8 +23,7 @@ export class SeqAccount {
       this.gaps += seq - this.last - 1;
       this.last = seq;
     }
-    if (threshold !== undefined && seq > threshold && this.caughtUpAt === undefined)
-      this.caughtUpAt = nowMicros;
+    if (afterDrop && this.caughtUpAt === undefined) this.caughtUpAt = nowMicros;
   }
 
   /** Deliveries missing up to `finalSeq` (the last acknowledged publish): gaps plus the tail not yet seen. */
@@ -41,7 +41,7 @@ export interface StormTally {
   duplicated: number;
   /** Clients at or past `finalSeq`. */
   complete: number;
-  /** Clients that received a message published after the kill. */
+  /** Clients that received a message published after their connection dropped. */
   caughtUp: number;
   /** Latest caught-up time over the clients that caught up, µs of CLOCK_MONOTONIC. */
   lastCaughtUpAt: number | null;

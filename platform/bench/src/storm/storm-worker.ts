@@ -10,7 +10,6 @@ import { SeqAccount, type StormTally, tally } from './seq-account.js';
 
 export type StormCommand =
   | { cmd: 'connect'; urls: string[]; apiKey: string; room: string; clientIds: string[]; timeoutMs: number }
-  | { cmd: 'threshold'; seq: number }
   | { cmd: 'tally'; finalSeq: number }
   | { cmd: 'stop' };
 
@@ -22,7 +21,6 @@ export interface StormConnectResult {
 
 const clients: RelayBox[] = [];
 const accounts: SeqAccount[] = [];
-let threshold: number | undefined;
 let discontinuities = 0;
 
 /** One SDK client: connect (to the first URL: gateway A), join, subscribe; bounded by `timeoutMs`. */
@@ -41,11 +39,20 @@ async function openClient(
   clients.push(relay);
   const account = new SeqAccount();
   accounts.push(account);
+  // When this client saw its connection drop: a message published later (`data.t`, µs of the
+  // shared CLOCK_MONOTONIC) can only have come after the resume, so its arrival is the catch-up.
+  let droppedAt: number | undefined;
+  relay.connection.on('statechange', ({ current }) => {
+    if (current === 'disconnected' && droppedAt === undefined) droppedAt = nowMicros();
+  });
   const timer = setTimeout(() => relay.close(), command.timeoutMs);
   try {
     await relay.connect();
     const room = await relay.join(command.room);
-    room.subscribe((msg) => account.record(msg.seq, nowMicros(), threshold));
+    room.subscribe((msg) => {
+      const t = (msg.data as { t?: unknown } | null)?.t;
+      account.record(msg.seq, nowMicros(), droppedAt !== undefined && typeof t === 'number' && t > droppedAt);
+    });
     room.on('discontinuity', () => discontinuities++);
   } finally {
     clearTimeout(timer);
@@ -76,9 +83,6 @@ async function handle(command: StormCommand): Promise<unknown> {
   switch (command.cmd) {
     case 'connect':
       return connect(command);
-    case 'threshold':
-      threshold = command.seq;
-      return null;
     case 'tally':
       return { ...tally(accounts, command.finalSeq), discontinuities } satisfies StormTally & {
         discontinuities: number;
