@@ -61,6 +61,7 @@ function streamer(cluster: Cluster, rate: number) {
     for (let i = 0; !state.stop; i++) {
       const wait = (start + (i * 1e6) / rate - nowMicros()) / 1000;
       if (wait > 0) await sleep(wait);
+      if (state.stop) break; // stop() may have come during the wait: no publish into a closing client
       const p = room.publish('m', { i, t: nowMicros() }).then(
         (ack) => {
           state.maxSeq = Math.max(state.maxSeq, ack.seq);
