@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import type { ClientKind } from './load/client-socket.js';
 import { DEFAULT_SERVERS, SERVER_NAMES, type ServerName } from './server-specs.js';
 
-export const SCENARIOS = ['chat', 'broadcast', 'idle', 'tracing'] as const;
+export const SCENARIOS = ['chat', 'broadcast', 'hot', 'idle', 'tracing', 'resume'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface BenchOptions {
@@ -13,6 +13,8 @@ export interface BenchOptions {
   drainMs: number;
   idleLevels: number[];
   subscriberWorkers: number;
+  /** Resume storm: SDK clients on gateway A. */
+  stormClients: number;
   quick: boolean;
   client: ClientKind;
   /** Entry point of the RelayBox gateway, relative to the workspace root (or absolute). */
@@ -25,7 +27,10 @@ export interface BenchOptions {
 export const DEFAULT_GATEWAY_ENTRY = 'platform/gateway/src/main.ts';
 
 export const USAGE = `usage: pnpm bench [options]
-  --scenario chat|broadcast|idle|tracing|all   (comma-separated list allowed; default all)
+  --scenario chat|broadcast|hot|idle|tracing|resume|all   (comma-separated list allowed; default all)
+                    hot: 1 room x 200 subscribers, 4 publishers, 1,000 msg/s, 64-byte payloads
+                    resume: SIGKILL one of two RelayBox gateways under a 200 msg/s stream; ignores --servers
+  --storm-clients <n>  resume storm clients (default 2000; 200 with --quick)
                     tracing: the chat load on RelayBox with tracing off, then on, next to the
                     recorded baseline (docs/benchmarks.md); ignores --servers
   --servers relaybox,relaybox2,socketio,socketio2,uws   (default all)
@@ -71,6 +76,7 @@ export function parseOptions(argv: string[]): BenchOptions | null {
       warmup: { type: 'string' },
       idle: { type: 'string' },
       workers: { type: 'string' },
+      'storm-clients': { type: 'string' },
       json: { type: 'string' },
       gateway: { type: 'string' },
       'baseline-gateway': { type: 'string' },
@@ -98,6 +104,7 @@ export function parseOptions(argv: string[]): BenchOptions | null {
     drainMs: quick ? 1000 : 2000,
     idleLevels: idleLevels.map(Math.round).sort((a, b) => a - b),
     subscriberWorkers: Math.round(positive(values.workers, 2, 'workers')),
+    stormClients: Math.round(positive(values['storm-clients'], quick ? 200 : 2000, 'storm-clients')),
     quick,
     gatewayEntry: values.gateway ?? DEFAULT_GATEWAY_ENTRY,
     ...(values['baseline-gateway'] ? { baselineGateway: values['baseline-gateway'] } : {}),

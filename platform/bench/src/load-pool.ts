@@ -3,9 +3,12 @@ import { fileURLToPath } from 'node:url';
 import { trackChild } from './child-registry.js';
 import type { WorkerCommand } from './load/load-worker.js';
 import { repoRoot } from './paths.js';
+import type { StormCommand } from './storm/storm-worker.js';
 import { withTimeout } from './timeout.js';
 
 const WORKER_PATH = fileURLToPath(new URL('./load/load-worker.ts', import.meta.url));
+/** The resume storm's SDK-client process (same IPC shape). */
+export const STORM_WORKER_PATH = fileURLToPath(new URL('./storm/storm-worker.ts', import.meta.url));
 
 interface Pending {
   resolve: (value: unknown) => void;
@@ -59,7 +62,7 @@ export class LoadWorker {
     return this.child.pid ?? -1;
   }
 
-  request<T>(command: WorkerCommand, timeoutMs: number): Promise<T> {
+  request<T>(command: WorkerCommand | StormCommand, timeoutMs: number): Promise<T> {
     if (this.exitReason) return Promise.reject(new Error(this.exitReason));
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
@@ -84,9 +87,13 @@ export class LoadWorker {
 }
 
 /** Forks `count` load workers named `<prefix>-<i>` and waits until each is listening for commands. */
-export async function spawnLoadWorkers(prefix: string, count: number): Promise<LoadWorker[]> {
+export async function spawnLoadWorkers(
+  prefix: string,
+  count: number,
+  path = WORKER_PATH,
+): Promise<LoadWorker[]> {
   const workers = Array.from({ length: count }, (_, i) => {
-    const child = fork(WORKER_PATH, [], {
+    const child = fork(path, [], {
       cwd: repoRoot,
       execArgv: ['--import', 'tsx', '--max-old-space-size=4096'],
       stdio: ['ignore', 'inherit', 'pipe', 'ipc'],

@@ -11,10 +11,19 @@ export function nowMicros(): number {
   return Number(process.hrtime.bigint() / 1000n);
 }
 
-/** Serialises the payload (the `data` value of a message) to exactly PAYLOAD_BYTES bytes. */
-export function payloadJson(sentMicros: number, publisher: number, seq: number): string {
+/**
+ * Serialises the payload (the `data` value of a message) to exactly `bytes` bytes (default
+ * PAYLOAD_BYTES); longer only when the fields alone exceed it (a 64-byte payload has room for
+ * a 16-digit time and 8-digit seq).
+ */
+export function payloadJson(
+  sentMicros: number,
+  publisher: number,
+  seq: number,
+  bytes = PAYLOAD_BYTES,
+): string {
   const head = `{"t":${sentMicros},"p":${publisher},"s":${seq},"x":"`;
-  const pad = PAYLOAD_BYTES - head.length - 2;
+  const pad = bytes - head.length - 2;
   return `${head}${PADDING.slice(0, Math.max(0, pad))}"}`;
 }
 

@@ -25,11 +25,17 @@ const TRAFFIC_HEADERS = [
   'user µs/dlv',
   'sys µs/dlv',
   'total µs/dlv',
+  'redis µs/dlv',
+  'rabbit µs/dlv',
+  'platform µs/dlv',
   'srv CPU%',
   'peak RSS MB',
   'gen CPU%',
   'other CPU%',
 ];
+
+/** `-` for a service the row does not use, `n/a` for one that could not be read. */
+const serviceCell = (value: number | null | undefined): string => (value === undefined ? '-' : num(value, 2));
 
 export function formatTrafficTable(rows: RowOutcome<TrafficRow>[]): string {
   const notes: string[] = [];
@@ -56,6 +62,9 @@ export function formatTrafficTable(rows: RowOutcome<TrafficRow>[]): string {
       num(r.userMicrosPerDelivery, 2),
       num(r.systemMicrosPerDelivery, 2),
       num(r.totalMicrosPerDelivery, 2),
+      serviceCell(r.redisMicrosPerDelivery),
+      serviceCell(r.rabbitmqMicrosPerDelivery),
+      num(r.platformMicrosPerDelivery, 2),
       num(r.serverCpuPercent, 0),
       mb(r.peakRssBytes),
       num(r.generatorCpuPercent, 0),
@@ -64,6 +73,26 @@ export function formatTrafficTable(rows: RowOutcome<TrafficRow>[]): string {
   });
   const table = formatTableWithErrors(TRAFFIC_HEADERS, cells);
   return notes.length > 0 ? `${table}\n${notes.map((n) => `  note: ${n}`).join('\n')}` : table;
+}
+
+/**
+ * One line per row that uses a shared service: what of its platform CPU per delivery is Redis
+ * and RabbitMQ, e.g. `RelayBox (2 nodes, AMQP): platform CPU includes Redis 1.20 µs + RabbitMQ
+ * 3.40 µs per delivery`. Empty when no row uses one.
+ */
+export function formatServiceFootnote(rows: RowOutcome<TrafficRow>[]): string {
+  const lines: string[] = [];
+  for (const row of rows) {
+    const r = row.result;
+    if (!r) continue;
+    const parts: string[] = [];
+    if (r.redisMicrosPerDelivery !== undefined) parts.push(`Redis ${num(r.redisMicrosPerDelivery, 2)} µs`);
+    if (r.rabbitmqMicrosPerDelivery !== undefined)
+      parts.push(`RabbitMQ ${num(r.rabbitmqMicrosPerDelivery, 2)} µs`);
+    if (parts.length > 0)
+      lines.push(`  ${row.label}: platform CPU includes ${parts.join(' + ')} per delivery`);
+  }
+  return lines.join('\n');
 }
 
 export function formatIdleTable(rows: RowOutcome<IdleRow>[], levels: number[]): string {

@@ -9,22 +9,31 @@ import { killAllChildren } from './child-registry.js';
 import { type BenchOptions, parseOptions, type ScenarioName, USAGE } from './cli-options.js';
 import { startCluster } from './cluster.js';
 import { clockTicksPerSecond } from './proc-stats.js';
-import { formatIdleTable, formatTrafficTable, type RowOutcome } from './report.js';
+import { formatIdleTable, formatServiceFootnote, formatTrafficTable, type RowOutcome } from './report.js';
 import { type IdleRow, runIdle } from './scenarios/idle-scenario.js';
 import { formatTracingComparison } from './scenarios/tracing-report.js';
 import type { TrafficRow } from './scenarios/traffic-result.js';
 import { runTraffic, type TrafficConfig } from './scenarios/traffic-scenario.js';
 import { SERVER_SPECS, type ServerName } from './server-specs.js';
+import { runResumeStorm } from './storm/resume-storm.js';
+import { formatResumeStorm } from './storm/storm-report.js';
 
 /** The tracing scenario's rows: the chat load with tracing off, then on. */
 const TRACING_SERVERS: ServerName[] = ['relaybox', 'relayboxtraced'];
 
 import { num } from './table.js';
-import { broadcastTargets, chatTargets, formatTargets, idleTargets, type TargetCheck } from './targets.js';
+import {
+  broadcastTargets,
+  chatTargets,
+  formatTargets,
+  hotRoomTargets,
+  idleTargets,
+  type TargetCheck,
+} from './targets.js';
 import { sleep } from './timeout.js';
 
 const TRAFFIC: Record<
-  'chat' | 'broadcast',
+  'chat' | 'broadcast' | 'hot',
   Omit<TrafficConfig, 'warmupMs' | 'measureMs' | 'drainMs' | 'subscriberWorkers' | 'client'>
 > = {
   chat: { scenario: 'chat', rooms: 10, subscribersPerRoom: 50, rate: 1000 },
@@ -34,7 +43,22 @@ const TRAFFIC: Record<
     subscribersPerRoom: 2000,
     rate: 50,
   },
+  hot: {
+    scenario: 'hot',
+    rooms: 1,
+    subscribersPerRoom: 200,
+    publishersPerRoom: 4,
+    rate: 1000,
+    payloadBytes: 64,
+  },
 };
+
+const TITLES: Record<'chat' | 'broadcast' | 'hot', string> = {
+  chat: '(a) chat: 10 rooms x 50 subscribers, 1,000 msg/s, 128-byte payloads',
+  broadcast: '(b) broadcast: 1 room x 2,000 subscribers, 50 msg/s, 128-byte payloads',
+  hot: '(e) hot room: 1 room x 200 subscribers, 4 publishers, 1,000 msg/s, 64-byte payloads',
+};
+const TARGETS = { chat: chatTargets, broadcast: broadcastTargets, hot: hotRoomTargets };
 
 const log = (line: string): void => {
   process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
@@ -83,13 +107,34 @@ async function main(options: BenchOptions): Promise<void> {
     `RelayBox bench: ${cpus().length} cores, CLK_TCK ${clockTicksPerSecond()}, warm-up ${options.warmupMs / 1000} s, ` +
       `window ${options.measureMs / 1000} s, drain ${options.drainMs / 1000} s${options.quick ? ' (quick)' : ''}`,
   );
-  const [load1] = loadavg();
+  const [load1, load5, load15] = loadavg();
+  console.log(
+    `load average at start: ${num(load1, 2)} ${num(load5, 2)} ${num(load15, 2)}; command: pnpm bench ${process.argv.slice(2).join(' ')}`,
+  );
   if ((load1 ?? 0) > 0.5) {
     console.log(
       `warning: load average ${num(load1, 2)} before the run: other work on these cores will disturb the figures (see other CPU%)`,
     );
   }
   for (const scenario of options.scenarios) {
+    if (scenario === 'resume') {
+      const row = await runRow(options, scenario, 'relaybox2', (c) =>
+        runResumeStorm(c, {
+          clients: options.stormClients,
+          rate: 200,
+          workers: options.subscriberWorkers,
+          beforeKillMs: options.quick ? 3000 : 5000,
+          afterKillMs: options.quick ? 5000 : 10_000,
+          catchUpLimitMs: 30_000,
+        }),
+      );
+      results[scenario] = [row];
+      console.log(
+        header(`(f) resume storm: ${num(options.stormClients)} clients on gateway A, 200 msg/s, SIGKILL A`),
+      );
+      console.log(formatResumeStorm([row]));
+      continue;
+    }
     if (scenario === 'idle') {
       const rows: RowOutcome<IdleRow>[] = [];
       for (const server of options.servers) {
@@ -139,26 +184,29 @@ async function main(options: BenchOptions): Promise<void> {
       console.log(formatTracingComparison(rows));
       continue;
     }
-    const found = scenario === 'chat' ? chatTargets(rows) : broadcastTargets(rows);
+    const found = TARGETS[scenario](rows);
     checks.push(...found);
     results[scenario] = rows;
-    const title =
-      scenario === 'chat'
-        ? '(a) chat: 10 rooms x 50 subscribers, 1,000 msg/s, 128-byte payloads'
-        : '(b) broadcast: 1 room x 2,000 subscribers, 50 msg/s, 128-byte payloads';
-    console.log(header(title));
+    console.log(header(TITLES[scenario]));
     console.log(formatTrafficTable(rows));
+    const footnote = formatServiceFootnote(rows);
+    if (footnote) console.log(footnote);
     console.log('targets:');
     console.log(formatTargets(found));
   }
   console.log(header('notes'));
   console.log(
     [
-      'CPU = utime+stime of the server process(es) only (all threads; 2-node rows sum both nodes), read from',
-      '/proc/<pid>/stat at the window edges, divided by the deliveries received inside the window. Redis and',
-      'RabbitMQ CPU is not counted. The load generator shares the cores: see gen CPU%; other CPU% is everything',
-      'else on the machine (Redis, RabbitMQ, unrelated work) during the window. 1 KB = 1,024 bytes.',
-      `total ${((Date.now() - began) / 1000).toFixed(0)} s`,
+      'total µs/dlv = utime+stime of the server process(es) (all threads; 2-node rows sum both nodes), read from',
+      '/proc/<pid>/stat at the window edges, divided by the deliveries received inside the window. redis / rabbit',
+      'µs/dlv = the same for the Redis (redis-server) and RabbitMQ (beam.smp, erl_child_setup, epmd, inet_gethost)',
+      'processes found by a /proc scan, in the rows that use them ("-" otherwise); platform µs/dlv = server +',
+      'those services, the figure the CPU targets compare. The services are shared system services: any other',
+      'client using them in the window is counted too. The load generator shares the cores: see gen CPU%; other',
+      'CPU% is the rest of the machine (including Redis and RabbitMQ) during the window. 1 KB = 1,024 bytes.',
+      `total ${((Date.now() - began) / 1000).toFixed(0)} s; load average at end: ${loadavg()
+        .map((l) => num(l, 2))
+        .join(' ')}`,
     ].join('\n'),
   );
   if (options.jsonPath) {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Protocol } from './load/connection.js';
+import type { ServiceName } from './service-cpu.js';
 
 export const SERVER_NAMES = [
   'relaybox',
@@ -24,6 +25,8 @@ export interface ServerSpec {
   label: string;
   protocol: Protocol;
   nodes: number;
+  /** Shared services the row uses: their CPU over the window is counted as the platform's. */
+  services: ServiceName[];
   /** Extra environment of every node (RelayBox rows). */
   env?: Record<string, string>;
 }
@@ -35,6 +38,7 @@ export const SERVER_SPECS: Record<ServerName, ServerSpec> = {
     label: 'RelayBox (1 node)',
     protocol: 'relaybox',
     nodes: 1,
+    services: ['redis'],
     env: { RELAYBOX_TRACING: 'off' },
   },
   relaybox2: {
@@ -42,16 +46,24 @@ export const SERVER_SPECS: Record<ServerName, ServerSpec> = {
     label: 'RelayBox (2 nodes, AMQP)',
     protocol: 'relaybox',
     nodes: 2,
+    services: ['redis', 'rabbitmq'],
     env: { RELAYBOX_TRACING: 'off' },
   },
-  socketio: { name: 'socketio', label: 'Socket.IO 4 (1 node)', protocol: 'socketio', nodes: 1 },
-  socketio2: { name: 'socketio2', label: 'Socket.IO 4 (2 nodes, Redis)', protocol: 'socketio', nodes: 2 },
-  uws: { name: 'uws', label: 'raw uWS pub/sub', protocol: 'uws', nodes: 1 },
+  socketio: { name: 'socketio', label: 'Socket.IO 4 (1 node)', protocol: 'socketio', nodes: 1, services: [] },
+  socketio2: {
+    name: 'socketio2',
+    label: 'Socket.IO 4 (2 nodes, Redis)',
+    protocol: 'socketio',
+    nodes: 2,
+    services: ['redis'],
+  },
+  uws: { name: 'uws', label: 'raw uWS pub/sub', protocol: 'uws', nodes: 1, services: [] },
   relayboxtraced: {
     name: 'relayboxtraced',
     label: 'RelayBox (1 node, tracing on)',
     protocol: 'relaybox',
     nodes: 1,
+    services: ['redis'],
     env: { RELAYBOX_TRACING: 'on' },
   },
 };

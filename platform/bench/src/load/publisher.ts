@@ -9,6 +9,8 @@ export interface PublishPlan {
   end: number;
   windowStart: number;
   windowEnd: number;
+  /** Bytes of JSON per message. */
+  payloadBytes: number;
 }
 
 export interface PublishReport {
@@ -56,7 +58,7 @@ export function runPublishers(
         const p = next % n;
         const publisher = publishers[p]!;
         const sentAt = nowMicros();
-        publisher.connection.publish(publisher.room, payloadJson(sentAt, p, seqs[p]!));
+        publisher.connection.publish(publisher.room, payloadJson(sentAt, p, seqs[p]!, plan.payloadBytes));
         seqs[p]!++;
         sentTotal++;
         if (sentAt >= plan.windowStart && sentAt < plan.windowEnd) sentInWindow[p]!++;

@@ -1,6 +1,7 @@
 import type { Histogram } from '../histogram.js';
 import type { PublishReport, WorkerReport } from '../load/load-worker.js';
 import type { CpuSample } from '../proc-stats.js';
+import type { ServiceName } from '../service-cpu.js';
 import type { TrafficConfig } from './traffic-scenario.js';
 
 export interface CpuWindow {
@@ -8,6 +9,8 @@ export interface CpuWindow {
   generator: CpuSample | null;
   /** Busy time of the whole machine over the window, µs (all cores). */
   machineBusyMicros: number | null;
+  /** CPU of each shared service the row uses (Redis, RabbitMQ) over the window; null if unreadable. */
+  services: Partial<Record<ServiceName, CpuSample | null>>;
   seconds: number;
 }
 
@@ -34,6 +37,14 @@ export interface TrafficRow {
   userMicrosPerDelivery: number | null;
   systemMicrosPerDelivery: number | null;
   totalMicrosPerDelivery: number | null;
+  /**
+   * Redis's and RabbitMQ's CPU (whole service processes) per delivery in the window, µs;
+   * undefined when the row does not use the service, null when it could not be read.
+   */
+  redisMicrosPerDelivery?: number | null;
+  rabbitmqMicrosPerDelivery?: number | null;
+  /** Server plus every service the row uses, per delivery, µs: what the platform costs. */
+  platformMicrosPerDelivery: number | null;
   /** Server CPU use over the window, % of one core (summed over nodes). */
   serverCpuPercent: number | null;
   /** Load-generator CPU over the window, % of one core: high values mean it competed for the cores. */
@@ -47,6 +58,7 @@ export interface TrafficRow {
   /** Raw CPU figures of the window, µs: server process(es) and load generator. */
   serverCpu: CpuSample | null;
   generatorCpu: CpuSample | null;
+  serviceCpu: Partial<Record<ServiceName, CpuSample | null>>;
   /** VmHWM, summed over nodes. */
   peakRssBytes: number | null;
   publishAcks: number;
@@ -85,6 +97,7 @@ export function computeTrafficRow(input: TrafficInputs): TrafficRow {
   const server = cpu.server;
   const serverTotal = server ? server.userMicros + server.systemMicros : undefined;
   const gen = cpu.generator;
+  const services = serviceFigures(cpu.services, serverTotal, perDelivery);
   return {
     subscribers: config.rooms * config.subscribersPerRoom,
     offeredMsgRate: published.offeredInWindow / seconds,
@@ -102,6 +115,7 @@ export function computeTrafficRow(input: TrafficInputs): TrafficRow {
     userMicrosPerDelivery: perDelivery(server?.userMicros),
     systemMicrosPerDelivery: perDelivery(server?.systemMicros),
     totalMicrosPerDelivery: perDelivery(serverTotal),
+    ...services,
     serverCpuPercent: serverTotal === undefined ? null : serverTotal / 1e4 / seconds,
     generatorCpuPercent: gen ? (gen.userMicros + gen.systemMicros) / 1e4 / seconds : null,
     otherCpuPercent:
@@ -112,10 +126,37 @@ export function computeTrafficRow(input: TrafficInputs): TrafficRow {
           seconds,
     serverCpu: server,
     generatorCpu: gen,
+    serviceCpu: cpu.services,
     peakRssBytes: input.peakRssBytes,
     publishAcks: reports.reduce((sum, r) => sum + r.acks, 0),
     publishRejections: reports.reduce((sum, r) => sum + r.rejections, 0),
     problems: reports.reduce((sum, r) => sum + r.problems, 0),
     problemSamples: [...new Set(reports.flatMap((r) => r.problemSamples))].slice(0, 5),
   };
+}
+
+type ServiceFigures = Pick<
+  TrafficRow,
+  'redisMicrosPerDelivery' | 'rabbitmqMicrosPerDelivery' | 'platformMicrosPerDelivery'
+>;
+
+/**
+ * Per-delivery CPU of each service the row uses and the platform total (server + services).
+ * The total is null when the server's or any used service's CPU is unknown: an unreadable
+ * service must not make the platform look cheaper.
+ */
+export function serviceFigures(
+  services: CpuWindow['services'],
+  serverTotal: number | undefined,
+  perDelivery: (micros: number | undefined) => number | null,
+): ServiceFigures {
+  const out: ServiceFigures = { platformMicrosPerDelivery: null };
+  let platform = serverTotal;
+  for (const [name, sample] of Object.entries(services) as [ServiceName, CpuSample | null][]) {
+    const micros = sample ? sample.userMicros + sample.systemMicros : undefined;
+    out[name === 'redis' ? 'redisMicrosPerDelivery' : 'rabbitmqMicrosPerDelivery'] = perDelivery(micros);
+    platform = platform === undefined || micros === undefined ? undefined : platform + micros;
+  }
+  out.platformMicrosPerDelivery = perDelivery(platform);
+  return out;
 }

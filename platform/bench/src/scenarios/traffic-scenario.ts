@@ -4,7 +4,7 @@ import type { ClientKind } from '../load/client-socket.js';
 import type { ConnectTarget } from '../load/connection.js';
 import type { ConnectResult, PublishReport, WorkerReport } from '../load/load-worker.js';
 import { type LoadWorker, spawnLoadWorkers } from '../load-pool.js';
-import { nowMicros } from '../payload.js';
+import { nowMicros, PAYLOAD_BYTES } from '../payload.js';
 import {
   type CpuSample,
   cpuDelta,
@@ -13,15 +13,20 @@ import {
   readPeakRss,
   sumCpu,
 } from '../proc-stats.js';
+import { findServicePids, readServiceCpu, type ServiceName } from '../service-cpu.js';
 import { sleep } from '../timeout.js';
 import { connectCommand } from './connect-command.js';
 import { type CpuWindow, computeTrafficRow, type TrafficRow } from './traffic-result.js';
 
 export interface TrafficConfig {
-  scenario: 'chat' | 'broadcast';
+  scenario: 'chat' | 'broadcast' | 'hot';
   rooms: number;
   subscribersPerRoom: number;
-  /** Aggregate publish rate, messages per second, spread round-robin over one publisher per room. */
+  /** Publisher connections per room (default 1). */
+  publishersPerRoom?: number;
+  /** Bytes of JSON per message (default PAYLOAD_BYTES, 128). */
+  payloadBytes?: number;
+  /** Aggregate publish rate, messages per second, spread round-robin over every publisher. */
   rate: number;
   warmupMs: number;
   measureMs: number;
@@ -74,7 +79,16 @@ function sampleAt<T>(atMicros: number, sample: () => T): Promise<T> {
   );
 }
 
-/** chat / broadcast: fixed-rate publishing into rooms, every subscriber counting what it gets. */
+type ServiceCpu = Partial<Record<ServiceName, CpuSample | null>>;
+
+/** Per service the row uses: its CPU over the window, null when it could not be read at both edges. */
+function serviceDeltas(services: ServiceName[], start: ServiceCpu, end: ServiceCpu): ServiceCpu {
+  const out: ServiceCpu = {};
+  for (const s of services) out[s] = cpuDelta(start[s] ?? null, end[s] ?? null);
+  return out;
+}
+
+/** chat / broadcast / hot room: fixed-rate publishing into rooms, every subscriber counting what it gets. */
 export async function runTraffic(cluster: Cluster, config: TrafficConfig): Promise<TrafficRow> {
   const [subs, pubs] = await phase('start load workers', () =>
     Promise.all([spawnLoadWorkers('sub', config.subscriberWorkers), spawnLoadWorkers('pub', 1)]),
@@ -90,10 +104,12 @@ export async function runTraffic(cluster: Cluster, config: TrafficConfig): Promi
         subTargets[g % subs.length]!.push({ hostPort, room: roomName(r), clientId: `sub-${g}` });
       }
     }
-    const pubTargets = Array.from({ length: config.rooms }, (_, r) => ({
+    // Publisher i publishes in room i mod rooms, so round-robin sending spreads over the rooms.
+    const pubCount = config.rooms * (config.publishersPerRoom ?? 1);
+    const pubTargets = Array.from({ length: pubCount }, (_, i) => ({
       hostPort: cluster.hostPorts[0]!,
-      room: roomName(r),
-      clientId: `pub-${r}`,
+      room: roomName(i % config.rooms),
+      clientId: `pub-${i}`,
     }));
     await phase('connect subscribers', () => connectAll(cluster, subs, subTargets, 'sub', config.client));
     await phase('connect publishers', () => connectAll(cluster, pubs, [pubTargets], 'pub', config.client));
@@ -107,22 +123,30 @@ export async function runTraffic(cluster: Cluster, config: TrafficConfig): Promi
     );
     const pids = cluster.pids;
     const workerPids = workers.map((w) => w.pid);
-    const readAll = (): [CpuSample | null, CpuSample | null, number | null] => [
+    const servicePids = findServicePids(cluster.spec.services);
+    type Sample = [CpuSample | null, CpuSample | null, number | null, ServiceCpu];
+    const readAll = (): Sample => [
       sumCpu(pids.map(readCpu)),
       sumCpu(workerPids.map(readCpu)),
       readMachineBusyMicros(),
+      readServiceCpu(servicePids),
     ];
     const cpuStart = sampleAt(windowStart, readAll);
     const cpuEnd = sampleAt(windowEnd, readAll);
-    const plan = { rate: config.rate, start, end: windowEnd, windowStart, windowEnd };
+    const plan = {
+      rate: config.rate,
+      start,
+      end: windowEnd,
+      windowStart,
+      windowEnd,
+      payloadBytes: config.payloadBytes ?? PAYLOAD_BYTES,
+    };
     const publishTimeout = (windowEnd - nowMicros()) / 1000 + 15_000;
     const published = await phase('publish', () =>
       pubs[0]!.request<PublishReport>({ cmd: 'publish', plan }, publishTimeout),
     );
-    const [[serverStart, genStart, busyStart], [serverEnd, genEnd, busyEnd]] = await Promise.all([
-      cpuStart,
-      cpuEnd,
-    ]);
+    const [[serverStart, genStart, busyStart, svcStart], [serverEnd, genEnd, busyEnd, svcEnd]] =
+      await Promise.all([cpuStart, cpuEnd]);
     await sleep(config.drainMs);
     await phase('server died', async () => cluster.assertAlive());
     const reports = await phase('collect reports', () =>
@@ -132,6 +156,7 @@ export async function runTraffic(cluster: Cluster, config: TrafficConfig): Promi
       server: cpuDelta(serverStart, serverEnd),
       generator: cpuDelta(genStart, genEnd),
       machineBusyMicros: busyStart === null || busyEnd === null ? null : busyEnd - busyStart,
+      services: serviceDeltas(cluster.spec.services, svcStart, svcEnd),
       seconds: config.measureMs / 1000,
     };
     const histogram = new Histogram();
