@@ -1,5 +1,7 @@
 import type {
   AdminConnection,
+  AdminDisconnectRequest,
+  AdminDisconnectResult,
   AdminNode,
   AdminOverview,
   AdminPublishRequest,
@@ -21,3 +23,5 @@ export type RoomDetail = AdminRoomDetail;
 export type TraceType = TraceEventType;
 export type PublishRequest = AdminPublishRequest;
 export type PublishResult = AdminPublishResult;
+export type DisconnectRequest = AdminDisconnectRequest;
+export type DisconnectResult = AdminDisconnectResult;

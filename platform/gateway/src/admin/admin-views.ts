@@ -81,6 +81,15 @@ export class AdminViews {
     return { items, total };
   }
 
+  /** The connection as the gateways' snapshots list it (at most 1 s old), or a 404. */
+  async findConnection(connectionId: string): Promise<ConnectionSnapshot> {
+    for (const node of await this.nodes()) {
+      const found = node.connections.find((c) => c.connectionId === connectionId);
+      if (found) return found;
+    }
+    throw new RelayBoxError(ErrorCode.NotFound, `no connection "${connectionId}" on any gateway`);
+  }
+
   async rooms(filter: { appId?: string }): Promise<{ items: RoomInfo[] }> {
     const rooms = new Map<string, { appId: string; room: string; subscribers: number }>();
     const entry = (appId: string, room: string) => {

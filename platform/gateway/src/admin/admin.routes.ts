@@ -3,6 +3,7 @@ import type { TraceLog, TraceQuery } from '@relaybox/core';
 import { ErrorCode, RelayBoxError } from '@relaybox/protocol';
 import type { Publisher } from '../publisher.js';
 import { readBody } from '../uws/http.js';
+import { type AdminControl, parseDisconnect } from './admin-control.js';
 import { AdminGuard, type AdminRequestHeaders } from './admin-guard.js';
 import { parsePublish } from './admin-publish.js';
 import { AdminResponse } from './admin-response.js';
@@ -15,6 +16,7 @@ export interface AdminRoutesDeps {
   views: AdminViews;
   traces: TraceLog;
   publisher: Publisher;
+  control: AdminControl;
   maxBodyBytes: number;
   maxEventNameLength: number;
   maxRoomNameLength: number;
@@ -58,6 +60,17 @@ export function mountAdminRoutes(app: TemplatedApp, deps: AdminRoutesDeps): Trac
     const body = await readBody(response, deps.maxBodyBytes);
     return deps.publisher.publish({ ...parsePublish(body, deps, views), via: 'admin' });
   });
+  // 202: the owning gateway closes it (through the broker when it is another one).
+  const disconnect: AdminHandler = async ({ response, param }) => {
+    const options = parseDisconnect(await readBody(response, deps.maxBodyBytes));
+    const connection = await views.findConnection(param);
+    return deps.control.disconnect({
+      nodeId: connection.gateway,
+      connectionId: connection.connectionId,
+      ...options,
+    });
+  };
+  mountRoute(app, guard, 'post', '/v1/admin/connections/:connectionId/disconnect', disconnect, 202);
   mountPreflight(app, guard);
   mountRoute(app, guard, 'any', '/v1/admin/*', () => {
     throw new RelayBoxError(ErrorCode.NotFound, 'no such admin endpoint');
@@ -78,6 +91,7 @@ function mountRoute(
   method: 'get' | 'post' | 'any',
   path: string,
   handler: AdminHandler,
+  postStatus = 201,
 ): void {
   app[method](path, (res: HttpResponse, req: HttpRequest) => {
     const headers: AdminRequestHeaders = {
@@ -91,7 +105,7 @@ function mountRoute(
     try {
       guard.check(headers);
       handler({ query, param, response })?.then(
-        (body) => response.json(method === 'post' ? 201 : 200, body),
+        (body) => response.json(method === 'post' ? postStatus : 200, body),
         (error: unknown) => response.error(error),
       );
     } catch (error) {
