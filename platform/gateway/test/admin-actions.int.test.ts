@@ -101,3 +101,34 @@ describe('POST /v1/admin/connections/:id/disconnect', () => {
     expect(client.closeInfo).toBe('open');
   });
 });
+
+describe('DELETE /v1/admin/rooms/:room/history', () => {
+  const clear = (port: number, room: string, headers: Record<string, string> = auth) =>
+    http(port, `/v1/admin/rooms/${encodeURIComponent(room)}/history?appId=alpha`, {
+      method: 'DELETE',
+      headers,
+    });
+
+  it('empties the shared history for every gateway; the numbering continues', async () => {
+    const room = uniqueName('chat:cleared');
+    const publish = (n: number) =>
+      adminOf(gwA.port, TOKEN).publish({ appId: 'alpha', room, event: 'note', data: { n } });
+    for (let n = 1; n <= 3; n++) expect((await publish(n)).status).toBe(201);
+    const res = await clear(gwB.port, room);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ appId: 'alpha', room, removed: 3 });
+    const detail = await adminOf(gwA.port, TOKEN).get(`/rooms/${encodeURIComponent(room)}?appId=alpha`);
+    expect(detail.recent).toEqual([]);
+    expect(detail.lastSeq).toBe(3);
+    expect((await publish(4)).body.seq).toBe(4);
+    const after = await adminOf(gwB.port, TOKEN).get(`/rooms/${encodeURIComponent(room)}?appId=alpha`);
+    expect(after.recent.map((m: { seq: number }) => m.seq)).toEqual([4]);
+  });
+
+  it('refuses an invalid room (400) and a missing token (401)', async () => {
+    const invalid = await clear(gwA.port, 'a|b');
+    expect(invalid.status).toBe(400);
+    expect(invalid.body).toMatchObject({ error: { code: 'invalid_room_name' } });
+    expect((await clear(gwA.port, 'chat:x', {})).status).toBe(401);
+  });
+});

@@ -121,3 +121,10 @@ export interface AdminDisconnectResult {
   /** Whether this gateway found and closed it (false when forwarded). */
   closed: boolean;
 }
+
+/** Answer of `DELETE /v1/admin/rooms/:room/history?appId=`: how many messages were removed. */
+export interface AdminClearHistoryResult {
+  appId: string;
+  room: string;
+  removed: number;
+}

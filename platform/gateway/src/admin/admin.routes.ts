@@ -71,6 +71,9 @@ export function mountAdminRoutes(app: TemplatedApp, deps: AdminRoutesDeps): Trac
     });
   };
   mountRoute(app, guard, 'post', '/v1/admin/connections/:connectionId/disconnect', disconnect, 202);
+  mountRoute(app, guard, 'del', '/v1/admin/rooms/:room/history', ({ query, param }) =>
+    views.clearHistory(query.get('appId') || undefined, decode(param)),
+  );
   mountPreflight(app, guard);
   mountRoute(app, guard, 'any', '/v1/admin/*', () => {
     throw new RelayBoxError(ErrorCode.NotFound, 'no such admin endpoint');
@@ -88,7 +91,7 @@ type AdminHandler = (request: AdminRequest) => Promise<unknown> | undefined;
 function mountRoute(
   app: TemplatedApp,
   guard: AdminGuard,
-  method: 'get' | 'post' | 'any',
+  method: 'get' | 'post' | 'del' | 'any',
   path: string,
   handler: AdminHandler,
   postStatus = 201,
@@ -129,7 +132,7 @@ function mountPreflight(app: TemplatedApp, guard: AdminGuard): void {
       res.writeStatus('204 No Content');
       response.cors();
       res
-        .writeHeader('access-control-allow-methods', 'GET, POST, OPTIONS')
+        .writeHeader('access-control-allow-methods', 'GET, POST, DELETE, OPTIONS')
         .writeHeader('access-control-allow-headers', 'authorization, content-type')
         .writeHeader('access-control-max-age', '600')
         .end();
