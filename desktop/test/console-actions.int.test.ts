@@ -62,4 +62,25 @@ describe('console actions', () => {
     await screenshot(page, 'console-disconnected');
     expect(problems).toEqual([]);
   });
+
+  it("clears a room's history from the room page; the numbering continues", async () => {
+    const room = `chat:${uid()}`;
+    const relay = await connectSdk(stack.origin, stack.devApiKey, `writer-${uid()}`);
+    clients.push(relay);
+    const joined = await relay.join(room);
+    for (let n = 1; n <= 3; n++) await joined.publish('note', { n });
+    await page.goto(`${stack.origin}/console/rooms/dev/${encodeURIComponent(room)}`);
+    const messages = page.getByRole('region', { name: 'messages' });
+    await expect.poll(() => messages.getByTestId('room-message').count(), WAIT).toBe(3);
+    page.once('dialog', (dialog) => void dialog.accept());
+    await messages.getByRole('button', { name: 'Clear history' }).click();
+    await messages.getByRole('status').getByText('3 message(s) removed').waitFor(WAIT);
+    await messages.getByText('No message in this room’s history yet.').waitFor(WAIT);
+    const next = await joined.publish('note', { n: 4 });
+    expect(next.seq).toBe(4);
+    await messages.getByTestId('room-message').filter({ hasText: '#4' }).waitFor(WAIT);
+    expect(await messages.getByTestId('room-message').count()).toBe(1);
+    await screenshot(page, 'console-history-cleared');
+    expect(problems).toEqual([]);
+  });
 });

@@ -1,4 +1,5 @@
 import type {
+  AdminClearHistoryResult,
   AdminConnection,
   AdminDisconnectRequest,
   AdminDisconnectResult,
@@ -25,3 +26,4 @@ export type PublishRequest = AdminPublishRequest;
 export type PublishResult = AdminPublishResult;
 export type DisconnectRequest = AdminDisconnectRequest;
 export type DisconnectResult = AdminDisconnectResult;
+export type ClearHistoryResult = AdminClearHistoryResult;
