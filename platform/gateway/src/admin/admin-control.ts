@@ -34,14 +34,36 @@ export class AdminControl {
     private readonly log: Logger,
   ) {}
 
-  /** Subscribes to the control channel; call once the broker has started. */
+  private joined = false;
+  private stopped = false;
+  private retry: NodeJS.Timeout | undefined;
+
+  /**
+   * Subscribes to the control channel; call once the broker has started. Never rejects: a failed
+   * subscription (the broker dropped meanwhile) is retried every second until it holds or `stop`.
+   */
   async start(): Promise<void> {
     this.broker.onMessage((message) => this.onMessage(message));
-    await this.broker.subscribe(ADMIN_CONTROL_CHANNEL.appId, ADMIN_CONTROL_CHANNEL.room);
+    await this.join();
   }
 
   stop(): void {
-    this.broker.unsubscribe(ADMIN_CONTROL_CHANNEL.appId, ADMIN_CONTROL_CHANNEL.room);
+    this.stopped = true;
+    clearTimeout(this.retry);
+    if (this.joined) this.broker.unsubscribe(ADMIN_CONTROL_CHANNEL.appId, ADMIN_CONTROL_CHANNEL.room);
+    this.joined = false;
+  }
+
+  private async join(): Promise<void> {
+    try {
+      await this.broker.subscribe(ADMIN_CONTROL_CHANNEL.appId, ADMIN_CONTROL_CHANNEL.room);
+      if (this.stopped) this.broker.unsubscribe(ADMIN_CONTROL_CHANNEL.appId, ADMIN_CONTROL_CHANNEL.room);
+      else this.joined = true;
+    } catch (error) {
+      if (this.stopped) return;
+      this.log.warn('admin control: cannot subscribe, retrying', { error: String(error) });
+      this.retry = setTimeout(() => void this.join(), RETRY_MS);
+    }
   }
 
   async disconnect(command: Omit<DisconnectCommand, 'type'>): Promise<DisconnectResult> {
@@ -79,6 +101,8 @@ export class AdminControl {
     return false;
   }
 }
+
+const RETRY_MS = 1000;
 
 /** A WebSocket close reason is at most 123 bytes of UTF-8. */
 export const MAX_DISCONNECT_REASON_BYTES = 123;
