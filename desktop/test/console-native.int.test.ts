@@ -147,6 +147,13 @@ describe('console over the native engine', () => {
   it('scales the gateways from the stack view', async () => {
     await page.getByRole('navigation', { name: 'views' }).getByRole('link', { name: 'Stack' }).click();
     await page.locator('[data-service="gateway-2"]').getByText('healthy').waitFor(WAIT);
+    // Supervised processes can be stopped and restarted; the front proxy runs in the engine: none.
+    const buttons = (service: string) =>
+      page.locator(`[data-testid="service-row"][data-service="${service}"] button`).allTextContents();
+    for (const service of ['gateway-1', 'gateway-2', 'worker']) {
+      expect(await buttons(service), service).toEqual(['Stop', 'Restart', 'Logs']);
+    }
+    expect(await buttons('proxy')).toEqual(['Logs']);
     const scale = page.getByRole('form', { name: 'scale gateways' });
     await scale.getByLabel('Gateways').fill('3');
     await scale.getByRole('button', { name: 'Scale' }).click();

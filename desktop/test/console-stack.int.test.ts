@@ -88,16 +88,28 @@ describe('console stack view (daemon + embedded engine)', () => {
     await screenshot(page, 'console-stack-logs');
   });
 
-  it('stops and starts a service from the stack view', async () => {
-    await gatewayRow().getByRole('button', { name: 'Stop', exact: true }).click();
-    await gatewayRow().getByTestId('service-state').getByText('stopped').waitFor(WAIT);
-    expect((await engine.status()).services.find((s) => s.name === 'gateway')?.state).toBe('stopped');
-    await screenshot(page, 'console-stack-stopped');
-    await gatewayRow().getByRole('button', { name: 'Start', exact: true }).click();
+  it('offers only what the embedded engine can do: restart the gateway, no per-service stop', async () => {
+    await gatewayRow().getByRole('button', { name: 'Restart', exact: true }).waitFor(WAIT);
+    const rows = page.getByTestId('service-row');
+    expect(await rows.count()).toBe(4);
+    for (const name of ['Stop', 'Start']) {
+      expect(await rows.getByRole('button', { name, exact: true }).count(), name).toBe(0);
+    }
+    // Broker, store and worker run inside the gateway: logs only.
+    for (const service of ['broker', 'store', 'worker']) {
+      const buttons = page.locator(`[data-testid="service-row"][data-service="${service}"] button`);
+      expect(await buttons.allTextContents(), service).toEqual(['Logs']);
+    }
+    const before = (await engine.status()).services.find((s) => s.name === 'gateway')!.since;
+    await gatewayRow().getByRole('button', { name: 'Restart', exact: true }).click();
+    await expect
+      .poll(async () => (await engine.status()).services.find((s) => s.name === 'gateway'), WAIT)
+      .toMatchObject({ state: 'healthy', since: expect.toSatisfy((since: number) => since > before) });
     await gatewayRow().getByTestId('service-state').getByText('healthy').waitFor(WAIT);
-    expect((await engine.status()).services.find((s) => s.name === 'gateway')?.state).toBe('healthy');
-    // The gateway serves again on the same origin.
+    // The gateway serves again on the same origin, and the page shows no failed action.
     expect((await fetch(`${origin}/v1/health`)).status).toBe(200);
+    expect(await page.getByRole('alert').count()).toBe(0);
+    await screenshot(page, 'console-stack-restarted');
   });
 });
 

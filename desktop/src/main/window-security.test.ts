@@ -72,8 +72,8 @@ describe('tray view', () => {
         engine: 'docker',
         state: 'degraded',
         services: [
-          { name: 'gateway-1', service: 'gateway', state: 'healthy', since: 0 },
-          { name: 'redis', service: 'redis', state: 'exited', since: 0 },
+          { name: 'gateway-1', service: 'gateway', state: 'healthy', since: 0, actions: ['stop', 'restart'] },
+          { name: 'redis', service: 'redis', state: 'exited', since: 0, actions: ['start'] },
         ],
         endpoints: { origin, websocket: '', rest: '', console: '', admin: '' },
       },

@@ -130,6 +130,13 @@ export interface HistoryStore {
    * command), visiting only rooms that hold an expired message. For a periodic background job.
    */
   trimExpired(options: HistoryTrimOptions): Promise<HistoryTrimResult>;
+  /**
+   * Removes every message of one room's history (an operator's "clear history") and answers how
+   * many. The seq counter stays: the next append continues the numbering and `bounds` becomes
+   * `{latestSeq + 1, latestSeq}`, so a subscriber resuming from before sees a discontinuity rather
+   * than reused seqs. Idempotency records stay until their window ends.
+   */
+  clear(appId: string, room: string): Promise<{ removed: number }>;
   close(): Promise<void>;
 }
 

@@ -289,7 +289,12 @@ export class Gateway {
           connectionCount: () => this.sessions.size,
           localRooms: () => this.hub.localRooms(),
         },
-        stores: { presence: deps.presence, history: deps.history, roomMetrics: deps.roomMetrics },
+        stores: {
+          presence: deps.presence,
+          history: deps.history,
+          roomMetrics: deps.roomMetrics,
+          broker: deps.broker,
+        },
         log: deps.log,
       },
     });
@@ -317,7 +322,7 @@ export class Gateway {
     this.intervals.every(SWEEP_MS, () => this.sweep());
     this.maintenance.start();
     this.tracer.start();
-    this.inspector?.start();
+    await this.inspector?.start();
     this.deps.log.info('gateway listening', { nodeId: this.options.nodeId, port: this.boundPort });
     return this.boundPort;
   }

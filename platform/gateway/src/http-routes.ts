@@ -1,5 +1,5 @@
 import type { TemplatedApp } from 'uWebSockets.js';
-import type { HistoryStore, PresenceStore, RoomMetricsStore } from '@relaybox/core';
+import type { Broker, HistoryStore, PresenceStore, RoomMetricsStore } from '@relaybox/core';
 import type { Limits } from '@relaybox/protocol';
 import { mountDisabledAdminRoutes } from './admin/admin.routes.js';
 import { type AdminSetup, Inspector } from './admin/inspector.js';
@@ -33,7 +33,12 @@ export interface HttpRoutesDeps {
     | {
         setup: AdminSetup;
         source: SnapshotSource;
-        stores: { presence: PresenceStore; history: HistoryStore; roomMetrics: RoomMetricsStore };
+        stores: {
+          presence: PresenceStore;
+          history: HistoryStore;
+          roomMetrics: RoomMetricsStore;
+          broker: Broker;
+        };
         log: Logger;
       }
     | undefined;

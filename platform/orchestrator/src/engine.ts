@@ -77,7 +77,9 @@ export type OrchestratorErrorCode =
   | 'service_not_found'
   | 'stack_not_running'
   | 'invalid_argument'
-  | 'dependency_unavailable';
+  | 'dependency_unavailable'
+  /** The service exists but its status does not list the action (`ServiceStatus.actions`). */
+  | 'action_not_supported';
 
 /** Every failure an engine reports: a stable code plus a message that says what to do about it. */
 export class OrchestratorError extends Error {

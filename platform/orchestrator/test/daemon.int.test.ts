@@ -142,7 +142,20 @@ describe('local daemon over the embedded engine', () => {
     expect((await api('/api/stack', { method: 'POST' })).status).toBe(405);
   });
 
-  it('stops and starts a service, streaming events and logs while it does', async () => {
+  it('refuses an action the service does not offer (409 action_not_supported)', async () => {
+    for (const [name, action] of [
+      ['gateway', 'stop'],
+      ['gateway', 'start'],
+      ['broker', 'restart'],
+    ]) {
+      const refused = await api(`/api/services/${name}/${action}`, { method: 'POST' });
+      expect(refused.status, `${action} ${name}`).toBe(409);
+      expect(refused.body).toMatchObject({ error: { code: 'action_not_supported' } });
+    }
+    expect((await fetch(`${origin}/v1/health`)).status).toBe(200);
+  });
+
+  it('restarts a service, streaming events and logs while it does', async () => {
     const events = await openSse(`${daemon.url}/api/events`, auth);
     expect(events.status).toBe(200);
     expect(events.contentType).toContain('text/event-stream');
@@ -150,14 +163,14 @@ describe('local daemon over the embedded engine', () => {
     expect(logs.status).toBe(200);
 
     const stopAt = Date.now();
-    const stopped = await api('/api/services/gateway/stop', { method: 'POST' });
-    expect(stopped.status).toBe(200);
-    const gatewayState = (body: unknown) =>
-      (body as StackStatus).services.find((s) => s.name === 'gateway')?.state;
-    expect(gatewayState(stopped.body)).toBe('stopped');
-    await expect(fetch(`${origin}/v1/health`)).rejects.toThrow();
-    const started = await api('/api/services/gateway/start', { method: 'POST' });
-    expect(gatewayState(started.body)).toBe('healthy');
+    const restarted = await api('/api/services/gateway/restart', { method: 'POST' });
+    expect(restarted.status).toBe(200);
+    const gateway = (restarted.body as StackStatus).services.find((s) => s.name === 'gateway');
+    expect(gateway).toMatchObject({ state: 'healthy', actions: ['restart'] });
+    expect(gateway!.since).toBeGreaterThanOrEqual(stopAt);
+    // The new gateway serves (on a new port: this stack was started with port 0).
+    const { origin: restartedOrigin } = (restarted.body as StackStatus).endpoints;
+    expect((await fetch(`${restartedOrigin}/v1/health`)).status).toBe(200);
 
     const states = () => events.events.map((e) => (e as { status?: { state: string } }).status?.state);
     await events.waitFor(
@@ -166,12 +179,12 @@ describe('local daemon over the embedded engine', () => {
     );
     expect(events.events.every((e) => (e as { type: string }).type !== 'log')).toBe(true);
     // Lines written after the stream opened arrive live: the restarted gateway announces itself.
-    const restarted = () =>
+    const announced = () =>
       logs.events.some((e) => {
         const { line, ts } = e as { line: string; ts: number };
         return ts >= stopAt && line.includes('listening on');
       });
-    await logs.waitFor(restarted, 'followed log line of the restarted gateway');
+    await logs.waitFor(announced, 'followed log line of the restarted gateway');
     expect(logs.events[0]).toMatchObject({
       service: 'gateway',
       stream: expect.stringMatching(/^std(out|err)$/),

@@ -24,6 +24,13 @@ describe('EmbeddedEngine', () => {
       'store:running',
       'worker:running',
     ]);
+    // Only the gateway can be acted on, and only restarted: stopping it is stopping the stack.
+    expect(result.status.services.map((s) => `${s.name}:${s.actions.join('+')}`)).toEqual([
+      'gateway:restart',
+      'broker:',
+      'store:',
+      'worker:',
+    ]);
     const lines: LogEvent[] = [];
     (await engine.logs('gateway', { tail: 50 }, (l) => lines.push(l)))();
     expect(lines.some((l) => l.line.includes('gateway listening'))).toBe(true);

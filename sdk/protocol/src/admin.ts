@@ -104,3 +104,27 @@ export interface AdminPublishResult {
   seq: number;
   timestamp: number;
 }
+
+/** Body of `POST /v1/admin/connections/:connectionId/disconnect` (optional, as are its fields). */
+export interface AdminDisconnectRequest {
+  /** Default true: close with 4004 (the SDK reconnects); false: 4104 (it does not). */
+  reconnect?: boolean;
+  /** Close reason, at most 123 bytes (default "disconnected by an operator"). */
+  reason?: string;
+}
+
+/** 202 answer of a disconnect: carried out here (`local`) or sent to `gateway` through the broker. */
+export interface AdminDisconnectResult {
+  connectionId: string;
+  gateway: string;
+  local: boolean;
+  /** Whether this gateway found and closed it (false when forwarded). */
+  closed: boolean;
+}
+
+/** Answer of `DELETE /v1/admin/rooms/:room/history?appId=`: how many messages were removed. */
+export interface AdminClearHistoryResult {
+  appId: string;
+  room: string;
+  removed: number;
+}

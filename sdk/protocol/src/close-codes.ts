@@ -12,11 +12,15 @@ export const CloseCode = {
   SlowConsumer: 4001,
   HeartbeatTimeout: 4002,
   InternalError: 4003,
+  /** Disconnected from the inspector API (`/v1/admin/connections/:id/disconnect`); it may come back. */
+  AdminDisconnect: 4004,
   // Do not reconnect.
   Unauthorized: 4100,
   TokenExpired: 4101,
   PolicyViolation: 4102,
   ConnectionLimit: 4103,
+  /** Disconnected from the inspector API with `reconnect: false`. */
+  AdminKick: 4104,
 } as const;
 
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];

@@ -15,6 +15,10 @@ export type ServiceState =
   | 'exited'
   | 'restarting';
 
+/** What the console and the daemon may ask an engine to do to one service. */
+export const SERVICE_ACTIONS = ['start', 'stop', 'restart'] as const;
+export type ServiceAction = (typeof SERVICE_ACTIONS)[number];
+
 /** One running unit: a container, a child process or an in-process component. */
 export interface ServiceStatus {
   /** Unique within the stack: `redis`, `rabbitmq`, `gateway-1`, `gateway-2`, `worker`, `nginx`, `proxy`. */
@@ -26,6 +30,13 @@ export interface ServiceStatus {
   since: number;
   /** Why it is in this state (exit code, health check output), when there is something to say. */
   detail?: string;
+  /**
+   * The actions the engine can perform on this service now, in `SERVICE_ACTIONS` order; the
+   * console offers exactly these and the daemon refuses the others. Empty for a component the
+   * engine does not control on its own (the embedded engine's in-process broker, the native
+   * engine's front proxy).
+   */
+  actions: ServiceAction[];
 }
 
 export interface StackEndpoints {

@@ -1,5 +1,8 @@
 import type {
+  AdminClearHistoryResult,
   AdminConnection,
+  AdminDisconnectRequest,
+  AdminDisconnectResult,
   AdminNode,
   AdminOverview,
   AdminPublishRequest,
@@ -21,3 +24,6 @@ export type RoomDetail = AdminRoomDetail;
 export type TraceType = TraceEventType;
 export type PublishRequest = AdminPublishRequest;
 export type PublishResult = AdminPublishResult;
+export type DisconnectRequest = AdminDisconnectRequest;
+export type DisconnectResult = AdminDisconnectResult;
+export type ClearHistoryResult = AdminClearHistoryResult;

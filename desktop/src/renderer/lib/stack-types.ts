@@ -1,7 +1,7 @@
 // Shapes of the local daemon API (`/api/...`), as fixed in the DAEMON_API contract. The stack's
 // status comes from @relaybox/protocol: the console never imports the orchestrator (a lint rule).
 
-export type { ServiceState, ServiceStatus, StackStatus } from '@relaybox/protocol';
+export type { ServiceAction, ServiceState, ServiceStatus, StackStatus } from '@relaybox/protocol';
 
 export interface StackConnection {
   origin: string;

@@ -179,6 +179,14 @@ export class MemoryHistoryStore implements HistoryStore {
     return { oldestSeq: log && log.size > 0 ? log.at(0).seq : latestSeq + 1, latestSeq };
   }
 
+  async clear(appId: string, room: string): Promise<{ removed: number }> {
+    this.assertOpen();
+    const key = roomKey(appId, room);
+    const removed = this.data.rooms.get(key)?.size ?? 0;
+    this.data.rooms.delete(key);
+    return { removed };
+  }
+
   async trimExpired(options: HistoryTrimOptions): Promise<HistoryTrimResult> {
     this.assertOpen();
     const result: HistoryTrimResult = { rooms: 0, removed: 0 };

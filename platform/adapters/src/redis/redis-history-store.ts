@@ -205,6 +205,16 @@ export class RedisHistoryStore implements HistoryStore {
     return { oldestSeq, latestSeq };
   }
 
+  /** ZCARD and DEL of the room's history in one MULTI (one slot); the seq key stays. */
+  async clear(appId: string, room: string): Promise<{ removed: number }> {
+    this.assertOpen();
+    const keys = roomKeys(this.prefix, appId, room);
+    const results = await this.redis.multi().zcard(keys.history).del(keys.history).exec().catch(this.fail);
+    const counted = results?.[0];
+    if (!counted || counted[0]) return this.fail(counted?.[0] ?? new Error('MULTI was discarded'));
+    return { removed: Number(counted[1]) };
+  }
+
   async trimExpired(options: HistoryTrimOptions): Promise<HistoryTrimResult> {
     this.assertOpen();
     requireInteger(options.now, 'now', 0);

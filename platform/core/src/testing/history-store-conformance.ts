@@ -279,6 +279,20 @@ export function describeHistoryStoreConformance(name: string, factory: HistorySt
       });
     });
 
+    describe('clear', () => {
+      test("removes one room's messages and keeps its numbering; other rooms are untouched", async () => {
+        const store = created();
+        await fx.fill(store, 'cleared', 3);
+        await fx.fill(store, 'kept', 2);
+        expect(await store.clear(APP, 'cleared')).toEqual({ removed: 3 });
+        expect((await store.query(APP, 'cleared', {})).items).toEqual([]);
+        expect(await store.bounds(APP, 'cleared')).toEqual({ oldestSeq: 4, latestSeq: 3 });
+        expect((await store.append(fx.input({ room: 'cleared' }))).message.seq).toBe(4);
+        expect(await store.bounds(APP, 'kept')).toEqual({ oldestSeq: 1, latestSeq: 2 });
+        expect(await store.clear(APP, 'never-written')).toEqual({ removed: 0 });
+      });
+    });
+
     describe('lifecycle', () => {
       test('rejects after close() with a retryable store_unavailable', async () => {
         const store = created();
@@ -288,6 +302,7 @@ export function describeHistoryStoreConformance(name: string, factory: HistorySt
         await expectStoreUnavailable(store.query(APP, 'closing', {}));
         await expectStoreUnavailable(store.bounds(APP, 'closing'));
         await expectStoreUnavailable(store.trimExpired({ now: T0, maxAgeMs: 1 }));
+        await expectStoreUnavailable(store.clear(APP, 'closing'));
       });
     });
 

@@ -7,7 +7,7 @@ import type {
   PresenceStore,
   RoomMetricsStore,
 } from '@relaybox/core';
-import type { AdminRoom } from '@relaybox/protocol';
+import type { AdminClearHistoryResult, AdminRoom } from '@relaybox/protocol';
 import { ErrorCode, RelayBoxError, type RoomMessage, roomNameProblem } from '@relaybox/protocol';
 import type { Logger } from '../logger.js';
 
@@ -81,6 +81,15 @@ export class AdminViews {
     return { items, total };
   }
 
+  /** The connection as the gateways' snapshots list it (at most 1 s old), or a 404. */
+  async findConnection(connectionId: string): Promise<ConnectionSnapshot> {
+    for (const node of await this.nodes()) {
+      const found = node.connections.find((c) => c.connectionId === connectionId);
+      if (found) return found;
+    }
+    throw new RelayBoxError(ErrorCode.NotFound, `no connection "${connectionId}" on any gateway`);
+  }
+
   async rooms(filter: { appId?: string }): Promise<{ items: RoomInfo[] }> {
     const rooms = new Map<string, { appId: string; room: string; subscribers: number }>();
     const entry = (appId: string, room: string) => {
@@ -124,6 +133,16 @@ export class AdminViews {
       this.deps.history.query(app, room, { direction: 'backwards', limit: RECENT_MESSAGES }),
     ]);
     return { ...info, presence, recent: page.items.reverse() };
+  }
+
+  /** Empties a room's history in the shared store (so for every gateway); its seqs continue. */
+  async clearHistory(appId: string | undefined, room: string): Promise<AdminClearHistoryResult> {
+    const app = this.appOf(appId);
+    const problem = roomNameProblem(room, this.deps.maxRoomNameLength);
+    if (problem) throw new RelayBoxError(ErrorCode.InvalidRoomName, problem);
+    const { removed } = await this.deps.history.clear(app, room);
+    this.deps.log.info('admin: room history cleared', { appId: app, room, removed });
+    return { appId: app, room, removed };
   }
 
   /** The app of a request: the one named, or the only app known when none is. */

@@ -3,6 +3,7 @@ import type { TraceLog, TraceQuery } from '@relaybox/core';
 import { ErrorCode, RelayBoxError } from '@relaybox/protocol';
 import type { Publisher } from '../publisher.js';
 import { readBody } from '../uws/http.js';
+import { type AdminControl, parseDisconnect } from './admin-control.js';
 import { AdminGuard, type AdminRequestHeaders } from './admin-guard.js';
 import { parsePublish } from './admin-publish.js';
 import { AdminResponse } from './admin-response.js';
@@ -17,6 +18,7 @@ export interface AdminRoutesDeps {
   publisher: Publisher;
   /** A publish to an app that does not exist is refused (`not_found`): it would create its history. */
   appExists(appId: string): Promise<boolean>;
+  control: AdminControl;
   maxBodyBytes: number;
   maxEventNameLength: number;
   maxRoomNameLength: number;
@@ -64,6 +66,20 @@ export function mountAdminRoutes(app: TemplatedApp, deps: AdminRoutesDeps): Trac
     }
     return deps.publisher.publish({ ...input, via: 'admin' });
   });
+  // 202: the owning gateway closes it (through the broker when it is another one).
+  const disconnect: AdminHandler = async ({ response, param }) => {
+    const options = parseDisconnect(await readBody(response, deps.maxBodyBytes));
+    const connection = await views.findConnection(param);
+    return deps.control.disconnect({
+      nodeId: connection.gateway,
+      connectionId: connection.connectionId,
+      ...options,
+    });
+  };
+  mountRoute(app, guard, 'post', '/v1/admin/connections/:connectionId/disconnect', disconnect, 202);
+  mountRoute(app, guard, 'del', '/v1/admin/rooms/:room/history', ({ query, param }) =>
+    views.clearHistory(query.get('appId') || undefined, decode(param)),
+  );
   mountPreflight(app, guard);
   mountRoute(app, guard, 'any', '/v1/admin/*', () => {
     throw new RelayBoxError(ErrorCode.NotFound, 'no such admin endpoint');
@@ -81,9 +97,10 @@ type AdminHandler = (request: AdminRequest) => Promise<unknown> | undefined;
 function mountRoute(
   app: TemplatedApp,
   guard: AdminGuard,
-  method: 'get' | 'post' | 'any',
+  method: 'get' | 'post' | 'del' | 'any',
   path: string,
   handler: AdminHandler,
+  postStatus = 201,
 ): void {
   app[method](path, (res: HttpResponse, req: HttpRequest) => {
     const headers: AdminRequestHeaders = {
@@ -97,7 +114,7 @@ function mountRoute(
     try {
       guard.check(headers);
       handler({ query, param, response })?.then(
-        (body) => response.json(method === 'post' ? 201 : 200, body),
+        (body) => response.json(method === 'post' ? postStatus : 200, body),
         (error: unknown) => response.error(error),
       );
     } catch (error) {
@@ -121,7 +138,7 @@ function mountPreflight(app: TemplatedApp, guard: AdminGuard): void {
       res.writeStatus('204 No Content');
       response.cors();
       res
-        .writeHeader('access-control-allow-methods', 'GET, POST, OPTIONS')
+        .writeHeader('access-control-allow-methods', 'GET, POST, DELETE, OPTIONS')
         .writeHeader('access-control-allow-headers', 'authorization, content-type')
         .writeHeader('access-control-max-age', '600')
         .end();

@@ -1,8 +1,16 @@
 import type { TemplatedApp } from 'uWebSockets.js';
-import type { HistoryStore, InspectorStore, PresenceStore, RoomMetricsStore, TraceLog } from '@relaybox/core';
+import type {
+  Broker,
+  HistoryStore,
+  InspectorStore,
+  PresenceStore,
+  RoomMetricsStore,
+  TraceLog,
+} from '@relaybox/core';
 import type { Logger } from '../logger.js';
 import type { Publisher } from '../publisher.js';
 import { mountAdminRoutes } from './admin.routes.js';
+import { AdminControl } from './admin-control.js';
 import { AdminViews } from './admin-views.js';
 import { buildNodeSnapshot, type SnapshotSource, SnapshotWriter } from './node-snapshot.js';
 import type { TraceStreams } from './trace-stream.js';
@@ -30,6 +38,8 @@ export interface InspectorDeps {
   history: HistoryStore;
   roomMetrics: RoomMetricsStore;
   publisher: Publisher;
+  /** Carries operator commands (disconnect) to the gateway that owns the connection. */
+  broker: Broker;
   limits: { maxFrameBytes: number; maxEventNameLength: number; maxRoomNameLength: number };
   log: Logger;
 }
@@ -38,6 +48,7 @@ export interface InspectorDeps {
 export class Inspector {
   private readonly writer: SnapshotWriter;
   private readonly streams: TraceStreams;
+  private readonly control: AdminControl;
   private warned = false;
 
   constructor(private readonly deps: InspectorDeps) {
@@ -54,7 +65,9 @@ export class Inspector {
       maxRoomNameLength: limits.maxRoomNameLength,
       log,
     });
+    this.control = new AdminControl(deps.broker, source, log);
     this.streams = mountAdminRoutes(deps.app, {
+      control: this.control,
       token: setup.token,
       allowRemote: setup.allowRemote,
       views,
@@ -75,13 +88,16 @@ export class Inspector {
     });
   }
 
-  start(): void {
+  /** Call once the broker has started: joins the control channel, starts writing snapshots. */
+  async start(): Promise<void> {
+    await this.control.start();
     this.writer.start();
   }
 
   /** Ends open event streams and removes this gateway's snapshot (stores are closed by their owner). */
   async stop(): Promise<void> {
     this.streams.closeAll();
+    this.control.stop();
     await this.writer.stop(this.deps.source.nodeId);
   }
 }

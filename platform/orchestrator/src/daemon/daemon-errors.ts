@@ -26,6 +26,7 @@ const ORCHESTRATOR_STATUS: Record<OrchestratorErrorCode, number> = {
   stack_not_running: 409,
   invalid_argument: 400,
   dependency_unavailable: 503,
+  action_not_supported: 409,
 };
 
 export interface ErrorResponse {

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { ErrorCode } from '@relaybox/protocol';
+import { ErrorCode, type ServiceAction, type ServiceStatus } from '@relaybox/protocol';
 import type { Engine, StackEvent, StackStatus, UpOptions, UpResult } from '../engine.js';
 import { DaemonError } from './daemon-errors.js';
 import { intInRange, invalid, MAX_LOG_TAIL, MAX_REPLICAS, readJsonBody } from './daemon-input.js';
@@ -24,8 +24,6 @@ export interface StackConnection {
 }
 
 export type RouteResult = { json: unknown } | { stream: true };
-
-const SERVICE_ACTIONS = ['start', 'stop', 'restart'] as const;
 
 /**
  * The routes of DAEMON_API.md over one `Engine`. Changes to the stack run one at a time (an
@@ -65,9 +63,7 @@ export class DaemonRoutes {
         if (method !== 'GET') throw notAllowed(method, path);
         return this.logs(name, url.searchParams, openStream);
       }
-      return expect(method, 'POST', () =>
-        this.serviceAction(name, action as (typeof SERVICE_ACTIONS)[number]),
-      );
+      return expect(method, 'POST', () => this.serviceAction(name, action as ServiceAction));
     }
     throw new DaemonError(404, ErrorCode.NotFound, `no daemon route ${method} ${path}`);
   }
@@ -126,8 +122,18 @@ export class DaemonRoutes {
     });
   }
 
-  private async serviceAction(name: string, action: (typeof SERVICE_ACTIONS)[number]): Promise<StackStatus> {
-    await this.requireService(name);
+  private async serviceAction(name: string, action: ServiceAction): Promise<StackStatus> {
+    const matched = await this.requireService(name);
+    // The engine says what it can do to each service; anything else would fail half-way or do
+    // something other than asked (stopping the embedded gateway stops the whole stack).
+    if (!matched.some((s) => s.actions.includes(action))) {
+      const offered = [...new Set(matched.flatMap((s) => s.actions))].join(', ') || 'none';
+      throw new DaemonError(
+        409,
+        'action_not_supported',
+        `the ${this.engine.name} engine cannot ${action} "${name}" now (actions it offers: ${offered})`,
+      );
+    }
     return this.serial(async () => {
       if (action === 'start') await this.engine.startService(name);
       else if (action === 'stop') await this.engine.stopService(name);
@@ -172,13 +178,17 @@ export class DaemonRoutes {
     stream.onClose(off);
   }
 
-  private async requireService(name: string): Promise<void> {
+  /** The statuses `name` designates: one instance, or every instance of a service. */
+  private async requireService(name: string): Promise<ServiceStatus[]> {
     const status = await this.engine.status();
     // A service of the definition (`gateway`) names all its instances (`gateway-1`, ...).
-    if (!status.services.some((s) => s.name === name || s.service === name)) {
+    const exact = status.services.filter((s) => s.name === name);
+    const matched = exact.length > 0 ? exact : status.services.filter((s) => s.service === name);
+    if (matched.length === 0) {
       const known = status.services.map((s) => s.name).join(', ') || 'none (is the stack running?)';
       throw new DaemonError(404, 'service_not_found', `no service "${name}"; services: ${known}`);
     }
+    return matched;
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {

@@ -11,6 +11,7 @@ import {
   type UpOptions,
   type UpResult,
 } from '../engine.js';
+import { controllableActions } from '../service-actions.js';
 import { readStackDefinition, type ServiceDefinition, type StackDefinition } from '../stack-definition.js';
 import {
   assertDockerAvailable,
@@ -273,6 +274,7 @@ export class DockerEngine implements Engine {
       service: instance.definition.name,
       state: 'starting',
       since: Date.now(),
+      actions: controllableActions('starting'),
     });
     await waitHealthy(
       this.docker,
@@ -286,6 +288,7 @@ export class DockerEngine implements Engine {
       service: instance.definition.name,
       state: 'healthy',
       since: Date.now(),
+      actions: controllableActions('healthy'),
     });
     this.progress(`start ${instance.name}`, 'healthy', true);
   }

@@ -1,5 +1,6 @@
 import type Docker from 'dockerode';
 import type { ServiceState, ServiceStatus } from '../engine.js';
+import { controllableActions } from '../service-actions.js';
 import { jsonLines } from './json-lines.js';
 import { INSTANCE_LABEL, SERVICE_LABEL, STACK_LABEL } from './stack-plan.js';
 
@@ -63,6 +64,7 @@ export class EventMonitor {
       service,
       state: next.state,
       since,
+      actions: controllableActions(next.state),
       ...(next.detail ? { detail: next.detail } : {}),
     });
   }

@@ -1,5 +1,6 @@
 import type Docker from 'dockerode';
 import { OrchestratorError, type ServiceState, type ServiceStatus } from '../engine.js';
+import { controllableActions } from '../service-actions.js';
 import { containerOptions } from './container-spec.js';
 import { demuxLines } from './log-demux.js';
 import {
@@ -129,6 +130,7 @@ export function statusOf(c: Docker.ContainerInfo): ServiceStatus {
     service: c.Labels[SERVICE_LABEL] ?? 'unknown',
     state,
     since: c.Created * 1000,
+    actions: controllableActions(state),
     ...(state === 'exited' ? { detail: c.Status } : {}),
   };
 }

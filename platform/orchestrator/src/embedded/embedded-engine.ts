@@ -107,7 +107,7 @@ export class EmbeddedEngine implements Engine {
     if (stats) broker.detail = `memory broker (${stats.broker})`;
     const store = { ...inProcess('store'), detail: 'memory history, presence and sessions' };
     const worker = { ...inProcess('worker'), detail: 'sessions, history and webhook jobs run inline' };
-    const gateway = { ...this.gatewayStatus };
+    const gateway = { ...this.gatewayStatus, actions: embeddedGatewayActions(this.gatewayStatus.state) };
     if (stats) gateway.detail = `${stats.connections} connection(s), ${stats.rooms} room(s)`;
     const services = [gateway, broker, store, worker];
     return {
@@ -170,7 +170,10 @@ export class EmbeddedEngine implements Engine {
 
   private setGateway(state: ServiceStatus['state']): void {
     this.gatewayStatus = status('gateway', state);
-    this.events.emit({ type: 'service', status: { ...this.gatewayStatus } });
+    this.events.emit({
+      type: 'service',
+      status: { ...this.gatewayStatus, actions: embeddedGatewayActions(state) },
+    });
   }
 
   private gatewayOnly(name: string): void {
@@ -184,7 +187,17 @@ export class EmbeddedEngine implements Engine {
 }
 
 function status(name: string, state: ServiceStatus['state']): ServiceStatus {
-  return { name, service: name, state, since: Date.now() };
+  return { name, service: name, state, since: Date.now(), actions: [] };
+}
+
+/**
+ * The one gateway can be restarted in place, or started if `stopService` stopped it; it is not
+ * offered a per-service stop: stopping it stops the whole stack (and the console it serves), which
+ * is what "Stop stack" is for. Broker, store and worker live inside it: no actions of their own.
+ */
+function embeddedGatewayActions(state: ServiceStatus['state']): ServiceStatus['actions'] {
+  if (state === 'stopped') return ['start'];
+  return state === 'healthy' ? ['restart'] : [];
 }
 
 function severalGateways(): OrchestratorError {

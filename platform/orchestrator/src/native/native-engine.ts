@@ -60,6 +60,7 @@ export class NativeEngine implements Engine {
     service: 'proxy',
     state: 'stopped',
     since: Date.now(),
+    actions: [],
   };
   private state: StackStatus['state'] = 'stopped';
   private endpoints: StackEndpoints = endpointsFor(9000);
@@ -249,7 +250,8 @@ export class NativeEngine implements Engine {
   }
 
   private setProxyState(state: ServiceStatus['state']): void {
-    this.proxyStatus = { name: 'proxy', service: 'proxy', state, since: Date.now() };
+    // The front proxy lives in the engine itself: it goes up and down with the stack only.
+    this.proxyStatus = { name: 'proxy', service: 'proxy', state, since: Date.now(), actions: [] };
     this.events.emit({ type: 'service', status: this.proxyStatus });
   }
 

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { ServiceState, ServiceStatus } from '../engine.js';
+import { controllableActions } from '../service-actions.js';
 import { LogBuffer } from './log-buffer.js';
 
 export interface SupervisedProcessOptions {
@@ -47,7 +48,13 @@ export class SupervisedProcess {
 
   constructor(private readonly options: SupervisedProcessOptions) {
     this.log = options.log ?? new LogBuffer(options.name);
-    this.current = { name: options.name, service: options.service, state: 'stopped', since: Date.now() };
+    this.current = {
+      name: options.name,
+      service: options.service,
+      state: 'stopped',
+      since: Date.now(),
+      actions: ['start'],
+    };
   }
 
   get name(): string {
@@ -208,6 +215,7 @@ export class SupervisedProcess {
       service: this.options.service,
       state,
       since: Date.now(),
+      actions: controllableActions(state),
       ...(detail ? { detail } : {}),
     };
     this.options.onStatus(this.status);

@@ -10,6 +10,10 @@ export function adminPost<T>(connection: ConsoleConnection, path: string, body: 
   return postJson<T>(`${connection.adminUrl}${path}`, connection.adminToken, body);
 }
 
+export function adminDelete<T>(connection: ConsoleConnection, path: string): Promise<T> {
+  return requestJson<T>(`${connection.adminUrl}${path}`, connection.adminToken, { method: 'DELETE' });
+}
+
 /** The daemon of the connection; throws when stack control is unavailable. */
 export function requireDaemon(connection: ConsoleConnection): DaemonAccess {
   if (!connection.daemon) throw new ApiError(0, 'stack_control_unavailable', 'no stack daemon connected');

@@ -1,6 +1,6 @@
-import { queryOptions, useQuery } from '@tanstack/react-query';
-import type { ConnectionInfo } from '../../../lib/admin-types.js';
-import { adminGet, LIVE_MS } from '../../connection/api/clients.js';
+import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import type { ConnectionInfo, DisconnectRequest, DisconnectResult } from '../../../lib/admin-types.js';
+import { adminGet, adminPost, LIVE_MS } from '../../connection/api/clients.js';
 import type { ConsoleConnection } from '../../connection/api/connection.js';
 import { useConsoleConnection } from '../../connection/components/connection-context.js';
 
@@ -20,3 +20,24 @@ export const connectionsQueryOptions = (connection: ConsoleConnection) =>
   });
 
 export const useConnections = () => useQuery(connectionsQueryOptions(useConsoleConnection()));
+
+export const disconnectConnection = (
+  connection: ConsoleConnection,
+  connectionId: string,
+  request: DisconnectRequest = {},
+) =>
+  adminPost<DisconnectResult>(
+    connection,
+    `/connections/${encodeURIComponent(connectionId)}/disconnect`,
+    request,
+  );
+
+/** Closes a connection on whichever gateway holds it; the connections view refreshes at once. */
+export function useDisconnect() {
+  const connection = useConsoleConnection();
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (connectionId: string) => disconnectConnection(connection, connectionId),
+    onSuccess: () => client.invalidateQueries({ queryKey: ['admin', 'connections'] }),
+  });
+}

@@ -2,10 +2,11 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useDeferredValue, useMemo, useRef, useState } from 'react';
 import type { ConnectionInfo } from '../../../lib/admin-types.js';
 import { formatAge, formatBytes } from '../../../lib/format.js';
+import { describeError } from '../../../lib/http.js';
 import { Link } from '../../../lib/link.js';
 import { Empty, QueryState } from '../../../lib/query-state.js';
 import { roomRoute } from '../../../lib/router.js';
-import { useConnections } from '../api/connections.js';
+import { useConnections, useDisconnect } from '../api/connections.js';
 
 const ROW_HEIGHT = 34;
 
@@ -57,6 +58,7 @@ function filterConnections(items: readonly ConnectionInfo[], needle: string): re
 }
 
 function VirtualRows({ rows }: { rows: readonly ConnectionInfo[] }) {
+  const disconnect = useDisconnect();
   const scroller = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({
     count: rows.length,
@@ -72,6 +74,11 @@ function VirtualRows({ rows }: { rows: readonly ConnectionInfo[] }) {
   const now = Date.now();
   return (
     <div className="scroller" ref={scroller} data-testid="connections-scroller">
+      {disconnect.isError && (
+        <p className="state error" role="alert">
+          Disconnect {disconnect.variables} failed: {describeError(disconnect.error)}
+        </p>
+      )}
       <table className="grid connections-table">
         <thead>
           <tr>
@@ -83,6 +90,7 @@ function VirtualRows({ rows }: { rows: readonly ConnectionInfo[] }) {
             <th className="wide-only">Since</th>
             <th className="wide-only">Msgs in/out</th>
             <th className="wide-only">Bytes in/out</th>
+            <th>Actions</th>
           </tr>
         </thead>
         <tbody>
@@ -108,6 +116,18 @@ function VirtualRows({ rows }: { rows: readonly ConnectionInfo[] }) {
                 </td>
                 <td className="wide-only">
                   {formatBytes(c.bytesIn)}/{formatBytes(c.bytesOut)}
+                </td>
+                <td>
+                  {/* Closes it with 4004 on whichever gateway holds it: an SDK client reconnects. */}
+                  <button
+                    type="button"
+                    className="secondary"
+                    aria-label={`disconnect ${c.clientId}`}
+                    disabled={disconnect.isPending && disconnect.variables === c.connectionId}
+                    onClick={() => disconnect.mutate(c.connectionId)}
+                  >
+                    Disconnect
+                  </button>
                 </td>
               </tr>
             );

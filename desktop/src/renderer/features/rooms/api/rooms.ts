@@ -1,6 +1,6 @@
-import { queryOptions, useQuery } from '@tanstack/react-query';
-import type { RoomDetail, RoomInfo } from '../../../lib/admin-types.js';
-import { adminGet, LIVE_MS } from '../../connection/api/clients.js';
+import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import type { ClearHistoryResult, RoomDetail, RoomInfo } from '../../../lib/admin-types.js';
+import { adminDelete, adminGet, LIVE_MS } from '../../connection/api/clients.js';
 import type { ConsoleConnection } from '../../connection/api/connection.js';
 import { useConsoleConnection } from '../../connection/components/connection-context.js';
 
@@ -28,3 +28,19 @@ export const roomQueryOptions = (connection: ConsoleConnection, appId: string, r
 
 export const useRoom = (appId: string, room: string) =>
   useQuery(roomQueryOptions(useConsoleConnection(), appId, room));
+
+export const clearRoomHistory = (connection: ConsoleConnection, appId: string, room: string) =>
+  adminDelete<ClearHistoryResult>(
+    connection,
+    `/rooms/${encodeURIComponent(room)}/history?appId=${encodeURIComponent(appId)}`,
+  );
+
+/** Empties a room's history on every gateway; the room views refresh at once. */
+export function useClearHistory(appId: string, room: string) {
+  const connection = useConsoleConnection();
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: () => clearRoomHistory(connection, appId, room),
+    onSuccess: () => client.invalidateQueries({ queryKey: ['admin', 'rooms'] }),
+  });
+}

@@ -1,10 +1,11 @@
 import { useEffect, useState } from 'react';
 import type { RoomDetail } from '../../../lib/admin-types.js';
 import { formatAge, formatData, formatTime } from '../../../lib/format.js';
+import { describeError } from '../../../lib/http.js';
 import { Link } from '../../../lib/link.js';
 import { Empty, QueryState } from '../../../lib/query-state.js';
 import { traceRoute } from '../../../lib/router.js';
-import { useRoom } from '../api/rooms.js';
+import { useClearHistory, useRoom } from '../api/rooms.js';
 import { RateChart, type RateSample } from './rate-chart.js';
 
 /** Samples kept for the chart: two minutes at the 1 s poll. */
@@ -33,6 +34,7 @@ export function RoomPage({ appId, room }: { appId: string; room: string }) {
         <div className="columns">
           <section className="panel" aria-label="messages">
             <h3>Messages</h3>
+            <ClearHistory appId={appId} room={room} />
             {detail && <MessageList detail={detail} />}
           </section>
           <div className="side">
@@ -58,6 +60,35 @@ function useRateSamples(detail: RoomDetail | undefined, updatedAt: number): Rate
     setSamples((s) => [...s, { ts: updatedAt, rate: detail.messageRate }].slice(-MAX_SAMPLES));
   }, [detail, updatedAt]);
   return samples;
+}
+
+function ClearHistory({ appId, room }: { appId: string; room: string }) {
+  const clear = useClearHistory(appId, room);
+  return (
+    <div className="actions">
+      <button
+        type="button"
+        className="secondary"
+        disabled={clear.isPending}
+        onClick={() => {
+          // Irreversible, and clients resuming from before will see a discontinuity.
+          if (window.confirm(`Remove every message of ${room}'s history?`)) clear.mutate();
+        }}
+      >
+        Clear history
+      </button>
+      {clear.isSuccess && (
+        <span className="muted" role="status">
+          {clear.data.removed} message(s) removed
+        </span>
+      )}
+      {clear.isError && (
+        <span className="error" role="alert">
+          {describeError(clear.error)}
+        </span>
+      )}
+    </div>
+  );
 }
 
 function MessageList({ detail }: { detail: RoomDetail }) {

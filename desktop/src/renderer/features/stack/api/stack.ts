@@ -1,5 +1,5 @@
 import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import type { StackStatus } from '../../../lib/stack-types.js';
+import type { ServiceAction, StackStatus } from '../../../lib/stack-types.js';
 import { daemonGet, daemonPost, LIVE_MS, requireDaemon } from '../../connection/api/clients.js';
 import type { ConsoleConnection } from '../../connection/api/connection.js';
 import { useConsoleConnection } from '../../connection/components/connection-context.js';
@@ -18,8 +18,6 @@ export const stackQueryOptions = (connection: ConsoleConnection) =>
   });
 
 export const useStack = () => useQuery(stackQueryOptions(useConsoleConnection()));
-
-export type ServiceAction = 'start' | 'stop' | 'restart';
 
 /** Every stack mutation answers the new `StackStatus`: it is shown at once, then refetched. */
 function useStackMutation<T>(run: (connection: ConsoleConnection, input: T) => Promise<StackStatus>) {

@@ -2,16 +2,10 @@ import { type FormEvent, useState } from 'react';
 import { formatAge } from '../../../lib/format.js';
 import { describeError } from '../../../lib/http.js';
 import { Empty, QueryState } from '../../../lib/query-state.js';
-import type { ServiceStatus, StackStatus } from '../../../lib/stack-types.js';
+import type { ServiceAction, ServiceStatus, StackStatus } from '../../../lib/stack-types.js';
 import { useConsoleConnection } from '../../connection/components/connection-context.js';
 import { NodesPanel } from '../../overview/components/nodes-panel.js';
-import {
-  type ServiceAction,
-  useScaleGateways,
-  useServiceAction,
-  useStack,
-  useStackUpDown,
-} from '../api/stack.js';
+import { useScaleGateways, useServiceAction, useStack, useStackUpDown } from '../api/stack.js';
 import { useStackEvents } from '../api/stack-events.js';
 import { LogsPanel } from './logs-panel.js';
 
@@ -180,7 +174,8 @@ function ServicesTable({ services, onLogs }: { services: ServiceStatus[]; onLogs
                 <td className="wide-only">{formatAge(s.since, now)}</td>
                 <td>
                   <div className="actions">
-                    {(['start', 'stop', 'restart'] as const).map((verb) => (
+                    {/* Only what the engine says it can do to this service now. */}
+                    {s.actions.map((verb) => (
                       <button
                         key={verb}
                         type="button"

@@ -1,6 +1,7 @@
 import type { TraceEvent } from '../../../lib/admin-types.js';
 import { formatData, formatTime } from '../../../lib/format.js';
 import { Empty, QueryState } from '../../../lib/query-state.js';
+import { orderHops } from '../api/hop-order.js';
 import { useTraces } from '../api/traces.js';
 
 /** Human names of the hops of a message. */
@@ -16,7 +17,7 @@ const HOP_LABELS: Record<string, string> = {
 /** One message's path across the stack: one row per hop, with its gateway and time since the first hop. */
 export function TraceTimeline({ messageId }: { messageId: string }) {
   const query = useTraces({ messageId });
-  const events = [...(query.data?.items ?? [])].sort((a, b) => a.ts - b.ts);
+  const events = orderHops(query.data?.items ?? []);
   const start = events[0]?.ts ?? 0;
   const span = Math.max(1, (events.at(-1)?.ts ?? 0) - start);
   return (

@@ -1,0 +1,130 @@
+import type { Broker, BrokerMessage } from '@relaybox/core';
+import { type AdminDisconnectResult, CloseCode, ErrorCode, RelayBoxError } from '@relaybox/protocol';
+import type { Logger } from '../logger.js';
+import type { SnapshotSource } from './node-snapshot.js';
+
+/**
+ * The broker channel that carries operator commands between gateways. App ids and room names
+ * cannot contain `|`, so no client can join or publish on it, and the hub drops `|` rooms
+ * before metrics and tracing. Every gateway holds a subscription on it: with the AMQP broker that
+ * binds one shard of 64, whose room messages each gateway then also receives and ignores.
+ */
+export const ADMIN_CONTROL_CHANNEL = { appId: '$relaybox', room: 'admin|control' } as const;
+
+/** One command on the control channel; `nodeId` names the gateway that must carry it out. */
+export interface DisconnectCommand {
+  type: 'disconnect';
+  nodeId: string;
+  connectionId: string;
+  reconnect: boolean;
+  reason: string;
+}
+
+export type DisconnectResult = AdminDisconnectResult;
+
+/**
+ * Carries out operator commands on the gateway that owns the connection: locally when it is this
+ * one, else through the broker (at most once, like every broker message: a gateway cut off from
+ * the broker misses the command, and the connection stays listed).
+ */
+export class AdminControl {
+  constructor(
+    private readonly broker: Broker,
+    private readonly source: SnapshotSource,
+    private readonly log: Logger,
+  ) {}
+
+  private joined = false;
+  private stopped = false;
+  private retry: NodeJS.Timeout | undefined;
+
+  /**
+   * Subscribes to the control channel; call once the broker has started. Never rejects: a failed
+   * subscription (the broker dropped meanwhile) is retried every second until it holds or `stop`.
+   */
+  async start(): Promise<void> {
+    this.broker.onMessage((message) => this.onMessage(message));
+    await this.join();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.retry);
+    if (this.joined) this.broker.unsubscribe(ADMIN_CONTROL_CHANNEL.appId, ADMIN_CONTROL_CHANNEL.room);
+    this.joined = false;
+  }
+
+  private async join(): Promise<void> {
+    try {
+      await this.broker.subscribe(ADMIN_CONTROL_CHANNEL.appId, ADMIN_CONTROL_CHANNEL.room);
+      if (this.stopped) this.broker.unsubscribe(ADMIN_CONTROL_CHANNEL.appId, ADMIN_CONTROL_CHANNEL.room);
+      else this.joined = true;
+    } catch (error) {
+      if (this.stopped) return;
+      this.log.warn('admin control: cannot subscribe, retrying', { error: String(error) });
+      this.retry = setTimeout(() => void this.join(), RETRY_MS);
+    }
+  }
+
+  async disconnect(command: Omit<DisconnectCommand, 'type'>): Promise<DisconnectResult> {
+    const { nodeId, connectionId } = command;
+    if (nodeId === this.source.nodeId) {
+      const closed = this.closeLocal({ type: 'disconnect', ...command });
+      return { connectionId, gateway: nodeId, local: true, closed };
+    }
+    const payload = JSON.stringify({ type: 'disconnect', ...command } satisfies DisconnectCommand);
+    await this.broker.publish({ ...ADMIN_CONTROL_CHANNEL, payload });
+    return { connectionId, gateway: nodeId, local: false, closed: false };
+  }
+
+  private onMessage(message: BrokerMessage): void {
+    if (message.appId !== ADMIN_CONTROL_CHANNEL.appId || message.room !== ADMIN_CONTROL_CHANNEL.room) return;
+    let command: DisconnectCommand;
+    try {
+      command = JSON.parse(message.payload) as DisconnectCommand;
+    } catch {
+      this.log.warn('admin control: unreadable command', { payload: message.payload.slice(0, 200) });
+      return;
+    }
+    if (command.type !== 'disconnect' || command.nodeId !== this.source.nodeId) return;
+    const closed = this.closeLocal(command);
+    this.log.info('admin control: disconnect', { connectionId: command.connectionId, closed });
+  }
+
+  private closeLocal(command: DisconnectCommand): boolean {
+    for (const session of this.source.sessions()) {
+      if (session.connectionId !== command.connectionId) continue;
+      const code = command.reconnect ? CloseCode.AdminDisconnect : CloseCode.AdminKick;
+      session.transport.close(code, command.reason);
+      return true;
+    }
+    return false;
+  }
+}
+
+const RETRY_MS = 1000;
+
+/** A WebSocket close reason is at most 123 bytes of UTF-8. */
+export const MAX_DISCONNECT_REASON_BYTES = 123;
+
+/** Validates `POST /v1/admin/connections/:id/disconnect`'s optional body `{ reconnect?, reason? }`. */
+export function parseDisconnect(body: Buffer): { reconnect: boolean; reason: string } {
+  if (body.length === 0) return { reconnect: true, reason: 'disconnected by an operator' };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new RelayBoxError(ErrorCode.InvalidRequest, 'body is not valid JSON');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new RelayBoxError(ErrorCode.InvalidRequest, 'body must be a JSON object');
+  const { reconnect = true, reason = 'disconnected by an operator' } = parsed as Record<string, unknown>;
+  if (typeof reconnect !== 'boolean')
+    throw new RelayBoxError(ErrorCode.InvalidRequest, '"reconnect" must be a boolean');
+  if (typeof reason !== 'string' || Buffer.byteLength(reason) > MAX_DISCONNECT_REASON_BYTES)
+    throw new RelayBoxError(
+      ErrorCode.InvalidRequest,
+      `"reason" must be a string of at most ${MAX_DISCONNECT_REASON_BYTES} bytes`,
+    );
+  return { reconnect, reason };
+}
