@@ -1,4 +1,4 @@
-export { localAdminToken } from './admin/admin-config.js';
+export { localAdminToken } from './admin/local-admin-token.js';
 export * from './auth/authenticator.js';
 export * from './auth/principal.js';
 export * from './config.js';

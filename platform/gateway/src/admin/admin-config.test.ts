@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../config.js';
-import { localAdminToken } from './admin-config.js';
+import { localAdminToken } from './local-admin-token.js';
 
 describe('inspector configuration', () => {
   it('defaults: development, tracing on, local-only, no token given', () => {

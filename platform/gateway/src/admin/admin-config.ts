@@ -1,5 +1,3 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import {
   MemoryInspectorStore,
   MemoryTraceLog,
@@ -12,6 +10,7 @@ import type { GatewayConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import { Tracer } from '../tracing/tracer.js';
 import type { AdminSetup } from './inspector.js';
+import { localAdminToken } from './local-admin-token.js';
 
 export interface InspectorParts {
   tracer: Tracer;
@@ -76,35 +75,6 @@ export function createInspectorParts(
       await Promise.allSettled(owned.map((store) => store?.close()));
     },
   };
-}
-
-/** `<dataDir>/admin-token`, created (0600) on first use; every local gateway of the data dir shares it. */
-export function localAdminToken(dataDir: string): string {
-  const file = join(dataDir, 'admin-token');
-  const read = () => {
-    try {
-      return readFileSync(file, 'utf8').trim() || undefined;
-    } catch {
-      return undefined;
-    }
-  };
-  const existing = read();
-  if (existing) return existing;
-  const token = `rbadm_${randomToken()}`;
-  mkdirSync(dataDir, { recursive: true });
-  try {
-    // `wx`: a gateway starting at the same moment keeps the token the first one wrote.
-    writeFileSync(file, `${token}\n`, { mode: 0o600, flag: 'wx' });
-    return token;
-  } catch {
-    return read() ?? token;
-  }
-}
-
-function randomToken(): string {
-  const bytes = new Uint8Array(24);
-  crypto.getRandomValues(bytes);
-  return Buffer.from(bytes).toString('base64url');
 }
 
 function knownApps(config: GatewayConfig, devApiKey: string | undefined): string[] {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { localAdminToken } from '@relaybox/gateway';
+import { localAdminToken } from '@relaybox/gateway/local-admin-token';
 
 /**
  * The dev API key of local stacks: `RELAYBOX_DEV_API_KEY` (passed in), else the one kept in
