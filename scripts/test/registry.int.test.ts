@@ -46,11 +46,20 @@ const apiKey = `dev.default:${testName('registry-secret')}`;
 const env = (extra: Record<string, string> = {}) =>
   consumerEnv(registry.url, { RELAYBOX_ORIGIN: origin, RELAYBOX_API_KEY: apiKey, ...extra });
 
+/**
+ * The workspace's environment for `pnpm publish`, minus the npm settings `npm test` exports to its
+ * scripts (`npm_config_userconfig` and the like would win over the registry's token file).
+ */
+function publishEnv(npmrc: string): NodeJS.ProcessEnv {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_config_/i.test(name)));
+  return { ...env, NPM_CONFIG_USERCONFIG: npmrc };
+}
+
 beforeAll(async () => {
   registry = await startVerdaccio(tempDir('verdaccio'));
   await runOk('npx', ['-y', PNPM, '-r', 'publish', '--registry', registry.url, '--no-git-checks'], {
     cwd: WORKSPACE,
-    env: { ...process.env, NPM_CONFIG_USERCONFIG: registry.npmrc },
+    env: publishEnv(registry.npmrc),
     timeoutMs: 300_000,
   });
   const ours = Object.fromEntries(
