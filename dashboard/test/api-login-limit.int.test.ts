@@ -17,7 +17,7 @@ let subnet = 0;
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  cp = await startControlPlane({ DATABASE_URL: db.url, TRUST_PROXY: '1', LOG_LEVEL: 'warn' });
+  cp = await startControlPlane({ DATABASE_URL: db.url, TRUST_PROXY: '127.0.0.1', LOG_LEVEL: 'warn' });
 });
 
 afterAll(async () => {

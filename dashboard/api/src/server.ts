@@ -71,8 +71,7 @@ export async function createControlPlane(
       signupLimiter: new SignupRateLimiter(database.db, config.signupRateLimit),
       keyEvents,
     };
-    registerHealthRoutes(app, services, () => stopping);
-    await configure(app, services);
+    await configure(app, services, () => stopping);
     app.addHook('onClose', async () => {
       await keyEvents.close();
       await database.close();
@@ -110,12 +109,14 @@ function timeouts(config: ControlPlaneConfig) {
   };
 }
 
-async function configure(app: FastifyInstance, services: Services): Promise<void> {
+async function configure(app: FastifyInstance, services: Services, stopping: () => boolean): Promise<void> {
   installSecurityHeaders(app);
   installJsonOnly(app);
   await app.register(fastifyCookie);
+  // Routes take the error handler in force when they are registered: every route comes after it.
   installErrorHandler(app);
   installInputGuard(app);
+  registerHealthRoutes(app, services, stopping);
   installSessionGuard(app, services);
   registerAuthRoutes(app, services);
   registerAppRoutes(app, services);
