@@ -127,7 +127,14 @@ export function planCluster(spec: ServerSpec, ports: number[], gatewayEntry: str
     return {
       nodes: ports.map((port, i) => ({
         name: nodeName(i),
-        args: [...PROFILE, ...TSX, 'platform/bench/src/servers/socketio-server.ts', '--port', String(port), ...redis],
+        args: [
+          ...PROFILE,
+          ...TSX,
+          'platform/bench/src/servers/socketio-server.ts',
+          '--port',
+          String(port),
+          ...redis,
+        ],
         env: {},
         port,
         healthPath: '/health',
