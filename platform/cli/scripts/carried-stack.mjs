@@ -18,6 +18,7 @@ import { dirname, join } from 'node:path';
 export const UWS_ARCHES = ['x64', 'arm64'];
 
 const PLATFORM_BUILD = '    context: ..\n    dockerfile: platform/Dockerfile\n    args:\n';
+// biome-ignore lint/suspicious/noTemplateCurlyInString: compose and Dockerfile variables
 const PLATFORM_IMAGE = '${RELAYBOX_PLATFORM_IMAGE:-relaybox/platform:dev}';
 
 /** compose.yaml with its platform build taken from this folder (the text is otherwise unchanged). */
@@ -59,6 +60,7 @@ export function carriedDockerfile(platformDockerfile, carried) {
   const runtime = lines.slice(last).join('\n').trimEnd();
   if (!arg || last < 0 || !runtime.includes('COPY --from=build /out/ /app/'))
     throw new Error(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: compose and Dockerfile variables
       'platform/Dockerfile: expected `ARG NODE_IMAGE=`, a final `FROM ${NODE_IMAGE}` stage and `COPY --from=build /out/ /app/`',
     );
   const refusal =
@@ -69,6 +71,7 @@ export function carriedDockerfile(platformDockerfile, carried) {
     "# platform/cli/scripts/carried-stack.mjs: a build stage of its own, then platform/Dockerfile's runtime stage.",
     arg,
     '',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: compose and Dockerfile variables
     'FROM ${NODE_IMAGE} AS build',
     'COPY app /out',
     '# The gateway loads uws_linux_<cpu>_<Node ABI>.node: keep that one, refuse an image with none.',
@@ -80,6 +83,7 @@ export function carriedDockerfile(platformDockerfile, carried) {
     runtime,
     '# What the image was built from (the build argument the carried compose.yaml sets).',
     'ARG RELAYBOX_BUNDLE',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: compose and Dockerfile variables
     'LABEL dev.relaybox.bundle=${RELAYBOX_BUNDLE}',
     '',
   ].join('\n');
