@@ -279,5 +279,26 @@ describe('packages published to a registry and installed with npm outside the wo
       expect(await up.exited).toBe(0);
       expect(stackLeftovers(dockerStack)).toEqual({ containers: [], networks: [], volumes: [] });
     });
+
+    it('refuses a base image the package carries no uWebSockets.js build for, naming it, and leaves nothing', {
+      timeout: 300_000,
+    }, async () => {
+      const refused = await run(
+        'npx',
+        ['relaybox', 'up', '--engine', 'docker', '--port', String(await freeStackPort()), '--no-open'],
+        {
+          cwd: project,
+          // Node.js 20 on Debian 12: the carried builds are for Node.js 24 on glibc >= 2.38.
+          env: { ...dockerEnv(), NODE_IMAGE: 'relaybox-test/node:20' },
+          timeoutMs: 240_000,
+        },
+      );
+      expect(refused.code).toBe(1);
+      expect(refused.output).toMatch(/image_build_failed/);
+      expect(refused.output).toMatch(
+        /no uws_linux_\w+_115\.node: this RelayBox bundle carries uWebSockets\.js for Node\.js 24/,
+      );
+      expect(stackLeftovers(dockerStack).containers).toEqual([]);
+    });
   });
 });
