@@ -13,6 +13,7 @@ import {
   WORKSPACE,
   workspaceFolders,
 } from './consumer-project.js';
+import { DOCKER_TEST_VARIABLES, freeStackPort, imageLabel, stackLeftovers } from './docker-stack.js';
 import { freePort } from './free-port.js';
 import { type LocalRegistry, publishedVersions, startVerdaccio } from './verdaccio.js';
 
@@ -207,6 +208,97 @@ describe('packages published to a registry and installed with npm outside the wo
       } finally {
         await new Promise((resolve) => site.server.close(resolve));
       }
+    });
+  });
+
+  describe('the docker engine of the installed CLI', () => {
+    const dockerStack = testName('rbreg');
+    // Host networking (this dockerd runs with --bridge=none), local base images, a data dir of its own.
+    const dockerEnv = () =>
+      env({
+        ...DOCKER_TEST_VARIABLES,
+        RELAYBOX_DOCKER_NETWORK: 'host',
+        RELAYBOX_STACK: dockerStack,
+        RELAYBOX_DATA_DIR: join(project, '.relaybox-docker'),
+        RELAYBOX_DEV_API_KEY: apiKey,
+      });
+    let up: Service | undefined;
+    afterAll(async () => {
+      await up?.stop();
+      // Whatever a failed run left: containers, network and volumes of this stack only.
+      if (project)
+        await run('npx', ['relaybox', 'down', '--engine', 'docker', '--volumes'], {
+          cwd: project,
+          env: dockerEnv(),
+          timeoutMs: 120_000,
+        });
+    }, 180_000);
+
+    it('`npx relaybox up --engine docker` builds from what the package carries, delivers, and `down --volumes` removes it all', {
+      timeout: 600_000,
+    }, async () => {
+      const carried = join(project, 'node_modules', 'relaybox', 'dist', 'stack');
+      const bundleId = /RELAYBOX_BUNDLE: (\w+)/.exec(
+        readFileSync(join(carried, 'compose.yaml'), 'utf8'),
+      )?.[1];
+      expect(bundleId).toMatch(/^[0-9a-f]{32}$/);
+      const port = await freeStackPort();
+      up = await startService(
+        'npx',
+        ['relaybox', 'up', '--engine', 'docker', '--port', String(port), '--gateways', '1', '--no-open'],
+        { cwd: project, env: dockerEnv(), ready: /RelayBox is up \(docker engine\)/, timeoutMs: 480_000 },
+      );
+      expect(up.output()).toContain(`Origin     http://localhost:${port}`);
+      // Built from the carried folder: the image is labelled with the installed bundle's id.
+      expect(imageLabel(DOCKER_TEST_VARIABLES.RELAYBOX_PLATFORM_IMAGE, 'dev.relaybox.bundle')).toBe(bundleId);
+      expect(stackLeftovers(dockerStack).containers.sort()).toEqual(
+        ['gateway-1', 'nginx', 'rabbitmq', 'redis', 'worker'].map((name) => `${dockerStack}-${name}`),
+      );
+
+      // @relaybox/client subscribes through nginx; @relaybox/rest publishes; both arrive in order.
+      const room = `pkg:${testName('docker')}`;
+      const output = await runOk('node', ['esm-check.mjs'], {
+        cwd: project,
+        env: env({ RELAYBOX_ORIGIN: `http://127.0.0.1:${port}`, ROOM: room }),
+        timeoutMs: 60_000,
+      });
+      const result = JSON.parse(output.trim().split('\n').at(-1)!);
+      expect(result.received).toEqual([
+        { seq: 1, data: { text: 'from esm' }, clientId: 'esm-user' },
+        { seq: 2, data: { text: 'from the backend' }, clientId: expect.any(String) },
+      ]);
+      expect(await runOk('npx', ['relaybox', 'status'], { cwd: project, env: dockerEnv() })).toMatch(
+        /docker stack: running/,
+      );
+
+      await runOk('npx', ['relaybox', 'down', '--volumes'], {
+        cwd: project,
+        env: dockerEnv(),
+        timeoutMs: 120_000,
+      });
+      expect(await up.exited).toBe(0);
+      expect(stackLeftovers(dockerStack)).toEqual({ containers: [], networks: [], volumes: [] });
+    });
+
+    it('refuses a base image the package carries no uWebSockets.js build for, naming it, and leaves nothing', {
+      timeout: 300_000,
+    }, async () => {
+      const refused = await run(
+        'npx',
+        ['relaybox', 'up', '--engine', 'docker', '--port', String(await freeStackPort()), '--no-open'],
+        {
+          cwd: project,
+          // Node.js 20 on Debian 12: the carried builds are for Node.js 24 on glibc >= 2.38.
+          env: { ...dockerEnv(), NODE_IMAGE: 'relaybox-test/node:20' },
+          timeoutMs: 240_000,
+        },
+      );
+      expect(refused.code).toBe(1);
+      expect(refused.output).toMatch(/image_build_failed/);
+      expect(refused.output).toMatch(
+        /no uws_linux_\w+_115\.node: this RelayBox bundle carries uWebSockets\.js for Node\.js 24/,
+      );
+      expect(stackLeftovers(dockerStack).containers).toEqual([]);
     });
   });
 });

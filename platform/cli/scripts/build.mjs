@@ -7,5 +7,7 @@ import { bundleCli } from './bundle-cli.mjs';
 
 const out = fileURLToPath(new URL('../dist', import.meta.url));
 if (ensureConsoleBuilt({ quiet: true }) !== 0) process.exit(1);
-await bundleCli(out);
-console.log(`built ${out} (relaybox.mjs, gateway.mjs, lua/, console/)`);
+const stack = await bundleCli(out);
+console.log(
+  `built ${out} (relaybox.mjs, gateway.mjs, lua/, console/; stack/ for the docker engine: ${stack.carried})`,
+);

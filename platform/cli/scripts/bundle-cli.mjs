@@ -4,16 +4,20 @@
 //   gateway.mjs    platform/gateway/src/main.ts: the process the native engine spawns
 //   lua/*.lua      the Redis scripts (the adapters read `./lua/<file>` next to the bundle)
 //   console/       the built console (desktop/dist/console) the gateway serves at /console
+//   healthcheck.mjs  platform/gateway/src/image-healthcheck.ts: the platform image's HEALTHCHECK
+//   stack/         the docker engine's stack, carried so it runs without a checkout
+//                  (scripts/carried-stack.mjs: compose.yaml, nginx/, Dockerfile, app/ as its context)
 // uWebSockets.js (native builds, see platform/gateway/src/uws/uws-builds.json) stays outside the bundle: the npm package `relaybox` declares them
 // as dependencies; the desktop app copies them next to the bundle (desktop/scripts/build-cli.mjs).
 // Each bundle's banner points the paths the sources derive from their own location at this
 // directory instead (only where the environment does not set them already):
 //   RELAYBOX_CONSOLE_DIR   → <dir>/console     (the gateway's default is the checkout's desktop/dist/console)
 //   RELAYBOX_GATEWAY_ENTRY → <dir>/gateway.mjs (the native engine's default runs the sources through tsx)
-import { cpSync, existsSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { writeCarriedStack } from './carried-stack.mjs';
 
 const repo = fileURLToPath(new URL('../../..', import.meta.url));
 export const CONSOLE_DIR = join(repo, 'desktop/dist/console');
@@ -51,7 +55,7 @@ async function bundle(entry, outfile) {
   });
 }
 
-/** Writes the bundle into `out` (emptied first). The console must be built already. */
+/** Writes the bundle into `out` (emptied first); returns its carried stack. The console must be built already. */
 export async function bundleCli(out) {
   if (!existsSync(join(CONSOLE_DIR, 'index.html')))
     throw new Error(`build the console first (${CONSOLE_DIR} is missing): node scripts/build-console.mjs`);
@@ -59,7 +63,10 @@ export async function bundleCli(out) {
   await Promise.all([
     bundle('platform/cli/src/main.ts', join(out, 'relaybox.mjs')),
     bundle('platform/gateway/src/main.ts', join(out, 'gateway.mjs')),
+    bundle('platform/gateway/src/image-healthcheck.ts', join(out, 'healthcheck.mjs')),
   ]);
   cpSync(join(repo, 'platform/adapters/src/redis/lua'), join(out, 'lua'), { recursive: true });
   cpSync(CONSOLE_DIR, join(out, 'console'), { recursive: true });
+  const { version } = JSON.parse(readFileSync(join(repo, 'platform/cli/package.json'), 'utf8'));
+  return writeCarriedStack(repo, out, version);
 }

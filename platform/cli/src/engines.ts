@@ -44,12 +44,21 @@ export async function createEngine(name: EngineName, settings: EngineSettings): 
   return createDockerEngine(settings.env);
 }
 
-function createDockerEngine(env: Record<string, string | undefined>): Engine {
+/** The docker engine of `env` (`RELAYBOX_DOCKER_NETWORK`, `RELAYBOX_STACK`, the compose variables). */
+export function createDockerEngine(env: Record<string, string | undefined>): DockerEngine {
   // Engines without a bridge network (`dockerd --bridge=none`) run the stack on the host network.
   const network = env.RELAYBOX_DOCKER_NETWORK;
   if (network !== undefined && network !== 'host' && network !== 'bridge')
     throw new CliError(`RELAYBOX_DOCKER_NETWORK must be host or bridge, got "${network}"`, 2);
-  // Base images and stack variables come from the environment, as with `docker compose`.
+  // The stack's name (containers, network, volumes, labels), as compose's project name.
+  const stack = env.RELAYBOX_STACK || undefined;
+  if (stack !== undefined && !/^[a-z0-9][a-z0-9_-]{0,62}$/.test(stack))
+    throw new CliError(
+      `RELAYBOX_STACK must be lowercase letters, digits, "-" or "_" (at most 63), got "${stack}"`,
+      2,
+    );
+  // Base images and stack variables come from the environment, as with `docker compose`. The stack
+  // definition is the checkout's compose/ from sources, the one this package carries when installed.
   const variables = composeVariablesFrom(env);
-  return new DockerEngine(network ? { network, variables } : { variables });
+  return new DockerEngine({ variables, ...(network ? { network } : {}), ...(stack ? { stack } : {}) });
 }

@@ -63,6 +63,14 @@ describe('compose/compose.yaml and the orchestrator', () => {
     );
   });
 
+  it('names what is missing when a stack folder has no compose.yaml', () => {
+    const missing = () => readStackDefinition({ dir: '/nonexistent/relaybox/dist/stack' });
+    expect(missing).toThrow(OrchestratorError);
+    expect(missing).toThrow(
+      /cannot read the stack definition \/nonexistent\/relaybox\/dist\/stack\/compose\.yaml: .*stack\/ folder the relaybox package carries/,
+    );
+  });
+
   it('needs a dev API key shared by the stack', () => {
     expect(() => readStackDefinition().service('gateway', {})).toThrow(/RELAYBOX_DEV_API_KEY is required/);
   });

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { OrchestratorError } from './engine.js';
@@ -17,7 +17,24 @@ import { interpolate, type Variables } from './stack-interpolation.js';
 export const SERVICE_ROLES = ['redis', 'rabbitmq', 'gateway', 'worker', 'proxy'] as const;
 export type ServiceRole = (typeof SERVICE_ROLES)[number];
 
-export const DEFAULT_COMPOSE_FILE = fileURLToPath(new URL('../../../compose/compose.yaml', import.meta.url));
+/** The stack definition of a checkout: its images are built from the sources (platform/Dockerfile). */
+export const CHECKOUT_STACK_DIR = fileURLToPath(new URL('../../../compose/', import.meta.url));
+
+/** The folder a CLI bundle carries its stack in, next to the bundle (platform/cli/scripts/bundle-cli.mjs). */
+export const CARRIED_STACK_FOLDER = 'stack';
+
+/**
+ * Where the docker engine finds its stack when it is given none. Run from sources (a checkout,
+ * through tsx or vitest) that is the checkout's `compose/`. Run from a bundle (the `relaybox`
+ * package's `dist/relaybox.mjs`, the desktop app's CLI) no checkout exists: the bundle carries its
+ * own stack in `stack/` beside it (compose.yaml, nginx/, a Dockerfile, and the already-built
+ * platform as the build context). A host that bundles the orchestrator elsewhere passes the
+ * carried folder as `stackDir` instead.
+ */
+export function defaultStackDir(moduleUrl: string = import.meta.url): string {
+  if (/\.[cm]?tsx?$/.test(new URL(moduleUrl).pathname)) return CHECKOUT_STACK_DIR;
+  return fileURLToPath(new URL(`./${CARRIED_STACK_FOLDER}/`, moduleUrl));
+}
 
 export interface Healthcheck {
   test: string[];
@@ -86,7 +103,12 @@ export class StackDefinition {
     try {
       text = readFileSync(file, 'utf8');
     } catch (cause) {
-      throw new OrchestratorError('invalid_argument', `cannot read the stack definition ${file}`, { cause });
+      throw new OrchestratorError(
+        'invalid_argument',
+        `cannot read the stack definition ${file}: the docker engine needs a checkout's compose/ or the ` +
+          `${CARRIED_STACK_FOLDER}/ folder the relaybox package carries (reinstall relaybox, or pass stackDir)`,
+        { cause },
+      );
     }
     this.variableNames = [
       ...new Set([...text.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1] as string)),
@@ -206,10 +228,15 @@ export class StackDefinition {
   }
 }
 
+/**
+ * Reads `file`, else `<dir>/compose.yaml`, else the compose.yaml of {@link defaultStackDir}.
+ * Relative build contexts and bind mounts resolve against the file's folder.
+ */
 export function readStackDefinition(
-  options: { file?: string; overrides?: Record<string, unknown> } = {},
+  options: { file?: string; dir?: string; overrides?: Record<string, unknown> } = {},
 ): StackDefinition {
-  return new StackDefinition(options.file ?? DEFAULT_COMPOSE_FILE, options.overrides);
+  const file = options.file ?? join(options.dir ?? defaultStackDir(), 'compose.yaml');
+  return new StackDefinition(file, options.overrides);
 }
 
 interface RawVolume {

@@ -63,9 +63,31 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
   };
 }
 
-/** Serves the test page with `entry` bundled (React in development mode, so StrictMode double-runs effects). */
-export async function servePage(entry: string): Promise<{ url: string; close(): void }> {
+/**
+ * The React lines @relaybox/react supports (its `react` peer range), each tested in Chromium: 19
+ * is the package's own devDependency, 18 is installed under the aliases `react-18`/`react-dom-18`.
+ */
+export const REACT_LINES = ['19', '18'] as const;
+export type ReactLine = (typeof REACT_LINES)[number];
+
+const REACT_ALIASES: Record<ReactLine, Record<string, string>> = {
+  '19': {},
+  '18': { react: 'react-18', 'react-dom': 'react-dom-18' },
+};
+
+/**
+ * Serves the test page with `entry` bundled (React in development mode, so StrictMode double-runs
+ * effects) on the React line `react`: every `react`/`react-dom` import, the hooks' and react-dom's
+ * own included, resolves to that line's packages.
+ */
+export async function servePage(
+  entry: string,
+  react: ReactLine = '19',
+): Promise<{ url: string; close(): void }> {
   const bundle = await build({
+    // Aliased imports resolve from here, where the aliases are installed.
+    absWorkingDir: fileURLToPath(new URL('..', import.meta.url)),
+    alias: REACT_ALIASES[react],
     entryPoints: [entry],
     bundle: true,
     format: 'esm',

@@ -6,6 +6,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import {
   launchChromium,
+  REACT_LINES,
+  type ReactLine,
   ROOT,
   type Stack,
   screenshot,
@@ -15,25 +17,25 @@ import {
 } from './browser-harness.js';
 import type { AppSpec, PresenceSnapshot, ViewSnapshot } from './page/test-app.js';
 
-// @relaybox/react in real headless Chromium (React 19, StrictMode, development build) against a
-// real gateway. What the hooks did is read from the gateway (the admin API's traces, presence seen
-// by another client), not from the hooks themselves.
+// @relaybox/react in real headless Chromium (StrictMode, development build) against a real
+// gateway, on every React line of its peer range (19 and 18): the whole suite runs once per line.
+// What the hooks did is read from the gateway (the admin API's traces, presence seen by another
+// client), not from the hooks themselves.
 
 let stack: Stack;
 let browser: Browser;
 let page: Page;
 let problems: string[];
 let site: { url: string; close(): void };
+let line: ReactLine;
 
 beforeAll(async () => {
   stack = await startStack();
-  site = await servePage(`${ROOT}sdk/react/test/page/test-app.tsx`);
   browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {
   await browser?.close();
-  site?.close();
   await stack?.close();
 });
 
@@ -47,7 +49,7 @@ async function openPage(): Promise<void> {
 
 afterEach(async (context) => {
   if (!page) return;
-  await screenshot(page, `react-${context.task.name.slice(0, 40).replace(/\W+/g, '-')}`);
+  await screenshot(page, `react${line}-${context.task.name.slice(0, 40).replace(/\W+/g, '-')}`);
   await page.close();
   expect(problems).toEqual([]);
 });
@@ -110,7 +112,20 @@ function nodeClient(clientId: string, url = stack.wsUrl): RelayBox {
   });
 }
 
-describe('@relaybox/react in Chromium (StrictMode)', () => {
+describe.each(REACT_LINES)('@relaybox/react on React %s in Chromium (StrictMode)', (reactLine) => {
+  beforeAll(async () => {
+    line = reactLine;
+    site = await servePage(`${ROOT}sdk/react/test/page/test-app.tsx`, reactLine);
+  }, 60_000);
+  afterAll(() => site?.close());
+
+  it('runs the page on that React line', async () => {
+    await openPage();
+    const versions = await page.evaluate(() => window.reactVersions);
+    expect(versions.react.split('.')[0]).toBe(reactLine);
+    expect(versions.reactDom).toBe(versions.react);
+  });
+
   it('joins a room and enters presence once for two components, and leaves with the last one', async () => {
     await openPage();
     const room = testName('react:shared');

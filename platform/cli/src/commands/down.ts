@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { type CliContext, dataDirOf } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
-import { createEngine, parseEngineName } from '../engines.js';
+import { createDockerEngine, parseEngineName } from '../engines.js';
 import { isAlive, readStackState, removeStackState } from '../stack-state.js';
 
 const STOP_TIMEOUT_MS = 60_000;
@@ -11,14 +11,23 @@ export function registerDownCommand(program: Command, context: CliContext): void
     .command('down')
     .description('stop the stack another `relaybox up` started (docker: by its labels)')
     .option('--engine <engine>', 'docker: remove a docker stack even without a running `relaybox up`')
-    .action((flags: { engine?: string }) => runDown(flags, context));
+    .option(
+      '--volumes',
+      "docker: also remove the stack's named volumes (its Redis, RabbitMQ and platform data)",
+    )
+    .action((flags: DownFlags) => runDown(flags, context));
+}
+
+export interface DownFlags {
+  engine?: string;
+  volumes?: boolean;
 }
 
 /**
  * Signals the `relaybox up` process of this directory (SIGTERM: it stops its stack as on Ctrl-C) and
  * waits for it to exit. A docker stack whose `up` process is gone is removed through the engine.
  */
-export async function runDown(flags: { engine?: string }, context: CliContext): Promise<void> {
+export async function runDown(flags: DownFlags, context: CliContext): Promise<void> {
   const dataDir = dataDirOf(context);
   const state = readStackState(dataDir);
   const engineName = flags.engine ? parseEngineName(flags.engine) : state?.engine;
@@ -34,14 +43,19 @@ export async function runDown(flags: { engine?: string }, context: CliContext): 
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     context.out('Stopped.\n');
+    // `up` stops its containers and network and keeps the volumes (as `docker compose down`).
+    if (engineName === 'docker' && flags.volumes) await removeDockerStack(context, true);
     return;
   }
   if (state) removeStackState(dataDir);
   if (engineName === 'docker') {
-    const engine = await createEngine('docker', { dataDir, env: context.env });
-    await engine.down();
-    context.out('Removed the docker stack.\n');
+    await removeDockerStack(context, flags.volumes === true);
     return;
   }
   context.out('No stack is running.\n');
+}
+
+async function removeDockerStack(context: CliContext, volumes: boolean): Promise<void> {
+  await createDockerEngine(context.env).down({ volumes });
+  context.out(volumes ? 'Removed the docker stack and its volumes.\n' : 'Removed the docker stack.\n');
 }

@@ -31,7 +31,14 @@ import { INSTANCE_LABEL, type Instance, type NetworkMode, StackPlan } from './st
 export interface DockerEngineOptions extends DockerConnectionOptions {
   /** Stack name: container, network and volume names and the `dev.relaybox.stack` label (default `relaybox`). */
   stack?: string;
-  /** The stack definition (default: the repository's compose/compose.yaml). */
+  /**
+   * The folder of the stack to run: its compose.yaml, and what that file's builds and bind mounts
+   * refer to. Default `defaultStackDir()`: a checkout's compose/ from sources, the carried
+   * `stack/` beside a CLI bundle (the `relaybox` package, the desktop app's CLI). A host that
+   * bundles the orchestrator itself passes the carried folder here.
+   */
+  stackDir?: string;
+  /** A stack definition file, instead of `<stackDir>/compose.yaml`. */
   composeFile?: string;
   /** Merged into the definition like a compose override file (maps merge, the rest replaces). */
   overrides?: Record<string, unknown>;
@@ -71,6 +78,7 @@ export class DockerEngine implements Engine {
     this.docker = createDockerClient(options);
     this.definition = readStackDefinition({
       ...(options.composeFile ? { file: options.composeFile } : {}),
+      ...(options.stackDir ? { dir: options.stackDir } : {}),
       ...(options.overrides ? { overrides: options.overrides } : {}),
     });
     this.containers = new StackContainers(this.docker, options.stack ?? 'relaybox');
@@ -340,9 +348,12 @@ export class DockerEngine implements Engine {
  */
 export function composeVariablesFrom(
   env: Record<string, string | undefined>,
-  composeFile?: string,
+  stack: { composeFile?: string; stackDir?: string } = {},
 ): Record<string, string> {
-  const definition = readStackDefinition(composeFile ? { file: composeFile } : {});
+  const definition = readStackDefinition({
+    ...(stack.composeFile ? { file: stack.composeFile } : {}),
+    ...(stack.stackDir ? { dir: stack.stackDir } : {}),
+  });
   const picked: Record<string, string> = {};
   for (const name of definition.variableNames) {
     const value = env[name];

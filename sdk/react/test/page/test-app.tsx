@@ -1,5 +1,6 @@
 import { type HistoryParams, RelayBox, type RelayBoxOptions, type Room } from '@relaybox/client';
-import { StrictMode, useEffect } from 'react';
+import { StrictMode, useEffect, version } from 'react';
+import { version as domVersion } from 'react-dom';
 import { createRoot } from 'react-dom/client';
 import {
   RelayBoxProvider,
@@ -65,6 +66,8 @@ declare global {
     gaps: number;
     /** The client each view got from `useRelayBox`. */
     relays: Record<string, RelayBox | null>;
+    /** The React and ReactDOM versions the page was bundled with. */
+    reactVersions: { react: string; reactDom: string };
   }
 }
 
@@ -146,6 +149,7 @@ window.views = {};
 window.presence = {};
 window.gaps = 0;
 window.relays = {};
+window.reactVersions = { react: version, reactDom: domVersion };
 const pageClients = new Map<string, RelayBox>();
 window.app = {
   render(spec) {
