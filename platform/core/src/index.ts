@@ -15,3 +15,4 @@ export * from './trace-log.js';
 export * from './trusted-proxies.js';
 export * from './webhook-endpoints.js';
 export * from './webhook-target.js';
+export * from './app-auth-config.js';
