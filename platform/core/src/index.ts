@@ -1,3 +1,4 @@
+export * from './app-auth-config.js';
 export * from './broker.js';
 export * from './connection-quota.js';
 export * from './history-cursor.js';
@@ -15,4 +16,3 @@ export * from './trace-log.js';
 export * from './trusted-proxies.js';
 export * from './webhook-endpoints.js';
 export * from './webhook-target.js';
-export * from './app-auth-config.js';
