@@ -220,6 +220,23 @@ export class AuthService {
     return publicUser((await this.verifyAccess(token, appId)).record);
   }
 
+  /** `{ displayName?, avatarUrl? }` of the signed-in user; shown in presence from the next access token. */
+  async updateProfile(appId: string, token: string, body: Record<string, unknown>): Promise<PublicUser> {
+    const { userId } = await this.verifyAccess(token, appId);
+    const { displayName, avatarUrl, ...rest } = body;
+    const unknown = Object.keys(rest)[0];
+    if (unknown !== undefined)
+      throw new RelayBoxError(ErrorCode.InvalidRequest, `unknown field "${unknown}"`);
+    const user = await this.deps.store.updateUser(
+      appId,
+      userId,
+      validateProfile({ displayName, avatarUrl }),
+      this.now(),
+    );
+    if (!user) throw new RelayBoxError(ErrorCode.SessionRevoked, 'the user is gone');
+    return publicUser(user);
+  }
+
   /** Revokes every session of the user and closes its connections on every gateway. */
   async revokeUser(appId: string, userId: string, reason: string): Promise<number> {
     const sessions = await this.deps.store.revokeUserSessions(appId, userId);

@@ -2,6 +2,7 @@
 // Served by the gateways under /v1/auth; state in the deployment's user store.
 export * from './access-tokens.js';
 export * from './attempt-limiter.js';
+export * from './auth-admin.js';
 export * from './auth-events.js';
 export * from './auth-keys.js';
 export * from './auth-service.js';
