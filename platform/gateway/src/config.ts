@@ -52,6 +52,12 @@ export interface GatewayConfig extends WebhookSettings {
   readonly jobLockMs: number;
   /** Signs history cursors; every gateway of a cluster must share it (>= 32 bytes). */
   readonly cursorSecret: string;
+  /**
+   * Derives the auth service's per-app token signing keys and the key sealing TOTP seeds
+   * (docs/auth.md); every gateway of a deployment must share it (>= 32 bytes). Undefined: local
+   * mode generates one and keeps it in `<dataDir>/auth-secret`; cloud mode runs no auth service.
+   */
+  readonly authSecret: string | undefined;
   /** `inline`: this gateway also runs the queue jobs; `none`: it only enqueues (worker processes run them). */
   readonly workers: 'inline' | 'none';
   /** `production` disables the admin API without a token and turns tracing off by default. */
@@ -155,6 +161,7 @@ export function loadConfig(env: Env, argv: readonly string[] = []): GatewayConfi
     ),
     jobLockMs: int('RELAYBOX_JOB_LOCK_MS', env.RELAYBOX_JOB_LOCK_MS, 30_000, 1_000, 600_000),
     cursorSecret: cursorSecret(env.RELAYBOX_CURSOR_SECRET),
+    authSecret: authSecret(env.RELAYBOX_AUTH_SECRET),
     workers: oneOf('RELAYBOX_WORKERS', env.RELAYBOX_WORKERS ?? 'inline', ['inline', 'none'] as const),
     ...inspectorConfig(env),
     keySource: oneOf('RELAYBOX_KEY_SOURCE', env.RELAYBOX_KEY_SOURCE || 'local', ['local', 'cloud'] as const),
@@ -253,6 +260,12 @@ function cursorSecret(raw: string | undefined): string {
     return randomBytes(32).toString('base64url');
   }
   if (Buffer.byteLength(raw) < 32) throw new ConfigError('RELAYBOX_CURSOR_SECRET must be at least 32 bytes');
+  return raw;
+}
+
+function authSecret(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (Buffer.byteLength(raw) < 32) throw new ConfigError('RELAYBOX_AUTH_SECRET must be at least 32 bytes');
   return raw;
 }
 

@@ -57,6 +57,17 @@ export const ErrorCode = {
   CsrfInvalid: 'csrf_invalid',
   /** An app already has its maximum number of webhook endpoints (control plane). */
   WebhookEndpointLimit: 'webhook_endpoint_limit',
+  // Live auth (`/v1/auth/...`, docs/auth.md).
+  /** The app has no user pool. */
+  AuthNotEnabled: 'auth_not_enabled',
+  /** Not a refresh token, or one that is expired or unknown: sign in again. */
+  RefreshTokenInvalid: 'refresh_token_invalid',
+  /** An earlier refresh token of the session was presented again: the whole session is revoked. */
+  RefreshTokenReused: 'refresh_token_reused',
+  /** The session of this token was revoked (sign out, admin, reuse) or its user disabled. */
+  SessionRevoked: 'session_revoked',
+  /** The right password of a disabled user. */
+  UserDisabled: 'user_disabled',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -111,6 +122,11 @@ export const ERROR_INFO: Readonly<Record<ErrorCode, ErrorInfo>> = {
   signup_failed: info(400),
   csrf_invalid: info(403),
   webhook_endpoint_limit: info(409),
+  auth_not_enabled: info(404),
+  refresh_token_invalid: info(401),
+  refresh_token_reused: info(401),
+  session_revoked: info(401),
+  user_disabled: info(403),
 };
 
 export function isErrorCode(value: unknown): value is ErrorCode {

@@ -1,0 +1,88 @@
+import { type PermissionMap, validatePermissionMap } from '@relaybox/protocol';
+
+/** Sign-in attempt limits of an app's user pool (docs/auth.md#abuse). */
+export interface SignInLimits {
+  /** Attempts per account (by email) per window. */
+  perAccount: number;
+  /** Attempts per client address per window. */
+  perAddress: number;
+  windowSec: number;
+}
+
+/** An app's user pool (the apps file's `auth`, docs/auth.md); an app without one answers 404 on `/v1/auth`. */
+export interface AppAuthConfig {
+  /** What every signed-in user of the app may do; a user's own `permissions` can only narrow it. */
+  userPermissions: PermissionMap;
+  accessTokenTtlSec: number;
+  refreshTokenTtlSec: number;
+  minPasswordLength: number;
+  signInLimits: SignInLimits;
+}
+
+export const DEFAULT_APP_AUTH: Readonly<Omit<AppAuthConfig, 'userPermissions'>> = Object.freeze({
+  accessTokenTtlSec: 900,
+  refreshTokenTtlSec: 30 * 86_400,
+  minPasswordLength: 8,
+  signInLimits: Object.freeze({ perAccount: 5, perAddress: 30, windowSec: 900 }),
+});
+
+/** Every operation but `metrics`, on every room: the user pool default of the dev app. */
+export const DEFAULT_USER_PERMISSIONS: PermissionMap = Object.freeze({
+  '*': ['subscribe', 'publish', 'presence', 'history'],
+}) as PermissionMap;
+
+const BOUNDS = {
+  accessTokenTtlSec: [30, 86_400],
+  refreshTokenTtlSec: [300, 365 * 86_400],
+  minPasswordLength: [8, 128],
+  perAccount: [1, 1000],
+  perAddress: [1, 100_000],
+  windowSec: [1, 86_400],
+} as const;
+
+/**
+ * Parses an app's `auth` section: `{ enabled?, userPermissions?, accessTokenTtlSec?,
+ * refreshTokenTtlSec?, minPasswordLength?, signInLimits?: { perAccount?, perAddress?, windowSec? } }`.
+ * Returns undefined when absent or `enabled: false`; throws an Error naming `where` on a problem.
+ */
+export function parseAppAuthConfig(raw: unknown, where: string): AppAuthConfig | undefined {
+  if (raw === undefined) return undefined;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new Error(`${where} must be an object`);
+  const { enabled = true, userPermissions, signInLimits, ...rest } = raw as Record<string, unknown>;
+  if (typeof enabled !== 'boolean') throw new Error(`${where}.enabled must be a boolean`);
+  const config: AppAuthConfig = {
+    ...DEFAULT_APP_AUTH,
+    signInLimits: { ...DEFAULT_APP_AUTH.signInLimits },
+    userPermissions: DEFAULT_USER_PERMISSIONS,
+  };
+  if (userPermissions !== undefined) {
+    const problem = validatePermissionMap(userPermissions);
+    if (problem) throw new Error(`${where}.userPermissions: ${problem}`);
+    config.userPermissions = userPermissions as PermissionMap;
+  }
+  for (const [name, value] of Object.entries(rest)) {
+    if (name !== 'accessTokenTtlSec' && name !== 'refreshTokenTtlSec' && name !== 'minPasswordLength') {
+      throw new Error(`${where}: unknown field "${name}"`);
+    }
+    config[name] = bounded(value, BOUNDS[name], `${where}.${name}`);
+  }
+  if (signInLimits !== undefined) {
+    if (typeof signInLimits !== 'object' || signInLimits === null || Array.isArray(signInLimits))
+      throw new Error(`${where}.signInLimits must be an object`);
+    for (const [name, value] of Object.entries(signInLimits)) {
+      if (name !== 'perAccount' && name !== 'perAddress' && name !== 'windowSec') {
+        throw new Error(`${where}.signInLimits: unknown field "${name}"`);
+      }
+      config.signInLimits[name] = bounded(value, BOUNDS[name], `${where}.signInLimits.${name}`);
+    }
+  }
+  return enabled ? config : undefined;
+}
+
+function bounded(value: unknown, [min, max]: readonly [number, number], at: string): number {
+  if (!Number.isSafeInteger(value) || (value as number) < min || (value as number) > max) {
+    throw new Error(`${at} must be an integer from ${min} to ${max}`);
+  }
+  return value as number;
+}
