@@ -1,0 +1,168 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type AuthChangeEvent, AuthRelayBox, RelayAuth } from '@relaybox/client/auth';
+import { RelayBoxRest } from '@relaybox/rest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import type { RunningGateway } from '../../src/start-gateway.js';
+import { startTestGateway, uniqueName, wsUrl } from '../harness.js';
+
+// The SDK side of live auth against a real gateway: @relaybox/client/auth signs users in and connects
+// with their access token (renewed in band), @relaybox/rest administers them with the API key.
+const SECRET = 'alpha-full-secret-001';
+const PASSWORD = 'correct horse battery staple';
+
+function appsFile(): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'rb-sdk-auth-')), 'apps.json');
+  writeFileSync(
+    file,
+    JSON.stringify({
+      apps: [
+        {
+          id: 'alpha',
+          keys: [{ id: 'full', secret: SECRET }],
+          // 30 s, the shortest lifetime: the client renews in band after 15 s.
+          auth: {
+            userPermissions: { 'chat:>': ['subscribe', 'publish', 'presence'] },
+            accessTokenTtlSec: 30,
+          },
+        },
+      ],
+    }),
+  );
+  return file;
+}
+
+let gw: RunningGateway;
+let rest: RelayBoxRest;
+beforeAll(async () => {
+  gw = await startTestGateway({
+    env: { RELAYBOX_CONFIG: appsFile(), RELAYBOX_AUTH_SECRET: 'sdk-auth-test-secret-0123456789abcdef' },
+  });
+  rest = new RelayBoxRest({ apiKey: `alpha.full:${SECRET}`, url: gw.url });
+});
+afterAll(() => gw?.shutdown());
+
+const email = () => `${uniqueName('sdk').replace(/[^a-z0-9]/gi, '')}@example.com`;
+
+function relayOf(): { relay: AuthRelayBox; events: AuthChangeEvent[]; states: string[] } {
+  const relay = new AuthRelayBox({ url: wsUrl(gw), appId: 'alpha', WebSocket, requestTimeoutMs: 5_000 });
+  const events: AuthChangeEvent[] = [];
+  const states: string[] = [];
+  relay.auth.onAuthStateChange((event) => events.push(event));
+  relay.connection.on('statechange', ({ current }) => states.push(current));
+  return { relay, events, states };
+}
+
+async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('@relaybox/client/auth against a real gateway', () => {
+  it('signs up, connects as the user, and renews the access token in band without reconnecting', async () => {
+    const { relay, events, states } = relayOf();
+    const address = email();
+    const { user } = await relay.auth.signUp({ email: address, password: PASSWORD, displayName: 'Ada' });
+    expect(user).toMatchObject({ email: address, displayName: 'Ada' });
+    await relay.connect();
+    expect(relay.clientId).toBe(user!.id);
+    const connectionId = relay.connectionId;
+    const room = await relay.join('chat:sdk');
+    const got: unknown[] = [];
+    room.subscribe('message', (m) => got.push(m.data));
+    const firstToken = relay.auth.session!.accessToken;
+
+    await until(() => events.includes('TOKEN_REFRESHED'), 25_000, 'an in-band token refresh');
+    expect(relay.auth.session!.accessToken).not.toBe(firstToken);
+    // Still the same connection: no disconnect, the refreshed token was sent over the open socket.
+    await room.publish('message', 'after refresh');
+    await until(() => got.length === 1, 5_000, 'the message');
+    expect(relay.connectionId).toBe(connectionId);
+    expect(states).toEqual(['connecting', 'connected']);
+    expect(events).toEqual(['SIGNED_IN', 'TOKEN_REFRESHED']);
+
+    expect(await relay.auth.getUser()).toMatchObject({ id: user!.id, email: address });
+    await relay.auth.signOut();
+    expect(events.at(-1)).toBe('SIGNED_OUT');
+    await until(() => relay.connection.state === 'closed', 5_000, 'the connection closing on sign-out');
+    await expect(relay.auth.getAccessToken()).rejects.toMatchObject({ code: 'unauthorized' });
+  }, 45_000);
+
+  it('refuses a wrong password without signing in, and keeps a session across instances via storage', async () => {
+    const address = email();
+    const store = new Map<string, string>();
+    const storage = {
+      getItem: (k: string) => store.get(k) ?? null,
+      setItem: (k: string, v: string) => void store.set(k, v),
+      removeItem: (k: string) => void store.delete(k),
+    };
+    const first = new RelayAuth({ url: gw.url, appId: 'alpha', storage });
+    await first.signUp({ email: address, password: PASSWORD });
+    const wrong = await first
+      .signIn({ email: address, password: 'wrong password!!' })
+      .catch((e: unknown) => e);
+    expect(wrong).toMatchObject({ code: 'invalid_credentials' });
+
+    const reloaded = new RelayAuth({ url: gw.url, appId: 'alpha', storage });
+    expect(reloaded.user?.email).toBe(address);
+    const before = reloaded.session!.refreshToken;
+    // The restored token's age is unknown, so the first use renews it (rotating the refresh token).
+    expect((await reloaded.getUser()).email).toBe(address);
+    expect(reloaded.session!.refreshToken).not.toBe(before);
+    // The first instance still holds the rotated-away refresh token: presenting it is a reuse, which
+    // revokes the session family, and the client signs out locally.
+    const reuse = await first.refreshSession().catch((e: unknown) => e);
+    expect(reuse).toMatchObject({ code: 'refresh_token_reused' });
+    expect(first.session).toBeNull();
+    await expect(reloaded.refreshSession()).rejects.toMatchObject({ code: 'session_revoked' });
+    expect(reloaded.session).toBeNull();
+    expect(store.size).toBe(0);
+  });
+});
+
+describe('@relaybox/rest user administration', () => {
+  it('lists, gets, revokes the sessions of and disables a user; the user is disconnected', async () => {
+    const { relay, events } = relayOf();
+    const address = email();
+    const { user } = await relay.auth.signUp({ email: address, password: PASSWORD });
+    await relay.connect();
+
+    let found = false;
+    let page = await rest.users.list({ limit: 100 });
+    for (;;) {
+      found ||= page.items.some((u) => u.id === user!.id && u.email === address && !u.disabled);
+      if (found || page.next === null) break;
+      page = await rest.users.list({ limit: 100, cursor: page.next });
+    }
+    expect(found).toBe(true);
+    const detail = await rest.users.get(user!.id);
+    expect(detail.user.email).toBe(address);
+    expect(detail.sessions.filter((s) => !s.revoked)).toHaveLength(1);
+
+    expect(await rest.users.revokeSessions(user!.id)).toEqual({ revoked: 1 });
+    await until(
+      () => relay.connection.state === 'failed' || relay.connection.state === 'closed',
+      5_000,
+      'close',
+    );
+    await expect(relay.auth.refreshSession()).rejects.toMatchObject({ code: 'session_revoked' });
+    expect(events.at(-1)).toBe('SIGNED_OUT');
+
+    expect((await rest.users.disable(user!.id)).disabled).toBe(true);
+    const again = new RelayAuth({ url: gw.url, appId: 'alpha' });
+    await expect(again.signIn({ email: address, password: PASSWORD })).rejects.toMatchObject({
+      code: 'user_disabled',
+    });
+    expect((await rest.users.enable(user!.id)).disabled).toBe(false);
+    await expect(again.signIn({ email: address, password: PASSWORD })).resolves.toMatchObject({
+      user: { id: user!.id },
+    });
+    await expect(rest.users.get('no-such-user')).rejects.toMatchObject({ code: 'not_found' });
+    await relay.close();
+  });
+});
