@@ -22,8 +22,8 @@ const post = async (gw: RunningGateway, path: string, body: unknown, bearer?: st
     headers: { 'content-type': 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
     body: JSON.stringify(body),
   });
-  const body = res.status === 204 ? {} : await res.json();
-  return { status: res.status, body: body as Body };
+  const answer = res.status === 204 ? {} : await res.json();
+  return { status: res.status, body: answer as Body };
 };
 
 describe('live auth in the embedded engine (memory store and broker)', () => {
