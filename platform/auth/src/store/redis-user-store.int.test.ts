@@ -1,5 +1,5 @@
+import { connectRedis } from '@relaybox/adapters';
 import { testName } from '@relaybox/core/testing';
-import { Redis } from 'ioredis';
 import { describeUserStoreConformance } from '../testing/user-store-conformance.js';
 import { RedisUserStore } from './redis-user-store.js';
 
@@ -10,7 +10,7 @@ describeUserStoreConformance('RedisUserStore', () => {
   return {
     createStore: () => new RedisUserStore({ url: REDIS_URL, prefix }),
     dispose: async () => {
-      const redis = new Redis(REDIS_URL);
+      const redis = connectRedis(REDIS_URL, {});
       const keys = await redis.keys(`${prefix}*`);
       if (keys.length > 0) await redis.del(...keys);
       await redis.quit();
