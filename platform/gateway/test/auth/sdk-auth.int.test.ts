@@ -108,6 +108,11 @@ describe('@relaybox/client/auth against a real gateway', () => {
       .catch((e: unknown) => e);
     expect(wrong).toMatchObject({ code: 'invalid_credentials' });
 
+    // Concurrent renewals share one request: two would present one refresh token twice (a reuse).
+    const [a, b] = await Promise.all([first.refreshSession(), first.refreshSession()]);
+    expect(a.refreshToken).toBe(b.refreshToken);
+    expect((await first.getUser()).email).toBe(address);
+
     const reloaded = new RelayAuth({ url: gw.url, appId: 'alpha', storage });
     expect(reloaded.user?.email).toBe(address);
     const before = reloaded.session!.refreshToken;
