@@ -5,7 +5,9 @@ export type AuthEventType =
   | 'auth.signin.failed'
   | 'auth.refresh.reused'
   | 'auth.signout'
-  | 'auth.revoked';
+  | 'auth.revoked'
+  | 'auth.mfa.failed'
+  | 'auth.email.sent';
 
 export interface AuthEvent {
   type: AuthEventType;

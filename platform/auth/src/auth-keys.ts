@@ -33,6 +33,11 @@ export class AuthKeys {
     return key;
   }
 
+  /** The HMAC key of one app's action tokens of one purpose (`ActionTokens`). */
+  actionKey(appId: string, purpose: string): Buffer {
+    return derive(this.secret, `relaybox/auth/action/v1:${purpose}:${appId}`);
+  }
+
   /** AES-256-GCM: `v1.<iv>.<ciphertext>.<tag>` (base64url), bound to `context` (e.g. app and user). */
   seal(plaintext: string, context: string): string {
     const iv = randomBytes(12);

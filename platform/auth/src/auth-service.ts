@@ -8,6 +8,7 @@ import {
   newRefreshToken,
   parseRefreshToken,
 } from './access-tokens.js';
+import type { ActionTokens } from './action-tokens.js';
 import type { AttemptLimiter } from './attempt-limiter.js';
 import type { AuthHooks } from './auth-events.js';
 import { validateCredentials, validateProfile } from './input.js';
@@ -20,6 +21,8 @@ export interface AuthServiceDeps {
   limiter: AttemptLimiter;
   passwords: PasswordHasher;
   tokens: AccessTokens;
+  /** Email links and the MFA sign-in step. */
+  actions: ActionTokens;
   /** The app's user pool; undefined: the app has none (`auth_not_enabled`). */
   appConfig(appId: string): Promise<AppAuthConfig | undefined>;
   hooks: AuthHooks;
@@ -39,6 +42,16 @@ export interface SessionTokens {
 export interface AuthResult {
   user: PublicUser;
   session: SessionTokens;
+}
+
+/** How long the sign-in's second step may take. */
+export const MFA_CHALLENGE_TTL_SEC = 300;
+
+/** What sign-in answers (200) instead of a session when the user has an authenticator. */
+export interface MfaChallenge {
+  mfaRequired: true;
+  /** Pass to `POST /signin/mfa` with a code, within `MFA_CHALLENGE_TTL_SEC`. */
+  mfaToken: string;
 }
 
 /**
@@ -88,7 +101,7 @@ export class AuthService {
       throw new RelayBoxError(ErrorCode.SignupFailed, 'cannot sign up with this email');
     }
     this.deps.hooks.event({ type: 'auth.signup', appId, userId: user.id });
-    return { user: publicUser(user), session: await this.startSession(config, user) };
+    return { user: publicUser(user), session: await this.startSession(user) };
   }
 
   /**
@@ -96,7 +109,7 @@ export class AuthService {
    * password is checked (atomically), and given back on success. An unknown email does the same work
    * (a dummy hash is verified) and gets the same answer as a wrong password.
    */
-  async signIn(appId: string, body: Record<string, unknown>, ip: string): Promise<AuthResult> {
+  async signIn(appId: string, body: Record<string, unknown>, ip: string): Promise<AuthResult | MfaChallenge> {
     const config = await this.config(appId);
     const { email, password } = validateCredentials(body, 1);
     const { perAccount, perAddress, windowSec } = config.signInLimits;
@@ -132,8 +145,15 @@ export class AuthService {
       this.deps.limiter.release(appId, [address]),
     ]);
     if (user.disabled) throw new RelayBoxError(ErrorCode.UserDisabled, 'this user is disabled');
+    if (user.mfa.totpEnabled) {
+      const b = randomBytes(8).toString('base64url');
+      return {
+        mfaRequired: true,
+        mfaToken: this.deps.actions.issue(appId, 'mfa-signin', { s: user.id, b }, MFA_CHALLENGE_TTL_SEC),
+      };
+    }
     this.deps.hooks.event({ type: 'auth.signin', appId, userId: user.id, detail: { method: 'password' } });
-    return { user: publicUser(user), session: await this.startSession(config, user) };
+    return { user: publicUser(user), session: await this.startSession(user) };
   }
 
   /** Rotates the refresh token; presenting an earlier one revokes the whole session family. */
@@ -250,7 +270,9 @@ export class AuthService {
     return sessions.length;
   }
 
-  private async startSession(config: AppAuthConfig, user: AuthUser): Promise<SessionTokens> {
+  /** A new session (refresh-token family) for a user who proved who they are. */
+  async startSession(user: AuthUser): Promise<SessionTokens> {
+    const config = await this.config(user.appId);
     const sessionId = randomBytes(18).toString('base64url');
     const refresh = newRefreshToken(sessionId, 0);
     const now = this.now();

@@ -1,10 +1,13 @@
 // @relaybox/auth: the live auth service for an app's own end users (docs/auth.md).
 // Served by the gateways under /v1/auth; state in the deployment's user store.
 export * from './access-tokens.js';
+export * from './action-tokens.js';
 export * from './attempt-limiter.js';
 export * from './auth-admin.js';
+export * from './auth-email.js';
 export * from './auth-events.js';
 export * from './auth-keys.js';
+export * from './auth-mfa.js';
 export * from './auth-provider-error.js';
 export * from './auth-service.js';
 export * from './mailer/dev-mailbox.js';

@@ -29,6 +29,8 @@ export interface UserMfa {
   totpEnabled: boolean;
   /** Hashes of the unused recovery codes (each works once). */
   recoveryCodeHashes: string[];
+  /** The TOTP step of the last accepted code: a code of this step or earlier is refused (no replay). */
+  totpLastStep?: number;
 }
 
 /** What `updateUser` may change. `email` changes are not supported (the email index is immutable). */

@@ -17,14 +17,22 @@ export interface AppAuthConfig {
   refreshTokenTtlSec: number;
   minPasswordLength: number;
   signInLimits: SignInLimits;
+  /** Shown in mails and authenticator apps; default the app id. */
+  appName: string;
+  /**
+   * The app's pages that complete an emailed action (the token arrives in the link's fragment);
+   * null: that mail is not sent (`/verify-email/request`, `/password-reset/request` answer 404).
+   */
+  emailLinks: { verifyUrl: string | null; resetUrl: string | null };
 }
 
-export const DEFAULT_APP_AUTH: Readonly<Omit<AppAuthConfig, 'userPermissions'>> = Object.freeze({
-  accessTokenTtlSec: 900,
-  refreshTokenTtlSec: 30 * 86_400,
-  minPasswordLength: 8,
-  signInLimits: Object.freeze({ perAccount: 5, perAddress: 30, windowSec: 900 }),
-});
+export const DEFAULT_APP_AUTH: Readonly<Omit<AppAuthConfig, 'userPermissions' | 'appName' | 'emailLinks'>> =
+  Object.freeze({
+    accessTokenTtlSec: 900,
+    refreshTokenTtlSec: 30 * 86_400,
+    minPasswordLength: 8,
+    signInLimits: Object.freeze({ perAccount: 5, perAddress: 30, windowSec: 900 }),
+  });
 
 /** Every operation but `metrics`, on every room: the user pool default of the dev app. */
 export const DEFAULT_USER_PERMISSIONS: PermissionMap = Object.freeze({
@@ -45,17 +53,32 @@ const BOUNDS = {
  * refreshTokenTtlSec?, minPasswordLength?, signInLimits?: { perAccount?, perAddress?, windowSec? } }`.
  * Returns undefined when absent or `enabled: false`; throws an Error naming `where` on a problem.
  */
-export function parseAppAuthConfig(raw: unknown, where: string): AppAuthConfig | undefined {
+export function parseAppAuthConfig(raw: unknown, where: string, appId = 'app'): AppAuthConfig | undefined {
   if (raw === undefined) return undefined;
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
     throw new Error(`${where} must be an object`);
-  const { enabled = true, userPermissions, signInLimits, ...rest } = raw as Record<string, unknown>;
+  const {
+    enabled = true,
+    userPermissions,
+    signInLimits,
+    appName,
+    emailLinks,
+    ...rest
+  } = raw as Record<string, unknown>;
   if (typeof enabled !== 'boolean') throw new Error(`${where}.enabled must be a boolean`);
   const config: AppAuthConfig = {
     ...DEFAULT_APP_AUTH,
     signInLimits: { ...DEFAULT_APP_AUTH.signInLimits },
     userPermissions: DEFAULT_USER_PERMISSIONS,
+    appName: appId,
+    emailLinks: { verifyUrl: null, resetUrl: null },
   };
+  if (appName !== undefined) {
+    if (typeof appName !== 'string' || appName.length === 0 || appName.length > 100 || appName.includes(':'))
+      throw new Error(`${where}.appName must be 1-100 characters without ":"`);
+    config.appName = appName;
+  }
+  if (emailLinks !== undefined) config.emailLinks = readEmailLinks(emailLinks, `${where}.emailLinks`);
   if (userPermissions !== undefined) {
     const problem = validatePermissionMap(userPermissions);
     if (problem) throw new Error(`${where}.userPermissions: ${problem}`);
@@ -78,6 +101,25 @@ export function parseAppAuthConfig(raw: unknown, where: string): AppAuthConfig |
     }
   }
   return enabled ? config : undefined;
+}
+
+function readEmailLinks(raw: unknown, at: string): AppAuthConfig['emailLinks'] {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new Error(`${at} must be an object`);
+  const out: AppAuthConfig['emailLinks'] = { verifyUrl: null, resetUrl: null };
+  for (const [name, value] of Object.entries(raw)) {
+    if (name !== 'verifyUrl' && name !== 'resetUrl') throw new Error(`${at}: unknown field "${name}"`);
+    let url: URL | undefined;
+    try {
+      url = typeof value === 'string' && value.length <= 2048 ? new URL(value) : undefined;
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.hash !== '')
+      throw new Error(`${at}.${name} must be an http(s) URL without a fragment`);
+    out[name] = value as string;
+  }
+  return out;
 }
 
 function bounded(value: unknown, [min, max]: readonly [number, number], at: string): number {

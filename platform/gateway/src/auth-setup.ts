@@ -4,14 +4,16 @@ import { join } from 'node:path';
 import {
   AccessTokens,
   AuthKeys,
-  type AuthServiceDeps,
+  DevMailbox,
   MemoryAttemptLimiter,
   MemoryUserStore,
   PasswordHasher,
   RedisAttemptLimiter,
   RedisUserStore,
+  SmtpMailer,
 } from '@relaybox/auth';
 import type { AppAuthConfig } from '@relaybox/core';
+import type { AuthSetup } from './auth/auth-runtime.js';
 import type { GatewayConfig } from './config.js';
 import type { Logger } from './logger.js';
 
@@ -24,7 +26,7 @@ export async function createAuth(
   config: GatewayConfig,
   apps: Map<string, AppAuthConfig> | undefined,
   log: Logger,
-): Promise<Omit<AuthServiceDeps, 'hooks'> | undefined> {
+): Promise<AuthSetup | undefined> {
   if (!apps || apps.size === 0) return undefined;
   const secret =
     config.authSecret ?? (config.keySource === 'local' ? readOrCreateSecret(config.dataDir) : undefined);
@@ -35,14 +37,38 @@ export async function createAuth(
   const keys = new AuthKeys(secret);
   const redis = { url: config.redisUrl, prefix: config.redisPrefix };
   const passwords = await PasswordHasher.create();
-  log.info('auth service on', { apps: [...apps.keys()], store: config.store });
+  log.info('auth service on', {
+    apps: [...apps.keys()],
+    store: config.store,
+    mail: config.smtp ? 'smtp' : 'dev mailbox',
+  });
   return {
+    keys,
+    ...mailers(config),
     store: config.store === 'redis' ? new RedisUserStore(redis) : new MemoryUserStore(),
     limiter: config.store === 'redis' ? new RedisAttemptLimiter(redis) : new MemoryAttemptLimiter(),
     passwords,
     tokens: new AccessTokens(keys, config.tokenClockToleranceSec),
     appConfig: async (appId) => apps.get(appId),
   };
+}
+
+/** SMTP when `RELAYBOX_SMTP_URL` is set; else one dev inbox per app (kept in memory, shown by the admin route). */
+function mailers(config: GatewayConfig): Pick<AuthSetup, 'mailer' | 'devMailbox'> {
+  if (config.smtp) {
+    const smtp = new SmtpMailer(config.smtp);
+    return { mailer: () => smtp };
+  }
+  const inboxes = new Map<string, DevMailbox>();
+  const inbox = (appId: string) => {
+    let box = inboxes.get(appId);
+    if (!box) {
+      box = new DevMailbox();
+      inboxes.set(appId, box);
+    }
+    return box;
+  };
+  return { mailer: inbox, devMailbox: inbox };
 }
 
 function readOrCreateSecret(dataDir: string): string {

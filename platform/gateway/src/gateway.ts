@@ -1,5 +1,4 @@
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from 'uWebSockets.js';
-import { AuthAdmin, AuthService, type AuthServiceDeps } from '@relaybox/auth';
 import {
   type Broker,
   type ConnectionQuota,
@@ -19,10 +18,11 @@ import { CountingTransport } from './admin/counting-transport.js';
 import type { AdminSetup, Inspector } from './admin/inspector.js';
 import { type AppPolicy, originAllowed } from './app-policy.js';
 import { AuthGuard } from './auth/auth-guard.js';
+import { type AuthSetup, createAuthRuntime } from './auth/auth-runtime.js';
 import { Authenticator } from './auth/authenticator.js';
 import { type CredentialSources, extractCredentials, extractResumeOffer } from './auth/credentials.js';
 import { IdpVerifier } from './auth/idp-verifier.js';
-import { UserRevocations } from './auth/user-revocations.js';
+import type { UserRevocations } from './auth/user-revocations.js';
 import { ClientSession, type SessionDeps } from './client-session.js';
 import { observePresence, roomEventHook } from './event-hooks.js';
 import { mountHttpRoutes } from './http-routes.js';
@@ -40,7 +40,6 @@ import { KeyedRateLimiter } from './rate-limit.js';
 import { RestAccess } from './rest/rest-access.js';
 import { RoomHistory } from './room-history.js';
 import { SessionLifecycle } from './session-lifecycle.js';
-import { authHooks } from './tracing/auth-traces.js';
 import { traceConnection, traceRefusal } from './tracing/gateway-traces.js';
 import { Tracer } from './tracing/tracer.js';
 import { CorkAnchor } from './uws/cork-anchor.js';
@@ -106,7 +105,7 @@ export interface GatewayDeps {
   /** External identity providers apps trust (docs/identity-providers.md); none when not given. */
   identityProviders?: readonly IdentityProviderConfig[];
   /** The auth service of apps' end users (docs/auth.md): `/v1/auth/...` answers 404 when not given. */
-  auth?: Omit<AuthServiceDeps, 'hooks'>;
+  auth?: AuthSetup;
 }
 
 export interface GatewayStats {
@@ -184,15 +183,17 @@ export class Gateway {
       ? new IdpVerifier(deps.identityProviders, tokenLimits)
       : undefined;
     const trustProxy = options.trustProxy ?? NO_PROXIES;
-    this.revocations = deps.auth
-      ? new UserRevocations(deps.broker, (...args) => this.closeConnectionsOfUser(...args), deps.log)
-      : undefined;
-    const revocations = this.revocations;
     const auth =
-      deps.auth && revocations
-        ? new AuthService({ ...deps.auth, hooks: authHooks(tracer, revocations) })
-        : undefined;
-    this.authenticator = new Authenticator(deps.keys, tokenLimits, idp, auth);
+      deps.auth &&
+      createAuthRuntime(
+        deps.auth,
+        deps.broker,
+        (...args) => this.closeConnectionsOfUser(...args),
+        tracer,
+        deps.log,
+      );
+    this.revocations = auth?.revocations;
+    this.authenticator = new Authenticator(deps.keys, tokenLimits, idp, auth?.service);
     this.authGuard = new AuthGuard(
       this.authenticator,
       limits.authFailureRatePerSecond,
@@ -295,15 +296,11 @@ export class Gateway {
       metricsToken: options.metricsToken,
       consoleDir: options.consoleDir,
       stats: () => this.stats(),
-      auth:
-        auth && deps.auth
-          ? {
-              service: auth,
-              admin: new AuthAdmin(auth, deps.auth.store, authHooks(tracer, revocations as UserRevocations)),
-              clientAddress: (res: HttpResponse, req: HttpRequest) =>
-                trustProxy.clientAddress(remoteIp(res), req.getHeader('x-forwarded-for')),
-            }
-          : undefined,
+      auth: auth && {
+        ...auth,
+        clientAddress: (res: HttpResponse, req: HttpRequest) =>
+          trustProxy.clientAddress(remoteIp(res), req.getHeader('x-forwarded-for')),
+      },
       admin: deps.admin && {
         setup: deps.admin,
         source: {

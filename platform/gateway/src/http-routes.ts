@@ -1,10 +1,10 @@
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
-import type { AuthAdmin, AuthService } from '@relaybox/auth';
 import type { Broker, HistoryStore, PresenceStore, RoomMetricsStore } from '@relaybox/core';
 import type { Limits } from '@relaybox/protocol';
 import { mountDisabledAdminRoutes } from './admin/admin.routes.js';
 import { type AdminSetup, Inspector } from './admin/inspector.js';
 import type { SnapshotSource } from './admin/node-snapshot.js';
+import type { AuthRuntime } from './auth/auth-runtime.js';
 import type { GatewayStats } from './gateway.js';
 import type { Logger } from './logger.js';
 import type { GatewayMetrics } from './metrics/gateway-metrics.js';
@@ -31,13 +31,7 @@ export interface HttpRoutesDeps {
   consoleDir: string | undefined;
   stats: () => GatewayStats;
   /** The auth service (`/v1/auth/...`); those paths answer 404 when not given. */
-  auth:
-    | {
-        service: AuthService;
-        admin: AuthAdmin;
-        clientAddress(res: HttpResponse, req: HttpRequest): string;
-      }
-    | undefined;
+  auth: (AuthRuntime & { clientAddress(res: HttpResponse, req: HttpRequest): string }) | undefined;
   /** The inspector API; without it every `/v1/admin/...` path answers 404. */
   admin:
     | {

@@ -27,6 +27,8 @@ export const TRACE_EVENT_TYPES = [
   'auth.refresh.reused',
   'auth.signout',
   'auth.revoked',
+  'auth.mfa.failed',
+  'auth.email.sent',
 ] as const;
 
 export type TraceEventType = (typeof TRACE_EVENT_TYPES)[number];

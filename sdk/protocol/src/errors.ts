@@ -68,6 +68,14 @@ export const ErrorCode = {
   SessionRevoked: 'session_revoked',
   /** The right password of a disabled user. */
   UserDisabled: 'user_disabled',
+  /** A wrong TOTP or recovery code (counts against the sign-in limit). */
+  MfaCodeInvalid: 'mfa_code_invalid',
+  /** An MFA step for a user without (or, to enrol, already with) an authenticator. */
+  MfaNotEnabled: 'mfa_not_enabled',
+  /** An email-verification, password-reset or MFA sign-in token that is malformed, expired or used. */
+  ActionTokenInvalid: 'action_token_invalid',
+  /** The mail could not be handed to the SMTP server. */
+  MailDeliveryFailed: 'mail_delivery_failed',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -127,6 +135,10 @@ export const ERROR_INFO: Readonly<Record<ErrorCode, ErrorInfo>> = {
   refresh_token_reused: info(401),
   session_revoked: info(401),
   user_disabled: info(403),
+  mfa_code_invalid: info(401),
+  mfa_not_enabled: info(400),
+  action_token_invalid: info(400),
+  mail_delivery_failed: info(503, true),
 };
 
 export function isErrorCode(value: unknown): value is ErrorCode {

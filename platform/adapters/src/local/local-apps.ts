@@ -4,8 +4,6 @@ import { join } from 'node:path';
 import {
   type AppAuthConfig,
   type AppKey,
-  DEFAULT_APP_AUTH,
-  DEFAULT_USER_PERMISSIONS,
   type IdentityProviderConfig,
   isWebhookEventType,
   parseApiKey,
@@ -84,11 +82,7 @@ export function loadLocalApps(options: LocalAppsOptions): LocalApps {
     keys.push({ ...parsed, permissions: FULL_ACCESS });
     // The dev app (no apps file) has a user pool, so sign-in works from the first start.
     if (!options.appsFile && !auth.has(parsed.appId)) {
-      auth.set(parsed.appId, {
-        ...DEFAULT_APP_AUTH,
-        signInLimits: { ...DEFAULT_APP_AUTH.signInLimits },
-        userPermissions: DEFAULT_USER_PERMISSIONS,
-      });
+      auth.set(parsed.appId, parseAppAuthConfig({}, 'dev app auth', parsed.appId) as AppAuthConfig);
     }
   }
   return {
@@ -158,7 +152,7 @@ export function readAppsFile(path: string): {
       throw new LocalAppsError((error as Error).message);
     }
     try {
-      const pool = parseAppAuthConfig((app as { auth?: unknown }).auth, `${where}.auth`);
+      const pool = parseAppAuthConfig((app as { auth?: unknown }).auth, `${where}.auth`, appId);
       if (pool) auth.set(appId, pool);
     } catch (error) {
       throw new LocalAppsError((error as Error).message);

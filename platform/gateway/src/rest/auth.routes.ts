@@ -1,12 +1,10 @@
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
-import type { AuthAdmin, AuthService } from '@relaybox/auth';
 import { ErrorCode, RelayBoxError } from '@relaybox/protocol';
+import type { AuthRuntime } from '../auth/auth-runtime.js';
 import { type AuthRequest, authRoute, bearer, mountAuthPreflight } from './auth-http.js';
 import type { RestAccess } from './rest-access.js';
 
-export interface AuthRoutesDeps {
-  service: AuthService;
-  admin: AuthAdmin;
+export interface AuthRoutesDeps extends AuthRuntime {
   access: RestAccess;
   /** The client's address (trusted proxies' X-Forwarded-For), for per-address limits. */
   clientAddress(res: HttpResponse, req: HttpRequest): string;
@@ -20,7 +18,7 @@ const APP_ID = /^[A-Za-z0-9_-]{1,64}$/;
  * draws from the address's REST budget, so bad input cannot be sent faster than any other REST call.
  */
 export function mountAuthRoutes(app: TemplatedApp, deps: AuthRoutesDeps): void {
-  const { service, admin, access } = deps;
+  const { service, admin, mfa, email, access } = deps;
   const route = (
     method: 'get' | 'post' | 'patch',
     path: string,
@@ -48,6 +46,38 @@ export function mountAuthRoutes(app: TemplatedApp, deps: AuthRoutesDeps): void {
     201,
   );
   route('post', '/v1/auth/:appId/signin', 1, async (r, appId) => service.signIn(appId, await r.body(), r.ip));
+  route('post', '/v1/auth/:appId/signin/mfa', 1, async (r, appId) =>
+    mfa.completeSignIn(appId, await r.body()),
+  );
+  route('post', '/v1/auth/:appId/mfa/totp/enroll', 1, (r, appId) =>
+    mfa.enroll(appId, bearer(r.authorization)),
+  );
+  route('post', '/v1/auth/:appId/mfa/totp/activate', 1, async (r, appId) =>
+    mfa.activate(appId, bearer(r.authorization), await r.body()),
+  );
+  route('post', '/v1/auth/:appId/mfa/totp/disable', 1, async (r, appId) =>
+    mfa.disable(appId, bearer(r.authorization), await r.body()),
+  );
+  route(
+    'post',
+    '/v1/auth/:appId/verify-email/request',
+    1,
+    (r, appId) => email.requestVerification(appId, bearer(r.authorization)),
+    202,
+  );
+  route('post', '/v1/auth/:appId/verify-email', 1, async (r, appId) =>
+    email.verifyEmail(appId, await r.body()),
+  );
+  route(
+    'post',
+    '/v1/auth/:appId/password-reset/request',
+    1,
+    async (r, appId) => email.requestReset(appId, await r.body(), r.ip),
+    202,
+  );
+  route('post', '/v1/auth/:appId/password-reset', 1, async (r, appId) =>
+    email.resetPassword(appId, await r.body()),
+  );
   route('post', '/v1/auth/:appId/refresh', 1, async (r, appId) => service.refresh(appId, await r.body()));
   route('post', '/v1/auth/:appId/signout', 1, (r, appId) => service.signOut(appId, bearer(r.authorization)));
   route('post', '/v1/auth/:appId/signout-everywhere', 1, (r, appId) =>
@@ -89,6 +119,13 @@ export function mountAuthRoutes(app: TemplatedApp, deps: AuthRoutesDeps): void {
   adminRoute('post', '/v1/auth/:appId/admin/sessions/:sessionId/revoke', 2, (r, appId) =>
     admin.revokeSession(appId, param(r, 1)),
   );
+  adminRoute('get', '/v1/auth/:appId/admin/dev-mailbox', 1, async (r, appId) => {
+    await service.config(appId);
+    if (!deps.devMailbox)
+      throw new RelayBoxError(ErrorCode.NotFound, 'mails go out through SMTP: no dev mailbox');
+    const limit = Math.min(200, Math.max(1, Number(r.query.get('limit') ?? 50) || 50));
+    return { items: deps.devMailbox(appId).list({ limit }) };
+  });
   mountAuthPreflight(app);
 }
 

@@ -27,6 +27,11 @@ function appsFile(): string {
             userPermissions: { 'chat:>': ['subscribe', 'publish', 'presence', 'history'] },
             accessTokenTtlSec: 300,
             signInLimits: { perAccount: PER_ACCOUNT, perAddress: 10_000, windowSec: 600 },
+            appName: 'Alpha Chat',
+            emailLinks: {
+              verifyUrl: 'https://alpha.example/verify',
+              resetUrl: 'https://alpha.example/reset',
+            },
           },
         },
         { id: 'beta', keys: [{ id: 'main', secret: 'beta-main-secret-00001' }] },
@@ -43,7 +48,10 @@ export interface AuthCluster {
 }
 
 /** Gateway processes of one deployment: real RabbitMQ and Redis, one auth secret, one user store. */
-export async function startAuthCluster(n: number): Promise<AuthCluster> {
+export async function startAuthCluster(
+  n: number,
+  extraEnv: Record<string, string> = {},
+): Promise<AuthCluster> {
   const prefix = `${uniqueName('auth')}:`;
   const exchange = uniqueName('test.auth');
   const env = {
@@ -54,6 +62,7 @@ export async function startAuthCluster(n: number): Promise<AuthCluster> {
     RELAYBOX_AUTH_SECRET: 'test-auth-secret-shared-by-the-cluster-0001',
     RELAYBOX_ADMIN_TOKEN: ADMIN_TOKEN,
     RELAYBOX_LOG_LEVEL: 'debug',
+    ...extraEnv,
   };
   const gateways = await Promise.all(
     Array.from({ length: n }, (_, i) =>
