@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { totpCodeAt, totpStep } from '@relaybox/auth';
 import { type AuthChangeEvent, AuthRelayBox, RelayAuth } from '@relaybox/client/auth';
 import { RelayBoxRest } from '@relaybox/rest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,6 +27,7 @@ function appsFile(): string {
           auth: {
             userPermissions: { 'chat:>': ['subscribe', 'publish', 'presence'] },
             accessTokenTtlSec: 30,
+            emailLinks: { verifyUrl: 'https://chat.test/verify', resetUrl: 'https://chat.test/reset' },
           },
         },
       ],
@@ -171,3 +173,96 @@ describe('@relaybox/rest user administration', () => {
     await relay.close();
   });
 });
+
+/** The newest mail of the app's dev inbox to `to`, and the token of its link. */
+async function mailTo(to: string): Promise<{ subject: string; token: string }> {
+  const res = await fetch(`${gw.url}/v1/auth/alpha/admin/dev-mailbox`, {
+    headers: { authorization: `Bearer alpha.full:${SECRET}` },
+  });
+  const { items } = (await res.json()) as { items: { to: string; subject: string; links: string[] }[] };
+  const mail = items.find((m) => m.to === to);
+  if (!mail) throw new Error(`no mail to ${to}`);
+  const link = new URL(mail.links[0] ?? '');
+  return { subject: mail.subject, token: new URLSearchParams(link.hash.slice(1)).get('token') ?? '' };
+}
+
+describe('@relaybox/client/auth: MFA and email flows', () => {
+  it('enrols an authenticator, then signs in with a code (not a replayed one) or a recovery code', async () => {
+    const address = email();
+    const auth = new RelayAuth({ url: gw.url, appId: 'alpha' });
+    await auth.signUp({ email: address, password: PASSWORD });
+    const { otpauthUri, qrSvg } = await auth.enrollMfa();
+    expect(qrSvg).toMatch(/^<svg/);
+    const secret = new URL(otpauthUri).searchParams.get('secret')!;
+    const step = totpStep();
+    const { recoveryCodes } = await auth.activateMfa({ code: totpCodeAt(secret, step) });
+    expect(recoveryCodes).toHaveLength(10);
+    expect(auth.user?.mfaEnabled).toBe(true);
+
+    const device = new RelayAuth({ url: gw.url, appId: 'alpha' });
+    expect(await device.signIn({ email: address, password: PASSWORD })).toEqual({
+      user: null,
+      session: null,
+      mfaRequired: true,
+    });
+    expect(device.session).toBeNull();
+    // The code just used for activation cannot be replayed; the next step's code is accepted.
+    await expect(device.verifyMfa({ code: totpCodeAt(secret, step) })).rejects.toMatchObject({
+      code: 'mfa_code_invalid',
+    });
+    const signedIn = await device.verifyMfa({ code: totpCodeAt(secret, step + 1) });
+    expect(signedIn.user?.id).toBe(auth.user?.id);
+
+    const other = new RelayAuth({ url: gw.url, appId: 'alpha' });
+    await other.signIn({ email: address, password: PASSWORD });
+    await other.verifyMfa({ recoveryCode: recoveryCodes[0]! });
+    expect(other.session).not.toBeNull();
+    const again = new RelayAuth({ url: gw.url, appId: 'alpha' });
+    await again.signIn({ email: address, password: PASSWORD });
+    await expect(again.verifyMfa({ recoveryCode: recoveryCodes[0]! })).rejects.toMatchObject({
+      code: 'mfa_code_invalid',
+    });
+    await expect(
+      new RelayAuth({ url: gw.url, appId: 'alpha' }).verifyMfa({ code: '123456' }),
+    ).rejects.toMatchObject({
+      code: 'invalid_request',
+    });
+  });
+
+  it('verifies the email and resets the password through the dev inbox; a reset link works once', async () => {
+    const address = email();
+    const auth = new RelayAuth({ url: gw.url, appId: 'alpha' });
+    await auth.signUp({ email: address, password: PASSWORD });
+    expect(await auth.requestEmailVerification()).toEqual({ sent: true });
+    const verification = await waitForMail(address, /confirm/i);
+    expect((await auth.verifyEmail(verification.token)).emailVerified).toBe(true);
+    expect(auth.user?.emailVerified).toBe(true);
+
+    await auth.requestPasswordReset({ email: address });
+    const reset = await waitForMail(address, /reset/i);
+    await auth.resetPassword({ token: reset.token, password: 'a brand new passphrase' });
+    await expect(
+      auth.resetPassword({ token: reset.token, password: 'yet another passphrase' }),
+    ).rejects.toMatchObject({
+      code: 'action_token_invalid',
+    });
+    const fresh = new RelayAuth({ url: gw.url, appId: 'alpha' });
+    await expect(fresh.signIn({ email: address, password: PASSWORD })).rejects.toMatchObject({
+      code: 'invalid_credentials',
+    });
+    expect((await fresh.signIn({ email: address, password: 'a brand new passphrase' })).user?.email).toBe(
+      address,
+    );
+  });
+});
+
+/** Polls the dev inbox (mails go out in the background) for a mail to `to` whose subject matches. */
+async function waitForMail(to: string, subject: RegExp): Promise<{ subject: string; token: string }> {
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    const mail = await mailTo(to).catch(() => undefined);
+    if (mail && subject.test(mail.subject)) return mail;
+    if (Date.now() > deadline) throw new Error(`no mail "${subject}" to ${to} within 5 s`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

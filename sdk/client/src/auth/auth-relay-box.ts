@@ -1,6 +1,7 @@
 import { RelayBox } from '../relay-box.js';
 import type { RelayBoxOptions } from '../relay-box-options.js';
-import { RelayAuth, type RelayAuthOptions } from './relay-auth.js';
+import type { RelayAuthOptions } from './auth-types.js';
+import { RelayAuth } from './relay-auth.js';
 
 export interface AuthRelayBoxOptions
   extends Omit<RelayBoxOptions, 'token' | 'getToken' | 'authEndpoint' | 'apiKey' | 'clientId'> {

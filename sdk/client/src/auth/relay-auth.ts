@@ -3,53 +3,16 @@ import { jwtExpiry } from '../jwt-expiry.js';
 import type { FetchLike } from '../relay-box-options.js';
 import { toSocketUrl } from '../socket-url.js';
 import { authRequest } from './auth-request.js';
-
-/** A signed-in user as the auth service shows it to the user. */
-export interface AuthUser {
-  id: string;
-  email: string;
-  emailVerified: boolean;
-  displayName: string | null;
-  avatarUrl: string | null;
-  mfaEnabled: boolean;
-  createdAt: number;
-}
-
-/** The tokens of a session. The refresh token rotates on every refresh. */
-export interface AuthSession {
-  sessionId: string;
-  accessToken: string;
-  accessTokenExpiresAt: number;
-  refreshToken: string;
-  refreshTokenExpiresAt: number;
-}
-
-export interface AuthState {
-  user: AuthUser | null;
-  session: AuthSession | null;
-}
-
-export type AuthChangeEvent = 'SIGNED_IN' | 'SIGNED_OUT' | 'TOKEN_REFRESHED' | 'USER_UPDATED';
-export type AuthStateListener = (event: AuthChangeEvent, state: AuthState) => void;
-
-/** Where the session is kept between page loads: `localStorage`, `sessionStorage`, or your own. */
-export interface AuthStorage {
-  getItem(key: string): string | null;
-  setItem(key: string, value: string): void;
-  removeItem(key: string): void;
-}
-
-export interface RelayAuthOptions {
-  /** The gateway: `http(s)://host` or its WebSocket URL `ws(s)://host/v1/ws`. */
-  url: string;
-  /** The app whose users sign in. */
-  appId: string;
-  /** Keeps the session across page loads; default: memory only (signed out on reload). */
-  storage?: AuthStorage;
-  fetch?: FetchLike;
-  /** Time for the auth service to answer; default 10 s. */
-  requestTimeoutMs?: number;
-}
+import type {
+  AuthChangeEvent,
+  AuthSession,
+  AuthState,
+  AuthStateListener,
+  AuthUser,
+  MfaSecondFactor,
+  RelayAuthOptions,
+  SignInResult,
+} from './auth-types.js';
 
 /** Refusals after which the session is gone for good: the client signs out locally. */
 const SESSION_ENDED = new Set<string>([
@@ -70,6 +33,7 @@ export class RelayAuth {
   private localExpiresAt: number | undefined;
   private receivedAt = 0;
   private refreshing: Promise<AuthSession> | undefined;
+  private mfaToken: string | undefined;
   private readonly listeners = new Set<AuthStateListener>();
   private readonly base: string;
   private readonly fetchImpl: FetchLike;
@@ -104,8 +68,70 @@ export class RelayAuth {
     return this.start(await this.call('POST', '/signup', { body: input }));
   }
 
-  async signIn(input: { email: string; password: string }): Promise<AuthState> {
-    return this.start(await this.call('POST', '/signin', { body: input }));
+  /** Signs in; a user with an authenticator gets `{ mfaRequired: true }`: finish with `verifyMfa`. */
+  async signIn(input: { email: string; password: string }): Promise<SignInResult> {
+    const body = await this.call('POST', '/signin', { body: input });
+    if (body?.mfaRequired === true && typeof body.mfaToken === 'string') {
+      this.mfaToken = body.mfaToken;
+      return { user: null, session: null, mfaRequired: true };
+    }
+    return this.start(body);
+  }
+
+  /** The second step of a sign-in that answered `mfaRequired` (within the challenge's few minutes). */
+  async verifyMfa(factor: MfaSecondFactor): Promise<AuthState> {
+    if (!this.mfaToken)
+      throw new RelayBoxError(ErrorCode.InvalidRequest, 'no sign-in is waiting for a second factor');
+    const body = await this.call('POST', '/signin/mfa', { body: { ...factor, mfaToken: this.mfaToken } });
+    this.mfaToken = undefined;
+    return this.start(body);
+  }
+
+  /** Starts adding an authenticator: show `qrSvg` (or `otpauthUri`), then `activateMfa` with a code. */
+  async enrollMfa(): Promise<{ otpauthUri: string; qrSvg: string }> {
+    const body = await this.call('POST', '/mfa/totp/enroll', { bearer: await this.getAccessToken() });
+    return body as { otpauthUri: string; qrSvg: string };
+  }
+
+  /** Turns the enrolled authenticator on; returns the recovery codes, shown to the user once. */
+  async activateMfa(input: { code: string }): Promise<{ recoveryCodes: string[] }> {
+    const body = await this.call('POST', '/mfa/totp/activate', {
+      bearer: await this.getAccessToken(),
+      body: input,
+    });
+    await this.getUser();
+    return body as { recoveryCodes: string[] };
+  }
+
+  async disableMfa(factor: MfaSecondFactor): Promise<void> {
+    await this.call('POST', '/mfa/totp/disable', { bearer: await this.getAccessToken(), body: factor });
+    await this.getUser();
+  }
+
+  /** Mails the signed-in user a verification link (`{ sent: false }` when already verified). */
+  async requestEmailVerification(): Promise<{ sent: boolean }> {
+    return (await this.call('POST', '/verify-email/request', { bearer: await this.getAccessToken() })) as {
+      sent: boolean;
+    };
+  }
+
+  /** Confirms the email with the link's token (default: `#token=` of the page's URL). */
+  async verifyEmail(token: string = tokenFromLocation()): Promise<AuthUser> {
+    const body = await this.call('POST', '/verify-email', { body: { token } });
+    const user = body?.user as AuthUser;
+    return this.state.user?.id === user?.id ? this.setUser(user) : user;
+  }
+
+  /** Mails a reset link if the address has an account (the answer is the same either way). */
+  async requestPasswordReset(input: { email: string }): Promise<void> {
+    await this.call('POST', '/password-reset/request', { body: input });
+  }
+
+  /** Sets a new password with the link's token (default: `#token=` of the page's URL); it works once. */
+  async resetPassword(input: { password: string; token?: string }): Promise<void> {
+    await this.call('POST', '/password-reset', {
+      body: { token: input.token ?? tokenFromLocation(), password: input.password },
+    });
   }
 
   /**
@@ -263,4 +289,13 @@ export class RelayAuth {
       this.options.storage?.removeItem(this.storageKey);
     }
   }
+}
+
+/** The one-time token of a verification or reset link: `#token=…` (or `?token=…`) of this page. */
+function tokenFromLocation(): string {
+  const href = (globalThis as { location?: { href: string } }).location?.href;
+  const url = href ? new URL(href) : undefined;
+  const token = new URLSearchParams(url?.hash.slice(1)).get('token') ?? url?.searchParams.get('token');
+  if (!token) throw new RelayBoxError(ErrorCode.InvalidRequest, 'no token: pass the one of the link');
+  return token;
 }
