@@ -124,7 +124,7 @@ describe('GitHub preset', () => {
 
     const replay = await client
       .completeAuthorization({ provider: config, params: callback.searchParams, expected })
-      .catch((e: { code: string; message: string }) => e);
+      .catch((e: unknown) => e);
     expect(replay).toMatchObject({ code: 'oauth_code_rejected' });
     expect((replay as Error).message).toContain('bad_verification_code');
 
