@@ -128,6 +128,24 @@ export const refresh = (g: GatewayProcess, refreshToken: string) =>
 
 export const uniqueEmail = () => `${uniqueName('user').replace(/[^a-z0-9]/gi, '')}@example.com`;
 
+type TraceItem = { type: string; clientId?: string; detail?: Record<string, unknown> };
+
+/**
+ * Polls the app's trace events until `done` holds (gateways buffer events for ~50 ms before they
+ * reach the shared log), at most 5 s; returns the last read either way.
+ */
+export async function tracesUntil(
+  g: GatewayProcess,
+  done: (events: TraceItem[]) => boolean,
+): Promise<TraceItem[]> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const events = await traces(g);
+    if (done(events) || Date.now() > deadline) return events;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** Trace events of the app from the inspector API (the trace log is shared through Redis). */
 export async function traces(
   g: GatewayProcess,
