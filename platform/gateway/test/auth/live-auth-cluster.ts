@@ -13,7 +13,7 @@ export const ADMIN_TOKEN = 'live-auth-admin-token-0123456789';
 export const PER_ACCOUNT = 5;
 
 /** Apps file: alpha has a user pool (chat rooms only), beta has none. */
-function appsFile(): string {
+function appsFile(authExtra: Record<string, unknown>): string {
   const dir = mkdtempSync(join(tmpdir(), 'rb-auth-'));
   const file = join(dir, 'apps.json');
   writeFileSync(
@@ -32,6 +32,7 @@ function appsFile(): string {
               verifyUrl: 'https://alpha.example/verify',
               resetUrl: 'https://alpha.example/reset',
             },
+            ...authExtra,
           },
         },
         { id: 'beta', keys: [{ id: 'main', secret: 'beta-main-secret-00001' }] },
@@ -51,12 +52,14 @@ export interface AuthCluster {
 export async function startAuthCluster(
   n: number,
   extraEnv: Record<string, string> = {},
+  /** More fields of app alpha's `auth` (providers, redirectUris...). */
+  authExtra: Record<string, unknown> = {},
 ): Promise<AuthCluster> {
   const prefix = `${uniqueName('auth')}:`;
   const exchange = uniqueName('test.auth');
   const env = {
     RELAYBOX_ENGINE: 'native',
-    RELAYBOX_CONFIG: appsFile(),
+    RELAYBOX_CONFIG: appsFile(authExtra),
     RELAYBOX_AMQP_EXCHANGE: exchange,
     RELAYBOX_REDIS_PREFIX: prefix,
     RELAYBOX_AUTH_SECRET: 'test-auth-secret-shared-by-the-cluster-0001',
