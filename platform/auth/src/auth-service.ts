@@ -144,6 +144,15 @@ export class AuthService {
       this.deps.limiter.reset(appId, [account]),
       this.deps.limiter.release(appId, [address]),
     ]);
+    return this.finishSignIn(user, 'password');
+  }
+
+  /**
+   * A user proved the first factor (password, or an OAuth provider): refused when disabled, an MFA
+   * challenge when it has an authenticator, else a new session.
+   */
+  async finishSignIn(user: AuthUser, method: string): Promise<AuthResult | MfaChallenge> {
+    const { appId } = user;
     if (user.disabled) throw new RelayBoxError(ErrorCode.UserDisabled, 'this user is disabled');
     if (user.mfa.totpEnabled) {
       const b = randomBytes(8).toString('base64url');
@@ -152,7 +161,7 @@ export class AuthService {
         mfaToken: this.deps.actions.issue(appId, 'mfa-signin', { s: user.id, b }, MFA_CHALLENGE_TTL_SEC),
       };
     }
-    this.deps.hooks.event({ type: 'auth.signin', appId, userId: user.id, detail: { method: 'password' } });
+    this.deps.hooks.event({ type: 'auth.signin', appId, userId: user.id, detail: { method } });
     return { user: publicUser(user), session: await this.startSession(user) };
   }
 

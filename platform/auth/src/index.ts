@@ -8,6 +8,7 @@ export * from './auth-email.js';
 export * from './auth-events.js';
 export * from './auth-keys.js';
 export * from './auth-mfa.js';
+export * from './auth-oauth.js';
 export * from './auth-provider-error.js';
 export * from './auth-service.js';
 export * from './mailer/dev-mailbox.js';

@@ -24,6 +24,20 @@ export interface AppAuthConfig {
    * null: that mail is not sent (`/verify-email/request`, `/password-reset/request` answer 404).
    */
   emailLinks: { verifyUrl: string | null; resetUrl: string | null };
+  /** OAuth / OpenID Connect sign-in providers (docs/auth-providers.md); checked fully on use. */
+  providers: AuthProviderSettings[];
+  /** The app's OAuth callback pages: a sign-in may only return to one of these, character for character. */
+  redirectUris: string[];
+}
+
+/** One OAuth / OIDC provider of an app (`@relaybox/auth` `OAuthProviderConfig`). */
+export interface AuthProviderSettings {
+  id: string;
+  kind: 'oidc' | 'github' | 'google';
+  issuer?: string;
+  clientId: string;
+  clientSecret: string;
+  scopes?: string[];
 }
 
 export const DEFAULT_APP_AUTH: Readonly<Omit<AppAuthConfig, 'userPermissions' | 'appName' | 'emailLinks'>> =
@@ -63,6 +77,8 @@ export function parseAppAuthConfig(raw: unknown, where: string, appId = 'app'): 
     signInLimits,
     appName,
     emailLinks,
+    providers,
+    redirectUris,
     ...rest
   } = raw as Record<string, unknown>;
   if (typeof enabled !== 'boolean') throw new Error(`${where}.enabled must be a boolean`);
@@ -72,6 +88,8 @@ export function parseAppAuthConfig(raw: unknown, where: string, appId = 'app'): 
     userPermissions: DEFAULT_USER_PERMISSIONS,
     appName: appId,
     emailLinks: { verifyUrl: null, resetUrl: null },
+    providers: readProviders(providers, `${where}.providers`),
+    redirectUris: readRedirectUris(redirectUris, `${where}.redirectUris`),
   };
   if (appName !== undefined) {
     if (typeof appName !== 'string' || appName.length === 0 || appName.length > 100 || appName.includes(':'))
@@ -101,6 +119,47 @@ export function parseAppAuthConfig(raw: unknown, where: string, appId = 'app'): 
     }
   }
   return enabled ? config : undefined;
+}
+
+function readProviders(raw: unknown, at: string): AuthProviderSettings[] {
+  if (raw === undefined) return [];
+  if (!Array.isArray(raw) || raw.length > 10)
+    throw new Error(`${at} must be an array of at most 10 providers`);
+  const ids = new Set<string>();
+  return raw.map((entry, i) => {
+    const p = (entry ?? {}) as Record<string, unknown>;
+    if (typeof p.id !== 'string' || !/^[a-z0-9_-]{1,64}$/.test(p.id) || ids.has(p.id))
+      throw new Error(`${at}[${i}].id must be a unique 1-64 of [a-z0-9_-]`);
+    ids.add(p.id);
+    if (p.kind !== 'oidc' && p.kind !== 'github' && p.kind !== 'google')
+      throw new Error(`${at}[${i}].kind must be oidc, github or google`);
+    for (const field of ['clientId', 'clientSecret'] as const) {
+      const value = p[field];
+      if (typeof value !== 'string' || value.length === 0 || value.length > 512)
+        throw new Error(`${at}[${i}].${field} must be 1-512 characters`);
+    }
+    if (p.kind === 'oidc' && typeof p.issuer !== 'string')
+      throw new Error(`${at}[${i}].issuer is required for oidc`);
+    if (p.scopes !== undefined && (!Array.isArray(p.scopes) || !p.scopes.every((s) => typeof s === 'string')))
+      throw new Error(`${at}[${i}].scopes must be an array of strings`);
+    return p as unknown as AuthProviderSettings;
+  });
+}
+
+function readRedirectUris(raw: unknown, at: string): string[] {
+  if (raw === undefined) return [];
+  if (!Array.isArray(raw) || raw.length > 20) throw new Error(`${at} must be an array of at most 20 URLs`);
+  return raw.map((uri, i) => {
+    let url: URL | undefined;
+    try {
+      url = typeof uri === 'string' && uri.length <= 2048 ? new URL(uri) : undefined;
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.hash !== '')
+      throw new Error(`${at}[${i}] must be an http(s) URL without a fragment`);
+    return uri as string;
+  });
 }
 
 function readEmailLinks(raw: unknown, at: string): AppAuthConfig['emailLinks'] {

@@ -76,6 +76,17 @@ export const ErrorCode = {
   ActionTokenInvalid: 'action_token_invalid',
   /** The mail could not be handed to the SMTP server. */
   MailDeliveryFailed: 'mail_delivery_failed',
+  // OAuth / OIDC sign-in and the auth building blocks (docs/auth-providers.md).
+  OAuthRedirectNotAllowed: 'oauth_redirect_not_allowed',
+  OAuthStateMismatch: 'oauth_state_mismatch',
+  OAuthProviderError: 'oauth_provider_error',
+  OAuthCodeRejected: 'oauth_code_rejected',
+  OAuthIdTokenInvalid: 'oauth_id_token_invalid',
+  OAuthProviderUnavailable: 'oauth_provider_unavailable',
+  OAuthProviderConfigInvalid: 'oauth_provider_config_invalid',
+  OAuthProfileInvalid: 'oauth_profile_invalid',
+  MfaInputInvalid: 'mfa_input_invalid',
+  MailInvalid: 'mail_invalid',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -139,6 +150,16 @@ export const ERROR_INFO: Readonly<Record<ErrorCode, ErrorInfo>> = {
   mfa_not_enabled: info(400),
   action_token_invalid: info(400),
   mail_delivery_failed: info(503, true),
+  oauth_redirect_not_allowed: info(400),
+  oauth_state_mismatch: info(400),
+  oauth_provider_error: info(401),
+  oauth_code_rejected: info(401),
+  oauth_id_token_invalid: info(401),
+  oauth_provider_unavailable: info(503, true),
+  oauth_provider_config_invalid: info(500),
+  oauth_profile_invalid: info(401),
+  mfa_input_invalid: info(400),
+  mail_invalid: info(400),
 };
 
 export function isErrorCode(value: unknown): value is ErrorCode {

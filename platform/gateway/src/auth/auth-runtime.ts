@@ -5,10 +5,12 @@ import {
   AuthEmail,
   type AuthKeys,
   AuthMfa,
+  AuthOAuth,
   AuthService,
   type AuthServiceDeps,
   type DevMailbox,
   type Mailer,
+  OAuthClient,
 } from '@relaybox/auth';
 import type { Broker } from '@relaybox/core';
 import type { Logger } from '../logger.js';
@@ -31,6 +33,7 @@ export interface AuthRuntime {
   admin: AuthAdmin;
   mfa: AuthMfa;
   email: AuthEmail;
+  oauth: AuthOAuth;
   revocations: UserRevocations;
   devMailbox: ((appId: string) => DevMailbox) | undefined;
 }
@@ -61,6 +64,7 @@ export function createAuthRuntime(
       mailer: setup.mailer,
       onSendFailed: (appId, error) => log.warn('auth mail not sent', { appId, error: String(error) }),
     }),
+    oauth: new AuthOAuth({ service, store, keys, client: new OAuthClient(), hooks }),
     revocations,
     devMailbox: setup.devMailbox,
   };

@@ -1,5 +1,6 @@
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
-import { ErrorCode, RelayBoxError } from '@relaybox/protocol';
+import { AuthProviderError } from '@relaybox/auth';
+import { ErrorCode, isErrorCode, RelayBoxError } from '@relaybox/protocol';
 import { ResponseGuard, readBody, statusLine } from '../uws/http.js';
 
 /** Largest body of an auth request. */
@@ -65,7 +66,7 @@ export function authRoute(
     };
     handler(request).then(
       (value) => response.json(value === undefined ? 204 : status, value ?? null),
-      (error: unknown) => response.error(error),
+      (error: unknown) => response.error(toAuthError(error)),
     );
   });
 }
@@ -83,6 +84,14 @@ export function mountAuthPreflight(app: TemplatedApp): void {
         .endWithoutBody();
     });
   });
+}
+
+/** The building blocks' `AuthProviderError` (OAuth, TOTP, mail) as the shared error body. */
+function toAuthError(error: unknown): unknown {
+  if (error instanceof AuthProviderError && isErrorCode(error.code)) {
+    return new RelayBoxError(error.code, error.message, { cause: error });
+  }
+  return error;
 }
 
 export function bearer(authorization: string): string {

@@ -18,7 +18,7 @@ const APP_ID = /^[A-Za-z0-9_-]{1,64}$/;
  * draws from the address's REST budget, so bad input cannot be sent faster than any other REST call.
  */
 export function mountAuthRoutes(app: TemplatedApp, deps: AuthRoutesDeps): void {
-  const { service, admin, mfa, email, access } = deps;
+  const { service, admin, mfa, email, oauth, access } = deps;
   const route = (
     method: 'get' | 'post' | 'patch',
     path: string,
@@ -78,6 +78,12 @@ export function mountAuthRoutes(app: TemplatedApp, deps: AuthRoutesDeps): void {
   route('post', '/v1/auth/:appId/password-reset', 1, async (r, appId) =>
     email.resetPassword(appId, await r.body()),
   );
+  route('post', '/v1/auth/:appId/oauth/:provider/start', 2, async (r, appId) =>
+    oauth.start(appId, providerOf(r), await r.body()),
+  );
+  route('post', '/v1/auth/:appId/oauth/:provider/callback', 2, async (r, appId) =>
+    oauth.callback(appId, providerOf(r), await r.body()),
+  );
   route('post', '/v1/auth/:appId/refresh', 1, async (r, appId) => service.refresh(appId, await r.body()));
   route('post', '/v1/auth/:appId/signout', 1, (r, appId) => service.signOut(appId, bearer(r.authorization)));
   route('post', '/v1/auth/:appId/signout-everywhere', 1, (r, appId) =>
@@ -132,6 +138,12 @@ export function mountAuthRoutes(app: TemplatedApp, deps: AuthRoutesDeps): void {
 function appIdOf(raw: string): string {
   if (!APP_ID.test(raw))
     throw new RelayBoxError(ErrorCode.InvalidRequest, 'app id must match [A-Za-z0-9_-]{1,64}');
+  return raw;
+}
+
+function providerOf(request: AuthRequest): string {
+  const raw = request.params[1] ?? '';
+  if (!/^[a-z0-9_-]{1,64}$/.test(raw)) throw new RelayBoxError(ErrorCode.NotFound, 'no such provider');
   return raw;
 }
 

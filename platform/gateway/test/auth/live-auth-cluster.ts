@@ -13,7 +13,7 @@ export const ADMIN_TOKEN = 'live-auth-admin-token-0123456789';
 export const PER_ACCOUNT = 5;
 
 /** Apps file: alpha has a user pool (chat rooms only), beta has none. */
-function appsFile(): string {
+function appsFile(authExtra: Record<string, unknown>): string {
   const dir = mkdtempSync(join(tmpdir(), 'rb-auth-'));
   const file = join(dir, 'apps.json');
   writeFileSync(
@@ -32,6 +32,7 @@ function appsFile(): string {
               verifyUrl: 'https://alpha.example/verify',
               resetUrl: 'https://alpha.example/reset',
             },
+            ...authExtra,
           },
         },
         { id: 'beta', keys: [{ id: 'main', secret: 'beta-main-secret-00001' }] },
@@ -51,12 +52,14 @@ export interface AuthCluster {
 export async function startAuthCluster(
   n: number,
   extraEnv: Record<string, string> = {},
+  /** More fields of app alpha's `auth` (providers, redirectUris...). */
+  authExtra: Record<string, unknown> = {},
 ): Promise<AuthCluster> {
   const prefix = `${uniqueName('auth')}:`;
   const exchange = uniqueName('test.auth');
   const env = {
     RELAYBOX_ENGINE: 'native',
-    RELAYBOX_CONFIG: appsFile(),
+    RELAYBOX_CONFIG: appsFile(authExtra),
     RELAYBOX_AMQP_EXCHANGE: exchange,
     RELAYBOX_REDIS_PREFIX: prefix,
     RELAYBOX_AUTH_SECRET: 'test-auth-secret-shared-by-the-cluster-0001',
@@ -127,6 +130,24 @@ export const refresh = (g: GatewayProcess, refreshToken: string) =>
   call<SignedIn>(g, 'POST', `/v1/auth/${AUTH_APP}/refresh`, { body: { refreshToken } });
 
 export const uniqueEmail = () => `${uniqueName('user').replace(/[^a-z0-9]/gi, '')}@example.com`;
+
+type TraceItem = { type: string; clientId?: string; detail?: Record<string, unknown> };
+
+/**
+ * Polls the app's trace events until `done` holds (gateways buffer events for ~50 ms before they
+ * reach the shared log), at most 5 s; returns the last read either way.
+ */
+export async function tracesUntil(
+  g: GatewayProcess,
+  done: (events: TraceItem[]) => boolean,
+): Promise<TraceItem[]> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const events = await traces(g);
+    if (done(events) || Date.now() > deadline) return events;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 
 /** Trace events of the app from the inspector API (the trace log is shared through Redis). */
 export async function traces(

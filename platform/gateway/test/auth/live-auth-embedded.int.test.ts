@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -65,5 +65,33 @@ describe('live auth in the embedded engine (memory store and broker)', () => {
     const res = await post(gw, '/v1/auth/alpha/signin', { email: 'a@example.com', password: 'whatever1' });
     expect(res.status).toBe(404);
     expect(res.body.error.code).toBe('not_found');
+  });
+
+  it('keeps mails in a per-app dev inbox when no SMTP server is configured', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'rb-auth-embedded-')), 'apps.json');
+    const app = (id: string) => ({
+      id,
+      keys: [{ id: 'k', secret: `${id}-secret-0000000001` }],
+      auth: { emailLinks: { resetUrl: `https://${id}.example/reset` } },
+    });
+    writeFileSync(file, JSON.stringify({ apps: [app('one'), app('two')] }));
+    const gw = await startTestGateway({ env: { RELAYBOX_CONFIG: file } });
+    gateways.push(gw);
+    await post(gw, '/v1/auth/one/signup', { email: 'ada@example.com', password: 'a long password' });
+    expect((await post(gw, '/v1/auth/one/password-reset/request', { email: 'ada@example.com' })).status).toBe(
+      202,
+    );
+    const inbox = async (appId: string) => {
+      const res = await fetch(`${gw.url}/v1/auth/${appId}/admin/dev-mailbox`, {
+        headers: { authorization: `Bearer ${appId}.k:${appId}-secret-0000000001` },
+      });
+      return ((await res.json()) as { items: Array<{ to: string; links: string[] }> }).items;
+    };
+    for (let i = 0; i < 50 && (await inbox('one')).length === 0; i++)
+      await new Promise((r) => setTimeout(r, 20));
+    const [mail] = await inbox('one');
+    expect(mail?.to).toBe('ada@example.com');
+    expect(mail?.links[0]).toMatch(/^https:\/\/one\.example\/reset#token=/);
+    expect(await inbox('two')).toEqual([]);
   });
 });
