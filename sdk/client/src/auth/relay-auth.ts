@@ -3,11 +3,13 @@ import { jwtExpiry } from '../jwt-expiry.js';
 import type { FetchLike } from '../relay-box-options.js';
 import { toSocketUrl } from '../socket-url.js';
 import { authRequest } from './auth-request.js';
+import { pageStorage, tokenFromLocation } from './auth-storage.js';
 import type {
   AuthChangeEvent,
   AuthSession,
   AuthState,
   AuthStateListener,
+  AuthStorage,
   AuthUser,
   MfaSecondFactor,
   RelayAuthOptions,
@@ -34,6 +36,7 @@ export class RelayAuth {
   private receivedAt = 0;
   private refreshing: Promise<AuthSession> | undefined;
   private mfaToken: string | undefined;
+  private flowStorage: AuthStorage | undefined;
   private readonly listeners = new Set<AuthStateListener>();
   private readonly base: string;
   private readonly fetchImpl: FetchLike;
@@ -70,12 +73,53 @@ export class RelayAuth {
 
   /** Signs in; a user with an authenticator gets `{ mfaRequired: true }`: finish with `verifyMfa`. */
   async signIn(input: { email: string; password: string }): Promise<SignInResult> {
-    const body = await this.call('POST', '/signin', { body: input });
-    if (body?.mfaRequired === true && typeof body.mfaToken === 'string') {
-      this.mfaToken = body.mfaToken;
-      return { user: null, session: null, mfaRequired: true };
+    return this.signedInOrChallenge(await this.call('POST', '/signin', { body: input }));
+  }
+
+  /**
+   * Starts signing in with one of the app's OAuth / OIDC providers: the service answers the
+   * provider's URL and a sealed flow token; the token is kept (the `storage`, else the page's
+   * `sessionStorage`) and the browser goes to the provider. On the `redirectUri` page, call
+   * `completeOAuthSignIn()`. `redirect: false` returns the URL instead of navigating.
+   */
+  async signInWithOAuth(input: {
+    provider: string;
+    redirectUri: string;
+    redirect?: boolean;
+  }): Promise<{ url: string }> {
+    if (!/^[a-z0-9_-]{1,64}$/.test(input.provider)) {
+      throw new RelayBoxError(ErrorCode.InvalidRequest, "provider must be one of the app's provider ids");
     }
-    return this.start(body);
+    const body = await this.call('POST', `/oauth/${input.provider}/start`, {
+      body: { redirectUri: input.redirectUri },
+    });
+    const url = String(body?.url);
+    this.flows().setItem(
+      `${this.storageKey}.oauth`,
+      JSON.stringify({ provider: input.provider, flowToken: body?.flowToken }),
+    );
+    if (input.redirect !== false)
+      (globalThis as { location?: { assign(url: string): void } }).location?.assign(url);
+    return { url };
+  }
+
+  /**
+   * Finishes an OAuth sign-in on the redirect page with the query the provider came back with
+   * (default: this page's). The flow token is used once: a reloaded or replayed callback is refused.
+   */
+  async completeOAuthSignIn(params?: string): Promise<SignInResult> {
+    const key = `${this.storageKey}.oauth`;
+    const raw = this.flows().getItem(key);
+    this.flows().removeItem(key);
+    const flow = raw ? (JSON.parse(raw) as { provider?: string; flowToken?: string }) : undefined;
+    if (!flow?.provider || !flow.flowToken) {
+      throw new RelayBoxError(ErrorCode.OAuthStateMismatch, 'no OAuth sign-in was started in this browser');
+    }
+    const search = params ?? (globalThis as { location?: { search: string } }).location?.search ?? '';
+    const body = await this.call('POST', `/oauth/${flow.provider}/callback`, {
+      body: { flowToken: flow.flowToken, params: search.replace(/^\?/, '') },
+    });
+    return this.signedInOrChallenge(body);
   }
 
   /** The second step of a sign-in that answered `mfaRequired` (within the challenge's few minutes). */
@@ -216,6 +260,20 @@ export class RelayAuth {
     }
   }
 
+  private signedInOrChallenge(body: Record<string, unknown> | undefined): SignInResult {
+    if (body?.mfaRequired === true && typeof body.mfaToken === 'string') {
+      this.mfaToken = body.mfaToken;
+      return { user: null, session: null, mfaRequired: true };
+    }
+    return this.start(body);
+  }
+
+  /** Where a started OAuth flow waits for the redirect back: it must outlive the page. */
+  private flows(): AuthStorage {
+    this.flowStorage ??= pageStorage(this.options.storage);
+    return this.flowStorage;
+  }
+
   private start(body: Record<string, unknown> | undefined): AuthState {
     this.apply(body, 'SIGNED_IN');
     return { ...this.state };
@@ -289,13 +347,4 @@ export class RelayAuth {
       this.options.storage?.removeItem(this.storageKey);
     }
   }
-}
-
-/** The one-time token of a verification or reset link: `#token=…` (or `?token=…`) of this page. */
-function tokenFromLocation(): string {
-  const href = (globalThis as { location?: { href: string } }).location?.href;
-  const url = href ? new URL(href) : undefined;
-  const token = new URLSearchParams(url?.hash.slice(1)).get('token') ?? url?.searchParams.get('token');
-  if (!token) throw new RelayBoxError(ErrorCode.InvalidRequest, 'no token: pass the one of the link');
-  return token;
 }
