@@ -40,13 +40,14 @@ export interface AuthProviderSettings {
   scopes?: string[];
 }
 
-export const DEFAULT_APP_AUTH: Readonly<Omit<AppAuthConfig, 'userPermissions' | 'appName' | 'emailLinks'>> =
-  Object.freeze({
-    accessTokenTtlSec: 900,
-    refreshTokenTtlSec: 30 * 86_400,
-    minPasswordLength: 8,
-    signInLimits: Object.freeze({ perAccount: 5, perAddress: 30, windowSec: 900 }),
-  });
+export const DEFAULT_APP_AUTH: Readonly<
+  Omit<AppAuthConfig, 'userPermissions' | 'appName' | 'emailLinks' | 'providers' | 'redirectUris'>
+> = Object.freeze({
+  accessTokenTtlSec: 900,
+  refreshTokenTtlSec: 30 * 86_400,
+  minPasswordLength: 8,
+  signInLimits: Object.freeze({ perAccount: 5, perAddress: 30, windowSec: 900 }),
+});
 
 /** Every operation but `metrics`, on every room: the user pool default of the dev app. */
 export const DEFAULT_USER_PERMISSIONS: PermissionMap = Object.freeze({
