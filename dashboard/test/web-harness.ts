@@ -6,8 +6,9 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { type Browser, chromium } from 'playwright-core';
 import { SECURITY_HEADERS } from '../api/src/security-headers.js';
+
+export { launchChromium } from '../../scripts/test/chromium.js';
 
 // Helpers of the dashboard's browser tests: the web build, a fresh PostgreSQL database, a front
 // server standing in for the production reverse proxy, and headless Chromium.
@@ -131,23 +132,4 @@ export async function startFrontServer(dist: string, apiUrl: string): Promise<Fr
         server.close(() => resolve());
       }),
   };
-}
-
-const CHROMIUM = '/usr/bin/chromium';
-
-export function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} not found: install it (apt-get install -y chromium) or run .ci/run`);
-  }
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-    ],
-  });
 }

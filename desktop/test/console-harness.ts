@@ -1,14 +1,16 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RelayBox } from '@relaybox/client';
 import { createLogger, loadConfig, type RunningGateway, startGateway } from '@relaybox/gateway';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import WebSocket from 'ws';
+
+export { launchChromium, screenshot, watchPage } from '../../scripts/test/chromium.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const SCREENSHOTS = join(ROOT, '.artifacts', 'screenshots');
@@ -84,36 +86,6 @@ export async function openTab(page: Page, label: string): Promise<void> {
     .getByRole('navigation', { name: 'views' })
     .getByRole('link', { name: label, exact: true })
     .click();
-}
-
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-    ],
-  });
-}
-
-/** Keeps a screenshot of the current view under .artifacts/screenshots (CI keeps .artifacts). */
-export async function screenshot(page: Page, name: string): Promise<void> {
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
-}
-
-/** Collects page errors and failed console messages, to report them when a test fails. */
-export function watchPage(page: Page): string[] {
-  const problems: string[] = [];
-  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
-  });
-  return problems;
 }
 
 /** A loopback port free right now (for stacks that must come back on the same origin). */

@@ -1,10 +1,11 @@
-import { createReadStream, existsSync, mkdirSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { extname, join, normalize } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
 import { WORKSPACE } from './consumer-project.js';
 
-const SCREENSHOTS = join(WORKSPACE, '.artifacts', 'screenshots');
+export { launchChromium, screenshot } from './chromium.js';
+
+const _SCREENSHOTS = join(WORKSPACE, '.artifacts', 'screenshots');
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -26,24 +27,4 @@ export async function serveStatic(root: string): Promise<{ origin: string; serve
   const address = server.address();
   if (typeof address !== 'object' || !address) throw new Error('static server has no port');
   return { origin: `http://127.0.0.1:${address.port}`, server };
-}
-
-/** The system Chromium, headless, with nothing of its own reaching out to the network. */
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--no-first-run',
-    ],
-  });
-}
-
-/** Keeps a screenshot under .artifacts/screenshots (CI keeps .artifacts). */
-export async function screenshot(page: Page, name: string): Promise<void> {
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import type { ClientKind } from './load/client-socket.js';
 import { DEFAULT_SERVERS, SERVER_NAMES, type ServerName } from './server-specs.js';
 
-export const SCENARIOS = ['chat', 'broadcast', 'hot', 'idle', 'tracing', 'resume'] as const;
+export const SCENARIOS = ['chat', 'broadcast', 'hot', 'idle', 'tracing', 'resume', 'connect'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface BenchOptions {
@@ -15,6 +15,9 @@ export interface BenchOptions {
   subscriberWorkers: number;
   /** Resume storm: SDK clients on gateway A. */
   stormClients: number;
+  /** Connection storm: clients, and how many open per second. */
+  stormConnections: number;
+  stormRate: number;
   quick: boolean;
   client: ClientKind;
   /** Entry point of the RelayBox gateway, relative to the workspace root (or absolute). */
@@ -27,10 +30,14 @@ export interface BenchOptions {
 export const DEFAULT_GATEWAY_ENTRY = 'platform/gateway/src/main.ts';
 
 export const USAGE = `usage: pnpm bench [options]
-  --scenario chat|broadcast|hot|idle|tracing|resume|all   (comma-separated list allowed; default all)
+  --scenario chat|broadcast|hot|idle|tracing|resume|connect|all   (comma-separated list allowed; default all)
                     hot: 1 room x 200 subscribers, 4 publishers, 1,000 msg/s, 64-byte payloads
                     resume: SIGKILL one of two RelayBox gateways under a 200 msg/s stream; ignores --servers
   --storm-clients <n>  resume storm clients (default 2000; 200 with --quick)
+                    connect: N clients with JWTs opening at a fixed rate (RelayBox 1 and 2 nodes,
+                    raw uWS upgrades as the floor); --servers picks among relaybox, relaybox2, uws
+  --storm-connections <n>  connection storm clients (default 10000; 1000 with --quick)
+  --storm-rate <n>  connection storm: connections opened per second (default 2000)
                     tracing: the chat load on RelayBox with tracing off, then on, next to the
                     recorded baseline (docs/benchmarks.md); ignores --servers
   --servers relaybox,relaybox2,socketio,socketio2,uws   (default all)
@@ -77,6 +84,8 @@ export function parseOptions(argv: string[]): BenchOptions | null {
       idle: { type: 'string' },
       workers: { type: 'string' },
       'storm-clients': { type: 'string' },
+      'storm-connections': { type: 'string' },
+      'storm-rate': { type: 'string' },
       json: { type: 'string' },
       gateway: { type: 'string' },
       'baseline-gateway': { type: 'string' },
@@ -105,6 +114,10 @@ export function parseOptions(argv: string[]): BenchOptions | null {
     idleLevels: idleLevels.map(Math.round).sort((a, b) => a - b),
     subscriberWorkers: Math.round(positive(values.workers, 2, 'workers')),
     stormClients: Math.round(positive(values['storm-clients'], quick ? 200 : 2000, 'storm-clients')),
+    stormConnections: Math.round(
+      positive(values['storm-connections'], quick ? 1000 : 10_000, 'storm-connections'),
+    ),
+    stormRate: positive(values['storm-rate'], 2000, 'storm-rate'),
     quick,
     gatewayEntry: values.gateway ?? DEFAULT_GATEWAY_ENTRY,
     ...(values['baseline-gateway'] ? { baselineGateway: values['baseline-gateway'] } : {}),

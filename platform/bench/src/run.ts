@@ -15,8 +15,12 @@ import { formatTracingComparison } from './scenarios/tracing-report.js';
 import type { TrafficRow } from './scenarios/traffic-result.js';
 import { runTraffic, type TrafficConfig } from './scenarios/traffic-scenario.js';
 import { SERVER_SPECS, type ServerName } from './server-specs.js';
+import { type ConnectionStormRow, runConnectionStorm } from './storm/connection-storm.js';
 import { runResumeStorm } from './storm/resume-storm.js';
-import { formatResumeStorm } from './storm/storm-report.js';
+import { formatConnectionStorm, formatResumeStorm } from './storm/storm-report.js';
+
+/** The connection storm's rows: RelayBox on one and two nodes, raw uWS upgrades as the floor. */
+const CONNECT_SERVERS: ServerName[] = ['relaybox', 'relaybox2', 'uws'];
 
 /** The tracing scenario's rows: the chat load with tracing off, then on. */
 const TRACING_SERVERS: ServerName[] = ['relaybox', 'relayboxtraced'];
@@ -25,6 +29,7 @@ import { num } from './table.js';
 import {
   broadcastTargets,
   chatTargets,
+  connectionStormTargets,
   formatTargets,
   hotRoomTargets,
   idleTargets,
@@ -133,6 +138,35 @@ async function main(options: BenchOptions): Promise<void> {
         header(`(f) resume storm: ${num(options.stormClients)} clients on gateway A, 200 msg/s, SIGKILL A`),
       );
       console.log(formatResumeStorm([row]));
+      continue;
+    }
+    if (scenario === 'connect') {
+      const rows: RowOutcome<ConnectionStormRow>[] = [];
+      const servers = options.servers.filter((s) => CONNECT_SERVERS.includes(s));
+      for (const server of servers.length > 0 ? servers : CONNECT_SERVERS) {
+        rows.push(
+          await runRow(options, scenario, server, (c) =>
+            runConnectionStorm(c, {
+              clients: options.stormConnections,
+              ratePerSecond: options.stormRate,
+              workers: Math.max(2, options.subscriberWorkers),
+              client: options.client,
+              timeoutMs: 10_000,
+            }),
+          ),
+        );
+      }
+      const found = connectionStormTargets(rows, options.stormConnections);
+      checks.push(...found);
+      results[scenario] = rows;
+      console.log(
+        header(
+          `(g) connection storm: ${num(options.stormConnections)} clients opening at ${num(options.stormRate)}/s (RelayBox: one JWT each)`,
+        ),
+      );
+      console.log(formatConnectionStorm(rows));
+      console.log('targets:');
+      console.log(formatTargets(found));
       continue;
     }
     if (scenario === 'idle') {

@@ -91,6 +91,13 @@ export interface ClusterPlan {
 }
 
 const TSX = ['--import', 'tsx'];
+/**
+ * `RELAYBOX_BENCH_CPU_PROF=<dir>`: every server process writes a V8 CPU profile there when it
+ * stops (open it in Chrome DevTools); the profiles of docs/benchmarks.md were taken this way.
+ */
+const PROFILE = process.env.RELAYBOX_BENCH_CPU_PROF
+  ? ['--cpu-prof', `--cpu-prof-dir=${process.env.RELAYBOX_BENCH_CPU_PROF}`]
+  : [];
 
 /** Limits lifted so that neither the publish rate nor the connection ramp is throttled. */
 const RELAYBOX_LIMITS = JSON.stringify({
@@ -108,7 +115,7 @@ export function planCluster(spec: ServerSpec, ports: number[], gatewayEntry: str
     return {
       nodes: ports.map((port, i) => ({
         name: nodeName(i),
-        args: [...TSX, 'platform/bench/src/servers/uws-server.ts', '--port', String(port)],
+        args: [...PROFILE, ...TSX, 'platform/bench/src/servers/uws-server.ts', '--port', String(port)],
         env: {},
         port,
         healthPath: '/health',
@@ -120,7 +127,7 @@ export function planCluster(spec: ServerSpec, ports: number[], gatewayEntry: str
     return {
       nodes: ports.map((port, i) => ({
         name: nodeName(i),
-        args: [...TSX, 'platform/bench/src/servers/socketio-server.ts', '--port', String(port), ...redis],
+        args: [...PROFILE, ...TSX, 'platform/bench/src/servers/socketio-server.ts', '--port', String(port), ...redis],
         env: {},
         port,
         healthPath: '/health',
@@ -136,7 +143,7 @@ export function planCluster(spec: ServerSpec, ports: number[], gatewayEntry: str
     ...(spec.nodes > 1 ? { amqpExchange } : {}),
     nodes: ports.map((port, i) => ({
       name: nodeName(i),
-      args: [...TSX, gatewayEntry],
+      args: [...PROFILE, ...TSX, gatewayEntry],
       env: {
         RELAYBOX_PORT: String(port),
         RELAYBOX_HOST: '127.0.0.1',

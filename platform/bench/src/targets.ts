@@ -2,6 +2,7 @@ import type { RowOutcome } from './report.js';
 import type { IdleRow } from './scenarios/idle-scenario.js';
 import type { TrafficRow } from './scenarios/traffic-result.js';
 import type { ServerName } from './server-specs.js';
+import type { ConnectionStormRow } from './storm/connection-storm.js';
 import { num } from './table.js';
 
 /** One target of the issue, computed from figures of the same run. */
@@ -187,4 +188,35 @@ export function idleTargets(rows: Rows<IdleRow>, level: number): TargetCheck[] {
 
 export function formatTargets(checks: TargetCheck[]): string {
   return checks.map((c) => `  ${c.status.padEnd(4)}  ${c.description}: ${c.detail}`).join('\n');
+}
+
+/** Connection storm: every client accepted, and p99 to `connected` under 250 ms, per RelayBox row. */
+export function connectionStormTargets(rows: Rows<ConnectionStormRow>, clients: number): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  for (const server of ['relaybox', 'relaybox2'] as const) {
+    const { result, why } = pick(rows, server);
+    const label = server === 'relaybox' ? '1 node' : '2 nodes';
+    if (!result) {
+      checks.push({
+        scenario: 'connect',
+        description: `${label}: all accepted, p99 < 250 ms`,
+        detail: `n/a (${why})`,
+        status: 'N/A',
+      });
+      continue;
+    }
+    checks.push({
+      scenario: 'connect',
+      description: `${label}: ${num(clients)} of ${num(clients)} accepted`,
+      detail: `${num(result.connected)} accepted, ${num(result.failed)} failed`,
+      status: result.connected === clients ? 'PASS' : 'MISS',
+    });
+    checks.push({
+      scenario: 'connect',
+      description: `${label}: p99 to connected under 250 ms`,
+      detail: `${num(result.p99Ms, 1)} ms`,
+      status: result.p99Ms < 250 ? 'PASS' : 'MISS',
+    });
+  }
+  return checks;
 }

@@ -1,12 +1,12 @@
-import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { RelayBoxRest } from '@relaybox/rest';
 import { build } from 'esbuild';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../../../scripts/test/chromium.js';
 import type { RunningGateway } from '../src/start-gateway.js';
 import { ALPHA_FULL, apiKeyOf, startTestGateway, wsUrl } from './harness.js';
 
@@ -28,14 +28,6 @@ let server: Server;
 let browser: Browser;
 let page: Page;
 
-function chromiumPath(): string {
-  try {
-    return execFileSync('which', ['chromium']).toString().trim();
-  } catch {
-    throw new Error('chromium is not on the PATH: install it (apt-get install -y chromium) or run .ci/run');
-  }
-}
-
 beforeAll(async () => {
   gw = await startTestGateway();
   rest = new RelayBoxRest({ apiKey: apiKeyOf(ALPHA_FULL), url: gw.url });
@@ -56,17 +48,7 @@ beforeAll(async () => {
         .end('<!doctype html><title>sdk</title><body>sdk test</body>');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  browser = await chromium.launch({
-    executablePath: chromiumPath(),
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
   page = await browser.newPage();
   await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
   await page.addScriptTag({

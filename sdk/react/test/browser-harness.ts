@@ -1,6 +1,5 @@
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -10,7 +9,8 @@ import { createLogger, loadConfig, type RunningGateway, startGateway } from '@re
 import type { TraceEvent } from '@relaybox/protocol';
 import { RelayBoxRest } from '@relaybox/rest';
 import { build } from 'esbuild';
-import { type Browser, chromium, type Page } from 'playwright-core';
+
+export { launchChromium, screenshot, watchPage } from '../../../scripts/test/chromium.js';
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const SCREENSHOTS = join(ROOT, '.artifacts', 'screenshots');
@@ -90,42 +90,4 @@ export async function servePage(entry: string): Promise<{ url: string; close(): 
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
     close: () => server.close(),
   };
-}
-
-function chromiumPath(): string {
-  try {
-    return execFileSync('which', ['chromium']).toString().trim();
-  } catch {
-    throw new Error('chromium is not on the PATH: install it (apt-get install -y chromium) or run .ci/run');
-  }
-}
-
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: chromiumPath(),
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-    ],
-  });
-}
-
-/** Keeps a screenshot under .artifacts/screenshots (CI keeps .artifacts). */
-export async function screenshot(page: Page, name: string): Promise<void> {
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
-}
-
-/** Collects page errors and console errors, to show them when a test fails. */
-export function watchPage(page: Page): string[] {
-  const problems: string[] = [];
-  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
-  });
-  return problems;
 }

@@ -11,6 +11,8 @@ export interface ConnectTarget {
   hostPort: string;
   room?: string;
   clientId: string;
+  /** RelayBox only: a JWT sent as the token subprotocol instead of the API key. */
+  token?: string;
 }
 
 /** Called for every delivered benchmark payload. */

@@ -3,6 +3,10 @@
  * connections it is given, publishes on a fixed schedule or counts what its subscribers receive,
  * and reports. Several run side by side: a process holds at most ~20,000 sockets here.
  */
+
+import { Histogram } from '../histogram.js';
+import { nowMicros } from '../payload.js';
+import { sleep } from '../timeout.js';
 import type { ClientKind } from './client-socket.js';
 import type { BenchConnection, ConnectOptions, ConnectTarget, Protocol, Role } from './connection.js';
 import { type PublishPlan, type PublishReport, runPublishers } from './publisher.js';
@@ -21,12 +25,19 @@ export interface ConnectCommand {
   timeoutMs: number;
   client: ClientKind;
   apiKey?: string;
+  /**
+   * Connection storm: start one connection every 1/rate s on an absolute schedule (from `startAt`,
+   * ms since the epoch), however many are still opening, instead of `concurrency` lanes.
+   */
+  paced?: { ratePerSecond: number; startAt: number };
 }
 export interface ConnectResult {
   connected: number;
   failed: number;
   errors: string[];
   elapsedMs: number;
+  /** Paced connects: histogram (bucket counts) of the time from the socket's start to ready, µs. */
+  latency?: { counts: number[]; max: number };
 }
 export type WorkerCommand =
   | ConnectCommand
@@ -67,7 +78,7 @@ async function connectAll(command: ConnectCommand): Promise<ConnectResult> {
   let nextIndex = 0;
   let connected = 0;
   let failed = 0;
-  const connectOne = async (i: number): Promise<void> => {
+  const connectOne = async (i: number): Promise<boolean> => {
     const target = command.targets[i]!;
     const lastSeq: number[] = [];
     const options: ConnectOptions = {
@@ -86,12 +97,37 @@ async function connectAll(command: ConnectCommand): Promise<ConnectResult> {
       connections.push(connection);
       if (command.role === 'pub') publishers.push({ connection, room: target.room! });
       connected++;
+      return true;
     } catch (error) {
       failed++;
       const message = error instanceof Error ? error.message : String(error);
       if (errors.length < 3 && !errors.includes(message)) errors.push(message);
+      return false;
     }
   };
+  if (command.paced) {
+    const { ratePerSecond, startAt } = command.paced;
+    const latency = new Histogram();
+    const opening: Promise<void>[] = [];
+    for (let i = 0; i < command.targets.length; i++) {
+      const wait = startAt + (i * 1000) / ratePerSecond - Date.now();
+      if (wait > 0) await sleep(wait);
+      const began = nowMicros();
+      opening.push(
+        connectOne(i).then((ok) => {
+          if (ok) latency.record(nowMicros() - began);
+        }),
+      );
+    }
+    await Promise.all(opening);
+    return {
+      connected,
+      failed,
+      errors,
+      elapsedMs: Date.now() - started,
+      latency: { counts: latency.toArray(), max: latency.max },
+    };
+  }
   const lane = async (): Promise<void> => {
     while (nextIndex < command.targets.length) await connectOne(nextIndex++);
   };

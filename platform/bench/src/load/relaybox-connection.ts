@@ -1,4 +1,9 @@
-import { API_KEY_PROTOCOL_PREFIX, PROTOCOL, parseServerFrame } from '@relaybox/protocol';
+import {
+  API_KEY_PROTOCOL_PREFIX,
+  PROTOCOL,
+  parseServerFrame,
+  TOKEN_PROTOCOL_PREFIX,
+} from '@relaybox/protocol';
 import { type PayloadFields, scanPayload } from '../payload.js';
 import { withTimeout } from '../timeout.js';
 import { openClientSocket } from './client-socket.js';
@@ -13,7 +18,7 @@ const FIRST_PUBLISH_REF = 10;
  */
 export async function connectRelayBox(options: ConnectOptions): Promise<BenchConnection> {
   const { target, role } = options;
-  if (!options.apiKey) throw new Error('RelayBox connections need an API key');
+  if (!options.apiKey && !target.token) throw new Error('RelayBox connections need an API key or a token');
   const fields: PayloadFields = { t: 0, p: 0, s: 0 };
   const pendingRefs = new Set<number>();
   const state = { acks: 0, rejections: 0 };
@@ -58,7 +63,12 @@ export async function connectRelayBox(options: ConnectOptions): Promise<BenchCon
     {
       hostPort: target.hostPort,
       path: `/v1/ws?clientId=${encodeURIComponent(target.clientId)}`,
-      protocols: [PROTOCOL, API_KEY_PROTOCOL_PREFIX + Buffer.from(options.apiKey).toString('base64url')],
+      protocols: [
+        PROTOCOL,
+        target.token
+          ? TOKEN_PROTOCOL_PREFIX + target.token
+          : API_KEY_PROTOCOL_PREFIX + Buffer.from(options.apiKey!).toString('base64url'),
+      ],
       localAddress: options.localAddress,
       timeoutMs: options.timeoutMs,
     },

@@ -7,7 +7,8 @@ import {
   RelayBoxError,
   validatePermissionMap,
 } from '@relaybox/protocol';
-import { decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
+import { decodeProtectedHeader, errors as joseErrors } from 'jose';
+import { verifyHs256 } from './hs256.js';
 import type { IdpVerifier } from './idp-verifier.js';
 import type { Credentials, Principal } from './principal.js';
 import { type UserTokenVerifier, verifyUserToken } from './user-token.js';
@@ -32,7 +33,6 @@ export interface AuthenticatorOptions {
  * Every failure is a `RelayBoxError` with a 401/403 code: never a 500, never a secret in a message.
  */
 export class Authenticator {
-  private readonly encoder = new TextEncoder();
   /** `<appId>.<keyId>` of keys the store found recently → until when that counts (ms). */
   private readonly known = new Map<string, number>();
 
@@ -67,16 +67,7 @@ export class Authenticator {
     const { appId, keyId } = readHeader(token);
     if (keyId === AUTH_KEY_ID) return verifyUserToken(this.users, token, appId, this.options);
     const key = await this.findKey(appId, keyId);
-    let payload: Record<string, unknown>;
-    try {
-      ({ payload } = await jwtVerify(token, this.encoder.encode(key.secret), {
-        algorithms: ['HS256'],
-        clockTolerance: this.options.clockToleranceSec,
-        requiredClaims: ['sub', 'exp'],
-      }));
-    } catch (error) {
-      throw mapJoseError(error);
-    }
+    const payload = verifyHs256(token, key.secret, { clockToleranceSec: this.options.clockToleranceSec });
     const lifetimeSec = (payload.exp as number) - Date.now() / 1000;
     if (lifetimeSec > this.options.maxTokenLifetimeSec + this.options.clockToleranceSec) {
       throw new RelayBoxError(
