@@ -1,16 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, screenshot } from '../../../scripts/test/chromium.js';
 import { OAuthClient, type OAuthProviderConfig, type PendingAuthorization } from '../src/index.js';
 import { TestOidcProvider } from './oidc-provider.js';
 
 // The OAuth code flow in real headless Chromium: a minimal app server starts the sign-in and handles
 // the callback with OAuthClient, the real oidc-provider shows its login and consent pages.
-const SCREENSHOTS = fileURLToPath(new URL('../../../.artifacts/screenshots/', import.meta.url));
 
 let app: Server;
 let origin: string;
@@ -80,17 +78,7 @@ beforeAll(async () => {
     clientId: 'browser-app',
     clientSecret: 'browser-app-secret-0123456789',
   };
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--no-first-run',
-    ],
-  });
-  mkdirSync(SCREENSHOTS, { recursive: true });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
@@ -109,7 +97,7 @@ async function signInInBrowser(login: string): Promise<string> {
   await page.waitForURL((u) => u.origin === op.issuer, { timeout: 10_000 });
   await page.fill('input[name="login"]', login);
   await page.fill('input[name="password"]', 'any-password');
-  await page.screenshot({ path: `${SCREENSHOTS}auth-oidc-login.png` });
+  await screenshot(page, 'auth-oidc-login');
   await page.click('button[type="submit"]');
   await page.waitForSelector('input[name="prompt"][value="consent"]', { state: 'attached', timeout: 10_000 });
   await page.click('button[type="submit"]');
@@ -123,7 +111,7 @@ describe('OAuth/OIDC sign-in in Chromium', () => {
     expect(new URL(callback).searchParams.get('code')).toBeTruthy();
     const result = JSON.parse((await page.textContent('#result', { timeout: 5_000 })) ?? '{}');
     expect(result).toMatchObject({ subject: 'dora', email: 'dora@example.test', issuer: op.issuer });
-    await page.screenshot({ path: `${SCREENSHOTS}auth-oidc-callback.png` });
+    await screenshot(page, 'auth-oidc-callback');
 
     // The same callback again (back button, a leaked URL): the sign-in was used up.
     await page.goto(callback);

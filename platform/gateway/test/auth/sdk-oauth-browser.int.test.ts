@@ -1,12 +1,13 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, screenshot, watchPage } from '../../../../scripts/test/chromium.js';
 import { TestOidcProvider } from '../../../auth/test/oidc-provider.js';
 import type { RunningGateway } from '../../src/start-gateway.js';
 import { startTestGateway, wsUrl } from '../harness.js';
@@ -14,8 +15,6 @@ import { startTestGateway, wsUrl } from '../harness.js';
 // The whole OAuth sign-in of an app's user in real headless Chromium: the app page calls
 // relay.auth.signInWithOAuth, the browser signs in at a real oidc-provider, comes back through the
 // redirect, and the page finishes the sign-in, connects to a real gateway, joins a room and publishes.
-const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
-const SCREENSHOTS = `${ROOT}.artifacts/screenshots/`;
 const CLIENT_SECRET = 'relaybox-alpha-browser-secret-0001';
 
 let app: Server;
@@ -24,6 +23,7 @@ let op: TestOidcProvider;
 let gw: RunningGateway;
 let browser: Browser;
 let page: Page;
+let problems: string[] = [];
 
 beforeAll(async () => {
   const bundle = await build({
@@ -77,17 +77,7 @@ beforeAll(async () => {
   gw = await startTestGateway({
     env: { RELAYBOX_CONFIG: file, RELAYBOX_AUTH_SECRET: 'sdk-oauth-browser-secret-0123456789abcdef' },
   });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--no-first-run',
-    ],
-  });
-  mkdirSync(SCREENSHOTS, { recursive: true });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {
@@ -104,6 +94,7 @@ type Result = NonNullable<Window['result']>;
 async function openApp(): Promise<void> {
   await page?.context().close();
   page = await (await browser.newContext()).newPage();
+  problems = watchPage(page);
   await page.goto(`${origin}/`);
   await page.waitForFunction(() => window.relay !== undefined);
 }
@@ -135,11 +126,13 @@ describe('relay.auth.signInWithOAuth in Chromium', () => {
     const done = await result();
     expect(done).toMatchObject({ email: 'grace@example.test', seq: 1 });
     expect(done.clientId).toBe(done.userId);
-    await page.screenshot({ path: `${SCREENSHOTS}sdk-oauth-signed-in.png` });
+    await screenshot(page, 'sdk-oauth-signed-in');
 
     // The same callback again (reload, back button): the flow token was used up.
     await page.reload();
     expect(await result()).toEqual({ error: 'oauth_state_mismatch' });
+    // Script errors only: the provider's pages load web fonts (no network here) and a favicon.
+    expect(problems.filter((p) => !p.startsWith('console: Failed to load resource'))).toEqual([]);
   });
 
   it('refuses a callback whose state was tampered with, and a redirect URI outside the allow list', async () => {
