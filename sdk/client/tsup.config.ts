@@ -1,3 +1,3 @@
 import { sdkBuild } from '../tsup.shared.ts';
 
-export default sdkBuild();
+export default sdkBuild({ entries: ['src/auth.ts'] });

@@ -1,3 +1,4 @@
+export * from './app-auth-config.js';
 export * from './broker.js';
 export * from './connection-quota.js';
 export * from './history-cursor.js';

@@ -4,6 +4,15 @@ export interface PresenceEntry {
   connectionId: string;
   /** JSON-serializable; `undefined` is stored as `null`. */
   data: unknown;
+  /** Who the client is, vouched for by the server (auth service or identity provider token), never by the client. */
+  user?: PresenceUser;
+}
+
+/** The server-vouched identity of a presence member (the access token's `user` claim). */
+export interface PresenceUser {
+  id: string;
+  name: string | null;
+  avatar: string | null;
 }
 
 /** One member of a room's presence: one connection (a client with two connections is two members). */
@@ -15,6 +24,8 @@ export interface PresenceMember {
   enteredAt: number;
   /** ms since epoch of the last enter or update. */
   updatedAt: number;
+  /** Present only for members whose connection was opened with a user token (`PresenceEntry.user`). */
+  user?: PresenceUser;
 }
 
 export type PresenceAction = 'enter' | 'update' | 'leave';

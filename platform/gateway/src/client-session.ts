@@ -120,6 +120,12 @@ export class ClientSession {
     return this.principal.keyId;
   }
 
+  /** The signed-in user and auth session of the current token (auth-service tokens only). */
+  get authSession(): { userId: string; sessionId: string } | undefined {
+    const { authSessionId, clientId } = this.principal;
+    return authSessionId === undefined ? undefined : { userId: clientId, sessionId: authSessionId };
+  }
+
   /** The rooms this connection joined. */
   get roomNames(): string[] {
     return [...this.subs.rooms.keys()];
@@ -291,7 +297,17 @@ export class ClientSession {
     const state = this.joined(frame.room);
     if (!state.canPresence) throw denied(frame.room, 'presence');
     const { presence } = this.deps;
-    const args = [this.appId, frame.room, this.principal.clientId, this.connectionId, frame.data] as const;
+    const { user } = this.principal;
+    // The member's identity comes from the token only; whatever `data` claims stays in `data`.
+    const vouched = user ? { id: user.id, name: user.name ?? null, avatar: user.avatar ?? null } : undefined;
+    const args = [
+      this.appId,
+      frame.room,
+      this.principal.clientId,
+      this.connectionId,
+      frame.data,
+      vouched,
+    ] as const;
     if (frame.action === 'enter') await presence.enter(...args);
     else if (frame.action === 'update') await presence.update(...args);
     else await presence.leave(this.appId, frame.room, this.connectionId);

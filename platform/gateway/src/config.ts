@@ -52,6 +52,22 @@ export interface GatewayConfig extends WebhookSettings {
   readonly jobLockMs: number;
   /** Signs history cursors; every gateway of a cluster must share it (>= 32 bytes). */
   readonly cursorSecret: string;
+  /**
+   * Derives the auth service's per-app token signing keys and the key sealing TOTP seeds
+   * (docs/auth.md); every gateway of a deployment must share it (>= 32 bytes). Undefined: local
+   * mode generates one and keeps it in `<dataDir>/auth-secret`; cloud mode runs no auth service.
+   */
+  readonly authSecret: string | undefined;
+  /** The auth service's mail server (`RELAYBOX_SMTP_URL`, `RELAYBOX_MAIL_FROM`); undefined: dev inboxes. */
+  readonly smtp:
+    | Readonly<{
+        host: string;
+        port: number;
+        secure: boolean;
+        auth?: { user: string; pass: string };
+        from: string;
+      }>
+    | undefined;
   /** `inline`: this gateway also runs the queue jobs; `none`: it only enqueues (worker processes run them). */
   readonly workers: 'inline' | 'none';
   /** `production` disables the admin API without a token and turns tracing off by default. */
@@ -155,6 +171,8 @@ export function loadConfig(env: Env, argv: readonly string[] = []): GatewayConfi
     ),
     jobLockMs: int('RELAYBOX_JOB_LOCK_MS', env.RELAYBOX_JOB_LOCK_MS, 30_000, 1_000, 600_000),
     cursorSecret: cursorSecret(env.RELAYBOX_CURSOR_SECRET),
+    authSecret: authSecret(env.RELAYBOX_AUTH_SECRET),
+    smtp: smtp(env.RELAYBOX_SMTP_URL, env.RELAYBOX_MAIL_FROM),
     workers: oneOf('RELAYBOX_WORKERS', env.RELAYBOX_WORKERS ?? 'inline', ['inline', 'none'] as const),
     ...inspectorConfig(env),
     keySource: oneOf('RELAYBOX_KEY_SOURCE', env.RELAYBOX_KEY_SOURCE || 'local', ['local', 'cloud'] as const),
@@ -253,6 +271,34 @@ function cursorSecret(raw: string | undefined): string {
     return randomBytes(32).toString('base64url');
   }
   if (Buffer.byteLength(raw) < 32) throw new ConfigError('RELAYBOX_CURSOR_SECRET must be at least 32 bytes');
+  return raw;
+}
+
+function smtp(raw: string | undefined, from: string | undefined): GatewayConfig['smtp'] {
+  if (raw === undefined || raw === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('RELAYBOX_SMTP_URL must be smtp://[user:password@]host:port or smtps://...');
+  }
+  if ((url.protocol !== 'smtp:' && url.protocol !== 'smtps:') || url.hostname === '') {
+    throw new ConfigError('RELAYBOX_SMTP_URL must be smtp://[user:password@]host:port or smtps://...');
+  }
+  const secure = url.protocol === 'smtps:';
+  const user = decodeURIComponent(url.username);
+  return Object.freeze({
+    host: url.hostname,
+    port: url.port ? Number(url.port) : secure ? 465 : 587,
+    secure,
+    ...(user ? { auth: { user, pass: decodeURIComponent(url.password) } } : {}),
+    from: from || 'RelayBox <no-reply@localhost>',
+  });
+}
+
+function authSecret(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (Buffer.byteLength(raw) < 32) throw new ConfigError('RELAYBOX_AUTH_SECRET must be at least 32 bytes');
   return raw;
 }
 

@@ -1,4 +1,4 @@
-import type { TemplatedApp, us_listen_socket } from 'uWebSockets.js';
+import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 import {
   type Broker,
   type ConnectionQuota,
@@ -18,9 +18,11 @@ import { CountingTransport } from './admin/counting-transport.js';
 import type { AdminSetup, Inspector } from './admin/inspector.js';
 import { type AppPolicy, originAllowed } from './app-policy.js';
 import { AuthGuard } from './auth/auth-guard.js';
+import { type AuthSetup, createAuthRuntime } from './auth/auth-runtime.js';
 import { Authenticator } from './auth/authenticator.js';
 import { type CredentialSources, extractCredentials, extractResumeOffer } from './auth/credentials.js';
 import { IdpVerifier } from './auth/idp-verifier.js';
+import type { UserRevocations } from './auth/user-revocations.js';
 import { ClientSession, type SessionDeps } from './client-session.js';
 import { observePresence, roomEventHook } from './event-hooks.js';
 import { mountHttpRoutes } from './http-routes.js';
@@ -41,7 +43,7 @@ import { SessionLifecycle } from './session-lifecycle.js';
 import { traceConnection, traceRefusal } from './tracing/gateway-traces.js';
 import { Tracer } from './tracing/tracer.js';
 import { CorkAnchor } from './uws/cork-anchor.js';
-import { toRelayBoxError } from './uws/http.js';
+import { remoteIp, toRelayBoxError } from './uws/http.js';
 import type { UwsModule } from './uws/load-uws.js';
 import { type Admission, HEARTBEAT_TOPIC, mountWebSocketRoute } from './uws/websocket-route.js';
 import type { WebhookHooks } from './webhook-hooks.js';
@@ -102,6 +104,8 @@ export interface GatewayDeps {
   appPolicy?: (appId: string) => Promise<AppPolicy | undefined>;
   /** External identity providers apps trust (docs/identity-providers.md); none when not given. */
   identityProviders?: readonly IdentityProviderConfig[];
+  /** The auth service of apps' end users (docs/auth.md): `/v1/auth/...` answers 404 when not given. */
+  auth?: AuthSetup;
 }
 
 export interface GatewayStats {
@@ -140,6 +144,7 @@ export class Gateway {
   private readonly roomMetrics: RoomMetricsAggregator;
   private readonly tracer: Tracer;
   private readonly inspector: Inspector | undefined;
+  private readonly revocations: UserRevocations | undefined;
   private readonly startedAt = Date.now();
   private listenSocket: us_listen_socket | undefined;
   private readonly intervals = new Intervals();
@@ -177,7 +182,18 @@ export class Gateway {
     const idp = deps.identityProviders?.length
       ? new IdpVerifier(deps.identityProviders, tokenLimits)
       : undefined;
-    this.authenticator = new Authenticator(deps.keys, tokenLimits, idp);
+    const trustProxy = options.trustProxy ?? NO_PROXIES;
+    const auth =
+      deps.auth &&
+      createAuthRuntime(
+        deps.auth,
+        deps.broker,
+        (...args) => this.closeConnectionsOfUser(...args),
+        tracer,
+        deps.log,
+      );
+    this.revocations = auth?.revocations;
+    this.authenticator = new Authenticator(deps.keys, tokenLimits, idp, auth?.service);
     this.authGuard = new AuthGuard(
       this.authenticator,
       limits.authFailureRatePerSecond,
@@ -280,6 +296,11 @@ export class Gateway {
       metricsToken: options.metricsToken,
       consoleDir: options.consoleDir,
       stats: () => this.stats(),
+      auth: auth && {
+        ...auth,
+        clientAddress: (res: HttpResponse, req: HttpRequest) =>
+          trustProxy.clientAddress(remoteIp(res), req.getHeader('x-forwarded-for')),
+      },
       admin: deps.admin && {
         setup: deps.admin,
         source: {
@@ -323,6 +344,7 @@ export class Gateway {
     this.maintenance.start();
     this.tracer.start();
     await this.inspector?.start();
+    await this.revocations?.start();
     this.deps.log.info('gateway listening', { nodeId: this.options.nodeId, port: this.boundPort });
     return this.boundPort;
   }
@@ -362,6 +384,7 @@ export class Gateway {
     this.intervals.clear();
     this.maintenance.stop();
     this.lifecycle.stop();
+    this.revocations?.stop();
     // Sessions are detached, not ended: clients resume on another gateway and keep their presence.
     this.dropAll('server shutting down; reconnect to another gateway');
     await this.lifecycle.flush();
@@ -373,7 +396,16 @@ export class Gateway {
     await this.inspector?.stop();
     await this.tracer.stop();
     const { broker, history, presence, sessions, keys, roomMetrics, connections } = this.deps;
-    const stores = [broker, history, presence, sessions, keys, roomMetrics, connections];
+    const stores: Array<{ close(): Promise<void> }> = [
+      broker,
+      history,
+      presence,
+      sessions,
+      keys,
+      roomMetrics,
+      connections,
+    ];
+    if (this.deps.auth) stores.push(this.deps.auth.store, this.deps.auth.limiter);
     await Promise.allSettled(stores.map((store) => store.close()));
     this.deps.log.info('gateway stopped', { nodeId: this.options.nodeId });
   }
@@ -392,6 +424,22 @@ export class Gateway {
     for (const session of [...this.sessions]) {
       if (session.appId !== appId || (keyId !== undefined && session.keyId !== keyId)) continue;
       session.transport.close(CloseCode.Unauthorized, reason);
+      closed++;
+    }
+    return closed;
+  }
+
+  /**
+   * Closes (4100, no reconnect) this node's connections of a signed-in user whose sessions were
+   * revoked: those opened with a token of one of `sessions`, or all of the user's. Returns how many.
+   */
+  closeConnectionsOfUser(appId: string, userId: string, sessions: string[] | 'all'): number {
+    let closed = 0;
+    for (const session of [...this.sessions]) {
+      const auth = session.authSession;
+      if (session.appId !== appId || auth?.userId !== userId) continue;
+      if (sessions !== 'all' && !sessions.includes(auth.sessionId)) continue;
+      session.transport.close(CloseCode.Unauthorized, 'user session revoked');
       closed++;
     }
     return closed;
@@ -495,7 +543,11 @@ export class Gateway {
   /** The distinct (appId, keyId) pairs this node's open connections were authenticated with. */
   openKeys(): Array<{ appId: string; keyId: string }> {
     const keys = new Map<string, { appId: string; keyId: string }>();
-    for (const { appId, keyId } of this.sessions) keys.set(`${appId}\u0000${keyId}`, { appId, keyId });
+    for (const { appId, keyId } of this.sessions) {
+      // Auth-service tokens ($auth) and identity providers (idp.*) are not API keys of the key store.
+      if (keyId.startsWith('$') || keyId.startsWith('idp.')) continue;
+      keys.set(`${appId}\u0000${keyId}`, { appId, keyId });
+    }
     return [...keys.values()];
   }
 

@@ -1,15 +1,17 @@
-import type { TemplatedApp } from 'uWebSockets.js';
+import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import type { Broker, HistoryStore, PresenceStore, RoomMetricsStore } from '@relaybox/core';
 import type { Limits } from '@relaybox/protocol';
 import { mountDisabledAdminRoutes } from './admin/admin.routes.js';
 import { type AdminSetup, Inspector } from './admin/inspector.js';
 import type { SnapshotSource } from './admin/node-snapshot.js';
+import type { AuthRuntime } from './auth/auth-runtime.js';
 import type { GatewayStats } from './gateway.js';
 import type { Logger } from './logger.js';
 import type { GatewayMetrics } from './metrics/gateway-metrics.js';
 import { mountMetricsRoute } from './metrics/metrics.routes.js';
 import type { PresenceService } from './presence-service.js';
 import type { Publisher } from './publisher.js';
+import { mountAuthRoutes } from './rest/auth.routes.js';
 import { mountConsoleRoutes } from './rest/console.routes.js';
 import { mountHistoryRoutes } from './rest/history.routes.js';
 import { mountPresenceRoutes } from './rest/presence.routes.js';
@@ -28,6 +30,8 @@ export interface HttpRoutesDeps {
   metricsToken: string | undefined;
   consoleDir: string | undefined;
   stats: () => GatewayStats;
+  /** The auth service (`/v1/auth/...`); those paths answer 404 when not given. */
+  auth: (AuthRuntime & { clientAddress(res: HttpResponse, req: HttpRequest): string }) | undefined;
   /** The inspector API; without it every `/v1/admin/...` path answers 404. */
   admin:
     | {
@@ -67,6 +71,7 @@ export function mountHttpRoutes(app: TemplatedApp, deps: HttpRoutesDeps): Inspec
     presence: deps.presence,
     maxRoomNameLength: limits.maxRoomNameLength,
   });
+  if (deps.auth) mountAuthRoutes(app, { ...deps.auth, access });
   mountMetricsRoute(app, deps.metrics, deps.metricsToken ? { token: deps.metricsToken } : {});
   if (deps.consoleDir) mountConsoleRoutes(app, deps.consoleDir);
   mountSystemRoutes(app, deps.stats);

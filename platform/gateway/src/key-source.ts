@@ -6,6 +6,7 @@ import {
   UsageReporter,
 } from '@relaybox/adapters';
 import type {
+  AppAuthConfig,
   HistoryRetention,
   IdentityProviderConfig,
   KeyStore,
@@ -32,6 +33,8 @@ export interface KeySource {
   appExists?(appId: string): Promise<boolean>;
   webhooks: AppWebhookEndpoints;
   retention: Map<string, Partial<HistoryRetention>>;
+  /** Local mode: the apps with a user pool (docs/auth.md); cloud mode has none yet. */
+  auth?: Map<string, AppAuthConfig>;
   /** Local mode: the external identity providers of the apps file. */
   identityProviders?: IdentityProviderConfig[];
   /**

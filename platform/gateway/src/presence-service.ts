@@ -5,6 +5,7 @@ import type {
   PresenceMember,
   PresenceRemoval,
   PresenceStore,
+  PresenceUser,
 } from '@relaybox/core';
 import { ErrorCode, RelayBoxError } from '@relaybox/protocol';
 import type { Logger } from './logger.js';
@@ -37,12 +38,27 @@ export class PresenceService {
     this.listeners.push(listener);
   }
 
-  enter(appId: string, room: string, clientId: string, connectionId: string, data: unknown): Promise<void> {
-    return this.change('enter', appId, room, { clientId, connectionId, data });
+  /** `user`: the connection's server-vouched identity (from its token), stored with the member. */
+  enter(
+    appId: string,
+    room: string,
+    clientId: string,
+    connectionId: string,
+    data: unknown,
+    user?: PresenceUser,
+  ): Promise<void> {
+    return this.change('enter', appId, room, { clientId, connectionId, data, ...(user ? { user } : {}) });
   }
 
-  update(appId: string, room: string, clientId: string, connectionId: string, data: unknown): Promise<void> {
-    return this.change('update', appId, room, { clientId, connectionId, data });
+  update(
+    appId: string,
+    room: string,
+    clientId: string,
+    connectionId: string,
+    data: unknown,
+    user?: PresenceUser,
+  ): Promise<void> {
+    return this.change('update', appId, room, { clientId, connectionId, data, ...(user ? { user } : {}) });
   }
 
   private async change(

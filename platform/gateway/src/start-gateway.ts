@@ -41,6 +41,7 @@ import {
   webhookQueue,
 } from '@relaybox/workers';
 import { createInspectorParts, type InspectorOverrides } from './admin/admin-config.js';
+import { createAuth } from './auth-setup.js';
 import type { GatewayConfig } from './config.js';
 import { Gateway } from './gateway.js';
 import { type AppWebhookEndpoints, createKeySource } from './key-source.js';
@@ -120,6 +121,7 @@ export async function startGateway(
           lockDurationMs: config.jobLockMs,
         })
       : new MemoryJobQueue({ retainFinishedMs: 300_000 });
+  const auth = overrides.keys ? undefined : await createAuth(config, local.auth, log);
   const gateway = new Gateway(
     {
       nodeId: config.nodeId,
@@ -159,6 +161,7 @@ export async function startGateway(
         : {}),
       ...(local.appPolicy && !overrides.keys ? { appPolicy: local.appPolicy } : {}),
       ...(local.identityProviders ? { identityProviders: local.identityProviders } : {}),
+      ...(auth ? { auth } : {}),
     },
   );
   // Cloud mode: a pushed revocation also closes the open connections of that key on this node.

@@ -21,6 +21,14 @@ export const TRACE_EVENT_TYPES = [
   'presence.leave',
   'auth.failed',
   'webhook.attempt',
+  'auth.signup',
+  'auth.signin',
+  'auth.signin.failed',
+  'auth.refresh.reused',
+  'auth.signout',
+  'auth.revoked',
+  'auth.mfa.failed',
+  'auth.email.sent',
 ] as const;
 
 export type TraceEventType = (typeof TRACE_EVENT_TYPES)[number];

@@ -57,6 +57,36 @@ export const ErrorCode = {
   CsrfInvalid: 'csrf_invalid',
   /** An app already has its maximum number of webhook endpoints (control plane). */
   WebhookEndpointLimit: 'webhook_endpoint_limit',
+  // Live auth (`/v1/auth/...`, docs/auth.md).
+  /** The app has no user pool. */
+  AuthNotEnabled: 'auth_not_enabled',
+  /** Not a refresh token, or one that is expired or unknown: sign in again. */
+  RefreshTokenInvalid: 'refresh_token_invalid',
+  /** An earlier refresh token of the session was presented again: the whole session is revoked. */
+  RefreshTokenReused: 'refresh_token_reused',
+  /** The session of this token was revoked (sign out, admin, reuse) or its user disabled. */
+  SessionRevoked: 'session_revoked',
+  /** The right password of a disabled user. */
+  UserDisabled: 'user_disabled',
+  /** A wrong TOTP or recovery code (counts against the sign-in limit). */
+  MfaCodeInvalid: 'mfa_code_invalid',
+  /** An MFA step for a user without (or, to enrol, already with) an authenticator. */
+  MfaNotEnabled: 'mfa_not_enabled',
+  /** An email-verification, password-reset or MFA sign-in token that is malformed, expired or used. */
+  ActionTokenInvalid: 'action_token_invalid',
+  /** The mail could not be handed to the SMTP server. */
+  MailDeliveryFailed: 'mail_delivery_failed',
+  // OAuth / OIDC sign-in and the auth building blocks (docs/auth-providers.md).
+  OAuthRedirectNotAllowed: 'oauth_redirect_not_allowed',
+  OAuthStateMismatch: 'oauth_state_mismatch',
+  OAuthProviderError: 'oauth_provider_error',
+  OAuthCodeRejected: 'oauth_code_rejected',
+  OAuthIdTokenInvalid: 'oauth_id_token_invalid',
+  OAuthProviderUnavailable: 'oauth_provider_unavailable',
+  OAuthProviderConfigInvalid: 'oauth_provider_config_invalid',
+  OAuthProfileInvalid: 'oauth_profile_invalid',
+  MfaInputInvalid: 'mfa_input_invalid',
+  MailInvalid: 'mail_invalid',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -111,6 +141,25 @@ export const ERROR_INFO: Readonly<Record<ErrorCode, ErrorInfo>> = {
   signup_failed: info(400),
   csrf_invalid: info(403),
   webhook_endpoint_limit: info(409),
+  auth_not_enabled: info(404),
+  refresh_token_invalid: info(401),
+  refresh_token_reused: info(401),
+  session_revoked: info(401),
+  user_disabled: info(403),
+  mfa_code_invalid: info(401),
+  mfa_not_enabled: info(400),
+  action_token_invalid: info(400),
+  mail_delivery_failed: info(503, true),
+  oauth_redirect_not_allowed: info(400),
+  oauth_state_mismatch: info(400),
+  oauth_provider_error: info(401),
+  oauth_code_rejected: info(401),
+  oauth_id_token_invalid: info(401),
+  oauth_provider_unavailable: info(503, true),
+  oauth_provider_config_invalid: info(500),
+  oauth_profile_invalid: info(401),
+  mfa_input_invalid: info(400),
+  mail_invalid: info(400),
 };
 
 export function isErrorCode(value: unknown): value is ErrorCode {

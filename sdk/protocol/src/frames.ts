@@ -169,6 +169,11 @@ export interface PresenceMember {
   data: unknown;
   enteredAt: number;
   updatedAt: number;
+  /**
+   * Who the member is, vouched for by the server: set from the connection's token (auth-service or
+   * identity-provider user), never from what the client sends; absent for other connections.
+   */
+  user?: { id: string; name: string | null; avatar: string | null };
 }
 
 /** A presence change, delivered to connections that sent `presence.subscribe` for the room. */

@@ -54,3 +54,8 @@ export function useRelayBox(): RelayBox | null {
   }
   return relay;
 }
+
+/** The provider's client, or undefined without a provider (null during SSR): for hooks that need none. */
+export function useOptionalRelayBox(): RelayBox | null | undefined {
+  return useContext(RelayBoxContext);
+}

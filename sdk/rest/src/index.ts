@@ -6,6 +6,13 @@ export {
   RelayBoxError,
   type RoomMessage,
 } from '@relaybox/protocol';
+export type {
+  RestAuthSession,
+  RestAuthUser,
+  RestUserPatch,
+  RestUsers,
+  RestUsersPage,
+} from './auth-users.js';
 export type { CreateTokenParams, TokenDetails } from './create-token.js';
 export type { HistoryPage, HistoryParams } from './history-page.js';
 export type { FetchLike } from './http-request.js';

@@ -10,6 +10,7 @@ import {
   roomNameProblem,
 } from '@relaybox/protocol';
 import { type ApiKey, parseApiKey } from './api-key.js';
+import { RestUsers } from './auth-users.js';
 import { type CreateTokenParams, createToken, type TokenDetails } from './create-token.js';
 import { type HistoryPage, type HistoryParams, historySearch } from './history-page.js';
 import { type FetchLike, requestJson } from './http-request.js';
@@ -41,6 +42,8 @@ export class RelayBoxRest {
   private readonly baseUrl: string;
   private readonly fetch: FetchLike;
   private readonly timeoutMs: number;
+  /** The app's end users (live auth): list, get, disable, revoke sessions. */
+  readonly users: RestUsers;
 
   /** Throws RelayBoxError 'invalid_options' for a malformed key or URL. */
   constructor(private readonly options: RelayBoxRestOptions) {
@@ -55,6 +58,7 @@ export class RelayBoxRest {
       throw invalid('timeoutMs must be a positive number of milliseconds');
     }
     this.timeoutMs = timeoutMs;
+    this.users = new RestUsers(this.key.appId, (method, path, body) => this.call(method, path, body));
   }
 
   /** Signs a token for a client locally (see `createToken`): `{ token, expiresAt }` with expiresAt in ms. */
@@ -115,7 +119,7 @@ export class RelayBoxRest {
   }
 
   /** One authenticated REST call (the API key as bearer, never in the URL). */
-  private call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
+  private call(method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown): Promise<unknown> {
     const headers = { authorization: `Bearer ${this.options.apiKey}` };
     const request = {
       method,

@@ -2,10 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  type AppAuthConfig,
   type AppKey,
   type IdentityProviderConfig,
   isWebhookEventType,
   parseApiKey,
+  parseAppAuthConfig,
   WEBHOOK_EVENT_TYPES,
   type WebhookEndpoint,
 } from '@relaybox/core';
@@ -42,6 +44,8 @@ export interface LocalApps {
   identityProviders: IdentityProviderConfig[];
   /** The dev API key in effect (from the env, or generated on first start and kept in dataDir). */
   devApiKey: string | undefined;
+  /** Apps with a user pool (the apps file's `auth`; the dev app has one with the defaults). */
+  auth: Map<string, AppAuthConfig>;
 }
 
 /**
@@ -50,13 +54,14 @@ export interface LocalApps {
  * its key comes from `RELAYBOX_DEV_API_KEY` or is generated once and kept in `<dataDir>/dev-key`.
  */
 export function loadLocalApps(options: LocalAppsOptions): LocalApps {
-  const { keys, webhooks, retention, identityProviders } = options.appsFile
+  const { keys, webhooks, retention, identityProviders, auth } = options.appsFile
     ? readAppsFile(options.appsFile)
     : {
         keys: [],
         webhooks: [],
         retention: new Map<string, AppHistoryRetention>(),
         identityProviders: [],
+        auth: new Map<string, AppAuthConfig>(),
       };
   let devApiKey = options.devApiKey;
   if (!devApiKey && !options.appsFile) devApiKey = readOrCreateDevKey(options.dataDir);
@@ -75,6 +80,10 @@ export function loadLocalApps(options: LocalAppsOptions): LocalApps {
     const index = keys.findIndex((k) => k.appId === parsed.appId && k.keyId === parsed.keyId);
     if (index >= 0) keys.splice(index, 1);
     keys.push({ ...parsed, permissions: FULL_ACCESS });
+    // The dev app (no apps file) has a user pool, so sign-in works from the first start.
+    if (!options.appsFile && !auth.has(parsed.appId)) {
+      auth.set(parsed.appId, parseAppAuthConfig({}, 'dev app auth', parsed.appId) as AppAuthConfig);
+    }
   }
   return {
     keys: new LocalKeyStore(keys),
@@ -82,6 +91,7 @@ export function loadLocalApps(options: LocalAppsOptions): LocalApps {
     retention,
     identityProviders,
     devApiKey,
+    auth,
   };
 }
 
@@ -109,6 +119,7 @@ export function readAppsFile(path: string): {
   webhooks: WebhookEndpoint[];
   retention: Map<string, AppHistoryRetention>;
   identityProviders: IdentityProviderConfig[];
+  auth: Map<string, AppAuthConfig>;
 } {
   let raw: unknown;
   try {
@@ -125,6 +136,7 @@ export function readAppsFile(path: string): {
   const retention = new Map<string, AppHistoryRetention>();
   const identityProviders: IdentityProviderConfig[] = [];
   const idpPairs = new Set<string>();
+  const auth = new Map<string, AppAuthConfig>();
   apps.forEach((app, i) => {
     const where = `${path}: apps[${i}]`;
     const appId = (app as { id?: unknown })?.id;
@@ -136,6 +148,12 @@ export function readAppsFile(path: string): {
     try {
       const idps = (app as { identityProviders?: unknown }).identityProviders;
       identityProviders.push(...readIdentityProviders(idps, appId, where, idpPairs));
+    } catch (error) {
+      throw new LocalAppsError((error as Error).message);
+    }
+    try {
+      const pool = parseAppAuthConfig((app as { auth?: unknown }).auth, `${where}.auth`, appId);
+      if (pool) auth.set(appId, pool);
     } catch (error) {
       throw new LocalAppsError((error as Error).message);
     }
@@ -165,7 +183,7 @@ export function readAppsFile(path: string): {
       });
     });
   });
-  return { keys: out, webhooks, retention, identityProviders };
+  return { keys: out, webhooks, retention, identityProviders, auth };
 }
 
 function readRetention(value: unknown, where: string): AppHistoryRetention | undefined {

@@ -11,6 +11,7 @@ interface StoredMember {
   clientId: string;
   /** Data kept serialized, so callers never share objects with the store (as with Redis). */
   json: string;
+  user?: PresenceEntry['user'];
   enteredAt: number;
   updatedAt: number;
 }
@@ -163,6 +164,7 @@ export class MemoryPresenceStore implements PresenceStore {
     const stored: StoredMember = {
       clientId: entry.clientId,
       json: JSON.stringify(entry.data ?? null) ?? 'null',
+      ...(entry.user ? { user: { ...entry.user } } : {}),
       enteredAt: existing?.enteredAt ?? now,
       updatedAt: now,
     };
@@ -240,5 +242,6 @@ function toMember(connectionId: string, stored: StoredMember): PresenceMember {
     data: JSON.parse(stored.json) as unknown,
     enteredAt: stored.enteredAt,
     updatedAt: stored.updatedAt,
+    ...(stored.user ? { user: { ...stored.user } } : {}),
   };
 }

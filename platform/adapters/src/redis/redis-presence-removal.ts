@@ -73,15 +73,21 @@ export function movedTooOften(connectionId: string): RelayBoxError {
   );
 }
 
-/** Reads a stored value, `<enteredAt>|<json {c, d, u}>` (presence-enter.lua). */
+/** Reads a stored value, `<enteredAt>|<json {c, d, u, v?}>` (presence-enter.lua; v: the vouched user). */
 export function parseMember(connectionId: string, value: string): PresenceMember {
   const bar = value.indexOf('|');
-  const rest = JSON.parse(value.slice(bar + 1)) as { c: string; d: unknown; u: number };
+  const rest = JSON.parse(value.slice(bar + 1)) as {
+    c: string;
+    d: unknown;
+    u: number;
+    v?: PresenceMember['user'];
+  };
   return {
     clientId: rest.c,
     connectionId,
     data: rest.d,
     enteredAt: Number(value.slice(0, bar)),
     updatedAt: rest.u,
+    ...(rest.v ? { user: rest.v } : {}),
   };
 }

@@ -231,7 +231,12 @@ export class RedisPresenceStore implements PresenceStore {
     const now = Math.trunc(this.clock());
     let rest: string;
     try {
-      rest = JSON.stringify({ c: entry.clientId, d: entry.data ?? null, u: now });
+      rest = JSON.stringify({
+        c: entry.clientId,
+        d: entry.data ?? null,
+        u: now,
+        ...(entry.user ? { v: entry.user } : {}),
+      });
     } catch (error) {
       return Promise.reject(error);
     }

@@ -69,6 +69,27 @@ export function describePresenceStoreConformance(
     };
 
     it(
+      "keeps a member's server-vouched user with it through enter, update, reads and removals",
+      async () => {
+        const store = created();
+        const user = { id: 'usr_1', name: 'Ada', avatar: null };
+        const withUser = { ...entry('c1', { x: 1 }, 'usr_1'), user };
+        expect((await store.enter(APP, 'chat', withUser, 'gw-a'))?.member.user).toEqual(user);
+        const renamed = { id: 'usr_1', name: 'Ada L.', avatar: 'https://a.example/a.png' };
+        expect(
+          (await store.update(APP, 'chat', { ...withUser, user: renamed }, 'gw-a'))?.member.user,
+        ).toEqual(renamed);
+        await store.enter(APP, 'chat', entry('c2', null, 'bob'), 'gw-a');
+        const members = (await created().members(APP, 'chat')).sort(byConnection);
+        expect(members.map((m) => m.user)).toEqual([renamed, undefined]);
+        expect(members[1]).not.toHaveProperty('user');
+        const removed = await store.removeConnection(APP, 'c1', {});
+        expect(removed.map((r) => r.member.user)).toEqual([renamed]);
+      },
+      TEST_TIMEOUT_MS,
+    );
+
+    it(
       'reports enter, update and leave only when they change something',
       async () => {
         const store = created();

@@ -16,6 +16,8 @@ const AUTH_FAILURES = new Set<string>([
   ErrorCode.KeyUnknown,
   ErrorCode.ApiKeyInvalid,
   ErrorCode.InvalidRequest,
+  ErrorCode.SessionRevoked,
+  ErrorCode.AuthNotEnabled,
 ]);
 
 /**

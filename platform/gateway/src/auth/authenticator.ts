@@ -11,12 +11,15 @@ import { decodeProtectedHeader, errors as joseErrors } from 'jose';
 import { verifyHs256 } from './hs256.js';
 import type { IdpVerifier } from './idp-verifier.js';
 import type { Credentials, Principal } from './principal.js';
+import { type UserTokenVerifier, verifyUserToken } from './user-token.js';
 
 /** Keys found recently (`knows`): how long one counts, and how many are remembered. */
 const KNOWN_KEY_TTL_MS = 60_000;
 const MAX_KNOWN_KEYS = 10_000;
 
 const CLIENT_ID = /^[\x21-\x7e]{1,200}$/;
+/** The `keyId` of auth-service access tokens (`@relaybox/auth` AUTH_KEY_ID): no API key has it. */
+const AUTH_KEY_ID = '$auth';
 
 export interface AuthenticatorOptions {
   /** Leeway for `exp`/`nbf`, in seconds. */
@@ -38,6 +41,8 @@ export class Authenticator {
     private readonly options: AuthenticatorOptions,
     /** External identity providers (docs/identity-providers.md); none when not given. */
     private readonly idp?: IdpVerifier,
+    /** The auth service's access tokens (`kid = <appId>.$auth`, docs/auth.md); refused when absent. */
+    private readonly users?: UserTokenVerifier,
   ) {}
 
   authenticate(credentials: Credentials): Promise<Principal> {
@@ -60,6 +65,7 @@ export class Authenticator {
     const provider = this.idp?.match(token);
     if (provider) return this.verifyIdpToken(token, provider);
     const { appId, keyId } = readHeader(token);
+    if (keyId === AUTH_KEY_ID) return verifyUserToken(this.users, token, appId, this.options);
     const key = await this.findKey(appId, keyId);
     const payload = verifyHs256(token, key.secret, { clockToleranceSec: this.options.clockToleranceSec });
     const lifetimeSec = (payload.exp as number) - Date.now() / 1000;

@@ -10,8 +10,10 @@ export interface Principal {
   readonly via: 'token' | 'apiKey';
   /** Token expiry in ms since epoch; undefined for API-key credentials, which do not expire. */
   readonly expiresAt: number | undefined;
-  /** Who the user is, as vouched for by an external identity provider (IdP tokens only). */
+  /** Who the user is, as vouched for by the auth service or an external identity provider. */
   readonly user?: PrincipalUser;
+  /** The auth-service session (family) of a signed-in user's access token (`keyId` = `$auth`). */
+  readonly authSessionId?: string;
 }
 
 export interface PrincipalUser {

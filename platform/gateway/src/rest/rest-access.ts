@@ -24,13 +24,19 @@ export class RestAccess {
     this.clientPublishes = new KeyedRateLimiter(limits.publishRatePerSecond, limits.publishBurst);
   }
 
-  async authenticate(ip: string, authorization: string): Promise<Principal> {
+  /** One call from the address (`restAddressRatePerSecond`); `rate_limited` when its bucket is empty. */
+  takeAddress(ip: string): void {
     if (!this.perAddress.take(ip)) {
       throw new RelayBoxError(
         ErrorCode.RateLimited,
         `more than ${this.limits.restAddressRatePerSecond} REST calls/s from this address`,
       );
     }
+  }
+
+  /** `takeAddress`, then the credentials (failures limited by the `AuthGuard`), then the caller's budget. */
+  async authenticate(ip: string, authorization: string, addressTaken = false): Promise<Principal> {
+    if (!addressTaken) this.takeAddress(ip);
     const credentials = extractCredentials({
       authorization,
       protocols: '',

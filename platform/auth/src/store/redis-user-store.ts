@@ -1,0 +1,229 @@
+import { readFileSync } from 'node:fs';
+import { connectRedis, type RedisClient } from '@relaybox/adapters';
+import { ErrorCode, RelayBoxError } from '@relaybox/protocol';
+import {
+  type AuthSession,
+  type AuthUser,
+  REMEMBERED_GENERATIONS,
+  type RotateResult,
+  type UserPage,
+  type UserPatch,
+  type UserStore,
+} from '../user-store.js';
+import { SESSION_KEEP_MS } from './memory-user-store.js';
+
+export interface RedisUserStoreOptions {
+  /** A client to share (`close()` leaves it open); else one is opened on `url`. */
+  client?: RedisClient;
+  /** `redis://...` or `redis+cluster://...`. Default 'redis://127.0.0.1:6379'. */
+  url?: string;
+  /** Key prefix. Default 'rb:'. */
+  prefix?: string;
+}
+
+type Scripted = RedisClient & {
+  relayboxUserCreate(
+    k1: string,
+    k2: string,
+    k3: string,
+    id: string,
+    json: string,
+    at: number,
+  ): Promise<number>;
+  relayboxSessionRotate(key: string, ...argv: Array<string | number>): Promise<number[]>;
+  relayboxSessionRevoke(key: string): Promise<number>;
+};
+
+const SCRIPTS = {
+  relayboxUserCreate: { file: 'user-create.lua', keys: 3 },
+  relayboxSessionRotate: { file: 'session-rotate.lua', keys: 1 },
+  relayboxSessionRevoke: { file: 'session-revoke.lua', keys: 1 },
+};
+
+/**
+ * The user store of the native and docker engines and of cloud gateways: the Redis they already
+ * share. Keys are hash-tagged per app (`<prefix>{auth:<appId>}:...`), so one app's keys live in one
+ * Redis Cluster slot and every script touches one slot:
+ * - `user:<id>` JSON, `email:<email>` → id, `users` sorted set (creation order) for listing;
+ * - `session:<id>` hash (expires a day after the session does), `user-sessions:<userId>` set of ids
+ *   (pruned of expired sessions when listed).
+ * Costs: every call O(1) but `listUsers` O(log n + page) and `listSessions`/`revokeUserSessions`
+ * O(sessions of the user).
+ */
+export class RedisUserStore implements UserStore {
+  private readonly redis: Scripted;
+  private readonly ownsClient: boolean;
+  private readonly prefix: string;
+
+  constructor(options: RedisUserStoreOptions = {}) {
+    this.prefix = options.prefix ?? 'rb:';
+    this.ownsClient = options.client === undefined;
+    const redis =
+      options.client ??
+      connectRedis(options.url ?? 'redis://127.0.0.1:6379', {
+        maxRetriesPerRequest: 1,
+        connectTimeout: 2000,
+        commandTimeout: 5000,
+        retryStrategy: (times) => Math.min(times * 100, 1000),
+      });
+    if (this.ownsClient) redis.on('error', () => {});
+    for (const [command, { file, keys }] of Object.entries(SCRIPTS)) {
+      if (command in redis) continue;
+      const lua = readFileSync(new URL(`./lua/${file}`, import.meta.url), 'utf8');
+      redis.defineCommand(command, { numberOfKeys: keys, lua });
+    }
+    this.redis = redis as Scripted;
+  }
+
+  private k(appId: string, rest: string): string {
+    return `${this.prefix}{auth:${appId}}:${rest}`;
+  }
+
+  createUser(user: AuthUser): Promise<boolean> {
+    const { appId } = user;
+    return this.redis
+      .relayboxUserCreate(
+        this.k(appId, `email:${user.email}`),
+        this.k(appId, `user:${user.id}`),
+        this.k(appId, 'users'),
+        user.id,
+        JSON.stringify(user),
+        user.createdAt,
+      )
+      .then((created) => created === 1, unavailable);
+  }
+
+  async getUser(appId: string, userId: string): Promise<AuthUser | undefined> {
+    const json = await this.redis.get(this.k(appId, `user:${userId}`)).catch(unavailable);
+    return json === null ? undefined : (JSON.parse(json) as AuthUser);
+  }
+
+  async findUserByEmail(appId: string, email: string): Promise<AuthUser | undefined> {
+    const id = await this.redis.get(this.k(appId, `email:${email}`)).catch(unavailable);
+    return id === null ? undefined : this.getUser(appId, id);
+  }
+
+  async updateUser(appId: string, userId: string, patch: UserPatch, now: number) {
+    const user = await this.getUser(appId, userId);
+    if (!user) return undefined;
+    const next: AuthUser = { ...user, ...patch, id: user.id, appId, email: user.email, updatedAt: now };
+    const ok = await this.redis
+      .set(this.k(appId, `user:${userId}`), JSON.stringify(next), 'XX')
+      .catch(unavailable);
+    return ok === null ? undefined : next;
+  }
+
+  async listUsers(appId: string, options: { limit: number; cursor?: string | undefined }): Promise<UserPage> {
+    const start = options.cursor === undefined ? 0 : Number(options.cursor);
+    const ids = await this.redis
+      .zrange(this.k(appId, 'users'), start, start + options.limit)
+      .catch(unavailable);
+    const page = ids.slice(0, options.limit);
+    const users = await Promise.all(page.map((id) => this.getUser(appId, id)));
+    return {
+      items: users.filter((u): u is AuthUser => u !== undefined),
+      next: ids.length > options.limit ? String(start + options.limit) : undefined,
+    };
+  }
+
+  async createSession(session: AuthSession): Promise<void> {
+    const key = this.k(session.appId, `session:${session.id}`);
+    await this.redis
+      .multi()
+      .hset(key, {
+        userId: session.userId,
+        hash: session.refreshHash,
+        gen: session.generation,
+        revoked: session.revoked ? '1' : '0',
+        createdAt: session.createdAt,
+        expiresAt: session.expiresAt,
+        prev: '',
+      })
+      .pexpireat(key, session.expiresAt + SESSION_KEEP_MS)
+      .sadd(this.k(session.appId, `user-sessions:${session.userId}`), session.id)
+      .exec()
+      .then(failedInTransaction, unavailable);
+  }
+
+  async getSession(appId: string, sessionId: string): Promise<AuthSession | undefined> {
+    const hash = await this.redis.hgetall(this.k(appId, `session:${sessionId}`)).catch(unavailable);
+    return toSession(appId, sessionId, hash);
+  }
+
+  async listSessions(appId: string, userId: string, now: number): Promise<AuthSession[]> {
+    const setKey = this.k(appId, `user-sessions:${userId}`);
+    const ids = await this.redis.smembers(setKey).catch(unavailable);
+    const sessions = await Promise.all(ids.map((id) => this.getSession(appId, id)));
+    const gone = ids.filter((_, i) => sessions[i] === undefined);
+    if (gone.length > 0) await this.redis.srem(setKey, ...gone).catch(unavailable);
+    return sessions
+      .filter((s): s is AuthSession => s !== undefined && s.expiresAt > now)
+      .sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  async rotateSession(input: Parameters<UserStore['rotateSession']>[0]): Promise<RotateResult> {
+    const key = this.k(input.appId, `session:${input.sessionId}`);
+    const [status] = await this.redis
+      .relayboxSessionRotate(
+        key,
+        input.generation,
+        input.presentedHash,
+        input.nextHash,
+        input.now,
+        input.nextExpiresAt,
+        SESSION_KEEP_MS,
+        REMEMBERED_GENERATIONS,
+      )
+      .catch(unavailable);
+    if (status === -1) return { status: 'unknown' };
+    if (status === -2) return { status: 'revoked' };
+    if (status === -3) return { status: 'expired' };
+    const session = await this.getSession(input.appId, input.sessionId);
+    if (!session) return { status: 'unknown' };
+    return status === 1 ? { status: 'rotated', session } : { status: 'reused', session };
+  }
+
+  async revokeSession(appId: string, sessionId: string): Promise<boolean> {
+    const revoked = await this.redis
+      .relayboxSessionRevoke(this.k(appId, `session:${sessionId}`))
+      .catch(unavailable);
+    return revoked === 1;
+  }
+
+  async revokeUserSessions(appId: string, userId: string): Promise<string[]> {
+    const ids = await this.redis.smembers(this.k(appId, `user-sessions:${userId}`)).catch(unavailable);
+    await Promise.all(ids.map((id) => this.revokeSession(appId, id)));
+    return ids;
+  }
+
+  async close(): Promise<void> {
+    if (!this.ownsClient) return;
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+}
+
+function toSession(appId: string, id: string, hash: Record<string, string>): AuthSession | undefined {
+  if (hash.userId === undefined) return undefined;
+  return {
+    id,
+    appId,
+    userId: hash.userId,
+    refreshHash: hash.hash ?? '',
+    generation: Number(hash.gen),
+    revoked: hash.revoked === '1',
+    createdAt: Number(hash.createdAt),
+    expiresAt: Number(hash.expiresAt),
+  };
+}
+
+function failedInTransaction(results: Array<[Error | null, unknown]> | null): void {
+  const failed = results?.find(([error]) => error !== null)?.[0];
+  if (failed) unavailable(failed);
+}
+
+function unavailable(error: unknown): never {
+  if (error instanceof RelayBoxError) throw error;
+  throw new RelayBoxError(ErrorCode.StoreUnavailable, `user store unavailable: ${String(error)}`, {
+    cause: error,
+  });
+}

@@ -1,0 +1,2 @@
+export * from './attempt-limiter-conformance.js';
+export * from './user-store-conformance.js';
