@@ -18,6 +18,7 @@ import { startCluster } from './cluster.js';
 import { Histogram } from './histogram.js';
 import { SERVER_SPECS } from './server-specs.js';
 import { sleep, withTimeout } from './timeout.js';
+import { startWindowCpu } from './window-cpu.js';
 
 const ROOM = 'flood:history';
 const SEED_MESSAGES = 1000;
@@ -148,12 +149,20 @@ async function main(): Promise<void> {
       });
     }
     const url = `ws://${hostPort}/v1/ws`;
-    const victim = await connect(url, apiKey, 'victim');
+    // A busy machine can drop a fresh connection before its `connected` frame: try again, bounded.
+    let victim = await connect(url, apiKey, 'victim').catch(() => undefined);
+    for (let attempt = 1; !victim && attempt < 3; attempt++) {
+      victim = await connect(url, apiKey, 'victim').catch(() => undefined);
+    }
+    if (!victim) victim = await connect(url, apiKey, 'victim');
     const windows: string[] = [];
     // CLOCK_MONOTONIC in µs: the clock of a V8 CPU profile's timestamps, so the windows can be cut out.
     const mark = () => String(process.hrtime.bigint() / 1000n);
+    const gateway = cluster.pids[0];
     let from = mark();
+    let cpu = startWindowCpu({ gateway, victim: process.pid });
     const quiet = await pingWindow(victim, seconds * 1000);
+    const quietCpu = cpu();
     windows.push(`quiet ${from}-${mark()}`);
     const flooder = fork(fileURLToPath(import.meta.url), ['--flooder', url, apiKey], {
       execArgv: ['--import', 'tsx'],
@@ -164,7 +173,9 @@ async function main(): Promise<void> {
     );
     await new Promise<void>((resolve) => flooder.once('message', () => resolve()));
     from = mark();
+    cpu = startWindowCpu({ gateway, flooder: flooder.pid, victim: process.pid });
     const flooded = await pingWindow(victim, seconds * 1000);
+    const floodCpu = cpu();
     windows.push(`flood ${from}-${mark()}`);
     flooder.send('stop');
     const got = await counts;
@@ -180,6 +191,8 @@ async function main(): Promise<void> {
         row('during flood', flooded),
         `p99 moved by ${((flooded.quantile(0.99) - quiet.quantile(0.99)) / 1000).toFixed(1)} ms (bound: 50 ms)`,
         `flood (history, limit 1000): ${JSON.stringify(got)}`,
+        `quiet window ${quietCpu}`,
+        `flood window ${floodCpu}`,
         ...(profileDir === undefined ? [] : [`profile windows (monotonic µs): ${windows.join(', ')}`]),
         '',
       ].join('\n'),
