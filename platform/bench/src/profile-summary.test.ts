@@ -24,12 +24,14 @@ describe('summarizeProfile', () => {
   it('counts busy time per function (self and total) and the longest runs of busy samples', () => {
     const s = summarizeProfile(profile);
     expect(s.wallMicros).toBe(12_000);
-    expect(s.busyMicros).toBe(8000);
+    expect(s.intervalMicros).toBe(1000);
+    // Four busy samples of 1 ms: the 5 ms gap before one of them is preemption, not CPU.
+    expect(s.busyMicros).toBe(4000);
     expect(s.self).toEqual([
-      ['parse x/src/parse.ts:1', 7000],
+      ['parse x/src/parse.ts:1', 3000],
       ['serve x/src/serve.ts:1', 1000],
     ]);
-    expect(s.total[0]).toEqual(['serve x/src/serve.ts:1', 8000]);
+    expect(s.total[0]).toEqual(['serve x/src/serve.ts:1', 4000]);
     expect(s.turns).toEqual([
       { at: 1000, wallMicros: 3000, samples: 3 },
       { at: 5000, wallMicros: 5000, samples: 1 },
@@ -39,7 +41,7 @@ describe('summarizeProfile', () => {
   it('keeps only the samples inside the window', () => {
     const s = summarizeProfile(profile, 4500, 10_000);
     expect(s.wallMicros).toBe(6000);
-    expect(s.busyMicros).toBe(5000);
+    expect(s.busyMicros).toBe(1000);
     expect(s.turns).toEqual([{ at: 500, wallMicros: 5000, samples: 1 }]);
   });
 });

@@ -5,6 +5,10 @@
  * the share of time the thread ran JS, the functions that took it (self and total time), and the
  * longest event-loop turns (runs of consecutive non-idle samples; a turn whose wall time is far
  * above its samples means the process was waiting for a CPU, not running).
+ *
+ * Time is counted in samples times the sampling interval, not in wall time between samples: on a
+ * loaded machine the gap before a sample includes the time the thread was preempted, which would
+ * be charged to whatever function it resumed in.
  */
 import { readFileSync } from 'node:fs';
 
@@ -30,6 +34,9 @@ export interface Turn {
 
 export interface ProfileSummary {
   wallMicros: number;
+  /** The sampling interval (the median gap between samples), µs. */
+  intervalMicros: number;
+  /** Busy samples × interval, and the same per function (self, and total with callees). */
   busyMicros: number;
   self: [string, number][];
   total: [string, number][];
@@ -50,6 +57,8 @@ export function summarizeProfile(
   from = 0,
   to = Number.POSITIVE_INFINITY,
 ): ProfileSummary {
+  const deltas = [...profile.timeDeltas].sort((a, b) => a - b);
+  const interval = deltas[deltas.length >> 1] ?? 0;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
@@ -71,28 +80,35 @@ export function summarizeProfile(
       turn = undefined;
       continue;
     }
-    busyMicros += dt;
+    busyMicros += interval;
     if (turn) {
       turn.wallMicros += dt;
       turn.samples++;
     } else turn = { at: t - dt - from, wallMicros: dt, samples: 1 };
     const name = frameName(node);
-    self.set(name, (self.get(name) ?? 0) + dt);
+    self.set(name, (self.get(name) ?? 0) + interval);
     const seen = new Set<string>();
     for (let id: number | undefined = node.id; id !== undefined; id = parent.get(id)) {
       const caller = frameName(byId.get(id) as ProfileNode);
       if (seen.has(caller) || caller.startsWith('(root)')) continue;
       seen.add(caller);
-      total.set(caller, (total.get(caller) ?? 0) + dt);
+      total.set(caller, (total.get(caller) ?? 0) + interval);
     }
   }
   if (turn) turns.push(turn);
   const sorted = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1]);
   turns.sort((a, b) => b.samples - a.samples);
-  return { wallMicros, busyMicros, self: sorted(self), total: sorted(total), turns };
+  return {
+    wallMicros,
+    intervalMicros: interval,
+    busyMicros,
+    self: sorted(self),
+    total: sorted(total),
+    turns,
+  };
 }
 
-export function formatSummary(s: ProfileSummary, top: number, intervalMicros: number): string {
+export function formatSummary(s: ProfileSummary, top: number): string {
   const ms = (us: number) => (us / 1000).toFixed(0).padStart(7);
   const share = (us: number) => `${((100 * us) / Math.max(1, s.busyMicros)).toFixed(1).padStart(5)}%`;
   return [
@@ -101,7 +117,7 @@ export function formatSummary(s: ProfileSummary, top: number, intervalMicros: nu
     ...s.self.slice(0, top).map(([name, us]) => `${ms(us)} ${share(us)}  ${name}`),
     'total time (ms, % of busy):',
     ...s.total.slice(0, top).map(([name, us]) => `${ms(us)} ${share(us)}  ${name}`),
-    `longest turns (consecutive busy samples, ~${intervalMicros} µs each; wall time; at s):`,
+    `longest turns (consecutive busy samples, ${Math.round(s.intervalMicros)} µs each; wall time; at s):`,
     ...s.turns
       .slice(0, 8)
       .map(
@@ -118,11 +134,7 @@ function main(): void {
   const at = (flag: string) => (args.includes(flag) ? args[args.indexOf(flag) + 1] : undefined);
   const [from, to] = (at('--window') ?? '0-Infinity').split('-').map(Number) as [number, number];
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
-  const deltas = [...profile.timeDeltas].sort((a, b) => a - b);
-  const interval = Math.round(deltas[deltas.length >> 1] ?? 0);
-  process.stdout.write(
-    `${formatSummary(summarizeProfile(profile, from, to), Number(at('--top') ?? 25), interval)}\n`,
-  );
+  process.stdout.write(`${formatSummary(summarizeProfile(profile, from, to), Number(at('--top') ?? 25))}\n`);
 }
 
 if (process.argv[1]?.endsWith('profile-summary.ts')) main();
