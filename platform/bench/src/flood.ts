@@ -6,16 +6,19 @@
  * quiet, then during the flood. Prints both latency distributions and what the flood got.
  *
  * `--gateway <entry>` runs another gateway entry (e.g. a build before the budget) for comparison;
- * `--seconds N` sets each window (default 8).
+ * `--seconds N` sets each window (default 8); `--cpu-prof <dir>` writes the gateway's V8 CPU profile
+ * (`node --cpu-prof`, open it in Chrome DevTools) into `<dir>` when the gateway exits.
  */
 import { fork } from 'node:child_process';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { killAllChildren, trackChild } from './child-registry.js';
 import { startCluster } from './cluster.js';
 import { Histogram } from './histogram.js';
 import { SERVER_SPECS } from './server-specs.js';
-import { sleep } from './timeout.js';
+import { sleep, withTimeout } from './timeout.js';
+import { startWindowCpu } from './window-cpu.js';
 
 const ROOM = 'flood:history';
 const SEED_MESSAGES = 1000;
@@ -23,6 +26,7 @@ const PING_EVERY_MS = 20;
 /** Requests the flooder writes per burst, and the pause between bursts (a bounded loop). */
 const FLOOD_BATCH = 200;
 const FLOOD_PAUSE_MS = 5;
+const CONNECT_TIMEOUT_MS = 5_000;
 
 interface Client {
   ws: WebSocket;
@@ -35,8 +39,12 @@ async function connect(url: string, apiKey: string, clientId: string): Promise<C
   const waiting = new Map<number, (frame: { type: string; error?: { code: string } }) => void>();
   let ref = 0;
   let connected: () => void = () => {};
-  const ready = new Promise<void>((resolve) => {
+  // Settles with the server's `connected` frame, or fails: refused, or closed before that frame.
+  const ready = new Promise<void>((resolve, reject) => {
     connected = resolve;
+    ws.once('error', reject);
+    ws.once('unexpected-response', () => reject(new Error('upgrade refused')));
+    ws.once('close', () => reject(new Error('closed before connected')));
   });
   ws.on('error', () => {});
   ws.on('message', (data) => {
@@ -45,12 +53,11 @@ async function connect(url: string, apiKey: string, clientId: string): Promise<C
     if (frame.ref !== undefined) waiting.get(frame.ref)?.(frame);
     if (frame.ref !== undefined) waiting.delete(frame.ref);
   });
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('error', reject);
-    ws.once('unexpected-response', () => reject(new Error('upgrade refused')));
+  // Bounded, so that a connection that never completes cannot hang the flooder (and the bench).
+  await withTimeout(ready, CONNECT_TIMEOUT_MS, 'a connection').catch((error: unknown) => {
+    ws.terminate();
+    throw error;
   });
-  await ready;
   return {
     ws,
     request: (frame) =>
@@ -123,7 +130,14 @@ async function main(): Promise<void> {
   const entry = args.includes('--gateway')
     ? (args[args.indexOf('--gateway') + 1] as string)
     : 'platform/gateway/src/main.ts';
-  const cluster = await startCluster(SERVER_SPECS.relaybox, entry);
+  const profileDir = args.includes('--cpu-prof') ? args[args.indexOf('--cpu-prof') + 1] : undefined;
+  const spec = SERVER_SPECS.relaybox;
+  const cluster = await startCluster(
+    profileDir === undefined
+      ? spec
+      : { ...spec, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${resolve(profileDir)}`] },
+    entry,
+  );
   try {
     const hostPort = cluster.hostPorts[0] as string;
     const apiKey = cluster.apiKey as string;
@@ -135,8 +149,21 @@ async function main(): Promise<void> {
       });
     }
     const url = `ws://${hostPort}/v1/ws`;
-    const victim = await connect(url, apiKey, 'victim');
+    // A busy machine can drop a fresh connection before its `connected` frame: try again, bounded.
+    let victim = await connect(url, apiKey, 'victim').catch(() => undefined);
+    for (let attempt = 1; !victim && attempt < 3; attempt++) {
+      victim = await connect(url, apiKey, 'victim').catch(() => undefined);
+    }
+    if (!victim) victim = await connect(url, apiKey, 'victim');
+    const windows: string[] = [];
+    // CLOCK_MONOTONIC in µs: the clock of a V8 CPU profile's timestamps, so the windows can be cut out.
+    const mark = () => String(process.hrtime.bigint() / 1000n);
+    const gateway = cluster.pids[0];
+    let from = mark();
+    let cpu = startWindowCpu({ gateway, victim: process.pid });
     const quiet = await pingWindow(victim, seconds * 1000);
+    const quietCpu = cpu();
+    windows.push(`quiet ${from}-${mark()}`);
     const flooder = fork(fileURLToPath(import.meta.url), ['--flooder', url, apiKey], {
       execArgv: ['--import', 'tsx'],
     });
@@ -145,7 +172,11 @@ async function main(): Promise<void> {
       flooder.on('message', (m) => m !== 'ready' && resolve(m)),
     );
     await new Promise<void>((resolve) => flooder.once('message', () => resolve()));
+    from = mark();
+    cpu = startWindowCpu({ gateway, flooder: flooder.pid, victim: process.pid });
     const flooded = await pingWindow(victim, seconds * 1000);
+    const floodCpu = cpu();
+    windows.push(`flood ${from}-${mark()}`);
     flooder.send('stop');
     const got = await counts;
     cluster.assertAlive();
@@ -160,6 +191,9 @@ async function main(): Promise<void> {
         row('during flood', flooded),
         `p99 moved by ${((flooded.quantile(0.99) - quiet.quantile(0.99)) / 1000).toFixed(1)} ms (bound: 50 ms)`,
         `flood (history, limit 1000): ${JSON.stringify(got)}`,
+        `quiet window ${quietCpu}`,
+        `flood window ${floodCpu}`,
+        ...(profileDir === undefined ? [] : [`profile windows (monotonic µs): ${windows.join(', ')}`]),
         '',
       ].join('\n'),
     );

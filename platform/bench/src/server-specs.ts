@@ -29,6 +29,8 @@ export interface ServerSpec {
   services: ServiceName[];
   /** Extra environment of every node (RelayBox rows). */
   env?: Record<string, string>;
+  /** Extra `node` flags of every node (RelayBox rows), e.g. `--cpu-prof`. */
+  nodeArgs?: string[];
 }
 
 export const SERVER_SPECS: Record<ServerName, ServerSpec> = {
@@ -150,7 +152,7 @@ export function planCluster(spec: ServerSpec, ports: number[], gatewayEntry: str
     ...(spec.nodes > 1 ? { amqpExchange } : {}),
     nodes: ports.map((port, i) => ({
       name: nodeName(i),
-      args: [...PROFILE, ...TSX, gatewayEntry],
+      args: [...PROFILE, ...(spec.nodeArgs ?? []), ...TSX, gatewayEntry],
       env: {
         RELAYBOX_PORT: String(port),
         RELAYBOX_HOST: '127.0.0.1',

@@ -5,6 +5,7 @@ import {
   type HistoryAppendInput,
   messageFrameParts,
   messageFramePayload,
+  messageItemsJson,
   parseMessageFrame,
   validateHistoryAppend,
 } from './history-store.js';
@@ -55,6 +56,35 @@ describe('message frame encoding', () => {
     cyclic.self = cyclic;
     expect(() => messageFrameParts(input({ data: cyclic }))).toThrow(RelayBoxError);
     expect(() => messageFrameParts(input({ data: 1n }))).toThrow(/"data" is not serializable/);
+  });
+});
+
+describe('messageItemsJson', () => {
+  it('is byte for byte JSON.stringify of the parsed messages, without parsing them', () => {
+    const tricky = [
+      input(),
+      input({ id: 'node-2', data: undefined }),
+      input({ id: 'n"3\\', room: 'r:é"\u2028', event: 'e\n', clientId: '\u{1F600}', data: '\ud800' }),
+      input({ id: 'node-4', data: { __proto__: 1, 2: 'two', a: [[], {}, -0, 1e-7, 2 ** 70] } }),
+      input({ id: 'node-5', data: JSON.parse('{"__proto__":{"x":1},"type":"message"}') }),
+    ];
+    const frames = tricky.map((i, n) =>
+      messageFramePayload(messageFrameParts(i), n + 1, 1_700_000_000_000 + n),
+    );
+    expect(messageItemsJson(frames)).toBe(JSON.stringify(frames.map(parseMessageFrame)));
+    expect(messageItemsJson([])).toBe('[]');
+    expect(messageItemsJson(frames.slice(0, 1))).toBe(
+      JSON.stringify([parseMessageFrame(frames[0] as string)]),
+    );
+  });
+
+  it('serializes a frame of another shape through parse and stringify (never verbatim)', () => {
+    const odd =
+      '{"id":"x","seq":1,"type":"message","room":"r","event":"e","data":null,"clientId":"c","timestamp":2,"extra":1}';
+    expect(messageItemsJson([odd])).toBe(
+      '[{"id":"x","seq":1,"room":"r","event":"e","data":null,"clientId":"c","timestamp":2}]',
+    );
+    expect(() => messageItemsJson(['not json'])).toThrow(SyntaxError);
   });
 });
 

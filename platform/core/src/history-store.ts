@@ -66,10 +66,34 @@ export interface HistoryQuery {
   cursor?: string;
 }
 
+/**
+ * A page as the store holds it: each frame is the message's `{"type":"message",...}` text exactly
+ * as `append` returned it in `payload` (what subscribers received), never parsed on the way out.
+ * The gateway forwards frames as they are (replay) or splices them into a reply
+ * (`messageItemsJson`); `queryMessages` gives the messages as objects.
+ */
 export interface HistoryPage {
-  items: RoomMessage[];
+  frames: string[];
   /** Present exactly when more matching messages exist past this page at the time of the query. */
   next?: string;
+}
+
+/** A page with its messages parsed: for callers that need objects (the inspector, tests). */
+export interface HistoryMessages {
+  items: RoomMessage[];
+  next?: string;
+}
+
+/** `store.query` with the frames parsed into messages (costs a `JSON.parse` per message). */
+export async function queryMessages(
+  store: HistoryStore,
+  appId: string,
+  room: string,
+  query: HistoryQuery,
+): Promise<HistoryMessages> {
+  const page = await store.query(appId, room, query);
+  const items = page.frames.map(parseMessageFrame);
+  return page.next === undefined ? { items } : { items, next: page.next };
 }
 
 /**
@@ -167,6 +191,27 @@ export function messageFrameParts(input: HistoryAppendInput): MessageFrameParts 
 
 export function messageFramePayload(parts: MessageFrameParts, seq: number, timestamp: number): string {
   return `${parts.head}${seq}${parts.middle}${timestamp}}`;
+}
+
+/** What every frame of `messageFrameParts` starts with; a message item is the frame without it. */
+const MESSAGE_FRAME_TYPE = '{"type":"message",';
+
+/**
+ * The JSON array of the messages that `frames` (payloads of `messageFrameParts`) hold, byte for
+ * byte `JSON.stringify(frames.map(parseMessageFrame))`, built without parsing: each frame minus its
+ * `"type":"message",` (the frame's other fields are the message's, in the same order). A frame of
+ * another shape (never written by a store) goes through parse and stringify.
+ */
+export function messageItemsJson(frames: readonly string[]): string {
+  let json = '[';
+  for (let i = 0; i < frames.length; i++) {
+    const frame = frames[i] as string;
+    if (i > 0) json += ',';
+    json += frame.startsWith(MESSAGE_FRAME_TYPE)
+      ? `{${frame.slice(MESSAGE_FRAME_TYPE.length)}`
+      : JSON.stringify(parseMessageFrame(frame));
+  }
+  return `${json}]`;
 }
 
 /** The message a payload of `messageFrameParts` holds (data in its JSON form). */

@@ -14,6 +14,7 @@ import type { Authenticator } from './auth/authenticator.js';
 import type { Principal } from './auth/principal.js';
 import { FrameIntake } from './frame-intake.js';
 import type { CatchUp, Hub } from './hub.js';
+import { jsonOf } from './json-text.js';
 import type { Logger } from './logger.js';
 import type { RoomMetricsFanout } from './metrics/room-metrics-fanout.js';
 import type { PresenceService } from './presence-service.js';
@@ -63,9 +64,10 @@ export class ClientSession {
   /**
    * History pages and presence reads of this connection run at most `READS_IN_FLIGHT` at a time
    * (the rest wait, in order): their replies then reach the gateway's event loop a few at a time,
-   * so one connection's reads cannot stall everyone's frames for long.
+   * so one connection's reads cannot stall everyone's frames for long. Reads still queued when the
+   * connection closes are dropped.
    */
-  private readonly reads = new ReadQueue(READS_IN_FLIGHT);
+  private readonly reads = new ReadQueue(READS_IN_FLIGHT, () => this.transport.closed);
   /** The request budget and the hold of later frames behind a subscribe. */
   private readonly intake: FrameIntake;
   private badFrames = 0;
@@ -207,7 +209,9 @@ export class ClientSession {
         return this.presence(frame);
       case 'presence.get':
         this.require(frame.room, 'presence');
-        return { members: await this.reads.run(() => this.deps.presence.members(this.appId, frame.room)) };
+        return this.reads.run(async () => ({
+          members: await this.deps.presence.members(this.appId, frame.room),
+        }));
       case 'presence.subscribe':
         return this.presenceSubscribe(frame.room);
       case 'presence.unsubscribe':
@@ -403,7 +407,7 @@ export class ClientSession {
     this.transport.send(
       result === undefined
         ? `{"type":"ack","ref":${ref}}`
-        : `{"type":"ack","ref":${ref},"result":${JSON.stringify(result)}}`,
+        : `{"type":"ack","ref":${ref},"result":${jsonOf(result)}}`,
     );
   }
 

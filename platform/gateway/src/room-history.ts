@@ -1,12 +1,6 @@
-import type { HistoryPage, HistoryStore } from '@relaybox/core';
-import type { HistoryQueryParams, RoomMessage } from '@relaybox/protocol';
-
-/** A page as clients receive it: `next` is a function in the SDK, a cursor string on the wire. */
-export interface HistoryPageWire {
-  items: RoomMessage[];
-  hasNext: boolean;
-  next?: string;
-}
+import { type HistoryStore, messageItemsJson, parseMessageFrame } from '@relaybox/core';
+import type { HistoryQueryParams } from '@relaybox/protocol';
+import { JsonText } from './json-text.js';
 
 export interface ReplayTarget {
   send(text: string): boolean;
@@ -26,11 +20,18 @@ export class RoomHistory {
     private readonly recentWindowMs: number,
   ) {}
 
-  async page(appId: string, room: string, query: HistoryQueryParams): Promise<HistoryPageWire> {
-    const page: HistoryPage = await this.store.query(appId, room, query);
-    return page.next === undefined
-      ? { items: page.items, hasNext: false }
-      : { items: page.items, hasNext: true, next: page.next };
+  /**
+   * A page as clients receive it, `{"items":[...],"hasNext":...,"next"?:...}` (`next` is a function
+   * in the SDK, a cursor string on the wire), built from the stored frames without parsing them.
+   */
+  async page(appId: string, room: string, query: HistoryQueryParams): Promise<JsonText> {
+    const page = await this.store.query(appId, room, query);
+    const items = messageItemsJson(page.frames);
+    return new JsonText(
+      page.next === undefined
+        ? `{"items":${items},"hasNext":false}`
+        : `{"items":${items},"hasNext":true,"next":${JSON.stringify(page.next)}}`,
+    );
   }
 
   /** The room's last assigned seq (0 for a new room): a new subscriber's baseline for recovery. */
@@ -62,15 +63,17 @@ export class RoomHistory {
       ...(canReadHistory ? {} : { start: Date.now() - this.recentWindowMs }),
     };
     let page = await this.store.query(appId, room, { ...base, fromSeq });
-    const first = page.items[0]?.seq ?? bounds.latestSeq + 1;
+    const head = page.frames[0];
+    const first = head === undefined ? bounds.latestSeq + 1 : parseMessageFrame(head).seq;
     if (first > fromSeq) {
       target.send(JSON.stringify({ type: 'discontinuity', room, fromSeq, oldestSeq: first }));
     }
     let replayed = 0;
     for (;;) {
-      for (const message of page.items) {
+      // Stored frames are the live frames byte for byte: sent as they are.
+      for (const frame of page.frames) {
         if (target.closed) return { replayed, latestSeq };
-        target.send(JSON.stringify({ type: 'message', ...message }));
+        target.send(frame);
         replayed++;
       }
       if (page.next === undefined || target.closed) return { replayed, latestSeq };

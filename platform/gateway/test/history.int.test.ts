@@ -69,6 +69,11 @@ describe('history', () => {
       clientId: 'historian',
       id: expect.any(String),
     });
+    // Items are spliced from the stored frames: exactly the message fields, in order, no frame `type`.
+    const fields = ['id', 'seq', 'room', 'event', 'data', 'clientId', 'timestamp'];
+    for (const item of [...rest.body.items, ...newest.items]) expect(Object.keys(item)).toEqual(fields);
+    expect(Object.keys(rest.body)).toEqual(['items', 'hasNext']);
+    expect(Object.keys(forwards.body)).toEqual(['items', 'hasNext', 'next']);
   });
 
   it('filters by event and by time', async () => {

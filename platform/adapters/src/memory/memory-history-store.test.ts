@@ -1,4 +1,4 @@
-import { HistoryCursor } from '@relaybox/core';
+import { HistoryCursor, queryMessages } from '@relaybox/core';
 import { describeHistoryStoreConformance } from '@relaybox/core/testing';
 import { describe, expect, it } from 'vitest';
 import { MemoryHistoryData, MemoryHistoryStore } from './memory-history-store.js';
@@ -61,7 +61,7 @@ describe('MemoryHistoryStore', () => {
     const data = new MemoryHistoryData();
     const store = new MemoryHistoryStore({ data });
     for (let i = 0; i < 5000; i++) await store.append(input(i));
-    expect((await store.query('app-1', 'r', { limit: 1000 })).items.map((m) => m.seq)).toEqual([
+    expect((await queryMessages(store, 'app-1', 'r', { limit: 1000 })).items.map((m) => m.seq)).toEqual([
       5000, 4999, 4998,
     ]);
     await store.trimExpired({ now: 1_000_000, maxAgeMs: 1000 });

@@ -12,7 +12,6 @@ import {
   historySeqRange,
   messageFrameParts,
   messageFramePayload,
-  parseMessageFrame,
   resolveHistoryQuery,
   validateHistoryAppend,
 } from '@relaybox/core';
@@ -149,7 +148,7 @@ export class MemoryHistoryStore implements HistoryStore {
     this.assertOpen();
     const resolved = resolveHistoryQuery(query, appId, room, this.cursors);
     const log = this.data.rooms.get(roomKey(appId, room));
-    if (!log) return { items: [] };
+    if (!log) return { frames: [] };
     const { lo, hi } = historySeqRange(resolved);
     let first = log.lowerBound('seq', lo);
     let last = log.lowerBound('seq', hi + 1) - 1;
@@ -165,10 +164,10 @@ export class MemoryHistoryStore implements HistoryStore {
       found.push(entry);
       if (found.length > resolved.limit) break;
     }
-    const items = found.slice(0, resolved.limit).map((e) => parseMessageFrame(e.payload));
-    if (found.length <= resolved.limit) return { items };
-    const position = (items[items.length - 1] as RoomMessage).seq;
-    return { items, next: encodeNextCursor(this.cursors, appId, room, resolved, position) };
+    const frames = found.slice(0, resolved.limit).map((e) => e.payload);
+    if (found.length <= resolved.limit) return { frames };
+    const position = (found[resolved.limit - 1] as StoredMessage).seq;
+    return { frames, next: encodeNextCursor(this.cursors, appId, room, resolved, position) };
   }
 
   async bounds(appId: string, room: string): Promise<HistoryBounds> {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { DEFAULT_HISTORY_RETENTION, HistoryCursor } from '@relaybox/core';
+import { DEFAULT_HISTORY_RETENTION, HistoryCursor, queryMessages } from '@relaybox/core';
 import {
   allPages,
   describeHistoryStoreConformance,
@@ -109,7 +109,7 @@ describe('RedisHistoryStore against Redis', () => {
     await s.append(fx.input({ room: 'lowered', retention }));
     expect(await admin.zcard(`${prefix}{app-1:lowered}:history`)).toBe(17);
     await fx.fill(s, 'lowered', 4, () => ({ retention }));
-    expect(seqsOf((await s.query('app-1', 'lowered', { direction: 'forwards' })).items)).toEqual(
+    expect(seqsOf((await queryMessages(s, 'app-1', 'lowered', { direction: 'forwards' })).items)).toEqual(
       range(21, 25),
     );
   });
@@ -129,7 +129,11 @@ describe('RedisHistoryStore against Redis', () => {
   it('returns a short page with a cursor when a query reaches scanLimit, then continues without loss', async () => {
     const s = store({ scanBatch: 10, scanLimit: 50 });
     await fx.fill(s, 'needle', 200, (i) => ({ event: i === 120 || i === 121 || i === 190 ? 'hit' : 'miss' }));
-    const first = await s.query('app-1', 'needle', { event: 'hit', direction: 'forwards', limit: 2 });
+    const first = await queryMessages(s, 'app-1', 'needle', {
+      event: 'hit',
+      direction: 'forwards',
+      limit: 2,
+    });
     expect(first.items).toEqual([]);
     expect(first.next).toBeDefined();
     const pages = await allPages([s], 'app-1', 'needle', { cursor: first.next });
@@ -183,7 +187,7 @@ describe('RedisHistoryStore against Redis', () => {
     const error = await s.append(fx.input({ room: 'wrong' })).catch((e: unknown) => e);
     expect(error).toMatchObject({ name: 'RelayBoxError', code: 'internal_error' });
     expect(await admin.get(`${prefix}{app-1:wrong}:seq`)).toBeNull();
-    const query = await s.query('app-1', 'wrong', {}).catch((e: unknown) => e);
+    const query = await queryMessages(s, 'app-1', 'wrong', {}).catch((e: unknown) => e);
     expect(query).toMatchObject({ name: 'RelayBoxError', code: 'internal_error' });
   });
 

@@ -188,12 +188,14 @@ export class RedisHistoryStore implements HistoryStore {
       if (forwards) lo = last + 1;
       else hi = last - 1;
     }
-    const items = frames.slice(0, resolved.limit).map(parseMessageFrame);
+    // Frames go out as stored (no parse per message): only the page's last one is read, for the cursor.
     if (frames.length > resolved.limit) {
-      return { items, next: this.next(appId, room, resolved, (items[items.length - 1] as RoomMessage).seq) };
+      frames.length = resolved.limit;
+      const position = parseMessageFrame(frames[frames.length - 1] as string).seq;
+      return { frames, next: this.next(appId, room, resolved, position) };
     }
     // A short page only when the scan limit stopped the search: continue after what was examined.
-    return done ? { items } : { items, next: this.next(appId, room, resolved, last) };
+    return done ? { frames } : { frames, next: this.next(appId, room, resolved, last) };
   }
 
   async bounds(appId: string, room: string): Promise<HistoryBounds> {

@@ -6,6 +6,7 @@ import {
   type HistoryAppendResult,
   type HistoryQuery,
   type HistoryStore,
+  queryMessages,
 } from '../history-store.js';
 import { MessageIdGenerator } from '../message-id.js';
 
@@ -57,12 +58,12 @@ export async function allPages(
   query: HistoryQuery,
 ): Promise<RoomMessage[][]> {
   const pages: RoomMessage[][] = [];
-  let page = await (stores[0] as HistoryStore).query(appId, room, query);
+  let page = await queryMessages(stores[0] as HistoryStore, appId, room, query);
   pages.push(page.items);
   while (page.next !== undefined) {
     if (pages.length > 10_000) throw new Error('cursor never ends');
     const store = stores[pages.length % stores.length] as HistoryStore;
-    page = await store.query(appId, room, { cursor: page.next });
+    page = await queryMessages(store, appId, room, { cursor: page.next });
     pages.push(page.items);
   }
   return pages;

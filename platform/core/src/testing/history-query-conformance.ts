@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { HistoryQuery, HistoryStore } from '../history-store.js';
+import { type HistoryQuery, type HistoryStore, queryMessages } from '../history-store.js';
 import {
   HISTORY_APP as APP,
   allPages,
@@ -23,7 +23,8 @@ export function describeHistoryQueryConformance(
   describe('query', () => {
     test('pages by seq in both directions, newest first by default', async (store, fx) => {
       await fx.fill(store, 'seqs', 30);
-      const q = (query: HistoryQuery) => store.query(APP, 'seqs', query).then((p) => seqsOf(p.items));
+      const q = (query: HistoryQuery) =>
+        queryMessages(store, APP, 'seqs', query).then((p) => seqsOf(p.items));
       expect(await q({})).toEqual(range(30, 1));
       expect(await q({ limit: 10 })).toEqual(range(30, 21));
       expect(await q({ direction: 'forwards', fromSeq: 5, toSeq: 12 })).toEqual(range(5, 12));
@@ -32,13 +33,14 @@ export function describeHistoryQueryConformance(
       expect(await q({ fromSeq: 12, toSeq: 5 })).toEqual([]);
       expect(await q({ fromSeq: 31 })).toEqual([]);
       expect(await q({ direction: 'forwards', fromSeq: 0, toSeq: 1 })).toEqual([1]);
-      expect((await store.query(APP, 'no-such-room', {})).items).toEqual([]);
+      expect((await queryMessages(store, APP, 'no-such-room', {})).items).toEqual([]);
     });
 
     test('pages by time with inclusive bounds in both directions', async (store, fx) => {
       // Two messages per timestamp: seq s has timestamp T0 + 10 * floor((s - 1) / 2).
       await fx.fill(store, 'times', 60, (i) => ({ timestamp: T0 + 10 * Math.floor(i / 2) }));
-      const q = (query: HistoryQuery) => store.query(APP, 'times', query).then((p) => seqsOf(p.items));
+      const q = (query: HistoryQuery) =>
+        queryMessages(store, APP, 'times', query).then((p) => seqsOf(p.items));
       const window = { start: T0 + 100, end: T0 + 200 };
       expect(await q({ ...window, direction: 'forwards' })).toEqual(range(21, 42));
       expect(await q({ ...window, direction: 'backwards' })).toEqual(range(42, 21));
@@ -62,11 +64,11 @@ export function describeHistoryQueryConformance(
       await expectInvalidRequest(store.query(APP, 'limits', { start: -1 }), /"start"/);
       await expectInvalidRequest(store.query(APP, 'limits', { event: '' }), /"event"/);
       await expectInvalidRequest(
-        store.query(APP, 'limits', { direction: 'up' as 'forwards' }),
+        queryMessages(store, APP, 'limits', { direction: 'up' as 'forwards' }),
         /"direction"/,
       );
-      expect((await store.query(APP, 'limits', { limit: 1 })).items).toHaveLength(1);
-      expect((await store.query(APP, 'limits', { limit: 1000 })).items).toHaveLength(3);
+      expect((await queryMessages(store, APP, 'limits', { limit: 1 })).items).toHaveLength(1);
+      expect((await queryMessages(store, APP, 'limits', { limit: 1000 })).items).toHaveLength(3);
     });
 
     test('filters by event inside the store, still returning full pages for sparse matches', async (store, fx) => {
@@ -85,14 +87,14 @@ export function describeHistoryQueryConformance(
         expect(seqs).toEqual(direction === 'forwards' ? wanted : [...wanted].reverse());
         expect(pages.flat().every((m) => m.event === 'ra"re é')).toBe(true);
       }
-      const windowed = await store.query(APP, 'sparse', {
+      const windowed = await queryMessages(store, APP, 'sparse', {
         event: 'common',
         fromSeq: 100,
         toSeq: 110,
         limit: 1000,
       });
       expect(seqsOf(windowed.items)).toEqual([108, 105, 102]);
-      expect((await store.query(APP, 'sparse', { event: 'nothing' })).items).toEqual([]);
+      expect((await queryMessages(store, APP, 'sparse', { event: 'nothing' })).items).toEqual([]);
     });
 
     test('continues cursors to exhaustion without duplicates or gaps, across stores', async (store, fx) => {
@@ -106,14 +108,14 @@ export function describeHistoryQueryConformance(
       await fx.fill(store, 'exact', 20);
       const exact = await allPages([store], APP, 'exact', { direction: 'forwards', limit: 10 });
       expect(exact.map((p) => p.length)).toEqual([10, 10]);
-      const smaller = await store.query(APP, 'exact', { limit: 15 });
-      const rest = await store.query(APP, 'exact', { cursor: smaller.next, limit: 2 });
+      const smaller = await queryMessages(store, APP, 'exact', { limit: 15 });
+      const rest = await queryMessages(store, APP, 'exact', { cursor: smaller.next, limit: 2 });
       expect(seqsOf(rest.items)).toEqual([5, 4]);
     });
 
     test('a forwards cursor picks up messages appended after it was issued', async (store, fx) => {
       await fx.fill(store, 'live', 5);
-      const first = await store.query(APP, 'live', { direction: 'forwards', limit: 3 });
+      const first = await queryMessages(store, APP, 'live', { direction: 'forwards', limit: 3 });
       expect(seqsOf(first.items)).toEqual([1, 2, 3]);
       await fx.fill(store, 'live', 4);
       const pages = await allPages([store], APP, 'live', { cursor: first.next });
@@ -126,7 +128,7 @@ export function describeHistoryQueryConformance(
     test('refuses a cursor of another room or app, and an altered one', async (store, fx) => {
       await fx.fill(store, 'owned', 5);
       await fx.fill(store, 'owned', 5, () => ({ appId: OTHER_APP }));
-      const { next } = await store.query(APP, 'owned', { limit: 2 });
+      const { next } = await queryMessages(store, APP, 'owned', { limit: 2 });
       expect(next).toBeDefined();
       await expectInvalidRequest(store.query(APP, 'owned-2', { cursor: next }), /another app or room/);
       await expectInvalidRequest(store.query(OTHER_APP, 'owned', { cursor: next }), /another app or room/);
@@ -134,17 +136,17 @@ export function describeHistoryQueryConformance(
       await expectInvalidRequest(store.query(APP, 'owned', { cursor: altered }), /does not verify/);
       await expectInvalidRequest(store.query(APP, 'owned', { cursor: 'garbage' }), /malformed/);
       await expectInvalidRequest(
-        store.query(APP, 'owned', { cursor: next, direction: 'forwards' }),
+        queryMessages(store, APP, 'owned', { cursor: next, direction: 'forwards' }),
         /differs/,
       );
-      expect(seqsOf((await store.query(APP, 'owned', { cursor: next })).items)).toEqual([3, 2]);
+      expect(seqsOf((await queryMessages(store, APP, 'owned', { cursor: next })).items)).toEqual([3, 2]);
     });
 
     test('keeps apps apart', async (store, fx) => {
       await fx.fill(store, 'shared-name', 3, () => ({ data: 'one' }));
       await fx.fill(store, 'shared-name', 2, () => ({ appId: OTHER_APP, data: 'two' }));
-      const one = await store.query(APP, 'shared-name', {});
-      const two = await store.query(OTHER_APP, 'shared-name', {});
+      const one = await queryMessages(store, APP, 'shared-name', {});
+      const two = await queryMessages(store, OTHER_APP, 'shared-name', {});
       expect([seqsOf(one.items), seqsOf(two.items)]).toEqual([
         [3, 2, 1],
         [2, 1],

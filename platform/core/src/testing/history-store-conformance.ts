@@ -1,6 +1,11 @@
 import type { RoomMessage } from '@relaybox/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_HISTORY_RETENTION, type HistoryAppendInput, type HistoryStore } from '../history-store.js';
+import {
+  DEFAULT_HISTORY_RETENTION,
+  type HistoryAppendInput,
+  type HistoryStore,
+  queryMessages,
+} from '../history-store.js';
 import { expectStoreUnavailable } from './expect-store-unavailable.js';
 import {
   HISTORY_APP as APP,
@@ -79,9 +84,23 @@ export function describeHistoryStoreConformance(name: string, factory: HistorySt
         ]);
         const next = await fx.fill(store, 'chat:lobby', 2);
         expect(next.map((r) => r.message.seq)).toEqual([2, 3]);
-        const stored = await store.query(APP, 'chat:lobby', { direction: 'forwards' });
+        const stored = await queryMessages(store, APP, 'chat:lobby', { direction: 'forwards' });
         expect(stored.items).toEqual([expected, next[0]?.message, next[1]?.message]);
         expect(stored.next).toBeUndefined();
+      });
+
+      test('query returns each message as its stored frame, byte for byte the payload of its append', async () => {
+        const store = created();
+        const tricky = [{ s: 'é "q" \\ \u2028 \ud83d\ude00' }, null, [1e21, -0, 0.1], 'text', { type: 'x' }];
+        const appended = await fx.fill(store, 'frames', tricky.length, (i) => ({ data: tricky[i] }));
+        const page = await store.query(APP, 'frames', { direction: 'forwards', limit: 3 });
+        expect(page.frames).toEqual(appended.slice(0, 3).map((r) => r.payload));
+        const rest = await store.query(APP, 'frames', { cursor: page.next });
+        expect(rest.frames).toEqual(appended.slice(3).map((r) => r.payload));
+        expect(rest.next).toBeUndefined();
+        const newest = await store.query(APP, 'frames', { limit: 2 });
+        expect(newest.frames).toEqual([appended[4]?.payload, appended[3]?.payload]);
+        expect((await store.query(APP, 'frames', { event: 'none' })).frames).toEqual([]);
       });
 
       test('appends from one caller resolve in call order, the first append of a room included', async () => {
@@ -108,7 +127,7 @@ export function describeHistoryStoreConformance(name: string, factory: HistorySt
         const seqs = results.map((r) => r.message.seq).sort((a, b) => a - b);
         expect(seqs).toEqual(range(1, 500));
         const bySeq = new Map(results.map((r) => [r.message.seq, r.message.id]));
-        const stored = await (pair[1] as HistoryStore).query(APP, 'busy', {
+        const stored = await queryMessages(pair[1] as HistoryStore, APP, 'busy', {
           direction: 'forwards',
           limit: 1000,
         });
@@ -129,7 +148,7 @@ export function describeHistoryStoreConformance(name: string, factory: HistorySt
         expect(early.message.timestamp).toBe(T0 + 5000);
         expect(JSON.parse(early.payload).timestamp).toBe(T0 + 5000);
         expect(later.message.timestamp).toBe(T0 + 6000);
-        const stored = await store.query(APP, 'skew', { direction: 'forwards' });
+        const stored = await queryMessages(store, APP, 'skew', { direction: 'forwards' });
         expect(stored.items.map((m) => m.timestamp)).toEqual([T0 + 5000, T0 + 5000, T0 + 6000]);
       });
 
@@ -158,7 +177,9 @@ export function describeHistoryStoreConformance(name: string, factory: HistorySt
         expect([other.duplicate, other.message.seq]).toEqual([false, 2]);
         const plain = await a.append(fx.input({ room: 'idem' }));
         expect(plain.message.seq).toBe(3);
-        expect(seqsOf((await a.query(APP, 'idem', { direction: 'forwards' })).items)).toEqual([1, 2, 3]);
+        expect(seqsOf((await queryMessages(a, APP, 'idem', { direction: 'forwards' })).items)).toEqual([
+          1, 2, 3,
+        ]);
         expect((await a.bounds(APP, 'idem')).latestSeq).toBe(3);
       });
 
@@ -212,12 +233,12 @@ export function describeHistoryStoreConformance(name: string, factory: HistorySt
         const store = created();
         const retention = { maxMessages: 5, maxAgeMs: DEFAULT_HISTORY_RETENTION.maxAgeMs };
         await fx.fill(store, 'capped', 12, () => ({ retention }));
-        expect(seqsOf((await store.query(APP, 'capped', { direction: 'forwards' })).items)).toEqual(
+        expect(seqsOf((await queryMessages(store, APP, 'capped', { direction: 'forwards' })).items)).toEqual(
           range(8, 12),
         );
         expect(await store.bounds(APP, 'capped')).toEqual({ oldestSeq: 8, latestSeq: 12 });
         await fx.fill(store, 'uncapped', 12);
-        expect((await store.query(APP, 'uncapped', {})).items).toHaveLength(12);
+        expect((await queryMessages(store, APP, 'uncapped', {})).items).toHaveLength(12);
       });
 
       test('trimExpired removes messages older than maxAge, per app, in every room, and nothing else', async () => {
@@ -233,11 +254,11 @@ export function describeHistoryStoreConformance(name: string, factory: HistorySt
         expect(await store.trimExpired({ now: T0 + 5_000, maxAgeMs })).toEqual({ rooms: 0, removed: 0 });
         // cutoff T0 + 4000: the messages at T0 + 0..3 s go, T0 + 4 s stays (age == maxAge).
         expect(await store.trimExpired({ now: T0 + 9_000, maxAgeMs })).toEqual({ rooms: 2, removed: 7 });
-        expect(seqsOf((await store.query(APP, 'aging', { direction: 'forwards' })).items)).toEqual(
+        expect(seqsOf((await queryMessages(store, APP, 'aging', { direction: 'forwards' })).items)).toEqual(
           range(5, 10),
         );
-        expect((await store.query(APP, 'aging-2', {})).items).toEqual([]);
-        expect((await store.query(OTHER_APP, 'aging', {})).items).toHaveLength(10);
+        expect((await queryMessages(store, APP, 'aging-2', {})).items).toEqual([]);
+        expect((await queryMessages(store, OTHER_APP, 'aging', {})).items).toHaveLength(10);
         expect(await created().trimExpired({ now: T0 + 9_000, maxAgeMs })).toEqual({ rooms: 0, removed: 0 });
         expect(await store.trimExpired({ now: T0 + 70_000, maxAgeMs })).toEqual({ rooms: 2, removed: 16 });
         expect(await store.bounds(APP, 'aging')).toEqual({ oldestSeq: 11, latestSeq: 10 });
@@ -285,7 +306,7 @@ export function describeHistoryStoreConformance(name: string, factory: HistorySt
         await fx.fill(store, 'cleared', 3);
         await fx.fill(store, 'kept', 2);
         expect(await store.clear(APP, 'cleared')).toEqual({ removed: 3 });
-        expect((await store.query(APP, 'cleared', {})).items).toEqual([]);
+        expect((await queryMessages(store, APP, 'cleared', {})).items).toEqual([]);
         expect(await store.bounds(APP, 'cleared')).toEqual({ oldestSeq: 4, latestSeq: 3 });
         expect((await store.append(fx.input({ room: 'cleared' }))).message.seq).toBe(4);
         expect(await store.bounds(APP, 'kept')).toEqual({ oldestSeq: 1, latestSeq: 2 });

@@ -1,11 +1,12 @@
-import type {
-  ConnectionSnapshot,
-  HistoryStore,
-  InspectorStore,
-  NodeSnapshot,
-  PresenceMember,
-  PresenceStore,
-  RoomMetricsStore,
+import {
+  type ConnectionSnapshot,
+  type HistoryStore,
+  type InspectorStore,
+  type NodeSnapshot,
+  type PresenceMember,
+  type PresenceStore,
+  queryMessages,
+  type RoomMetricsStore,
 } from '@relaybox/core';
 import type { AdminClearHistoryResult, AdminRoom } from '@relaybox/protocol';
 import { ErrorCode, RelayBoxError, type RoomMessage, roomNameProblem } from '@relaybox/protocol';
@@ -130,7 +131,7 @@ export class AdminViews {
     const [info, presence, page] = await Promise.all([
       this.roomInfo(app, room, subscribers),
       this.deps.presence.members(app, room),
-      this.deps.history.query(app, room, { direction: 'backwards', limit: RECENT_MESSAGES }),
+      queryMessages(this.deps.history, app, room, { direction: 'backwards', limit: RECENT_MESSAGES }),
     ]);
     return { ...info, presence, recent: page.items.reverse() };
   }

@@ -1,5 +1,6 @@
 import type { HttpResponse } from 'uWebSockets.js';
 import { ErrorCode, RelayBoxError } from '@relaybox/protocol';
+import { jsonOf } from '../json-text.js';
 
 const STATUS_TEXT: Record<number, string> = {
   200: 'OK',
@@ -39,7 +40,7 @@ export class ResponseGuard {
 
   json(status: number, body: unknown): void {
     if (this.aborted) return;
-    const text = JSON.stringify(body);
+    const text = jsonOf(body);
     this.res.cork(() => {
       const head = this.res.writeStatus(statusLine(status)).writeHeader('content-type', 'application/json');
       if (this.options.head) head.endWithoutBody();

@@ -1,5 +1,5 @@
 import { MemoryHistoryStore } from '@relaybox/adapters';
-import { HistoryCursor } from '@relaybox/core';
+import { HistoryCursor, queryMessages } from '@relaybox/core';
 import { describe, expect, it } from 'vitest';
 import { processHistoryJob } from './processor.js';
 import { historyQueue } from './queue.js';
@@ -35,7 +35,7 @@ describe('history queue: age retention', () => {
     const maxAgeMs = (appId: string) => (appId === 'short' ? 1500 : 86_400_000);
     await processHistoryJob(job, { history, maxAgeMs, now: () => t0 + 3000, log: () => {} });
     const seqs = async (appId: string) =>
-      (await history.query(appId, 'r', { direction: 'forwards' })).items.map((m) => m.seq);
+      (await queryMessages(history, appId, 'r', { direction: 'forwards' })).items.map((m) => m.seq);
     expect(await seqs('short')).toEqual([3]);
     expect(await seqs('long')).toEqual([1, 2, 3]);
   });
