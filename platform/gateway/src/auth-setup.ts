@@ -54,10 +54,10 @@ export async function createAuth(
 }
 
 /** SMTP when `RELAYBOX_SMTP_URL` is set; else one dev inbox per app (kept in memory, shown by the admin route). */
-function mailers(config: GatewayConfig): Pick<AuthSetup, 'mailer' | 'devMailbox'> {
+function mailers(config: GatewayConfig): Pick<AuthSetup, 'mailer' | 'devMailbox' | 'closeMailer'> {
   if (config.smtp) {
     const smtp = new SmtpMailer(config.smtp);
-    return { mailer: () => smtp };
+    return { mailer: () => smtp, closeMailer: () => smtp.close() };
   }
   const inboxes = new Map<string, DevMailbox>();
   const inbox = (appId: string) => {

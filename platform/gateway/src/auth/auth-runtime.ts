@@ -25,6 +25,8 @@ export interface AuthSetup extends Omit<AuthServiceDeps, 'hooks' | 'actions'> {
   mailer(appId: string): Mailer;
   /** The dev inboxes (no SMTP configured): readable through the admin route. */
   devMailbox?: (appId: string) => DevMailbox;
+  /** Releases the mailer's connections (SMTP pool) at shutdown. */
+  closeMailer?: () => void;
 }
 
 /** The auth service's parts on one gateway, wired to its tracer and to the revocation channel. */
