@@ -77,6 +77,54 @@ export class AuthEmail {
     return { sent: true };
   }
 
+  /** `{ email }` without a session (before the first sign-in): always 202 `{}`, the mail in the background. */
+  async requestVerificationByEmail(
+    appId: string,
+    body: Record<string, unknown>,
+    ip: string,
+  ): Promise<Record<string, never>> {
+    const config = await this.deps.service.config(appId);
+    if (!config.emailLinks.verifyUrl) throw notConfigured('verifyUrl');
+    const email = validateCredentials({ ...body, password: 'x'.repeat(8) }, 8).email;
+    const { perAccount, perAddress, windowSec } = config.signInLimits;
+    const reserved = await this.deps.limiter.reserve(
+      appId,
+      [
+        { key: `verify:${emailDigest(email)}`, limit: perAccount },
+        { key: `verify-address:${ip}`, limit: perAddress },
+      ],
+      windowSec * 1000,
+    );
+    if (!reserved.ok)
+      throw new RelayBoxError(ErrorCode.AuthRateLimited, 'too many verification mails; retry later');
+    const user = await this.deps.store.findUserByEmail(appId, email);
+    if (user && !user.emailVerified && !user.disabled) this.sendVerificationInBackground(user);
+    return {};
+  }
+
+  /** The verification mail of a user, sent without waiting (sign-up, resend by email). */
+  sendVerificationInBackground(user: AuthUser): void {
+    void (async () => {
+      const config = await this.deps.service.config(user.appId);
+      const baseUrl = config.emailLinks.verifyUrl;
+      if (!baseUrl) return;
+      const token = this.deps.actions.issue(
+        user.appId,
+        'verify-email',
+        { s: user.id, b: user.email },
+        VERIFY_TTL_SEC,
+      );
+      const mail = verificationEmail({
+        to: user.email,
+        appName: config.appName,
+        baseUrl,
+        token,
+        expiresInMinutes: VERIFY_TTL_SEC / 60,
+      });
+      await this.send(user.appId, user, mail, 'verify');
+    })().catch((error: unknown) => this.deps.onSendFailed?.(user.appId, error));
+  }
+
   async verifyEmail(appId: string, body: Record<string, unknown>): Promise<{ user: PublicUser }> {
     await this.deps.service.config(appId);
     const claims = this.deps.actions.verify(body.token, appId, 'verify-email');

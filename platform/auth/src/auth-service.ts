@@ -26,7 +26,14 @@ export interface AuthServiceDeps {
   /** The app's user pool; undefined: the app has none (`auth_not_enabled`). */
   appConfig(appId: string): Promise<AppAuthConfig | undefined>;
   hooks: AuthHooks;
+  /** Mails a new user its verification link in the background (`requireEmailVerification`). */
+  sendVerification?: (user: AuthUser) => void;
   now?: () => number;
+}
+
+/** What sign-up answers when the app requires a verified email: the same whether or not the email was free. */
+export interface VerificationRequired {
+  verificationRequired: true;
 }
 
 /** A signed-in session as the client gets it. */
@@ -72,7 +79,11 @@ export class AuthService {
     return config;
   }
 
-  async signUp(appId: string, body: Record<string, unknown>, ip: string): Promise<AuthResult> {
+  async signUp(
+    appId: string,
+    body: Record<string, unknown>,
+    ip: string,
+  ): Promise<AuthResult | VerificationRequired> {
     const config = await this.config(appId);
     const { email, password } = validateCredentials(body, config.minPasswordLength);
     const profile = validateProfile(body);
@@ -97,9 +108,16 @@ export class AuthService {
       createdAt: now,
       updatedAt: now,
     };
-    if (!(await this.deps.store.createUser(user))) {
-      throw new RelayBoxError(ErrorCode.SignupFailed, 'cannot sign up with this email');
+    const created = await this.deps.store.createUser(user);
+    if (config.requireEmailVerification) {
+      // Same answer, same work (the hash above) whether or not the email was taken.
+      if (created) {
+        this.deps.hooks.event({ type: 'auth.signup', appId, userId: user.id });
+        this.deps.sendVerification?.(user);
+      }
+      return { verificationRequired: true };
     }
+    if (!created) throw new RelayBoxError(ErrorCode.SignupFailed, 'cannot sign up with this email');
     this.deps.hooks.event({ type: 'auth.signup', appId, userId: user.id });
     return { user: publicUser(user), session: await this.startSession(user) };
   }
@@ -154,6 +172,12 @@ export class AuthService {
   async finishSignIn(user: AuthUser, method: string): Promise<AuthResult | MfaChallenge> {
     const { appId } = user;
     if (user.disabled) throw new RelayBoxError(ErrorCode.UserDisabled, 'this user is disabled');
+    if (!user.emailVerified && (await this.config(appId)).requireEmailVerification) {
+      throw new RelayBoxError(
+        ErrorCode.EmailNotVerified,
+        'confirm your email address first (see the mailed link)',
+      );
+    }
     if (user.mfa.totpEnabled) {
       const b = randomBytes(8).toString('base64url');
       return {

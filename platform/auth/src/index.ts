@@ -23,6 +23,7 @@ export * from './oidc/provider-config.js';
 export * from './oidc/redirect-uri.js';
 export * from './passwords.js';
 export * from './store/memory-user-store.js';
+export * from './store/postgres-user-store.js';
 export * from './store/redis-attempt-limiter.js';
 export * from './store/redis-user-store.js';
 export * from './totp/base32.js';

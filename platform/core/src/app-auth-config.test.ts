@@ -44,6 +44,8 @@ describe('parseAppAuthConfig', () => {
       [{ providers: [{ id: 'x', kind: 'oidc', clientId: 'a', clientSecret: 'b' }] }, /issuer is required/],
       [{ providers: Array.from({ length: 11 }, () => ({})) }, /at most 10 providers/],
       [{ redirectUris: ['not a url'] }, /redirectUris\[0\]/],
+      [{ requireEmailVerification: true }, /needs emailLinks\.verifyUrl/],
+      [{ requireEmailVerification: 'yes' }, /requireEmailVerification must be a boolean/],
       [{ redirectUris: Array.from({ length: 21 }, () => 'https://a.example') }, /at most 20/],
     ];
     for (const [raw, message] of cases) {

@@ -24,6 +24,12 @@ export interface AppAuthConfig {
    * null: that mail is not sent (`/verify-email/request`, `/password-reset/request` answer 404).
    */
   emailLinks: { verifyUrl: string | null; resetUrl: string | null };
+  /**
+   * Sign-up answers the same `{ verificationRequired: true }` whether or not the email is taken (no
+   * enumeration) and mails a verification link; sign-in waits for the email to be verified.
+   * Needs `emailLinks.verifyUrl`.
+   */
+  requireEmailVerification: boolean;
   /** OAuth / OpenID Connect sign-in providers (docs/auth-providers.md); checked fully on use. */
   providers: AuthProviderSettings[];
   /** The app's OAuth callback pages: a sign-in may only return to one of these, character for character. */
@@ -41,7 +47,10 @@ export interface AuthProviderSettings {
 }
 
 export const DEFAULT_APP_AUTH: Readonly<
-  Omit<AppAuthConfig, 'userPermissions' | 'appName' | 'emailLinks' | 'providers' | 'redirectUris'>
+  Omit<
+    AppAuthConfig,
+    'userPermissions' | 'appName' | 'emailLinks' | 'providers' | 'redirectUris' | 'requireEmailVerification'
+  >
 > = Object.freeze({
   accessTokenTtlSec: 900,
   refreshTokenTtlSec: 30 * 86_400,
@@ -80,6 +89,7 @@ export function parseAppAuthConfig(raw: unknown, where: string, appId = 'app'): 
     emailLinks,
     providers,
     redirectUris,
+    requireEmailVerification = false,
     ...rest
   } = raw as Record<string, unknown>;
   if (typeof enabled !== 'boolean') throw new Error(`${where}.enabled must be a boolean`);
@@ -89,6 +99,7 @@ export function parseAppAuthConfig(raw: unknown, where: string, appId = 'app'): 
     userPermissions: DEFAULT_USER_PERMISSIONS,
     appName: appId,
     emailLinks: { verifyUrl: null, resetUrl: null },
+    requireEmailVerification: requireEmailVerification === true,
     providers: readProviders(providers, `${where}.providers`),
     redirectUris: readRedirectUris(redirectUris, `${where}.redirectUris`),
   };
@@ -98,6 +109,10 @@ export function parseAppAuthConfig(raw: unknown, where: string, appId = 'app'): 
     config.appName = appName;
   }
   if (emailLinks !== undefined) config.emailLinks = readEmailLinks(emailLinks, `${where}.emailLinks`);
+  if (typeof requireEmailVerification !== 'boolean')
+    throw new Error(`${where}.requireEmailVerification must be a boolean`);
+  if (requireEmailVerification && !config.emailLinks.verifyUrl)
+    throw new Error(`${where}.requireEmailVerification needs emailLinks.verifyUrl`);
   if (userPermissions !== undefined) {
     const problem = validatePermissionMap(userPermissions);
     if (problem) throw new Error(`${where}.userPermissions: ${problem}`);

@@ -54,10 +54,10 @@ export async function createAuth(
 }
 
 /** SMTP when `RELAYBOX_SMTP_URL` is set; else one dev inbox per app (kept in memory, shown by the admin route). */
-function mailers(config: GatewayConfig): Pick<AuthSetup, 'mailer' | 'devMailbox'> {
+function mailers(config: GatewayConfig): Pick<AuthSetup, 'mailer' | 'devMailbox' | 'closeMailer'> {
   if (config.smtp) {
     const smtp = new SmtpMailer(config.smtp);
-    return { mailer: () => smtp };
+    return { mailer: () => smtp, closeMailer: () => smtp.close() };
   }
   const inboxes = new Map<string, DevMailbox>();
   const inbox = (appId: string) => {
@@ -71,16 +71,35 @@ function mailers(config: GatewayConfig): Pick<AuthSetup, 'mailer' | 'devMailbox'
   return { mailer: inbox, devMailbox: inbox };
 }
 
+/**
+ * The data dir's auth secret, created on first start. The processes of the native engine share the
+ * data dir and may start together: the file is created exclusively, and a process that loses the
+ * race reads the winner's (waiting briefly for it to be written).
+ */
 function readOrCreateSecret(dataDir: string): string {
   const file = join(dataDir, 'auth-secret');
-  try {
-    const secret = readFileSync(file, 'utf8').trim();
-    if (Buffer.byteLength(secret) >= 32) return secret;
-  } catch {
-    // first start: created below
-  }
+  const read = () => {
+    try {
+      const secret = readFileSync(file, 'utf8').trim();
+      return Buffer.byteLength(secret) >= 32 ? secret : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const existing = read();
+  if (existing) return existing;
   const secret = randomBytes(32).toString('base64url');
   mkdirSync(dataDir, { recursive: true });
-  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
-  return secret;
+  try {
+    writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
+    return secret;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  for (let i = 0; i < 50; i++) {
+    const theirs = read();
+    if (theirs) return theirs;
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+  }
+  throw new Error(`${file} exists but holds no secret of at least 32 bytes`);
 }

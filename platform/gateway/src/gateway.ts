@@ -406,6 +406,7 @@ export class Gateway {
       connections,
     ];
     if (this.deps.auth) stores.push(this.deps.auth.store, this.deps.auth.limiter);
+    this.deps.auth?.closeMailer?.();
     await Promise.allSettled(stores.map((store) => store.close()));
     this.deps.log.info('gateway stopped', { nodeId: this.options.nodeId });
   }

@@ -76,6 +76,8 @@ export const ErrorCode = {
   ActionTokenInvalid: 'action_token_invalid',
   /** The mail could not be handed to the SMTP server. */
   MailDeliveryFailed: 'mail_delivery_failed',
+  /** The right password, but the app requires a verified email first (`requireEmailVerification`). */
+  EmailNotVerified: 'email_not_verified',
   // OAuth / OIDC sign-in and the auth building blocks (docs/auth-providers.md).
   OAuthRedirectNotAllowed: 'oauth_redirect_not_allowed',
   OAuthStateMismatch: 'oauth_state_mismatch',
@@ -150,6 +152,7 @@ export const ERROR_INFO: Readonly<Record<ErrorCode, ErrorInfo>> = {
   mfa_not_enabled: info(400),
   action_token_invalid: info(400),
   mail_delivery_failed: info(503, true),
+  email_not_verified: info(403),
   oauth_redirect_not_allowed: info(400),
   oauth_state_mismatch: info(400),
   oauth_provider_error: info(401),

@@ -25,6 +25,8 @@ export interface AuthSetup extends Omit<AuthServiceDeps, 'hooks' | 'actions'> {
   mailer(appId: string): Mailer;
   /** The dev inboxes (no SMTP configured): readable through the admin route. */
   devMailbox?: (appId: string) => DevMailbox;
+  /** Releases the mailer's connections (SMTP pool) at shutdown. */
+  closeMailer?: () => void;
 }
 
 /** The auth service's parts on one gateway, wired to its tracer and to the revocation channel. */
@@ -48,22 +50,31 @@ export function createAuthRuntime(
   const revocations = new UserRevocations(broker, closeUser, log);
   const hooks = authHooks(tracer, revocations);
   const actions = new ActionTokens((appId, purpose) => setup.keys.actionKey(appId, purpose));
-  const service = new AuthService({ ...setup, actions, hooks });
+  // Sign-up mails the verification link through AuthEmail, built below with the service.
+  const late: { email?: AuthEmail } = {};
+  const service = new AuthService({
+    ...setup,
+    actions,
+    hooks,
+    sendVerification: (user) => late.email?.sendVerificationInBackground(user),
+  });
   const { store, limiter, passwords, keys } = setup;
+  const email = new AuthEmail({
+    service,
+    store,
+    limiter,
+    passwords,
+    actions,
+    hooks,
+    mailer: setup.mailer,
+    onSendFailed: (appId, error) => log.warn('auth mail not sent', { appId, error: String(error) }),
+  });
+  late.email = email;
   return {
     service,
     admin: new AuthAdmin(service, store, hooks),
     mfa: new AuthMfa({ service, store, limiter, keys, actions, hooks }),
-    email: new AuthEmail({
-      service,
-      store,
-      limiter,
-      passwords,
-      actions,
-      hooks,
-      mailer: setup.mailer,
-      onSendFailed: (appId, error) => log.warn('auth mail not sent', { appId, error: String(error) }),
-    }),
+    email,
     oauth: new AuthOAuth({ service, store, keys, client: new OAuthClient(), hooks }),
     revocations,
     devMailbox: setup.devMailbox,

@@ -62,7 +62,10 @@ export function mountAuthRoutes(app: TemplatedApp, deps: AuthRoutesDeps): void {
     'post',
     '/v1/auth/:appId/verify-email/request',
     1,
-    (r, appId) => email.requestVerification(appId, bearer(r.authorization)),
+    async (r, appId) =>
+      r.authorization === ''
+        ? email.requestVerificationByEmail(appId, await r.body(), r.ip)
+        : email.requestVerification(appId, bearer(r.authorization)),
     202,
   );
   route('post', '/v1/auth/:appId/verify-email', 1, async (r, appId) =>

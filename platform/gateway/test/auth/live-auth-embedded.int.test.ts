@@ -94,4 +94,43 @@ describe('live auth in the embedded engine (memory store and broker)', () => {
     expect(mail?.links[0]).toMatch(/^https:\/\/one\.example\/reset#token=/);
     expect(await inbox('two')).toEqual([]);
   });
+
+  it('requireEmailVerification: sign-up answers the same for a taken email; sign-in waits for the link', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'rb-auth-embedded-')), 'apps.json');
+    const auth = { requireEmailVerification: true, emailLinks: { verifyUrl: 'https://v.example/verify' } };
+    writeFileSync(
+      file,
+      JSON.stringify({ apps: [{ id: 'v', keys: [{ id: 'k', secret: 'v-secret-00000000001' }], auth }] }),
+    );
+    const gw = await startTestGateway({ env: { RELAYBOX_CONFIG: file } });
+    gateways.push(gw);
+    const credentials = { email: 'grace@example.com', password: 'a long password' };
+    const first = await post(gw, '/v1/auth/v/signup', credentials);
+    const taken = await post(gw, '/v1/auth/v/signup', { ...credentials, password: 'another long one' });
+    expect(first).toEqual({ status: 201, body: { verificationRequired: true } });
+    expect(taken).toEqual(first);
+    const before = await post(gw, '/v1/auth/v/signin', credentials);
+    expect([before.status, before.body.error.code]).toEqual([403, 'email_not_verified']);
+    expect(await post(gw, '/v1/auth/v/verify-email/request', { email: 'nobody@example.com' })).toEqual({
+      status: 202,
+      body: {},
+    });
+
+    const inbox = async () => {
+      const res = await fetch(`${gw.url}/v1/auth/v/admin/dev-mailbox`, {
+        headers: { authorization: 'Bearer v.k:v-secret-00000000001' },
+      });
+      return ((await res.json()) as { items: Array<{ to: string; links: string[] }> }).items;
+    };
+    for (let i = 0; i < 50 && (await inbox()).length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 100));
+    const mails = await inbox();
+    // One mail: the sign-up with a taken email and the resend for an unknown one sent nothing.
+    expect(mails.map((m) => m.to)).toEqual(['grace@example.com']);
+    const token = new URL(mails[0]?.links[0] as string).hash.replace('#token=', '');
+    expect((await post(gw, '/v1/auth/v/verify-email', { token })).status).toBe(200);
+    const after = await post(gw, '/v1/auth/v/signin', credentials);
+    expect(after.status).toBe(200);
+    expect(after.body.session.accessToken).toBeTruthy();
+  });
 });
