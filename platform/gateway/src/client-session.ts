@@ -46,6 +46,8 @@ export interface SessionDeps {
   onBudgetIgnored?: () => void;
   /** Room membership changes, for webhooks. */
   onRoom?: (session: ClientSession, room: string, joined: boolean) => void;
+  /** A request refused with `permission_denied` (for the `permission.denied` trace). */
+  onDenied?: (session: ClientSession, room: string, operation: Operation | 'join') => void;
 }
 
 /**
@@ -118,6 +120,11 @@ export class ClientSession {
   /** The API key this connection was authenticated with (directly or through a token's `kid`). */
   get keyId(): string {
     return this.principal.keyId;
+  }
+
+  /** The principal as it stands (a token refresh replaces it), for the inspector's snapshot. */
+  get authenticated(): Principal {
+    return this.principal;
   }
 
   /** The rooms this connection joined. */
@@ -397,6 +404,7 @@ export class ClientSession {
         ? error
         : new RelayBoxError(ErrorCode.Internal, 'internal error', { cause: error });
     if (!(error instanceof RelayBoxError)) this.log.error('request failed', { error: String(error) });
+    if (error instanceof PermissionDeniedError) this.deps.onDenied?.(this, error.room, error.operation);
     this.transport.send(
       JSON.stringify({ type: 'error', ref, error: { code: rbError.code, message: rbError.message } }),
     );
@@ -410,6 +418,16 @@ export class ClientSession {
   }
 }
 
+/** `permission_denied`, with the room and operation it was about (`join`: no operation at all). */
+class PermissionDeniedError extends RelayBoxError {
+  constructor(
+    readonly room: string,
+    readonly operation: Operation | 'join',
+  ) {
+    super(ErrorCode.PermissionDenied, `no permission to ${operation} "${room}"`);
+  }
+}
+
 function denied(room: string, op: Operation | 'join'): RelayBoxError {
-  return new RelayBoxError(ErrorCode.PermissionDenied, `no permission to ${op} "${room}"`);
+  return new PermissionDeniedError(room, op);
 }

@@ -38,7 +38,7 @@ import { KeyedRateLimiter } from './rate-limit.js';
 import { RestAccess } from './rest/rest-access.js';
 import { RoomHistory } from './room-history.js';
 import { SessionLifecycle } from './session-lifecycle.js';
-import { traceConnection, traceRefusal } from './tracing/gateway-traces.js';
+import { namedKey, traceConnection, traceDenial, traceRefusal } from './tracing/gateway-traces.js';
 import { Tracer } from './tracing/tracer.js';
 import { CorkAnchor } from './uws/cork-anchor.js';
 import { toRelayBoxError } from './uws/http.js';
@@ -228,6 +228,7 @@ export class Gateway {
       resumeWindowMs: options.resumeWindowMs,
       maxAgeMs: (appId) => this.retentionFor(appId).maxAgeMs,
       log: deps.log,
+      tracer,
       processJobs: options.processJobs !== false,
     });
     this.sessionDeps = {
@@ -239,6 +240,7 @@ export class Gateway {
       roomMetrics: new RoomMetricsFanout(this.roomMetrics, publishLocal),
       membership: membershipObserver(this.roomMetrics),
       onRoom: roomEventHook(tracer, webhooks),
+      ...(tracer.on ? { onDenied: (session, room, op) => traceDenial(tracer, session, room, op) } : {}),
       authenticator: this.authenticator,
       limits,
       bounds: limits,
@@ -260,7 +262,7 @@ export class Gateway {
         this.admit(sources, ip, origin).catch((error: unknown) => {
           const refusal = toRelayBoxError(error);
           this.metrics.upgradeRefused(refusal.code);
-          if (tracer.on) traceRefusal(tracer, refusal, ip);
+          if (tracer.on) traceRefusal(tracer, refusal, ip, namedKey(sources));
           throw error;
         }),
       abandon: ({ principal, opening }) => {
@@ -295,6 +297,7 @@ export class Gateway {
           roomMetrics: deps.roomMetrics,
           broker: deps.broker,
         },
+        auth: { authenticator: this.authenticator, ...(deps.appPolicy ? { appPolicy: deps.appPolicy } : {}) },
         log: deps.log,
       },
     });

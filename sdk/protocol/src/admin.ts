@@ -1,3 +1,4 @@
+import type { PermissionLayer } from './admin-explain.js';
 import type { PresenceMember, RoomMessage } from './frames.js';
 
 // Wire shapes of the inspector API (`/v1/admin/...`, docs/inspector.md), shared by the gateway and
@@ -20,7 +21,12 @@ export const TRACE_EVENT_TYPES = [
   'presence.update',
   'presence.leave',
   'auth.failed',
+  'permission.denied',
   'webhook.attempt',
+  'webhook.dead_letter',
+  'webhook.redeliver',
+  'job.sweep',
+  'job.trim',
 ] as const;
 
 export type TraceEventType = (typeof TRACE_EVENT_TYPES)[number];
@@ -57,6 +63,15 @@ export interface AdminConnection {
   messagesOut: number;
   bytesIn: number;
   bytesOut: number;
+  /** How it authenticated and its permission layers, outermost first (for the permission explainer). */
+  auth?: AdminConnectionAuth;
+}
+
+export interface AdminConnectionAuth {
+  keyId: string;
+  via: 'token' | 'apiKey';
+  layers: PermissionLayer[];
+  expiresAt?: number;
 }
 
 /** One room (`GET /v1/admin/rooms`), cluster-wide. */
