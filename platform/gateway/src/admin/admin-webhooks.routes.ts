@@ -68,8 +68,16 @@ export function mountWebhookAdminRoutes(
     202,
   );
   route('get', '/v1/admin/webhooks/:endpointId/deliveries', async ({ param, query }) => ({
-    items: await admin.deliveries(appOf(query), decodeURIComponent(param), limit(query)),
+    items: await admin.deliveries(appOf(query), decodeId(param), limit(query)),
   }));
+}
+
+function decodeId(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new RelayBoxError(ErrorCode.InvalidRequest, 'endpoint id is not valid percent-encoding');
+  }
 }
 
 /**
