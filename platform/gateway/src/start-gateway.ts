@@ -51,7 +51,7 @@ import { tracedDeliveryLog } from './tracing/traced-delivery-log.js';
 import type { Tracer } from './tracing/tracer.js';
 import { loadUws } from './uws/load-uws.js';
 import { WebhookHooks } from './webhook-hooks.js';
-import { webhookEndpoints } from './webhook-setup.js';
+import { reportedDeliveryLog, webhookEndpoints } from './webhook-setup.js';
 
 export interface RunningGateway {
   gateway: Gateway;
@@ -248,7 +248,7 @@ export function webhookDeps(config: GatewayConfig, endpoints: AppWebhookEndpoint
     allowPrivateNetworks: config.webhookAllowPrivateNetworks,
     budget: redisBacked ? new RedisDeliveryBudget({ ...lists, ...budget }) : new MemoryDeliveryBudget(budget),
     endpoints,
-    log: redisBacked ? new RedisDeliveryLog(lists) : new MemoryDeliveryLog(),
+    log: reportedDeliveryLog(config, redisBacked ? new RedisDeliveryLog(lists) : new MemoryDeliveryLog()),
     deadLetters: redisBacked ? new RedisDeadLetterList(lists) : new MemoryDeadLetterList(),
     now: Date.now,
     timeoutMs: DEFAULT_WEBHOOK_TIMEOUT_MS,

@@ -1,4 +1,6 @@
+import { type CloudLog, DeliveryReporter } from '@relaybox/adapters';
 import {
+  type DeliveryLog,
   InboxWebhookEndpoints,
   MemoryWebhookInbox,
   RedisWebhookInbox,
@@ -27,4 +29,42 @@ export function webhookEndpoints(
       ? new RedisWebhookInbox({ url: config.redisUrl, prefix: config.redisPrefix })
       : new MemoryWebhookInbox();
   return { endpoints: new InboxWebhookEndpoints(configured, inbox), inbox };
+}
+
+/**
+ * Cloud mode: every try recorded in `log` is also reported to the control plane (batched), so the
+ * dashboard's delivery log shows real deliveries. Elsewhere `log` as is.
+ */
+export function reportedDeliveryLog(
+  config: Pick<GatewayConfig, 'controlPlane'>,
+  log: DeliveryLog,
+  cloudLog?: CloudLog,
+): DeliveryLog & { close?(): Promise<void> } {
+  if (!config.controlPlane) return log;
+  const reporter = new DeliveryReporter({
+    ...config.controlPlane,
+    ...(cloudLog ? { log: cloudLog } : {}),
+  }).start();
+  return {
+    recent: (appId, endpointId, limit) => log.recent(appId, endpointId, limit),
+    record: async (appId, endpointId, attempt) => {
+      await log.record(appId, endpointId, attempt);
+      const { eventId, type, attempt: n, status, error, latencyMs, at } = attempt;
+      reporter.report({
+        appId,
+        endpointId,
+        eventId,
+        type,
+        attempt: n,
+        ...(status === undefined ? {} : { status }),
+        ...(error === undefined ? {} : { error: error.slice(0, 500) }),
+        latencyMs,
+        at,
+      });
+    },
+    close: async () => {
+      await reporter.stop();
+      await (log as { close?: () => Promise<void> }).close?.();
+    },
+  };
 }
