@@ -189,4 +189,18 @@ describe('console permission explainer', () => {
     await screenshot(page, 'console-explain-token');
     expect(problems).toEqual([]);
   });
+
+  it('a connection of the connections table links to its permissions', async () => {
+    const relay = await connectSdk(stack.origin, stack.devApiKey, `explained-${uid()}`);
+    clients.push(relay);
+    await openTab(page, 'Connections');
+    const row = page.getByTestId('connection-row').filter({ hasText: relay.connectionId as string });
+    await row.waitFor(WAIT);
+    await row.getByRole('link', { name: 'permissions' }).click();
+    const layer = page.getByTestId('layer');
+    await layer.first().waitFor(WAIT);
+    expect(await layer.allTextContents()).toEqual([expect.stringMatching(/^key/)]);
+    expect(await page.getByTestId('explanation').textContent()).toContain('apiKey');
+    expect(problems).toEqual([]);
+  });
 });
