@@ -187,6 +187,37 @@ describe('dashboard web app', () => {
     await card.getByRole('button', { name: 'Send test event' }).click();
     await card.getByRole('table').getByText('OK 200').waitFor();
     expect(receiver.requests).toHaveLength(1);
+    // A real try, reported as a cloud-mode webhook worker reports it, joins the log beside the test send.
+    const serviceAuth = { authorization: `Bearer ${stack.serviceToken}` };
+    const config = await (
+      await fetch(`${stack.apiUrl}/internal/v1/apps/${appId}/config`, { headers: serviceAuth })
+    ).json();
+    const endpointId = (config as { webhooks: Array<{ id: string }> }).webhooks[0]?.id;
+    const reported = await fetch(`${stack.apiUrl}/internal/v1/webhooks/deliveries`, {
+      method: 'POST',
+      headers: { ...serviceAuth, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        items: [
+          {
+            appId,
+            endpointId,
+            eventId: 'evt_real_0001',
+            type: 'room.joined',
+            attempt: 2,
+            status: 500,
+            latencyMs: 12,
+            at: Date.now(),
+          },
+        ],
+      }),
+    });
+    expect(await reported.json()).toEqual({ stored: 1 });
+    // The open log refreshes by itself (every 3 s).
+    const realRow = card.getByRole('row').filter({ hasText: 'evt_real_0001' });
+    await realRow.waitFor();
+    expect(await realRow.textContent()).toContain('try 2');
+    expect(await realRow.textContent()).toContain('Failed 500');
+    expect(await card.getByRole('row').filter({ hasText: 'test event' }).count()).toBe(1);
     const [delivery] = receiver.requests;
     expect(() =>
       verifyWebhook({ body: delivery!.body, headers: delivery!.headers as never, secret }),

@@ -2,11 +2,13 @@ import { useConnection } from './features/connection/api/connection.js';
 import { ConnectionProvider } from './features/connection/components/connection-context.js';
 import { TokenPrompt } from './features/connection/components/token-prompt.js';
 import { ConnectionsTable } from './features/connections/components/connections-table.js';
+import { ExplainView } from './features/explain/components/explain-view.js';
 import { PublishBox } from './features/publish/components/publish-box.js';
 import { RoomPage } from './features/rooms/components/room-page.js';
 import { RoomsTable } from './features/rooms/components/rooms-table.js';
 import { StackView } from './features/stack/components/stack-view.js';
 import { TracesView } from './features/traces/components/traces-view.js';
+import { WebhooksView } from './features/webhooks/components/webhooks-view.js';
 import { describeError } from './lib/http.js';
 import { Link } from './lib/link.js';
 import { routeSegments, useRoute } from './lib/router.js';
@@ -17,6 +19,8 @@ const TABS = [
   { route: '/rooms', label: 'Rooms' },
   { route: '/traces', label: 'Traces' },
   { route: '/publish', label: 'Publish' },
+  { route: '/webhooks', label: 'Webhooks' },
+  { route: '/explain', label: 'Explain' },
 ] as const;
 
 export function App() {
@@ -73,6 +77,10 @@ function View({ route }: { route: string }) {
       return a && b ? <RoomPage key={`${a}/${b}`} appId={a} room={b} /> : <RoomsTable />;
     case 'traces':
       return <TracesView messageId={a} />;
+    case 'webhooks':
+      return <WebhooksView />;
+    case 'explain':
+      return <ExplainView key={`${a}/${b}`} subject={a} id={b} />;
     case 'publish':
       return <PublishBox room={new URLSearchParams(window.location.search).get('room') ?? ''} />;
     default:

@@ -3,6 +3,7 @@ export * from './amqp/amqp-codec.js';
 export * from './cloud/cloud-app-config.js';
 export * from './cloud/cloud-key-store.js';
 export * from './cloud/control-plane-client.js';
+export * from './cloud/delivery-reporter.js';
 export * from './cloud/key-event-stream.js';
 export * from './cloud/usage-reporter.js';
 export * from './local/local-apps.js';

@@ -47,6 +47,8 @@ export interface SessionDeps {
   onBudgetIgnored?: () => void;
   /** Room membership changes, for webhooks. */
   onRoom?: (session: ClientSession, room: string, joined: boolean) => void;
+  /** A request refused with `permission_denied` (for the `permission.denied` trace). */
+  onDenied?: (session: ClientSession, room: string, operation: Operation | 'join') => void;
 }
 
 /**
@@ -126,6 +128,11 @@ export class ClientSession {
   get authSession(): { userId: string; sessionId: string } | undefined {
     const { authSessionId, clientId } = this.principal;
     return authSessionId === undefined ? undefined : { userId: clientId, sessionId: authSessionId };
+  }
+
+  /** The principal as it stands (a token refresh replaces it), for the inspector's snapshot. */
+  get authenticated(): Principal {
+    return this.principal;
   }
 
   /** The rooms this connection joined. */
@@ -417,6 +424,7 @@ export class ClientSession {
         ? error
         : new RelayBoxError(ErrorCode.Internal, 'internal error', { cause: error });
     if (!(error instanceof RelayBoxError)) this.log.error('request failed', { error: String(error) });
+    if (error instanceof PermissionDeniedError) this.deps.onDenied?.(this, error.room, error.operation);
     this.transport.send(
       JSON.stringify({ type: 'error', ref, error: { code: rbError.code, message: rbError.message } }),
     );
@@ -430,6 +438,16 @@ export class ClientSession {
   }
 }
 
+/** `permission_denied`, with the room and operation it was about (`join`: no operation at all). */
+class PermissionDeniedError extends RelayBoxError {
+  constructor(
+    readonly room: string,
+    readonly operation: Operation | 'join',
+  ) {
+    super(ErrorCode.PermissionDenied, `no permission to ${operation} "${room}"`);
+  }
+}
+
 function denied(room: string, op: Operation | 'join'): RelayBoxError {
-  return new RelayBoxError(ErrorCode.PermissionDenied, `no permission to ${op} "${room}"`);
+  return new PermissionDeniedError(room, op);
 }

@@ -40,7 +40,7 @@ import { KeyedRateLimiter } from './rate-limit.js';
 import { RestAccess } from './rest/rest-access.js';
 import { RoomHistory } from './room-history.js';
 import { SessionLifecycle } from './session-lifecycle.js';
-import { traceConnection, traceRefusal } from './tracing/gateway-traces.js';
+import { namedKey, traceConnection, traceDenial, traceRefusal } from './tracing/gateway-traces.js';
 import { Tracer } from './tracing/tracer.js';
 import { CorkAnchor } from './uws/cork-anchor.js';
 import { remoteIp, toRelayBoxError } from './uws/http.js';
@@ -244,6 +244,7 @@ export class Gateway {
       resumeWindowMs: options.resumeWindowMs,
       maxAgeMs: (appId) => this.retentionFor(appId).maxAgeMs,
       log: deps.log,
+      tracer,
       processJobs: options.processJobs !== false,
     });
     this.sessionDeps = {
@@ -255,6 +256,7 @@ export class Gateway {
       roomMetrics: new RoomMetricsFanout(this.roomMetrics, publishLocal),
       membership: membershipObserver(this.roomMetrics),
       onRoom: roomEventHook(tracer, webhooks),
+      ...(tracer.on ? { onDenied: (session, room, op) => traceDenial(tracer, session, room, op) } : {}),
       authenticator: this.authenticator,
       limits,
       bounds: limits,
@@ -276,7 +278,7 @@ export class Gateway {
         this.admit(sources, ip, origin).catch((error: unknown) => {
           const refusal = toRelayBoxError(error);
           this.metrics.upgradeRefused(refusal.code);
-          if (tracer.on) traceRefusal(tracer, refusal, ip);
+          if (tracer.on) traceRefusal(tracer, refusal, ip, namedKey(sources));
           throw error;
         }),
       abandon: ({ principal, opening }) => {
@@ -316,6 +318,7 @@ export class Gateway {
           roomMetrics: deps.roomMetrics,
           broker: deps.broker,
         },
+        auth: { authenticator: this.authenticator, ...(deps.appPolicy ? { appPolicy: deps.appPolicy } : {}) },
         log: deps.log,
       },
     });

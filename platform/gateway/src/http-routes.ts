@@ -2,7 +2,7 @@ import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import type { Broker, HistoryStore, PresenceStore, RoomMetricsStore } from '@relaybox/core';
 import type { Limits } from '@relaybox/protocol';
 import { mountDisabledAdminRoutes } from './admin/admin.routes.js';
-import { type AdminSetup, Inspector } from './admin/inspector.js';
+import { type AdminSetup, Inspector, type InspectorDeps } from './admin/inspector.js';
 import type { SnapshotSource } from './admin/node-snapshot.js';
 import type { AuthRuntime } from './auth/auth-runtime.js';
 import type { GatewayStats } from './gateway.js';
@@ -43,6 +43,7 @@ export interface HttpRoutesDeps {
           roomMetrics: RoomMetricsStore;
           broker: Broker;
         };
+        auth: InspectorDeps['auth'];
         log: Logger;
       }
     | undefined;
@@ -79,7 +80,7 @@ export function mountHttpRoutes(app: TemplatedApp, deps: HttpRoutesDeps): Inspec
     mountDisabledAdminRoutes(app);
     return undefined;
   }
-  const { setup, source, stores, log } = deps.admin;
+  const { setup, source, stores, auth, log } = deps.admin;
   return new Inspector({
     app,
     setup,
@@ -87,6 +88,7 @@ export function mountHttpRoutes(app: TemplatedApp, deps: HttpRoutesDeps): Inspec
     ...stores,
     publisher: deps.publisher,
     limits,
+    auth,
     log,
   });
 }

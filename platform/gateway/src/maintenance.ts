@@ -10,6 +10,8 @@ import {
 import { Intervals } from './intervals.js';
 import type { Logger } from './logger.js';
 import type { PresenceService } from './presence-service.js';
+import { tracedJob } from './tracing/job-traces.js';
+import { Tracer } from './tracing/tracer.js';
 
 /** A gateway whose heartbeat is this old is dead; with the sweep period this bounds ghost presence (< 30 s). */
 export const HEARTBEAT_TTL_MS = 15_000;
@@ -31,6 +33,8 @@ export interface MaintenanceProcessorDeps {
   resumeWindowMs: number;
   maxAgeMs: (appId: string) => number;
   log: Logger;
+  /** Each run emits `job.sweep` / `job.trim` when tracing is on. */
+  tracer?: Tracer;
 }
 
 /** The maintenance queues a process can run jobs of (the `worker` role names them). */
@@ -44,8 +48,9 @@ export function processMaintenanceJobs(
 ): void {
   const { log, sessions, history, presence } = deps;
   const info = (message: string, fields: Record<string, unknown>) => log.info(message, fields);
+  const tracer = deps.tracer ?? Tracer.off;
   if (queues.includes('sessions')) {
-    jobs.process(sessionsQueue, processSessionsJob, {
+    jobs.process(sessionsQueue, tracedJob('job.sweep', processSessionsJob, tracer), {
       sessions,
       presence,
       connections: deps.connections,
@@ -54,7 +59,7 @@ export function processMaintenanceJobs(
     });
   }
   if (queues.includes('history')) {
-    jobs.process(historyQueue, processHistoryJob, {
+    jobs.process(historyQueue, tracedJob('job.trim', processHistoryJob, tracer), {
       history,
       maxAgeMs: deps.maxAgeMs,
       now: Date.now,

@@ -41,15 +41,18 @@ import {
   webhookQueue,
 } from '@relaybox/workers';
 import { createInspectorParts, type InspectorOverrides } from './admin/admin-config.js';
+import type { AdminWebhooksSetup } from './admin/webhook-admin.js';
 import { createAuth } from './auth-setup.js';
 import type { GatewayConfig } from './config.js';
 import { Gateway } from './gateway.js';
 import { type AppWebhookEndpoints, createKeySource } from './key-source.js';
 import { createLogger, type Logger } from './logger.js';
+import { tracedDeadLetters } from './tracing/job-traces.js';
 import { tracedDeliveryLog } from './tracing/traced-delivery-log.js';
 import type { Tracer } from './tracing/tracer.js';
 import { loadUws } from './uws/load-uws.js';
 import { WebhookHooks } from './webhook-hooks.js';
+import { reportedDeliveryLog, webhookEndpoints } from './webhook-setup.js';
 
 export interface RunningGateway {
   gateway: Gateway;
@@ -157,7 +160,13 @@ export async function startGateway(
       ...(webhooks ? { webhooks: webhooks.hooks } : {}),
       tracer: inspector.tracer,
       ...(inspector.admin
-        ? { admin: local.appExists ? { ...inspector.admin, appExists: local.appExists } : inspector.admin }
+        ? {
+            admin: {
+              ...inspector.admin,
+              ...(local.appExists ? { appExists: local.appExists } : {}),
+              ...(webhooks ? { webhooks: webhooks.admin } : {}),
+            },
+          }
         : {}),
       ...(local.appPolicy && !overrides.keys ? { appPolicy: local.appPolicy } : {}),
       ...(local.identityProviders ? { identityProviders: local.identityProviders } : {}),
@@ -188,10 +197,11 @@ export async function startGateway(
  */
 function createWebhooks(
   config: GatewayConfig,
-  endpoints: AppWebhookEndpoints,
+  configured: AppWebhookEndpoints,
   log: Logger,
   tracer: Tracer,
 ): Webhooks | undefined {
+  const { endpoints, inbox } = webhookEndpoints(config, configured);
   if (!endpoints.hasAny()) return undefined;
   const redisBacked = config.store === 'redis';
   const queue = redisBacked
@@ -202,7 +212,10 @@ function createWebhooks(
       })
     : new MemoryJobQueue();
   const deps = webhookDeps(config, endpoints);
-  if (tracer.on) deps.log = tracedDeliveryLog(deps.log, tracer, endpoints);
+  if (tracer.on) {
+    deps.log = tracedDeliveryLog(deps.log, tracer, endpoints);
+    deps.deadLetters = tracedDeadLetters(deps.deadLetters, tracer);
+  }
   const definition = webhookQueue({ baseDelayMs: config.webhookBaseDelayMs });
   // RELAYBOX_WORKERS=none: deliveries wait in the queue for a `worker webhook` process.
   if (config.workers === 'inline') {
@@ -211,10 +224,20 @@ function createWebhooks(
   const dispatcher = new WebhookDispatcher({ queue, endpoints, definition });
   return {
     hooks: new WebhookHooks(endpoints, dispatcher, log),
+    admin: {
+      endpoints,
+      log: deps.log,
+      deadLetters: deps.deadLetters,
+      dispatcher,
+      tracer,
+      ...(inbox ? { inbox } : {}),
+    },
     close: async () => {
       await queue.close();
-      const closers = [deps.log, deps.deadLetters, deps.budget] as Array<{ close?: () => Promise<void> }>;
-      await Promise.allSettled(closers.map((c) => c.close?.()));
+      const closers = [deps.log, deps.deadLetters, deps.budget, inbox] as Array<
+        { close?: () => Promise<void> } | undefined
+      >;
+      await Promise.allSettled(closers.map((c) => c?.close?.()));
     },
   };
 }
@@ -228,7 +251,7 @@ export function webhookDeps(config: GatewayConfig, endpoints: AppWebhookEndpoint
     allowPrivateNetworks: config.webhookAllowPrivateNetworks,
     budget: redisBacked ? new RedisDeliveryBudget({ ...lists, ...budget }) : new MemoryDeliveryBudget(budget),
     endpoints,
-    log: redisBacked ? new RedisDeliveryLog(lists) : new MemoryDeliveryLog(),
+    log: reportedDeliveryLog(config, redisBacked ? new RedisDeliveryLog(lists) : new MemoryDeliveryLog()),
     deadLetters: redisBacked ? new RedisDeadLetterList(lists) : new MemoryDeadLetterList(),
     now: Date.now,
     timeoutMs: DEFAULT_WEBHOOK_TIMEOUT_MS,
@@ -237,6 +260,7 @@ export function webhookDeps(config: GatewayConfig, endpoints: AppWebhookEndpoint
 
 interface Webhooks {
   hooks: WebhookHooks;
+  admin: AdminWebhooksSetup;
   close(): Promise<void>;
 }
 

@@ -5,6 +5,7 @@ import {
   RedisHistoryStore,
   RedisPresenceStore,
   RedisSessionStore,
+  RedisTraceLog,
 } from '@relaybox/adapters';
 import { HistoryCursor } from '@relaybox/core';
 import { BullMqJobQueue, processWebhook, WEBHOOK_CONCURRENCY, webhookQueue } from '@relaybox/workers';
@@ -13,6 +14,10 @@ import { createLogger, type Logger } from './logger.js';
 import { processMaintenanceJobs } from './maintenance.js';
 import { PresenceService } from './presence-service.js';
 import { createBroker, webhookDeps } from './start-gateway.js';
+import { tracedDeadLetters } from './tracing/job-traces.js';
+import { tracedDeliveryLog } from './tracing/traced-delivery-log.js';
+import { Tracer } from './tracing/tracer.js';
+import { webhookEndpoints } from './webhook-setup.js';
 
 export const WORKER_QUEUES = ['sessions', 'history', 'webhook'] as const;
 export type WorkerQueue = (typeof WORKER_QUEUES)[number];
@@ -58,6 +63,14 @@ export async function startWorker(
     onError: (error) => log.warn('job queue error', { error: error.message }),
   });
   const closers: Array<{ close(): Promise<void> }> = [];
+  // A worker's trace events (webhook attempts, dead letters, sweeps, trims) go to the cluster's
+  // shared trace log, which every gateway's `/v1/admin/traces/stream` follows.
+  const traces = config.tracing ? new RedisTraceLog(redis) : undefined;
+  const tracer = traces
+    ? new Tracer(traces, `worker.${config.nodeId}`, {
+        onError: (error) => log.warn('trace events could not be stored', { error: String(error) }),
+      })
+    : Tracer.off;
   const local = loadLocalApps({
     appsFile: config.appsFile,
     dataDir: config.dataDir,
@@ -84,16 +97,32 @@ export async function startWorker(
         local.retention.get(appId)?.maxAgeMs ?? config.historyRetention.maxAgeMs;
       processMaintenanceJobs(
         jobs,
-        { sessions, history, presence, connections, resumeWindowMs: config.resumeWindowMs, maxAgeMs, log },
+        {
+          sessions,
+          history,
+          presence,
+          connections,
+          resumeWindowMs: config.resumeWindowMs,
+          maxAgeMs,
+          log,
+          tracer,
+        },
         queues.filter((q): q is 'sessions' | 'history' => q !== 'webhook'),
       );
     }
     if (queues.includes('webhook')) {
       // Cloud mode: the endpoints are the control plane's (as in the gateway, key-source.ts).
-      const endpoints = config.controlPlane
+      const configured = config.controlPlane
         ? new CloudAppConfig({ ...config.controlPlane, log })
         : local.webhooks;
+      // Local engines: the app's webhook inbox is an endpoint too (registered through a gateway).
+      const { endpoints, inbox } = webhookEndpoints(config, configured);
+      if (inbox) closers.push(inbox);
       const deps = webhookDeps(config, endpoints);
+      if (tracer.on) {
+        deps.log = tracedDeliveryLog(deps.log, tracer, endpoints);
+        deps.deadLetters = tracedDeadLetters(deps.deadLetters, tracer);
+      }
       closers.push(
         ...([deps.log, deps.deadLetters, deps.budget] as Array<Partial<{ close(): Promise<void> }>>).flatMap(
           (c) => (c.close ? [c as { close(): Promise<void> }] : []),
@@ -103,16 +132,18 @@ export async function startWorker(
       jobs.process(definition, processWebhook, deps, { concurrency: WEBHOOK_CONCURRENCY });
     }
   } catch (error) {
-    await Promise.allSettled([jobs.close(), ...closers.map((c) => c.close())]);
+    await Promise.allSettled([jobs.close(), ...closers.map((c) => c.close()), traces?.close()]);
     throw error;
   }
-  log.info('worker running', { queues });
+  tracer.start();
+  log.info('worker running', { queues, tracing: tracer.on });
   return {
     queues,
     shutdown: async () => {
       // Running jobs finish first; then the stores and the broker they use are released.
       await jobs.close();
-      await Promise.allSettled(closers.map((c) => c.close()));
+      await tracer.stop();
+      await Promise.allSettled([...closers.map((c) => c.close()), traces?.close()]);
     },
   };
 }

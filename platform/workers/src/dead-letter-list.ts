@@ -37,4 +37,15 @@ export const DEAD_LETTER_LIMIT = 1000;
 export interface DeadLetterList {
   add(letter: DeadLetter): Promise<void>;
   list(appId: string, limit?: number): Promise<DeadLetter[]>;
+  /**
+   * Removes the newest letter of (appId, endpointId, eventId) and returns it; undefined when there is
+   * none. Of two concurrent takes of one letter, one gets it (a requeue never runs twice per letter).
+   */
+  take(appId: string, endpointId: string, eventId: string): Promise<DeadLetter | undefined>;
 }
+
+/** Whether `letter` is the one of (endpointId, eventId). */
+export const letterOf =
+  (endpointId: string, eventId: string) =>
+  (letter: DeadLetter): boolean =>
+    letter.endpointId === endpointId && letter.event.id === eventId;

@@ -11,6 +11,19 @@ export class MemoryCappedLists<T> {
     this.lists.set(key, list);
   }
 
+  /** Removes and returns the newest entry that passes `match`. */
+  remove(key: string, match: (entry: T) => boolean): T | undefined {
+    const list = this.lists.get(key) ?? [];
+    const index = list.findIndex((raw) => match(JSON.parse(raw) as T));
+    if (index < 0) return undefined;
+    const [raw] = list.splice(index, 1);
+    return JSON.parse(raw as string) as T;
+  }
+
+  clear(key: string): void {
+    this.lists.delete(key);
+  }
+
   read(key: string, limit: number): T[] {
     const list = this.lists.get(key) ?? [];
     return list.slice(0, Math.max(0, Math.min(limit, this.max))).map((entry) => JSON.parse(entry) as T);

@@ -1,4 +1,4 @@
-import { DEAD_LETTER_LIMIT, type DeadLetter, type DeadLetterList } from './dead-letter-list.js';
+import { DEAD_LETTER_LIMIT, type DeadLetter, type DeadLetterList, letterOf } from './dead-letter-list.js';
 import { MemoryCappedLists } from './memory-capped-lists.js';
 
 /** `DeadLetterList` in memory, for the embedded engine. */
@@ -11,5 +11,9 @@ export class MemoryDeadLetterList implements DeadLetterList {
 
   async list(appId: string, limit = DEAD_LETTER_LIMIT): Promise<DeadLetter[]> {
     return this.lists.read(appId, limit);
+  }
+
+  async take(appId: string, endpointId: string, eventId: string): Promise<DeadLetter | undefined> {
+    return this.lists.remove(appId, letterOf(endpointId, eventId));
   }
 }

@@ -58,6 +58,19 @@ export class RedisCappedLists<T> {
     return entries.map((entry) => JSON.parse(entry) as T);
   }
 
+  /**
+   * Removes and returns the newest entry that passes `match`: reads the list (O(max)), then LREM of
+   * that exact entry; when a concurrent call removed it first, LREM removes nothing and this
+   * returns undefined.
+   */
+  async remove(key: string, match: (entry: T) => boolean): Promise<T | undefined> {
+    const entries = await this.redis.lrange(key, 0, this.max - 1).catch((error: unknown) => this.fail(error));
+    const raw = entries.find((entry) => match(JSON.parse(entry) as T));
+    if (raw === undefined) return undefined;
+    const removed = await this.redis.lrem(key, 1, raw).catch((error: unknown) => this.fail(error));
+    return removed === 1 ? (JSON.parse(raw) as T) : undefined;
+  }
+
   async close(): Promise<void> {
     if (!this.ownsClient) return;
     if (this.redis.status !== 'ready') {

@@ -1,4 +1,4 @@
-import { DEAD_LETTER_LIMIT, type DeadLetter, type DeadLetterList } from './dead-letter-list.js';
+import { DEAD_LETTER_LIMIT, type DeadLetter, type DeadLetterList, letterOf } from './dead-letter-list.js';
 import { RedisCappedLists, type RedisListOptions } from './redis-capped-lists.js';
 
 /** `DeadLetterList` on Redis: one list per app, `<prefix>webhooks:{<appId>}:dead`. */
@@ -15,6 +15,10 @@ export class RedisDeadLetterList implements DeadLetterList {
 
   list(appId: string, limit = DEAD_LETTER_LIMIT): Promise<DeadLetter[]> {
     return this.lists.read(this.key(appId), limit);
+  }
+
+  take(appId: string, endpointId: string, eventId: string): Promise<DeadLetter | undefined> {
+    return this.lists.remove(this.key(appId), letterOf(endpointId, eventId));
   }
 
   close(): Promise<void> {

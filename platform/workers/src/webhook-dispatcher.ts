@@ -51,4 +51,15 @@ export class WebhookDispatcher {
     );
     return targets.length;
   }
+
+  /**
+   * Queues the event again for one endpoint (a dead-letter requeue, an inbox replay): a new job
+   * whose id is the original one plus `suffix` (the first job may still be kept as failed or
+   * completed, and its id would make this a no-op), carrying the same event and so the same event id.
+   */
+  async redeliver(appId: string, endpointId: string, event: WebhookEvent, suffix: string): Promise<string> {
+    const jobId = `${webhookJobId(event.id, endpointId)}:${suffix}`;
+    await this.queue.enqueue(this.definition, { v: 1, appId, endpointId, event }, { jobId });
+    return jobId;
+  }
 }

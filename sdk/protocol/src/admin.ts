@@ -1,3 +1,4 @@
+import type { PermissionLayer } from './admin-explain.js';
 import type { PresenceMember, RoomMessage } from './frames.js';
 
 // Wire shapes of the inspector API (`/v1/admin/...`, docs/inspector.md), shared by the gateway and
@@ -20,6 +21,7 @@ export const TRACE_EVENT_TYPES = [
   'presence.update',
   'presence.leave',
   'auth.failed',
+  'permission.denied',
   'webhook.attempt',
   'auth.signup',
   'auth.signin',
@@ -29,6 +31,10 @@ export const TRACE_EVENT_TYPES = [
   'auth.revoked',
   'auth.mfa.failed',
   'auth.email.sent',
+  'webhook.dead_letter',
+  'webhook.redeliver',
+  'job.sweep',
+  'job.trim',
 ] as const;
 
 export type TraceEventType = (typeof TRACE_EVENT_TYPES)[number];
@@ -65,6 +71,15 @@ export interface AdminConnection {
   messagesOut: number;
   bytesIn: number;
   bytesOut: number;
+  /** How it authenticated and its permission layers, outermost first (for the permission explainer). */
+  auth?: AdminConnectionAuth;
+}
+
+export interface AdminConnectionAuth {
+  keyId: string;
+  via: 'token' | 'apiKey';
+  layers: PermissionLayer[];
+  expiresAt?: number;
 }
 
 /** One room (`GET /v1/admin/rooms`), cluster-wide. */

@@ -1,4 +1,6 @@
 export * from './admin.js';
+export * from './admin-explain.js';
+export * from './admin-webhooks.js';
 export * from './close-codes.js';
 export * from './errors.js';
 export * from './frames.js';

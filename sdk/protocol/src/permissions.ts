@@ -82,4 +82,9 @@ export class Grants {
   canAny(room: string): boolean {
     return OPERATIONS.some((op) => this.can(room, op));
   }
+
+  /** The maps, outermost first (for the permission explainer). */
+  get maps(): readonly PermissionMap[] {
+    return this.layers;
+  }
 }

@@ -95,6 +95,10 @@ export interface WebhookDeliveriesTable {
   error: string | null;
   duration_ms: number;
   at: ColumnType<Date, Date | undefined, never>;
+  /** `test`: "send test event"; `delivery`: a real try reported by a webhook worker (0005). */
+  kind: ColumnType<'test' | 'delivery', 'test' | 'delivery' | undefined, never>;
+  event_id: string | null;
+  attempt: number | null;
 }
 
 export interface UsageMinutesTable {

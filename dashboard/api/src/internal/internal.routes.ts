@@ -6,7 +6,7 @@ import { ApiError, notFound } from '../lib/api-error.js';
 import { safeEqual } from '../lib/ids.js';
 import type { Services } from '../services.js';
 import { type UsageReportItem, UsageStore } from '../usage/usage-store.js';
-import { WebhookStore } from '../webhooks/webhook-store.js';
+import { type ReportedAttempt, WebhookStore } from '../webhooks/webhook-store.js';
 import { registerKeyEventStream } from './key-event-stream.js';
 
 const usageBody = {
@@ -28,6 +28,37 @@ const usageBody = {
           connections: { type: 'integer', minimum: 0 },
           messages: { type: 'integer', minimum: 0 },
           concurrent: { type: 'integer', minimum: 0 },
+        },
+      },
+    },
+  },
+} as const;
+
+/** Tries per report at most (a worker reports every 2 s). */
+export const MAX_REPORTED_ATTEMPTS = 1000;
+
+const attemptsBody = {
+  type: 'object',
+  required: ['items'],
+  additionalProperties: false,
+  properties: {
+    items: {
+      type: 'array',
+      maxItems: MAX_REPORTED_ATTEMPTS,
+      items: {
+        type: 'object',
+        required: ['appId', 'endpointId', 'eventId', 'type', 'attempt', 'latencyMs', 'at'],
+        additionalProperties: false,
+        properties: {
+          appId: { type: 'string', minLength: 1, maxLength: 64 },
+          endpointId: { type: 'string', minLength: 1, maxLength: 64 },
+          eventId: { type: 'string', minLength: 1, maxLength: 100 },
+          type: { type: 'string', minLength: 1, maxLength: 64 },
+          attempt: { type: 'integer', minimum: 1, maximum: 1000 },
+          status: { type: 'integer', minimum: 100, maximum: 599 },
+          error: { type: 'string', maxLength: 500 },
+          latencyMs: { type: 'integer', minimum: 0, maximum: 3_600_000 },
+          at: { type: 'integer', minimum: 0 },
         },
       },
     },
@@ -69,6 +100,13 @@ export async function internalRoutes(scope: FastifyInstance, services: Services)
       webhooks: endpoints.map(({ id, url, events, secret }) => ({ id, url, events, secret })),
     };
   });
+
+  // Real webhook tries, reported by the gateways' webhook workers for the dashboard's delivery log.
+  scope.post<{ Body: { items: ReportedAttempt[] } }>(
+    '/webhooks/deliveries',
+    { schema: { body: attemptsBody } },
+    async (request) => ({ stored: await webhooks.recordAttempts(request.body.items) }),
+  );
 
   scope.post<{ Body: { nodeId: string; items: UsageReportItem[] } }>(
     '/usage',

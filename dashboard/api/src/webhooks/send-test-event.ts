@@ -4,6 +4,9 @@ import { randomId } from '../lib/ids.js';
 import { TEST_EVENT_TYPE } from './webhook-events.js';
 import type { Delivery } from './webhook-store.js';
 
+/** What a test send records (the log adds id, time and kind). */
+export type TestOutcome = Omit<Delivery, 'id' | 'at' | 'kind' | 'eventId' | 'attempt'>;
+
 export interface SendOptions {
   timeoutMs: number;
   /** False in production by default: refuse loopback/private/link-local targets (SSRF). */
@@ -19,7 +22,7 @@ export async function sendTestEvent(
   endpoint: { url: string; secret: string },
   appId: string,
   options: SendOptions,
-): Promise<Omit<Delivery, 'id' | 'at'>> {
+): Promise<TestOutcome> {
   const id = `evt_test_${randomId(16)}`;
   const payload: WebhookPayload = {
     id,

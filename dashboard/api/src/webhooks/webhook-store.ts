@@ -14,12 +14,30 @@ export interface WebhookInfo {
 
 export interface Delivery {
   id: string;
+  /** `test`: a "send test event" call; `delivery`: a real try made by a webhook worker. */
+  kind: 'test' | 'delivery';
   event: string;
+  /** The event id (`X-RelayBox-Event-Id`) and the try number of a real delivery. */
+  eventId: string | null;
+  attempt: number | null;
   status: number | null;
   ok: boolean;
   error: string | null;
   durationMs: number;
   at: string;
+}
+
+/** One real try as a gateway's webhook worker reports it (`POST /internal/v1/webhooks/deliveries`). */
+export interface ReportedAttempt {
+  appId: string;
+  endpointId: string;
+  eventId: string;
+  type: string;
+  attempt: number;
+  status?: number;
+  error?: string;
+  latencyMs: number;
+  at: number;
 }
 
 /** The delivery log keeps this many entries per endpoint. */
@@ -112,7 +130,10 @@ export class WebhookStore {
     return rows.map((r) => ({ ...toInfo(r), secret: this.box.open(r.secret_enc, webhookContext(r.id)) }));
   }
 
-  async recordDelivery(endpointId: string, d: Omit<Delivery, 'id' | 'at'>): Promise<Delivery> {
+  async recordDelivery(
+    endpointId: string,
+    d: Omit<Delivery, 'id' | 'at' | 'kind' | 'eventId' | 'attempt'>,
+  ): Promise<Delivery> {
     const row = await this.db
       .insertInto('webhook_deliveries')
       .values({
@@ -126,6 +147,53 @@ export class WebhookStore {
       })
       .returning(['id', 'at'])
       .executeTakeFirstOrThrow();
+    await this.trim(endpointId);
+    return {
+      ...d,
+      kind: 'test',
+      eventId: null,
+      attempt: null,
+      id: row.id,
+      at: new Date(row.at).toISOString(),
+    };
+  }
+
+  /**
+   * Stores real tries reported by the gateways. Tries of an endpoint that is not the named app's
+   * (deleted meanwhile, or a wrong pair) are skipped; returns how many were stored.
+   */
+  async recordAttempts(attempts: readonly ReportedAttempt[]): Promise<number> {
+    if (attempts.length === 0) return 0;
+    const owned = await this.db
+      .selectFrom('webhook_endpoints')
+      .select(['id', 'app_id'])
+      .where('id', 'in', [...new Set(attempts.map((a) => a.endpointId))])
+      .execute();
+    const ownerOf = new Map(owned.map((r) => [r.id, r.app_id]));
+    const rows = attempts
+      .filter((a) => ownerOf.get(a.endpointId) === a.appId)
+      .map((a) => ({
+        id: `dlv_${randomId(16)}`,
+        endpoint_id: a.endpointId,
+        kind: 'delivery' as const,
+        event: a.type,
+        event_id: a.eventId,
+        attempt: a.attempt,
+        status: a.status ?? null,
+        ok: a.status !== undefined && a.status >= 200 && a.status < 300,
+        error:
+          a.error ??
+          (a.status !== undefined && (a.status < 200 || a.status >= 300) ? `HTTP ${a.status}` : null),
+        duration_ms: a.latencyMs,
+        at: new Date(a.at),
+      }));
+    if (rows.length === 0) return 0;
+    await this.db.insertInto('webhook_deliveries').values(rows).execute();
+    for (const endpointId of new Set(rows.map((r) => r.endpoint_id))) await this.trim(endpointId);
+    return rows.length;
+  }
+
+  private async trim(endpointId: string): Promise<void> {
     const keep = this.db
       .selectFrom('webhook_deliveries')
       .select('id')
@@ -137,20 +205,22 @@ export class WebhookStore {
       .where('endpoint_id', '=', endpointId)
       .where('id', 'not in', keep)
       .execute();
-    return { ...d, id: row.id, at: new Date(row.at).toISOString() };
   }
 
   async deliveries(endpointId: string): Promise<Delivery[]> {
     const rows = await this.db
       .selectFrom('webhook_deliveries')
-      .select(['id', 'event', 'status', 'ok', 'error', 'duration_ms', 'at'])
+      .select(['id', 'kind', 'event', 'event_id', 'attempt', 'status', 'ok', 'error', 'duration_ms', 'at'])
       .where('endpoint_id', '=', endpointId)
       .orderBy('seq', 'desc')
       .limit(DELIVERIES_KEPT)
       .execute();
     return rows.map((r) => ({
       id: r.id,
+      kind: r.kind,
       event: r.event,
+      eventId: r.event_id,
+      attempt: r.attempt,
       status: r.status,
       ok: r.ok,
       error: r.error,

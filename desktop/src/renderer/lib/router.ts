@@ -39,6 +39,10 @@ export const roomRoute = (appId: string, room: string) =>
 
 export const traceRoute = (messageId: string) => `/traces/${encodeURIComponent(messageId)}`;
 
+/** The permission explainer of a feed event (`auth.failed`, `permission.denied`) or a connection. */
+export const explainRoute = (subject: 'trace' | 'connection', id: string) =>
+  `/explain/${subject}/${encodeURIComponent(id)}`;
+
 /** Splits a route into decoded segments: `/rooms/dev/chat%3Aa` → ['rooms', 'dev', 'chat:a']. */
 export function routeSegments(route: string): string[] {
   return route

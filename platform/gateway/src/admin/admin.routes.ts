@@ -4,11 +4,15 @@ import { ErrorCode, RelayBoxError } from '@relaybox/protocol';
 import type { Publisher } from '../publisher.js';
 import { readBody } from '../uws/http.js';
 import { type AdminControl, parseDisconnect } from './admin-control.js';
+import { explainBody } from './admin-explain.routes.js';
 import { AdminGuard, type AdminRequestHeaders } from './admin-guard.js';
 import { parsePublish } from './admin-publish.js';
 import { AdminResponse } from './admin-response.js';
 import type { AdminViews } from './admin-views.js';
+import { mountWebhookAdminRoutes } from './admin-webhooks.routes.js';
+import type { Explainer } from './explainer.js';
 import { TraceStreams } from './trace-stream.js';
+import type { WebhookAdmin } from './webhook-admin.js';
 
 export interface AdminRoutesDeps {
   token: string;
@@ -19,16 +23,29 @@ export interface AdminRoutesDeps {
   /** A publish to an app that does not exist is refused (`not_found`): it would create its history. */
   appExists(appId: string): Promise<boolean>;
   control: AdminControl;
+  /** Webhook views and actions; absent: no webhook machinery runs (no `/v1/admin/webhooks`). */
+  webhooks?: WebhookAdmin;
+  explainer: Explainer;
   maxBodyBytes: number;
   maxEventNameLength: number;
   maxRoomNameLength: number;
 }
 
-interface AdminRequest {
+export interface AdminRequest {
   query: URLSearchParams;
   param: string;
   response: AdminResponse;
+  /** The Host header (the guard has checked it is local unless remote access is allowed). */
+  host: string;
 }
+
+/** Mounts one guarded admin route (see `mountRoute`). */
+export type AdminRoute = (
+  method: 'get' | 'post' | 'del',
+  path: string,
+  handler: AdminHandler,
+  postStatus?: number,
+) => void;
 
 const LIVE_TYPES = /^(connection|room|presence)\./;
 
@@ -80,6 +97,18 @@ export function mountAdminRoutes(app: TemplatedApp, deps: AdminRoutesDeps): Trac
   mountRoute(app, guard, 'del', '/v1/admin/rooms/:room/history', ({ query, param }) =>
     views.clearHistory(query.get('appId') || undefined, decode(param)),
   );
+  const route: AdminRoute = (method, path, handler, status) =>
+    mountRoute(app, guard, method, path, handler, status);
+  if (deps.webhooks) mountWebhookAdminRoutes(route, deps.webhooks, views, deps.maxBodyBytes);
+  mountRoute(
+    app,
+    guard,
+    'post',
+    '/v1/admin/explain',
+    async ({ response }) =>
+      explainBody(deps.explainer, await readBody(response, deps.maxBodyBytes), deps.maxRoomNameLength),
+    200,
+  );
   mountPreflight(app, guard);
   mountRoute(app, guard, 'any', '/v1/admin/*', () => {
     throw new RelayBoxError(ErrorCode.NotFound, 'no such admin endpoint');
@@ -87,7 +116,7 @@ export function mountAdminRoutes(app: TemplatedApp, deps: AdminRoutesDeps): Trac
   return streams;
 }
 
-type AdminHandler = (request: AdminRequest) => Promise<unknown> | undefined;
+export type AdminHandler = (request: AdminRequest) => Promise<unknown> | undefined;
 
 /**
  * One guarded route: headers, query and parameter are read first (uWS invalidates the request
@@ -113,7 +142,7 @@ function mountRoute(
     const response = new AdminResponse(res, guard.corsOrigin(headers.origin), req.getMethod() === 'head');
     try {
       guard.check(headers);
-      handler({ query, param, response })?.then(
+      handler({ query, param, response, host: headers.host })?.then(
         (body) => response.json(method === 'post' ? postStatus : 200, body),
         (error: unknown) => response.error(error),
       );

@@ -12,8 +12,11 @@ import type { Publisher } from '../publisher.js';
 import { mountAdminRoutes } from './admin.routes.js';
 import { AdminControl } from './admin-control.js';
 import { AdminViews } from './admin-views.js';
+import { mountInboxReceiver } from './admin-webhooks.routes.js';
+import { Explainer, type ExplainerDeps } from './explainer.js';
 import { buildNodeSnapshot, type SnapshotSource, SnapshotWriter } from './node-snapshot.js';
 import type { TraceStreams } from './trace-stream.js';
+import { type AdminWebhooksSetup, WebhookAdmin } from './webhook-admin.js';
 
 /** What the composition root hands a gateway to enable the admin API. */
 export interface AdminSetup {
@@ -28,6 +31,8 @@ export interface AdminSetup {
   /** Whether an app exists (cloud mode asks the control plane); default: it is one of `apps`. */
   appExists?: (appId: string) => Promise<boolean>;
   tracing: boolean;
+  /** Webhook views, dead letters and the inbox; absent when no webhook machinery runs. */
+  webhooks?: AdminWebhooksSetup;
 }
 
 export interface InspectorDeps {
@@ -41,6 +46,8 @@ export interface InspectorDeps {
   /** Carries operator commands (disconnect) to the gateway that owns the connection. */
   broker: Broker;
   limits: { maxFrameBytes: number; maxEventNameLength: number; maxRoomNameLength: number };
+  /** What the permission explainer verifies tokens with, and the app's policy (cloud mode). */
+  auth: Pick<ExplainerDeps, 'authenticator' | 'appPolicy'>;
   log: Logger;
 }
 
@@ -66,8 +73,18 @@ export class Inspector {
       log,
     });
     this.control = new AdminControl(deps.broker, source, log);
+    const explainer = new Explainer({
+      ...deps.auth,
+      traces: setup.traces,
+      findConnection: (connectionId) => views.findConnection(connectionId),
+    });
+    const webhooks = setup.webhooks && new WebhookAdmin(setup.webhooks);
+    const inbox = setup.webhooks?.inbox;
+    if (inbox) mountInboxReceiver(deps.app, { store: inbox });
     this.streams = mountAdminRoutes(deps.app, {
       control: this.control,
+      explainer,
+      ...(webhooks ? { webhooks } : {}),
       token: setup.token,
       allowRemote: setup.allowRemote,
       views,

@@ -1,7 +1,10 @@
 import type { ConnectionSnapshot, InspectorStore, NodeSnapshot } from '@relaybox/core';
+import type { AdminConnectionAuth } from '@relaybox/protocol';
+import type { Principal } from '../auth/principal.js';
 import type { ClientSession } from '../client-session.js';
 import type { LocalRoom } from '../hub.js';
 import { CountingTransport } from './counting-transport.js';
+import { permissionLayers } from './explainer.js';
 
 /** Connections listed per gateway snapshot at most (~250 bytes each); `connectionCount` stays exact. */
 export const MAX_SNAPSHOT_CONNECTIONS = 20_000;
@@ -34,6 +37,7 @@ export function buildNodeSnapshot(
       messagesOut: out?.messagesOut ?? 0,
       bytesIn: session.bytesIn,
       bytesOut: out?.bytesOut ?? 0,
+      auth: connectionAuth(session.authenticated),
     });
   }
   return {
@@ -44,6 +48,11 @@ export function buildNodeSnapshot(
     connections,
     rooms: source.localRooms(),
   };
+}
+
+function connectionAuth(principal: Principal): AdminConnectionAuth {
+  const { keyId, via, expiresAt } = principal;
+  return { keyId, via, layers: permissionLayers(principal), ...(expiresAt ? { expiresAt } : {}) };
 }
 
 export interface SnapshotWriterOptions {

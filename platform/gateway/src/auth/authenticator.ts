@@ -157,7 +157,7 @@ export class Authenticator {
 }
 
 /** `<appId>.<keyId>` named by unverified credentials; undefined when they name none. */
-function keyName(credentials: Credentials): string | undefined {
+export function keyName(credentials: Credentials): string | undefined {
   try {
     if (credentials.kind === 'token') {
       const { appId, keyId } = readHeader(credentials.token);

@@ -68,6 +68,28 @@ const path = fc.oneof(
       .map(([p, r]) => `/v1/admin/${p === 'rooms/' ? `rooms/${encode(r)}` : p}`),
   },
   {
+    weight: 2,
+    arbitrary: fc
+      .tuple(
+        fc.constantFrom(
+          'explain',
+          'webhooks',
+          'webhooks/dead-letters',
+          'webhooks/dead-letters/requeue',
+          'webhooks/inbox',
+          'webhooks/inbox/x/deliveries',
+          'webhooks/inbox/x/replay',
+          'webhooks/x/deliveries',
+          'dev/inbox/x',
+        ),
+        room,
+      )
+      .map(([p, r]) => {
+        const path = p.replace('x', pathSafe(r) || 'x');
+        return p.startsWith('dev/') ? `/v1/${path}` : `/v1/admin/${path}`;
+      }),
+  },
+  {
     weight: 1,
     arbitrary: fc.array(weirdText, { maxLength: 4 }).map((parts) => `/${parts.map(pathSafe).join('/')}`),
   },

@@ -71,5 +71,19 @@ export function describeWebhookRecords(name: string, factory: () => WebhookRecor
       expect(await ctx.deadLetters.list('app-2')).toEqual([letter('app-2', 6000)]);
       expect(await ctx.deadLetters.list('app-3')).toEqual([]);
     });
+
+    it('takes one letter by (endpoint, event id) once, in its own app only', async () => {
+      await ctx.deadLetters.add(letter('app-1', 1));
+      await ctx.deadLetters.add(letter('app-1', 2));
+      await ctx.deadLetters.add(letter('app-2', 1));
+      expect(await ctx.deadLetters.take('app-1', 'other-ep', 'evt_1')).toBeUndefined();
+      const taken = await Promise.all([
+        ctx.deadLetters.take('app-1', 'ep', 'evt_1'),
+        ctx.deadLetters.take('app-1', 'ep', 'evt_1'),
+      ]);
+      expect(taken.filter(Boolean)).toEqual([letter('app-1', 1)]);
+      expect((await ctx.deadLetters.list('app-1')).map((l) => l.event.id)).toEqual(['evt_2']);
+      expect(await ctx.deadLetters.list('app-2')).toEqual([letter('app-2', 1)]);
+    });
   });
 }

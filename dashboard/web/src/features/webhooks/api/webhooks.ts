@@ -43,10 +43,15 @@ export function webhooksQueryOptions(appId: string) {
   return queryOptions({ queryKey: webhookKeys.list(appId), queryFn: () => fetchWebhooks(appId) });
 }
 
+/** How often an open delivery log refreshes. */
+export const DELIVERIES_REFRESH_MS = 3000;
+
 export function deliveriesQueryOptions(appId: string, webhookId: string) {
   return queryOptions({
     queryKey: webhookKeys.deliveries(appId, webhookId),
     queryFn: () => fetchDeliveries(appId, webhookId),
+    // Real deliveries arrive from the workers at any time: the open log follows them.
+    refetchInterval: DELIVERIES_REFRESH_MS,
   });
 }
 

@@ -8,7 +8,11 @@ export function DeliveryLog({ appId, webhookId }: { appId: string; webhookId: st
   if (deliveries.isPending) return <Loading label="Loading deliveries…" />;
   if (deliveries.isError) return <ErrorState error={deliveries.error} onRetry={() => deliveries.refetch()} />;
   if (deliveries.data.length === 0) {
-    return <EmptyState title="No deliveries yet">Send a test event to see one here.</EmptyState>;
+    return (
+      <EmptyState title="No deliveries yet">
+        Real deliveries show here as they are tried; send a test event to see one now.
+      </EmptyState>
+    );
   }
   return (
     <table className="responsive-table delivery-log">
@@ -17,6 +21,7 @@ export function DeliveryLog({ appId, webhookId }: { appId: string; webhookId: st
         <tr>
           <th scope="col">Time</th>
           <th scope="col">Event</th>
+          <th scope="col">Try</th>
           <th scope="col">Result</th>
           <th scope="col">Duration</th>
           <th scope="col">Error</th>
@@ -27,8 +32,9 @@ export function DeliveryLog({ appId, webhookId }: { appId: string; webhookId: st
           <tr key={d.id}>
             <td data-label="Time">{formatTime(d.at)}</td>
             <td data-label="Event">
-              <code>{d.event}</code>
+              <code>{d.event}</code> {d.eventId && <code className="muted">{d.eventId}</code>}
             </td>
+            <td data-label="Try">{d.kind === 'test' ? 'test event' : `try ${d.attempt}`}</td>
             <td data-label="Result">
               <span className={`badge ${d.ok ? 'badge-on' : 'badge-off'}`}>
                 {d.ok ? 'OK' : 'Failed'} {d.status ?? 'no response'}

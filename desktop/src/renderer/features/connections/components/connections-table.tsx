@@ -5,7 +5,7 @@ import { formatAge, formatBytes } from '../../../lib/format.js';
 import { describeError } from '../../../lib/http.js';
 import { Link } from '../../../lib/link.js';
 import { Empty, QueryState } from '../../../lib/query-state.js';
-import { roomRoute } from '../../../lib/router.js';
+import { explainRoute, roomRoute } from '../../../lib/router.js';
 import { useConnections, useDisconnect } from '../api/connections.js';
 
 const ROW_HEIGHT = 34;
@@ -101,7 +101,12 @@ function VirtualRows({ rows }: { rows: readonly ConnectionInfo[] }) {
               <tr key={item.key} data-testid="connection-row" style={{ height: ROW_HEIGHT }}>
                 <td className="strong">{c.clientId}</td>
                 <td className="wide-only">{c.appId}</td>
-                <td className="mono">{c.connectionId}</td>
+                <td className="mono">
+                  {c.connectionId}{' '}
+                  <Link to={explainRoute('connection', c.connectionId)} className="muted">
+                    permissions
+                  </Link>
+                </td>
                 <td className="mono wide-only">{c.gateway}</td>
                 <td>
                   {c.rooms.map((room) => (

@@ -92,7 +92,7 @@ export function PublishBox({ room: initialRoom = '' }: { room?: string }) {
 }
 
 /** The dev app when the daemon named it, else the only (or first) app the overview knows. */
-function useDefaultAppId(): string {
+export function useDefaultAppId(): string {
   const connection = useConsoleConnection();
   const overview = useOverview();
   const apps = overview.data?.apps.map((a) => a.appId) ?? [];

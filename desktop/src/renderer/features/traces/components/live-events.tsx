@@ -1,9 +1,23 @@
 import { useState } from 'react';
 import { formatData, formatTime } from '../../../lib/format.js';
+import { Link } from '../../../lib/link.js';
 import { Empty } from '../../../lib/query-state.js';
+import { explainRoute } from '../../../lib/router.js';
 import { useTraceStream } from '../api/trace-stream.js';
 
-const KINDS = ['all', 'connection', 'room', 'presence', 'message', 'auth', 'webhook'] as const;
+const KINDS = [
+  'all',
+  'connection',
+  'room',
+  'presence',
+  'message',
+  'auth',
+  'permission',
+  'webhook',
+  'job',
+] as const;
+/** Events the permission explainer explains; each links to its explanation. */
+const EXPLAINED = new Set(['auth.failed', 'permission.denied']);
 
 /** Every trace event as it happens (connections, joins, presence, auth failures, webhook attempts...). */
 export function LiveEvents() {
@@ -52,6 +66,12 @@ export function LiveEvents() {
               <span className="muted">
                 {[event.appId, event.room, event.clientId].filter(Boolean).join(' · ')} @ {event.gateway}
               </span>
+              {EXPLAINED.has(event.type) && (
+                <>
+                  {' '}
+                  <Link to={explainRoute('trace', event.id)}>why?</Link>
+                </>
+              )}
               {event.detail && Object.keys(event.detail).length > 0 && (
                 <code className="data">{formatData(event.detail)}</code>
               )}
