@@ -79,6 +79,8 @@ async function renderLocalOverlay() {
   }
 }
 
+// Up to 10 min: a cold build of both images (a new base image) on a loaded 2-core machine takes
+// several minutes; the images are reused while their build context is unchanged.
 beforeAll(async () => {
   for (const base of [NODE_IMAGE, IMAGES.redis, IMAGES.rabbitmq, IMAGES.postgres]) {
     await docker
@@ -111,7 +113,7 @@ beforeAll(async () => {
   controlPlane = new ControlPlaneClient(`http://127.0.0.1:${controlPlaneService.port}`);
   await controlPlane.signup();
   appId = await controlPlane.createApp('k8s-local-overlay');
-}, 300_000);
+}, 600_000);
 
 afterAll(async () => {
   for (const close of closers.reverse()) await close().catch(() => undefined);
