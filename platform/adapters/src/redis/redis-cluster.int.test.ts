@@ -175,7 +175,9 @@ describe('the keys of one room on a Redis Cluster', () => {
         (key) => !rooms.some((room) => key.startsWith(`${prefix}{${app}:${room}}:`)),
       );
       const tags = others.map((key) => /^\{([^}]*)\}/.exec(key.slice(prefix.length))?.[1]);
-      expect(new Set(tags)).toEqual(new Set(['presence', 'session', 'history-index', 'session:c:c1']));
+      expect(new Set(tags)).toEqual(
+        new Set(['presence-index', 'session-index', 'history-index', 'session:c:c1']),
+      );
       for (const key of others) for (const room of rooms) expect(key.includes(room), key).toBe(false);
     } finally {
       await Promise.all([history.close(), presence.close(), sessions.close(), metrics.close()]);

@@ -38,7 +38,7 @@ export interface PresenceRemovalContext {
 /**
  * Removes a connection's memberships in batches, each in three steps that touch one slot each:
  * presence-index-take.lua takes up to `batchSize` memberships out of the connection's index (the
- * `{presence}` slot), presence-room-remove.lua removes each member from its room (the room's slot,
+ * `{presence-index}` slot), presence-room-remove.lua removes each member from its room (the room's slot,
  * only while it carries the taken token), presence-index-done.lua drops the batch. With
  * `onlyIfGateway`, only while the connection belongs to that gateway (its stale reference there is
  * dropped otherwise). Each step is atomic; the whole removal is not.

@@ -46,20 +46,20 @@ describe('RedisPresenceStore against Redis', () => {
       [
         `${prefix}{app-1:chat:lobby}:presence`,
         `${prefix}{app-1:chat:other}:presence`,
-        `${prefix}{presence}:conn:app-1:c1`,
-        `${prefix}{presence}:gateways`,
-        `${prefix}{presence}:gw:gw-a`,
-        `${prefix}{presence}:owner:app-1:c1`,
+        `${prefix}{presence-index}:conn:app-1:c1`,
+        `${prefix}{presence-index}:gateways`,
+        `${prefix}{presence-index}:gw:gw-a`,
+        `${prefix}{presence-index}:owner:app-1:c1`,
       ].sort(),
     );
-    const rooms = await admin.hgetall(`${prefix}{presence}:conn:app-1:c1`);
+    const rooms = await admin.hgetall(`${prefix}{presence-index}:conn:app-1:c1`);
     expect(Object.keys(rooms).sort()).toEqual(['chat:lobby', 'chat:other']);
     const token = rooms['chat:lobby'];
     expect(token).toMatch(/^\d+$/);
     expect(await admin.hget(`${prefix}{app-1:chat:lobby}:presence`, 'c1')).toBe(
       `1000|${token}|{"c":"alice","d":{"a":1},"u":1000}`,
     );
-    expect(await admin.smembers(`${prefix}{presence}:gw:gw-a`)).toEqual(['app-1:c1']);
+    expect(await admin.smembers(`${prefix}{presence-index}:gw:gw-a`)).toEqual(['app-1:c1']);
 
     await s.leave('app-1', 'chat:lobby', 'c1');
     await s.enter('app-1', 'chat:third', { clientId: 'alice', connectionId: 'c2', data: 1 }, 'gw-b');
@@ -85,11 +85,11 @@ describe('RedisPresenceStore against Redis', () => {
     const scripts = admin as Redis & { relayboxPresenceIndexTake(...args: string[]): Promise<string[]> };
     defineScripts(scripts, { relayboxPresenceIndexTake: { file: 'presence-index-take.lua', keys: 5 } });
     const reply = await scripts.relayboxPresenceIndexTake(
-      `${prefix}{presence}:conn:${appId}:${connectionId}`,
-      `${prefix}{presence}:removing:${appId}:${connectionId}`,
-      `${prefix}{presence}:owner:${appId}:${connectionId}`,
-      `${prefix}{presence}:gateways`,
-      `${prefix}{presence}:gw:${gatewayId}`,
+      `${prefix}{presence-index}:conn:${appId}:${connectionId}`,
+      `${prefix}{presence-index}:removing:${appId}:${connectionId}`,
+      `${prefix}{presence-index}:owner:${appId}:${connectionId}`,
+      `${prefix}{presence-index}:gateways`,
+      `${prefix}{presence-index}:gw:${gatewayId}`,
       `${appId}:${connectionId}`,
       '1',
       gatewayId,

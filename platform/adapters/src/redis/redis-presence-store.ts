@@ -75,7 +75,7 @@ export interface RedisPresenceStoreOptions extends RedisStateOptions {
  * O(its memberships), in batches of `batchSize`.
  *
  * Redis Cluster: a room's members share the room's hash tag `{<appId>:<room>}` (its seq and history
- * slot); the cross-room indexes share `{presence}`. Every script touches one slot and receives all its
+ * slot); the cross-room indexes share `{presence-index}`. Every script touches one slot and receives all its
  * keys in KEYS, so an enter is two scripts (index, then member), a leave two (member, then index) and
  * a removal batch three (take index entries, remove their members, drop the batch): see the
  * presence-*.lua headers for why each order is safe. The keys that depend on stored data (the

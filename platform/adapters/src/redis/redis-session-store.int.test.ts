@@ -51,10 +51,10 @@ describe('RedisSessionStore against Redis', () => {
     await s.create({ ...session, rooms: { 'chat:lobby': { subscribed: true } } }, 'the-secret');
     expect(await keysOf(admin, prefix)).toEqual(
       [
-        `${prefix}{session}:alive:gw-a`,
+        `${prefix}{session-index}:alive:gw-a`,
         `${prefix}{session:c:c1}`,
-        `${prefix}{session}:g:gw-a`,
-        `${prefix}{session}:gateways`,
+        `${prefix}{session-index}:g:gw-a`,
+        `${prefix}{session-index}:gateways`,
       ].sort(),
     );
     expect(await admin.call('HGETALL', `${prefix}{session:c:c1}`)).toEqual([
@@ -75,14 +75,14 @@ describe('RedisSessionStore against Redis', () => {
     ]);
     expect(JSON.stringify(await admin.hvals(`${prefix}{session:c:c1}`))).not.toContain('the-secret');
     expect(await admin.pttl(`${prefix}{session:c:c1}`)).toBe(-1);
-    const ttl = await admin.pttl(`${prefix}{session}:alive:gw-a`);
+    const ttl = await admin.pttl(`${prefix}{session-index}:alive:gw-a`);
     expect(ttl).toBeGreaterThan(59_000);
 
     await s.detach('c1', 'gw-a', 120_000);
     const detachedTtl = await admin.pttl(`${prefix}{session:c:c1}`);
     expect(detachedTtl).toBeGreaterThan(119_000);
     expect(detachedTtl).toBeLessThanOrEqual(120_000);
-    expect(await admin.exists(`${prefix}{session}:g:gw-a`)).toBe(0);
+    expect(await admin.exists(`${prefix}{session-index}:g:gw-a`)).toBe(0);
 
     await s.claim({
       connectionId: 'c1',
@@ -92,7 +92,7 @@ describe('RedisSessionStore against Redis', () => {
       gatewayId: 'gw-a',
     });
     expect(await admin.pttl(`${prefix}{session:c:c1}`)).toBe(-1);
-    expect(await admin.smembers(`${prefix}{session}:g:gw-a`)).toEqual(['c1']);
+    expect(await admin.smembers(`${prefix}{session-index}:g:gw-a`)).toEqual(['c1']);
   });
 
   it('keeps a room named like an object key a room', async () => {
@@ -115,14 +115,14 @@ describe('RedisSessionStore against Redis', () => {
     await expect(s.claim({ ...claim, connectionId: 'nobody', secret: 'x' })).rejects.toMatchObject({
       reason: 'not_found',
     });
-    expect(await admin.exists(`${prefix}{session}:g:gw-b`)).toBe(0);
+    expect(await admin.exists(`${prefix}{session-index}:g:gw-b`)).toBe(0);
 
     // A claim cut after its first step (the index) leaves a reference to a session attached elsewhere.
-    await admin.sadd(`${prefix}{session}:g:gw-b`, 'c1');
+    await admin.sadd(`${prefix}{session-index}:g:gw-b`, 'c1');
     expect(await s.sweepGateway('gw-b', { resumeWindowMs: 1000 })).toEqual([]);
     expect(await s.get('c1')).toMatchObject({ gatewayId: 'gw-a', state: 'attached' });
-    expect(await admin.exists(`${prefix}{session}:g:gw-b`)).toBe(0);
-    expect(await admin.smembers(`${prefix}{session}:g:gw-a`)).toEqual(['c1']);
+    expect(await admin.exists(`${prefix}{session-index}:g:gw-b`)).toBe(0);
+    expect(await admin.smembers(`${prefix}{session-index}:g:gw-a`)).toEqual(['c1']);
   });
 
   it('sweeps 1500 sessions in batches and leaves no key behind', async () => {

@@ -71,7 +71,7 @@ export interface RedisSessionStoreOptions extends RedisStateOptions {
  * `batchSize`. Expiry is Redis's own clock (PX), exact to the millisecond.
  *
  * Redis Cluster: each session hash has a slot of its own (`{session:c:<connectionId>}`), the
- * per-gateway indexes and liveness keys share `{session}` (session-keys.ts); every script touches one
+ * per-gateway indexes and liveness keys share `{session-index}` (session-keys.ts); every script touches one
  * slot and receives all its keys in KEYS. So a call that changes a session and an index is two steps:
  * create and claim index the session under the new gateway first, then write it; detach, remove and
  * the sweep change the session first, then drop its reference. A reference to a session not attached

@@ -1,7 +1,7 @@
 -- Ends a batch of presence-index-take.lua once its members were removed from their rooms: drops
 -- each membership from the connection's "removing" hash while it holds the batch's token.
 --
--- KEYS[1]  the connection's memberships being removed, <prefix>{presence}:removing:<appId>:<connectionId> (hash room → token)
+-- KEYS[1]  the connection's memberships being removed, <prefix>{presence-index}:removing:<appId>:<connectionId> (hash room → token)
 -- ARGV[.]  room, token, repeated (the batch)
 -- Returns  the number of memberships dropped
 local dropped = 0

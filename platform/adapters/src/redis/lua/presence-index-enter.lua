@@ -4,11 +4,11 @@
 -- here. Index first: a call cut between the two steps leaves an index entry without a member
 -- (removed as nothing later), never a member no index reaches.
 --
--- KEYS[1]  the connection's rooms, <prefix>{presence}:conn:<appId>:<connectionId> (hash room → token)
--- KEYS[2]  the connection's gateway, <prefix>{presence}:owner:<appId>:<connectionId> (string)
--- KEYS[3]  the calling gateway's connections, <prefix>{presence}:gw:<gatewayId> (set of <appId>:<connectionId>)
--- KEYS[4]  the gateways holding memberships, <prefix>{presence}:gateways (set)
--- KEYS[5]  the connections of the gateway the caller read from KEYS[2], <prefix>{presence}:gw:<ARGV[6]>
+-- KEYS[1]  the connection's rooms, <prefix>{presence-index}:conn:<appId>:<connectionId> (hash room → token)
+-- KEYS[2]  the connection's gateway, <prefix>{presence-index}:owner:<appId>:<connectionId> (string)
+-- KEYS[3]  the calling gateway's connections, <prefix>{presence-index}:gw:<gatewayId> (set of <appId>:<connectionId>)
+-- KEYS[4]  the gateways holding memberships, <prefix>{presence-index}:gateways (set)
+-- KEYS[5]  the connections of the gateway the caller read from KEYS[2], <prefix>{presence-index}:gw:<ARGV[6]>
 -- ARGV[1]  room
 -- ARGV[2]  a fresh token (digits), kept when the room is not indexed yet
 -- ARGV[3]  '1': update only (change nothing when the room is not indexed); '0': enter or update

@@ -2,11 +2,11 @@
 -- from the connection's rooms when it still holds the removed member's token (a later enter keeps
 -- its own), and releases the connection from its gateway once it has no membership left.
 --
--- KEYS[1]  the connection's rooms, <prefix>{presence}:conn:<appId>:<connectionId> (hash room → token)
--- KEYS[2]  the connection's memberships being removed, <prefix>{presence}:removing:<appId>:<connectionId> (hash room → token)
--- KEYS[3]  the connection's gateway, <prefix>{presence}:owner:<appId>:<connectionId> (string)
--- KEYS[4]  the gateways holding memberships, <prefix>{presence}:gateways (set)
--- KEYS[5]  the connections of the gateway the caller read from KEYS[3], <prefix>{presence}:gw:<ARGV[4]>
+-- KEYS[1]  the connection's rooms, <prefix>{presence-index}:conn:<appId>:<connectionId> (hash room → token)
+-- KEYS[2]  the connection's memberships being removed, <prefix>{presence-index}:removing:<appId>:<connectionId> (hash room → token)
+-- KEYS[3]  the connection's gateway, <prefix>{presence-index}:owner:<appId>:<connectionId> (string)
+-- KEYS[4]  the gateways holding memberships, <prefix>{presence-index}:gateways (set)
+-- KEYS[5]  the connections of the gateway the caller read from KEYS[3], <prefix>{presence-index}:gw:<ARGV[4]>
 -- ARGV[1]  room
 -- ARGV[2]  the removed member's token
 -- ARGV[3]  <appId>:<connectionId>

@@ -5,11 +5,11 @@
 -- a crashed caller left in "removing" is returned again first, so the next removal finishes it. Once
 -- nothing is left, the connection is released from its gateway.
 --
--- KEYS[1]  the connection's rooms, <prefix>{presence}:conn:<appId>:<connectionId> (hash room → token)
--- KEYS[2]  the connection's memberships being removed, <prefix>{presence}:removing:<appId>:<connectionId> (hash room → token)
--- KEYS[3]  the connection's gateway, <prefix>{presence}:owner:<appId>:<connectionId> (string)
--- KEYS[4]  the gateways holding memberships, <prefix>{presence}:gateways (set)
--- KEYS[5]  the connections of the gateway ARGV[3] names, <prefix>{presence}:gw:<ARGV[3]> (set)
+-- KEYS[1]  the connection's rooms, <prefix>{presence-index}:conn:<appId>:<connectionId> (hash room → token)
+-- KEYS[2]  the connection's memberships being removed, <prefix>{presence-index}:removing:<appId>:<connectionId> (hash room → token)
+-- KEYS[3]  the connection's gateway, <prefix>{presence-index}:owner:<appId>:<connectionId> (string)
+-- KEYS[4]  the gateways holding memberships, <prefix>{presence-index}:gateways (set)
+-- KEYS[5]  the connections of the gateway ARGV[3] names, <prefix>{presence-index}:gw:<ARGV[3]> (set)
 -- ARGV[1]  <appId>:<connectionId>
 -- ARGV[2]  '1': remove only while the connection belongs to ARGV[3]; '0': whatever its gateway
 -- ARGV[3]  with ARGV[2] '1' that gateway; otherwise the connection's gateway as the caller read it

@@ -3,8 +3,8 @@
 -- there, which every reader of the index skips (the sweep releases only sessions attached to the
 -- swept gateway), never an attached session that no sweep reaches.
 --
--- KEYS[1]  the gateway's sessions, <prefix>{session}:g:<gatewayId> (set of connectionIds)
--- KEYS[2]  the known gateways, <prefix>{session}:gateways (set)
+-- KEYS[1]  the gateway's sessions, <prefix>{session-index}:g:<gatewayId> (set of connectionIds)
+-- KEYS[2]  the known gateways, <prefix>{session-index}:gateways (set)
 -- ARGV[1]  connectionId
 -- ARGV[2]  gatewayId
 -- Returns  1

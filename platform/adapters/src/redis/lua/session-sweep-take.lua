@@ -3,9 +3,9 @@
 -- own slot), drops them from the set and calls this again. Once the set is empty the gateway is
 -- forgotten.
 --
--- KEYS[1]  the gateway's sessions, <prefix>{session}:g:<gatewayId> (set of connectionIds)
--- KEYS[2]  the gateway's liveness, <prefix>{session}:alive:<gatewayId> (string)
--- KEYS[3]  the known gateways, <prefix>{session}:gateways (set)
+-- KEYS[1]  the gateway's sessions, <prefix>{session-index}:g:<gatewayId> (set of connectionIds)
+-- KEYS[2]  the gateway's liveness, <prefix>{session-index}:alive:<gatewayId> (string)
+-- KEYS[3]  the known gateways, <prefix>{session-index}:gateways (set)
 -- ARGV[1]  gatewayId
 -- ARGV[2]  batch size (integer > 0)
 -- Returns  {status, connectionId, ...}: status 1 done (the gateway is forgotten), 0 a batch to
