@@ -92,7 +92,7 @@ export class RedisPresenceStore implements PresenceStore {
   private readonly scanCount: number;
   private readonly clock: () => number;
   private readonly fail = storeFailure(STORE);
-  /** The last call of each connection (`<appId>:<connectionId>`) still running: see withOwner. */
+  /** The last call of each connection (`<appId>:<connectionId>`) still running: see serial. */
   private readonly inFlight = new Map<string, Promise<void>>();
   private closed = false;
 
@@ -129,6 +129,8 @@ export class RedisPresenceStore implements PresenceStore {
         .catch(this.fail);
       if (Number(reply[0]) !== 1) return null;
       const value = String(reply[1]);
+      // Best effort: the member is gone, which decided the leave. An index entry left behind (its
+      // token no member carries any more) is removed as nothing by the connection's removal.
       await this.withOwner(appId, connectionId, (owner) =>
         this.redis.relayboxPresenceIndexLeave(
           presenceConnectionKey(p, appId, connectionId),
@@ -141,7 +143,7 @@ export class RedisPresenceStore implements PresenceStore {
           `${appId}:${connectionId}`,
           owner,
         ),
-      );
+      ).catch(() => 0);
       return { action: 'leave' as const, member: parseMember(connectionId, value) };
     });
   }

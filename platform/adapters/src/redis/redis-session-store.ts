@@ -279,9 +279,13 @@ export class RedisSessionStore implements SessionStore {
     return reply === 1;
   }
 
-  /** Drops a session's reference from a gateway's set (the second step of detach, remove, claim). */
+  /**
+   * Drops a session's reference from a gateway's set (the second step of detach, remove, claim).
+   * Best effort: the first step already decided the call, and a reference left behind is harmless
+   * (the sweep skips sessions not attached to the swept gateway, and drops the reference).
+   */
   private async unindex(gatewayId: string, connectionId: string): Promise<void> {
-    await this.redis.srem(sessionGatewayKey(this.prefix, gatewayId), connectionId).catch(this.fail);
+    await this.redis.srem(sessionGatewayKey(this.prefix, gatewayId), connectionId).catch(() => 0);
   }
 
   /** The gateway the session names now ('' when there is no session). */
