@@ -135,6 +135,34 @@ describe('RedisPresenceStore against Redis', () => {
     expect(await keysOf(admin, prefix)).toEqual([]);
   });
 
+  it("indexes a member again when a sweep took its index entry between the enter's two steps", async () => {
+    const client = new Redis(REDIS_URL);
+    cleanup.push(async () => client.disconnect());
+    const entering = store({ client });
+    const sweeping = store();
+    // The real script on the real Redis, with a sweep of the gateway run just before it.
+    const scripts = client as Redis & { relayboxPresenceRoomSet(...args: string[]): Promise<unknown> };
+    const roomSet = scripts.relayboxPresenceRoomSet.bind(client);
+    let sweptBetween: unknown[] | undefined;
+    scripts.relayboxPresenceRoomSet = async (...args: string[]) => {
+      sweptBetween = await sweeping.removeGateway('gw-x');
+      return roomSet(...args);
+    };
+    const change = await entering.enter(
+      'app-1',
+      'r1',
+      { clientId: 'a', connectionId: 'c1', data: 1 },
+      'gw-x',
+    );
+    expect(change.action).toBe('enter');
+    expect(sweptBetween).toEqual([]); // the sweep took the index entry, and found no member yet
+    expect(await entering.count('app-1', 'r1')).toBe(1);
+
+    const removed = await sweeping.removeGateway('gw-x');
+    expect(removed.map((r) => r.member.data)).toEqual([1]);
+    expect(await keysOf(admin, prefix)).toEqual([]);
+  });
+
   it('maps a command Redis refuses to internal_error', async () => {
     const s = store();
     await admin.set(`${prefix}{app-1:broken}:presence`, 'not a hash');

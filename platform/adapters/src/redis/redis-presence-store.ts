@@ -254,32 +254,39 @@ export class RedisPresenceStore implements PresenceStore {
     }
     const only = updateOnly ? '1' : '0';
     return this.serial(appId, connectionId, async () => {
-      const indexed = await this.withOwner(appId, connectionId, (owner) =>
-        this.redis.relayboxPresenceIndexEnter(
-          presenceConnectionKey(p, appId, connectionId),
-          presenceOwnerKey(p, appId, connectionId),
-          presenceGatewayKey(p, gatewayId),
-          presenceGatewaysKey(p),
-          presenceGatewayKey(p, owner),
-          room,
-          membershipToken(),
-          only,
-          gatewayId,
-          `${appId}:${connectionId}`,
-          owner,
-        ),
-      );
+      const index = (token: string, mode: string) =>
+        this.withOwner(appId, connectionId, (owner) =>
+          this.redis.relayboxPresenceIndexEnter(
+            presenceConnectionKey(p, appId, connectionId),
+            presenceOwnerKey(p, appId, connectionId),
+            presenceGatewayKey(p, gatewayId),
+            presenceGatewaysKey(p),
+            presenceGatewayKey(p, owner),
+            room,
+            token,
+            mode,
+            gatewayId,
+            `${appId}:${connectionId}`,
+            owner,
+          ),
+        );
+      const indexed = await index(membershipToken(), only);
       if (Number(indexed[0]) === 0) return null;
+      const token = String(indexed[1]);
       const reply = await this.redis
         .relayboxPresenceRoomSet(
           presenceRoomKey(p, appId, room),
           connectionId,
           only,
           String(now),
-          String(indexed[1]),
+          token,
           rest,
         )
         .catch(this.fail);
+      // A removal (a sweep of this gateway, as dead) may have taken the index entry between the two
+      // steps and found no member yet: index the member again under its token, or no removal would
+      // ever reach it. Best effort: the member is written, which decided the call.
+      if (Number(reply[0]) !== 0) await index(token, '0').catch(() => undefined);
       const action = Number(reply[0]);
       if (action === 0) return null;
       return {

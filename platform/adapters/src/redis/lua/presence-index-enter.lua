@@ -10,7 +10,8 @@
 -- KEYS[4]  the gateways holding memberships, <prefix>{presence-index}:gateways (set)
 -- KEYS[5]  the connections of the gateway the caller read from KEYS[2], <prefix>{presence-index}:gw:<ARGV[6]>
 -- ARGV[1]  room
--- ARGV[2]  a fresh token (digits), kept when the room is not indexed yet
+-- ARGV[2]  a fresh token (digits), kept when the room is not indexed yet; the member's token when
+--          called again after presence-room-set.lua (re-indexes a member a removal took meanwhile)
 -- ARGV[3]  '1': update only (change nothing when the room is not indexed); '0': enter or update
 -- ARGV[4]  gatewayId
 -- ARGV[5]  <appId>:<connectionId>
