@@ -7,7 +7,8 @@ import { roomKeys } from './room-keys.js';
  * - the indexes that span rooms (a connection's rooms, its gateway, a gateway's connections, the
  *   gateways) share the hash tag `{presence-index}`: a membership moves between gateways in one
  *   atomic script over them.
- * No script touches both kinds: an enter writes the index, then the member; a leave removes the
+ * No script touches both kinds: an enter writes the index, then the member, then re-checks the
+ * index entry (a sweep may have taken it in between); a leave removes the
  * member, then its index entry; a removal takes index entries, then removes their members. Each
  * membership carries a token (index entry and member alike), so a removal never deletes a member
  * entered again after it took the index entry (see the presence-*.lua headers). The appId never

@@ -74,10 +74,11 @@ export interface RedisPresenceStoreOptions extends RedisStateOptions {
  * O(members) in HSCAN batches; count O(1) (HLEN); removeConnection O(its rooms) and removeGateway
  * O(its memberships), in batches of `batchSize`.
  *
- * Redis Cluster: a room's members share the room's hash tag `{<appId>:<room>}` (its seq and history
- * slot); the cross-room indexes share `{presence-index}`. Every script touches one slot and receives all its
- * keys in KEYS, so an enter is two scripts (index, then member), a leave two (member, then index) and
- * a removal batch three (take index entries, remove their members, drop the batch): see the
+ * Redis Cluster: a room's members share the room's hash tag `{<appId>:<room>}` (its seq and
+ * history slot); the cross-room indexes share `{presence-index}`. Every script touches one slot and
+ * receives all its keys in KEYS, so an enter is three scripts (index, member, index again: a sweep
+ * may have taken the entry in between), a leave two (member, then index) and a removal batch three
+ * (take index entries, remove their members, drop the batch): see the
  * presence-*.lua headers for why each order is safe. The keys that depend on stored data (the
  * connection's current gateway) are read just before an index script, which re-checks the gateway and
  * reports a move; the call then reads again (at most MOVE_ATTEMPTS times, then `store_unavailable`).

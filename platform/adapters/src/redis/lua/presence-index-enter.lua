@@ -1,8 +1,10 @@
--- The index half of an enter or update (the first of its two steps): records the room among the
+-- The index half of an enter or update (its first and last steps): records the room among the
 -- connection's rooms and moves the connection's memberships to the calling gateway. The member
 -- itself is written next by presence-room-set.lua in the room's own slot, with the token returned
--- here. Index first: a call cut between the two steps leaves an index entry without a member
--- (removed as nothing later), never a member no index reaches.
+-- here; then this runs again with that token, which indexes the member again if a removal (a sweep
+-- of the gateway) took the entry meanwhile and found no member yet. Index first: a call cut after
+-- this step leaves an index entry without a member (removed as nothing later), never a member no
+-- index reaches.
 --
 -- KEYS[1]  the connection's rooms, <prefix>{presence-index}:conn:<appId>:<connectionId> (hash room → token)
 -- KEYS[2]  the connection's gateway, <prefix>{presence-index}:owner:<appId>:<connectionId> (string)
