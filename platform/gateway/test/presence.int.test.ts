@@ -145,7 +145,7 @@ describe('presence across gateways', () => {
       await sessions.clearHeartbeat('synthetic');
       await sessions.close();
     }
-  });
+  }, 60_000); // 5,000 enters: 4 Redis round trips each, slower on a loaded machine
 
   it('needs the presence permission and bounds the data size', async () => {
     const room = 'chat:p';

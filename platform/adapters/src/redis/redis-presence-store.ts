@@ -132,7 +132,7 @@ export class RedisPresenceStore implements PresenceStore {
       const value = String(reply[1]);
       // Best effort: the member is gone, which decided the leave. An index entry left behind (its
       // token no member carries any more) is removed as nothing by the connection's removal.
-      await this.withOwner(appId, connectionId, (owner) =>
+      await this.withOwner(appId, connectionId, undefined, (owner) =>
         this.redis.relayboxPresenceIndexLeave(
           presenceConnectionKey(p, appId, connectionId),
           presenceRemovingKey(p, appId, connectionId),
@@ -172,7 +172,7 @@ export class RedisPresenceStore implements PresenceStore {
     if (this.closed) return Promise.reject(closedStore(STORE));
     const p = this.prefix;
     return this.serial(appId, connectionId, () =>
-      this.withOwner(appId, connectionId, (owner) =>
+      this.withOwner(appId, connectionId, undefined, (owner) =>
         this.redis.relayboxPresenceMove(
           presenceConnectionKey(p, appId, connectionId),
           presenceOwnerKey(p, appId, connectionId),
@@ -255,8 +255,8 @@ export class RedisPresenceStore implements PresenceStore {
     }
     const only = updateOnly ? '1' : '0';
     return this.serial(appId, connectionId, async () => {
-      const index = (token: string, mode: string) =>
-        this.withOwner(appId, connectionId, (owner) =>
+      const index = (token: string, mode: string, owner?: string) =>
+        this.withOwner(appId, connectionId, owner, (owner) =>
           this.redis.relayboxPresenceIndexEnter(
             presenceConnectionKey(p, appId, connectionId),
             presenceOwnerKey(p, appId, connectionId),
@@ -287,7 +287,7 @@ export class RedisPresenceStore implements PresenceStore {
       // A removal (a sweep of this gateway, as dead) may have taken the index entry between the two
       // steps and found no member yet: index the member again under its token, or no removal would
       // ever reach it. Best effort: the member is written, which decided the call.
-      if (Number(reply[0]) !== 0) await index(token, '0').catch(() => undefined);
+      if (Number(reply[0]) !== 0) await index(token, '0', gatewayId).catch(() => undefined);
       const action = Number(reply[0]);
       if (action === 0) return null;
       return {
@@ -323,18 +323,20 @@ export class RedisPresenceStore implements PresenceStore {
   }
 
   /**
-   * Reads the connection's gateway, then runs the index script that names that gateway's keys;
-   * again when the script reports (a reply of, or starting with, -1) that the connection moved in
-   * between.
+   * Reads the connection's gateway (or first tries `known`, the gateway the caller just gave it),
+   * then runs the index script that names that gateway's keys; again when the script reports (a
+   * reply of, or starting with, -1) that the connection moved in between.
    */
   private async withOwner<T extends number | Reply>(
     appId: string,
     connectionId: string,
+    known: string | undefined,
     run: (owner: string) => Promise<T>,
   ): Promise<T> {
     const ownerKey = presenceOwnerKey(this.prefix, appId, connectionId);
     for (let attempt = 0; attempt < MOVE_ATTEMPTS; attempt += 1) {
-      const owner = await this.redis.get(ownerKey).catch(this.fail);
+      const owner =
+        attempt === 0 && known !== undefined ? known : await this.redis.get(ownerKey).catch(this.fail);
       const reply = await run(owner ?? '').catch(this.fail);
       const status = typeof reply === 'number' ? reply : Number(reply[0]);
       if (status !== MOVED) return reply;
