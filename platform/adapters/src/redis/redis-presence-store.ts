@@ -255,8 +255,8 @@ export class RedisPresenceStore implements PresenceStore {
     }
     const only = updateOnly ? '1' : '0';
     return this.serial(appId, connectionId, async () => {
-      const index = (token: string, mode: string, owner?: string) =>
-        this.withOwner(appId, connectionId, owner, (owner) =>
+      const index = (token: string, mode: string, known?: string) =>
+        this.withOwner(appId, connectionId, known, (owner) =>
           this.redis.relayboxPresenceIndexEnter(
             presenceConnectionKey(p, appId, connectionId),
             presenceOwnerKey(p, appId, connectionId),
@@ -284,12 +284,12 @@ export class RedisPresenceStore implements PresenceStore {
           rest,
         )
         .catch(this.fail);
+      const action = Number(reply[0]);
+      if (action === 0) return null;
       // A removal (a sweep of this gateway, as dead) may have taken the index entry between the two
       // steps and found no member yet: index the member again under its token, or no removal would
       // ever reach it. Best effort: the member is written, which decided the call.
-      if (Number(reply[0]) !== 0) await index(token, '0', gatewayId).catch(() => undefined);
-      const action = Number(reply[0]);
-      if (action === 0) return null;
+      await index(token, '0', gatewayId).catch(() => undefined);
       return {
         action: action === 1 ? ('enter' as const) : ('update' as const),
         member: parseMember(connectionId, String(reply[1])),
