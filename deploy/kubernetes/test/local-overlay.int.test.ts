@@ -20,7 +20,9 @@ import { ServiceProxy } from './service-proxy.js';
 // would. Clients reach the gateways through a kube-proxy stand-in for the gateway Service.
 const docker = new Docker();
 const ROOT = join(KUBERNETES_DIR, '..', '..');
-const NODE_IMAGE = process.env.RELAYBOX_TEST_NODE_IMAGE ?? 'relaybox-test/node:20';
+// Node.js 24 (the current LTS) on Debian 13, as the Dockerfiles' defaults (node:24-trixie-slim).
+const NODE_IMAGE = process.env.RELAYBOX_TEST_NODE_IMAGE ?? 'relaybox-test/node:24-trixie';
+const NODE_MAJOR = /node:(\d+)/.exec(NODE_IMAGE)?.[1] ?? '24';
 const IMAGES = {
   platform: 'relaybox-test/platform:dev',
   controlPlane: 'relaybox-test/control-plane:dev',
@@ -77,6 +79,8 @@ async function renderLocalOverlay() {
   }
 }
 
+// Up to 10 min: a cold build of both images (a new base image) on a loaded 2-core machine takes
+// several minutes; the images are reused while their build context is unchanged.
 beforeAll(async () => {
   for (const base of [NODE_IMAGE, IMAGES.redis, IMAGES.rabbitmq, IMAGES.postgres]) {
     await docker
@@ -109,7 +113,7 @@ beforeAll(async () => {
   controlPlane = new ControlPlaneClient(`http://127.0.0.1:${controlPlaneService.port}`);
   await controlPlane.signup();
   appId = await controlPlane.createApp('k8s-local-overlay');
-}, 300_000);
+}, 600_000);
 
 afterAll(async () => {
   for (const close of closers.reverse()) await close().catch(() => undefined);
@@ -148,7 +152,39 @@ function accepted(url: string, apiKey: string): Promise<boolean> {
   });
 }
 
+/** Runs a command in a pod's container; resolves its stdout. */
+async function execIn(pod: Pod, cmd: string[]): Promise<string> {
+  const exec = await pod.container.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+  const stream = await exec.start({ hijack: true, stdin: false });
+  const out: Buffer[] = [];
+  const sink = { write: (chunk: Buffer) => out.push(chunk) } as unknown as NodeJS.WritableStream;
+  docker.modem.demuxStream(stream, sink, { write: () => true } as unknown as NodeJS.WritableStream);
+  await new Promise((resolve) => stream.on('end', resolve));
+  return Buffer.concat(out).toString('utf8');
+}
+
 describe('the local overlay on the Docker engine', () => {
+  it(`runs Node.js ${NODE_MAJOR} on Debian 13, the gateways on the uWebSockets.js 20.57 build`, async () => {
+    const probe = `console.log(process.versions.node, /VERSION_CODENAME=(\\w+)/.exec(require('fs').readFileSync('/etc/os-release', 'utf8'))[1])`;
+    for (const workload of ['relaybox-gateway', 'relaybox-control-plane', 'relaybox-worker-history']) {
+      const [pod] = cluster.podsOf(workload);
+      expect(pod, workload).toBeDefined();
+      const [node, codename] = (await execIn(pod!, ['node', '-e', probe])).trim().split(' ');
+      expect(node?.split('.')[0], workload).toBe(NODE_MAJOR);
+      expect(codename, workload).toBe('trixie');
+    }
+    for (const pod of cluster.podsOf('relaybox-gateway')) {
+      const buffer = (await pod.container.logs({ stdout: true, stderr: true })) as unknown as Buffer;
+      const loaded = buffer
+        .toString('utf8')
+        .split('\n')
+        .map((line) => /\{.*\}/.exec(line)?.[0])
+        .flatMap((json) => (json === undefined ? [] : [JSON.parse(json) as Record<string, unknown>]))
+        .find((entry) => entry.msg === 'uWebSockets.js loaded');
+      expect(loaded, pod.plan.name).toMatchObject({ version: '20.57.0', package: 'uWebSockets.js' });
+    }
+  });
+
   it('a message published on one gateway reaches a subscriber on the other', async () => {
     const { apiKey } = await controlPlane.createKey(appId);
     const [a, b] = cluster.podsOf('relaybox-gateway');

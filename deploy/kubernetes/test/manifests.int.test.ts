@@ -1,10 +1,12 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type KubernetesObject, KubernetesSchemas } from './kubernetes-schemas.js';
+import { Kubernetes131Schemas } from './kubernetes-schemas-1.31.js';
 import { find, KUBERNETES_DIR, OVERLAYS, render } from './render.js';
 
 // Every overlay renders with `kubectl kustomize` and every object is valid against the Kubernetes
-// 1.30 and 1.32 API schemas (strict: unknown fields are errors), so against 1.31; then the
+// 1.31 API schemas (from cdk8s-plus-31) and the 1.30 and 1.32 ones (from @kubernetes/client-node),
+// strict: unknown fields are errors; then the
 // properties the deployment relies on are checked on the rendered objects, not on the sources.
 // Manifests are read loosely; a wrong shape fails the assertion that reads it.
 // biome-ignore lint/suspicious/noExplicitAny: see above
@@ -12,6 +14,7 @@ type Loose = any;
 
 const rendered = new Map<string, KubernetesObject[]>();
 const schemas = [KubernetesSchemas.forApi('k8s-openapi-1.30'), KubernetesSchemas.forApi('k8s-openapi-1.32')];
+const schemas131 = new Kubernetes131Schemas();
 
 beforeAll(async () => {
   for (const overlay of OVERLAYS)
@@ -23,10 +26,10 @@ const podSpec = (o: Loose) => o.spec.template.spec;
 const container = (o: Loose, name: string) => podSpec(o).containers.find((c: Loose) => c.name === name);
 
 describe.each(OVERLAYS)('overlay %s', (overlay) => {
-  it('renders, and every object is valid against the Kubernetes 1.30 and 1.32 schemas', async () => {
+  it('renders, and every object is valid against the Kubernetes 1.31, 1.30 and 1.32 schemas', async () => {
     const objects = objectsOf(overlay);
     expect(objects.length).toBeGreaterThan(15);
-    for (const schema of schemas) {
+    for (const schema of [schemas131, ...schemas]) {
       const errors: string[] = [];
       for (const object of objects) {
         for (const error of await schema.validate(object)) {
@@ -201,5 +204,36 @@ describe('the schema check itself', () => {
     expect(await schemas[1]!.validate({ ...deployment, apiVersion: 'apps/v1beta2' })).toEqual([
       expect.stringContaining('not apps/v1beta2'),
     ]);
+  });
+
+  it('1.31: rejects a misspelt field, a wrong type, a missing required field and an unserved apiVersion', () => {
+    expect(schemas131.specVersion()).toBe('1.31.0');
+    const deployment = structuredClone(find(objectsOf('local'), 'Deployment', 'relaybox-gateway')) as Loose;
+    const gateway = deployment.spec.template.spec.containers[0];
+    gateway.readinesProbe = gateway.readinessProbe;
+    gateway.ports[0].containerPort = '9001';
+    gateway.resources.limits.memory = true;
+    delete deployment.spec.selector;
+    expect(schemas131.validate(deployment)).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('additional properties "readinesProbe"'),
+        expect.stringContaining('containerPort must be number'),
+        expect.stringContaining('memory must be string,number'),
+        expect.stringContaining("required property 'selector'"),
+      ]),
+    );
+    expect(schemas131.validate({ ...deployment, apiVersion: 'apps/v1beta2' })).toEqual([
+      expect.stringContaining('apps/v1beta2 Deployment is not served by Kubernetes 1.31.0'),
+    ]);
+    // Served: a kind GA since 1.30. Not served: an apiVersion removed in 1.29.
+    const vap = {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingAdmissionPolicyBinding',
+      metadata: { name: 'x' },
+    };
+    expect(schemas131.validate(vap)).toEqual([]);
+    expect(
+      schemas131.validate({ ...vap, apiVersion: 'flowcontrol.apiserver.k8s.io/v1beta2', kind: 'FlowSchema' }),
+    ).toEqual([expect.stringContaining('not served')]);
   });
 });

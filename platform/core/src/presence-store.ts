@@ -48,7 +48,8 @@ export interface PresenceRemoval {
  * Who is present in each room, per connection, shared by every gateway.
  *
  * Guarantees:
- * - `enter`, `update` and `leave` are each atomic and report whether they changed anything, so the
+ * - `enter`, `update` and `leave` each change the room's members atomically (readers of the room see
+ *   the member before or after, never in between) and report whether they changed anything, so the
  *   caller broadcasts one event per real change: `enter` of an absent member is an `enter`, of a
  *   present one an `update` (its `enteredAt` kept); `update` of an absent member and `leave` of an
  *   absent member change nothing and resolve `null`.
@@ -61,8 +62,10 @@ export interface PresenceRemoval {
  * - Every membership belongs to its connection and the connection to one gateway (the last one that
  *   entered, updated or `moveConnection`ed it). `removeConnection` and `removeGateway` remove every
  *   membership of a connection / of a gateway's connections, through per-connection and per-gateway
- *   indexes (never a scan of every room), in bounded atomic batches looped until nothing is left, and
- *   return what they removed. A membership is returned by at most one removal or `leave`.
+ *   indexes (never a scan of every room), in bounded batches looped until nothing is left (each
+ *   membership removed atomically; a batch a crashed caller left half done is finished by the next
+ *   removal), and return what they removed. A membership is returned by at most one removal or
+ *   `leave`, and a removal never removes a membership entered again after the removal started.
  * - Apps are isolated: the same room name or connection id in two apps never meet.
  * - Nothing expires by itself: a dead gateway's members stay until someone calls `removeGateway`
  *   (the gateways' sweeper, driven by `SessionStore.deadGateways`).

@@ -137,8 +137,9 @@ export function hashResumeSecret(secret: string): string {
  *   not renewed within ttlMs. Gateway ids must be unique per process start: a restarted process with
  *   an old id would make that id's sessions look live.
  * - `sweepGateway` releases every session attached to a dead gateway, through a per-gateway index
- *   (never a keyspace scan), in bounded atomic batches looped until none is left, and returns them.
- *   It releases nothing of a gateway whose heartbeat is live. Until it runs, a dead gateway's sessions
+ *   (never a keyspace scan), in bounded batches looped until none is left (each session released
+ *   atomically, only while still attached to that gateway), and returns them. It releases nothing
+ *   of a gateway whose heartbeat is live when a batch starts. Until it runs, a dead gateway's sessions
  *   stay attached (claimable, no expiry): a sweeper must loop `deadGateways` →
  *   `PresenceStore.removeGateway` → `sweepGateway` every few seconds, and a crash between the two
  *   steps is harmless (the gateway stays listed as dead until its sweep completes).

@@ -1,4 +1,4 @@
-import { HistoryCursor } from '@relaybox/core';
+import { DEFAULT_HISTORY_RETENTION, HistoryCursor, MessageIdGenerator } from '@relaybox/core';
 import {
   describeHistoryStoreConformance,
   describeInspectorStoreConformance,
@@ -8,7 +8,7 @@ import {
   describeTraceLogConformance,
   sleep,
 } from '@relaybox/core/testing';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisClusterProcess, startRedisCluster } from './redis-cluster-process.js';
 import { redisClusterUrl } from './redis-connection.js';
 import { RedisHistoryStore } from './redis-history-store.js';
@@ -81,4 +81,106 @@ describePresenceStoreConformance('RedisPresenceStore on a Redis Cluster', () => 
     createStore: (clock) => new RedisPresenceStore({ url, prefix, clock, batchSize: 97, scanCount: 250 }),
     dispose,
   };
+});
+
+describe('the keys of one room on a Redis Cluster', () => {
+  /** Every key under the prefix on every primary (SCAN through redis-cli), with its CLUSTER KEYSLOT. */
+  const slotsOf = async (prefix: string): Promise<Map<string, number>> => {
+    const slots = new Map<string, number>();
+    for (const node of cluster.nodes) {
+      const keys = (await cluster.cli(node, '--scan', '--pattern', `${prefix}*`)).split('\n').filter(Boolean);
+      for (const key of keys) slots.set(key, Number(await cluster.cli(node, 'CLUSTER', 'KEYSLOT', key)));
+    }
+    return slots;
+  };
+
+  it("puts every key a room's operations create in the room's slot, and the rest in the documented global slots", async () => {
+    const prefix = uniquePrefix();
+    const app = 'app-slots';
+    // A room name with braces: its keys still share one tag (the text up to the first `}`).
+    const rooms = ['lobby', 'odd}room{x'];
+    const history = new RedisHistoryStore({ url, prefix, cursors: HistoryCursor.random() });
+    const presence = new RedisPresenceStore({ url, prefix });
+    const sessions = new RedisSessionStore({ url, prefix });
+    const metrics = new RedisRoomMetricsStore({ url, prefix });
+    const ids = new MessageIdGenerator();
+    try {
+      for (const room of rooms) {
+        for (const idempotencyKey of ['k-1', undefined]) {
+          await history.append({
+            appId: app,
+            room,
+            id: ids.next(),
+            event: 'msg',
+            data: { room },
+            clientId: 'alice',
+            timestamp: Date.now(),
+            retention: DEFAULT_HISTORY_RETENTION,
+            idempotencyWindowMs: 60_000,
+            ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+          });
+        }
+        await presence.enter(app, room, { clientId: 'alice', connectionId: 'c1', data: 1 }, 'gw-a');
+        await presence.enter(app, room, { clientId: 'bob', connectionId: 'c2', data: 2 }, 'gw-b');
+        await presence.update(app, room, { clientId: 'bob', connectionId: 'c2', data: 3 }, 'gw-b');
+      }
+      await presence.leave(app, rooms[0]!, 'c2');
+      await sessions.create(
+        {
+          connectionId: 'c1',
+          appId: app,
+          clientId: 'alice',
+          gatewayId: 'gw-a',
+          rooms: Object.fromEntries(rooms.map((room) => [room, { subscribed: true }])),
+          createdAt: Date.now(),
+        },
+        'secret',
+      );
+      await sessions.heartbeat('gw-a', 10_000);
+      const sample = {
+        messagesIn: 2,
+        messagesOut: 4,
+        bytesIn: 20,
+        bytesOut: 40,
+        subscribers: 2,
+        connections: 2,
+      };
+      await metrics.flush(
+        'gw-a',
+        rooms.map((room) => ({ appId: app, room, ...sample })),
+        1000,
+      );
+
+      const slots = await slotsOf(prefix);
+      for (const room of rooms) {
+        const tag = `{${app}:${room}}`;
+        const roomSlot = Number(await cluster.cli(cluster.nodes[0]!, 'CLUSTER', 'KEYSLOT', tag));
+        const roomKeys = [...slots.keys()].filter((key) => key.startsWith(`${prefix}${tag}:`));
+        const suffixes = roomKeys.map((key) =>
+          key.slice(`${prefix}${tag}:`.length).replace(/^idem:.*/, 'idem:'),
+        );
+        expect(suffixes.sort(), room).toEqual([
+          'history',
+          'history-indexed',
+          'idem:',
+          'metrics',
+          'presence',
+          'seq',
+        ]);
+        for (const key of roomKeys) expect(slots.get(key), key).toBe(roomSlot);
+      }
+      // Every other key is a cross-room index in a slot of its own or a session (one slot per
+      // connection), and names no room: a session keeps its rooms as fields, in no per-room key.
+      const others = [...slots.keys()].filter(
+        (key) => !rooms.some((room) => key.startsWith(`${prefix}{${app}:${room}}:`)),
+      );
+      const tags = others.map((key) => /^\{([^}]*)\}/.exec(key.slice(prefix.length))?.[1]);
+      expect(new Set(tags)).toEqual(
+        new Set(['presence-index', 'session-index', 'history-index', 'session:c:c1']),
+      );
+      for (const key of others) for (const room of rooms) expect(key.includes(room), key).toBe(false);
+    } finally {
+      await Promise.all([history.close(), presence.close(), sessions.close(), metrics.close()]);
+    }
+  }, 60_000);
 });

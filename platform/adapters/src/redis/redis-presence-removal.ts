@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { PresenceMember, PresenceRemoval } from '@relaybox/core';
 import { ErrorCode, RelayBoxError } from '@relaybox/protocol';
 import {
@@ -5,6 +6,7 @@ import {
   presenceGatewayKey,
   presenceGatewaysKey,
   presenceOwnerKey,
+  presenceRemovingKey,
   presenceRoomKey,
 } from './presence-keys.js';
 import type { RedisClient } from './redis-connection.js';
@@ -21,16 +23,25 @@ export const MOVE_ATTEMPTS = 10;
 
 const STORE = 'presence store';
 
+export interface PresenceRemovalCommands {
+  relayboxPresenceIndexTake(...args: string[]): Promise<Reply>;
+  relayboxPresenceRoomRemove(...args: string[]): Promise<Reply>;
+  relayboxPresenceIndexDone(...args: string[]): Promise<number>;
+}
+
 export interface PresenceRemovalContext {
-  redis: RedisClient & { relayboxPresenceRemoveConnection(...args: string[]): Promise<Reply> };
+  redis: RedisClient & PresenceRemovalCommands;
   prefix: string;
   batchSize: number;
 }
 
 /**
- * Removes a connection's memberships in batches (presence-remove-connection.lua): each batch reads
- * up to `batchSize` of its rooms and the script removes them. With `onlyIfGateway`, only while the
- * connection belongs to that gateway (its stale reference there is dropped otherwise).
+ * Removes a connection's memberships in batches, each in three steps that touch one slot each:
+ * presence-index-take.lua takes up to `batchSize` memberships out of the connection's index (the
+ * `{presence-index}` slot), presence-room-remove.lua removes each member from its room (the room's slot,
+ * only while it carries the taken token), presence-index-done.lua drops the batch. With
+ * `onlyIfGateway`, only while the connection belongs to that gateway (its stale reference there is
+ * dropped otherwise). Each step is atomic; the whole removal is not.
  */
 export async function removeMemberships(
   ctx: PresenceRemovalContext,
@@ -40,30 +51,50 @@ export async function removeMemberships(
 ): Promise<PresenceRemoval[]> {
   const { redis, prefix: p, batchSize } = ctx;
   const roomsKey = presenceConnectionKey(p, appId, connectionId);
+  const removingKey = presenceRemovingKey(p, appId, connectionId);
   const ownerKey = presenceOwnerKey(p, appId, connectionId);
   const removed: PresenceRemoval[] = [];
   for (let status = 0, moves = 0; status !== 1; ) {
     const owner = onlyIfGateway ?? (await redis.get(ownerKey)) ?? '';
-    const rooms = (await redis.srandmember(roomsKey, batchSize)) as string[];
-    const keys = [roomsKey, ownerKey, presenceGatewaysKey(p), presenceGatewayKey(p, owner)];
-    keys.push(...rooms.map((room) => presenceRoomKey(p, appId, room)));
-    const reply = await redis.relayboxPresenceRemoveConnection(
-      String(keys.length),
-      ...keys,
+    const reply = await redis.relayboxPresenceIndexTake(
+      roomsKey,
+      removingKey,
+      ownerKey,
+      presenceGatewaysKey(p),
+      presenceGatewayKey(p, owner),
       `${appId}:${connectionId}`,
-      connectionId,
       onlyIfGateway === undefined ? '0' : '1',
       owner,
-      ...rooms,
+      String(batchSize),
     );
     status = Number(reply[0]);
     if (status === MOVED && ++moves >= MOVE_ATTEMPTS) throw movedTooOften(connectionId);
-    for (let i = 1; i + 1 < reply.length; i += 2) {
-      const member = parseMember(connectionId, String(reply[i + 1]));
-      removed.push({ appId, room: String(reply[i]), member });
-    }
+    const batch = reply.slice(1).map(String);
+    if (batch.length === 0) continue;
+    const members = await Promise.all(
+      pairs(batch).map(([room, token]) =>
+        redis.relayboxPresenceRoomRemove(presenceRoomKey(p, appId, room), connectionId, token),
+      ),
+    );
+    pairs(batch).forEach(([room], i) => {
+      const member = members[i]!;
+      if (Number(member[0]) === 1)
+        removed.push({ appId, room, member: parseMember(connectionId, String(member[1])) });
+    });
+    await redis.relayboxPresenceIndexDone(removingKey, ...batch);
   }
   return removed;
+}
+
+function pairs(flat: string[]): [string, string][] {
+  const out: [string, string][] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) out.push([flat[i]!, flat[i + 1]!]);
+  return out;
+}
+
+/** A fresh membership token: 48 random bits as digits (the scripts match `%d+`). */
+export function membershipToken(): string {
+  return String(randomBytes(6).readUIntBE(0, 6));
 }
 
 export function movedTooOften(connectionId: string): RelayBoxError {
@@ -73,10 +104,17 @@ export function movedTooOften(connectionId: string): RelayBoxError {
   );
 }
 
-/** Reads a stored value, `<enteredAt>|<json {c, d, u, v?}>` (presence-enter.lua; v: the vouched user). */
+/** The token of a stored value, `<enteredAt>|<token>|<json>` (presence-room-set.lua). */
+export function memberToken(value: string): string {
+  const first = value.indexOf('|');
+  return value.slice(first + 1, value.indexOf('|', first + 1));
+}
+
+/** Reads a stored value, `<enteredAt>|<token>|<json {c, d, u, v?}>` (presence-room-set.lua; v: the vouched user). */
 export function parseMember(connectionId: string, value: string): PresenceMember {
-  const bar = value.indexOf('|');
-  const rest = JSON.parse(value.slice(bar + 1)) as {
+  const first = value.indexOf('|');
+  const second = value.indexOf('|', first + 1);
+  const rest = JSON.parse(value.slice(second + 1)) as {
     c: string;
     d: unknown;
     u: number;
@@ -86,7 +124,7 @@ export function parseMember(connectionId: string, value: string): PresenceMember
     clientId: rest.c,
     connectionId,
     data: rest.d,
-    enteredAt: Number(value.slice(0, bar)),
+    enteredAt: Number(value.slice(0, first)),
     updatedAt: rest.u,
     ...(rest.v ? { user: rest.v } : {}),
   };

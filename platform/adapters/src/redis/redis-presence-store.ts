@@ -10,13 +10,17 @@ import {
   presenceGatewayKey,
   presenceGatewaysKey,
   presenceOwnerKey,
+  presenceRemovingKey,
   presenceRoomKey,
 } from './presence-keys.js';
 import type { RedisClient } from './redis-connection.js';
 import {
   MOVE_ATTEMPTS,
   MOVED,
+  membershipToken,
+  memberToken,
   movedTooOften,
+  type PresenceRemovalCommands,
   type PresenceRemovalContext,
   parseMember,
   type Reply,
@@ -31,19 +35,22 @@ import {
   storeFailure,
 } from './redis-state-client.js';
 
-interface PresenceCommands {
-  relayboxPresenceEnter(...args: string[]): Promise<Reply>;
-  relayboxPresenceLeave(...args: string[]): Promise<Reply>;
+interface PresenceCommands extends PresenceRemovalCommands {
+  relayboxPresenceIndexEnter(...args: string[]): Promise<Reply>;
+  relayboxPresenceRoomSet(...args: string[]): Promise<Reply>;
+  relayboxPresenceIndexLeave(...args: string[]): Promise<number>;
   relayboxPresenceMove(...args: string[]): Promise<number>;
-  relayboxPresenceRemoveConnection(...args: string[]): Promise<Reply>;
   relayboxPresenceForgetGateway(...args: string[]): Promise<number>;
 }
 
 const SCRIPTS = {
-  relayboxPresenceEnter: { file: 'presence-enter.lua', keys: 6 },
-  relayboxPresenceLeave: { file: 'presence-leave.lua', keys: 5 },
+  relayboxPresenceIndexEnter: { file: 'presence-index-enter.lua', keys: 5 },
+  relayboxPresenceRoomSet: { file: 'presence-room-set.lua', keys: 1 },
+  relayboxPresenceRoomRemove: { file: 'presence-room-remove.lua', keys: 1 },
+  relayboxPresenceIndexLeave: { file: 'presence-index-leave.lua', keys: 5 },
+  relayboxPresenceIndexTake: { file: 'presence-index-take.lua', keys: 5 },
+  relayboxPresenceIndexDone: { file: 'presence-index-done.lua', keys: 1 },
   relayboxPresenceMove: { file: 'presence-move-connection.lua', keys: 5 },
-  relayboxPresenceRemoveConnection: { file: 'presence-remove-connection.lua' },
   relayboxPresenceForgetGateway: { file: 'presence-forget-gateway.lua', keys: 2 },
 };
 
@@ -61,18 +68,22 @@ export interface RedisPresenceStoreOptions extends RedisStateOptions {
 /**
  * `PresenceStore` on Redis, one Lua script per atomic operation (lua/presence-*.lua).
  *
- * Layout (presence-keys.ts): per room a hash connectionId → member; per connection a set of its rooms
- * and its gateway; per gateway a set of its connections; one set of gateways holding memberships.
- * enter/update/leave/move are O(1); members O(members) in HSCAN batches; count O(1) (HLEN);
- * removeConnection O(its rooms) and removeGateway O(its memberships), in atomic batches of
- * `batchSize`.
+ * Layout (presence-keys.ts): per room a hash connectionId → member, in the room's own slot; per
+ * connection a hash of its rooms (room → membership token) and its gateway; per gateway a set of its
+ * connections; one set of gateways holding memberships. enter/update/leave/move are O(1); members
+ * O(members) in HSCAN batches; count O(1) (HLEN); removeConnection O(its rooms) and removeGateway
+ * O(its memberships), in batches of `batchSize`.
  *
- * Redis Cluster: every key carries the hash tag `{presence}` (one slot) and every script receives
- * all its keys in KEYS. The keys that depend on stored data (the connection's current gateway, the
- * rooms a removal visits) are read just before the script, which re-checks the gateway and reports a
- * move; the call then reads again (at most MOVE_ATTEMPTS times, then `store_unavailable`).
- * enter/update/leave/move of one connection run one after the other (one read then one script
- * each), so they take effect and settle in call order; different connections' calls are pipelined.
+ * Redis Cluster: a room's members share the room's hash tag `{<appId>:<room>}` (its seq and
+ * history slot); the cross-room indexes share `{presence-index}`. Every script touches one slot and
+ * receives all its keys in KEYS, so an enter is three scripts (index, member, index again: a sweep
+ * may have taken the entry in between), a leave two (member, then index) and a removal batch three
+ * (take index entries, remove their members, drop the batch): see the
+ * presence-*.lua headers for why each order is safe. The keys that depend on stored data (the
+ * connection's current gateway) are read just before an index script, which re-checks the gateway and
+ * reports a move; the call then reads again (at most MOVE_ATTEMPTS times, then `store_unavailable`).
+ * enter/update/leave/move of one connection run one after the other, so they take effect and settle
+ * in call order; different connections' calls are pipelined.
  */
 export class RedisPresenceStore implements PresenceStore {
   private readonly redis: RedisClient & PresenceCommands;
@@ -82,7 +93,7 @@ export class RedisPresenceStore implements PresenceStore {
   private readonly scanCount: number;
   private readonly clock: () => number;
   private readonly fail = storeFailure(STORE);
-  /** The last call of each connection (`<appId>:<connectionId>`) still running: see withOwner. */
+  /** The last call of each connection (`<appId>:<connectionId>`) still running: see serial. */
   private readonly inFlight = new Map<string, Promise<void>>();
   private closed = false;
 
@@ -113,22 +124,28 @@ export class RedisPresenceStore implements PresenceStore {
   leave(appId: string, room: string, connectionId: string): Promise<PresenceChange | null> {
     if (this.closed) return Promise.reject(closedStore(STORE));
     const p = this.prefix;
-    return this.withOwner(appId, connectionId, async (owner) => {
-      const reply = await this.redis.relayboxPresenceLeave(
-        presenceRoomKey(p, appId, room),
-        presenceConnectionKey(p, appId, connectionId),
-        presenceOwnerKey(p, appId, connectionId),
-        presenceGatewaysKey(p),
-        presenceGatewayKey(p, owner),
-        connectionId,
-        room,
-        `${appId}:${connectionId}`,
-        owner,
-      );
-      const status = Number(reply[0]);
-      if (status === MOVED) return MOVED;
-      if (status === 0) return null;
-      return { action: 'leave' as const, member: parseMember(connectionId, String(reply[1])) };
+    return this.serial(appId, connectionId, async () => {
+      const reply = await this.redis
+        .relayboxPresenceRoomRemove(presenceRoomKey(p, appId, room), connectionId, '')
+        .catch(this.fail);
+      if (Number(reply[0]) !== 1) return null;
+      const value = String(reply[1]);
+      // Best effort: the member is gone, which decided the leave. An index entry left behind (its
+      // token no member carries any more) is removed as nothing by the connection's removal.
+      await this.withOwner(appId, connectionId, undefined, (owner) =>
+        this.redis.relayboxPresenceIndexLeave(
+          presenceConnectionKey(p, appId, connectionId),
+          presenceRemovingKey(p, appId, connectionId),
+          presenceOwnerKey(p, appId, connectionId),
+          presenceGatewaysKey(p),
+          presenceGatewayKey(p, owner),
+          room,
+          memberToken(value),
+          `${appId}:${connectionId}`,
+          owner,
+        ),
+      ).catch(() => 0);
+      return { action: 'leave' as const, member: parseMember(connectionId, value) };
     });
   }
 
@@ -154,19 +171,20 @@ export class RedisPresenceStore implements PresenceStore {
   moveConnection(appId: string, connectionId: string, gatewayId: string): Promise<number> {
     if (this.closed) return Promise.reject(closedStore(STORE));
     const p = this.prefix;
-    return this.withOwner(appId, connectionId, async (owner) => {
-      const reply = await this.redis.relayboxPresenceMove(
-        presenceConnectionKey(p, appId, connectionId),
-        presenceOwnerKey(p, appId, connectionId),
-        presenceGatewayKey(p, gatewayId),
-        presenceGatewaysKey(p),
-        presenceGatewayKey(p, owner),
-        gatewayId,
-        `${appId}:${connectionId}`,
-        owner,
-      );
-      return Number(reply);
-    });
+    return this.serial(appId, connectionId, () =>
+      this.withOwner(appId, connectionId, undefined, (owner) =>
+        this.redis.relayboxPresenceMove(
+          presenceConnectionKey(p, appId, connectionId),
+          presenceOwnerKey(p, appId, connectionId),
+          presenceGatewayKey(p, gatewayId),
+          presenceGatewaysKey(p),
+          presenceGatewayKey(p, owner),
+          gatewayId,
+          `${appId}:${connectionId}`,
+          owner,
+        ),
+      ),
+    );
   }
 
   async removeConnection(
@@ -240,26 +258,43 @@ export class RedisPresenceStore implements PresenceStore {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.withOwner(appId, connectionId, async (owner) => {
-      const reply = await this.redis.relayboxPresenceEnter(
-        presenceRoomKey(p, appId, room),
-        presenceConnectionKey(p, appId, connectionId),
-        presenceOwnerKey(p, appId, connectionId),
-        presenceGatewayKey(p, gatewayId),
-        presenceGatewaysKey(p),
-        presenceGatewayKey(p, owner),
-        connectionId,
-        room,
-        updateOnly ? '1' : '0',
-        String(now),
-        rest,
-        gatewayId,
-        `${appId}:${connectionId}`,
-        owner,
-      );
+    const only = updateOnly ? '1' : '0';
+    return this.serial(appId, connectionId, async () => {
+      const index = (token: string, mode: string, known?: string) =>
+        this.withOwner(appId, connectionId, known, (owner) =>
+          this.redis.relayboxPresenceIndexEnter(
+            presenceConnectionKey(p, appId, connectionId),
+            presenceOwnerKey(p, appId, connectionId),
+            presenceGatewayKey(p, gatewayId),
+            presenceGatewaysKey(p),
+            presenceGatewayKey(p, owner),
+            room,
+            token,
+            mode,
+            gatewayId,
+            `${appId}:${connectionId}`,
+            owner,
+          ),
+        );
+      const indexed = await index(membershipToken(), only);
+      if (Number(indexed[0]) === 0) return null;
+      const token = String(indexed[1]);
+      const reply = await this.redis
+        .relayboxPresenceRoomSet(
+          presenceRoomKey(p, appId, room),
+          connectionId,
+          only,
+          String(now),
+          token,
+          rest,
+        )
+        .catch(this.fail);
       const action = Number(reply[0]);
-      if (action === MOVED) return MOVED;
       if (action === 0) return null;
+      // A removal (a sweep of this gateway, as dead) may have taken the index entry between the two
+      // steps and found no member yet: index the member again under its token, or no removal would
+      // ever reach it. Best effort: the member is written, which decided the call.
+      await index(token, '0', gatewayId).catch(() => undefined);
       return {
         action: action === 1 ? ('enter' as const) : ('update' as const),
         member: parseMember(connectionId, String(reply[1])),
@@ -267,25 +302,20 @@ export class RedisPresenceStore implements PresenceStore {
     });
   }
 
-  /**
-   * Reads the connection's gateway, then runs the script that names that gateway's keys; again
-   * when the script reports that the connection moved in between. Calls for one connection run one
-   * after the other (a read made while an earlier call of the same connection is in flight would be
-   * stale), so they take effect and settle in call order; calls for other connections are not held.
-   */
   private removal(): PresenceRemovalContext {
     return { redis: this.redis, prefix: this.prefix, batchSize: this.batchSize };
   }
 
-  private withOwner<T>(
-    appId: string,
-    connectionId: string,
-    run: (owner: string) => Promise<T | typeof MOVED>,
-  ): Promise<T> {
+  /**
+   * Runs the calls of one connection (`<appId>:<connectionId>`) made through this store one after
+   * the other: a gateway read made while an earlier call of the same connection is in flight would be
+   * stale, and a call's steps must not interleave with the next call's. Calls for other connections
+   * are not held.
+   */
+  private serial<T>(appId: string, connectionId: string, run: () => Promise<T>): Promise<T> {
     const key = `${appId}:${connectionId}`;
-    const start = () => this.attempt(appId, connectionId, run, 1);
     const previous = this.inFlight.get(key);
-    const call = previous ? previous.then(start, start) : start();
+    const call = previous ? previous.then(run, run) : run();
     const tail = call.then(
       () => {},
       () => {},
@@ -297,20 +327,25 @@ export class RedisPresenceStore implements PresenceStore {
     return call;
   }
 
-  private attempt<T>(
+  /**
+   * Reads the connection's gateway (or first tries `known`, the gateway the caller just gave it),
+   * then runs the index script that names that gateway's keys; again when the script reports (a
+   * reply of, or starting with, -1) that the connection moved in between.
+   */
+  private async withOwner<T extends number | Reply>(
     appId: string,
     connectionId: string,
-    run: (owner: string) => Promise<T | typeof MOVED>,
-    attempt: number,
+    known: string | undefined,
+    run: (owner: string) => Promise<T>,
   ): Promise<T> {
-    return this.redis
-      .get(presenceOwnerKey(this.prefix, appId, connectionId))
-      .then((owner) => run(owner ?? ''))
-      .then((result) => {
-        if (result !== MOVED) return result as T;
-        if (attempt >= MOVE_ATTEMPTS) throw movedTooOften(connectionId);
-        return this.attempt(appId, connectionId, run, attempt + 1);
-      })
-      .catch(this.fail);
+    const ownerKey = presenceOwnerKey(this.prefix, appId, connectionId);
+    for (let attempt = 0; attempt < MOVE_ATTEMPTS; attempt += 1) {
+      const owner =
+        attempt === 0 && known !== undefined ? known : await this.redis.get(ownerKey).catch(this.fail);
+      const reply = await run(owner ?? '').catch(this.fail);
+      const status = typeof reply === 'number' ? reply : Number(reply[0]);
+      if (status !== MOVED) return reply;
+    }
+    throw movedTooOften(connectionId);
   }
 }

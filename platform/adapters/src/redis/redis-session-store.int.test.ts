@@ -51,13 +51,13 @@ describe('RedisSessionStore against Redis', () => {
     await s.create({ ...session, rooms: { 'chat:lobby': { subscribed: true } } }, 'the-secret');
     expect(await keysOf(admin, prefix)).toEqual(
       [
-        `${prefix}{session}:alive:gw-a`,
-        `${prefix}{session}:c:c1`,
-        `${prefix}{session}:g:gw-a`,
-        `${prefix}{session}:gateways`,
+        `${prefix}{session-index}:alive:gw-a`,
+        `${prefix}{session:c:c1}`,
+        `${prefix}{session-index}:g:gw-a`,
+        `${prefix}{session-index}:gateways`,
       ].sort(),
     );
-    expect(await admin.call('HGETALL', `${prefix}{session}:c:c1`)).toEqual([
+    expect(await admin.call('HGETALL', `${prefix}{session:c:c1}`)).toEqual([
       'a',
       'app-1',
       'c',
@@ -73,16 +73,16 @@ describe('RedisSessionStore against Redis', () => {
       'r:chat:lobby',
       '1',
     ]);
-    expect(JSON.stringify(await admin.hvals(`${prefix}{session}:c:c1`))).not.toContain('the-secret');
-    expect(await admin.pttl(`${prefix}{session}:c:c1`)).toBe(-1);
-    const ttl = await admin.pttl(`${prefix}{session}:alive:gw-a`);
+    expect(JSON.stringify(await admin.hvals(`${prefix}{session:c:c1}`))).not.toContain('the-secret');
+    expect(await admin.pttl(`${prefix}{session:c:c1}`)).toBe(-1);
+    const ttl = await admin.pttl(`${prefix}{session-index}:alive:gw-a`);
     expect(ttl).toBeGreaterThan(59_000);
 
     await s.detach('c1', 'gw-a', 120_000);
-    const detachedTtl = await admin.pttl(`${prefix}{session}:c:c1`);
+    const detachedTtl = await admin.pttl(`${prefix}{session:c:c1}`);
     expect(detachedTtl).toBeGreaterThan(119_000);
     expect(detachedTtl).toBeLessThanOrEqual(120_000);
-    expect(await admin.exists(`${prefix}{session}:g:gw-a`)).toBe(0);
+    expect(await admin.exists(`${prefix}{session-index}:g:gw-a`)).toBe(0);
 
     await s.claim({
       connectionId: 'c1',
@@ -91,8 +91,8 @@ describe('RedisSessionStore against Redis', () => {
       secret: 'the-secret',
       gatewayId: 'gw-a',
     });
-    expect(await admin.pttl(`${prefix}{session}:c:c1`)).toBe(-1);
-    expect(await admin.smembers(`${prefix}{session}:g:gw-a`)).toEqual(['c1']);
+    expect(await admin.pttl(`${prefix}{session:c:c1}`)).toBe(-1);
+    expect(await admin.smembers(`${prefix}{session-index}:g:gw-a`)).toEqual(['c1']);
   });
 
   it('keeps a room named like an object key a room', async () => {
@@ -103,6 +103,26 @@ describe('RedisSessionStore against Redis', () => {
     const stored = await s.get('c1');
     expect(Object.keys(stored?.rooms ?? {}).sort()).toEqual(['__proto__', 'constructor']);
     expect(Object.getPrototypeOf(stored?.rooms)).toBe(Object.prototype);
+  });
+
+  it('leaves no reference under a refused claimer, and skips one a cut claim left', async () => {
+    const s = store();
+    await s.heartbeat('gw-a', 60_000);
+    await s.create({ ...session, rooms: {} }, 'the-secret');
+    const claim = { connectionId: 'c1', appId: 'app-1', clientId: 'alice', gatewayId: 'gw-b' };
+    await expect(s.claim({ ...claim, secret: 'wrong' })).rejects.toMatchObject({ reason: 'wrong_secret' });
+    await expect(s.claim({ ...claim, secret: 'the-secret' })).rejects.toMatchObject({ reason: 'attached' });
+    await expect(s.claim({ ...claim, connectionId: 'nobody', secret: 'x' })).rejects.toMatchObject({
+      reason: 'not_found',
+    });
+    expect(await admin.exists(`${prefix}{session-index}:g:gw-b`)).toBe(0);
+
+    // A claim cut after its first step (the index) leaves a reference to a session attached elsewhere.
+    await admin.sadd(`${prefix}{session-index}:g:gw-b`, 'c1');
+    expect(await s.sweepGateway('gw-b', { resumeWindowMs: 1000 })).toEqual([]);
+    expect(await s.get('c1')).toMatchObject({ gatewayId: 'gw-a', state: 'attached' });
+    expect(await admin.exists(`${prefix}{session-index}:g:gw-b`)).toBe(0);
+    expect(await admin.smembers(`${prefix}{session-index}:g:gw-a`)).toEqual(['c1']);
   });
 
   it('sweeps 1500 sessions in batches and leaves no key behind', async () => {

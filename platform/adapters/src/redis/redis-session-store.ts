@@ -24,27 +24,31 @@ import { gatewayAliveKey, gatewaysKey, sessionGatewayKey, sessionKey } from './s
 type Nested = (string | number | Nested)[];
 
 interface SessionCommands {
-  relayboxSessionCreate(...args: string[]): Promise<number>;
+  relayboxSessionIndexAdd(...args: string[]): Promise<number>;
+  relayboxSessionCreate(...args: string[]): Promise<Nested>;
   relayboxSessionRoom(...args: string[]): Promise<number>;
   relayboxSessionDetach(...args: string[]): Promise<number>;
-  relayboxSessionClaim(...args: string[]): Promise<number | string[]>;
-  relayboxSessionRemove(...args: string[]): Promise<number>;
+  relayboxSessionClaim(...args: string[]): Promise<Nested>;
+  relayboxSessionRemove(...args: string[]): Promise<Nested>;
   relayboxSessionHeartbeat(...args: string[]): Promise<number>;
-  relayboxSessionSweepGateway(...args: string[]): Promise<Nested>;
+  relayboxSessionSweepTake(...args: string[]): Promise<Nested>;
+  relayboxSessionRelease(...args: string[]): Promise<string[]>;
 }
 
 const SCRIPTS = {
-  relayboxSessionCreate: { file: 'session-create.lua', keys: 3 },
+  relayboxSessionIndexAdd: { file: 'session-index-add.lua', keys: 2 },
+  relayboxSessionCreate: { file: 'session-create.lua', keys: 1 },
   relayboxSessionRoom: { file: 'session-room.lua', keys: 1 },
-  relayboxSessionDetach: { file: 'session-detach.lua', keys: 2 },
-  relayboxSessionClaim: { file: 'session-claim.lua', keys: 5 },
-  relayboxSessionRemove: { file: 'session-remove.lua', keys: 2 },
+  relayboxSessionDetach: { file: 'session-detach.lua', keys: 1 },
+  relayboxSessionClaim: { file: 'session-claim.lua', keys: 1 },
+  relayboxSessionRemove: { file: 'session-remove.lua', keys: 1 },
   relayboxSessionHeartbeat: { file: 'session-heartbeat.lua', keys: 2 },
-  relayboxSessionSweepGateway: { file: 'session-sweep-gateway.lua' },
+  relayboxSessionSweepTake: { file: 'session-sweep-take.lua', keys: 3 },
+  relayboxSessionRelease: { file: 'session-release.lua', keys: 1 },
 };
 
 /**
- * Claims and removals name the previous gateway's keys, read from the session just before the
+ * A claim checks the previous gateway's liveness, read with the session's gateway just before the
  * script (which refuses when the session moved meanwhile): at most this many reads and scripts per call.
  */
 const MOVE_ATTEMPTS = 10;
@@ -66,10 +70,16 @@ export interface RedisSessionStoreOptions extends RedisStateOptions {
  * O(rooms)); deadGateways O(known gateways); sweepGateway O(its sessions) in atomic batches of
  * `batchSize`. Expiry is Redis's own clock (PX), exact to the millisecond.
  *
- * Redis Cluster: every key carries the hash tag `{session}` (one slot) and every script receives all
- * its keys in KEYS. A key that depends on stored data (the gateway a session is attached to, the ids
- * a sweep releases) is read first and passed in; the script re-checks what was read and reports a
- * move, and the call reads again (claim and remove: at most MOVE_ATTEMPTS times, then `store_unavailable`).
+ * Redis Cluster: each session hash has a slot of its own (`{session:c:<connectionId>}`), the
+ * per-gateway indexes and liveness keys share `{session-index}` (session-keys.ts); every script touches one
+ * slot and receives all its keys in KEYS. So a call that changes a session and an index is two steps:
+ * create and claim index the session under the new gateway first, then write it; detach, remove and
+ * the sweep change the session first, then drop its reference. A reference to a session not attached
+ * to that gateway is harmless (the sweep skips it). A claim reads the session's gateway and that
+ * gateway's liveness first; the script re-checks the gateway and reports a move, and the claim reads
+ * again (at most MOVE_ATTEMPTS times, then `store_unavailable`). The sweep checks the gateway dead
+ * once per batch, not per session: a gateway whose heartbeat lapsed may lose sessions to a sweep
+ * (its next `heartbeat` resolves false, as documented).
  */
 export class RedisSessionStore implements SessionStore {
   private readonly redis: RedisClient & SessionCommands;
@@ -91,23 +101,25 @@ export class RedisSessionStore implements SessionStore {
   async create(session: Session, secret: string): Promise<void> {
     this.open();
     const p = this.prefix;
+    const { connectionId, gatewayId } = session;
     const rooms = Object.entries(session.rooms).flatMap(([room, s]) => [room, s.subscribed ? '1' : '0']);
-    const created = await this.redis
+    await this.redis
+      .relayboxSessionIndexAdd(sessionGatewayKey(p, gatewayId), gatewaysKey(p), connectionId, gatewayId)
+      .catch(this.fail);
+    const reply = await this.redis
       .relayboxSessionCreate(
-        sessionKey(p, session.connectionId),
-        sessionGatewayKey(p, session.gatewayId),
-        gatewaysKey(p),
-        session.connectionId,
+        sessionKey(p, connectionId),
         session.appId,
         session.clientId,
-        session.gatewayId,
+        gatewayId,
         hashResumeSecret(secret),
         String(session.createdAt),
         ...rooms,
       )
       .catch(this.fail);
-    if (created < 0) {
-      throw new RelayBoxError(ErrorCode.InvalidRequest, `connection id ${session.connectionId} is taken`);
+    if (Number(reply[0]) < 0) {
+      if (String(reply[1]) !== gatewayId) await this.unindex(gatewayId, connectionId);
+      throw new RelayBoxError(ErrorCode.InvalidRequest, `connection id ${connectionId} is taken`);
     }
   }
 
@@ -124,51 +136,52 @@ export class RedisSessionStore implements SessionStore {
     const window = wholeMs(resumeWindowMs, 'resumeWindowMs');
     const p = this.prefix;
     const reply = await this.redis
-      .relayboxSessionDetach(
-        sessionKey(p, connectionId),
-        sessionGatewayKey(p, gatewayId),
-        connectionId,
-        gatewayId,
-        String(window),
-      )
+      .relayboxSessionDetach(sessionKey(p, connectionId), gatewayId, String(window))
       .catch(this.fail);
-    return reply === 1;
+    if (reply !== 1) return false;
+    await this.unindex(gatewayId, connectionId);
+    return true;
   }
 
   async claim(claim: SessionClaim): Promise<ClaimedSession> {
     this.open();
     const p = this.prefix;
-    const { connectionId } = claim;
+    const { connectionId, gatewayId } = claim;
     const secret = hashResumeSecret(claim.secret);
     const nextSecret = claim.nextSecret === undefined ? '' : hashResumeSecret(claim.nextSecret);
     for (let attempt = 0; attempt < MOVE_ATTEMPTS; attempt += 1) {
       const previous = await this.ownerOf(connectionId);
+      if (previous === '') throw new SessionClaimError('not_found', connectionId);
+      const alive = await this.redis.exists(gatewayAliveKey(p, previous)).catch(this.fail);
+      await this.redis
+        .relayboxSessionIndexAdd(sessionGatewayKey(p, gatewayId), gatewaysKey(p), connectionId, gatewayId)
+        .catch(this.fail);
       const reply = await this.redis
         .relayboxSessionClaim(
           sessionKey(p, connectionId),
-          sessionGatewayKey(p, claim.gatewayId),
-          gatewaysKey(p),
-          gatewayAliveKey(p, previous),
-          sessionGatewayKey(p, previous),
-          connectionId,
           claim.appId,
           claim.clientId,
           secret,
-          claim.gatewayId,
+          gatewayId,
           nextSecret,
           previous,
+          alive === 1 ? '1' : '0',
         )
         .catch(this.fail);
-      if (reply === MOVED_CLAIM) continue;
-      if (typeof reply === 'number') {
-        const reason = SESSION_CLAIM_CODES[reply];
+      const [head, ...fields] = reply;
+      if (typeof head === 'number') {
+        // Refused: the reference just added is stale unless the session is attached to the claimer.
+        if (String(fields[0]) !== gatewayId) await this.unindex(gatewayId, connectionId);
+        if (head === MOVED_CLAIM) continue;
+        const reason = SESSION_CLAIM_CODES[head];
         if (reason === undefined)
-          throw new RelayBoxError(ErrorCode.Internal, `${STORE}: claim returned ${reply}`);
+          throw new RelayBoxError(ErrorCode.Internal, `${STORE}: claim returned ${head}`);
         throw new SessionClaimError(reason, connectionId);
       }
-      const [previousGatewayId, ...fields] = reply;
+      const previousGatewayId = String(head);
+      if (previousGatewayId !== gatewayId) await this.unindex(previousGatewayId, connectionId);
       const { state: _state, ...session } = toSession(connectionId, fields);
-      return { ...session, previousGatewayId: String(previousGatewayId) };
+      return { ...session, previousGatewayId };
     }
     throw movedTooOften(connectionId);
   }
@@ -182,22 +195,12 @@ export class RedisSessionStore implements SessionStore {
 
   async remove(connectionId: string, gatewayId?: string): Promise<boolean> {
     this.open();
-    const p = this.prefix;
-    for (let attempt = 0; attempt < MOVE_ATTEMPTS; attempt += 1) {
-      // Removal only from a given gateway needs no read: the script removes nothing else.
-      const owner = gatewayId ?? (await this.ownerOf(connectionId));
-      const reply = await this.redis
-        .relayboxSessionRemove(
-          sessionKey(p, connectionId),
-          sessionGatewayKey(p, owner),
-          connectionId,
-          gatewayId ?? '',
-          owner,
-        )
-        .catch(this.fail);
-      if (reply >= 0) return reply === 1;
-    }
-    throw movedTooOften(connectionId);
+    const reply = await this.redis
+      .relayboxSessionRemove(sessionKey(this.prefix, connectionId), gatewayId ?? '')
+      .catch(this.fail);
+    if (Number(reply[0]) !== 1) return false;
+    if (reply[2] === 'a') await this.unindex(String(reply[1]), connectionId);
+    return true;
   }
 
   async heartbeat(gatewayId: string, ttlMs: number): Promise<boolean> {
@@ -232,30 +235,32 @@ export class RedisSessionStore implements SessionStore {
 
   async sweepGateway(gatewayId: string, options: { resumeWindowMs: number }): Promise<Session[]> {
     this.open();
-    const window = wholeMs(options.resumeWindowMs, 'resumeWindowMs');
+    const window = String(wholeMs(options.resumeWindowMs, 'resumeWindowMs'));
     const p = this.prefix;
+    const indexKey = sessionGatewayKey(p, gatewayId);
     const swept: Session[] = [];
-    const keys = [sessionGatewayKey(p, gatewayId), gatewayAliveKey(p, gatewayId), gatewaysKey(p)];
     for (let status = 0; status === 0; ) {
-      const ids = (await this.redis
-        .srandmember(keys[0] as string, this.batchSize)
-        .catch(this.fail)) as string[];
-      const sessions = ids.map((id) => sessionKey(p, id));
       const reply = await this.redis
-        .relayboxSessionSweepGateway(
-          String(keys.length + sessions.length),
-          ...keys,
-          ...sessions,
+        .relayboxSessionSweepTake(
+          indexKey,
+          gatewayAliveKey(p, gatewayId),
+          gatewaysKey(p),
           gatewayId,
-          String(window),
-          ...ids,
+          String(this.batchSize),
         )
         .catch(this.fail);
       status = Number(reply[0]);
-      for (let i = 1; i + 1 < reply.length; i += 2) {
-        const { state: _state, ...session } = toSession(String(reply[i]), reply[i + 1] as string[]);
+      const ids = reply.slice(1).map(String);
+      if (ids.length === 0) continue;
+      const released = await Promise.all(
+        ids.map((id) => this.redis.relayboxSessionRelease(sessionKey(p, id), gatewayId, window)),
+      ).catch(this.fail);
+      released.forEach((fields, i) => {
+        if (fields.length === 0) return;
+        const { state: _state, ...session } = toSession(ids[i]!, fields);
         swept.push(session);
-      }
+      });
+      await this.redis.srem(indexKey, ...ids).catch(this.fail);
     }
     return swept;
   }
@@ -272,6 +277,15 @@ export class RedisSessionStore implements SessionStore {
       .relayboxSessionRoom(sessionKey(this.prefix, connectionId), gatewayId, room, value)
       .catch(this.fail);
     return reply === 1;
+  }
+
+  /**
+   * Drops a session's reference from a gateway's set (the second step of detach, remove, claim).
+   * Best effort: the first step already decided the call, and a reference left behind is harmless
+   * (the sweep skips sessions not attached to the swept gateway, and drops the reference).
+   */
+  private async unindex(gatewayId: string, connectionId: string): Promise<void> {
+    await this.redis.srem(sessionGatewayKey(this.prefix, gatewayId), connectionId).catch(() => 0);
   }
 
   /** The gateway the session names now ('' when there is no session). */

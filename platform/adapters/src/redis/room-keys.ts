@@ -12,6 +12,8 @@ export interface RoomKeys {
   historyIndexed: string;
   /** Prefix of the room's idempotency records; the store appends a digest of the key. */
   idempotency: string;
+  /** HASH: the room's presence members, connectionId → member (see presence-keys.ts). */
+  presence: string;
 }
 
 export function roomKeys(prefix: string, appId: string, room: string): RoomKeys {
@@ -21,6 +23,7 @@ export function roomKeys(prefix: string, appId: string, room: string): RoomKeys 
     history: `${base}:history`,
     historyIndexed: `${base}:history-indexed`,
     idempotency: `${base}:idem:`,
+    presence: `${base}:presence`,
   };
 }
 

@@ -3,22 +3,22 @@
 -- expired, and attaches it to the claiming gateway. Two claims of one session: the second sees it
 -- attached to the (live) winner.
 --
--- KEYS[1]  the session, <prefix>{session}:c:<connectionId> (hash)
--- KEYS[2]  the claiming gateway's sessions, <prefix>{session}:g:<gatewayId> (set)
--- KEYS[3]  the known gateways, <prefix>{session}:gateways (set)
--- KEYS[4]  the previous gateway's liveness, <prefix>{session}:alive:<ARGV[7]> (string)
--- KEYS[5]  the previous gateway's sessions, <prefix>{session}:g:<ARGV[7]> (set)
--- ARGV[1]  connectionId
--- ARGV[2]  appId
--- ARGV[3]  clientId
--- ARGV[4]  sha256 of the presented secret, hex (compared in constant time)
--- ARGV[5]  claiming gatewayId
--- ARGV[6]  sha256 of the next secret, hex, or '' to keep the secret
--- ARGV[7]  the gateway the caller read from the session before this call (KEYS[4] and KEYS[5] are
---          its keys), '' when it read no session
+-- Runs after session-index-add.lua indexed the session under the claiming gateway; the caller then
+-- drops it from the previous gateway's set (or, refused, from the claimer's when it is not attached
+-- there). The previous gateway's liveness lives in another slot: the caller reads it just before
+-- (a gateway that dies in between makes the claim refused as attached; the client tries again).
+--
+-- KEYS[1]  the session, <prefix>{session:c:<connectionId>} (hash)
+-- ARGV[1]  appId
+-- ARGV[2]  clientId
+-- ARGV[3]  sha256 of the presented secret, hex (compared in constant time)
+-- ARGV[4]  claiming gatewayId
+-- ARGV[5]  sha256 of the next secret, hex, or '' to keep the secret
+-- ARGV[6]  the gateway the caller read from the session before this call ('' when it read no session)
+-- ARGV[7]  '1' when the caller found ARGV[6]'s heartbeat live, '0' when not
 -- Returns  {previousGatewayId, field, value, ...} (the session's hash after the claim), or a refusal
---          (SESSION_CLAIM_CODES): -1 not found, -2 wrong app, -3 wrong client, -4 wrong secret,
---          -5 attached to a live gateway,
+--          {code, gatewayId the session is attached to now or ''} with code (SESSION_CLAIM_CODES):
+--          -1 not found, -2 wrong app, -3 wrong client, -4 wrong secret, -5 attached to a live gateway,
 --          -6 the session moved to another gateway since the caller read it (read again, retry)
 local function same(a, b)
   if type(a) ~= 'string' or #a ~= #b then
@@ -33,32 +33,33 @@ end
 
 local f = redis.call('HMGET', KEYS[1], 'a', 'c', 'h', 'g', 's')
 if not f[1] then
-  return -1
+  return {-1, ''}
 end
-if f[4] ~= ARGV[7] then
-  return -6
+local attached = ''
+if f[5] == 'a' then
+  attached = f[4]
 end
-if f[1] ~= ARGV[2] then
-  return -2
+if f[4] ~= ARGV[6] then
+  return {-6, attached}
 end
-if f[2] ~= ARGV[3] then
-  return -3
+if f[1] ~= ARGV[1] then
+  return {-2, attached}
 end
-if not same(f[3], ARGV[4]) then
-  return -4
+if f[2] ~= ARGV[2] then
+  return {-3, attached}
+end
+if not same(f[3], ARGV[3]) then
+  return {-4, attached}
 end
 local previous = f[4]
-if f[5] == 'a' and redis.call('EXISTS', KEYS[4]) == 1 then
-  return -5
+if f[5] == 'a' and ARGV[7] == '1' then
+  return {-5, attached}
 end
-redis.call('SREM', KEYS[5], ARGV[1])
 redis.call('PERSIST', KEYS[1])
-redis.call('HSET', KEYS[1], 'g', ARGV[5], 's', 'a')
-if ARGV[6] ~= '' then
-  redis.call('HSET', KEYS[1], 'h', ARGV[6])
+redis.call('HSET', KEYS[1], 'g', ARGV[4], 's', 'a')
+if ARGV[5] ~= '' then
+  redis.call('HSET', KEYS[1], 'h', ARGV[5])
 end
-redis.call('SADD', KEYS[2], ARGV[1])
-redis.call('SADD', KEYS[3], ARGV[5])
 local out = redis.call('HGETALL', KEYS[1])
 table.insert(out, 1, previous)
 return out

@@ -1,7 +1,7 @@
 -- One heartbeat of a gateway: one key with a PX expiry, whatever the number of its sessions.
 --
--- KEYS[1]  the gateway's liveness, <prefix>{session}:alive:<gatewayId> (string, PX = ttl)
--- KEYS[2]  the known gateways, <prefix>{session}:gateways (set)
+-- KEYS[1]  the gateway's liveness, <prefix>{session-index}:alive:<gatewayId> (string, PX = ttl)
+-- KEYS[2]  the known gateways, <prefix>{session-index}:gateways (set)
 -- ARGV[1]  gatewayId
 -- ARGV[2]  ttl, ms (integer > 0)
 -- Returns  1 when the gateway was alive before this beat, 0 when not (its first beat, or a lapse

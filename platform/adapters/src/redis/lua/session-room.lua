@@ -1,7 +1,7 @@
 -- Records a joined room, a subscription change or a left room of a session, only while the session
 -- is attached to the calling gateway.
 --
--- KEYS[1]  the session, <prefix>{session}:c:<connectionId> (hash)
+-- KEYS[1]  the session, <prefix>{session:c:<connectionId>} (hash)
 -- ARGV[1]  gatewayId
 -- ARGV[2]  room
 -- ARGV[3]  '1' subscribed, '0' joined, '' left
