@@ -45,6 +45,7 @@ import type { GatewayConfig } from './config.js';
 import { Gateway } from './gateway.js';
 import { type AppWebhookEndpoints, createKeySource } from './key-source.js';
 import { createLogger, type Logger } from './logger.js';
+import { createOtelExport, type OtelExport } from './tracing/otel-export.js';
 import { tracedDeliveryLog } from './tracing/traced-delivery-log.js';
 import type { Tracer } from './tracing/tracer.js';
 import { loadUws } from './uws/load-uws.js';
@@ -88,7 +89,9 @@ export async function startGateway(
   const keys = overrides.keys ?? local.keys;
   const devApiKey = overrides.keys ? undefined : local.devApiKey;
   const inspector = createInspectorParts(config, log, local.devApiKey, overrides.inspector);
-  const webhooks = createWebhooks(config, local.webhooks, log, inspector.tracer);
+  const instanceId = `${config.nodeId}.${randomBytes(4).toString('hex')}`;
+  const otel = createOtelExport(config.otel, { role: 'gateway', nodeId: config.nodeId, instanceId }, log);
+  const webhooks = createWebhooks(config, local.webhooks, log, inspector.tracer, otel);
   const broker = overrides.broker ?? createBroker(config, log);
   const cursors = new HistoryCursor(config.cursorSecret);
   const history =
@@ -134,7 +137,7 @@ export async function startGateway(
       idempotencyWindowMs: config.idempotencyWindowMs,
       resumeWindowMs: config.resumeWindowMs,
       presenceGraceMs: config.presenceGraceMs,
-      instanceId: `${config.nodeId}.${randomBytes(4).toString('hex')}`,
+      instanceId,
       metricsToken: config.metricsToken,
       trustProxy: config.trustProxy,
       processJobs: config.workers === 'inline',
@@ -154,6 +157,7 @@ export async function startGateway(
       log,
       ...(webhooks ? { webhooks: webhooks.hooks } : {}),
       tracer: inspector.tracer,
+      ...(otel ? { otel } : {}),
       ...(inspector.admin
         ? { admin: local.appExists ? { ...inspector.admin, appExists: local.appExists } : inspector.admin }
         : {}),
@@ -175,6 +179,7 @@ export async function startGateway(
     shutdown: async () => {
       await gateway.shutdown();
       await Promise.allSettled([jobs.close(), webhooks?.close(), inspector.close(), usage?.stop()]);
+      await otel?.shutdown();
     },
   };
 }
@@ -188,6 +193,7 @@ function createWebhooks(
   endpoints: AppWebhookEndpoints,
   log: Logger,
   tracer: Tracer,
+  otel: OtelExport | undefined,
 ): Webhooks | undefined {
   if (!endpoints.hasAny()) return undefined;
   const redisBacked = config.store === 'redis';
@@ -198,7 +204,7 @@ function createWebhooks(
         lockDurationMs: config.jobLockMs,
       })
     : new MemoryJobQueue();
-  const deps = webhookDeps(config, endpoints);
+  const deps = webhookDeps(config, endpoints, otel);
   if (tracer.on) deps.log = tracedDeliveryLog(deps.log, tracer, endpoints);
   const definition = webhookQueue({ baseDelayMs: config.webhookBaseDelayMs });
   // RELAYBOX_WORKERS=none: deliveries wait in the queue for a `worker webhook` process.
@@ -217,7 +223,11 @@ function createWebhooks(
 }
 
 /** What the webhook delivery processor needs: Redis-backed delivery log and dead letters in redis store mode. */
-export function webhookDeps(config: GatewayConfig, endpoints: AppWebhookEndpoints): WebhookDeps {
+export function webhookDeps(
+  config: GatewayConfig,
+  endpoints: AppWebhookEndpoints,
+  otel?: OtelExport,
+): WebhookDeps {
   const redisBacked = config.store === 'redis';
   const lists = { url: config.redisUrl, prefix: config.redisPrefix };
   const budget = { limit: config.webhookAppBudget, windowMs: DEFAULT_DELIVERY_BUDGET_WINDOW_MS };
@@ -229,6 +239,7 @@ export function webhookDeps(config: GatewayConfig, endpoints: AppWebhookEndpoint
     deadLetters: redisBacked ? new RedisDeadLetterList(lists) : new MemoryDeadLetterList(),
     now: Date.now,
     timeoutMs: DEFAULT_WEBHOOK_TIMEOUT_MS,
+    ...(otel ? { spans: otel.sink } : {}),
   };
 }
 

@@ -13,6 +13,7 @@ import { createLogger, type Logger } from './logger.js';
 import { processMaintenanceJobs } from './maintenance.js';
 import { PresenceService } from './presence-service.js';
 import { createBroker, webhookDeps } from './start-gateway.js';
+import { createOtelExport } from './tracing/otel-export.js';
 
 export const WORKER_QUEUES = ['sessions', 'history', 'webhook'] as const;
 export type WorkerQueue = (typeof WORKER_QUEUES)[number];
@@ -93,7 +94,10 @@ export async function startWorker(
       const endpoints = config.controlPlane
         ? new CloudAppConfig({ ...config.controlPlane, log })
         : local.webhooks;
-      const deps = webhookDeps(config, endpoints);
+      const instanceId = `worker.${config.nodeId}.${process.pid}`;
+      const otel = createOtelExport(config.otel, { role: 'worker', nodeId: config.nodeId, instanceId }, log);
+      if (otel) closers.push({ close: () => otel.shutdown() });
+      const deps = webhookDeps(config, endpoints, otel);
       closers.push(
         ...([deps.log, deps.deadLetters, deps.budget] as Array<Partial<{ close(): Promise<void> }>>).flatMap(
           (c) => (c.close ? [c as { close(): Promise<void> }] : []),
