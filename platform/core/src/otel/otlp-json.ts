@@ -28,11 +28,14 @@ export function otlpAttributes(attributes: Record<string, SpanAttributeValue | u
   return out;
 }
 
-/** Fractional epoch milliseconds as a uint64 nanosecond string (no float overflow past 2^53). */
+/**
+ * Fractional epoch milliseconds as a uint64 nanosecond string (no float overflow past 2^53). The
+ * fraction keeps microseconds: a double near 1.7e12 holds no finer digits.
+ */
 export function unixNano(ms: number): string {
   const whole = Math.floor(ms);
-  const nanos = Math.round((ms - whole) * 1e6);
-  return (BigInt(whole) * 1_000_000n + BigInt(nanos)).toString();
+  const micros = Math.min(999, Math.round((ms - whole) * 1000));
+  return (BigInt(whole) * 1_000_000n + BigInt(micros) * 1000n).toString();
 }
 
 /** STATUS_CODE_ERROR of opentelemetry-proto `Status.StatusCode`. */
