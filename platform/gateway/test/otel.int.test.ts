@@ -4,8 +4,17 @@ import { RelayBox } from '@relaybox/client';
 import type { RoomMessage } from '@relaybox/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { createLogger } from '../src/logger.js';
 import { processCluster, stopProcess } from './chaos/cluster.js';
-import { ALPHA_FULL, apiKeyOf, sleep, uniqueName, writeAppsFile, wsUrl } from './harness.js';
+import {
+  ALPHA_FULL,
+  apiKeyOf,
+  sleep,
+  startTestGateway,
+  uniqueName,
+  writeAppsFile,
+  wsUrl,
+} from './harness.js';
 import { type ReceivedSpan, startOtlpReceiver } from './otlp-receiver.js';
 import { spawnWorker } from './processes.js';
 
@@ -204,5 +213,58 @@ describe('OpenTelemetry export across gateways, the broker and a worker', () => 
     const metrics = await (await fetch(`${a.url}/metrics`)).text();
     expect(metrics).toMatch(/^relaybox_otel_spans_exported_total 9$/m);
     expect(metrics).toMatch(/^relaybox_otel_spans_dropped_total 0$/m);
+  });
+
+  it('an unreachable collector costs one warning per outage and counts the lost spans; export resumes', {
+    timeout: 60_000,
+  }, async () => {
+    const otlp = await startOtlpReceiver();
+    cleanups.push(() => otlp.close());
+    otlp.failNext(1_000_000, 503);
+    const lines: Array<{ level: string; msg: string; [key: string]: unknown }> = [];
+    const log = createLogger('info', {}, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    const gw = await startTestGateway({
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_SERVICE_NAME: 'edge-eu' },
+      overrides: { log },
+    });
+    cleanups.push(() => gw.shutdown());
+    const metric = async (name: string) => {
+      const text = await (await fetch(`${gw.url}/metrics`)).text();
+      return Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+    };
+    const publish = (n: number) =>
+      fetch(`${gw.url}/v1/rooms/traced-${n}/messages`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${apiKeyOf(ALPHA_FULL)}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ event: 'n', data: n }),
+      });
+    for (let round = 0; round < 3; round++) {
+      expect((await publish(round)).status).toBe(201);
+      const failed = round + 1;
+      await until(() => otlp.requests >= failed, `failed export ${failed}`, 10_000);
+    }
+    await until(
+      () => lines.filter((l) => l.msg.startsWith('OpenTelemetry export failing')).length > 0,
+      'the warning',
+    );
+    expect(await metric('relaybox_otel_export_failures_total')).toBeGreaterThanOrEqual(3);
+    expect(await metric('relaybox_otel_spans_failed_total')).toBeGreaterThanOrEqual(6);
+    expect(await metric('relaybox_otel_spans_exported_total')).toBe(0);
+    // Publishing never waited for the collector, and the outage was logged once.
+    const warnings = lines.filter((l) => l.msg.startsWith('OpenTelemetry export failing'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ level: 'warn', error: 'the collector answered HTTP 503' });
+
+    otlp.failNext(0, 200);
+    expect((await publish(99)).status).toBe(201);
+    await until(() => otlp.spans.length >= 3, 'spans after the outage', 10_000);
+    await until(() => lines.some((l) => l.msg === 'OpenTelemetry export recovered'), 'the recovery line');
+    expect(otlp.spans.map((s) => s.name).sort()).toEqual([
+      'relaybox.broker.publish',
+      'relaybox.publish',
+      'relaybox.store',
+    ]);
+    expect(otlp.spans[0]!.resource['service.name']).toBe('edge-eu');
+    expect(await metric('relaybox_otel_spans_exported_total')).toBe(3);
   });
 });
