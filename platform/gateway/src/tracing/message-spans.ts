@@ -19,11 +19,6 @@ import { messageRefOf } from './message-trace.js';
 //   │   └── relaybox.deliver      (CONSUMER, on every gateway that fans it out to local sockets)
 //   └── relaybox.webhook.attempt  (CLIENT, one per try, in the worker that delivers the webhook)
 
-/** Attributes every span of a message carries. */
-function messageAttributes(appId: string, room: string) {
-  return { 'messaging.system': 'relaybox', 'messaging.destination.name': room, 'relaybox.app_id': appId };
-}
-
 /** The spans of one publish on the gateway that received it. */
 export class PublishTrace {
   readonly publish: TraceContext;
@@ -66,20 +61,23 @@ export class PublishTrace {
 
   /** Records the spans (nothing when the caller's trace is not sampled). */
   end(
-    input: { appId: string; room: string; clientId: string; via: string; connectionId?: string | undefined },
+    input: { appId: string; room: string; clientId: string; via?: string; connectionId?: string | undefined },
     message: RoomMessage | undefined,
     outcome: { duplicate?: boolean; error?: unknown },
   ): void {
     if (!this.publish.sampled) return;
     const endMs = nowMs();
     const error = outcome.error === undefined ? undefined : errorText(outcome.error);
+    // One literal (no spread): this runs per message, and a spread of dotted keys is several times slower.
     const attributes = {
-      ...messageAttributes(input.appId, input.room),
+      'messaging.system': 'relaybox',
+      'messaging.destination.name': input.room,
+      'relaybox.app_id': input.appId,
       'messaging.message.id': message?.id,
       'relaybox.seq': message?.seq,
       'relaybox.client_id': input.clientId,
       'relaybox.connection_id': input.connectionId,
-      'relaybox.via': input.via,
+      'relaybox.via': input.via ?? 'ws',
       'relaybox.node_id': this.nodeId,
       'relaybox.duplicate': outcome.duplicate,
     };
@@ -141,7 +139,9 @@ export function recordDelivery(
     startMs: consumedMs,
     endMs: nowMs(),
     attributes: {
-      ...messageAttributes(message.appId, message.room),
+      'messaging.system': 'relaybox',
+      'messaging.destination.name': message.room,
+      'relaybox.app_id': message.appId,
       'messaging.message.id': ref?.messageId,
       'relaybox.seq': ref?.seq,
       'relaybox.sockets': sockets,
