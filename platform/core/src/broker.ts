@@ -3,6 +3,11 @@ export interface BrokerMessage {
   appId: string;
   room: string;
   payload: string;
+  /**
+   * The W3C `traceparent` of the publish (OpenTelemetry export on): carried beside the payload
+   * (AMQP: a message header), never inside it, so clients never see it. Absent when export is off.
+   */
+  traceparent?: string;
 }
 
 export type BrokerMessageHandler = (message: BrokerMessage) => void;

@@ -9,6 +9,7 @@ export * from './job-queue.js';
 export * from './key-store.js';
 export * from './log-format.js';
 export * from './message-id.js';
+export * from './otel/index.js';
 export * from './presence-store.js';
 export * from './room-metrics-store.js';
 export * from './session-store.js';

@@ -7,6 +7,7 @@ import {
   type Limits,
   type Operation,
   type PresenceFrame,
+  type PublishFrame,
   parseClientFrame,
   RelayBoxError,
 } from '@relaybox/protocol';
@@ -208,7 +209,7 @@ export class ClientSession {
         this.subs.unsubscribe(frame.room, this.joined(frame.room), 'messages');
         return undefined;
       case 'publish':
-        return this.publish(frame.room, frame.event, frame.data, frame.idempotencyKey);
+        return this.publish(frame);
       case 'history':
         this.require(frame.room, 'history');
         return this.reads.run(() => this.deps.history.page(this.appId, frame.room, frame.query));
@@ -330,12 +331,7 @@ export class ClientSession {
     await this.subs.subscribe(room, state, 'presence');
   }
 
-  private publish(
-    room: string,
-    event: string,
-    data: unknown,
-    idempotencyKey: string | undefined,
-  ): Promise<object> {
+  private publish({ room, event, data, idempotencyKey, traceparent }: PublishFrame): Promise<object> {
     const state = this.joined(room);
     if (!state.canPublish) throw denied(room, 'publish');
     const { limits } = this.deps;
@@ -345,7 +341,16 @@ export class ClientSession {
     }
     const { appId, clientId } = this.principal;
     const { connectionId } = this;
-    return this.deps.publisher.publish({ appId, room, event, data, clientId, idempotencyKey, connectionId });
+    return this.deps.publisher.publish({
+      appId,
+      room,
+      event,
+      data,
+      clientId,
+      idempotencyKey,
+      connectionId,
+      traceparent,
+    });
   }
 
   private async refresh(token: string): Promise<object> {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { parseRedisCluster, redisClusterUrl } from '@relaybox/adapters';
-import { TrustedProxies } from '@relaybox/core';
+import { type OtelConfig, parseOtelConfig, TrustedProxies } from '@relaybox/core';
 import { DEFAULT_LIMITS, type Limits } from '@relaybox/protocol';
 import type { LogLevel } from './logger.js';
 import { type WebhookSettings, webhookSettings } from './webhook-config.js';
@@ -78,6 +78,8 @@ export interface GatewayConfig extends WebhookSettings {
   readonly adminAllowRemote: boolean;
   /** Trace events of every message hop (docs/inspector.md); default on, off in production. */
   readonly tracing: boolean;
+  /** OpenTelemetry span export (`OTEL_EXPORTER_OTLP_*`); undefined: off (docs/observability.md). */
+  readonly otel: OtelConfig | undefined;
   /** Where API keys come from: `local` (apps file / dev key) or `cloud` (the control plane). */
   readonly keySource: 'local' | 'cloud';
   /** Cloud mode: the control plane's base URL and its service token (`CONTROL_PLANE_SERVICE_TOKEN`). */
@@ -175,6 +177,7 @@ export function loadConfig(env: Env, argv: readonly string[] = []): GatewayConfi
     smtp: smtp(env.RELAYBOX_SMTP_URL, env.RELAYBOX_MAIL_FROM),
     workers: oneOf('RELAYBOX_WORKERS', env.RELAYBOX_WORKERS ?? 'inline', ['inline', 'none'] as const),
     ...inspectorConfig(env),
+    otel: otelConfig(env),
     keySource: oneOf('RELAYBOX_KEY_SOURCE', env.RELAYBOX_KEY_SOURCE || 'local', ['local', 'cloud'] as const),
     controlPlane: controlPlane(env),
     ...webhookSettings(env, { flag: onOff, int }),
@@ -236,6 +239,14 @@ function inspectorConfig(
     'off',
   ] as const);
   return { env: mode, adminToken, adminAllowRemote: allow === '1', tracing: tracing === 'on' };
+}
+
+function otelConfig(env: Env): OtelConfig | undefined {
+  try {
+    return parseOtelConfig(env);
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
 }
 
 function trustProxy(raw: string | undefined): TrustedProxies {

@@ -8,9 +8,12 @@ import {
   type JobQueue,
   type KeyStore,
   MessageIdGenerator,
+  type OtlpExporterStats,
   type PresenceStore,
   type RoomMetricsStore,
   type SessionStore,
+  SPANS_OFF,
+  type SpanSink,
   TrustedProxies,
 } from '@relaybox/core';
 import { CloseCode, ErrorCode, type Limits, RelayBoxError } from '@relaybox/protocol';
@@ -98,6 +101,8 @@ export interface GatewayDeps {
   webhooks?: WebhookHooks;
   /** Trace events of this gateway (docs/inspector.md); off when not given. */
   tracer?: Tracer;
+  /** OpenTelemetry span export (docs/observability.md); off when not given. */
+  otel?: { sink: SpanSink; stats?: () => OtlpExporterStats };
   /** The admin API (`/v1/admin/...`); every admin path answers 404 when not given. */
   admin?: AdminSetup;
   /** Cloud mode: an app's limits and allowed origins; the gateway defaults when absent or undefined. */
@@ -161,7 +166,11 @@ export class Gateway {
     this.tracer = tracer;
     this.app = deps.uws.App();
     this.anchor = new CorkAnchor(deps.uws, deps.corkAnchor ?? false);
-    this.metrics = new GatewayMetrics({ brokerState: () => deps.broker.state });
+    this.metrics = new GatewayMetrics({
+      brokerState: () => deps.broker.state,
+      ...(deps.otel?.stats ? { otelStats: deps.otel.stats } : {}),
+    });
+    const spans = { sink: deps.otel?.sink ?? SPANS_OFF, nodeId: options.nodeId };
     this.roomMetrics = new RoomMetricsAggregator({
       gatewayId: options.instanceId,
       store: deps.roomMetrics,
@@ -174,7 +183,7 @@ export class Gateway {
       this.app.publish(topic, payload, false, false);
       return reached;
     };
-    this.hub = new Hub(deps.broker, publishLocal, hubObserver(this.metrics, this.roomMetrics), tracer);
+    this.hub = new Hub(deps.broker, publishLocal, hubObserver(this.metrics, this.roomMetrics), tracer, spans);
     const tokenLimits = {
       clockToleranceSec: options.tokenClockToleranceSec,
       maxTokenLifetimeSec: limits.maxTokenLifetimeSec,
@@ -206,10 +215,11 @@ export class Gateway {
       retention: (appId) => this.retentionFor(appId),
       idempotencyWindowMs: options.idempotencyWindowMs,
       tracer,
-      onPublished: (appId, message, bytes) => {
+      spans,
+      onPublished: (appId, message, bytes, traceparent) => {
         this.metrics.published(appId, bytes);
         this.roomMetrics.recordPublish(appId, message.room, bytes);
-        webhooks?.emit(appId, 'message.published', message);
+        webhooks?.emit(appId, 'message.published', message, traceparent);
       },
     });
     const history = new RoomHistory(deps.history, options.resumeWindowMs);

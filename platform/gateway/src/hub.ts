@@ -1,5 +1,6 @@
-import { type Broker, parseMessageFrame } from '@relaybox/core';
+import { type Broker, nowMs, parseMessageFrame, SPANS_OFF, type SpanSink } from '@relaybox/core';
 import type { TopicCounter } from './admin/counting-transport.js';
+import { recordDelivery } from './tracing/message-spans.js';
 import { traceConsumed } from './tracing/message-trace.js';
 import { Tracer } from './tracing/tracer.js';
 import type { Transport } from './transport.js';
@@ -61,9 +62,12 @@ export class Hub {
     publishLocal: (topic: string, payload: string) => number,
     private readonly observer?: HubObserver,
     tracer: Tracer = Tracer.off,
+    /** OpenTelemetry: a `relaybox.deliver` span per traced message fanned out here. */
+    spans: { sink: SpanSink; nodeId: string } = { sink: SPANS_OFF, nodeId: '' },
   ) {
     broker.onMessage((message) => {
       const consumedAt = tracer.on ? Date.now() : 0;
+      const consumedMs = spans.sink.on ? nowMs() : 0;
       const topic = roomTopic(message.appId, message.room);
       const deliveries = publishLocal(topic, message.payload);
       const taps = this.taps.get(topic);
@@ -81,6 +85,8 @@ export class Hub {
       }
       if (tracer.on)
         traceConsumed(tracer, message.appId, message.room, message.payload, deliveries, consumedAt);
+      if (spans.sink.on && message.traceparent !== undefined && this.bindings.has(topic))
+        recordDelivery(spans.sink, spans.nodeId, message, deliveries, consumedMs);
     });
   }
 

@@ -48,6 +48,7 @@ import { Gateway } from './gateway.js';
 import { type AppWebhookEndpoints, createKeySource } from './key-source.js';
 import { createLogger, type Logger } from './logger.js';
 import { tracedDeadLetters } from './tracing/job-traces.js';
+import { createOtelExport, type OtelExport } from './tracing/otel-export.js';
 import { tracedDeliveryLog } from './tracing/traced-delivery-log.js';
 import type { Tracer } from './tracing/tracer.js';
 import { loadUws } from './uws/load-uws.js';
@@ -92,7 +93,9 @@ export async function startGateway(
   const keys = overrides.keys ?? local.keys;
   const devApiKey = overrides.keys ? undefined : local.devApiKey;
   const inspector = createInspectorParts(config, log, local.devApiKey, overrides.inspector);
-  const webhooks = createWebhooks(config, local.webhooks, log, inspector.tracer);
+  const instanceId = `${config.nodeId}.${randomBytes(4).toString('hex')}`;
+  const otel = createOtelExport(config.otel, { role: 'gateway', nodeId: config.nodeId, instanceId }, log);
+  const webhooks = createWebhooks(config, local.webhooks, log, inspector.tracer, otel);
   const broker = overrides.broker ?? createBroker(config, log);
   const cursors = new HistoryCursor(config.cursorSecret);
   const history =
@@ -139,7 +142,7 @@ export async function startGateway(
       idempotencyWindowMs: config.idempotencyWindowMs,
       resumeWindowMs: config.resumeWindowMs,
       presenceGraceMs: config.presenceGraceMs,
-      instanceId: `${config.nodeId}.${randomBytes(4).toString('hex')}`,
+      instanceId,
       metricsToken: config.metricsToken,
       trustProxy: config.trustProxy,
       processJobs: config.workers === 'inline',
@@ -159,6 +162,7 @@ export async function startGateway(
       log,
       ...(webhooks ? { webhooks: webhooks.hooks } : {}),
       tracer: inspector.tracer,
+      ...(otel ? { otel } : {}),
       ...(inspector.admin
         ? {
             admin: {
@@ -187,6 +191,7 @@ export async function startGateway(
     shutdown: async () => {
       await gateway.shutdown();
       await Promise.allSettled([jobs.close(), webhooks?.close(), inspector.close(), usage?.stop()]);
+      await otel?.shutdown();
     },
   };
 }
@@ -200,6 +205,7 @@ function createWebhooks(
   configured: AppWebhookEndpoints,
   log: Logger,
   tracer: Tracer,
+  otel: OtelExport | undefined,
 ): Webhooks | undefined {
   const { endpoints, inbox } = webhookEndpoints(config, configured);
   if (!endpoints.hasAny()) return undefined;
@@ -211,7 +217,7 @@ function createWebhooks(
         lockDurationMs: config.jobLockMs,
       })
     : new MemoryJobQueue();
-  const deps = webhookDeps(config, endpoints);
+  const deps = webhookDeps(config, endpoints, otel);
   if (tracer.on) {
     deps.log = tracedDeliveryLog(deps.log, tracer, endpoints);
     deps.deadLetters = tracedDeadLetters(deps.deadLetters, tracer);
@@ -243,7 +249,11 @@ function createWebhooks(
 }
 
 /** What the webhook delivery processor needs: Redis-backed delivery log and dead letters in redis store mode. */
-export function webhookDeps(config: GatewayConfig, endpoints: AppWebhookEndpoints): WebhookDeps {
+export function webhookDeps(
+  config: GatewayConfig,
+  endpoints: AppWebhookEndpoints,
+  otel?: OtelExport,
+): WebhookDeps {
   const redisBacked = config.store === 'redis';
   const lists = { url: config.redisUrl, prefix: config.redisPrefix };
   const budget = { limit: config.webhookAppBudget, windowMs: DEFAULT_DELIVERY_BUDGET_WINDOW_MS };
@@ -255,6 +265,7 @@ export function webhookDeps(config: GatewayConfig, endpoints: AppWebhookEndpoint
     deadLetters: redisBacked ? new RedisDeadLetterList(lists) : new MemoryDeadLetterList(),
     now: Date.now,
     timeoutMs: DEFAULT_WEBHOOK_TIMEOUT_MS,
+    ...(otel ? { spans: otel.sink } : {}),
   };
 }
 

@@ -20,7 +20,13 @@ export class WebhookHooks {
     private readonly log: Logger,
   ) {}
 
-  emit<T extends WebhookEventType>(appId: string, type: T, data: WebhookEventDataMap[T]): void {
+  /** `traceparent`: the trace the webhook deliveries of this event continue (OpenTelemetry export). */
+  emit<T extends WebhookEventType>(
+    appId: string,
+    type: T,
+    data: WebhookEventDataMap[T],
+    traceparent?: string,
+  ): void {
     const room =
       type === 'message.published' ? (data as WebhookEventDataMap['message.published']).room : undefined;
     this.endpoints
@@ -29,10 +35,10 @@ export class WebhookHooks {
         if (!endpoints.some((endpoint) => endpointWants(endpoint, type, room))) return;
         // The generic event is one member of the WebhookEvent union; TS cannot narrow a generic T.
         const event = createWebhookEvent(type, data) as unknown as WebhookEvent;
-        return this.dispatcher.emit(appId, event).catch((error: unknown) => {
+        return this.dispatcher.emit(appId, event, traceparent).catch((error: unknown) => {
           // One retry with the same event: its job id dedupes what the first attempt stored.
           this.log.warn('webhook enqueue failed; retrying once', { type, error: String(error) });
-          return this.dispatcher.emit(appId, event);
+          return this.dispatcher.emit(appId, event, traceparent);
         });
       })
       .catch((error: unknown) => this.log.error('webhook event lost', { type, error: String(error) }));

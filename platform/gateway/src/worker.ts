@@ -15,6 +15,7 @@ import { processMaintenanceJobs } from './maintenance.js';
 import { PresenceService } from './presence-service.js';
 import { createBroker, webhookDeps } from './start-gateway.js';
 import { tracedDeadLetters } from './tracing/job-traces.js';
+import { createOtelExport } from './tracing/otel-export.js';
 import { tracedDeliveryLog } from './tracing/traced-delivery-log.js';
 import { Tracer } from './tracing/tracer.js';
 import { webhookEndpoints } from './webhook-setup.js';
@@ -118,7 +119,10 @@ export async function startWorker(
       // Local engines: the app's webhook inbox is an endpoint too (registered through a gateway).
       const { endpoints, inbox } = webhookEndpoints(config, configured);
       if (inbox) closers.push(inbox);
-      const deps = webhookDeps(config, endpoints);
+      const instanceId = `worker.${config.nodeId}.${process.pid}`;
+      const otel = createOtelExport(config.otel, { role: 'worker', nodeId: config.nodeId, instanceId }, log);
+      if (otel) closers.push({ close: () => otel.shutdown() });
+      const deps = webhookDeps(config, endpoints, otel);
       if (tracer.on) {
         deps.log = tracedDeliveryLog(deps.log, tracer, endpoints);
         deps.deadLetters = tracedDeadLetters(deps.deadLetters, tracer);

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -79,5 +79,31 @@ describe('relaybox up + relaybox console (two processes, one daemon)', () => {
     expect(await up.exited).toBe(0);
     await expect(stat(daemonFilePath(join(cwd, '.relaybox')))).rejects.toThrow();
     await expect(fetch(`${announced.url}/api/stack`)).rejects.toThrow();
+
+    // The daemon and the `up` process logged pino JSON to .relaybox/logs/daemon.log: the requests
+    // of `relaybox console` and of this test each with a request id, and nothing secret.
+    const text = await readFile(join(cwd, '.relaybox', 'logs', 'daemon.log'), 'utf8');
+    const lines = text
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    for (const line of lines) {
+      expect(['daemon', 'cli']).toContain(line.service);
+      expect(typeof line.msg).toBe('string');
+      expect(line.pid).toBe(up.proc.pid);
+    }
+    const requests = lines.filter((l) => l.msg === 'daemon request');
+    expect(requests.map((l) => l.path)).toEqual(
+      expect.arrayContaining(['/api/stack/connection', '/api/stack']),
+    );
+    expect(new Set(requests.map((l) => l.reqId)).size).toBe(requests.length);
+    expect(lines.filter((l) => l.service === 'cli').map((l) => l.msg)).toEqual([
+      'stack starting',
+      'stack up',
+      'stack stopping',
+      'stack stopped',
+    ]);
+    expect(text).not.toContain(announced.secret);
+    expect(text).not.toContain(fragment.get('token'));
   });
 });

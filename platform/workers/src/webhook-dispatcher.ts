@@ -34,8 +34,9 @@ export class WebhookDispatcher {
    * Enqueues the event for every subscribed endpoint of the app; resolves with how many. The job id
    * is `<event id>:<endpoint id>`, so emitting the same event again never delivers it twice to one
    * endpoint: after a rejection (some jobs may be stored), emit the same event again.
+   * `traceparent` (OpenTelemetry export on) rides in the job data: delivery spans join that trace.
    */
-  async emit(appId: string, event: WebhookEvent): Promise<number> {
+  async emit(appId: string, event: WebhookEvent, traceparent?: string): Promise<number> {
     const room = event.type === 'message.published' ? event.data.room : undefined;
     const targets = (await this.endpoints.endpointsFor(appId)).filter((endpoint) =>
       endpointWants(endpoint, event.type, room),
@@ -44,7 +45,9 @@ export class WebhookDispatcher {
       targets.map((endpoint) =>
         this.queue.enqueue(
           this.definition,
-          { v: 1, appId, endpointId: endpoint.id, event },
+          traceparent === undefined
+            ? { v: 1, appId, endpointId: endpoint.id, event }
+            : { v: 1, appId, endpointId: endpoint.id, event, traceparent },
           { jobId: webhookJobId(event.id, endpoint.id) },
         ),
       ),

@@ -8,6 +8,7 @@ import {
   RelayBoxError,
   type RoomMessage,
   type SubscribeFrame,
+  TRACEPARENT_MAX_LENGTH,
 } from '@relaybox/protocol';
 import { Emitter } from './emitter.js';
 import { GAP_WAIT_MS, OrderedDelivery } from './ordered-delivery.js';
@@ -43,6 +44,11 @@ export interface PublishOptions {
    * a publish whose outcome is unknown (a 'timeout' or 'connection_closed').
    */
   idempotencyKey?: string;
+  /**
+   * A W3C `traceparent` (e.g. of your OpenTelemetry span): the gateway's spans of this message join
+   * that trace when it exports OpenTelemetry spans.
+   */
+  traceparent?: string;
 }
 
 interface Subscription {
@@ -153,6 +159,10 @@ export class Room {
     if (options.idempotencyKey !== undefined) {
       checkName(options.idempotencyKey, 'idempotencyKey', DEFAULT_LIMITS.maxIdempotencyKeyLength);
       frame.idempotencyKey = options.idempotencyKey;
+    }
+    if (options.traceparent !== undefined) {
+      checkName(options.traceparent, 'traceparent', TRACEPARENT_MAX_LENGTH);
+      frame.traceparent = options.traceparent;
     }
     return this.host.request<PublishAck>(frame);
   }

@@ -43,7 +43,15 @@ export interface PublishFrame {
   event: string;
   data: unknown;
   idempotencyKey?: string;
+  /**
+   * A W3C `traceparent`: the gateway's OpenTelemetry spans of this message continue that trace. A
+   * string of up to `TRACEPARENT_MAX_LENGTH`; a malformed value is ignored (W3C: start a new trace).
+   */
+  traceparent?: string;
 }
+
+/** Longest `traceparent` accepted (version 00 is 55 characters; later versions may append fields). */
+export const TRACEPARENT_MAX_LENGTH = 512;
 export interface RefreshFrame {
   type: 'refresh';
   ref: number;

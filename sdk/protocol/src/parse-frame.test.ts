@@ -40,6 +40,10 @@ describe('parseClientFrame: valid frames', () => {
       data: null,
       idempotencyKey: 'k-1',
     });
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    expect(parse({ type: 'publish', ref: 4, room: 'r', event: 'e', data: 1, traceparent })).toMatchObject({
+      traceparent,
+    });
   });
 
   it('subscribe with fromSeq, and history with a query', () => {
@@ -139,6 +143,18 @@ describe('parseClientFrame: refused frames', () => {
       { type: 'publish', ref: 1, room: 'r', event: 'e', data: 1, idempotencyKey: 5 },
       'invalid_frame',
       /idempotencyKey/,
+    ],
+    [
+      'numeric traceparent',
+      { type: 'publish', ref: 1, room: 'r', event: 'e', data: 1, traceparent: 1 },
+      'invalid_frame',
+      /"traceparent"/,
+    ],
+    [
+      'traceparent past TRACEPARENT_MAX_LENGTH',
+      { type: 'publish', ref: 1, room: 'r', event: 'e', data: 1, traceparent: 't'.repeat(513) },
+      'invalid_frame',
+      /"traceparent" is longer than 512/,
     ],
     ['refresh without token', { type: 'refresh', ref: 1 }, 'invalid_frame', /"token"/],
     ['fromSeq 0', { type: 'subscribe', ref: 1, room: 'r', fromSeq: 0 }, 'invalid_frame', /"fromSeq"/],

@@ -1,5 +1,11 @@
 import { ErrorCode, RelayBoxError } from './errors.js';
-import type { ClientFrame, HistoryQueryParams, PublishFrame, ServerFrame } from './frames.js';
+import {
+  type ClientFrame,
+  type HistoryQueryParams,
+  type PublishFrame,
+  type ServerFrame,
+  TRACEPARENT_MAX_LENGTH,
+} from './frames.js';
 import { DEFAULT_LIMITS, roomNameProblem } from './limits.js';
 
 // ─── validation ─────────────────────────────────────────────────────────────────────────────────
@@ -112,6 +118,9 @@ function parsePublish(frame: Record<string, unknown>, bounds: FrameBounds, ref: 
   const out: PublishFrame = { type: 'publish', ref, room, event, data: frame.data };
   if (frame.idempotencyKey !== undefined) {
     out.idempotencyKey = requireString(frame, 'idempotencyKey', bounds.maxIdempotencyKeyLength, ref);
+  }
+  if (frame.traceparent !== undefined) {
+    out.traceparent = requireString(frame, 'traceparent', TRACEPARENT_MAX_LENGTH, ref);
   }
   return out;
 }

@@ -8,6 +8,7 @@ import {
   RelayBoxError,
   readHistoryPage,
   roomNameProblem,
+  TRACEPARENT_MAX_LENGTH,
 } from '@relaybox/protocol';
 import { type ApiKey, parseApiKey } from './api-key.js';
 import { RestUsers } from './auth-users.js';
@@ -29,6 +30,11 @@ export interface RelayBoxRestOptions {
 export interface RestPublishOptions {
   /** A publish repeated with the same key within the server's window is stored and delivered once. */
   idempotencyKey?: string;
+  /**
+   * A W3C `traceparent` (e.g. of your OpenTelemetry span), sent as the `traceparent` header: the
+   * gateway's spans of this message join that trace (docs/observability.md).
+   */
+  traceparent?: string;
 }
 
 const invalid = (message: string) => new RelayBoxError(ErrorCode.InvalidOptions, message);
@@ -83,7 +89,12 @@ export class RelayBoxRest {
       checkString(options.idempotencyKey, 'idempotencyKey', DEFAULT_LIMITS.maxIdempotencyKeyLength);
       body.idempotencyKey = options.idempotencyKey;
     }
-    return toPublishAck(await this.call('POST', `${roomPath(room)}/messages`, body));
+    const extra: Record<string, string> = {};
+    if (options.traceparent !== undefined) {
+      checkString(options.traceparent, 'traceparent', TRACEPARENT_MAX_LENGTH);
+      extra.traceparent = options.traceparent;
+    }
+    return toPublishAck(await this.call('POST', `${roomPath(room)}/messages`, body, extra));
   }
 
   /**
@@ -119,8 +130,13 @@ export class RelayBoxRest {
   }
 
   /** One authenticated REST call (the API key as bearer, never in the URL). */
-  private call(method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown): Promise<unknown> {
-    const headers = { authorization: `Bearer ${this.options.apiKey}` };
+  private call(
+    method: 'GET' | 'POST' | 'PATCH',
+    path: string,
+    body?: unknown,
+    extraHeaders: Record<string, string> = {},
+  ): Promise<unknown> {
+    const headers = { ...extraHeaders, authorization: `Bearer ${this.options.apiKey}` };
     const request = {
       method,
       url: `${this.baseUrl}${path}`,

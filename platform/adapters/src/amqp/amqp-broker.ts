@@ -115,10 +115,15 @@ export class AmqpBroker implements Broker {
     }
     const routingKey = this.routingKeys[shardOf(message.appId, message.room, this.routingKeys.length)]!;
     return new Promise((resolve, reject) => {
-      session.publish(routingKey, body, (error) => {
-        if (error === null) resolve();
-        else reject(unavailable('the broker did not confirm the message', error));
-      });
+      session.publish(
+        routingKey,
+        body,
+        (error) => {
+          if (error === null) resolve();
+          else reject(unavailable('the broker did not confirm the message', error));
+        },
+        message.traceparent,
+      );
     });
   }
 
@@ -219,9 +224,10 @@ export class AmqpBroker implements Broker {
     });
   }
 
-  private readonly deliver = (body: Buffer): void => {
+  private readonly deliver = (body: Buffer, traceparent: string | undefined): void => {
     const message = decodeBrokerMessage(body);
     if (message === null) return;
+    if (traceparent !== undefined) message.traceparent = traceparent;
     for (const handler of this.handlers) {
       try {
         handler(message);

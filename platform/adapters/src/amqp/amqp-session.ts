@@ -17,7 +17,8 @@ export interface AmqpSessionOptions {
 }
 
 export interface AmqpSessionEvents {
-  onDelivery(body: Buffer): void;
+  /** `traceparent`: the W3C trace context header of the message, when its publisher sent one. */
+  onDelivery(body: Buffer, traceparent: string | undefined): void;
   /** Once, when the connection or one of its channels dies; never after `close()`. */
   onLost(session: AmqpSession, error: Error): void;
 }
@@ -26,9 +27,17 @@ interface QueuedPublish {
   routingKey: string;
   body: Buffer;
   callback: ConfirmCallback;
+  traceparent: string | undefined;
 }
 
 const PUBLISH_OPTIONS: Options.Publish = {};
+
+/** A message's trace context travels as the AMQP header `traceparent` (old gateways ignore it). */
+function traceparentOf(headers: Record<string, unknown> | undefined): string | undefined {
+  const value = headers?.traceparent;
+  if (typeof value === 'string') return value;
+  return Buffer.isBuffer(value) ? value.toString('latin1') : undefined;
+}
 const STALL_TICKS = 4;
 
 /**
@@ -94,12 +103,12 @@ export class AmqpSession {
       }
       await sub.assertExchange(options.exchange, 'topic', { durable: true });
       const { queue } = await sub.assertQueue('', { exclusive: true, autoDelete: true, durable: false });
-      let consumer: ((body: Buffer) => void) | undefined;
+      let consumer: AmqpSessionEvents['onDelivery'] | undefined;
       await sub.consume(
         queue,
         (message) => {
           if (message === null) session?.destroy(new Error('consumer cancelled by the server'));
-          else consumer?.(message.content);
+          else consumer?.(message.content, traceparentOf(message.properties.headers));
         },
         { noAck: true, exclusive: true },
       );
@@ -130,9 +139,9 @@ export class AmqpSession {
   }
 
   /** Writes now, or queues behind a full write buffer until 'drain'; `callback` runs exactly once. */
-  publish(routingKey: string, body: Buffer, callback: ConfirmCallback): void {
-    if (this.writeBlocked) this.queued.push({ routingKey, body, callback });
-    else this.write(routingKey, body, callback);
+  publish(routingKey: string, body: Buffer, callback: ConfirmCallback, traceparent?: string): void {
+    if (this.writeBlocked) this.queued.push({ routingKey, body, callback, traceparent });
+    else this.write(routingKey, body, callback, traceparent);
   }
 
   /** Waits (bounded) for outstanding confirms, then closes the connection; never reports `onLost`. */
@@ -155,10 +164,11 @@ export class AmqpSession {
     if (this.alive && !this.closing) destroyModel(this.model, error);
   }
 
-  private write(routingKey: string, body: Buffer, callback: ConfirmCallback): void {
+  private write(routingKey: string, body: Buffer, callback: ConfirmCallback, traceparent?: string): void {
+    const options = traceparent === undefined ? PUBLISH_OPTIONS : { headers: { traceparent } };
     try {
       this.published++;
-      if (!this.pub.publish(this.options.exchange, routingKey, body, PUBLISH_OPTIONS, callback)) {
+      if (!this.pub.publish(this.options.exchange, routingKey, body, options, callback)) {
         this.writeBlocked = true;
       }
     } catch (error) {
@@ -174,7 +184,7 @@ export class AmqpSession {
     while (!this.writeBlocked && this.queuedHead < queued.length) {
       const next = queued[this.queuedHead]!;
       queued[this.queuedHead++] = undefined as unknown as QueuedPublish;
-      this.write(next.routingKey, next.body, next.callback);
+      this.write(next.routingKey, next.body, next.callback, next.traceparent);
     }
     if (this.queuedHead === queued.length) {
       queued.length = 0;

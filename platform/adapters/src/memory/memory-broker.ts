@@ -56,6 +56,7 @@ export class MemoryBroker implements Broker, MemoryBusEndpoint {
   publish(message: BrokerMessage): Promise<void> {
     if (this.currentState !== 'connected') return Promise.reject(unavailable(this.currentState));
     const copy: BrokerMessage = { appId: message.appId, room: message.room, payload: message.payload };
+    if (message.traceparent !== undefined) copy.traceparent = message.traceparent;
     this.bus.route(this.interest.shardOf(message.appId, message.room), copy);
     return RESOLVED;
   }

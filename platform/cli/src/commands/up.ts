@@ -1,7 +1,9 @@
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   type Engine,
   ensureDaemon,
+  fileLogger,
   MIN_ADMIN_TOKEN_LENGTH,
   readOrCreateAdminToken,
   type UpOptions,
@@ -76,6 +78,10 @@ export async function runUp(flags: UpFlags, context: CliContext): Promise<void> 
   const adminToken = adminTokenOf(dataDir, context.env);
   const engine = await createEngine(engineName, { ...flags, dataDir, env: context.env });
   const logs = new LogFileWriter(logDirOf(dataDir));
+  // The daemon's and this process's own lines: pino JSON in logs/daemon.log (`relaybox logs daemon`).
+  // Always at info: the file is not the terminal, and its request lines are what it is for.
+  const fileLog = fileLogger(join(logDirOf(dataDir), 'daemon.log'), 'info');
+  fileLog.cli.info('stack starting', { engine: engine.name, port: flags.port });
   let state: StackState | undefined;
   let live = false;
   const off = engine.onEvent((event) => {
@@ -101,16 +107,20 @@ export async function runUp(flags: UpFlags, context: CliContext): Promise<void> 
   try {
     const result = await Promise.race([startWithProgress(engine, options), signal.then(() => undefined)]);
     if (!result) {
+      fileLog.cli.info('interrupted while starting; stopping the stack');
       context.out('Interrupted: stopping what was started...\n');
       await engine.down();
       return;
     }
     state = toState(engine, result, logDirOf(dataDir));
     writeStackState(dataDir, state);
+    fileLog.cli.info('stack up', { engine: engine.name, origin: result.status.endpoints.origin });
     const daemon = await ensureDaemon(engine, {
       dataDir,
       credentials: { adminToken: result.adminToken, devApiKey: result.devApiKey },
+      log: fileLog.daemon,
     }).catch((error: unknown) => {
+      fileLog.cli.error('the local daemon did not start', { error: String(error) });
       context.err(`relaybox: the local daemon did not start (${String(error)}); the stack runs without it\n`);
       return undefined;
     });
@@ -131,11 +141,17 @@ export async function runUp(flags: UpFlags, context: CliContext): Promise<void> 
     live = true;
     const received = await signal;
     live = false;
+    fileLog.cli.info('stack stopping', { signal: received });
     context.out(`${received}: stopping the ${engine.name} stack...\n`);
     await daemon?.close();
     await engine.down();
+    fileLog.cli.info('stack stopped');
     context.out('Stopped.\n');
+  } catch (error) {
+    fileLog.cli.error('relaybox up failed', { error: String(error) });
+    throw error;
   } finally {
+    fileLog.close();
     off();
     removeStackState(dataDir);
     await logs.close();

@@ -116,6 +116,25 @@ export function describeBrokerConformance(name: string, factory: BrokerConforman
     );
 
     it(
+      "carries a message's traceparent to every subscriber, beside the payload, and none when absent",
+      async () => {
+        const a = await started();
+        const b = await started();
+        const room = 'trace-carry';
+        await b.broker.subscribe(APP, room);
+        const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+        await a.broker.publish({ ...message(room, 'traced'), traceparent });
+        await a.broker.publish(message(room, 'plain'));
+        await b.inbox.received(room, 'plain');
+        expect(b.inbox.messages).toEqual([
+          { ...message(room, 'traced'), traceparent },
+          message(room, 'plain'),
+        ]);
+      },
+      TEST_TIMEOUT_MS,
+    );
+
+    it(
       'delivers once per message to a broker holding several references and rooms of one shard',
       async () => {
         const shard = shardOf(APP, 'anchor', ctx.shardCount);

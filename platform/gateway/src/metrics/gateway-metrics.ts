@@ -1,4 +1,4 @@
-import type { BrokerState } from '@relaybox/core';
+import type { BrokerState, OtlpExporterStats } from '@relaybox/core';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 
 const BROKER_STATES = [
@@ -21,6 +21,8 @@ interface AppFigures extends Record<CounterField | GaugeField, number> {
 export interface GatewayMetricsOptions {
   /** Read at scrape time for `relaybox_broker_state`. Without it the gauge has no series. */
   brokerState?: () => BrokerState;
+  /** Read at scrape time for the `relaybox_otel_*` counters; no series without it (export off). */
+  otelStats?: () => OtlpExporterStats;
   /** Adds the `process_*` / `nodejs_*` metrics of prom-client. Default true. */
   processMetrics?: boolean;
 }
@@ -104,6 +106,7 @@ export class GatewayMetrics {
         for (const state of BROKER_STATES) this.set({ state }, state === current ? 1 : 0);
       },
     });
+    if (options.otelStats) registerOtelCounters(options.otelStats, registers);
     // Merging copies the metrics registered so far: every metric above is in `own` by now.
     this.registry =
       (options.processMetrics ?? true) ? Registry.merge([sharedProcessRegistry(), this.own]) : this.own;
@@ -211,6 +214,34 @@ export class GatewayMetrics {
           this.inc(app.labels, app[field] - app.exported[field]);
           app.exported[field] = app[field];
         }
+      },
+    });
+  }
+}
+
+const OTEL_COUNTERS: ReadonlyArray<[keyof OtlpExporterStats, string, string]> = [
+  ['exported', 'relaybox_otel_spans_exported_total', 'OpenTelemetry spans the OTLP endpoint accepted.'],
+  [
+    'dropped',
+    'relaybox_otel_spans_dropped_total',
+    'OpenTelemetry spans dropped because the export queue was full.',
+  ],
+  ['failed', 'relaybox_otel_spans_failed_total', 'OpenTelemetry spans lost in failed export requests.'],
+  ['failedRequests', 'relaybox_otel_export_failures_total', 'Failed OTLP export requests.'],
+];
+
+/** The exporter's counters, read at scrape time (prom-client counters only take increments). */
+function registerOtelCounters(stats: () => OtlpExporterStats, registers: Registry[]): void {
+  for (const [field, name, help] of OTEL_COUNTERS) {
+    let seen = 0;
+    new Counter({
+      name,
+      help,
+      registers,
+      collect() {
+        const value = stats()[field];
+        if (value > seen) this.inc(value - seen);
+        seen = value;
       },
     });
   }

@@ -20,9 +20,11 @@ export interface RoomsRoutesDeps {
 export function mountRoomsRoutes(app: TemplatedApp, deps: RoomsRoutesDeps): void {
   app.post('/v1/rooms/:room/messages', (res: HttpResponse, req: HttpRequest) => {
     const authorization = req.getHeader('authorization');
+    // W3C Trace Context: the publish's spans continue the caller's trace (ignored when malformed).
+    const traceparent = req.getHeader('traceparent') || undefined;
     const rawRoom = req.getParameter(0) ?? '';
     const guard = new ResponseGuard(res);
-    publishFromRest(guard, deps, remoteIp(res), authorization, rawRoom).then(
+    publishFromRest(guard, deps, remoteIp(res), { authorization, traceparent }, rawRoom).then(
       (ack) => guard.json(201, ack),
       (error: unknown) => guard.error(error),
     );
@@ -33,9 +35,10 @@ async function publishFromRest(
   guard: ResponseGuard,
   deps: RoomsRoutesDeps,
   ip: string,
-  authorization: string,
+  headers: { authorization: string; traceparent: string | undefined },
   rawRoom: string,
 ) {
+  const { authorization, traceparent } = headers;
   const bodyPromise = readBody(guard, deps.maxBodyBytes);
   bodyPromise.catch(() => {}); // observed below; this only keeps an early auth failure from leaving it unhandled
   const room = decodeRoom(rawRoom, deps.maxRoomNameLength);
@@ -72,6 +75,7 @@ async function publishFromRest(
     clientId: principal.clientId,
     idempotencyKey,
     via: 'rest',
+    traceparent,
   });
 }
 

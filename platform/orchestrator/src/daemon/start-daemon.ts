@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createLogger, type Logger } from '@relaybox/gateway';
 import type { Engine, UpOptions } from '../engine.js';
 import { toErrorResponse } from './daemon-errors.js';
 import { corsHeaders, DaemonGuard } from './daemon-guard.js';
@@ -23,6 +24,11 @@ export interface DaemonOptions {
   credentials?: StackCredentials;
   /** Options `POST /api/stack/up` starts the stack with (port, keys); the body's `gateways` wins. */
   upOptions?: UpOptions;
+  /**
+   * Where the daemon logs (pino JSON, `service: "daemon"`, one line per request with its `reqId`).
+   * Default: stderr at info. Never given the secret, the admin token or a query string.
+   */
+  log?: Logger;
 }
 
 export interface RunningDaemon {
@@ -47,13 +53,18 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const secret = options.secret ?? createDaemonSecret();
   if (secret.length < 16) throw new Error('daemon secret must be at least 16 characters');
   const guard = new DaemonGuard(secret, options.consoleOrigins ?? []);
+  const log = options.log ?? createLogger('info', { service: 'daemon' });
   const routes = new DaemonRoutes(options.engine, options.credentials, options.upOptions ?? {}, (status) =>
     guard.setStackOrigin(status.endpoints.origin),
   );
   const streams = new Set<SseStream>();
   let port = 0;
+  const requestIds = new RequestIds();
   const server = createServer((req, res) => {
-    void handleRequest(req, res, { guard, routes, streams, port: () => port });
+    const reqId = requestIds.next();
+    res.setHeader('x-request-id', reqId);
+    const done = logRequest(log.child({ reqId }), req, res);
+    void handleRequest(req, res, { guard, routes, streams, port: () => port }).then(done);
   });
   server.listen(options.port ?? 0, '127.0.0.1');
   await new Promise<void>((resolve, reject) => {
@@ -61,6 +72,11 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     server.once('error', reject);
   });
   port = (server.address() as AddressInfo).port;
+  log.info('daemon listening', {
+    url: `http://127.0.0.1:${port}`,
+    engine: options.engine.name,
+    pid: process.pid,
+  });
   // Learn the stack's origin for CORS now when the stack already runs; later from any status.
   await routes.handleStatusSilently();
   let closing: Promise<void> | undefined;
@@ -70,6 +86,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     secret,
     close: () => {
       closing ??= new Promise<void>((resolve) => {
+        log.info('daemon closing', { streams: streams.size });
         for (const stream of streams) stream.close();
         server.close(() => resolve());
         server.closeAllConnections();
@@ -86,14 +103,67 @@ interface Context {
   port: () => number;
 }
 
-async function handleRequest(req: IncomingMessage, res: ServerResponse, ctx: Context): Promise<void> {
+/** Per-launch request ids: a random prefix and a counter (`d4f1c2a9-17`), cheap and unique per daemon. */
+class RequestIds {
+  private readonly prefix = randomBytes(4).toString('hex');
+  private count = 0;
+  next(): string {
+    return `${this.prefix}-${++this.count}`;
+  }
+}
+
+/**
+ * Logs one request when its response ends: method, path (never the query string), status and
+ * duration; 4xx as warn and 5xx as error with the error code. Streams log when they open, too.
+ * Headers are never logged: `Authorization` carries the daemon secret.
+ */
+function logRequest(log: Logger, req: IncomingMessage, res: ServerResponse): (outcome: Outcome) => void {
+  const started = performance.now();
+  const method = req.method ?? 'GET';
+  const path = (req.url ?? '/').split('?')[0];
+  let outcome: Outcome | undefined;
+  let closed = false;
+  // Logged once both happened: the handler returned (its error code is known) and the response closed.
+  const write = (): void => {
+    if (!outcome || !closed) return;
+    const { failure } = outcome;
+    const fields = {
+      method,
+      path,
+      status: res.statusCode,
+      ms: Math.round(performance.now() - started),
+      ...(failure ? { code: failure.code, error: failure.message } : {}),
+      ...(res.writableFinished ? {} : { aborted: true }),
+    };
+    if (res.statusCode >= 500) log.error('daemon request failed', fields);
+    else if (res.statusCode >= 400) log.warn('daemon request refused', fields);
+    else log.info('daemon request', fields);
+  };
+  res.once('close', () => {
+    closed = true;
+    write();
+  });
+  return (result) => {
+    outcome = result;
+    if (result.stream && !closed) log.info('daemon stream open', { method, path });
+    write();
+  };
+}
+
+interface Outcome {
+  failure?: { code: string; message: string };
+  /** The response is an open event stream (logged again when it ends). */
+  stream?: boolean;
+}
+
+async function handleRequest(req: IncomingMessage, res: ServerResponse, ctx: Context): Promise<Outcome> {
   let cors: Record<string, string> = {};
   try {
     ctx.guard.checkHost(req, ctx.port());
     cors = corsHeaders(ctx.guard.checkOrigin(req));
     if (req.method === 'OPTIONS') {
       res.writeHead(204, cors).end();
-      return;
+      return {};
     }
     ctx.guard.checkSecret(req);
     const openStream = (): SseStream => {
@@ -104,10 +174,12 @@ async function handleRequest(req: IncomingMessage, res: ServerResponse, ctx: Con
     };
     const result = await ctx.routes.handle(req, openStream);
     if ('json' in result) sendJson(res, 200, result.json, cors);
+    return { stream: 'stream' in result };
   } catch (error) {
     const { status, body } = toErrorResponse(error);
     if (res.headersSent) res.destroy();
     else sendJson(res, status, body, cors);
+    return { failure: { code: body.error.code, message: body.error.message } };
   }
 }
 

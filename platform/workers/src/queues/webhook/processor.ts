@@ -2,6 +2,7 @@ import {
   type Job,
   PermanentJobError,
   postWebhook,
+  type SpanSink,
   type WebhookEndpointResolver,
   type WebhookPostOutcome,
 } from '@relaybox/core';
@@ -9,6 +10,7 @@ import { signWebhook, WebhookHeader, type WebhookPayload } from '@relaybox/rest'
 import type { DeadLetter, DeadLetterList } from '../../dead-letter-list.js';
 import type { DeliveryBudget } from '../../delivery-budget.js';
 import type { DeliveryAttempt, DeliveryLog } from '../../delivery-log.js';
+import { AttemptSpan } from './attempt-span.js';
 import type { WebhookJobData } from './queue.js';
 
 export const DEFAULT_WEBHOOK_TIMEOUT_MS = 10_000;
@@ -29,6 +31,8 @@ export interface WebhookDeps {
   now: () => number;
   /** Time allowed for the response headers of one try. */
   timeoutMs: number;
+  /** OpenTelemetry: a `relaybox.webhook.attempt` span per try of a traced job. Off when absent. */
+  spans?: SpanSink;
 }
 
 /** A try that the queue should retry: no answer, a timeout, a 5xx or a 429. */
@@ -80,7 +84,7 @@ export async function processWebhook(job: Job<WebhookJobData>, deps: WebhookDeps
   };
   const body = JSON.stringify(payload);
   const at = deps.now();
-  const headers = {
+  const headers: Record<string, string> = {
     'content-type': 'application/json',
     'user-agent': 'RelayBox-Webhooks/1',
     [WebhookHeader.Signature]: signWebhook({
@@ -92,8 +96,11 @@ export async function processWebhook(job: Job<WebhookJobData>, deps: WebhookDeps
     [WebhookHeader.EventType]: event.type,
     [WebhookHeader.DeliveryAttempt]: String(job.attempt),
   };
+  const span = AttemptSpan.start(deps.spans, job.data);
+  if (span) headers.traceparent = span.traceparent;
   const started = performance.now();
   const outcome = await post(deps, endpoint.url, headers, body);
+  span?.end(job, endpoint.url, outcome);
   const entry: DeliveryAttempt = {
     eventId: event.id,
     type: event.type,

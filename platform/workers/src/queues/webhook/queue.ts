@@ -12,6 +12,11 @@ export interface WebhookJobDataV1 {
   appId: string;
   endpointId: string;
   event: WebhookEvent;
+  /**
+   * The W3C trace context of the event's cause (the publish span), when the enqueuing gateway
+   * exports OpenTelemetry spans. Optional: jobs without it are delivered the same, untraced.
+   */
+  traceparent?: string;
 }
 
 export type WebhookJobData = WebhookJobDataV1;
