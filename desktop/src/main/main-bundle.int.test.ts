@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,6 +72,9 @@ describe('desktop main bundle (built with esbuild, run with an Electron stand-in
   beforeAll(async () => {
     await promisify(execFile)(process.execPath, ['scripts/build-main.mjs'], { cwd: desktop });
     userData = await mkdtemp(join(tmpdir(), 'rb-desktop-main-'));
+    // The user's pick wins over the default (docker when a Docker engine answers, as here; that
+    // path is main-bundle-docker.int.test.ts's).
+    await writeFile(join(userData, 'settings.json'), '{"engine":"embedded"}');
     child = spawn(process.execPath, ['--import', hooks, 'dist/main/main.js'], {
       cwd: desktop,
       env: {
@@ -102,6 +105,8 @@ describe('desktop main bundle (built with esbuild, run with an Electron stand-in
 
   it('runs the stack in a child process and opens a locked-down console window', async () => {
     const loaded = await next('loadURL');
+    const chosen = events.find((e) => e.msg === 'engine chosen');
+    expect(chosen).toMatchObject({ engine: 'embedded', reason: 'chosen in the settings (embedded)' });
     expect(loaded.url).toMatch(/^http:\/\/localhost:\d+\/console\/$/);
     const daemon = await daemonFile();
     expect(daemon.pid).not.toBe(child.pid);
