@@ -186,6 +186,31 @@ describe('desktop main bundle on the docker engine (real Docker, Electron stand-
     expect(main).not.toMatch(/(?:\brequire\s*\(|\bimport\s*\(|\bfrom\s*)\s*["']uWebSockets\.js/);
   });
 
+  it('shows why the docker stack did not start (its port in use), leaving nothing', {
+    timeout: 120_000,
+  }, async () => {
+    const port = await freeStackPort();
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(port, resolve));
+    try {
+      const app = await start({ ...DOCKER_ENV, RELAYBOX_PORT: String(port) });
+      expect((await app.next((e) => e.msg === 'engine chosen')).engine).toBe('docker');
+      const page = String((await app.next(ofType('failure-page'), 0, 60_000)).html);
+      expect(page).toContain('The docker stack did not start:');
+      expect(page).toContain(String(port));
+      expect(app.events.filter(ofType('tray')).at(-1)?.tooltip).toMatch(
+        /^RelayBox: the docker stack did not start/,
+      );
+      expect((await leftovers()).containers).toEqual([]);
+      const before = app.events.length;
+      app.send({ cmd: 'quit' });
+      await app.next(ofType('quit'), before);
+      expect(await app.exited).toBe(0);
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+  });
+
   it('defaults to embedded when no Docker engine answers, and says why', { timeout: 120_000 }, async () => {
     const nowhere = join(await mkdtemp(join(tmpdir(), 'rb-no-docker-')), 'docker.sock');
     userDatas.push(join(nowhere, '..'));
