@@ -66,10 +66,13 @@ export function createDockerLauncher(
         throw fail('starting the stack was cancelled');
       }
       const credentials = { adminToken: result.adminToken, devApiKey: result.devApiKey };
-      const daemon = await startDaemon({ engine, credentials }).catch(async (error: unknown) => {
-        await engine.down();
-        throw error;
-      });
+      // The console's Start after a Stop brings the stack back on the same port, with the same keys.
+      const daemon = await startDaemon({ engine, credentials, upOptions: { port: config.port } }).catch(
+        async (error: unknown) => {
+          await engine.down();
+          throw error;
+        },
+      );
       return new DockerStack(engine, daemon, { ...result.status.endpoints, ...credentials }, lines, off);
     } catch (error) {
       off();

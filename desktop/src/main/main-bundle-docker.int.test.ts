@@ -165,6 +165,23 @@ describe('desktop main bundle on the docker engine (real Docker, Electron stand-
     expect(got).toContain('hello from the app');
     await Promise.all(clients.splice(0).map((c) => c.close()));
 
+    // The console's stack control goes to the daemon in the main process: stop, then start again on
+    // the same origin.
+    const post = async (path: string) => {
+      const res = await fetch(`${value.daemonUrl}${path}`, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: '{}',
+      });
+      expect(res.status, await res.clone().text()).toBe(200);
+      return (await res.json()) as { state: string; endpoints: { origin: string } };
+    };
+    expect((await post('/api/stack/down')).state).toBe('stopped');
+    expect((await leftovers()).containers).toEqual([]);
+    const again = await post('/api/stack/up');
+    expect(again).toMatchObject({ state: 'running', endpoints: { origin: connection.origin } });
+    expect((await fetch(`${connection.origin}/v1/health`)).status).toBe(200);
+
     before = app.events.length;
     app.send({ cmd: 'quit' });
     expect((await app.next(ofType('question'), before)).message).toBe(
