@@ -1,9 +1,11 @@
 // Bundles the Electron main process and the preload with esbuild:
 //   desktop/src/main/main.ts       → desktop/dist/main/main.js (ESM, Node 22 of Electron 45)
 //   desktop/src/preload/preload.ts → desktop/dist/preload/preload.cjs (CJS: sandboxed preloads cannot load ESM)
-// `electron` is provided by the runtime. The main process never loads a native addon (the stack
-// runs in the CLI child, bundled with its uWebSockets.js by scripts/build-cli.mjs); the optional
-// ones of bundled dependencies (ssh2's cpu-features and crypto binding) stay external and absent.
+// `electron` is provided by the runtime. The main process never loads a native addon: it runs the
+// docker engine itself (orchestrator + Dockerode, plain JavaScript; the gateways run in containers),
+// and the embedded and native engines in the CLI child, bundled with its uWebSockets.js by
+// scripts/build-cli.mjs; the optional addons of bundled dependencies (ssh2's cpu-features and
+// crypto binding) stay external and absent.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -111,6 +111,44 @@ describe('console stack view (daemon + embedded engine)', () => {
     expect(await page.getByRole('alert').count()).toBe(0);
     await screenshot(page, 'console-stack-restarted');
   });
+
+  it('in the desktop app, says which engine runs and why (from app:info over the preload bridge)', async () => {
+    // What the preload exposes (window.relaybox.invoke); the main-process side of these channels is
+    // tested on the built main bundle (desktop/src/main/main-bundle*.int.test.ts).
+    const desktop = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const desktopProblems = watchPage(desktop);
+    await desktop.addInitScript(
+      ({ daemonUrl, secret }) => {
+        const answers: Record<string, unknown> = {
+          'console:connection': { daemonUrl, secret },
+          'app:info': {
+            version: '0.0.0-test',
+            platform: 'linux',
+            engine: 'embedded',
+            engineReason: 'the default: no Docker engine answers at unix:///nowhere.sock (ENOENT)',
+          },
+        };
+        (window as unknown as { relaybox: unknown }).relaybox = {
+          invoke: async (channel: string) => answers[channel],
+        };
+      },
+      { daemonUrl: daemon.url, secret: daemon.secret },
+    );
+    try {
+      await desktop.goto(`${origin}/console/`);
+      await desktop
+        .getByTestId('engine-reason')
+        .getByText('embedded engine: the default: no Docker engine answers at unix:///nowhere.sock (ENOENT)')
+        .waitFor(WAIT);
+      await desktop.getByTestId('stack-state').getByText('running').waitFor(WAIT);
+      await screenshot(desktop, 'console-stack-desktop-engine');
+      expect(desktopProblems).toEqual([]);
+    } finally {
+      await desktop.close();
+    }
+    // A browser tab (no bridge) shows no such line.
+    expect(await page.getByTestId('engine-reason').count()).toBe(0);
+  });
 });
 
 async function daemonConnection(): Promise<{ devApiKey: string; adminToken: string }> {

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { findDaemon } from '@relaybox/orchestrator';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AppController, type QuitChoice, type ShellUi } from './app-controller.js';
+import { chooseEngine } from './engine-choice.js';
 import { FileSettingsStore } from './settings-store.js';
 import { createStackLauncher } from './stack-launcher.js';
 import type { TrayView } from './tray-view.js';
@@ -52,6 +53,9 @@ async function controllerWith(answer: QuitChoice, port = 0) {
       readyTimeoutMs: 60_000,
       stopGraceMs: 10_000,
     }),
+    // `auto` as with no Docker engine (the docker path is main-bundle-docker.int.test.ts's).
+    chooseEngine: (setting) =>
+      chooseEngine(setting, async () => ({ ok: false, where: 'nowhere', error: 'ENOENT' })),
     settings,
     ui: recorded.ui,
     appInfo: { version: '0.1.0', platform: 'linux' },
@@ -112,7 +116,13 @@ describe('AppController (desktop main process logic, real `relaybox up` child pr
 
     await expect(handlers['settings:set-engine']('docker')).resolves.toEqual({ engine: 'docker' });
     await expect(handlers['settings:get']()).resolves.toEqual({ engine: 'docker' });
-    expect(await handlers['app:info']()).toEqual({ version: '0.1.0', platform: 'linux', engine: 'embedded' });
+    expect(await handlers['app:info']()).toEqual({
+      version: '0.1.0',
+      platform: 'linux',
+      engine: 'embedded',
+      engineReason:
+        'the default: no Docker engine answers at nowhere (ENOENT), and the embedded engine needs none',
+    });
   });
 
   it('asks before quitting, stops the child, and nothing keeps listening', async () => {

@@ -1,5 +1,6 @@
 import type { StackStatus } from '@relaybox/orchestrator';
-import { type EngineChoice, IpcError, type IpcHandlers } from '../shared/ipc.js';
+import { type EngineChoice, type EngineSetting, IpcError, type IpcHandlers } from '../shared/ipc.js';
+import type { EngineDecision } from './engine-choice.js';
 import { NodeRuntimeError } from './node-runtime.js';
 import type { SettingsStore } from './settings-store.js';
 import type { StackLauncher } from './stack-launcher.js';
@@ -21,8 +22,10 @@ export interface ShellUi {
 }
 
 export interface AppControllerDeps {
-  /** Spawns `relaybox up` in a child process of the system Node.js and attaches to its daemon. */
+  /** Starts the stack on an engine: docker in this process, embedded and native in a `relaybox up` child. */
   launchStack: StackLauncher;
+  /** The engine for the user's setting, and why (`auto`: docker when a Docker engine answers, else embedded). */
+  chooseEngine: (setting: EngineSetting) => Promise<EngineDecision>;
   settings: SettingsStore;
   ui: ShellUi;
   appInfo: { version: string; platform: string };
@@ -31,8 +34,9 @@ export interface AppControllerDeps {
 }
 
 /**
- * Everything the desktop app does, without Electron: runs the stack (engine from the settings)
- * as a `relaybox up` child process, attaches to the daemon it announces, opens the console, keeps
+ * Everything the desktop app does, without Electron: picks the engine (settings, else docker when
+ * reachable, else embedded), runs the stack (docker: in this process; embedded and native: a
+ * `relaybox up` child process), attaches to the daemon it announces, opens the console, keeps
  * the tray current, answers IPC, shows a crash of the child, restarts it on request and, on quit,
  * asks, then stops the child.
  */
@@ -40,6 +44,7 @@ export class AppController {
   private stack: RunningStack | undefined;
   private status: StackStatus | undefined;
   private choice: EngineChoice = 'embedded';
+  private reason = 'not started yet';
   private launching: AbortController | undefined;
   private starting: Promise<void> | undefined;
   private poll: NodeJS.Timeout | undefined;
@@ -63,7 +68,9 @@ export class AppController {
     this.show({ phase: 'starting' });
     try {
       const settings = await this.deps.settings.read();
-      this.choice = settings.engine;
+      const decision = await this.deps.chooseEngine(settings.engine);
+      this.choice = decision.engine;
+      this.reason = decision.reason;
       const stack = await this.deps.launchStack(this.choice, settings, abort.signal);
       this.stack = stack;
       stack.onExit((exit) => this.onExit(stack, exit));
@@ -119,7 +126,7 @@ export class AppController {
         if (!this.stack) throw new IpcError('stack_not_running', 'the stack and its daemon are not running');
         return { daemonUrl: this.stack.daemon.url, secret: this.stack.daemon.secret };
       },
-      'app:info': () => ({ ...this.deps.appInfo, engine: this.choice }),
+      'app:info': () => ({ ...this.deps.appInfo, engine: this.choice, engineReason: this.reason }),
       'settings:get': async () => ({ engine: (await this.deps.settings.read()).engine }),
       'settings:set-engine': async (engine) => {
         await this.deps.settings.write({ ...(await this.deps.settings.read()), engine });

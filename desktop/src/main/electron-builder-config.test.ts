@@ -68,18 +68,19 @@ describe('electron-builder.yml', () => {
     }
   });
 
-  it('ships the CLI bundle at <resources>/cli, its node_modules as an entry of its own', () => {
+  it('ships the CLI bundle at <resources>/cli (with the docker stack), its node_modules as an entry of its own', () => {
     const script = read('desktop/scripts/build-cli.mjs');
     expect(script).toContain("join(desktop, 'dist/cli')");
     expect(JSON.parse(read('desktop/package.json')).scripts.build).toContain('build:cli');
     // The app's default CLI path in a packaged app (main.ts) is <resources>/cli/relaybox.mjs.
-    expect(config.extraResources).toEqual(
-      expect.arrayContaining([
-        { from: 'desktop/dist/cli', to: 'cli' },
-        // electron-builder drops a node_modules directly under `from`, so uWebSockets.js needs this.
-        { from: 'desktop/dist/cli/node_modules', to: 'cli/node_modules' },
-        { from: 'compose', to: 'compose' },
-      ]),
-    );
+    // Exactly these: the checkout's compose/ is not shipped (the docker engine builds from the stack
+    // the CLI bundle carries, dist/cli/stack, which the first entry copies to <resources>/cli/stack).
+    expect(config.extraResources).toEqual([
+      { from: 'desktop/dist/cli', to: 'cli' },
+      // electron-builder drops a node_modules directly under `from`, so uWebSockets.js needs this.
+      { from: 'desktop/dist/cli/node_modules', to: 'cli/node_modules' },
+    ]);
+    // main.ts runs the docker engine on that folder in a packaged app.
+    expect(read('desktop/src/main/main.ts')).toContain("join(process.resourcesPath, 'cli', 'stack')");
   });
 });

@@ -13,7 +13,12 @@ function fakeIpcMain() {
 
 const handlers: IpcHandlers = {
   'console:connection': () => ({ daemonUrl: 'http://127.0.0.1:5', secret: 'sec' }),
-  'app:info': () => ({ version: '0.1.0', platform: 'linux', engine: 'embedded' }),
+  'app:info': () => ({
+    version: '0.1.0',
+    platform: 'linux',
+    engine: 'embedded',
+    engineReason: 'chosen in the settings (embedded)',
+  }),
   'settings:get': () => ({ engine: 'embedded' }),
   'settings:set-engine': (engine) => {
     if (engine === 'docker')

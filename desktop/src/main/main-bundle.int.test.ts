@@ -1,22 +1,23 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type BundleEvent,
+  DESKTOP as desktop,
+  ofType,
+  type RunningBundle,
+  startMainBundle,
+} from './test-support/main-bundle-harness.js';
 
 // Builds the real main-process bundle (desktop/dist/main/main.js) and runs it under Node with a
 // stand-in for the `electron` module (the Electron binary cannot be installed on these machines):
 // the whole desktop flow runs for real — the app spawns `relaybox up --engine embedded` as a child
 // process of the system Node.js, attaches to its daemon, answers IPC, adds the CSP, shows a crash
 // of the child, restarts it from the tray, and stops it on quit.
-const desktop = fileURLToPath(new URL('../../', import.meta.url));
-const hooks = fileURLToPath(new URL('./test-support/electron-stand-in-hooks.mjs', import.meta.url));
-
-type Event = Record<string, unknown> & { type: string };
 interface DaemonInfo {
   url: string;
   secret: string;
@@ -41,30 +42,13 @@ async function freePort(): Promise<number> {
 }
 
 describe('desktop main bundle (built with esbuild, run with an Electron stand-in)', () => {
-  let child: ChildProcess;
+  let app: RunningBundle;
   let userData: string;
-  const events: Event[] = [];
-  const waiters = new Set<() => void>();
+  let events: BundleEvent[];
   let exited: Promise<number | null>;
-
-  const next = (type: string, after = 0): Promise<Event> =>
-    new Promise((resolve, reject) => {
-      const find = () => events.slice(after).find((e) => e.type === type);
-      const timer = setTimeout(() => {
-        waiters.delete(check);
-        reject(new Error(`no "${type}" event; got ${JSON.stringify(events)}`));
-      }, 20_000);
-      const check = () => {
-        const found = find();
-        if (!found) return;
-        clearTimeout(timer);
-        waiters.delete(check);
-        resolve(found);
-      };
-      waiters.add(check);
-      check();
-    });
-  const send = (command: object) => child.stdin!.write(`${JSON.stringify(command)}\n`);
+  let child: RunningBundle['child'];
+  const next = (type: string, after = 0) => app.next(ofType(type), after);
+  const send = (command: object) => app.send(command);
   // The stack process announces its daemon in the app's stack directory (userData/stack).
   const daemonFile = async (): Promise<DaemonInfo> =>
     JSON.parse(await readFile(join(userData, 'stack/.relaybox/daemon.json'), 'utf8')) as DaemonInfo;
@@ -72,24 +56,11 @@ describe('desktop main bundle (built with esbuild, run with an Electron stand-in
   beforeAll(async () => {
     await promisify(execFile)(process.execPath, ['scripts/build-main.mjs'], { cwd: desktop });
     userData = await mkdtemp(join(tmpdir(), 'rb-desktop-main-'));
-    child = spawn(process.execPath, ['--import', hooks, 'dist/main/main.js'], {
-      cwd: desktop,
-      env: {
-        ...process.env,
-        RB_STAND_IN_USERDATA: userData,
-        RELAYBOX_PORT: String(await freePort()),
-      },
-      stdio: ['pipe', 'pipe', 'inherit'],
-    });
-    exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      try {
-        events.push(JSON.parse(line) as Event);
-      } catch {
-        return;
-      }
-      for (const waiter of waiters) waiter();
-    });
+    // The user's pick wins over the default (docker when a Docker engine answers, as here; that
+    // path is main-bundle-docker.int.test.ts's).
+    await writeFile(join(userData, 'settings.json'), '{"engine":"embedded"}');
+    app = startMainBundle({ RB_STAND_IN_USERDATA: userData, RELAYBOX_PORT: String(await freePort()) });
+    ({ events, exited, child } = app);
   }, 60_000);
 
   afterAll(async () => {
@@ -102,6 +73,8 @@ describe('desktop main bundle (built with esbuild, run with an Electron stand-in
 
   it('runs the stack in a child process and opens a locked-down console window', async () => {
     const loaded = await next('loadURL');
+    const chosen = events.find((e) => e.msg === 'engine chosen');
+    expect(chosen).toMatchObject({ engine: 'embedded', reason: 'chosen in the settings (embedded)' });
     expect(loaded.url).toMatch(/^http:\/\/localhost:\d+\/console\/$/);
     const daemon = await daemonFile();
     expect(daemon.pid).not.toBe(child.pid);

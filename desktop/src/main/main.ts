@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, session, shell, Tray } from 'electron';
 import { AppController, type QuitChoice, type ShellUi } from './app-controller.js';
+import { createDockerLauncher } from './docker-stack.js';
+import { chooseEngine, dockerProbe } from './engine-choice.js';
 import { registerIpcHandlers } from './ipc-handlers.js';
 import { FileSettingsStore } from './settings-store.js';
 import { stackFailurePage } from './stack-failure-page.js';
@@ -15,8 +17,10 @@ import {
 } from './window-security.js';
 
 // Electron glue only: every decision lives in AppController and window-security (tested without Electron).
-// The stack never runs in this process: uWebSockets.js has no build for Electron's ABI, so every
-// engine runs in a `relaybox up` child process of the system Node.js (see stack-launcher.ts).
+// The docker engine runs in this process (the orchestrator drives Docker through Dockerode; the
+// gateways run in containers). The embedded and native engines run gateways in-process or as Node
+// processes, and uWebSockets.js has no build for Electron's ABI: they run in a `relaybox up` child
+// process of the system Node.js (see stack-launcher.ts).
 const TRAY_ICON =
   'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAYAAAAf8/9hAAAAN0lEQVR42mNgoAVQTX79HxumSDNRhhDSjNcQYjVjNYRUzRiGjBpABQMojkaqJCSqJGWqZCZSAQAcdn2IzbpOsAAAAABJRU5ErkJggg==';
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -60,25 +64,47 @@ const ui: ShellUi = {
 };
 
 const stackDir = join(app.getPath('userData'), 'stack');
+// The one setting read from the environment: the stack's port (default 9000, 0 = any free port).
+const port = stackPort(process.env.RELAYBOX_PORT);
+const onLine = (line: string) => console.log(`[stack] ${line}`);
+const launchDocker = createDockerLauncher({
+  // The docker engine's build context and stack definition, carried by the CLI bundle.
+  stackDir: app.isPackaged ? join(process.resourcesPath, 'cli', 'stack') : join(here, '../cli/stack'),
+  dataDir: join(stackDir, '.relaybox'),
+  port,
+  env: process.env,
+  onLine,
+});
+const launchChild = createStackLauncher({
+  env: process.env,
+  // A checkout runs the CLI from source; a packaged app ships one as an extra resource.
+  defaultCli: app.isPackaged
+    ? join(process.resourcesPath, 'cli', 'relaybox.mjs')
+    : join(here, '../../../platform/cli/bin/relaybox.mjs'),
+  dir: stackDir,
+  port,
+  // The gateway serves the console the build put next to this bundle. A packaged app's is inside
+  // app.asar, which the system Node.js cannot read: the CLI bundle serves its own copy instead.
+  childEnv: app.isPackaged ? {} : { RELAYBOX_CONSOLE_DIR: join(here, '../console') },
+  onLine,
+});
 const controller = new AppController({
-  launchStack: createStackLauncher({
-    env: process.env,
-    // A checkout runs the CLI from source; a packaged app ships one as an extra resource.
-    defaultCli: app.isPackaged
-      ? join(process.resourcesPath, 'cli', 'relaybox.mjs')
-      : join(here, '../../../platform/cli/bin/relaybox.mjs'),
-    dir: stackDir,
-    // The one setting read from the environment: the stack's port (default 9000, 0 = any free port).
-    port: stackPort(process.env.RELAYBOX_PORT),
-    // The gateway serves the console the build put next to this bundle. A packaged app's is inside
-    // app.asar, which the system Node.js cannot read: the CLI bundle serves its own copy instead.
-    childEnv: app.isPackaged ? {} : { RELAYBOX_CONSOLE_DIR: join(here, '../console') },
-    onLine: (line) => console.log(`[stack] ${line}`),
-  }),
+  launchStack: (engine, settings, signal) =>
+    engine === 'docker' ? launchDocker(signal) : launchChild(engine, settings, signal),
+  chooseEngine: async (setting) => {
+    const decision = await chooseEngine(setting, dockerProbe(process.env));
+    log('engine chosen', { engine: decision.engine, reason: decision.reason });
+    return decision;
+  },
   settings: new FileSettingsStore(join(app.getPath('userData'), 'settings.json')),
   ui,
   appInfo: { version: app.getVersion(), platform: process.platform },
 });
+
+/** One pino-shaped JSON line on stdout (the app's log). */
+function log(msg: string, fields: Record<string, unknown>): void {
+  console.log(JSON.stringify({ level: 30, time: Date.now(), service: 'desktop', msg, ...fields }));
+}
 
 function stackPort(raw: string | undefined): number {
   const port = Number(raw ?? 9000);

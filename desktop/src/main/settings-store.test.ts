@@ -10,18 +10,20 @@ afterEach(async () => {
 });
 
 describe('FileSettingsStore', () => {
-  it('defaults to the embedded engine, keeps a choice, and ignores an invalid file', async () => {
+  it('defaults to auto (docker when reachable, else embedded), keeps a choice, and ignores an invalid file', async () => {
     dir = await mkdtemp(join(tmpdir(), 'rb-settings-'));
     const path = join(dir, 'nested', 'settings.json');
     const store = new FileSettingsStore(path);
-    expect(await store.read()).toEqual({ engine: 'embedded' });
+    expect(await store.read()).toEqual({ engine: 'auto' });
     await store.write({ engine: 'docker' });
     expect(await new FileSettingsStore(path).read()).toEqual({ engine: 'docker' });
     expect((await stat(path)).mode & 0o077).toBe(0);
+    await writeFile(path, '{"engine":"embedded"}');
+    expect(await store.read()).toEqual({ engine: 'embedded' });
     await writeFile(path, '{"engine":"rm -rf"}');
-    expect(await store.read()).toEqual({ engine: 'embedded' });
+    expect(await store.read()).toEqual({ engine: 'auto' });
     await writeFile(path, 'not json');
-    expect(await store.read()).toEqual({ engine: 'embedded' });
+    expect(await store.read()).toEqual({ engine: 'auto' });
   });
 
   it('keeps the main-only executable paths and the native engine, and drops paths that are not strings', async () => {

@@ -1,8 +1,8 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { DesktopSettings } from '../shared/ipc.js';
+import { type DesktopSettings, ENGINE_SETTINGS, type EngineSetting } from '../shared/ipc.js';
 
-export const DEFAULT_SETTINGS: DesktopSettings = { engine: 'embedded' };
+export const DEFAULT_SETTINGS: DesktopSettings = { engine: 'auto' };
 
 /**
  * The settings file: what the renderer may see and change (`DesktopSettings`) plus paths only
@@ -27,7 +27,9 @@ export class FileSettingsStore implements SettingsStore {
   async read(): Promise<StoredSettings> {
     try {
       const value = JSON.parse(await readFile(this.path, 'utf8')) as Partial<StoredSettings>;
-      const engine = value.engine === 'docker' || value.engine === 'native' ? value.engine : 'embedded';
+      const engine: EngineSetting = (ENGINE_SETTINGS as readonly unknown[]).includes(value.engine)
+        ? (value.engine as EngineSetting)
+        : DEFAULT_SETTINGS.engine;
       return {
         engine,
         ...(typeof value.nodePath === 'string' && value.nodePath ? { nodePath: value.nodePath } : {}),

@@ -5,7 +5,7 @@ import { checkNodeRuntime, nodeCommand } from './node-runtime.js';
 import type { StoredSettings } from './settings-store.js';
 import { launchStack, type RunningStack, StackProcessError } from './stack-process.js';
 
-/** Starts the app's stack process for an engine; aborting `signal` stops a launch in progress. */
+/** Starts the app's stack on an engine; aborting `signal` stops a launch in progress. */
 export type StackLauncher = (
   engine: EngineChoice,
   settings: StoredSettings,

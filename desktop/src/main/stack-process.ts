@@ -47,8 +47,9 @@ export class StackProcessError extends Error {
   }
 }
 
-/** A `relaybox up` child process whose daemon answered. */
+/** A running stack whose daemon answered: a `relaybox up` child process, or the docker stack of docker-stack.ts. */
 export interface RunningStack {
+  /** The process running the stack: the child's, or the app's own for the docker engine. */
   pid: number;
   daemon: DaemonFile;
   connection: FoundDaemon['connection'];

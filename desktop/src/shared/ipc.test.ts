@@ -23,7 +23,7 @@ describe('IPC channel map', () => {
     expectTypeOf(bridge.invoke<'console:connection'>).returns.resolves.toEqualTypeOf<ConsoleConnection>();
     expectTypeOf(bridge.invoke<'settings:set-engine'>)
       .parameter(1)
-      .toEqualTypeOf<'embedded' | 'native' | 'docker'>();
+      .toEqualTypeOf<'auto' | 'embedded' | 'native' | 'docker'>();
 
     // These lines are compiled by tsc (CI runs it on every test) and must stay errors.
     const never = (fn: () => unknown) => fn;
@@ -42,7 +42,7 @@ describe('IPC channel map', () => {
     });
     // @ts-expect-error: a handler map must implement every channel
     const partial: IpcHandlers = {
-      'app:info': () => ({ version: '1', platform: 'linux', engine: 'embedded' }),
+      'app:info': () => ({ version: '1', platform: 'linux', engine: 'embedded', engineReason: 'chosen' }),
     };
     expect(partial).toBeDefined();
   });
@@ -50,6 +50,7 @@ describe('IPC channel map', () => {
   it('lists every channel at runtime with an argument check each', () => {
     expect([...IPC_CHANNELS].sort()).toEqual(Object.keys(IPC_ARGUMENT_CHECKS).sort());
     expect(IPC_ARGUMENT_CHECKS['settings:set-engine'](['docker'])).toBe(true);
+    expect(IPC_ARGUMENT_CHECKS['settings:set-engine'](['auto'])).toBe(true);
     expect(IPC_ARGUMENT_CHECKS['settings:set-engine'](['podman'])).toBe(false);
     expect(IPC_ARGUMENT_CHECKS['console:connection'](['x'])).toBe(false);
   });

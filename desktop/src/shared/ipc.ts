@@ -8,8 +8,22 @@
  * This file is imported by all three sides: no Node or Electron imports here.
  */
 
-/** Every engine runs in a `relaybox up` child process of the system Node.js (docs/desktop.md). */
+/**
+ * The engine a stack runs on. The docker engine runs in the app's main process (the orchestrator
+ * and Dockerode); embedded and native run in a `relaybox up` child process of the system Node.js
+ * (docs/desktop.md).
+ */
 export type EngineChoice = 'embedded' | 'native' | 'docker';
+
+/** What the user picked: an engine, or `auto` (docker when a Docker engine answers, else embedded). */
+export type EngineSetting = EngineChoice | 'auto';
+
+export const ENGINE_SETTINGS = [
+  'auto',
+  'embedded',
+  'native',
+  'docker',
+] as const satisfies readonly EngineSetting[];
 
 /** Where the renderer reaches the local daemon (it then talks HTTP like the browser console). */
 export interface ConsoleConnection {
@@ -18,22 +32,24 @@ export interface ConsoleConnection {
 }
 
 export interface DesktopSettings {
-  /** Engine the app starts the stack with; a change applies at the next start. */
-  engine: EngineChoice;
+  /** Engine the app starts the stack with (default `auto`); a change applies at the next start. */
+  engine: EngineSetting;
 }
 
 export interface AppInfo {
   version: string;
   platform: string;
-  /** Engine of the running stack. */
+  /** Engine of the running stack (or of the one starting). */
   engine: EngineChoice;
+  /** Why that engine: the user's setting, or the default with what the Docker probe found. */
+  engineReason: string;
 }
 
 export interface IpcChannels {
   'console:connection': () => ConsoleConnection;
   'app:info': () => AppInfo;
   'settings:get': () => DesktopSettings;
-  'settings:set-engine': (engine: EngineChoice) => DesktopSettings;
+  'settings:set-engine': (engine: EngineSetting) => DesktopSettings;
 }
 
 export type IpcChannel = keyof IpcChannels;
@@ -112,6 +128,6 @@ export const IPC_ARGUMENT_CHECKS: { [C in IpcChannel]: (args: unknown[]) => args
   'console:connection': (args): args is [] => args.length === 0,
   'app:info': (args): args is [] => args.length === 0,
   'settings:get': (args): args is [] => args.length === 0,
-  'settings:set-engine': (args): args is [EngineChoice] =>
-    args.length === 1 && (args[0] === 'embedded' || args[0] === 'native' || args[0] === 'docker'),
+  'settings:set-engine': (args): args is [EngineSetting] =>
+    args.length === 1 && (ENGINE_SETTINGS as readonly unknown[]).includes(args[0]),
 };

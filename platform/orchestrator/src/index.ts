@@ -1,4 +1,10 @@
 export * from './daemon/index.js';
+export {
+  assertDockerAvailable,
+  createDockerClient,
+  type DockerConnectionOptions,
+  describeDockerHost,
+} from './docker/docker-connection.js';
 export * from './docker/docker-engine.js';
 export { ensureImage } from './docker/image-builder.js';
 export * from './embedded/embedded-engine.js';

@@ -5,6 +5,7 @@ import { Empty, QueryState } from '../../../lib/query-state.js';
 import type { ServiceAction, ServiceStatus, StackStatus } from '../../../lib/stack-types.js';
 import { useConsoleConnection } from '../../connection/components/connection-context.js';
 import { NodesPanel } from '../../overview/components/nodes-panel.js';
+import { useAppInfo } from '../api/app-info.js';
 import { useScaleGateways, useServiceAction, useStack, useStackUpDown } from '../api/stack.js';
 import { useStackEvents } from '../api/stack-events.js';
 import { LogsPanel } from './logs-panel.js';
@@ -37,6 +38,7 @@ function StackControl() {
   const query = useStack();
   const progress = useStackEvents();
   const connection = useConsoleConnection();
+  const appInfo = useAppInfo();
   const [logService, setLogService] = useState('');
   const services = query.data?.services ?? [];
   return (
@@ -53,6 +55,11 @@ function StackControl() {
           </h2>
           {query.data && <StackButtons status={query.data} />}
         </header>
+        {appInfo.data && (
+          <p className="state" data-testid="engine-reason">
+            {appInfo.data.engine} engine: {appInfo.data.engineReason}
+          </p>
+        )}
         {progress && (
           <p className="state loading" role="status">
             {progress}…
