@@ -44,6 +44,7 @@ import { CorkAnchor } from './uws/cork-anchor.js';
 import { toRelayBoxError } from './uws/http.js';
 import type { UwsModule } from './uws/load-uws.js';
 import { type Admission, HEARTBEAT_TOPIC, mountWebSocketRoute } from './uws/websocket-route.js';
+import { dropEveryNthSeq } from './test-drop-switch.js';
 import type { WebhookHooks } from './webhook-hooks.js';
 
 const NO_PROXIES = TrustedProxies.parse('');
@@ -75,6 +76,8 @@ export interface GatewayOptions {
   processJobs?: boolean;
   /** The built console to serve at `/console`; not served when undefined. */
   consoleDir?: string | undefined;
+  /** TEST-ONLY broken build (`RELAYBOX_TEST_DROP_FANOUT_EVERY`): see `dropEveryNthSeq`. */
+  testDropFanoutEvery?: number;
 }
 
 export interface GatewayDeps {
@@ -169,7 +172,16 @@ export class Gateway {
       this.app.publish(topic, payload, false, false);
       return reached;
     };
-    this.hub = new Hub(deps.broker, publishLocal, hubObserver(this.metrics, this.roomMetrics), tracer);
+    const dropped = options.testDropFanoutEvery
+      ? dropEveryNthSeq(options.testDropFanoutEvery, deps.log)
+      : undefined;
+    this.hub = new Hub(
+      deps.broker,
+      publishLocal,
+      hubObserver(this.metrics, this.roomMetrics),
+      tracer,
+      dropped,
+    );
     const tokenLimits = {
       clockToleranceSec: options.tokenClockToleranceSec,
       maxTokenLifetimeSec: limits.maxTokenLifetimeSec,
@@ -196,7 +208,7 @@ export class Gateway {
         webhooks?.emit(appId, 'message.published', message);
       },
     });
-    const history = new RoomHistory(deps.history, options.resumeWindowMs);
+    const history = new RoomHistory(deps.history, options.resumeWindowMs, dropped);
     const presence = new PresenceService(
       deps.presence,
       deps.broker,

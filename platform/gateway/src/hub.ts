@@ -2,6 +2,7 @@ import { type Broker, parseMessageFrame } from '@relaybox/core';
 import type { TopicCounter } from './admin/counting-transport.js';
 import { traceConsumed } from './tracing/message-trace.js';
 import { Tracer } from './tracing/tracer.js';
+import type { FanoutDrop } from './test-drop-switch.js';
 import type { Transport } from './transport.js';
 
 /** The uWS topic of a room. App ids and room names cannot contain `|`, so apps never share a topic. */
@@ -61,8 +62,17 @@ export class Hub {
     publishLocal: (topic: string, payload: string) => number,
     private readonly observer?: HubObserver,
     tracer: Tracer = Tracer.off,
+    /** TEST-ONLY broken build; undefined in every real deployment. */
+    dropped?: FanoutDrop,
   ) {
     broker.onMessage((message) => {
+      if (dropped && !message.room.includes('|')) {
+        const frame = parseMessageFrame(message.payload);
+        if (dropped.drops(frame, message.appId)) {
+          dropped.report(frame, message.appId);
+          return;
+        }
+      }
       const consumedAt = tracer.on ? Date.now() : 0;
       const topic = roomTopic(message.appId, message.room);
       const deliveries = publishLocal(topic, message.payload);

@@ -1,5 +1,6 @@
 import type { HistoryPage, HistoryStore } from '@relaybox/core';
 import type { HistoryQueryParams, RoomMessage } from '@relaybox/protocol';
+import type { FanoutDrop } from './test-drop-switch.js';
 
 /** A page as clients receive it: `next` is a function in the SDK, a cursor string on the wire. */
 export interface HistoryPageWire {
@@ -24,6 +25,8 @@ export class RoomHistory {
     private readonly store: HistoryStore,
     /** Without the `history` permission a replay may reach back this far only (the resume window). */
     private readonly recentWindowMs: number,
+    /** TEST-ONLY broken build: replays skip what live fan-out dropped. */
+    private readonly dropped?: FanoutDrop,
   ) {}
 
   async page(appId: string, room: string, query: HistoryQueryParams): Promise<HistoryPageWire> {
@@ -70,6 +73,7 @@ export class RoomHistory {
     for (;;) {
       for (const message of page.items) {
         if (target.closed) return { replayed, latestSeq };
+        if (this.dropped?.drops(message, appId)) continue;
         target.send(JSON.stringify({ type: 'message', ...message }));
         replayed++;
       }

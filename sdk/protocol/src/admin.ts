@@ -21,6 +21,10 @@ export const TRACE_EVENT_TYPES = [
   'presence.leave',
   'auth.failed',
   'webhook.attempt',
+  /** A fault injected on the local stack (`detail`: the `FaultRecord`); `gateway` is `orchestrator`. */
+  'fault.injected',
+  /** Its end (healed by timer or operator, or failed). */
+  'fault.healed',
 ] as const;
 
 export type TraceEventType = (typeof TRACE_EVENT_TYPES)[number];

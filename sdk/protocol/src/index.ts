@@ -1,6 +1,7 @@
 export * from './admin.js';
 export * from './close-codes.js';
 export * from './errors.js';
+export * from './faults.js';
 export * from './frames.js';
 export * from './history-page.js';
 export * from './limits.js';

@@ -15,6 +15,8 @@ export interface AmqpBrokerOptions {
   shardCount?: number;
   /** Names the connection (`relaybox-gw-<nodeId>`) in the RabbitMQ management UI. Default: random. */
   nodeId?: string;
+  /** The connection's `connection_name` client property (default `relaybox-gw-<nodeId>`): operators and fault injection find it by this name. */
+  connectionName?: string;
   /** Delay between the last unsubscribe of a shard and its unbind. Default 5000. */
   unbindGraceMs?: number;
   /** Full-jitter backoff bounds between reconnect attempts. Defaults 200 and 10000. */
@@ -68,7 +70,7 @@ export class AmqpBroker implements Broker {
     this.sessionOptions = {
       url: withHeartbeat(options.url, options.heartbeatSeconds ?? 5),
       exchange: options.exchange ?? 'relaybox.fanout',
-      connectionName: `relaybox-gw-${nodeId}`,
+      connectionName: options.connectionName ?? `relaybox-gw-${nodeId}`,
       connectTimeoutMs: options.connectTimeoutMs ?? 5000,
       confirmTimeoutMs: options.confirmTimeoutMs ?? 10_000,
       closeTimeoutMs: options.closeTimeoutMs ?? 2000,

@@ -12,7 +12,7 @@ export * from './raw-http.js';
 export * from './room-metrics-store-conformance.js';
 export * from './rooms.js';
 export * from './session-store-conformance.js';
-export * from './tcp-proxy.js';
+export { type LatencyToxic, type LinkToxics, TcpProxy } from '../tcp-proxy.js';
 export * from './test-run.js';
 export * from './trace-log-conformance.js';
 export * from './wait-for.js';
