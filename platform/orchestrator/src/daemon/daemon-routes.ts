@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { ErrorCode, type ServiceAction, type ServiceStatus } from '@relaybox/protocol';
 import type { Engine, StackEvent, StackStatus, UpOptions, UpResult } from '../engine.js';
 import { DaemonError } from './daemon-errors.js';
+import { faultRoute } from './fault-routes.js';
 import { intInRange, invalid, MAX_LOG_TAIL, MAX_REPLICAS, readJsonBody } from './daemon-input.js';
 import type { SseStream } from './sse-stream.js';
 
@@ -49,6 +50,9 @@ export class DaemonRoutes {
     if (path === '/api/stack/down') return expect(method, 'POST', () => this.down());
     if (path === '/api/stack/scale') {
       return expect(method, 'POST', async () => this.scale(await readJsonBody(req)));
+    }
+    if (path === '/api/faults' || path.startsWith('/api/faults/')) {
+      return faultRoute(this.engine, method, path, req, (fn) => this.serial(fn));
     }
     if (path === '/api/events') {
       if (method !== 'GET') throw notAllowed(method, path);

@@ -11,6 +11,8 @@ import {
   type UpOptions,
   type UpResult,
 } from '../engine.js';
+import { FaultController } from '../faults/fault-controller.js';
+import { FaultMarker } from '../faults/fault-marker.js';
 import { controllableActions } from '../service-actions.js';
 import { readStackDefinition, type ServiceDefinition, type StackDefinition } from '../stack-definition.js';
 import {
@@ -19,6 +21,7 @@ import {
   type DockerConnectionOptions,
   describeDockerHost,
 } from './docker-connection.js';
+import { dockerFaultDriver } from './docker-faults.js';
 import { EventMonitor } from './event-monitor.js';
 import { waitHealthy } from './health-wait.js';
 import { ensureImage } from './image-builder.js';
@@ -66,6 +69,7 @@ export class DockerEngine implements Engine {
   private readonly creating = new Set<Promise<unknown>>();
   private plan: StackPlan | undefined;
   private phase: 'idle' | 'starting' | 'stopping' = 'idle';
+  readonly faults: FaultController;
 
   constructor(private readonly options: DockerEngineOptions = {}) {
     this.docker = createDockerClient(options);
@@ -81,6 +85,25 @@ export class DockerEngine implements Engine {
       (status) => this.setStatus(status),
       (instance) => this.statuses.delete(instance),
     );
+    const admin = () => this.adminTarget();
+    this.faults = new FaultController(
+      'docker',
+      dockerFaultDriver({
+        docker: this.docker,
+        containers: this.containers,
+        definition: this.definition,
+        admin,
+        healthTimeoutMs: options.healthTimeoutMs ?? 180_000,
+      }),
+      (event) => this.emit(event),
+      new FaultMarker(admin),
+    );
+  }
+
+  /** The stack's admin API through its origin (needs the process that ran `up`: it holds the token). */
+  private adminTarget(): { admin: string; adminToken: string } | undefined {
+    if (!this.plan) return undefined;
+    return { admin: `http://127.0.0.1:${this.plan.options.port}/v1/admin`, adminToken: this.plan.options.adminToken };
   }
 
   async up(options: UpOptions = {}): Promise<UpResult> {
@@ -131,6 +154,7 @@ export class DockerEngine implements Engine {
 
   async down(options: { volumes?: boolean } = {}): Promise<void> {
     await this.assertAvailable();
+    await this.faults.healAll();
     this.phase = 'stopping';
     try {
       await this.containers.remove(await this.containers.list());
