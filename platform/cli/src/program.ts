@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import type { CliContext } from './cli-context.js';
 import { registerConsoleCommand } from './commands/console.js';
 import { registerDownCommand } from './commands/down.js';
+import { registerFaultCommand } from './commands/fault.js';
 import { registerInitCommand } from './commands/init.js';
 import { registerKeysCommand } from './commands/keys.js';
 import { registerLogsCommand } from './commands/logs.js';
@@ -25,5 +26,6 @@ export function createProgram(context: CliContext): Command {
   registerKeysCommand(program, context);
   registerTokenCommand(program, context);
   registerConsoleCommand(program, context);
+  registerFaultCommand(program, context);
   return program;
 }

@@ -3,6 +3,7 @@ export * from './docker/docker-engine.js';
 export { ensureImage } from './docker/image-builder.js';
 export * from './embedded/embedded-engine.js';
 export * from './engine.js';
+export { FaultController } from './faults/fault-controller.js';
 export * from './front-proxy.js';
 export * from './native/log-buffer.js';
 export * from './native/native-engine.js';
@@ -14,3 +15,5 @@ export {
   readOrCreateDevKey,
 } from './native/stack-secrets.js';
 export * from './stack-definition.js';
+export { reportToMarkdown } from './verifier/report-markdown.js';
+export { runVerify, type VerifyTarget } from './verifier/verifier.js';

@@ -50,16 +50,28 @@ describe('fault injection on the native engine (2 gateways)', () => {
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     return res.body as FaultRecord;
   };
+  // A restarted gateway takes a few seconds (more under load) to be back: waits are generous.
   const ended = (id: string) =>
-    events.waitFor(
-      (all) => all.some((e) => (e as { fault?: FaultRecord }).fault?.id === id && (e as { fault: FaultRecord }).fault.state !== 'active'),
-      `the end of fault ${id}`,
+    waitUntil(
+      () =>
+        events.events.some(
+          (e) => (e as { fault?: FaultRecord }).fault?.id === id && (e as { fault: FaultRecord }).fault.state !== 'active',
+        ),
+      45_000,
     );
   const connect = async (gateway: string | string[], clientId: string): Promise<RelayBox> => {
+    await refreshGateways(); // a restarted gateway listens on a new port
     const urls = (Array.isArray(gateway) ? gateway : [gateway]).map((g) => gatewayUrl[g]!);
     const relay = await client(urls.length === 1 ? urls[0]! : (urls as never), devApiKey, clientId);
     relays.push(relay);
     return relay;
+  };
+
+  const refreshGateways = async () => {
+    for (const s of (await engine.status()).services) {
+      const port = /port (\d+)/.exec(s.detail ?? '')?.[1];
+      if (s.service === 'gateway' && port) gatewayUrl[s.name] = `ws://127.0.0.1:${port}/v1/ws`;
+    }
   };
 
   beforeAll(async () => {
@@ -67,10 +79,6 @@ describe('fault injection on the native engine (2 gateways)', () => {
     devApiKey = result.devApiKey;
     adminToken = result.adminToken;
     origin = result.status.endpoints.origin.replace('localhost', '127.0.0.1');
-    for (const s of result.status.services) {
-      const port = /port (\d+)/.exec(s.detail ?? '')?.[1];
-      if (s.service === 'gateway' && port) gatewayUrl[s.name] = `ws://127.0.0.1:${port}/v1/ws`;
-    }
     daemon = await startDaemon({ engine, credentials: { adminToken, devApiKey } });
     events = await openSse(`${daemon.url}/api/events`, { authorization: `Bearer ${daemon.secret}` });
   }, 90_000);
@@ -104,8 +112,10 @@ describe('fault injection on the native engine (2 gateways)', () => {
     const got: RoomMessage[] = [];
     const pubRoom = await publisher.join(room);
     (await subscriber.join(room)).subscribe((m) => got.push(m));
-    await pubRoom.publish('m', 'before');
-    await waitUntil(() => got.length === 1, 10_000);
+    await waitUntil(async () => {
+      await settled(pubRoom.publish('m', 'before'));
+      return got.length > 0;
+    }, 20_000);
 
     const fault = await inject({ kind: 'broker.stop', durationMs: 60_000 });
     expect(fault.detail).toContain('gateway-1→amqp');
@@ -146,9 +156,14 @@ describe('fault injection on the native engine (2 gateways)', () => {
     const room = await relay.join(`faults:pause-${randomBytes(3).toString('hex')}`);
     const fault = await inject({ kind: 'gateway.pause', target: 'gateway-2', durationMs: 5000 });
     expect(fault.detail).toMatch(/SIGSTOP pid \d+ \(gateway-2\)/);
-    await events.waitFor(
-      (all) => all.some((e) => (e as { status?: { name: string; state: string } }).status?.name === 'gateway-2' && (e as { status: { state: string } }).status.state === 'unhealthy'),
-      'gateway-2 unhealthy',
+    await waitUntil(
+      () =>
+        events.events.some(
+          (e) =>
+            (e as { status?: { name: string; state: string } }).status?.name === 'gateway-2' &&
+            (e as { status: { state: string } }).status.state === 'unhealthy',
+        ),
+      15_000,
     );
     await ended(fault.id);
     await waitUntil(async () => (await room.publish('m', 'back').then(() => true, () => false)), 30_000);
@@ -172,14 +187,21 @@ describe('fault injection on the native engine (2 gateways)', () => {
     const fault = await inject({ kind: 'broker.drop-connections' });
     expect(fault.detail).toMatch(/closed 2 RabbitMQ connection\(s\) of this stack/);
     const room = `faults:drop-${randomBytes(3).toString('hex')}`;
-    const a = await (await connect('gateway-1', 'pub-drop')).join(room);
-    const got: unknown[] = [];
-    (await (await connect('gateway-2', 'sub-drop')).join(room)).subscribe((m) => got.push(m.data));
-    await waitUntil(async () => {
-      await settled(a.publish('m', 'x'));
-      await new Promise((r) => setTimeout(r, 200));
-      return got.length > 0;
-    }, 30_000);
+    try {
+      const a = await (await connect('gateway-1', 'pub-drop')).join(room);
+      const got: unknown[] = [];
+      (await (await connect('gateway-2', 'sub-drop')).join(room)).subscribe((m) => got.push(m.data));
+      await waitUntil(async () => {
+        await settled(a.publish('m', 'x'));
+        await new Promise((r) => setTimeout(r, 200));
+        return got.length > 0;
+      }, 30_000);
+    } catch (error) {
+      const lines: string[] = [];
+      for (const name of ['gateway-1', 'gateway-2'])
+        (await engine.logs(name, { tail: 15 }, (l) => lines.push(`${name}: ${l.line}`)))();
+      throw new Error(`${(error as Error).message}\n${JSON.stringify(gatewayUrl)}\n${lines.join('\n')}`);
+    }
   });
 
   it('worker.kill and worker.restart bring the worker back', { timeout: 60_000 }, async () => {
@@ -198,9 +220,11 @@ describe('fault injection on the native engine (2 gateways)', () => {
   });
 
   it('every fault and its end are on the event stream and the traces timeline', { timeout: 30_000 }, async () => {
-    await events.waitFor(
-      (all) => all.filter((e) => (e as { fault?: FaultRecord }).fault?.spec.kind === 'client.expire-token').length === 2,
-      'the token expiry fault and its end',
+    await waitUntil(
+      () =>
+        events.events.filter((e) => (e as { fault?: FaultRecord }).fault?.spec.kind === 'client.expire-token')
+          .length === 2,
+      10_000,
     );
     const faults = events.events.filter((e) => (e as { type: string }).type === 'fault') as Array<{ fault: FaultRecord }>;
     const kinds = new Set(faults.map((e) => e.fault.spec.kind));

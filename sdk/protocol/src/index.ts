@@ -9,4 +9,5 @@ export * from './parse-frame.js';
 export * from './permissions.js';
 export * from './shard.js';
 export * from './stack.js';
+export * from './verify-report.js';
 export * from './webhook-events.js';

@@ -3,6 +3,7 @@ import { ErrorCode, type ServiceAction, type ServiceStatus } from '@relaybox/pro
 import type { Engine, StackEvent, StackStatus, UpOptions, UpResult } from '../engine.js';
 import { DaemonError } from './daemon-errors.js';
 import { faultRoute } from './fault-routes.js';
+import { VerifyRoute } from './verify-route.js';
 import { intInRange, invalid, MAX_LOG_TAIL, MAX_REPLICAS, readJsonBody } from './daemon-input.js';
 import type { SseStream } from './sse-stream.js';
 
@@ -32,13 +33,16 @@ export type RouteResult = { json: unknown } | { stream: true };
  */
 export class DaemonRoutes {
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly verify: VerifyRoute;
 
   constructor(
     private readonly engine: Engine,
     private credentials: StackCredentials | undefined,
     private readonly upOptions: UpOptions,
     private readonly onStatus: (status: StackStatus) => void,
-  ) {}
+  ) {
+    this.verify = new VerifyRoute(engine, () => this.credentials?.devApiKey);
+  }
 
   async handle(req: IncomingMessage, openStream: () => SseStream): Promise<RouteResult> {
     const url = new URL(req.url ?? '/', 'http://daemon.invalid');
@@ -54,6 +58,7 @@ export class DaemonRoutes {
     if (path === '/api/faults' || path.startsWith('/api/faults/')) {
       return faultRoute(this.engine, method, path, req, (fn) => this.serial(fn));
     }
+    if (path === '/api/verify') return this.verify.handle(method, req);
     if (path === '/api/events') {
       if (method !== 'GET') throw notAllowed(method, path);
       this.events(openStream());
