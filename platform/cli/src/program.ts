@@ -9,6 +9,7 @@ import { registerLogsCommand } from './commands/logs.js';
 import { registerStatusCommand } from './commands/status.js';
 import { registerTokenCommand } from './commands/token.js';
 import { registerUpCommand } from './commands/up.js';
+import { registerVerifyCommand } from './commands/verify.js';
 import { CLI_VERSION } from './version.js';
 
 /** The `relaybox` program; commands write through `context` so tests can capture them. */
@@ -27,5 +28,6 @@ export function createProgram(context: CliContext): Command {
   registerTokenCommand(program, context);
   registerConsoleCommand(program, context);
   registerFaultCommand(program, context);
+  registerVerifyCommand(program, context);
   return program;
 }
