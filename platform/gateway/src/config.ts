@@ -241,7 +241,9 @@ function testDropFanoutEvery(env: Env, mode: 'development' | 'production'): numb
   const raw = env.RELAYBOX_TEST_DROP_FANOUT_EVERY;
   if (raw === undefined || raw === '') return undefined;
   if (mode === 'production')
-    throw new ConfigError('RELAYBOX_TEST_DROP_FANOUT_EVERY is a test-only switch and is refused in production');
+    throw new ConfigError(
+      'RELAYBOX_TEST_DROP_FANOUT_EVERY is a test-only switch and is refused in production',
+    );
   return int('RELAYBOX_TEST_DROP_FANOUT_EVERY', raw, 0, 2, 1_000_000);
 }
 

@@ -38,13 +38,13 @@ import { KeyedRateLimiter } from './rate-limit.js';
 import { RestAccess } from './rest/rest-access.js';
 import { RoomHistory } from './room-history.js';
 import { SessionLifecycle } from './session-lifecycle.js';
+import { dropEveryNthSeq } from './test-drop-switch.js';
 import { traceConnection, traceRefusal } from './tracing/gateway-traces.js';
 import { Tracer } from './tracing/tracer.js';
 import { CorkAnchor } from './uws/cork-anchor.js';
 import { toRelayBoxError } from './uws/http.js';
 import type { UwsModule } from './uws/load-uws.js';
 import { type Admission, HEARTBEAT_TOPIC, mountWebSocketRoute } from './uws/websocket-route.js';
-import { dropEveryNthSeq } from './test-drop-switch.js';
 import type { WebhookHooks } from './webhook-hooks.js';
 
 const NO_PROXIES = TrustedProxies.parse('');

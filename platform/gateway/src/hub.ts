@@ -1,8 +1,8 @@
 import { type Broker, parseMessageFrame } from '@relaybox/core';
 import type { TopicCounter } from './admin/counting-transport.js';
+import type { FanoutDrop } from './test-drop-switch.js';
 import { traceConsumed } from './tracing/message-trace.js';
 import { Tracer } from './tracing/tracer.js';
-import type { FanoutDrop } from './test-drop-switch.js';
 import type { Transport } from './transport.js';
 
 /** The uWS topic of a room. App ids and room names cannot contain `|`, so apps never share a topic. */

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RelayBox, RoomMessage } from '@relaybox/client';
 import { deleteRedisKeys, RabbitmqAdmin } from '@relaybox/adapters/testing';
+import type { RelayBox, RoomMessage } from '@relaybox/client';
 import { testName } from '@relaybox/core/testing';
 import type { FaultRecord, TraceEvent } from '@relaybox/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -55,7 +55,9 @@ describe('fault injection on the native engine (2 gateways)', () => {
     waitUntil(
       () =>
         events.events.some(
-          (e) => (e as { fault?: FaultRecord }).fault?.id === id && (e as { fault: FaultRecord }).fault.state !== 'active',
+          (e) =>
+            (e as { fault?: FaultRecord }).fault?.id === id &&
+            (e as { fault: FaultRecord }).fault.state !== 'active',
         ),
       45_000,
     );
@@ -75,7 +77,11 @@ describe('fault injection on the native engine (2 gateways)', () => {
   };
 
   beforeAll(async () => {
-    const result = await engine.up({ port: 0, gateways: 2, adminToken: `admin-${randomBytes(12).toString('hex')}` });
+    const result = await engine.up({
+      port: 0,
+      gateways: 2,
+      adminToken: `admin-${randomBytes(12).toString('hex')}`,
+    });
     devApiKey = result.devApiKey;
     adminToken = result.adminToken;
     origin = result.status.endpoints.origin.replace('localhost', '127.0.0.1');
@@ -141,7 +147,13 @@ describe('fault injection on the native engine (2 gateways)', () => {
   }, async () => {
     const relay = await connect('gateway-1', 'pub-slow');
     const room = await relay.join(`faults:slow-${randomBytes(3).toString('hex')}`);
-    const fault = await inject({ kind: 'link.slow', target: 'gateway-1', link: 'redis', latencyMs: 200, durationMs: 20_000 });
+    const fault = await inject({
+      kind: 'link.slow',
+      target: 'gateway-1',
+      link: 'redis',
+      latencyMs: 200,
+      durationMs: 20_000,
+    });
     const started = Date.now();
     await room.publish('m', 'slow');
     expect(Date.now() - started).toBeGreaterThanOrEqual(200);
@@ -166,10 +178,19 @@ describe('fault injection on the native engine (2 gateways)', () => {
       15_000,
     );
     await ended(fault.id);
-    await waitUntil(async () => (await room.publish('m', 'back').then(() => true, () => false)), 30_000);
+    await waitUntil(
+      async () =>
+        await room.publish('m', 'back').then(
+          () => true,
+          () => false,
+        ),
+      30_000,
+    );
   });
 
-  it('gateway.kill: the client fails over and the fault ends once the gateway is back', { timeout: 60_000 }, async () => {
+  it('gateway.kill: the client fails over and the fault ends once the gateway is back', {
+    timeout: 60_000,
+  }, async () => {
     const relay = await connect(['gateway-1', 'gateway-2'], 'killed-client');
     const states: string[] = [];
     relay.connection.on('statechange', ({ current }) => states.push(current));
@@ -181,7 +202,7 @@ describe('fault injection on the native engine (2 gateways)', () => {
     expect(last.items.find((f) => f.id === fault.id)).toMatchObject({ state: 'healed', endedBy: 'done' });
   });
 
-  it('broker.drop-connections closes exactly this stack\'s 2 gateway connections; fan-out recovers', {
+  it("broker.drop-connections closes exactly this stack's 2 gateway connections; fan-out recovers", {
     timeout: 90_000,
   }, async () => {
     const fault = await inject({ kind: 'broker.drop-connections' });
@@ -219,14 +240,18 @@ describe('fault injection on the native engine (2 gateways)', () => {
     expect(relay.connection.errorReason?.code).toBe('token_expired');
   });
 
-  it('every fault and its end are on the event stream and the traces timeline', { timeout: 30_000 }, async () => {
+  it('every fault and its end are on the event stream and the traces timeline', {
+    timeout: 30_000,
+  }, async () => {
     await waitUntil(
       () =>
         events.events.filter((e) => (e as { fault?: FaultRecord }).fault?.spec.kind === 'client.expire-token')
           .length === 2,
       10_000,
     );
-    const faults = events.events.filter((e) => (e as { type: string }).type === 'fault') as Array<{ fault: FaultRecord }>;
+    const faults = events.events.filter((e) => (e as { type: string }).type === 'fault') as Array<{
+      fault: FaultRecord;
+    }>;
     const kinds = new Set(faults.map((e) => e.fault.spec.kind));
     expect([...kinds].sort()).toEqual([
       'broker.drop-connections',

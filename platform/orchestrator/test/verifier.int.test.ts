@@ -30,7 +30,11 @@ async function nativeStack(env: Record<string, string> = {}) {
     () => deleteRedisKeys(prefix),
     () => engine.down(),
   );
-  const result = await engine.up({ port: 0, gateways: 2, adminToken: `admin-${randomBytes(12).toString('hex')}` });
+  const result = await engine.up({
+    port: 0,
+    gateways: 2,
+    adminToken: `admin-${randomBytes(12).toString('hex')}`,
+  });
   return { engine, ...result };
 }
 
@@ -43,8 +47,13 @@ describe('guarantee verifier on the native engine (2 gateways)', () => {
   }, 60_000);
 
   for (const plan of ['gateway-kill', 'broker-outage', 'redis-latency', 'network-flap'] as VerifyPlan[]) {
-    it(`plan ${plan}: 0 lost and 0 duplicated, with its fault on the report`, { timeout: 120_000 }, async () => {
-      const report = await runVerify({ engine: stack.engine, devApiKey: stack.devApiKey }, { plan, ...WORKLOAD });
+    it(`plan ${plan}: 0 lost and 0 duplicated, with its fault on the report`, {
+      timeout: 120_000,
+    }, async () => {
+      const report = await runVerify(
+        { engine: stack.engine, devApiKey: stack.devApiKey },
+        { plan, ...WORKLOAD },
+      );
       const summary = reportToMarkdown(report);
       expect(report.gateways, summary).toBe(2);
       for (const room of report.rooms) {
@@ -60,17 +69,28 @@ describe('guarantee verifier on the native engine (2 gateways)', () => {
       );
       if (plan === 'network-flap') {
         expect(report.faults).toEqual([]);
-        expect(report.rooms.reduce((n, r) => n + r.reconnects, 0), summary).toBeGreaterThan(0);
-        expect(report.rooms.reduce((n, r) => n + r.resumes, 0), summary).toBeGreaterThan(0);
+        expect(
+          report.rooms.reduce((n, r) => n + r.reconnects, 0),
+          summary,
+        ).toBeGreaterThan(0);
+        expect(
+          report.rooms.reduce((n, r) => n + r.resumes, 0),
+          summary,
+        ).toBeGreaterThan(0);
       } else {
-        expect(report.faults.map((f) => f.state), summary).toEqual(['healed']);
+        expect(
+          report.faults.map((f) => f.state),
+          summary,
+        ).toEqual(['healed']);
       }
     });
   }
 });
 
 describe('a deliberately broken build (RELAYBOX_TEST_DROP_FANOUT_EVERY=100)', () => {
-  it('the verifier reports exactly the dropped messages lost, each linked to its trace', { timeout: 120_000 }, async () => {
+  it('the verifier reports exactly the dropped messages lost, each linked to its trace', {
+    timeout: 120_000,
+  }, async () => {
     const stack = await nativeStack({ RELAYBOX_TEST_DROP_FANOUT_EVERY: '100' });
     const daemon = await startDaemon({
       engine: stack.engine,
@@ -94,7 +114,9 @@ describe('a deliberately broken build (RELAYBOX_TEST_DROP_FANOUT_EVERY=100)', ()
       expect(room.lost).toBe(dropped.length * 3);
       for (const m of lost) {
         expect(m.missedBy).toHaveLength(3);
-        expect(m.traceUrl).toBe(`${stack.status.endpoints.console}/traces/${encodeURIComponent(m.messageId)}`);
+        expect(m.traceUrl).toBe(
+          `${stack.status.endpoints.console}/traces/${encodeURIComponent(m.messageId)}`,
+        );
       }
     }
     // The linked trace exists: the message was stored and published, then never delivered.
@@ -107,7 +129,9 @@ describe('a deliberately broken build (RELAYBOX_TEST_DROP_FANOUT_EVERY=100)', ()
     expect(items.map((t) => t.type)).toContain('message.stored');
     expect(items.map((t) => t.type)).not.toContain('message.delivered');
     expect(reportToMarkdown(report)).toContain(`[trace](${first.traceUrl})`);
-    const last = await rawRequest(`${daemon.url}/api/verify`, { headers: { authorization: `Bearer ${daemon.secret}` } });
+    const last = await rawRequest(`${daemon.url}/api/verify`, {
+      headers: { authorization: `Bearer ${daemon.secret}` },
+    });
     expect((last.body as { report: VerifyReport }).report.startedAt).toBe(report.startedAt);
   });
 });

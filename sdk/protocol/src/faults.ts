@@ -79,9 +79,7 @@ export interface FaultRecord {
 
 /** Kinds that last until healed (the others act once and end by themselves). */
 export function faultLasts(kind: FaultKind): boolean {
-  return (
-    kind === 'gateway.pause' || kind === 'broker.stop' || kind === 'link.cut' || kind === 'link.slow'
-  );
+  return kind === 'gateway.pause' || kind === 'broker.stop' || kind === 'link.cut' || kind === 'link.slow';
 }
 
 /** A refused fault spec; `message` says which field and its bound. */
@@ -101,7 +99,9 @@ export function parseFaultSpec(input: unknown): FaultSpec {
   const spec: FaultSpec = { kind: kind as FaultKind };
   if (raw.target !== undefined) {
     if (typeof raw.target !== 'string' || !/^[A-Za-z0-9_.:-]{1,128}$/.test(raw.target))
-      throw new FaultSpecError('"target" must be a service name or connection id (1-128 of A-Z a-z 0-9 _ . : -)');
+      throw new FaultSpecError(
+        '"target" must be a service name or connection id (1-128 of A-Z a-z 0-9 _ . : -)',
+      );
     spec.target = raw.target;
   }
   if (kind === 'client.expire-token' && spec.target === undefined)
@@ -123,8 +123,16 @@ export function parseFaultSpec(input: unknown): FaultSpec {
   num('jitterMs', 0, FAULT_LIMITS.maxLatencyMs);
   num('bandwidthBytesPerSec', FAULT_LIMITS.minBandwidthBytesPerSec, Number.MAX_SAFE_INTEGER);
   num('dropRate', 0, 1);
-  if (kind === 'link.slow' && !spec.latencyMs && !spec.jitterMs && !spec.bandwidthBytesPerSec && !spec.dropRate)
-    throw new FaultSpecError('link.slow needs at least one of latencyMs, jitterMs, bandwidthBytesPerSec, dropRate');
+  if (
+    kind === 'link.slow' &&
+    !spec.latencyMs &&
+    !spec.jitterMs &&
+    !spec.bandwidthBytesPerSec &&
+    !spec.dropRate
+  )
+    throw new FaultSpecError(
+      'link.slow needs at least one of latencyMs, jitterMs, bandwidthBytesPerSec, dropRate',
+    );
   return spec;
 }
 

@@ -5,7 +5,13 @@
  */
 import type { FaultRecord } from './faults.js';
 
-export const VERIFY_PLANS = ['none', 'gateway-kill', 'broker-outage', 'redis-latency', 'network-flap'] as const;
+export const VERIFY_PLANS = [
+  'none',
+  'gateway-kill',
+  'broker-outage',
+  'redis-latency',
+  'network-flap',
+] as const;
 export type VerifyPlan = (typeof VERIFY_PLANS)[number];
 
 export const VERIFY_LIMITS = {
@@ -100,7 +106,8 @@ export function parseVerifyRequest(input: unknown): VerifyRequest {
   const d = VERIFY_LIMITS.defaults;
   const rooms = int('rooms', 1, VERIFY_LIMITS.maxRooms, d.rooms);
   const clients = int('clients', 2, VERIFY_LIMITS.maxClients, d.clients);
-  if (clients < rooms * 2) throw new VerifyRequestError('"clients" must be at least twice "rooms" (2 per room)');
+  if (clients < rooms * 2)
+    throw new VerifyRequestError('"clients" must be at least twice "rooms" (2 per room)');
   return {
     plan: plan as VerifyPlan,
     clients,

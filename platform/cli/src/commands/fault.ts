@@ -55,7 +55,8 @@ export async function runFault(
     const { items } = await callDaemon<{ items: FaultRecord[] }>(context, '/api/faults');
     const ids = target === 'all' ? items.filter((f) => f.state === 'active').map((f) => f.id) : [target];
     const healed: FaultRecord[] = [];
-    for (const id of ids) healed.push(await callDaemon<FaultRecord>(context, `/api/faults/${encodeURIComponent(id)}/heal`, {}));
+    for (const id of ids)
+      healed.push(await callDaemon<FaultRecord>(context, `/api/faults/${encodeURIComponent(id)}/heal`, {}));
     print(healed, healed.length === 0 ? 'no active fault\n' : `${healed.map(line).join('\n')}\n`);
     return;
   }

@@ -49,7 +49,12 @@ export async function runVerifyCommand(flags: VerifyFlags, context: CliContext):
   set('durationMs', durationMs);
   if (!flags.json) context.err(`relaybox: verifying with plan ${flags.plan}...\n`);
   // The run lasts its window plus up to a minute of drain and presence convergence.
-  const report = await callDaemon<VerifyReport>(context, '/api/verify', body, (durationMs ?? 10_000) + 180_000);
+  const report = await callDaemon<VerifyReport>(
+    context,
+    '/api/verify',
+    body,
+    (durationMs ?? 10_000) + 180_000,
+  );
   if (flags.markdown) await writeFile(resolve(context.cwd, flags.markdown), reportToMarkdown(report));
   if (flags.out) await writeFile(resolve(context.cwd, flags.out), `${JSON.stringify(report, null, 2)}\n`);
   context.out(flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${reportToMarkdown(report)}\n`);

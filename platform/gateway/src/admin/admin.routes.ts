@@ -6,9 +6,9 @@ import { readBody } from '../uws/http.js';
 import { type AdminControl, parseDisconnect } from './admin-control.js';
 import { AdminGuard, type AdminRequestHeaders } from './admin-guard.js';
 import { parsePublish } from './admin-publish.js';
-import { parseFaultMark } from './fault-mark.js';
 import { AdminResponse } from './admin-response.js';
 import type { AdminViews } from './admin-views.js';
+import { parseFaultMark } from './fault-mark.js';
 import { TraceStreams } from './trace-stream.js';
 
 export interface AdminRoutesDeps {

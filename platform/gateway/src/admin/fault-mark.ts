@@ -25,7 +25,10 @@ export function parseFaultMark(body: Buffer): TraceEvent {
     throw new RelayBoxError(ErrorCode.InvalidRequest, '"detail" must be a JSON object');
   const now = Date.now();
   // A mark retried after the fault cut this gateway off keeps the time the fault happened.
-  if (ts !== undefined && (typeof ts !== 'number' || !Number.isFinite(ts) || Math.abs(ts - now) > MAX_SKEW_MS))
+  if (
+    ts !== undefined &&
+    (typeof ts !== 'number' || !Number.isFinite(ts) || Math.abs(ts - now) > MAX_SKEW_MS)
+  )
     throw new RelayBoxError(ErrorCode.InvalidRequest, '"ts" must be epoch ms within 10 minutes of now');
   return {
     id: `fault-${randomBytes(8).toString('base64url')}`,

@@ -2,10 +2,10 @@ import type { IncomingMessage } from 'node:http';
 import { ErrorCode, type ServiceAction, type ServiceStatus } from '@relaybox/protocol';
 import type { Engine, StackEvent, StackStatus, UpOptions, UpResult } from '../engine.js';
 import { DaemonError } from './daemon-errors.js';
-import { faultRoute } from './fault-routes.js';
-import { VerifyRoute } from './verify-route.js';
 import { intInRange, invalid, MAX_LOG_TAIL, MAX_REPLICAS, readJsonBody } from './daemon-input.js';
+import { faultRoute } from './fault-routes.js';
 import type { SseStream } from './sse-stream.js';
+import { VerifyRoute } from './verify-route.js';
 
 /** Keys of a running stack the console needs for the inspector API. */
 export interface StackCredentials {

@@ -25,7 +25,11 @@ export class VerifyRoute {
     const body = await readJsonBody(req);
     const devApiKey = this.devApiKey();
     if (!devApiKey)
-      throw new DaemonError(409, 'stack_not_running', 'no stack started through this daemon: its dev key is unknown');
+      throw new DaemonError(
+        409,
+        'stack_not_running',
+        'no stack started through this daemon: its dev key is unknown',
+      );
     if (this.running) throw new DaemonError(409, 'invalid_argument', 'a verify run is already in progress');
     this.running = true;
     try {

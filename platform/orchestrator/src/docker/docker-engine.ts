@@ -103,7 +103,10 @@ export class DockerEngine implements Engine {
   /** The stack's admin API through its origin (needs the process that ran `up`: it holds the token). */
   private adminTarget(): { admin: string; adminToken: string } | undefined {
     if (!this.plan) return undefined;
-    return { admin: `http://127.0.0.1:${this.plan.options.port}/v1/admin`, adminToken: this.plan.options.adminToken };
+    return {
+      admin: `http://127.0.0.1:${this.plan.options.port}/v1/admin`,
+      adminToken: this.plan.options.adminToken,
+    };
   }
 
   async up(options: UpOptions = {}): Promise<UpResult> {

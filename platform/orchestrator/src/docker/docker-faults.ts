@@ -1,5 +1,5 @@
-import type Docker from 'dockerode';
 import type { FaultSpec } from '@relaybox/protocol';
+import type Docker from 'dockerode';
 import { OrchestratorError } from '../engine.js';
 import type { AppliedFault, FaultDriver } from '../faults/fault-controller.js';
 import { expireConnection } from '../faults/fault-helpers.js';
@@ -39,7 +39,11 @@ export function dockerFaultDriver(ctx: DockerFaultContext): FaultDriver {
       case 'gateway.kill':
       case 'worker.kill': {
         const role = spec.kind === 'worker.kill' ? 'worker' : 'gateway';
-        const found = await containersOf(ctx, spec.kind === 'worker.kill' ? 'worker' : requireTarget(spec), role);
+        const found = await containersOf(
+          ctx,
+          spec.kind === 'worker.kill' ? 'worker' : requireTarget(spec),
+          role,
+        );
         for (const c of found) await ctx.docker.getContainer(c.Id).kill();
         const settled = Promise.all(found.map((c) => startAgain(ctx, c))).then(() => {});
         return { detail: `killed ${names(found)} (SIGKILL); starting again`, settled };
@@ -83,7 +87,10 @@ export function dockerFaultDriver(ctx: DockerFaultContext): FaultDriver {
 
 function requireTarget(spec: FaultSpec): string {
   if (!spec.target)
-    throw new OrchestratorError('invalid_argument', `${spec.kind} needs a target: a gateway (gateway-1) or "gateway" for all`);
+    throw new OrchestratorError(
+      'invalid_argument',
+      `${spec.kind} needs a target: a gateway (gateway-1) or "gateway" for all`,
+    );
   return spec.target;
 }
 
@@ -93,8 +100,14 @@ function serviceOf(ctx: DockerFaultContext, role: 'rabbitmq'): string {
   return name;
 }
 
-async function containersOf(ctx: DockerFaultContext, target: string, role: string): Promise<Docker.ContainerInfo[]> {
-  const found = (await ctx.containers.find(target)).filter((c) => c.State === 'running' || c.State === 'paused');
+async function containersOf(
+  ctx: DockerFaultContext,
+  target: string,
+  role: string,
+): Promise<Docker.ContainerInfo[]> {
+  const found = (await ctx.containers.find(target)).filter(
+    (c) => c.State === 'running' || c.State === 'paused',
+  );
   if (found.length === 0)
     throw new OrchestratorError('service_not_found', `no running ${role} "${target}" in the docker stack`);
   return found;

@@ -18,8 +18,8 @@ import {
   type UpResult,
 } from '../engine.js';
 import { FaultController } from '../faults/fault-controller.js';
-import { FaultMarker } from '../faults/fault-marker.js';
 import { expireConnection } from '../faults/fault-helpers.js';
+import { FaultMarker } from '../faults/fault-marker.js';
 import { EventHub, endpointsFor, stackState, validateUpOptions } from '../native/engine-support.js';
 import { LogBuffer, type LogEvent } from '../native/log-buffer.js';
 import { assertPortFree } from '../native/preflight.js';

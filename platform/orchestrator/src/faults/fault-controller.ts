@@ -32,7 +32,10 @@ const KEPT_ENDED = 50;
  * start and end on the engine's event stream and as a mark on the traces timeline.
  */
 export class FaultController implements EngineFaults {
-  private readonly active = new Map<string, { record: FaultRecord; applied: AppliedFault; timer?: NodeJS.Timeout }>();
+  private readonly active = new Map<
+    string,
+    { record: FaultRecord; applied: AppliedFault; timer?: NodeJS.Timeout }
+  >();
   private readonly ended: FaultRecord[] = [];
 
   constructor(
@@ -95,7 +98,11 @@ export class FaultController implements EngineFaults {
     await Promise.allSettled([...this.active.keys()].map((id) => this.end(id, 'down')));
   }
 
-  private async end(id: string, by: NonNullable<FaultRecord['endedBy']>, failure?: unknown): Promise<FaultRecord> {
+  private async end(
+    id: string,
+    by: NonNullable<FaultRecord['endedBy']>,
+    failure?: unknown,
+  ): Promise<FaultRecord> {
     const entry = this.active.get(id);
     if (!entry) return { ...(this.ended.find((r) => r.id === id) as FaultRecord) };
     this.active.delete(id);
@@ -107,7 +114,9 @@ export class FaultController implements EngineFaults {
       state: error === undefined ? 'healed' : 'failed',
       endedAt: Date.now(),
       endedBy: by,
-      ...(error === undefined ? {} : { detail: `${entry.record.detail}; ${String((error as Error).message ?? error)}` }),
+      ...(error === undefined
+        ? {}
+        : { detail: `${entry.record.detail}; ${String((error as Error).message ?? error)}` }),
     };
     this.ended.unshift(record);
     this.ended.length = Math.min(this.ended.length, KEPT_ENDED);

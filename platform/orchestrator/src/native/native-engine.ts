@@ -243,9 +243,7 @@ export class NativeEngine implements Engine {
   /** A gateway whose Redis and RabbitMQ connections go through its own link proxies. */
   private async addGateway(): Promise<SupervisedProcess> {
     const name = `gateway-${this.nextGateway++}`;
-    const urls = this.links
-      ? await this.links.add(name)
-      : { redisUrl: this.redisUrl, amqpUrl: this.amqpUrl };
+    const urls = this.links ? await this.links.add(name) : { redisUrl: this.redisUrl, amqpUrl: this.amqpUrl };
     return this.supervise(
       name,
       'gateway',

@@ -58,7 +58,10 @@ export function nativeFaultDriver(ctx: NativeFaultContext): FaultDriver {
       }
       case 'broker.stop':
       case 'link.cut': {
-        const chosen = links(ctx).select(spec.kind === 'broker.stop' ? undefined : spec.target, spec.kind === 'broker.stop' ? 'amqp' : spec.link);
+        const chosen = links(ctx).select(
+          spec.kind === 'broker.stop' ? undefined : spec.target,
+          spec.kind === 'broker.stop' ? 'amqp' : spec.link,
+        );
         for (const { proxy } of chosen) proxy.cut();
         return {
           detail: `cut ${chosen.map((c) => c.name).join(', ')}`,
@@ -85,7 +88,10 @@ export function nativeFaultDriver(ctx: NativeFaultContext): FaultDriver {
 
 function requireTarget(spec: FaultSpec): string {
   if (!spec.target)
-    throw new OrchestratorError('invalid_argument', `${spec.kind} needs a target: a gateway (gateway-1) or "gateway" for all`);
+    throw new OrchestratorError(
+      'invalid_argument',
+      `${spec.kind} needs a target: a gateway (gateway-1) or "gateway" for all`,
+    );
   return spec.target;
 }
 
@@ -99,7 +105,10 @@ function pick(ctx: NativeFaultContext, target: string): SupervisedProcess[] {
     );
   const notRunning = found.filter((p) => p.pid === undefined);
   if (notRunning.length > 0)
-    throw new OrchestratorError('invalid_argument', `${notRunning.map((p) => p.name).join(', ')} is not running`);
+    throw new OrchestratorError(
+      'invalid_argument',
+      `${notRunning.map((p) => p.name).join(', ')} is not running`,
+    );
   return found;
 }
 
@@ -114,7 +123,11 @@ async function backAfter(process: SupervisedProcess, killedPid: number | undefin
   const deadline = Date.now() + BACK_TIMEOUT_MS;
   while (Date.now() < deadline) {
     const { state } = process.status;
-    if (process.pid !== undefined && process.pid !== killedPid && (state === 'healthy' || state === 'running'))
+    if (
+      process.pid !== undefined &&
+      process.pid !== killedPid &&
+      (state === 'healthy' || state === 'running')
+    )
       return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

@@ -30,9 +30,16 @@ export function reportToMarkdown(report: VerifyReport): string {
     '',
   ];
   if (report.lostMessages.length > 0) {
-    lines.push('## Lost messages', '', '| room | seq | message | missed by | trace |', '|---|---|---|---|---|');
+    lines.push(
+      '## Lost messages',
+      '',
+      '| room | seq | message | missed by | trace |',
+      '|---|---|---|---|---|',
+    );
     for (const m of report.lostMessages)
-      lines.push(`| ${m.room} | ${m.seq} | \`${m.messageId}\` | ${m.missedBy.length} client(s) | [trace](${m.traceUrl}) |`);
+      lines.push(
+        `| ${m.room} | ${m.seq} | \`${m.messageId}\` | ${m.missedBy.length} client(s) | [trace](${m.traceUrl}) |`,
+      );
     lines.push('');
   }
   return lines.join('\n');

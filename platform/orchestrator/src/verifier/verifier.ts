@@ -48,7 +48,14 @@ export async function runVerify(target: VerifyTarget, input: unknown): Promise<V
     const publishStart = Date.now();
     const until = publishStart + request.durationMs;
     const stopChurn = presenceChurn(all, 1000);
-    const plan = runPlan(target.engine, planSteps(request.plan, request.durationMs), publishStart, request.durationMs, all, faults);
+    const plan = runPlan(
+      target.engine,
+      planSteps(request.plan, request.durationMs),
+      publishStart,
+      request.durationMs,
+      all,
+      faults,
+    );
     await Promise.all(
       records.map((record) =>
         publishLoop(record, { rate: request.ratePerRoom, until, ackDeadline: until + DRAIN_MS, runId }),
@@ -157,7 +164,10 @@ async function presenceConvergence(records: RoomRecord[]): Promise<Map<string, n
   const result = new Map<string, number | null>();
   await Promise.all(
     records.map(async (record) => {
-      const expected = record.clients.map((c) => c.clientId).sort().join(',');
+      const expected = record.clients
+        .map((c) => c.clientId)
+        .sort()
+        .join(',');
       while (Date.now() - start < PRESENCE_BOUND_MS) {
         const views = await Promise.all(
           record.clients.map((c) =>
@@ -191,7 +201,8 @@ function roomReport(record: RoomRecord, presenceConvergedMs: number | null): Roo
     for (const message of record.acked) if (!client.seen.has(message.id)) lostCount++;
   }
   const sorted = [...record.latencies].sort((a, b) => a - b);
-  const pct = (p: number) => (sorted.length === 0 ? null : sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!);
+  const pct = (p: number) =>
+    sorted.length === 0 ? null : sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
   const sum = (pick: (c: WorkloadClient) => number) => record.clients.reduce((n, c) => n + pick(c), 0);
   return {
     room: record.room,

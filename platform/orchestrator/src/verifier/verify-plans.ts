@@ -23,10 +23,18 @@ export function planSteps(plan: VerifyPlan, durationMs: number): PlanStep[] {
       return [
         {
           at: 1 / 3,
-          fault: { kind: 'link.slow', link: 'redis', latencyMs: 250, jitterMs: 100, durationMs: Math.min(window, 5000) },
+          fault: {
+            kind: 'link.slow',
+            link: 'redis',
+            latencyMs: 250,
+            jitterMs: 100,
+            durationMs: Math.min(window, 5000),
+          },
         },
       ];
     case 'network-flap':
-      return [{ at: 1 / 3, flap: { fraction: 0.1, times: 3, everyMs: Math.max(300, Math.round(window / 3)) } }];
+      return [
+        { at: 1 / 3, flap: { fraction: 0.1, times: 3, everyMs: Math.max(300, Math.round(window / 3)) } },
+      ];
   }
 }
