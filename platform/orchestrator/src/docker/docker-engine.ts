@@ -13,6 +13,7 @@ import {
 } from '../engine.js';
 import { FaultController } from '../faults/fault-controller.js';
 import { FaultMarker } from '../faults/fault-marker.js';
+import { LinkProxies } from '../faults/link-proxies.js';
 import { controllableActions } from '../service-actions.js';
 import { readStackDefinition, type ServiceDefinition, type StackDefinition } from '../stack-definition.js';
 import {
@@ -46,6 +47,12 @@ export interface DockerEngineOptions extends DockerConnectionOptions {
   healthTimeoutMs?: number;
   /** Shared by every gateway of the stack (default: generated per `up`). */
   cursorSecret?: string;
+  /**
+   * With host networking: put a TCP proxy of this process between each gateway container and
+   * Redis/RabbitMQ, so `link.cut` / `link.slow` faults work (default false). The links then live
+   * as long as this process: only for an engine that stays up with its stack (`relaybox up`, tests).
+   */
+  linkProxies?: boolean;
 }
 
 const DEFAULT_PORT = 9000;
@@ -70,6 +77,7 @@ export class DockerEngine implements Engine {
   private plan: StackPlan | undefined;
   private phase: 'idle' | 'starting' | 'stopping' = 'idle';
   readonly faults: FaultController;
+  private links: LinkProxies | undefined;
 
   constructor(private readonly options: DockerEngineOptions = {}) {
     this.docker = createDockerClient(options);
@@ -93,6 +101,7 @@ export class DockerEngine implements Engine {
         containers: this.containers,
         definition: this.definition,
         admin,
+        links: () => this.links,
         healthTimeoutMs: options.healthTimeoutMs ?? 180_000,
       }),
       (event) => this.emit(event),
@@ -164,6 +173,8 @@ export class DockerEngine implements Engine {
       await this.containers.removeNetworks();
       if (options.volumes) await this.containers.removeVolumes();
     } finally {
+      await this.links?.closeAll();
+      this.links = undefined;
       this.monitor.stop();
       this.statuses.clear();
       this.plan = undefined;
@@ -207,6 +218,7 @@ export class DockerEngine implements Engine {
     // New replicas join the proxy once healthy; removed ones leave it before they stop.
     await this.proxy.update(plan, wanted);
     await this.containers.remove(surplus);
+    for (const c of surplus) await this.links?.remove(c.Labels[INSTANCE_LABEL] ?? '');
     return this.status();
   }
 
@@ -290,8 +302,24 @@ export class DockerEngine implements Engine {
     });
   }
 
-  private async startInstance(plan: StackPlan, instance: Instance, signal?: AbortSignal): Promise<void> {
+  /** A gateway instance whose Redis and RabbitMQ URLs go through its own link proxies (`linkProxies`). */
+  private async withLinkProxies(plan: StackPlan, instance: Instance): Promise<Instance> {
+    const env = instance.definition.environment;
+    if (
+      !this.options.linkProxies ||
+      plan.options.network !== 'host' ||
+      instance.definition.role !== 'gateway'
+    )
+      return instance;
+    this.links ??= new LinkProxies(env.RELAYBOX_REDIS_URL ?? '', env.RELAYBOX_AMQP_URL ?? '');
+    const urls = await this.links.add(instance.name);
+    const environment = { ...env, RELAYBOX_REDIS_URL: urls.redisUrl, RELAYBOX_AMQP_URL: urls.amqpUrl };
+    return { ...instance, definition: { ...instance.definition, environment } };
+  }
+
+  private async startInstance(plan: StackPlan, given: Instance, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) throw new Error('up was aborted');
+    const instance = await this.withLinkProxies(plan, given);
     this.progress(`start ${instance.name}`);
     const creating = this.containers.create(plan, instance).then((container) => container.start());
     this.creating.add(creating);

@@ -3,6 +3,7 @@ import type Docker from 'dockerode';
 import { OrchestratorError } from '../engine.js';
 import type { AppliedFault, FaultDriver } from '../faults/fault-controller.js';
 import { expireConnection } from '../faults/fault-helpers.js';
+import type { LinkProxies } from '../faults/link-proxies.js';
 import type { StackDefinition } from '../stack-definition.js';
 import { waitHealthy } from './health-wait.js';
 import type { StackContainers } from './stack-containers.js';
@@ -13,6 +14,8 @@ export interface DockerFaultContext {
   containers: StackContainers;
   definition: StackDefinition;
   admin: () => { admin: string; adminToken: string } | undefined;
+  /** The link proxies between gateway containers and their services (`linkProxies`), if any. */
+  links: () => LinkProxies | undefined;
   healthTimeoutMs: number;
 }
 
@@ -20,8 +23,8 @@ export interface DockerFaultContext {
  * The docker engine's faults, through Dockerode: pause/unpause and kill (then start again, as a
  * killed container is not restarted by its policy) of gateway and worker containers, stop/start
  * of the stack's RabbitMQ container, and `rabbitmqctl` run inside it (the stack's own broker: all
- * its connections are the stack's). Link faults need a proxy between containers and are not
- * offered here yet (`fault_unsupported`).
+ * its connections are the stack's). Link faults go through the proxies of `linkProxies` (host
+ * networking only); without them they are `fault_unsupported`.
  */
 export function dockerFaultDriver(ctx: DockerFaultContext): FaultDriver {
   return async (spec: FaultSpec): Promise<AppliedFault> => {
@@ -76,11 +79,28 @@ export function dockerFaultDriver(ctx: DockerFaultContext): FaultDriver {
       case 'client.expire-token':
         return { detail: await expireConnection(ctx.admin(), spec.target as string) };
       case 'link.cut':
-      case 'link.slow':
-        throw new OrchestratorError(
-          'fault_unsupported',
-          `the docker engine cannot inject ${spec.kind} yet: its gateways reach Redis and RabbitMQ without a proxy (use the native engine)`,
-        );
+      case 'link.slow': {
+        const links = ctx.links();
+        if (!links)
+          throw new OrchestratorError(
+            'fault_unsupported',
+            `the docker engine injects ${spec.kind} only with host networking and link proxies (DockerEngine option linkProxies): this stack's gateways reach Redis and RabbitMQ directly`,
+          );
+        const chosen = links.select(spec.target, spec.link);
+        for (const { proxy } of chosen) {
+          if (spec.kind === 'link.cut') proxy.cut();
+          else proxy.toxics(spec);
+        }
+        return {
+          detail: `${spec.kind === 'link.cut' ? 'cut' : 'slowed'} ${chosen.map((c) => c.name).join(', ')}`,
+          heal: async () => {
+            for (const { proxy } of chosen) {
+              if (spec.kind === 'link.cut') proxy.restore();
+              else proxy.clearToxics();
+            }
+          },
+        };
+      }
     }
   };
 }
