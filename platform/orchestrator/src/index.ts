@@ -15,5 +15,5 @@ export {
   readOrCreateDevKey,
 } from './native/stack-secrets.js';
 export * from './stack-definition.js';
-export { reportToMarkdown } from './verifier/report-markdown.js';
+
 export { runVerify, type VerifyTarget } from './verifier/verifier.js';

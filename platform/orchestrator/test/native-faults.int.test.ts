@@ -161,6 +161,25 @@ describe('fault injection on the native engine (2 gateways)', () => {
     await room.publish('m', 'fast');
   });
 
+  it('link.cut gateway-1 → Redis: its publishes are refused as retryable until the link is back', {
+    timeout: 60_000,
+  }, async () => {
+    const relay = await connect('gateway-1', 'pub-cut');
+    const room = await relay.join(`faults:cut-${randomBytes(3).toString('hex')}`);
+    const fault = await inject({ kind: 'link.cut', target: 'gateway-1', link: 'redis', durationMs: 60_000 });
+    expect(fault.detail).toBe('cut gateway-1→redis');
+    const refused = await room.publish('m', 'during').then(
+      () => undefined,
+      (error: { retryable: boolean }) => error,
+    );
+    expect(refused?.retryable).toBe(true);
+    await api(`/api/faults/${fault.id}/heal`, {});
+    await waitUntil(
+      async () => (await settled(room.publish('m', 'after').then(() => true))) === true,
+      30_000,
+    );
+  });
+
   it('gateway.pause: the gateway goes unhealthy, then serves its client again once continued', {
     timeout: 60_000,
   }, async () => {
@@ -259,6 +278,7 @@ describe('fault injection on the native engine (2 gateways)', () => {
       'client.expire-token',
       'gateway.kill',
       'gateway.pause',
+      'link.cut',
       'link.slow',
       'worker.kill',
       'worker.restart',

@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deleteRedisKeys, RabbitmqAdmin } from '@relaybox/adapters/testing';
 import { testName } from '@relaybox/core/testing';
-import type { TraceEvent, VerifyPlan, VerifyReport } from '@relaybox/protocol';
+import { reportToMarkdown, type TraceEvent, type VerifyPlan, type VerifyReport } from '@relaybox/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon } from '../src/daemon/index.js';
-import { NativeEngine, reportToMarkdown, runVerify } from '../src/index.js';
+import { NativeEngine, runVerify } from '../src/index.js';
 import { rawRequest } from './daemon-test-client.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];

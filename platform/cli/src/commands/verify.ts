@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { reportToMarkdown } from '@relaybox/orchestrator';
-import { VERIFY_PLANS, type VerifyReport } from '@relaybox/protocol';
+
+import { reportToMarkdown, VERIFY_PLANS, type VerifyReport } from '@relaybox/protocol';
 import type { Command } from 'commander';
 import type { CliContext } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
