@@ -7,6 +7,7 @@ import { RoomPage } from './features/rooms/components/room-page.js';
 import { RoomsTable } from './features/rooms/components/rooms-table.js';
 import { StackView } from './features/stack/components/stack-view.js';
 import { TracesView } from './features/traces/components/traces-view.js';
+import { VerifyPage } from './features/verify/components/verify-page.js';
 import { describeError } from './lib/http.js';
 import { Link } from './lib/link.js';
 import { routeSegments, useRoute } from './lib/router.js';
@@ -17,6 +18,7 @@ const TABS = [
   { route: '/rooms', label: 'Rooms' },
   { route: '/traces', label: 'Traces' },
   { route: '/publish', label: 'Publish' },
+  { route: '/verify', label: 'Verify' },
 ] as const;
 
 export function App() {
@@ -73,6 +75,8 @@ function View({ route }: { route: string }) {
       return a && b ? <RoomPage key={`${a}/${b}`} appId={a} room={b} /> : <RoomsTable />;
     case 'traces':
       return <TracesView messageId={a} />;
+    case 'verify':
+      return <VerifyPage />;
     case 'publish':
       return <PublishBox room={new URLSearchParams(window.location.search).get('room') ?? ''} />;
     default:

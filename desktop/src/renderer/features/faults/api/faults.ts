@@ -1,5 +1,5 @@
-import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { FaultRecord, FaultSpec } from '@relaybox/protocol';
+import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { daemonGet, daemonPost, LIVE_MS, requireDaemon } from '../../connection/api/clients.js';
 import type { ConsoleConnection } from '../../connection/api/connection.js';
 import { useConsoleConnection } from '../../connection/components/connection-context.js';

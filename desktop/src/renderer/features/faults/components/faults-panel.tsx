@@ -101,7 +101,11 @@ function FaultForm() {
       </label>
       <label>
         Target
-        <input value={target} onChange={(e) => setTarget(e.target.value)} placeholder="gateway-1, gateway, connection id" />
+        <input
+          value={target}
+          onChange={(e) => setTarget(e.target.value)}
+          placeholder="gateway-1, gateway, connection id"
+        />
       </label>
       {isLink && (
         <label>
