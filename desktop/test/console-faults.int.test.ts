@@ -78,9 +78,9 @@ describe('console: faults and the verifier', () => {
     const panel = page.getByTestId('faults-panel');
     await panel.waitFor(WAIT);
     await panel.getByTestId('fault-kind').selectOption('link.cut');
-    await panel.getByLabel('Target').fill('gateway');
-    await panel.getByLabel('Link').selectOption('amqp');
-    await panel.getByLabel('Duration (s)').fill('120');
+    await panel.getByTestId('fault-target').fill('gateway');
+    await panel.getByTestId('fault-link').selectOption('amqp');
+    await panel.getByTestId('fault-duration').fill('120');
     await panel.getByTestId('fault-inject').click();
     const row = panel.getByTestId('fault-row').filter({ hasText: 'link.cut gateway amqp' });
     await row.filter({ hasText: 'active' }).waitFor(WAIT);

@@ -105,12 +105,13 @@ function FaultForm() {
           value={target}
           onChange={(e) => setTarget(e.target.value)}
           placeholder="gateway-1, gateway, connection id"
+          data-testid="fault-target"
         />
       </label>
       {isLink && (
         <label>
           Link
-          <select value={link} onChange={(e) => setLink(e.target.value)}>
+          <select value={link} onChange={(e) => setLink(e.target.value)} data-testid="fault-link">
             {FAULT_LINKS.map((l) => (
               <option key={l}>{l}</option>
             ))}
@@ -119,7 +120,12 @@ function FaultForm() {
       )}
       <label>
         Duration (s)
-        <input value={seconds} onChange={(e) => setSeconds(e.target.value)} inputMode="decimal" />
+        <input
+          value={seconds}
+          onChange={(e) => setSeconds(e.target.value)}
+          inputMode="decimal"
+          data-testid="fault-duration"
+        />
       </label>
       {kind === 'link.slow' && (
         <>
