@@ -103,8 +103,9 @@ async function startClients(
   const started = await Promise.all(
     Array.from({ length: request.clients }, (_, i) => {
       const record = records[i % request.rooms]!;
-      // Client i starts on gateway i mod G; the others follow as its failover list.
-      const first = i % urls.length;
+      // Client i joins room i mod M and starts on gateway (i div M) mod G, so every room has
+      // subscribers and publishers on every gateway; the other gateways are its failover list.
+      const first = Math.floor(i / request.rooms) % urls.length;
       return startClient({
         clientId: `verify-${runId}-${i + 1}`,
         room: record.room,
