@@ -46,9 +46,7 @@ describe('guarantee verifier on the native engine (2 gateways)', () => {
     stack = await nativeStack();
   }, 60_000);
 
-  // `broker-outage` is not here: on this branch it finds a real loss (see the note in
-  // docs/local-development.md, "What the verifier found"); it stays out until that is fixed.
-  for (const plan of ['gateway-kill', 'redis-latency', 'network-flap'] as VerifyPlan[]) {
+  for (const plan of ['gateway-kill', 'broker-outage', 'redis-latency', 'network-flap'] as VerifyPlan[]) {
     it(`plan ${plan}: 0 lost and 0 duplicated, with its fault on the report`, {
       timeout: 120_000,
     }, async () => {

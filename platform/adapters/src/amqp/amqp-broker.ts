@@ -173,7 +173,12 @@ export class AmqpBroker implements Broker {
       if (this.closed) throw new Error('closed while connecting');
       this.session = session;
       const opened = session;
-      await this.interest.restore((shard) => opened.bind(this.routingKeys[shard]!));
+      // Bounded like the open: a bind whose reply never comes must not leave the broker connecting.
+      await withDeadline(
+        this.interest.restore((shard) => opened.bind(this.routingKeys[shard]!)),
+        this.sessionOptions.connectTimeoutMs * 2,
+        'restoring the bindings',
+      );
       // The session may have died between the last bind's reply and this continuation.
       if (this.session !== session || !session.writable) throw new Error('connection lost while binding');
       this.attempt = 0;
@@ -255,4 +260,14 @@ function rethrowAsync(error: unknown): void {
   queueMicrotask(() => {
     throw error;
   });
+}
+
+/** Rejects when `promise` has not settled within `ms` (it keeps running; its result is ignored). */
+function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not complete within ${ms} ms`)), ms);
+  });
+  promise.catch(() => {});
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
