@@ -8,6 +8,7 @@ import { RoomPage } from './features/rooms/components/room-page.js';
 import { RoomsTable } from './features/rooms/components/rooms-table.js';
 import { StackView } from './features/stack/components/stack-view.js';
 import { TracesView } from './features/traces/components/traces-view.js';
+import { VerifyPage } from './features/verify/components/verify-page.js';
 import { WebhooksView } from './features/webhooks/components/webhooks-view.js';
 import { describeError } from './lib/http.js';
 import { Link } from './lib/link.js';
@@ -21,6 +22,7 @@ const TABS = [
   { route: '/publish', label: 'Publish' },
   { route: '/webhooks', label: 'Webhooks' },
   { route: '/explain', label: 'Explain' },
+  { route: '/verify', label: 'Verify' },
 ] as const;
 
 export function App() {
@@ -81,6 +83,8 @@ function View({ route }: { route: string }) {
       return <WebhooksView />;
     case 'explain':
       return <ExplainView key={`${a}/${b}`} subject={a} id={b} />;
+    case 'verify':
+      return <VerifyPage />;
     case 'publish':
       return <PublishBox room={new URLSearchParams(window.location.search).get('room') ?? ''} />;
     default:

@@ -13,6 +13,7 @@ export * from './otel/index.js';
 export * from './presence-store.js';
 export * from './room-metrics-store.js';
 export * from './session-store.js';
+export * from './tcp-proxy.js';
 export * from './trace-log.js';
 export * from './trusted-proxies.js';
 export * from './webhook-endpoints.js';

@@ -20,6 +20,8 @@ export interface GatewayConfig extends WebhookSettings {
   readonly redisPrefix: string;
   readonly amqpUrl: string;
   readonly amqpExchange: string;
+  /** Name the gateway's RabbitMQ connection carries (`RELAYBOX_AMQP_CONNECTION_NAME`, default `relaybox-gw-<nodeId>`). */
+  readonly amqpConnectionName: string;
   readonly shardCount: number;
   readonly heartbeatMs: number;
   readonly idleTimeoutSec: number;
@@ -84,6 +86,12 @@ export interface GatewayConfig extends WebhookSettings {
   readonly keySource: 'local' | 'cloud';
   /** Cloud mode: the control plane's base URL and its service token (`CONTROL_PLANE_SERVICE_TOKEN`). */
   readonly controlPlane: Readonly<{ url: string; token: string }> | undefined;
+  /**
+   * TEST-ONLY (`RELAYBOX_TEST_DROP_FANOUT_EVERY`, off by default, refused in production): a
+   * deliberately broken build that never delivers a room message whose seq is a multiple of this
+   * number, neither live nor in replays, so the guarantee verifier can be shown to catch a loss.
+   */
+  readonly testDropFanoutEvery: number | undefined;
 }
 
 export class ConfigError extends Error {
@@ -112,7 +120,7 @@ export function loadConfig(env: Env, argv: readonly string[] = []): GatewayConfi
   const nodeId = env.RELAYBOX_NODE_ID ?? `gw-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(nodeId))
     throw new ConfigError('RELAYBOX_NODE_ID must be 1-64 of A-Z a-z 0-9 _ . -');
-  const config: GatewayConfig = {
+  const config: Omit<GatewayConfig, 'testDropFanoutEvery'> = {
     engine,
     nodeId,
     host: env.RELAYBOX_HOST ?? '127.0.0.1',
@@ -129,6 +137,7 @@ export function loadConfig(env: Env, argv: readonly string[] = []): GatewayConfi
     redisPrefix: env.RELAYBOX_REDIS_PREFIX ?? 'rb:',
     amqpUrl: env.RELAYBOX_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
     amqpExchange: env.RELAYBOX_AMQP_EXCHANGE ?? 'relaybox.fanout',
+    amqpConnectionName: amqpConnectionName(env.RELAYBOX_AMQP_CONNECTION_NAME, nodeId),
     shardCount: int('RELAYBOX_SHARDS', env.RELAYBOX_SHARDS, 64, 1, 4096),
     heartbeatMs: int('RELAYBOX_HEARTBEAT_MS', env.RELAYBOX_HEARTBEAT_MS, 15_000, 100, 300_000),
     idleTimeoutSec: int('RELAYBOX_IDLE_TIMEOUT_SEC', env.RELAYBOX_IDLE_TIMEOUT_SEC, 60, 8, 960),
@@ -182,7 +191,7 @@ export function loadConfig(env: Env, argv: readonly string[] = []): GatewayConfi
     controlPlane: controlPlane(env),
     ...webhookSettings(env, { flag: onOff, int }),
   };
-  return Object.freeze(config);
+  return Object.freeze({ ...config, testDropFanoutEvery: testDropFanoutEvery(env, config.env) });
 }
 
 /** `RELAYBOX_LIMITS` is a JSON object overriding any of the default limits. */
@@ -247,6 +256,24 @@ function otelConfig(env: Env): OtelConfig | undefined {
   } catch (error) {
     throw new ConfigError((error as Error).message);
   }
+}
+
+function amqpConnectionName(raw: string | undefined, nodeId: string): string {
+  if (raw === undefined || raw === '') return `relaybox-gw-${nodeId}`;
+  if (!/^[A-Za-z0-9_.:-]{1,128}$/.test(raw))
+    throw new ConfigError('RELAYBOX_AMQP_CONNECTION_NAME must be 1-128 of A-Z a-z 0-9 _ . : -');
+  return raw;
+}
+
+/** The test-only fan-out drop switch; never accepted in production. */
+function testDropFanoutEvery(env: Env, mode: 'development' | 'production'): number | undefined {
+  const raw = env.RELAYBOX_TEST_DROP_FANOUT_EVERY;
+  if (raw === undefined || raw === '') return undefined;
+  if (mode === 'production')
+    throw new ConfigError(
+      'RELAYBOX_TEST_DROP_FANOUT_EVERY is a test-only switch and is refused in production',
+    );
+  return int('RELAYBOX_TEST_DROP_FANOUT_EVERY', raw, 0, 2, 1_000_000);
 }
 
 function trustProxy(raw: string | undefined): TrustedProxies {

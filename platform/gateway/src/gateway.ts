@@ -43,6 +43,7 @@ import { KeyedRateLimiter } from './rate-limit.js';
 import { RestAccess } from './rest/rest-access.js';
 import { RoomHistory } from './room-history.js';
 import { SessionLifecycle } from './session-lifecycle.js';
+import { dropEveryNthSeq } from './test-drop-switch.js';
 import { namedKey, traceConnection, traceDenial, traceRefusal } from './tracing/gateway-traces.js';
 import { Tracer } from './tracing/tracer.js';
 import { CorkAnchor } from './uws/cork-anchor.js';
@@ -80,6 +81,8 @@ export interface GatewayOptions {
   processJobs?: boolean;
   /** The built console to serve at `/console`; not served when undefined. */
   consoleDir?: string | undefined;
+  /** TEST-ONLY broken build (`RELAYBOX_TEST_DROP_FANOUT_EVERY`): see `dropEveryNthSeq`. */
+  testDropFanoutEvery?: number;
 }
 
 export interface GatewayDeps {
@@ -183,7 +186,17 @@ export class Gateway {
       this.app.publish(topic, payload, false, false);
       return reached;
     };
-    this.hub = new Hub(deps.broker, publishLocal, hubObserver(this.metrics, this.roomMetrics), tracer, spans);
+    const dropped = options.testDropFanoutEvery
+      ? dropEveryNthSeq(options.testDropFanoutEvery, deps.log)
+      : undefined;
+    this.hub = new Hub(
+      deps.broker,
+      publishLocal,
+      hubObserver(this.metrics, this.roomMetrics),
+      tracer,
+      spans,
+      dropped,
+    );
     const tokenLimits = {
       clockToleranceSec: options.tokenClockToleranceSec,
       maxTokenLifetimeSec: limits.maxTokenLifetimeSec,
@@ -222,7 +235,7 @@ export class Gateway {
         webhooks?.emit(appId, 'message.published', message, traceparent);
       },
     });
-    const history = new RoomHistory(deps.history, options.resumeWindowMs);
+    const history = new RoomHistory(deps.history, options.resumeWindowMs, dropped);
     const presence = new PresenceService(
       deps.presence,
       deps.broker,

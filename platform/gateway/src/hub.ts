@@ -1,5 +1,6 @@
 import { type Broker, nowMs, parseMessageFrame, SPANS_OFF, type SpanSink } from '@relaybox/core';
 import type { TopicCounter } from './admin/counting-transport.js';
+import type { FanoutDrop } from './test-drop-switch.js';
 import { recordDelivery } from './tracing/message-spans.js';
 import { traceConsumed } from './tracing/message-trace.js';
 import { Tracer } from './tracing/tracer.js';
@@ -64,8 +65,17 @@ export class Hub {
     tracer: Tracer = Tracer.off,
     /** OpenTelemetry: a `relaybox.deliver` span per traced message fanned out here. */
     spans: { sink: SpanSink; nodeId: string } = { sink: SPANS_OFF, nodeId: '' },
+    /** TEST-ONLY broken build; undefined in every real deployment. */
+    dropped?: FanoutDrop,
   ) {
     broker.onMessage((message) => {
+      if (dropped && !message.room.includes('|')) {
+        const frame = parseMessageFrame(message.payload);
+        if (dropped.drops(frame, message.appId)) {
+          dropped.report(frame, message.appId);
+          return;
+        }
+      }
       const consumedAt = tracer.on ? Date.now() : 0;
       const consumedMs = spans.sink.on ? nowMs() : 0;
       const topic = roomTopic(message.appId, message.room);

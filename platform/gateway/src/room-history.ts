@@ -1,6 +1,7 @@
 import { type HistoryStore, messageItemsJson, parseMessageFrame } from '@relaybox/core';
 import type { HistoryQueryParams } from '@relaybox/protocol';
 import { JsonText } from './json-text.js';
+import type { FanoutDrop } from './test-drop-switch.js';
 
 export interface ReplayTarget {
   send(text: string): boolean;
@@ -18,6 +19,8 @@ export class RoomHistory {
     private readonly store: HistoryStore,
     /** Without the `history` permission a replay may reach back this far only (the resume window). */
     private readonly recentWindowMs: number,
+    /** TEST-ONLY broken build: replays skip what live fan-out dropped. */
+    private readonly dropped?: FanoutDrop,
   ) {}
 
   /**
@@ -73,6 +76,8 @@ export class RoomHistory {
       // Stored frames are the live frames byte for byte: sent as they are.
       for (const frame of page.frames) {
         if (target.closed) return { replayed, latestSeq };
+        // TEST-ONLY broken build: the frame is parsed only when the switch is on.
+        if (this.dropped?.drops(parseMessageFrame(frame), appId)) continue;
         target.send(frame);
         replayed++;
       }

@@ -147,6 +147,7 @@ export async function startGateway(
       trustProxy: config.trustProxy,
       processJobs: config.workers === 'inline',
       consoleDir: config.consoleDir,
+      ...(config.testDropFanoutEvery ? { testDropFanoutEvery: config.testDropFanoutEvery } : {}),
     },
     {
       uws,
@@ -284,6 +285,7 @@ export function createBroker(config: GatewayConfig, log: Logger): Broker {
     exchange: config.amqpExchange,
     shardCount: config.shardCount,
     nodeId: config.nodeId,
+    connectionName: config.amqpConnectionName,
     onError,
   });
   broker.onStateChange((state) => {

@@ -12,7 +12,7 @@
 
 // The stack's status crosses process boundaries (daemon HTTP API → console, desktop app): its types
 // live in @relaybox/protocol beside the other wire contracts.
-import type { EngineName, ServiceStatus, StackStatus } from '@relaybox/protocol';
+import type { EngineName, FaultRecord, FaultSpec, ServiceStatus, StackStatus } from '@relaybox/protocol';
 
 export type {
   EngineName,
@@ -42,7 +42,19 @@ export interface UpResult {
 export type StackEvent =
   | { type: 'service'; status: ServiceStatus }
   | { type: 'progress'; step: string; detail?: string; done?: boolean }
-  | { type: 'log'; service: string; stream: 'stdout' | 'stderr'; line: string; ts: number };
+  | { type: 'log'; service: string; stream: 'stdout' | 'stderr'; line: string; ts: number }
+  /** A fault injected (`state: 'active'`) or ended (`healed`, `failed`). */
+  | { type: 'fault'; fault: FaultRecord };
+
+/** Fault injection on a running stack (`relaybox fault`, `/api/faults`); see faults/fault-controller.ts. */
+export interface EngineFaults {
+  /** Applies the fault; resolves with its record once it is in effect. */
+  inject(spec: FaultSpec): Promise<FaultRecord>;
+  /** Ends an active fault now; resolves with its final record. */
+  heal(id: string): Promise<FaultRecord>;
+  /** Active faults first, then the most recent ended ones. */
+  list(): FaultRecord[];
+}
 
 export interface LogOptions {
   follow?: boolean;
@@ -67,6 +79,7 @@ export interface Engine {
     onLine: (event: StackEvent & { type: 'log' }) => void,
   ): Promise<() => void>;
   onEvent(listener: (event: StackEvent) => void): () => void;
+  readonly faults: EngineFaults;
 }
 
 export type OrchestratorErrorCode =
@@ -79,7 +92,10 @@ export type OrchestratorErrorCode =
   | 'invalid_argument'
   | 'dependency_unavailable'
   /** The service exists but its status does not list the action (`ServiceStatus.actions`). */
-  | 'action_not_supported';
+  | 'action_not_supported'
+  /** This engine cannot inject this kind of fault (the message names the engine). */
+  | 'fault_unsupported'
+  | 'fault_not_found';
 
 /** Every failure an engine reports: a stable code plus a message that says what to do about it. */
 export class OrchestratorError extends Error {

@@ -29,6 +29,7 @@ export function countSubscriptions(engine: Engine): { engine: Engine; active: ()
       return o.follow ? tracked(off) : off;
     },
     onEvent: (listener) => tracked(engine.onEvent(listener)),
+    faults: engine.faults,
   };
   return { engine: wrapped, active: () => active };
 }

@@ -35,6 +35,10 @@ export const TRACE_EVENT_TYPES = [
   'webhook.redeliver',
   'job.sweep',
   'job.trim',
+  /** A fault injected on the local stack (`detail`: the `FaultRecord`); `gateway` is `orchestrator`. */
+  'fault.injected',
+  /** Its end (healed by timer or operator, or failed). */
+  'fault.healed',
 ] as const;
 
 export type TraceEventType = (typeof TRACE_EVENT_TYPES)[number];

@@ -15,6 +15,8 @@ export interface AmqpBrokerOptions {
   shardCount?: number;
   /** Names the connection (`relaybox-gw-<nodeId>`) in the RabbitMQ management UI. Default: random. */
   nodeId?: string;
+  /** The connection's `connection_name` client property (default `relaybox-gw-<nodeId>`): operators and fault injection find it by this name. */
+  connectionName?: string;
   /** Delay between the last unsubscribe of a shard and its unbind. Default 5000. */
   unbindGraceMs?: number;
   /** Full-jitter backoff bounds between reconnect attempts. Defaults 200 and 10000. */
@@ -68,7 +70,7 @@ export class AmqpBroker implements Broker {
     this.sessionOptions = {
       url: withHeartbeat(options.url, options.heartbeatSeconds ?? 5),
       exchange: options.exchange ?? 'relaybox.fanout',
-      connectionName: `relaybox-gw-${nodeId}`,
+      connectionName: options.connectionName ?? `relaybox-gw-${nodeId}`,
       connectTimeoutMs: options.connectTimeoutMs ?? 5000,
       confirmTimeoutMs: options.confirmTimeoutMs ?? 10_000,
       closeTimeoutMs: options.closeTimeoutMs ?? 2000,
@@ -176,7 +178,12 @@ export class AmqpBroker implements Broker {
       if (this.closed) throw new Error('closed while connecting');
       this.session = session;
       const opened = session;
-      await this.interest.restore((shard) => opened.bind(this.routingKeys[shard]!));
+      // Bounded like the open: a bind whose reply never comes must not leave the broker connecting.
+      await withDeadline(
+        this.interest.restore((shard) => opened.bind(this.routingKeys[shard]!)),
+        this.sessionOptions.connectTimeoutMs * 2,
+        'restoring the bindings',
+      );
       // The session may have died between the last bind's reply and this continuation.
       if (this.session !== session || !session.writable) throw new Error('connection lost while binding');
       this.attempt = 0;
@@ -259,4 +266,14 @@ function rethrowAsync(error: unknown): void {
   queueMicrotask(() => {
     throw error;
   });
+}
+
+/** Rejects when `promise` has not settled within `ms` (it keeps running; its result is ignored). */
+function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not complete within ${ms} ms`)), ms);
+  });
+  promise.catch(() => {});
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }

@@ -71,7 +71,40 @@ export class AmqpSession {
     this.watchdog.unref();
   }
 
+  /**
+   * Opens a session, or rejects within twice `connectTimeoutMs`: a connection cut at the wrong
+   * moment of the handshake or of the channel setup can leave amqplib waiting forever (seen with
+   * the fault injector's link cuts), which would leave the broker `connecting` for good. An
+   * attempt that settles after its deadline is destroyed.
+   */
   static async open(options: AmqpSessionOptions, events: AmqpSessionEvents): Promise<AmqpSession> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let abandoned = false;
+    const attempt = AmqpSession.openOnce(options, events);
+    attempt.then(
+      (session) => {
+        if (abandoned) session.destroy(new Error('AMQP connection attempt abandoned after its deadline'));
+      },
+      () => {},
+    );
+    const limitMs = options.connectTimeoutMs * 2;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        abandoned = true;
+        reject(new Error(`AMQP connection attempt did not complete within ${limitMs} ms`));
+      }, limitMs);
+    });
+    try {
+      return await Promise.race([attempt, deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private static async openOnce(
+    options: AmqpSessionOptions,
+    events: AmqpSessionEvents,
+  ): Promise<AmqpSession> {
     const model = await connect(options.url, {
       timeout: options.connectTimeoutMs,
       noDelay: true,

@@ -18,6 +18,8 @@ export interface DisconnectCommand {
   connectionId: string;
   reconnect: boolean;
   reason: string;
+  /** Close as if the token expired now (4101 `token expired`): fault injection's `client.expire-token`. */
+  expire?: boolean;
 }
 
 export type DisconnectResult = AdminDisconnectResult;
@@ -94,6 +96,10 @@ export class AdminControl {
   private closeLocal(command: DisconnectCommand): boolean {
     for (const session of this.source.sessions()) {
       if (session.connectionId !== command.connectionId) continue;
+      if (command.expire) {
+        session.transport.close(CloseCode.TokenExpired, 'token expired');
+        return true;
+      }
       const code = command.reconnect ? CloseCode.AdminDisconnect : CloseCode.AdminKick;
       session.transport.close(code, command.reason);
       return true;

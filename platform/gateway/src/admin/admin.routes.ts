@@ -11,6 +11,7 @@ import { AdminResponse } from './admin-response.js';
 import type { AdminViews } from './admin-views.js';
 import { mountWebhookAdminRoutes } from './admin-webhooks.routes.js';
 import type { Explainer } from './explainer.js';
+import { parseFaultMark } from './fault-mark.js';
 import { TraceStreams } from './trace-stream.js';
 import type { WebhookAdmin } from './webhook-admin.js';
 
@@ -47,7 +48,7 @@ export type AdminRoute = (
   postStatus?: number,
 ) => void;
 
-const LIVE_TYPES = /^(connection|room|presence)\./;
+const LIVE_TYPES = /^(connection|room|presence|fault)\./;
 
 /**
  * The inspector API (`/v1/admin/...`, contract in docs/inspector.md). Every request passes the
@@ -94,6 +95,24 @@ export function mountAdminRoutes(app: TemplatedApp, deps: AdminRoutesDeps): Trac
     });
   };
   mountRoute(app, guard, 'post', '/v1/admin/connections/:connectionId/disconnect', disconnect, 202);
+  // Fault injection (`client.expire-token`): the owning gateway closes it with 4101 `token expired`.
+  const expire: AdminHandler = async ({ param }) => {
+    const connection = await views.findConnection(param);
+    return deps.control.disconnect({
+      nodeId: connection.gateway,
+      connectionId: connection.connectionId,
+      reconnect: false,
+      reason: 'token expired',
+      expire: true,
+    });
+  };
+  mountRoute(app, guard, 'post', '/v1/admin/connections/:connectionId/expire', expire, 202);
+  // The orchestrator marks injected faults on the traces timeline (fault.injected / fault.healed).
+  mountRoute(app, guard, 'post', '/v1/admin/traces/marks', async ({ response }) => {
+    const mark = parseFaultMark(await readBody(response, deps.maxBodyBytes));
+    await traces.append([mark]);
+    return { id: mark.id };
+  });
   mountRoute(app, guard, 'del', '/v1/admin/rooms/:room/history', ({ query, param }) =>
     views.clearHistory(query.get('appId') || undefined, decode(param)),
   );

@@ -1,4 +1,4 @@
-import { ErrorCode } from '@relaybox/protocol';
+import { ErrorCode, FaultSpecError, VerifyRequestError } from '@relaybox/protocol';
 import { OrchestratorError, type OrchestratorErrorCode } from '../engine.js';
 
 /** Codes of the daemon's error bodies: the engines' codes plus the protocol's for auth and routing. */
@@ -27,6 +27,8 @@ const ORCHESTRATOR_STATUS: Record<OrchestratorErrorCode, number> = {
   invalid_argument: 400,
   dependency_unavailable: 503,
   action_not_supported: 409,
+  fault_unsupported: 409,
+  fault_not_found: 404,
 };
 
 export interface ErrorResponse {
@@ -39,6 +41,8 @@ export function toErrorResponse(error: unknown): ErrorResponse {
   if (error instanceof DaemonError) {
     return respond(error.status, error.code, error.message, error.details);
   }
+  if (error instanceof FaultSpecError || error instanceof VerifyRequestError)
+    return respond(400, 'invalid_argument', error.message);
   if (error instanceof OrchestratorError) {
     return respond(ORCHESTRATOR_STATUS[error.code] ?? 500, error.code, error.message, error.details);
   }

@@ -3,7 +3,9 @@ import { ErrorCode, type ServiceAction, type ServiceStatus } from '@relaybox/pro
 import type { Engine, StackEvent, StackStatus, UpOptions, UpResult } from '../engine.js';
 import { DaemonError } from './daemon-errors.js';
 import { intInRange, invalid, MAX_LOG_TAIL, MAX_REPLICAS, readJsonBody } from './daemon-input.js';
+import { faultRoute } from './fault-routes.js';
 import type { SseStream } from './sse-stream.js';
+import { VerifyRoute } from './verify-route.js';
 
 /** Keys of a running stack the console needs for the inspector API. */
 export interface StackCredentials {
@@ -31,13 +33,16 @@ export type RouteResult = { json: unknown } | { stream: true };
  */
 export class DaemonRoutes {
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly verify: VerifyRoute;
 
   constructor(
     private readonly engine: Engine,
     private credentials: StackCredentials | undefined,
     private readonly upOptions: UpOptions,
     private readonly onStatus: (status: StackStatus) => void,
-  ) {}
+  ) {
+    this.verify = new VerifyRoute(engine, () => this.credentials?.devApiKey);
+  }
 
   async handle(req: IncomingMessage, openStream: () => SseStream): Promise<RouteResult> {
     const url = new URL(req.url ?? '/', 'http://daemon.invalid');
@@ -50,6 +55,10 @@ export class DaemonRoutes {
     if (path === '/api/stack/scale') {
       return expect(method, 'POST', async () => this.scale(await readJsonBody(req)));
     }
+    if (path === '/api/faults' || path.startsWith('/api/faults/')) {
+      return faultRoute(this.engine, method, path, req, (fn) => this.serial(fn));
+    }
+    if (path === '/api/verify') return this.verify.handle(method, req);
     if (path === '/api/events') {
       if (method !== 'GET') throw notAllowed(method, path);
       this.events(openStream());

@@ -11,6 +11,9 @@ import {
   type UpOptions,
   type UpResult,
 } from '../engine.js';
+import { FaultController } from '../faults/fault-controller.js';
+import { FaultMarker } from '../faults/fault-marker.js';
+import { LinkProxies } from '../faults/link-proxies.js';
 import { controllableActions } from '../service-actions.js';
 import { readStackDefinition, type ServiceDefinition, type StackDefinition } from '../stack-definition.js';
 import {
@@ -19,6 +22,7 @@ import {
   type DockerConnectionOptions,
   describeDockerHost,
 } from './docker-connection.js';
+import { dockerFaultDriver } from './docker-faults.js';
 import { EventMonitor } from './event-monitor.js';
 import { waitHealthy } from './health-wait.js';
 import { ensureImage } from './image-builder.js';
@@ -50,6 +54,12 @@ export interface DockerEngineOptions extends DockerConnectionOptions {
   healthTimeoutMs?: number;
   /** Shared by every gateway of the stack (default: generated per `up`). */
   cursorSecret?: string;
+  /**
+   * With host networking: put a TCP proxy of this process between each gateway container and
+   * Redis/RabbitMQ, so `link.cut` / `link.slow` faults work (default false). The links then live
+   * as long as this process: only for an engine that stays up with its stack (`relaybox up`, tests).
+   */
+  linkProxies?: boolean;
 }
 
 const DEFAULT_PORT = 9000;
@@ -73,6 +83,8 @@ export class DockerEngine implements Engine {
   private readonly creating = new Set<Promise<unknown>>();
   private plan: StackPlan | undefined;
   private phase: 'idle' | 'starting' | 'stopping' = 'idle';
+  readonly faults: FaultController;
+  private links: LinkProxies | undefined;
 
   constructor(private readonly options: DockerEngineOptions = {}) {
     this.docker = createDockerClient(options);
@@ -89,6 +101,29 @@ export class DockerEngine implements Engine {
       (status) => this.setStatus(status),
       (instance) => this.statuses.delete(instance),
     );
+    const admin = () => this.adminTarget();
+    this.faults = new FaultController(
+      'docker',
+      dockerFaultDriver({
+        docker: this.docker,
+        containers: this.containers,
+        definition: this.definition,
+        admin,
+        links: () => this.links,
+        healthTimeoutMs: options.healthTimeoutMs ?? 180_000,
+      }),
+      (event) => this.emit(event),
+      new FaultMarker(admin),
+    );
+  }
+
+  /** The stack's admin API through its origin (needs the process that ran `up`: it holds the token). */
+  private adminTarget(): { admin: string; adminToken: string } | undefined {
+    if (!this.plan) return undefined;
+    return {
+      admin: `http://127.0.0.1:${this.plan.options.port}/v1/admin`,
+      adminToken: this.plan.options.adminToken,
+    };
   }
 
   async up(options: UpOptions = {}): Promise<UpResult> {
@@ -139,12 +174,15 @@ export class DockerEngine implements Engine {
 
   async down(options: { volumes?: boolean } = {}): Promise<void> {
     await this.assertAvailable();
+    await this.faults.healAll();
     this.phase = 'stopping';
     try {
       await this.containers.remove(await this.containers.list());
       await this.containers.removeNetworks();
       if (options.volumes) await this.containers.removeVolumes();
     } finally {
+      await this.links?.closeAll();
+      this.links = undefined;
       this.monitor.stop();
       this.statuses.clear();
       this.plan = undefined;
@@ -188,6 +226,7 @@ export class DockerEngine implements Engine {
     // New replicas join the proxy once healthy; removed ones leave it before they stop.
     await this.proxy.update(plan, wanted);
     await this.containers.remove(surplus);
+    for (const c of surplus) await this.links?.remove(c.Labels[INSTANCE_LABEL] ?? '');
     return this.status();
   }
 
@@ -271,8 +310,24 @@ export class DockerEngine implements Engine {
     });
   }
 
-  private async startInstance(plan: StackPlan, instance: Instance, signal?: AbortSignal): Promise<void> {
+  /** A gateway instance whose Redis and RabbitMQ URLs go through its own link proxies (`linkProxies`). */
+  private async withLinkProxies(plan: StackPlan, instance: Instance): Promise<Instance> {
+    const env = instance.definition.environment;
+    if (
+      !this.options.linkProxies ||
+      plan.options.network !== 'host' ||
+      instance.definition.role !== 'gateway'
+    )
+      return instance;
+    this.links ??= new LinkProxies(env.RELAYBOX_REDIS_URL ?? '', env.RELAYBOX_AMQP_URL ?? '');
+    const urls = await this.links.add(instance.name);
+    const environment = { ...env, RELAYBOX_REDIS_URL: urls.redisUrl, RELAYBOX_AMQP_URL: urls.amqpUrl };
+    return { ...instance, definition: { ...instance.definition, environment } };
+  }
+
+  private async startInstance(plan: StackPlan, given: Instance, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) throw new Error('up was aborted');
+    const instance = await this.withLinkProxies(plan, given);
     this.progress(`start ${instance.name}`);
     const creating = this.containers.create(plan, instance).then((container) => container.start());
     this.creating.add(creating);

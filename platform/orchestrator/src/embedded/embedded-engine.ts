@@ -17,6 +17,9 @@ import {
   type UpOptions,
   type UpResult,
 } from '../engine.js';
+import { FaultController } from '../faults/fault-controller.js';
+import { expireConnection } from '../faults/fault-helpers.js';
+import { FaultMarker } from '../faults/fault-marker.js';
 import { EventHub, endpointsFor, stackState, validateUpOptions } from '../native/engine-support.js';
 import { LogBuffer, type LogEvent } from '../native/log-buffer.js';
 import { assertPortFree } from '../native/preflight.js';
@@ -43,8 +46,32 @@ export class EmbeddedEngine implements Engine {
   private endpoints: StackEndpoints = endpointsFor(9000);
   private env: Record<string, string | undefined> = {};
 
+  readonly faults: FaultController;
+
   constructor(private readonly options: EmbeddedEngineOptions = {}) {
     this.log.follow((event) => this.events.emit(event));
+    const admin = () => this.adminTarget();
+    // One process with in-memory broker and stores: no process to signal, no link to cut. Only
+    // what acts on a connection makes sense here.
+    this.faults = new FaultController(
+      'embedded',
+      async (spec) => {
+        if (spec.kind === 'client.expire-token')
+          return { detail: await expireConnection(admin(), spec.target as string) };
+        throw new OrchestratorError(
+          'fault_unsupported',
+          `the embedded engine cannot inject ${spec.kind}: it runs one gateway with in-memory broker and stores in this process (use the native or docker engine)`,
+        );
+      },
+      (event) => this.events.emit(event),
+      new FaultMarker(admin),
+    );
+  }
+
+  private adminTarget(): { admin: string; adminToken: string } | undefined {
+    const adminToken = this.env.RELAYBOX_ADMIN_TOKEN;
+    if (this.state !== 'running' || !adminToken) return undefined;
+    return { admin: this.endpoints.admin.replace('//localhost:', '//127.0.0.1:'), adminToken };
   }
 
   async up(options: UpOptions = {}): Promise<UpResult> {

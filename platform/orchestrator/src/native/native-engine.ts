@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import {
   type Engine,
@@ -10,9 +11,13 @@ import {
   type UpOptions,
   type UpResult,
 } from '../engine.js';
+import { FaultController } from '../faults/fault-controller.js';
+import { FaultMarker } from '../faults/fault-marker.js';
+import { LinkProxies } from '../faults/link-proxies.js';
 import { FrontProxy } from '../front-proxy.js';
 import { EventHub, endpointsFor, stackState, validateUpOptions } from './engine-support.js';
 import { LogBuffer, type LogEvent } from './log-buffer.js';
+import { nativeFaultDriver } from './native-faults.js';
 import { assertPortFree, checkAmqp, checkRedis } from './preflight.js';
 import { newSecret, readOrCreateDevKey } from './stack-secrets.js';
 import { SupervisedProcess } from './supervised-process.js';
@@ -66,9 +71,29 @@ export class NativeEngine implements Engine {
   private endpoints: StackEndpoints = endpointsFor(9000);
   private stackEnv: Record<string, string> = {};
   private nextGateway = 1;
+  /** Proxies between each gateway and Redis/RabbitMQ, for link faults. */
+  private links: LinkProxies | undefined;
+  /** Per `up`: the gateways' RabbitMQ connection names start with `relaybox-<stackId>-`. */
+  private stackId = '';
+  readonly faults: FaultController;
 
   constructor(private readonly options: NativeEngineOptions = {}) {
     this.proxyLog.follow((event) => this.events.emit(event));
+    const admin = () => this.adminTarget();
+    this.faults = new FaultController(
+      'native',
+      nativeFaultDriver({
+        processes: () => this.processes,
+        links: () => this.links,
+        amqpUrl: this.amqpUrl,
+        amqpConnectionPrefix: () => `relaybox-${this.stackId}-`,
+        restart: (name) => this.restartService(name),
+        admin,
+        running: () => this.state === 'running',
+      }),
+      (event) => this.events.emit(event),
+      new FaultMarker(admin, (line) => this.proxyLog.push('stderr', line)),
+    );
   }
 
   async up(options: UpOptions = {}): Promise<UpResult> {
@@ -84,10 +109,15 @@ export class NativeEngine implements Engine {
       const devApiKey = readOrCreateDevKey(this.dataDir, options.devApiKey);
       const adminToken = options.adminToken ?? newSecret();
       this.stackEnv = this.environment(devApiKey, adminToken);
+      this.stackId = randomBytes(4).toString('hex');
+      this.links = new LinkProxies(this.redisUrl, this.amqpUrl);
       this.progress(`Starting the origin on :${port}`);
       await this.startProxy(port);
       this.progress(`Starting ${gateways} gateway(s) and the worker`);
-      const starting = [this.addWorker(), ...Array.from({ length: gateways }, () => this.addGateway())];
+      const starting = [
+        this.addWorker(),
+        ...(await Promise.all(Array.from({ length: gateways }, () => this.addGateway()))),
+      ];
       await Promise.all(starting.map((p) => p.start()));
       this.progress(`Starting ${gateways} gateway(s) and the worker`, true);
       this.state = 'running';
@@ -101,10 +131,14 @@ export class NativeEngine implements Engine {
 
   async down(): Promise<void> {
     if (this.state === 'stopped' && this.processes.size === 0 && !this.proxy) return;
+    // Paused gateways continue and links come back first, so every process can stop cleanly.
+    await this.faults.healAll();
     this.state = 'stopping';
     const grace = this.options.stopGraceMs ?? 5000;
     await Promise.allSettled([...this.processes.values()].map((p) => p.stop(grace)));
     this.processes.clear();
+    await this.links?.closeAll();
+    this.links = undefined;
     await this.proxy?.stop();
     this.proxy = undefined;
     this.setProxyState('stopped');
@@ -125,10 +159,11 @@ export class NativeEngine implements Engine {
       throw new OrchestratorError('stack_not_running', 'the native stack is not up');
     const gateways = [...this.processes.values()].filter((p) => p.name.startsWith('gateway-'));
     const added: Promise<void>[] = [];
-    for (let n = gateways.length; n < replicas; n++) added.push(this.addGateway().start());
+    for (let n = gateways.length; n < replicas; n++) added.push(this.addGateway().then((p) => p.start()));
     const removed = gateways.slice(replicas).map(async (p) => {
       this.processes.delete(p.name);
       await p.stop(this.options.stopGraceMs ?? 5000);
+      await this.links?.remove(p.name);
     });
     await Promise.all([...added, ...removed]);
     return this.status();
@@ -205,9 +240,30 @@ export class NativeEngine implements Engine {
     this.setProxyState('healthy');
   }
 
-  private addGateway(): SupervisedProcess {
+  /** A gateway whose Redis and RabbitMQ connections go through its own link proxies. */
+  private async addGateway(): Promise<SupervisedProcess> {
     const name = `gateway-${this.nextGateway++}`;
-    return this.supervise(name, 'gateway', ['gateway'], GATEWAY_READY, { RELAYBOX_NODE_ID: name }, true);
+    const urls = this.links ? await this.links.add(name) : { redisUrl: this.redisUrl, amqpUrl: this.amqpUrl };
+    return this.supervise(
+      name,
+      'gateway',
+      ['gateway'],
+      GATEWAY_READY,
+      {
+        RELAYBOX_NODE_ID: name,
+        RELAYBOX_REDIS_URL: urls.redisUrl,
+        RELAYBOX_AMQP_URL: urls.amqpUrl,
+        RELAYBOX_AMQP_CONNECTION_NAME: `relaybox-${this.stackId}-${name}`,
+      },
+      true,
+    );
+  }
+
+  /** The stack's admin API through its origin, for fault marks and token expiry. */
+  private adminTarget(): { admin: string; adminToken: string } | undefined {
+    const adminToken = this.stackEnv.RELAYBOX_ADMIN_TOKEN;
+    if (this.state !== 'running' || !adminToken) return undefined;
+    return { admin: this.endpoints.admin.replace('//localhost:', '//127.0.0.1:'), adminToken };
   }
 
   private addWorker(): SupervisedProcess {

@@ -74,6 +74,17 @@ export class SupervisedProcess {
     return this.child?.pid;
   }
 
+  /**
+   * Sends `signal` to the running child (fault injection: SIGKILL, SIGSTOP, SIGCONT); a killed
+   * child is restarted like any crash. Returns its pid, or undefined when none runs.
+   */
+  signal(signal: NodeJS.Signals): number | undefined {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return undefined;
+    child.kill(signal);
+    return child.pid;
+  }
+
   /** Starts (or keeps) the process; resolves when it is ready, rejects if it dies or times out first. */
   start(): Promise<void> {
     this.wanted = 'running';

@@ -4,6 +4,7 @@ import { describeError } from '../../../lib/http.js';
 import { Empty, QueryState } from '../../../lib/query-state.js';
 import type { ServiceAction, ServiceStatus, StackStatus } from '../../../lib/stack-types.js';
 import { useConsoleConnection } from '../../connection/components/connection-context.js';
+import { FaultsPanel } from '../../faults/components/faults-panel.js';
 import { NodesPanel } from '../../overview/components/nodes-panel.js';
 import { useAppInfo } from '../api/app-info.js';
 import { useScaleGateways, useServiceAction, useStack, useStackUpDown } from '../api/stack.js';
@@ -16,6 +17,7 @@ export function StackView() {
   return (
     <div className="stack-view">
       {connection.daemon ? <StackControl /> : <Unavailable />}
+      {connection.daemon && <FaultsPanel />}
       <NodesPanel />
     </div>
   );

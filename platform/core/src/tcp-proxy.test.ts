@@ -1,7 +1,7 @@
 import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TcpProxy } from './tcp-proxy.js';
-import { waitFor } from './wait-for.js';
+import { waitFor } from './testing/wait-for.js';
 
 // A local echo server behind the proxy: no external service involved.
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -71,8 +71,36 @@ describe('TcpProxy', () => {
     await waitFor(() => again.received() === 'back', 2000, 'the echo after restore');
   });
 
-  it('refuses a negative latency', async () => {
+  it('refuses a negative latency, a zero bandwidth and a drop rate above 1', async () => {
     const proxy = await echoProxy();
     expect(() => proxy.latency({ latencyMs: -1 })).toThrow(RangeError);
+    expect(() => proxy.toxics({ bandwidthBytesPerSec: 0 })).toThrow(RangeError);
+    expect(() => proxy.toxics({ dropRate: 1.5 })).toThrow(RangeError);
+  });
+
+  it('bandwidth: bytes leave no faster than the rate, in order', async () => {
+    const proxy = await echoProxy();
+    const { socket, received } = await client(proxy);
+    proxy.toxics({ bandwidthBytesPerSec: 4000 });
+    const sentAt = Date.now();
+    const payload = 'x'.repeat(999).concat('!');
+    socket.write(payload);
+    await waitFor(() => received() === payload, 5000, 'the throttled echo');
+    // 1000 bytes through the proxy twice at 4000 B/s: at least 2 x 250 ms.
+    expect(Date.now() - sentAt).toBeGreaterThanOrEqual(450);
+  });
+
+  it('dropRate 1: the first chunk resets the connection; new connections are still accepted', async () => {
+    const proxy = await echoProxy();
+    const { socket } = await client(proxy);
+    proxy.toxics({ dropRate: 1 });
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    socket.write('lost');
+    await closed;
+    expect(proxy.dropped).toBe(1);
+    proxy.clearToxics();
+    const again = await client(proxy);
+    again.socket.write('kept');
+    await waitFor(() => again.received() === 'kept', 2000, 'the echo once the toxic is gone');
   });
 });
