@@ -1,5 +1,25 @@
 import { randomBytes } from 'node:crypto';
-import { hash, verify } from '@node-rs/argon2';
+import { ErrorCode, RelayBoxError } from '@relaybox/protocol';
+
+type Argon2 = typeof import('@node-rs/argon2');
+let argon2: Promise<Argon2> | undefined;
+
+/**
+ * The native argon2 module, loaded on first use: the bundles (the `relaybox` CLI, the platform
+ * image) keep it outside the bundle, next to uWebSockets.js, so a build that lacks it still starts
+ * and only password sign-in answers with a clear error.
+ */
+export function loadArgon2(): Promise<Argon2> {
+  argon2 ??= import('@node-rs/argon2').catch((error: unknown) => {
+    argon2 = undefined;
+    throw new RelayBoxError(
+      ErrorCode.Internal,
+      'password hashing is unavailable: the native module @node-rs/argon2 is not installed next to this RelayBox build',
+      { cause: error },
+    );
+  });
+  return argon2;
+}
 
 export interface Argon2Params {
   memoryKib: number;
@@ -18,21 +38,21 @@ export const MAX_PASSWORD_LENGTH = 256;
  * real verify against a dummy hash, so an unknown email costs what a wrong password costs.
  */
 export class PasswordHasher {
-  private constructor(
-    private readonly params: Argon2Params,
-    private readonly dummyHash: string,
-  ) {}
+  private dummyHash: Promise<string> | undefined;
 
+  private constructor(private readonly params: Argon2Params) {}
+
+  /** A hasher; the native module is loaded on first use (`loadArgon2`). */
   static async create(params: Argon2Params = OWASP_ARGON2): Promise<PasswordHasher> {
-    const dummy = await hash(randomBytes(24).toString('base64'), toOptions(params));
-    return new PasswordHasher(params, dummy);
+    return new PasswordHasher(params);
   }
 
-  hash(password: string): Promise<string> {
-    return hash(password, toOptions(this.params));
+  async hash(password: string): Promise<string> {
+    return (await loadArgon2()).hash(password, toOptions(this.params));
   }
 
   async verify(passwordHash: string, password: string): Promise<boolean> {
+    const { verify } = await loadArgon2();
     try {
       return await verify(passwordHash, password);
     } catch {
@@ -41,7 +61,8 @@ export class PasswordHasher {
   }
 
   async verifyUnknown(password: string): Promise<false> {
-    await this.verify(this.dummyHash, password);
+    this.dummyHash ??= this.hash(randomBytes(24).toString('base64'));
+    await this.verify(await this.dummyHash, password);
     return false;
   }
 }

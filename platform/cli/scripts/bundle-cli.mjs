@@ -2,7 +2,7 @@
 // `node relaybox.mjs ...` (or as the `relaybox` bin) from anywhere, with no tsx and no workspace:
 //   relaybox.mjs   platform/cli/src/main.ts (ESM, node20): the CLI with every engine
 //   gateway.mjs    platform/gateway/src/main.ts: the process the native engine spawns
-//   lua/*.lua      the Redis scripts (the adapters read `./lua/<file>` next to the bundle)
+//   lua/*.lua      the Redis scripts (the adapters and the auth stores read `./lua/<file>` next to the bundle)
 //   console/       the built console (desktop/dist/console) the gateway serves at /console
 //   healthcheck.mjs  platform/gateway/src/image-healthcheck.ts: the platform image's HEALTHCHECK
 //   stack/         the docker engine's stack, carried so it runs without a checkout
@@ -21,6 +21,8 @@ import { writeCarriedStack } from './carried-stack.mjs';
 
 const repo = fileURLToPath(new URL('../../..', import.meta.url));
 export const CONSOLE_DIR = join(repo, 'desktop/dist/console');
+/** Every folder of Redis scripts the bundled sources read as `./lua/<file>` next to themselves. */
+export const LUA_DIRS = ['platform/adapters/src/redis/lua', 'platform/auth/src/store/lua'];
 
 // Bundled CommonJS dependencies use require/__dirname/__filename; the two environment defaults
 // make the bundle find its own console and gateway entry (see the header).
@@ -46,9 +48,10 @@ async function bundle(entry, outfile) {
     platform: 'node',
     format: 'esm',
     target: 'node20',
-    // Native addons are loaded at runtime (uWebSockets.js from node_modules; cpu-features is an
-    // optional dependency of ssh2 that falls back to JavaScript when missing).
-    external: ['uWebSockets.js', 'uWebSockets.js-20.30', 'cpu-features', '*.node'],
+    // Native addons are loaded at runtime (uWebSockets.js and @node-rs/argon2 from node_modules,
+    // both dependencies of the `relaybox` package; cpu-features is an optional dependency of ssh2
+    // that falls back to JavaScript when missing).
+    external: ['uWebSockets.js', 'uWebSockets.js-20.30', '@node-rs/argon2', 'cpu-features', '*.node'],
     banner: { js: banner },
     legalComments: 'none',
     logLevel: 'warning',
@@ -65,7 +68,8 @@ export async function bundleCli(out) {
     bundle('platform/gateway/src/main.ts', join(out, 'gateway.mjs')),
     bundle('platform/gateway/src/image-healthcheck.ts', join(out, 'healthcheck.mjs')),
   ]);
-  cpSync(join(repo, 'platform/adapters/src/redis/lua'), join(out, 'lua'), { recursive: true });
+  // The Redis scripts of the stores and of the auth service's stores: one folder (no name is shared).
+  for (const dir of LUA_DIRS) cpSync(join(repo, dir), join(out, 'lua'), { recursive: true });
   cpSync(CONSOLE_DIR, join(out, 'console'), { recursive: true });
   const { version } = JSON.parse(readFileSync(join(repo, 'platform/cli/package.json'), 'utf8'));
   return writeCarriedStack(repo, out, version);

@@ -5,6 +5,7 @@ import {
   AccessTokens,
   AuthKeys,
   DevMailbox,
+  loadArgon2,
   MemoryAttemptLimiter,
   MemoryUserStore,
   PasswordHasher,
@@ -37,6 +38,9 @@ export async function createAuth(
   const keys = new AuthKeys(secret);
   const redis = { url: config.redisUrl, prefix: config.redisPrefix };
   const passwords = await PasswordHasher.create();
+  await loadArgon2().catch((error: Error) =>
+    log.warn('auth service: password sign-up and sign-in will fail', { reason: error.message }),
+  );
   log.info('auth service on', {
     apps: [...apps.keys()],
     store: config.store,
