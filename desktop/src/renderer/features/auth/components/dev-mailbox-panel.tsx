@@ -41,7 +41,9 @@ function Mail({ mail }: { mail: AdminDevMail }) {
           <span className="muted mono">{formatTime(mail.time)}</span> <strong>{mail.subject}</strong>{' '}
           <span className="muted">to {mail.to}</span>
         </summary>
-        <pre className="data">{mail.text}</pre>
+        <pre className="data" style={{ whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }}>
+          {mail.text}
+        </pre>
       </details>
       {mail.links.length > 0 && (
         <ul className="mail-links">
