@@ -49,6 +49,12 @@ export function mountAuthRoutes(app: TemplatedApp, deps: AuthRoutesDeps): void {
   route('post', '/v1/auth/:appId/signin/mfa', 1, async (r, appId) =>
     mfa.completeSignIn(appId, await r.body()),
   );
+  route('post', '/v1/auth/:appId/signin/mfa-enroll', 1, async (r, appId) =>
+    mfa.enrollForSignIn(appId, await r.body()),
+  );
+  route('post', '/v1/auth/:appId/signin/mfa-activate', 1, async (r, appId) =>
+    mfa.activateForSignIn(appId, await r.body()),
+  );
   route('post', '/v1/auth/:appId/mfa/totp/enroll', 1, (r, appId) =>
     mfa.enroll(appId, bearer(r.authorization)),
   );
