@@ -61,13 +61,14 @@ export class AuthMfa {
   ): Promise<AuthResult & { recoveryCodes: string[] }> {
     const user = await this.enrollingUser(appId, body);
     const { recoveryCodes } = await this.activateUser(user, body.code);
+    const active = (await this.deps.store.getUser(appId, user.id)) ?? user;
     this.deps.hooks.event({
       type: 'auth.signin',
       appId,
       userId: user.id,
       detail: { method: 'totp-enrolment' },
     });
-    return { recoveryCodes, user: publicUser(user), session: await this.deps.service.startSession(user) };
+    return { recoveryCodes, user: publicUser(active), session: await this.deps.service.startSession(active) };
   }
 
   private async enrollingUser(appId: string, body: Record<string, unknown>): Promise<AuthUser> {

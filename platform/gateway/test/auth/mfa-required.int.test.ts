@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { totpCodeAt, totpStep } from '@relaybox/auth';
+import { RelayAuth } from '@relaybox/client/auth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningGateway } from '../../src/start-gateway.js';
 import { startTestGateway, TestClient, wsUrl } from '../harness.js';
@@ -94,5 +95,23 @@ describe('auth.mfa.required', () => {
     // The app requires it: the user cannot turn it off.
     const off = await post('mfa/totp/disable', { code: totpCodeAt(secret, step + 1) }, access);
     expect(off.body.error?.code).toBe('permission_denied');
+  });
+
+  it('@relaybox/client/auth: sign-up answers mfaEnrollmentRequired; enrollMfa and activateMfa sign in', async () => {
+    const auth = new RelayAuth({ url: gw.url, appId: 'strict' });
+    const events: string[] = [];
+    auth.onAuthStateChange((event) => events.push(event));
+    const email = `sdk-strict-${Date.now()}@example.com`;
+    const up = await auth.signUp({ email, password: PASSWORD });
+    expect(up).toEqual({ user: null, session: null, mfaEnrollmentRequired: true });
+    const { otpauthUri } = await auth.enrollMfa();
+    const secret = new URL(otpauthUri).searchParams.get('secret') as string;
+    const { recoveryCodes } = await auth.activateMfa({ code: totpCodeAt(secret, totpStep()) });
+    expect(recoveryCodes).toHaveLength(10);
+    expect(events).toEqual(['SIGNED_IN']);
+    expect(auth.user).toMatchObject({ email, mfaEnabled: true });
+    expect((await auth.getUser()).mfaEnabled).toBe(true);
+    const again = await new RelayAuth({ url: gw.url, appId: 'strict' }).signIn({ email, password: PASSWORD });
+    expect(again).toMatchObject({ mfaRequired: true });
   });
 });
