@@ -1,3 +1,4 @@
+import { AuthView } from './features/auth/components/auth-view.js';
 import { useConnection } from './features/connection/api/connection.js';
 import { ConnectionProvider } from './features/connection/components/connection-context.js';
 import { TokenPrompt } from './features/connection/components/token-prompt.js';
@@ -21,6 +22,7 @@ const TABS = [
   { route: '/traces', label: 'Traces' },
   { route: '/publish', label: 'Publish' },
   { route: '/webhooks', label: 'Webhooks' },
+  { route: '/auth', label: 'Auth' },
   { route: '/explain', label: 'Explain' },
   { route: '/verify', label: 'Verify' },
 ] as const;
@@ -81,6 +83,8 @@ function View({ route }: { route: string }) {
       return <TracesView messageId={a} />;
     case 'webhooks':
       return <WebhooksView />;
+    case 'auth':
+      return <AuthView />;
     case 'explain':
       return <ExplainView key={`${a}/${b}`} subject={a} id={b} />;
     case 'verify':

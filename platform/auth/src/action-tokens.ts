@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { ErrorCode, RelayBoxError } from '@relaybox/protocol';
 
-export type ActionPurpose = 'verify-email' | 'reset-password' | 'mfa-signin';
+export type ActionPurpose = 'verify-email' | 'reset-password' | 'mfa-signin' | 'mfa-enroll';
 
 /** What an action token says: whose, until when, and what it is bound to. */
 export interface ActionClaims {

@@ -32,19 +32,8 @@ export class AuthMfa {
   ) {}
 
   async enroll(appId: string, token: string): Promise<{ otpauthUri: string; qrSvg: string }> {
-    const config = await this.deps.service.config(appId);
     const { record: user } = await this.deps.service.verifyAccess(token, appId);
-    if (user.mfa.totpEnabled) {
-      throw new RelayBoxError(
-        ErrorCode.MfaNotEnabled,
-        'an authenticator is already enabled; disable it first',
-      );
-    }
-    const secret = generateTotpSecret();
-    const mfa: UserMfa = { ...NO_MFA, totpSecretSealed: this.deps.keys.seal(secret, sealContext(user)) };
-    await this.deps.store.updateUser(appId, user.id, { mfa }, this.now());
-    const uri = otpauthUri({ issuer: config.appName, account: user.email, secret });
-    return { otpauthUri: uri, qrSvg: await otpauthQrSvg(uri) };
+    return this.enrollUser(user);
   }
 
   /** The first code turns the enrolled authenticator on; answers the recovery codes (shown once). */
@@ -54,13 +43,68 @@ export class AuthMfa {
     body: Record<string, unknown>,
   ): Promise<{ recoveryCodes: string[] }> {
     const { record: user } = await this.deps.service.verifyAccess(token, appId);
+    return this.activateUser(user, body.code);
+  }
+
+  /** `auth.mfa.required`: enrols the user of an `enrollToken` (sign-up or sign-in without authenticator). */
+  async enrollForSignIn(
+    appId: string,
+    body: Record<string, unknown>,
+  ): Promise<{ otpauthUri: string; qrSvg: string }> {
+    return this.enrollUser(await this.enrollingUser(appId, body));
+  }
+
+  /** `auth.mfa.required`: the first code activates the authenticator and starts the session. */
+  async activateForSignIn(
+    appId: string,
+    body: Record<string, unknown>,
+  ): Promise<AuthResult & { recoveryCodes: string[] }> {
+    const user = await this.enrollingUser(appId, body);
+    const { recoveryCodes } = await this.activateUser(user, body.code);
+    const active = (await this.deps.store.getUser(appId, user.id)) ?? user;
+    this.deps.hooks.event({
+      type: 'auth.signin',
+      appId,
+      userId: user.id,
+      detail: { method: 'totp-enrolment' },
+    });
+    return { recoveryCodes, user: publicUser(active), session: await this.deps.service.startSession(active) };
+  }
+
+  private async enrollingUser(appId: string, body: Record<string, unknown>): Promise<AuthUser> {
+    const claims = this.deps.actions.verify(body.enrollToken, appId, 'mfa-enroll');
+    const user = await this.deps.store.getUser(appId, claims.s);
+    // Once activated, the token is spent: that user signs in with a code from now on.
+    if (!user || user.mfa.totpEnabled) {
+      throw new RelayBoxError(ErrorCode.ActionTokenInvalid, 'the enrolment token is no longer valid');
+    }
+    if (user.disabled) throw new RelayBoxError(ErrorCode.UserDisabled, 'this user is disabled');
+    return user;
+  }
+
+  private async enrollUser(user: AuthUser): Promise<{ otpauthUri: string; qrSvg: string }> {
+    const config = await this.deps.service.config(user.appId);
+    if (user.mfa.totpEnabled) {
+      throw new RelayBoxError(
+        ErrorCode.MfaNotEnabled,
+        'an authenticator is already enabled; disable it first',
+      );
+    }
+    const secret = generateTotpSecret();
+    const mfa: UserMfa = { ...NO_MFA, totpSecretSealed: this.deps.keys.seal(secret, sealContext(user)) };
+    await this.deps.store.updateUser(user.appId, user.id, { mfa }, this.now());
+    const uri = otpauthUri({ issuer: config.appName, account: user.email, secret });
+    return { otpauthUri: uri, qrSvg: await otpauthQrSvg(uri) };
+  }
+
+  private async activateUser(user: AuthUser, code: unknown): Promise<{ recoveryCodes: string[] }> {
     if (user.mfa.totpEnabled || !user.mfa.totpSecretSealed) {
       throw new RelayBoxError(
         ErrorCode.MfaNotEnabled,
         'enrol an authenticator first (POST /mfa/totp/enroll)',
       );
     }
-    const step = await this.checkTotp(user, body.code, false);
+    const step = await this.checkTotp(user, code, false);
     const recovery = generateRecoveryCodes(10);
     const mfa: UserMfa = {
       ...user.mfa,
@@ -68,7 +112,7 @@ export class AuthMfa {
       recoveryCodeHashes: recovery.hashes,
       totpLastStep: step,
     };
-    await this.deps.store.updateUser(appId, user.id, { mfa }, this.now());
+    await this.deps.store.updateUser(user.appId, user.id, { mfa }, this.now());
     return { recoveryCodes: recovery.codes };
   }
 
@@ -76,6 +120,8 @@ export class AuthMfa {
     const { record: user } = await this.deps.service.verifyAccess(token, appId);
     if (!user.mfa.totpEnabled)
       throw new RelayBoxError(ErrorCode.MfaNotEnabled, 'no authenticator is enabled');
+    if ((await this.deps.service.config(appId)).mfaRequired)
+      throw new RelayBoxError(ErrorCode.PermissionDenied, 'this app requires an authenticator');
     await this.checkSecondFactor(user, body);
     await this.deps.store.updateUser(appId, user.id, { mfa: NO_MFA }, this.now());
     return undefined;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { ErrorCode, RelayBoxError } from '@relaybox/protocol';
 import type { AuthHooks } from './auth-events.js';
 import type { AuthKeys } from './auth-keys.js';
-import type { AuthResult, AuthService, MfaChallenge } from './auth-service.js';
+import type { AuthResult, AuthService, MfaChallenge, MfaEnrollmentRequired } from './auth-service.js';
 import type { OAuthClient } from './oidc/oauth-client.js';
 import { type AuthUser, normalizeEmail, type UserStore } from './user-store.js';
 
@@ -77,7 +77,7 @@ export class AuthOAuth {
     appId: string,
     providerId: string,
     body: Record<string, unknown>,
-  ): Promise<AuthResult | MfaChallenge> {
+  ): Promise<AuthResult | MfaChallenge | MfaEnrollmentRequired> {
     const config = await this.deps.service.config(appId);
     const provider = config.providers.find((p) => p.id === providerId);
     if (!provider)

@@ -62,6 +62,17 @@ export interface MfaChallenge {
 }
 
 /**
+ * What sign-up and sign-in answer (200/201) instead of a session when the app requires MFA
+ * (`auth.mfa.required`) and the user has no authenticator yet: the token only enrols and activates
+ * one (`POST /signin/mfa-enroll`, `POST /signin/mfa-activate`), which then starts the session.
+ */
+export interface MfaEnrollmentRequired {
+  mfaEnrollmentRequired: true;
+  /** Valid for `MFA_CHALLENGE_TTL_SEC`; good for nothing but enrolment. */
+  enrollToken: string;
+}
+
+/**
  * The auth service of an app's end users (docs/auth.md): sign-up, sign-in, rotating refresh tokens
  * with reuse detection, sign-out. Stateless itself: users and sessions are in the `UserStore`, so any
  * gateway of the deployment answers any call.
@@ -83,7 +94,7 @@ export class AuthService {
     appId: string,
     body: Record<string, unknown>,
     ip: string,
-  ): Promise<AuthResult | VerificationRequired> {
+  ): Promise<AuthResult | VerificationRequired | MfaEnrollmentRequired> {
     const config = await this.config(appId);
     const { email, password } = validateCredentials(body, config.minPasswordLength);
     const profile = validateProfile(body);
@@ -119,6 +130,7 @@ export class AuthService {
     }
     if (!created) throw new RelayBoxError(ErrorCode.SignupFailed, 'cannot sign up with this email');
     this.deps.hooks.event({ type: 'auth.signup', appId, userId: user.id });
+    if (config.mfaRequired) return this.enrollmentRequired(user);
     return { user: publicUser(user), session: await this.startSession(user) };
   }
 
@@ -127,7 +139,11 @@ export class AuthService {
    * password is checked (atomically), and given back on success. An unknown email does the same work
    * (a dummy hash is verified) and gets the same answer as a wrong password.
    */
-  async signIn(appId: string, body: Record<string, unknown>, ip: string): Promise<AuthResult | MfaChallenge> {
+  async signIn(
+    appId: string,
+    body: Record<string, unknown>,
+    ip: string,
+  ): Promise<AuthResult | MfaChallenge | MfaEnrollmentRequired> {
     const config = await this.config(appId);
     const { email, password } = validateCredentials(body, 1);
     const { perAccount, perAddress, windowSec } = config.signInLimits;
@@ -169,10 +185,14 @@ export class AuthService {
    * A user proved the first factor (password, or an OAuth provider): refused when disabled, an MFA
    * challenge when it has an authenticator, else a new session.
    */
-  async finishSignIn(user: AuthUser, method: string): Promise<AuthResult | MfaChallenge> {
+  async finishSignIn(
+    user: AuthUser,
+    method: string,
+  ): Promise<AuthResult | MfaChallenge | MfaEnrollmentRequired> {
     const { appId } = user;
     if (user.disabled) throw new RelayBoxError(ErrorCode.UserDisabled, 'this user is disabled');
-    if (!user.emailVerified && (await this.config(appId)).requireEmailVerification) {
+    const config = await this.config(appId);
+    if (!user.emailVerified && config.requireEmailVerification) {
       throw new RelayBoxError(
         ErrorCode.EmailNotVerified,
         'confirm your email address first (see the mailed link)',
@@ -185,6 +205,7 @@ export class AuthService {
         mfaToken: this.deps.actions.issue(appId, 'mfa-signin', { s: user.id, b }, MFA_CHALLENGE_TTL_SEC),
       };
     }
+    if (config.mfaRequired) return this.enrollmentRequired(user);
     this.deps.hooks.event({ type: 'auth.signin', appId, userId: user.id, detail: { method } });
     return { user: publicUser(user), session: await this.startSession(user) };
   }
@@ -301,6 +322,19 @@ export class AuthService {
     });
     await this.deps.hooks.revoked(appId, userId, 'all');
     return sessions.length;
+  }
+
+  private enrollmentRequired(user: AuthUser): MfaEnrollmentRequired {
+    const b = randomBytes(8).toString('base64url');
+    return {
+      mfaEnrollmentRequired: true,
+      enrollToken: this.deps.actions.issue(
+        user.appId,
+        'mfa-enroll',
+        { s: user.id, b },
+        MFA_CHALLENGE_TTL_SEC,
+      ),
+    };
   }
 
   /** A new session (refresh-token family) for a user who proved who they are. */

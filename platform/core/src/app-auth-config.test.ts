@@ -15,7 +15,9 @@ describe('parseAppAuthConfig', () => {
       emailLinks: { verifyUrl: null, resetUrl: null },
       providers: [],
       redirectUris: [],
+      mfaRequired: false,
     });
+    expect(parseAppAuthConfig({ mfa: { required: true } }, at)?.mfaRequired).toBe(true);
     expect(parseAppAuthConfig(undefined, at)).toBeUndefined();
     expect(parseAppAuthConfig({ enabled: false }, at)).toBeUndefined();
   });
@@ -47,6 +49,9 @@ describe('parseAppAuthConfig', () => {
       [{ requireEmailVerification: true }, /needs emailLinks\.verifyUrl/],
       [{ requireEmailVerification: 'yes' }, /requireEmailVerification must be a boolean/],
       [{ redirectUris: Array.from({ length: 21 }, () => 'https://a.example') }, /at most 20/],
+      [{ mfa: true }, /mfa must be an object/],
+      [{ mfa: { required: 'yes' } }, /mfa\.required must be a boolean/],
+      [{ mfa: { required: true, totp: 1 } }, /mfa: unknown field "totp"/],
     ];
     for (const [raw, message] of cases) {
       expect(() => parseAppAuthConfig(raw, at), JSON.stringify(raw)).toThrow(message);

@@ -34,6 +34,12 @@ export interface AppAuthConfig {
   providers: AuthProviderSettings[];
   /** The app's OAuth callback pages: a sign-in may only return to one of these, character for character. */
   redirectUris: string[];
+  /**
+   * `mfa.required`: every user must have an authenticator. A user without one who signs in gets no
+   * session but `{ mfaEnrollmentRequired, enrollToken }`: a token good only for enrolling and
+   * activating TOTP, which then starts the session (docs/auth.md#requiring-mfa).
+   */
+  mfaRequired: boolean;
 }
 
 /** One OAuth / OIDC provider of an app (`@relaybox/auth` `OAuthProviderConfig`). */
@@ -49,7 +55,13 @@ export interface AuthProviderSettings {
 export const DEFAULT_APP_AUTH: Readonly<
   Omit<
     AppAuthConfig,
-    'userPermissions' | 'appName' | 'emailLinks' | 'providers' | 'redirectUris' | 'requireEmailVerification'
+    | 'userPermissions'
+    | 'appName'
+    | 'emailLinks'
+    | 'providers'
+    | 'redirectUris'
+    | 'requireEmailVerification'
+    | 'mfaRequired'
   >
 > = Object.freeze({
   accessTokenTtlSec: 900,
@@ -90,6 +102,7 @@ export function parseAppAuthConfig(raw: unknown, where: string, appId = 'app'): 
     providers,
     redirectUris,
     requireEmailVerification = false,
+    mfa,
     ...rest
   } = raw as Record<string, unknown>;
   if (typeof enabled !== 'boolean') throw new Error(`${where}.enabled must be a boolean`);
@@ -102,6 +115,7 @@ export function parseAppAuthConfig(raw: unknown, where: string, appId = 'app'): 
     requireEmailVerification: requireEmailVerification === true,
     providers: readProviders(providers, `${where}.providers`),
     redirectUris: readRedirectUris(redirectUris, `${where}.redirectUris`),
+    mfaRequired: readMfa(mfa, `${where}.mfa`),
   };
   if (appName !== undefined) {
     if (typeof appName !== 'string' || appName.length === 0 || appName.length > 100 || appName.includes(':'))
@@ -135,6 +149,17 @@ export function parseAppAuthConfig(raw: unknown, where: string, appId = 'app'): 
     }
   }
   return enabled ? config : undefined;
+}
+
+function readMfa(raw: unknown, at: string): boolean {
+  if (raw === undefined) return false;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new Error(`${at} must be an object`);
+  const { required = false, ...rest } = raw as Record<string, unknown>;
+  const unknown = Object.keys(rest)[0];
+  if (unknown !== undefined) throw new Error(`${at}: unknown field "${unknown}"`);
+  if (typeof required !== 'boolean') throw new Error(`${at}.required must be a boolean`);
+  return required;
 }
 
 function readProviders(raw: unknown, at: string): AuthProviderSettings[] {

@@ -89,6 +89,7 @@ export function mountHttpRoutes(app: TemplatedApp, deps: HttpRoutesDeps): Inspec
     publisher: deps.publisher,
     limits,
     auth,
+    ...(deps.auth ? { authRuntime: deps.auth } : {}),
     log,
   });
 }

@@ -9,6 +9,7 @@ export type {
   AuthStorage,
   AuthUser,
   MfaChallenge,
+  MfaEnrollment,
   MfaSecondFactor,
   RelayAuthOptions,
   SignInResult,

@@ -1,4 +1,5 @@
 export * from './admin.js';
+export * from './admin-auth.js';
 export * from './admin-explain.js';
 export * from './admin-webhooks.js';
 export * from './close-codes.js';

@@ -3,6 +3,7 @@ import type { TraceLog, TraceQuery } from '@relaybox/core';
 import { ErrorCode, RelayBoxError } from '@relaybox/protocol';
 import type { Publisher } from '../publisher.js';
 import { readBody } from '../uws/http.js';
+import { type AdminAuthDeps, mountAuthAdminRoutes } from './admin-auth.routes.js';
 import { type AdminControl, parseDisconnect } from './admin-control.js';
 import { explainBody } from './admin-explain.routes.js';
 import { AdminGuard, type AdminRequestHeaders } from './admin-guard.js';
@@ -27,6 +28,8 @@ export interface AdminRoutesDeps {
   /** Webhook views and actions; absent: no webhook machinery runs (no `/v1/admin/webhooks`). */
   webhooks?: WebhookAdmin;
   explainer: Explainer;
+  /** The apps' user pools; absent: no auth service runs (no `/v1/admin/auth`). */
+  auth?: AdminAuthDeps;
   maxBodyBytes: number;
   maxEventNameLength: number;
   maxRoomNameLength: number;
@@ -119,6 +122,7 @@ export function mountAdminRoutes(app: TemplatedApp, deps: AdminRoutesDeps): Trac
   const route: AdminRoute = (method, path, handler, status) =>
     mountRoute(app, guard, method, path, handler, status);
   if (deps.webhooks) mountWebhookAdminRoutes(route, deps.webhooks, views, deps.maxBodyBytes);
+  if (deps.auth) mountAuthAdminRoutes(route, deps.auth, views, deps.maxBodyBytes);
   mountRoute(
     app,
     guard,

@@ -7,6 +7,7 @@ import type {
   RoomMetricsStore,
   TraceLog,
 } from '@relaybox/core';
+import type { AuthRuntime } from '../auth/auth-runtime.js';
 import type { Logger } from '../logger.js';
 import type { Publisher } from '../publisher.js';
 import { mountAdminRoutes } from './admin.routes.js';
@@ -48,6 +49,8 @@ export interface InspectorDeps {
   limits: { maxFrameBytes: number; maxEventNameLength: number; maxRoomNameLength: number };
   /** What the permission explainer verifies tokens with, and the app's policy (cloud mode). */
   auth: Pick<ExplainerDeps, 'authenticator' | 'appPolicy'>;
+  /** The auth service of the apps' end users (`/v1/admin/auth/...`); absent when none runs. */
+  authRuntime?: AuthRuntime;
   log: Logger;
 }
 
@@ -85,6 +88,7 @@ export class Inspector {
       control: this.control,
       explainer,
       ...(webhooks ? { webhooks } : {}),
+      ...(deps.authRuntime ? { auth: { runtime: deps.authRuntime, apps: setup.apps } } : {}),
       token: setup.token,
       allowRemote: setup.allowRemote,
       views,

@@ -13,6 +13,7 @@ import {
   OAuthClient,
 } from '@relaybox/auth';
 import type { Broker } from '@relaybox/core';
+import { ErrorCode, RelayBoxError } from '@relaybox/protocol';
 import type { Logger } from '../logger.js';
 import { authHooks } from '../tracing/auth-traces.js';
 import type { Tracer } from '../tracing/tracer.js';
@@ -82,3 +83,18 @@ export function createAuthRuntime(
 }
 
 export type ClientAddress = (res: HttpResponse, req: HttpRequest) => string;
+
+/** Largest page of the dev mailbox's routes. */
+export const MAX_DEV_MAILS_PAGE = 200;
+
+/**
+ * The newest mails of an app's dev inbox, for the app-key route and the admin-token route alike:
+ * `auth_not_enabled` without a user pool, `not_found` when mails go out through SMTP.
+ */
+export async function devMailsOf(runtime: AuthRuntime, appId: string, rawLimit: string | null) {
+  await runtime.service.config(appId);
+  if (!runtime.devMailbox)
+    throw new RelayBoxError(ErrorCode.NotFound, 'mails go out through SMTP: no dev mailbox');
+  const limit = Math.min(MAX_DEV_MAILS_PAGE, Math.max(1, Number(rawLimit ?? 50) || 50));
+  return { items: runtime.devMailbox(appId).list({ limit }) };
+}

@@ -1,6 +1,6 @@
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import { ErrorCode, RelayBoxError } from '@relaybox/protocol';
-import type { AuthRuntime } from '../auth/auth-runtime.js';
+import { type AuthRuntime, devMailsOf } from '../auth/auth-runtime.js';
 import { type AuthRequest, authRoute, bearer, mountAuthPreflight } from './auth-http.js';
 import type { RestAccess } from './rest-access.js';
 
@@ -48,6 +48,12 @@ export function mountAuthRoutes(app: TemplatedApp, deps: AuthRoutesDeps): void {
   route('post', '/v1/auth/:appId/signin', 1, async (r, appId) => service.signIn(appId, await r.body(), r.ip));
   route('post', '/v1/auth/:appId/signin/mfa', 1, async (r, appId) =>
     mfa.completeSignIn(appId, await r.body()),
+  );
+  route('post', '/v1/auth/:appId/signin/mfa-enroll', 1, async (r, appId) =>
+    mfa.enrollForSignIn(appId, await r.body()),
+  );
+  route('post', '/v1/auth/:appId/signin/mfa-activate', 1, async (r, appId) =>
+    mfa.activateForSignIn(appId, await r.body()),
   );
   route('post', '/v1/auth/:appId/mfa/totp/enroll', 1, (r, appId) =>
     mfa.enroll(appId, bearer(r.authorization)),
@@ -128,13 +134,9 @@ export function mountAuthRoutes(app: TemplatedApp, deps: AuthRoutesDeps): void {
   adminRoute('post', '/v1/auth/:appId/admin/sessions/:sessionId/revoke', 2, (r, appId) =>
     admin.revokeSession(appId, param(r, 1)),
   );
-  adminRoute('get', '/v1/auth/:appId/admin/dev-mailbox', 1, async (r, appId) => {
-    await service.config(appId);
-    if (!deps.devMailbox)
-      throw new RelayBoxError(ErrorCode.NotFound, 'mails go out through SMTP: no dev mailbox');
-    const limit = Math.min(200, Math.max(1, Number(r.query.get('limit') ?? 50) || 50));
-    return { items: deps.devMailbox(appId).list({ limit }) };
-  });
+  adminRoute('get', '/v1/auth/:appId/admin/dev-mailbox', 1, (r, appId) =>
+    devMailsOf(deps, appId, r.query.get('limit')),
+  );
   mountAuthPreflight(app);
 }
 

@@ -2,6 +2,7 @@ import { encodeLoosely, fuzzSeed, httpAnswerProblem, type RawHttpRequest } from 
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  ADMIN_TOKEN,
   API_KEY,
   AUTH_APP,
   type AuthCluster,
@@ -31,6 +32,8 @@ function authRequest(): fc.Arbitrary<RawHttpRequest> {
       'signup',
       'signin',
       'signin/mfa',
+      'signin/mfa-enroll',
+      'signin/mfa-activate',
       'mfa/totp/enroll',
       'mfa/totp/activate',
       'mfa/totp/disable',
@@ -47,7 +50,14 @@ function authRequest(): fc.Arbitrary<RawHttpRequest> {
       'user',
       'admin/users',
       'nope',
+      // `@` marks the admin-token twins under /v1/admin/auth (the app goes in the query).
+      '@apps',
+      '@users',
+      '@dev-mailbox',
     ),
+    text.map((t) => `@users/${encodeLoosely(t)}`),
+    text.map((t) => `@users/${encodeLoosely(t)}/revoke`),
+    text.map((t) => `@sessions/${encodeLoosely(t)}/revoke`),
     text.map((t) => `admin/users/${encodeLoosely(t)}`),
     text.map((t) => `admin/users/${encodeLoosely(t)}/revoke`),
     text.map((t) => `admin/sessions/${encodeLoosely(t)}/revoke`),
@@ -62,6 +72,8 @@ function authRequest(): fc.Arbitrary<RawHttpRequest> {
           refreshToken: fc.oneof(fc.constant('rt1.x.0.y'), text),
           token: fc.oneof(fc.constant('A'.repeat(60)), text),
           mfaToken: text,
+          enrollToken: text,
+          appId: fc.oneof(fc.constant(AUTH_APP), text),
           code: fc.oneof(fc.constant('123456'), text),
           recoveryCode: text,
           redirectUri: fc.oneof(fc.constant('https://alpha.example/cb'), text),
@@ -82,6 +94,7 @@ function authRequest(): fc.Arbitrary<RawHttpRequest> {
   const auth = fc.oneof(
     fc.constant(''),
     fc.constant(`Bearer ${API_KEY}`),
+    fc.constant(`Bearer ${ADMIN_TOKEN}`),
     fc.constant('Bearer ACCESS'),
     fc.constant('Bearer REFRESH'),
     text.map((t) => `Bearer ${t.replace(/[^\x21-\x7e]/g, '')}`),
@@ -101,7 +114,9 @@ function authRequest(): fc.Arbitrary<RawHttpRequest> {
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       const resolved = credentials.replace('ACCESS', tokens.access).replace('REFRESH', tokens.refresh);
       if (resolved) headers.authorization = resolved;
-      const path = `/v1/auth/${a}/${t}${query ? `?${query}` : ''}`;
+      const path = t.startsWith('@')
+        ? `/v1/admin/auth/${t.slice(1)}?appId=${a}${query ? `&${query}` : ''}`
+        : `/v1/auth/${a}/${t}${query ? `?${query}` : ''}`;
       return { method, path, headers, body: method === 'GET' || method === 'HEAD' ? undefined : b };
     });
 }

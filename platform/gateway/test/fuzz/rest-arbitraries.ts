@@ -64,7 +64,20 @@ const path = fc.oneof(
   {
     weight: 2,
     arbitrary: fc
-      .tuple(fc.constantFrom('overview', 'connections', 'rooms', 'rooms/', 'traces', 'publish', 'nope'), room)
+      .tuple(
+        fc.constantFrom(
+          'overview',
+          'connections',
+          'rooms',
+          'rooms/',
+          'traces',
+          'publish',
+          'nope',
+          'auth/apps',
+          'auth/dev-mailbox',
+        ),
+        room,
+      )
       .map(([p, r]) => `/v1/admin/${p === 'rooms/' ? `rooms/${encode(r)}` : p}`),
   },
   {
@@ -80,6 +93,10 @@ const path = fc.oneof(
           'webhooks/inbox/x/deliveries',
           'webhooks/inbox/x/replay',
           'webhooks/x/deliveries',
+          'auth/users',
+          'auth/users/x',
+          'auth/users/x/revoke',
+          'auth/sessions/x/revoke',
           'dev/inbox/x',
         ),
         room,

@@ -54,7 +54,17 @@ export interface MfaChallenge {
   mfaRequired: true;
 }
 
-export type SignInResult = (AuthState & { mfaRequired?: false }) | MfaChallenge;
+/**
+ * Sign-up or sign-in in an app that requires MFA, by a user without an authenticator: no session
+ * yet; `enrollMfa()` then `activateMfa({ code })` add one and sign in.
+ */
+export interface MfaEnrollment {
+  user: null;
+  session: null;
+  mfaEnrollmentRequired: true;
+}
+
+export type SignInResult = (AuthState & { mfaRequired?: false }) | MfaChallenge | MfaEnrollment;
 
 /** The second factor: the authenticator's current code, or one of the recovery codes. */
 export type MfaSecondFactor = { code: string } | { recoveryCode: string };

@@ -36,6 +36,8 @@ export class RelayAuth {
   private receivedAt = 0;
   private refreshing: Promise<AuthSession> | undefined;
   private mfaToken: string | undefined;
+  /** Set while a sign-in waits for the authenticator an app requires (`mfaEnrollmentRequired`). */
+  private enrollToken: string | undefined;
   private flowStorage: AuthStorage | undefined;
   private readonly listeners = new Set<AuthStateListener>();
   private readonly base: string;
@@ -66,9 +68,9 @@ export class RelayAuth {
     return this.state.session;
   }
 
-  /** Creates the account and signs in. */
-  async signUp(input: { email: string; password: string; displayName?: string }): Promise<AuthState> {
-    return this.start(await this.call('POST', '/signup', { body: input }));
+  /** Creates the account and signs in (an app that requires MFA answers `mfaEnrollmentRequired`). */
+  async signUp(input: { email: string; password: string; displayName?: string }): Promise<SignInResult> {
+    return this.signedInOrChallenge(await this.call('POST', '/signup', { body: input }));
   }
 
   /** Signs in; a user with an authenticator gets `{ mfaRequired: true }`: finish with `verifyMfa`. */
@@ -133,12 +135,24 @@ export class RelayAuth {
 
   /** Starts adding an authenticator: show `qrSvg` (or `otpauthUri`), then `activateMfa` with a code. */
   async enrollMfa(): Promise<{ otpauthUri: string; qrSvg: string }> {
+    if (this.enrollToken && !this.state.session) {
+      const body = await this.call('POST', '/signin/mfa-enroll', { body: { enrollToken: this.enrollToken } });
+      return body as { otpauthUri: string; qrSvg: string };
+    }
     const body = await this.call('POST', '/mfa/totp/enroll', { bearer: await this.getAccessToken() });
     return body as { otpauthUri: string; qrSvg: string };
   }
 
   /** Turns the enrolled authenticator on; returns the recovery codes, shown to the user once. */
   async activateMfa(input: { code: string }): Promise<{ recoveryCodes: string[] }> {
+    if (this.enrollToken && !this.state.session) {
+      const body = await this.call('POST', '/signin/mfa-activate', {
+        body: { ...input, enrollToken: this.enrollToken },
+      });
+      this.enrollToken = undefined;
+      this.start(body);
+      return { recoveryCodes: body?.recoveryCodes as string[] };
+    }
     const body = await this.call('POST', '/mfa/totp/activate', {
       bearer: await this.getAccessToken(),
       body: input,
@@ -261,6 +275,10 @@ export class RelayAuth {
   }
 
   private signedInOrChallenge(body: Record<string, unknown> | undefined): SignInResult {
+    if (body?.mfaEnrollmentRequired === true && typeof body.enrollToken === 'string') {
+      this.enrollToken = body.enrollToken;
+      return { user: null, session: null, mfaEnrollmentRequired: true };
+    }
     if (body?.mfaRequired === true && typeof body.mfaToken === 'string') {
       this.mfaToken = body.mfaToken;
       return { user: null, session: null, mfaRequired: true };

@@ -3,6 +3,7 @@ import { formatData, formatTime } from '../../../lib/format.js';
 import { Link } from '../../../lib/link.js';
 import { Empty } from '../../../lib/query-state.js';
 import { explainRoute } from '../../../lib/router.js';
+import { authEventLabel, isUserAuthEvent } from '../../auth/api/auth-events.js';
 import { useTraceStream } from '../api/trace-stream.js';
 
 const KINDS = [
@@ -63,6 +64,7 @@ export function LiveEvents() {
           {events.map((event) => (
             <li key={event.id} data-testid="live-event" data-type={event.type}>
               <span className="muted mono">{formatTime(event.ts)}</span> <strong>{event.type}</strong>{' '}
+              {isUserAuthEvent(event.type) && <em>{authEventLabel(event.type)} </em>}
               <span className="muted">
                 {[event.appId, event.room, event.clientId].filter(Boolean).join(' · ')} @ {event.gateway}
               </span>
