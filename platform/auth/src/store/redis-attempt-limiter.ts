@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { connectRedis, type RedisClient } from '@relaybox/adapters';
+import type { RedisClient } from '@relaybox/adapters';
 import { ErrorCode, RelayBoxError } from '@relaybox/protocol';
 import type { AttemptBucket, AttemptLimiter, Reservation } from '../attempt-limiter.js';
-import type { RedisUserStoreOptions } from './redis-user-store.js';
+import { openAuthRedis, type RedisUserStoreOptions } from './auth-redis.js';
 
 type Scripted = RedisClient & {
   relayboxAttemptsReserve(count: number, ...args: Array<string | number>): Promise<number>;
@@ -21,23 +20,11 @@ export class RedisAttemptLimiter implements AttemptLimiter {
 
   constructor(options: RedisUserStoreOptions = {}) {
     this.prefix = options.prefix ?? 'rb:';
-    this.ownsClient = options.client === undefined;
-    const redis =
-      options.client ??
-      connectRedis(options.url ?? 'redis://127.0.0.1:6379', {
-        maxRetriesPerRequest: 1,
-        connectTimeout: 2000,
-        commandTimeout: 5000,
-        retryStrategy: (times) => Math.min(times * 100, 1000),
-      });
-    if (this.ownsClient) redis.on('error', () => {});
-    for (const [command, file] of [
-      ['relayboxAttemptsReserve', 'attempts-reserve.lua'],
-      ['relayboxAttemptsRelease', 'attempts-release.lua'],
-    ] as const) {
-      if (command in redis) continue;
-      redis.defineCommand(command, { lua: readFileSync(new URL(`./lua/${file}`, import.meta.url), 'utf8') });
-    }
+    const { redis, ownsClient } = openAuthRedis(options, {
+      relayboxAttemptsReserve: { file: 'attempts-reserve.lua' },
+      relayboxAttemptsRelease: { file: 'attempts-release.lua' },
+    });
+    this.ownsClient = ownsClient;
     this.redis = redis as Scripted;
   }
 

@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { connectRedis, type RedisClient } from '@relaybox/adapters';
+import type { RedisClient } from '@relaybox/adapters';
 import { ErrorCode, RelayBoxError } from '@relaybox/protocol';
 import {
   type AuthSession,
@@ -10,16 +9,10 @@ import {
   type UserPatch,
   type UserStore,
 } from '../user-store.js';
+import { openAuthRedis, type RedisUserStoreOptions } from './auth-redis.js';
 import { SESSION_KEEP_MS } from './memory-user-store.js';
 
-export interface RedisUserStoreOptions {
-  /** A client to share (`close()` leaves it open); else one is opened on `url`. */
-  client?: RedisClient;
-  /** `redis://...` or `redis+cluster://...`. Default 'redis://127.0.0.1:6379'. */
-  url?: string;
-  /** Key prefix. Default 'rb:'. */
-  prefix?: string;
-}
+export type { RedisUserStoreOptions };
 
 type Scripted = RedisClient & {
   relayboxUserCreate(
@@ -57,21 +50,8 @@ export class RedisUserStore implements UserStore {
 
   constructor(options: RedisUserStoreOptions = {}) {
     this.prefix = options.prefix ?? 'rb:';
-    this.ownsClient = options.client === undefined;
-    const redis =
-      options.client ??
-      connectRedis(options.url ?? 'redis://127.0.0.1:6379', {
-        maxRetriesPerRequest: 1,
-        connectTimeout: 2000,
-        commandTimeout: 5000,
-        retryStrategy: (times) => Math.min(times * 100, 1000),
-      });
-    if (this.ownsClient) redis.on('error', () => {});
-    for (const [command, { file, keys }] of Object.entries(SCRIPTS)) {
-      if (command in redis) continue;
-      const lua = readFileSync(new URL(`./lua/${file}`, import.meta.url), 'utf8');
-      redis.defineCommand(command, { numberOfKeys: keys, lua });
-    }
+    const { redis, ownsClient } = openAuthRedis(options, SCRIPTS);
+    this.ownsClient = ownsClient;
     this.redis = redis as Scripted;
   }
 
