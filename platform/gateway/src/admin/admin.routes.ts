@@ -26,6 +26,8 @@ export interface AdminRoutesDeps {
   /** Webhook views and actions; absent: no webhook machinery runs (no `/v1/admin/webhooks`). */
   webhooks?: WebhookAdmin;
   explainer: Explainer;
+  /** One connection with its rooms and recorded frames (`admin-connection.ts`). */
+  connectionDetail(connectionId: string): Promise<unknown>;
   maxBodyBytes: number;
   maxEventNameLength: number;
   maxRoomNameLength: number;
@@ -61,6 +63,7 @@ export function mountAdminRoutes(app: TemplatedApp, deps: AdminRoutesDeps): Trac
   const get = (path: string, handler: AdminHandler) => mountRoute(app, guard, 'get', path, handler);
   get('/v1/admin/overview', () => views.overview());
   get('/v1/admin/connections', ({ query }) => views.connections({ ...appAndRoom(query), ...limitOf(query) }));
+  get('/v1/admin/connections/:connectionId', ({ param }) => deps.connectionDetail(decode(param)));
   get('/v1/admin/rooms', ({ query }) => views.rooms(appAndRoom(query)));
   get('/v1/admin/rooms/:room', ({ query, param }) =>
     views.room(query.get('appId') || undefined, decode(param)),
