@@ -203,7 +203,11 @@ export class ClientSession {
 
   private run(frame: ClientFrame): void {
     this.dispatch(frame).then(
-      (result) => this.reply(frame.ref, result),
+      (result) => {
+        this.reply(frame.ref, result);
+        // A watched connection's subscriptions may have changed: the recorder re-taps its rooms.
+        this.frameLog?.handled();
+      },
       (error: unknown) => this.replyError(frame.ref, error),
     );
   }

@@ -15,6 +15,8 @@ export class FrameLog {
   constructor(
     readonly since: number,
     readonly capacity = FRAME_LOG_CAPACITY,
+    /** Called after each request of the connection succeeded (its subscriptions may have changed). */
+    readonly handled: () => void = () => {},
   ) {}
 
   record(dir: AdminFrame['dir'], text: string): void {

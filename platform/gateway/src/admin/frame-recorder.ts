@@ -28,8 +28,8 @@ export interface FrameRecorderOptions {
  * Records a connection's frames only while someone looks: costs nothing for a connection nobody
  * watches (one undefined check per frame). A read of the connection starts or extends its watch;
  * frames it sends and direct replies are recorded by the session and its transport, room messages
- * and presence events it receives by a hub tap on each room it subscribes to (re-synced on every
- * read), so the fan-out path stays one uWS publish per message.
+ * and presence events it receives by a hub tap on each room it subscribes to (re-synced after each
+ * of its requests and on every read), so the fan-out path stays one uWS publish per message.
  */
 export class FrameRecorder {
   private readonly watches = new Map<string, Watch>();
@@ -72,7 +72,7 @@ export class FrameRecorder {
       const oldest = this.watches.keys().next().value as string;
       this.stop(oldest);
     }
-    const log = new FrameLog(Date.now(), this.capacity);
+    const log: FrameLog = new FrameLog(Date.now(), this.capacity, () => this.syncTaps(watch));
     const timer = setTimeout(() => this.stop(session.connectionId), this.watchMs);
     timer.unref();
     const watch: Watch = { session, log, timer, taps: new Map() };
