@@ -94,6 +94,8 @@ export interface AdminConnectionRoom {
 /** One frame a connection sent (`in`) or was sent (`out`); `preview` is redacted and truncated. */
 export interface AdminFrame {
   dir: 'in' | 'out';
+  /** Position among the frames recorded this way since the watch began, from 1. */
+  n: number;
   /** The frame's `type` (`publish`, `message`, `ack`...), `invalid` when it does not parse. */
   type: string;
   /** Characters of the whole frame. */

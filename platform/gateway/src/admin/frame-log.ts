@@ -11,6 +11,7 @@ export const FRAME_LOG_CAPACITY = 50;
 export class FrameLog {
   readonly in: AdminFrame[] = [];
   readonly out: AdminFrame[] = [];
+  private readonly counted = { in: 0, out: 0 };
 
   constructor(
     readonly since: number,
@@ -21,7 +22,7 @@ export class FrameLog {
 
   record(dir: AdminFrame['dir'], text: string): void {
     const ring = dir === 'in' ? this.in : this.out;
-    ring.push(describeFrame(dir, text, Date.now()));
+    ring.push({ ...describeFrame(dir, text, Date.now()), n: ++this.counted[dir] });
     if (ring.length > this.capacity) ring.shift();
   }
 }

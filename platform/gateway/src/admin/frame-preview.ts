@@ -12,7 +12,7 @@ const REDACTED = '[redacted]';
  * What the inspector shows of one frame: its type, size and a redacted, truncated preview.
  * Runs only while someone watches the connection (see `FrameRecorder`).
  */
-export function describeFrame(dir: AdminFrame['dir'], text: string, at: number): AdminFrame {
+export function describeFrame(dir: AdminFrame['dir'], text: string, at: number): Omit<AdminFrame, 'n'> {
   let type = 'invalid';
   let shown: string;
   try {
