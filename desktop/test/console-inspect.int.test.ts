@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import type { RelayBox } from '@relaybox/client';
+import { RelayBox } from '@relaybox/client';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import {
   type ConsoleStack,
   connectSdk,
   ensureConsoleBuilt,
   launchChromium,
+  openTab,
   screenshot,
   startConsoleStack,
   watchPage,
@@ -66,6 +68,64 @@ describe('console inspection', () => {
     // The rate reached the chart (some reading above zero).
     await expect.poll(() => chart.locator('figcaption').textContent(), WAIT).toMatch(/peak [1-9]/);
     await screenshot(page, 'console-rate-chart');
+    expect(problems).toEqual([]);
+  }, 60_000);
+
+  it('opens a connection from the table: identity, rooms, presence and frames, tokens redacted', async () => {
+    page.setDefaultTimeout(15_000);
+    const clientId = `inspected-${uid()}`;
+    const room = `chat:${uid()}`;
+    // The SDK's socket is kept, so the test can also send a frame the SDK would not.
+    let socket: WebSocket | undefined;
+    class KeptWebSocket extends WebSocket {
+      constructor(url: string, protocols?: string | string[]) {
+        super(url, protocols);
+        socket = this;
+      }
+    }
+    const relay = new RelayBox({
+      url: `${stack.origin.replace(/^http/, 'ws')}/v1/ws`,
+      apiKey: stack.devApiKey,
+      clientId,
+      WebSocket: KeptWebSocket as never,
+    });
+    await relay.connect();
+    clients.push(relay);
+    const connectionId = relay.connectionId!;
+    await openTab(page, 'Connections');
+    await page
+      .getByTestId('connection-row')
+      .filter({ hasText: clientId })
+      .getByRole('link', { name: connectionId, exact: true })
+      .click();
+    const view = page.getByRole('region', { name: `connection ${connectionId}` });
+    await view.getByTestId('connection-facts').getByText(clientId).waitFor(WAIT);
+    // Recording starts with the page: what the client does now appears in the frame lists.
+    await view.getByText('Recording since').waitFor(WAIT);
+    const frameIn = view.getByRole('region', { name: 'frames in' });
+    const frameOut = view.getByRole('region', { name: 'frames out' });
+    const joined = await relay.join(room);
+    const received: unknown[] = [];
+    joined.subscribe((message) => received.push(message));
+    await joined.presence.enter({ mood: 'curious' });
+    // Published once the subscription is live (the subscribe frame was acked and recorded).
+    await frameIn.locator('[data-testid="frame"][data-type="subscribe"]').waitFor(WAIT);
+    await expect.poll(() => view.getByText('messages on').count(), WAIT).toBe(1);
+    await joined.publish('note', { n: 1 });
+    await frameIn.locator('[data-testid="frame"][data-type="publish"]').waitFor(WAIT);
+    await frameOut.locator('[data-testid="frame"][data-type="message"]').first().waitFor(WAIT);
+    const roomRow = view.getByTestId('connection-room').filter({ hasText: room });
+    await roomRow.getByTestId('connection-presence').getByText('curious').waitFor(WAIT);
+    await roomRow.getByText('messages on').waitFor(WAIT);
+    // A raw refresh frame with a JWT-shaped token: its preview never shows the token.
+    const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2VjcmV0LXNpZ25hdHVyZQ';
+    socket?.send(JSON.stringify({ type: 'refresh', ref: 999_001, token: jwt }));
+    await frameIn.locator('[data-testid="frame"][data-type="refresh"]').waitFor(WAIT);
+    expect(await view.textContent()).not.toContain(jwt);
+    expect(await frameIn.locator('[data-testid="frame"][data-type="refresh"]').textContent()).toContain(
+      '[redacted]',
+    );
+    await screenshot(page, 'console-connection-page');
     expect(problems).toEqual([]);
   }, 60_000);
 });

@@ -102,9 +102,7 @@ function VirtualRows({ rows }: { rows: readonly ConnectionInfo[] }) {
                 <td className="strong">{c.clientId}</td>
                 <td className="wide-only">{c.appId}</td>
                 <td className="mono">
-                  <Link to={connectionRoute(c.connectionId)} aria-label={`inspect ${c.clientId}`}>
-                    {c.connectionId}
-                  </Link>{' '}
+                  <Link to={connectionRoute(c.connectionId)}>{c.connectionId}</Link>{' '}
                   <Link to={explainRoute('connection', c.connectionId)} className="muted">
                     permissions
                   </Link>
