@@ -28,6 +28,26 @@ function ConnectionBody({ detail }: { detail: AdminConnectionDetail }) {
   const c = detail.connection;
   return (
     <div className="columns">
+      <section className="panel" aria-label="frames">
+        <h3>Recent frames</h3>
+        {detail.frames === null ? (
+          <Empty>
+            Frames are recorded by the gateway holding the connection ({c.gateway}); open the console on that
+            gateway to see them.
+          </Empty>
+        ) : (
+          <>
+            <p className="muted">
+              Recording since {formatTime(detail.frames.since)} while this page is open (last{' '}
+              {detail.frames.capacity} each way; secrets redacted).
+            </p>
+            <div className="frame-columns">
+              <FrameList label="frames in" frames={detail.frames.in} />
+              <FrameList label="frames out" frames={detail.frames.out} />
+            </div>
+          </>
+        )}
+      </section>
       <div className="side">
         <section className="panel" aria-label="identity">
           <h3>Connection</h3>
@@ -57,26 +77,6 @@ function ConnectionBody({ detail }: { detail: AdminConnectionDetail }) {
           <RoomList detail={detail} />
         </section>
       </div>
-      <section className="panel" aria-label="frames">
-        <h3>Recent frames</h3>
-        {detail.frames === null ? (
-          <Empty>
-            Frames are recorded by the gateway holding the connection ({c.gateway}); open the console on that
-            gateway to see them.
-          </Empty>
-        ) : (
-          <>
-            <p className="muted">
-              Recording since {formatTime(detail.frames.since)} while this page is open (last{' '}
-              {detail.frames.capacity} each way; secrets redacted).
-            </p>
-            <div className="columns">
-              <FrameList label="frames in" frames={detail.frames.in} />
-              <FrameList label="frames out" frames={detail.frames.out} />
-            </div>
-          </>
-        )}
-      </section>
     </div>
   );
 }
