@@ -2,6 +2,7 @@ import { AuthView } from './features/auth/components/auth-view.js';
 import { useConnection } from './features/connection/api/connection.js';
 import { ConnectionProvider } from './features/connection/components/connection-context.js';
 import { TokenPrompt } from './features/connection/components/token-prompt.js';
+import { ConnectionPage } from './features/connections/components/connection-page.js';
 import { ConnectionsTable } from './features/connections/components/connections-table.js';
 import { ExplainView } from './features/explain/components/explain-view.js';
 import { PublishBox } from './features/publish/components/publish-box.js';
@@ -76,7 +77,7 @@ function View({ route }: { route: string }) {
   const [section = 'stack', a, b] = routeSegments(route);
   switch (section) {
     case 'connections':
-      return <ConnectionsTable />;
+      return a ? <ConnectionPage key={a} connectionId={a} /> : <ConnectionsTable />;
     case 'rooms':
       return a && b ? <RoomPage key={`${a}/${b}`} appId={a} room={b} /> : <RoomsTable />;
     case 'traces':

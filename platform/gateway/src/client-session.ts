@@ -11,6 +11,7 @@ import {
   parseClientFrame,
   RelayBoxError,
 } from '@relaybox/protocol';
+import type { FrameLog } from './admin/frame-log.js';
 import type { Authenticator } from './auth/authenticator.js';
 import type { Principal } from './auth/principal.js';
 import { FrameIntake } from './frame-intake.js';
@@ -62,6 +63,10 @@ export class ClientSession {
   readonly connectedAt = Date.now();
   messagesIn = 0;
   bytesIn = 0;
+  /** The client's address (set by the gateway when it knows it). */
+  address: string | undefined;
+  /** Set while the inspector watches this connection: frames received are recorded there. */
+  frameLog: FrameLog | undefined;
   private readonly subs: RoomSubscriptions;
   private bucket: TokenBucket | undefined;
   /**
@@ -141,6 +146,11 @@ export class ClientSession {
     return [...this.subs.rooms.keys()];
   }
 
+  /** The joined rooms and the state of their subscriptions (for the inspector). */
+  get joinedRooms(): ReadonlyMap<string, Readonly<JoinedRoom>> {
+    return this.subs.rooms;
+  }
+
   open(): void {
     const { limits, heartbeatMs } = this.deps;
     const { resumeSecret, resumed, resumeError, rooms } = this.opening;
@@ -179,6 +189,7 @@ export class ClientSession {
   handle(text: string, byteLength: number): void {
     this.messagesIn++;
     this.bytesIn += byteLength;
+    this.frameLog?.record('in', text);
     let frame: ClientFrame;
     try {
       frame = parseClientFrame(text, byteLength, this.deps.bounds);
@@ -192,7 +203,11 @@ export class ClientSession {
 
   private run(frame: ClientFrame): void {
     this.dispatch(frame).then(
-      (result) => this.reply(frame.ref, result),
+      (result) => {
+        this.reply(frame.ref, result);
+        // A watched connection's subscriptions may have changed: the recorder re-taps its rooms.
+        this.frameLog?.handled();
+      },
       (error: unknown) => this.replyError(frame.ref, error),
     );
   }

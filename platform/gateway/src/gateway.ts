@@ -334,6 +334,7 @@ export class Gateway {
           sessions: () => this.sessions,
           connectionCount: () => this.sessions.size,
           localRooms: () => this.hub.localRooms(),
+          tapRoom: (appId, room, tap) => this.hub.tap(appId, room, tap),
         },
         stores: {
           presence: deps.presence,
@@ -515,6 +516,7 @@ export class Gateway {
       ip === undefined ? this.sessionDeps : { ...this.sessionDeps, onBudgetIgnored: () => this.penalize(ip) };
     const deps = limits ? { ...base, limits } : base;
     const session = new ClientSession(counted, principal, opening, deps);
+    session.address = ip;
     this.sessions.add(session);
     this.metrics.connectionOpened(principal.appId);
     session.open();

@@ -100,6 +100,22 @@ export class Hub {
     });
   }
 
+  /**
+   * Calls `tap` with every message of the room (`room` may be a presence channel) that reaches this
+   * node, until the returned function is called. For the inspector's frame recorder: one call per
+   * message per tap, nothing when no tap is set.
+   */
+  tap(appId: string, room: string, tap: (payload: string) => void): () => void {
+    const topic = roomTopic(appId, room);
+    const taps = this.taps.get(topic) ?? new Set();
+    this.taps.set(topic, taps);
+    taps.add(tap);
+    return () => {
+      taps.delete(tap);
+      if (taps.size === 0 && this.taps.get(topic) === taps) this.taps.delete(topic);
+    };
+  }
+
   /** What this node fanned out on a topic so far; undefined when nobody here subscribes to it. */
   topicCounter(topic: string): TopicCounter | undefined {
     return this.bindings.get(topic)?.delivered;

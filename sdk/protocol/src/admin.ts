@@ -77,6 +77,55 @@ export interface AdminConnection {
   bytesOut: number;
   /** How it authenticated and its permission layers, outermost first (for the permission explainer). */
   auth?: AdminConnectionAuth;
+  /** The client's address as the gateway saw it (the proxy's `X-Forwarded-For` when trusted). */
+  address?: string;
+}
+
+/** A subscription's state on the connection's gateway (`unknown`: the connection is on another one). */
+export type AdminSubscriptionState = 'none' | 'pending' | 'on' | 'unknown';
+
+/** One room a connection joined (`GET /v1/admin/connections/:id`). */
+export interface AdminConnectionRoom {
+  room: string;
+  messages: AdminSubscriptionState;
+  presence: AdminSubscriptionState;
+  /** The room's last message seq (history). */
+  lastSeq: number;
+  /** This connection's presence in the room, if it entered. */
+  member: PresenceMember | null;
+}
+
+/** One frame a connection sent (`in`) or was sent (`out`); `preview` is redacted and truncated. */
+export interface AdminFrame {
+  dir: 'in' | 'out';
+  /** Position among the frames recorded this way since the watch began, from 1. */
+  n: number;
+  /** The frame's `type` (`publish`, `message`, `ack`...), `invalid` when it does not parse. */
+  type: string;
+  /** Characters of the whole frame. */
+  size: number;
+  /** ms since the epoch. */
+  at: number;
+  preview: string;
+  truncated: boolean;
+}
+
+/** Frames recorded while someone watches the connection (on its own gateway only). */
+export interface AdminConnectionFrames {
+  node: string;
+  /** When this watch started recording (ms since the epoch); nothing before it is kept. */
+  since: number;
+  /** Frames kept per direction at most (the oldest are dropped). */
+  capacity: number;
+  in: AdminFrame[];
+  out: AdminFrame[];
+}
+
+/** `GET /v1/admin/connections/:id`: frames are null when another gateway holds the connection. */
+export interface AdminConnectionDetail {
+  connection: AdminConnection;
+  rooms: AdminConnectionRoom[];
+  frames: AdminConnectionFrames | null;
 }
 
 export interface AdminConnectionAuth {

@@ -37,6 +37,8 @@ export function navigate(route: string): void {
 export const roomRoute = (appId: string, room: string) =>
   `/rooms/${encodeURIComponent(appId)}/${encodeURIComponent(room)}`;
 
+export const connectionRoute = (connectionId: string) => `/connections/${encodeURIComponent(connectionId)}`;
+
 export const traceRoute = (messageId: string) => `/traces/${encodeURIComponent(messageId)}`;
 
 /** The permission explainer of a feed event (`auth.failed`, `permission.denied`) or a connection. */

@@ -30,6 +30,8 @@ export interface AdminRoutesDeps {
   explainer: Explainer;
   /** The apps' user pools; absent: no auth service runs (no `/v1/admin/auth`). */
   auth?: AdminAuthDeps;
+  /** One connection with its rooms and recorded frames (`admin-connection.ts`). */
+  connectionDetail(connectionId: string): Promise<unknown>;
   maxBodyBytes: number;
   maxEventNameLength: number;
   maxRoomNameLength: number;
@@ -65,6 +67,7 @@ export function mountAdminRoutes(app: TemplatedApp, deps: AdminRoutesDeps): Trac
   const get = (path: string, handler: AdminHandler) => mountRoute(app, guard, 'get', path, handler);
   get('/v1/admin/overview', () => views.overview());
   get('/v1/admin/connections', ({ query }) => views.connections({ ...appAndRoom(query), ...limitOf(query) }));
+  get('/v1/admin/connections/:connectionId', ({ param }) => deps.connectionDetail(decode(param)));
   get('/v1/admin/rooms', ({ query }) => views.rooms(appAndRoom(query)));
   get('/v1/admin/rooms/:room', ({ query, param }) =>
     views.room(query.get('appId') || undefined, decode(param)),

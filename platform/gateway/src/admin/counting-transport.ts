@@ -1,4 +1,5 @@
 import type { Transport } from '../transport.js';
+import type { FrameLog } from './frame-log.js';
 
 /** Cumulative messages and bytes the hub fanned out on one topic (shared by its subscribers). */
 export interface TopicCounter {
@@ -24,6 +25,8 @@ export class CountingTransport implements Transport {
   private leftMessages = 0;
   private leftBytes = 0;
   private readonly baselines = new Map<string, Baseline>();
+  /** Set while the inspector watches this connection: frames sent here are recorded there. */
+  frameLog: FrameLog | undefined;
 
   constructor(
     readonly inner: Transport,
@@ -33,6 +36,7 @@ export class CountingTransport implements Transport {
   send(text: string): boolean {
     this.sentMessages++;
     this.sentBytes += text.length;
+    this.frameLog?.record('out', text);
     return this.inner.send(text);
   }
 

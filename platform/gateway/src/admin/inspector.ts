@@ -11,10 +11,12 @@ import type { AuthRuntime } from '../auth/auth-runtime.js';
 import type { Logger } from '../logger.js';
 import type { Publisher } from '../publisher.js';
 import { mountAdminRoutes } from './admin.routes.js';
+import { connectionDetail } from './admin-connection.js';
 import { AdminControl } from './admin-control.js';
 import { AdminViews } from './admin-views.js';
 import { mountInboxReceiver } from './admin-webhooks.routes.js';
 import { Explainer, type ExplainerDeps } from './explainer.js';
+import { FrameRecorder } from './frame-recorder.js';
 import { buildNodeSnapshot, type SnapshotSource, SnapshotWriter } from './node-snapshot.js';
 import type { TraceStreams } from './trace-stream.js';
 import { type AdminWebhooksSetup, WebhookAdmin } from './webhook-admin.js';
@@ -59,6 +61,7 @@ export class Inspector {
   private readonly writer: SnapshotWriter;
   private readonly streams: TraceStreams;
   private readonly control: AdminControl;
+  private readonly recorder: FrameRecorder;
   private warned = false;
 
   constructor(private readonly deps: InspectorDeps) {
@@ -84,8 +87,17 @@ export class Inspector {
     const webhooks = setup.webhooks && new WebhookAdmin(setup.webhooks);
     const inbox = setup.webhooks?.inbox;
     if (inbox) mountInboxReceiver(deps.app, { store: inbox });
+    this.recorder = new FrameRecorder(source);
+    const detailDeps = {
+      views,
+      source,
+      recorder: this.recorder,
+      history: deps.history,
+      presence: deps.presence,
+    };
     this.streams = mountAdminRoutes(deps.app, {
       control: this.control,
+      connectionDetail: (connectionId) => connectionDetail(detailDeps, connectionId),
       explainer,
       ...(webhooks ? { webhooks } : {}),
       ...(deps.authRuntime ? { auth: { runtime: deps.authRuntime, apps: setup.apps } } : {}),
@@ -118,6 +130,7 @@ export class Inspector {
   /** Ends open event streams and removes this gateway's snapshot (stores are closed by their owner). */
   async stop(): Promise<void> {
     this.streams.closeAll();
+    this.recorder.stopAll();
     this.control.stop();
     await this.writer.stop(this.deps.source.nodeId);
   }

@@ -15,6 +15,8 @@ export interface SnapshotSource {
   sessions(): Iterable<ClientSession>;
   connectionCount(): number;
   localRooms(): LocalRoom[];
+  /** Every message of a room (or presence channel) reaching this node, until the return is called. */
+  tapRoom(appId: string, room: string, tap: (payload: string) => void): () => void;
 }
 
 /** This gateway's connections and room subscriber counts as the inspector shows them: O(connections). */
@@ -38,6 +40,7 @@ export function buildNodeSnapshot(
       bytesIn: session.bytesIn,
       bytesOut: out?.bytesOut ?? 0,
       auth: connectionAuth(session.authenticated),
+      ...(session.address ? { address: session.address } : {}),
     });
   }
   return {

@@ -5,7 +5,7 @@ import { formatAge, formatBytes } from '../../../lib/format.js';
 import { describeError } from '../../../lib/http.js';
 import { Link } from '../../../lib/link.js';
 import { Empty, QueryState } from '../../../lib/query-state.js';
-import { explainRoute, roomRoute } from '../../../lib/router.js';
+import { connectionRoute, explainRoute, roomRoute } from '../../../lib/router.js';
 import { useConnections, useDisconnect } from '../api/connections.js';
 
 const ROW_HEIGHT = 34;
@@ -102,7 +102,7 @@ function VirtualRows({ rows }: { rows: readonly ConnectionInfo[] }) {
                 <td className="strong">{c.clientId}</td>
                 <td className="wide-only">{c.appId}</td>
                 <td className="mono">
-                  {c.connectionId}{' '}
+                  <Link to={connectionRoute(c.connectionId)}>{c.connectionId}</Link>{' '}
                   <Link to={explainRoute('connection', c.connectionId)} className="muted">
                     permissions
                   </Link>

@@ -3,9 +3,15 @@ import type { ClearHistoryResult, RoomDetail, RoomInfo } from '../../../lib/admi
 import { adminDelete, adminGet, LIVE_MS } from '../../connection/api/clients.js';
 import type { ConsoleConnection } from '../../connection/api/connection.js';
 import { useConsoleConnection } from '../../connection/components/connection-context.js';
+import { rateHistory } from './rate-window.js';
 
-export const fetchRooms = (connection: ConsoleConnection) =>
-  adminGet<{ items: RoomInfo[] }>(connection, '/rooms');
+/** Every answer's rates feed the chart's history (the list and the room page both poll each second). */
+export async function fetchRooms(connection: ConsoleConnection) {
+  const answer = await adminGet<{ items: RoomInfo[] }>(connection, '/rooms');
+  const now = Date.now();
+  for (const r of answer.items) rateHistory.record(r.appId, r.room, r.messageRate, now);
+  return answer;
+}
 
 export const roomsQueryOptions = (connection: ConsoleConnection) =>
   queryOptions({
@@ -16,8 +22,14 @@ export const roomsQueryOptions = (connection: ConsoleConnection) =>
 
 export const useRooms = () => useQuery(roomsQueryOptions(useConsoleConnection()));
 
-export const fetchRoom = (connection: ConsoleConnection, appId: string, room: string) =>
-  adminGet<RoomDetail>(connection, `/rooms/${encodeURIComponent(room)}?appId=${encodeURIComponent(appId)}`);
+export async function fetchRoom(connection: ConsoleConnection, appId: string, room: string) {
+  const detail = await adminGet<RoomDetail>(
+    connection,
+    `/rooms/${encodeURIComponent(room)}?appId=${encodeURIComponent(appId)}`,
+  );
+  rateHistory.record(detail.appId, detail.room, detail.messageRate, Date.now());
+  return detail;
+}
 
 export const roomQueryOptions = (connection: ConsoleConnection, appId: string, room: string) =>
   queryOptions({

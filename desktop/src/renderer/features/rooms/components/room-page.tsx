@@ -1,20 +1,21 @@
-import { useEffect, useState } from 'react';
+import { useSyncExternalStore } from 'react';
 import type { RoomDetail } from '../../../lib/admin-types.js';
 import { formatAge, formatData, formatTime } from '../../../lib/format.js';
 import { describeError } from '../../../lib/http.js';
 import { Link } from '../../../lib/link.js';
 import { Empty, QueryState } from '../../../lib/query-state.js';
 import { traceRoute } from '../../../lib/router.js';
+import { rateHistory } from '../api/rate-window.js';
 import { useClearHistory, useRoom } from '../api/rooms.js';
-import { RateChart, type RateSample } from './rate-chart.js';
-
-/** Samples kept for the chart: two minutes at the 1 s poll. */
-const MAX_SAMPLES = 120;
+import { RateChart } from './rate-chart.js';
 
 /** One room, live: recent messages, presence members and the message rate over time. */
 export function RoomPage({ appId, room }: { appId: string; room: string }) {
   const query = useRoom(appId, room);
-  const samples = useRateSamples(query.data, query.dataUpdatedAt);
+  const samples = useSyncExternalStore(
+    (listener) => rateHistory.subscribe(listener),
+    () => rateHistory.samples(appId, room),
+  );
   const detail = query.data;
   return (
     <section className="room-page" aria-label={`room ${room}`}>
@@ -51,15 +52,6 @@ export function RoomPage({ appId, room }: { appId: string; room: string }) {
       </QueryState>
     </section>
   );
-}
-
-function useRateSamples(detail: RoomDetail | undefined, updatedAt: number): RateSample[] {
-  const [samples, setSamples] = useState<RateSample[]>([]);
-  useEffect(() => {
-    if (!detail) return;
-    setSamples((s) => [...s, { ts: updatedAt, rate: detail.messageRate }].slice(-MAX_SAMPLES));
-  }, [detail, updatedAt]);
-  return samples;
 }
 
 function ClearHistory({ appId, room }: { appId: string; room: string }) {
