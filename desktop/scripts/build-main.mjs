@@ -12,7 +12,9 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const NATIVE = ['uWebSockets.js', 'cpu-features', '*.node'];
+// @node-rs/argon2 (the auth service's password hashing, reached through the orchestrator's
+// embedded engine) is imported only when a password is hashed, which the main process never does.
+const NATIVE = ['uWebSockets.js', '@node-rs/argon2', 'cpu-features', '*.node'];
 
 // Earlier builds copied uWebSockets.js and ws to dist/node_modules for a bundled CLI; the CLI
 // bundle (dist/cli) now carries its own, so drop a stale copy rather than pack it.

@@ -31,6 +31,9 @@ function config(dir: string): string {
   const localOnly = LOCAL_ONLY.map((name) => `  '${name}':\n    access: $all\n    publish: $authenticated\n`);
   return [
     `storage: ${join(dir, 'storage')}`,
+    // The relaybox package carries its docker stack and uWebSockets.js binaries (~8 MB packed,
+    // sent base64 in the publish body); Verdaccio's default limit is 10 MB, npmjs.org's far higher.
+    'max_body_size: 64mb',
     'auth:',
     '  htpasswd:',
     `    file: ${join(dir, 'htpasswd')}`,
