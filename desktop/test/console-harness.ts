@@ -7,8 +7,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RelayBox } from '@relaybox/client';
 import { createLogger, loadConfig, type RunningGateway, startGateway } from '@relaybox/gateway';
-import type { Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import WebSocket from 'ws';
+import { launchChromium, watchPage } from '../../scripts/test/chromium.js';
 
 export { launchChromium, screenshot, watchPage } from '../../scripts/test/chromium.js';
 
@@ -95,4 +97,43 @@ export async function freePort(): Promise<number> {
   const { port } = server.address() as { port: number };
   await new Promise((resolve) => server.close(resolve));
   return port;
+}
+
+/** A console test file's shared state: the stack, the browser page on the console, and SDK clients. */
+export interface ConsoleSession {
+  stack: ConsoleStack;
+  browser: Browser;
+  page: Page;
+  /** Page errors and console errors seen so far (`watchPage`). */
+  problems: string[];
+  /** SDK clients a test opened: closed after each test. */
+  clients: RelayBox[];
+}
+
+/**
+ * Registers the file's hooks: a console stack (`env` for the gateway) and Chromium on its console,
+ * signed in with the admin token; SDK clients in `clients` closed after each test; all stopped after.
+ */
+export function consoleInBrowser(
+  options: { env?: Record<string, string>; height?: number } = {},
+): ConsoleSession {
+  const session = { clients: [] as RelayBox[] } as ConsoleSession;
+  beforeAll(async () => {
+    ensureConsoleBuilt();
+    session.stack = await startConsoleStack(options.env);
+    session.browser = await launchChromium();
+    session.page = await session.browser.newPage({
+      viewport: { width: 1280, height: options.height ?? 800 },
+    });
+    session.problems = watchPage(session.page);
+    await session.page.goto(`${session.stack.origin}/console/#token=${session.stack.adminToken}`);
+  }, 60_000);
+  afterEach(async () => {
+    await Promise.allSettled(session.clients.splice(0).map((c) => c.close()));
+  });
+  afterAll(async () => {
+    await session.browser?.close();
+    await session.stack?.close();
+  });
+  return session;
 }

@@ -1,18 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { RelayBox } from '@relaybox/client';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import {
-  type ConsoleStack,
-  connectSdk,
-  ensureConsoleBuilt,
-  launchChromium,
-  openTab,
-  screenshot,
-  startConsoleStack,
-  watchPage,
-} from './console-harness.js';
+import { connectSdk, consoleInBrowser, openTab, screenshot } from './console-harness.js';
 
 // The room page's rate chart and the per-connection page, in real headless Chromium against a real
 // embedded gateway (admin API on).
@@ -20,38 +10,16 @@ import {
 const WAIT = { timeout: 10_000 };
 const uid = () => randomBytes(3).toString('hex');
 
-let stack: ConsoleStack;
-let browser: Browser;
-let page: Page;
-let problems: string[];
-const clients: RelayBox[] = [];
-
-beforeAll(async () => {
-  ensureConsoleBuilt();
-  stack = await startConsoleStack();
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  problems = watchPage(page);
-  await page.goto(`${stack.origin}/console/#token=${stack.adminToken}`);
-}, 60_000);
-
-afterEach(async () => {
-  await Promise.allSettled(clients.splice(0).map((c) => c.close()));
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await stack?.close();
-});
+const ui = consoleInBrowser();
 
 describe('console inspection', () => {
   it('draws the message rate over a window of 10 s or more, live', async () => {
     const room = `rate:${uid()}`;
-    const relay = await connectSdk(stack.origin, stack.devApiKey, `rater-${uid()}`);
-    clients.push(relay);
+    const relay = await connectSdk(ui.stack.origin, ui.stack.devApiKey, `rater-${uid()}`);
+    ui.clients.push(relay);
     const joined = await relay.join(room);
-    await page.goto(`${stack.origin}/console/rooms/dev/${encodeURIComponent(room)}`);
-    const chart = page.getByTestId('rate-chart');
+    await ui.page.goto(`${ui.stack.origin}/console/rooms/dev/${encodeURIComponent(room)}`);
+    const chart = ui.page.getByTestId('rate-chart');
     await chart.waitFor(WAIT);
     // About 5 msg/s until the chart holds 12 readings (one per second of polling).
     let n = 0;
@@ -67,12 +35,12 @@ describe('console inspection', () => {
     await chart.locator('text.tick', { hasText: '−60 s' }).waitFor(WAIT);
     // The rate reached the chart (some reading above zero).
     await expect.poll(() => chart.locator('figcaption').textContent(), WAIT).toMatch(/peak [1-9]/);
-    await screenshot(page, 'console-rate-chart');
-    expect(problems).toEqual([]);
+    await screenshot(ui.page, 'console-rate-chart');
+    expect(ui.problems).toEqual([]);
   }, 60_000);
 
   it('opens a connection from the table: identity, rooms, presence and frames, tokens redacted', async () => {
-    page.setDefaultTimeout(15_000);
+    ui.page.setDefaultTimeout(15_000);
     const clientId = `inspected-${uid()}`;
     const room = `chat:${uid()}`;
     // The SDK's socket is kept, so the test can also send a frame the SDK would not.
@@ -84,21 +52,21 @@ describe('console inspection', () => {
       }
     }
     const relay = new RelayBox({
-      url: `${stack.origin.replace(/^http/, 'ws')}/v1/ws`,
-      apiKey: stack.devApiKey,
+      url: `${ui.stack.origin.replace(/^http/, 'ws')}/v1/ws`,
+      apiKey: ui.stack.devApiKey,
       clientId,
       WebSocket: KeptWebSocket as never,
     });
     await relay.connect();
-    clients.push(relay);
+    ui.clients.push(relay);
     const connectionId = relay.connectionId!;
-    await openTab(page, 'Connections');
-    await page
+    await openTab(ui.page, 'Connections');
+    await ui.page
       .getByTestId('connection-row')
       .filter({ hasText: clientId })
       .getByRole('link', { name: connectionId, exact: true })
       .click();
-    const view = page.getByRole('region', { name: `connection ${connectionId}` });
+    const view = ui.page.getByRole('region', { name: `connection ${connectionId}` });
     await view.getByTestId('connection-facts').getByText(clientId).waitFor(WAIT);
     // Recording starts with the page: what the client does now appears in the frame lists.
     await view.getByText('Recording since').waitFor(WAIT);
@@ -125,7 +93,7 @@ describe('console inspection', () => {
     expect(await frameIn.locator('[data-testid="frame"][data-type="refresh"]').textContent()).toContain(
       '[redacted]',
     );
-    await screenshot(page, 'console-connection-page');
-    expect(problems).toEqual([]);
+    await screenshot(ui.page, 'console-connection-page');
+    expect(ui.problems).toEqual([]);
   }, 60_000);
 });
