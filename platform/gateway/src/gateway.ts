@@ -189,6 +189,7 @@ export class Gateway {
     const dropped = options.testDropFanoutEvery
       ? dropEveryNthSeq(options.testDropFanoutEvery, deps.log)
       : undefined;
+    const history = new RoomHistory(deps.history, options.resumeWindowMs, dropped);
     this.hub = new Hub(
       deps.broker,
       publishLocal,
@@ -196,6 +197,7 @@ export class Gateway {
       tracer,
       spans,
       dropped,
+      history,
     );
     const tokenLimits = {
       clockToleranceSec: options.tokenClockToleranceSec,
@@ -235,7 +237,6 @@ export class Gateway {
         webhooks?.emit(appId, 'message.published', message, traceparent);
       },
     });
-    const history = new RoomHistory(deps.history, options.resumeWindowMs, dropped);
     const presence = new PresenceService(
       deps.presence,
       deps.broker,

@@ -1,5 +1,13 @@
-import { type Broker, nowMs, parseMessageFrame, SPANS_OFF, type SpanSink } from '@relaybox/core';
+import {
+  type Broker,
+  type BrokerMessage,
+  nowMs,
+  parseMessageFrame,
+  SPANS_OFF,
+  type SpanSink,
+} from '@relaybox/core';
 import type { TopicCounter } from './admin/counting-transport.js';
+import type { RoomHistory } from './room-history.js';
 import type { FanoutDrop } from './test-drop-switch.js';
 import { recordDelivery } from './tracing/message-spans.js';
 import { traceConsumed } from './tracing/message-trace.js';
@@ -25,6 +33,10 @@ interface Binding {
   ready: Promise<void>;
   /** Fanned out so far on this node (read by the inspector's per-connection counters). */
   delivered: TopicCounter;
+  /** The highest seq of the room this node has fanned out or caught a subscriber up to (rooms only). */
+  lastSeq: number | undefined;
+  /** While a broker outage is being healed: where the heal starts, and the seqs that came live since. */
+  healing?: { fromSeq: number; live: Set<number> };
 }
 
 /** A replay run before a subscriber goes live (see `Hub.subscribe`). */
@@ -56,6 +68,12 @@ export class Hub {
   private readonly bindings = new Map<string, Binding>();
   /** Subscribers catching up from history: they get a topic's messages here until they go live. */
   private readonly taps = new Map<string, Set<(payload: string) => void>>();
+  private readonly publishLocal: (topic: string, payload: string) => number;
+  private readonly tracer: Tracer;
+  private readonly spans: { sink: SpanSink; nodeId: string };
+  private readonly dropped: FanoutDrop | undefined;
+  /** Set when the broker connection was lost: the next 'connected' heals every bound room. */
+  private brokerLost = false;
 
   constructor(
     private readonly broker: Broker,
@@ -67,37 +85,112 @@ export class Hub {
     spans: { sink: SpanSink; nodeId: string } = { sink: SPANS_OFF, nodeId: '' },
     /** TEST-ONLY broken build; undefined in every real deployment. */
     dropped?: FanoutDrop,
+    /**
+     * Heals broker outages: a node whose broker connection dropped missed what was published
+     * meanwhile (its queue and bindings went with the connection). When it is back, each bound room
+     * is replayed from history into its topic from the first seq this node had not fanned out.
+     * Without it (unit tests) an outage is healed only by the SDK's own gap recovery.
+     */
+    private readonly history?: RoomHistory,
   ) {
-    broker.onMessage((message) => {
-      if (dropped && !message.room.includes('|')) {
-        const frame = parseMessageFrame(message.payload);
-        if (dropped.drops(frame, message.appId)) {
-          dropped.report(frame, message.appId);
-          return;
-        }
+    this.publishLocal = publishLocal;
+    this.tracer = tracer;
+    this.spans = spans;
+    this.dropped = dropped;
+    broker.onMessage((message) => this.fanOut(message));
+    broker.onStateChange((state) => {
+      if (state === 'disconnected' || state === 'connecting') this.markLost();
+      else if (state === 'connected' && this.brokerLost) {
+        this.brokerLost = false;
+        void this.heal();
       }
-      const consumedAt = tracer.on ? Date.now() : 0;
-      const consumedMs = spans.sink.on ? nowMs() : 0;
-      const topic = roomTopic(message.appId, message.room);
-      const deliveries = publishLocal(topic, message.payload);
-      const taps = this.taps.get(topic);
-      if (taps) for (const tap of taps) tap(message.payload);
-      if (deliveries > 0) {
-        const delivered = this.bindings.get(topic)?.delivered;
-        if (delivered) {
-          delivered.messages++;
-          delivered.bytes += message.payload.length;
-        }
-      }
-      if (message.room.includes('|')) return;
-      if (observer && deliveries > 0) {
-        observer.delivered(message.appId, message.room, deliveries, message.payload.length);
-      }
-      if (tracer.on)
-        traceConsumed(tracer, message.appId, message.room, message.payload, deliveries, consumedAt);
-      if (spans.sink.on && message.traceparent !== undefined && this.bindings.has(topic))
-        recordDelivery(spans.sink, spans.nodeId, message, deliveries, consumedMs);
     });
+  }
+
+  private fanOut(message: BrokerMessage, healed = false): void {
+    const { tracer, spans, dropped, observer } = this;
+    const isRoom = !message.room.includes('|');
+    if (dropped && isRoom && !healed) {
+      const frame = parseMessageFrame(message.payload);
+      if (dropped.drops(frame, message.appId)) {
+        dropped.report(frame, message.appId);
+        return;
+      }
+    }
+    const consumedAt = tracer.on ? Date.now() : 0;
+    const consumedMs = spans.sink.on ? nowMs() : 0;
+    const topic = roomTopic(message.appId, message.room);
+    const binding = this.bindings.get(topic);
+    if (binding && isRoom) {
+      const seq = seqOfFrame(message.payload);
+      if (seq !== undefined) {
+        if (binding.healing) {
+          if (healed && binding.healing.live.has(seq)) return;
+          if (!healed) binding.healing.live.add(seq);
+        }
+        if (binding.lastSeq === undefined || seq > binding.lastSeq) binding.lastSeq = seq;
+      }
+    }
+    const deliveries = this.publishLocal(topic, message.payload);
+    const taps = this.taps.get(topic);
+    if (taps) for (const tap of taps) tap(message.payload);
+    if (deliveries > 0 && binding) {
+      binding.delivered.messages++;
+      binding.delivered.bytes += message.payload.length;
+    }
+    if (!isRoom) return;
+    if (observer && deliveries > 0) {
+      observer.delivered(message.appId, message.room, deliveries, message.payload.length);
+    }
+    if (tracer.on)
+      traceConsumed(tracer, message.appId, message.room, message.payload, deliveries, consumedAt);
+    if (spans.sink.on && message.traceparent !== undefined && binding)
+      recordDelivery(spans.sink, spans.nodeId, message, deliveries, consumedMs);
+  }
+
+  /** The broker connection is gone: remember, per bound room, the first seq that may be missed. */
+  private markLost(): void {
+    if (this.brokerLost || !this.history) return;
+    this.brokerLost = true;
+    for (const binding of this.bindings.values()) {
+      if (binding.lastSeq === undefined || binding.healing) continue;
+      binding.healing = { fromSeq: binding.lastSeq + 1, live: new Set() };
+    }
+  }
+
+  /**
+   * Replays every room marked by `markLost` from history into its topic (subscribers catching up
+   * get the frames through their taps too). Seqs that already came live since are skipped; a room
+   * whose history no longer holds the start gets a `discontinuity` frame first. Rooms one at a
+   * time: a reconnect is rare, and the reads must not crowd out live traffic.
+   */
+  private async heal(): Promise<void> {
+    const history = this.history;
+    if (!history) return;
+    for (const [topic, binding] of [...this.bindings]) {
+      const healing = binding.healing;
+      if (!healing) continue;
+      const { appId, room } = binding;
+      const target = {
+        closed: false,
+        send: (frame: string) => {
+          if (this.bindings.get(topic) !== binding) {
+            target.closed = true;
+            return false;
+          }
+          this.fanOut({ appId, room, payload: frame }, true);
+          return true;
+        },
+      };
+      try {
+        await history.replay(appId, room, healing.fromSeq, true, target);
+      } catch {
+        // History unreachable: the SDK's gap recovery (a live seq beyond the next) still applies.
+      }
+      // Lost again meanwhile: the room keeps its (earlier) mark and the next heal replays it again.
+      if (this.brokerLost) return;
+      if (binding.healing === healing) binding.healing = undefined;
+    }
   }
 
   /**
@@ -149,6 +242,7 @@ export class Hub {
         subscribers: 0,
         ready: this.broker.subscribe(appId, room),
         delivered: { messages: 0, bytes: 0 },
+        lastSeq: undefined,
       };
       this.bindings.set(topic, binding);
     }
@@ -158,7 +252,10 @@ export class Hub {
     try {
       await binding.ready;
       bound = true;
-      if (catchUp) await this.catchUp(transport, topic, catchUp);
+      if (catchUp) {
+        const upToSeq = await this.catchUp(transport, topic, catchUp);
+        if (binding.lastSeq === undefined || upToSeq > binding.lastSeq) binding.lastSeq = upToSeq;
+      }
     } catch (error) {
       this.release(appId, room, topic, binding, bound);
       throw error;
@@ -171,7 +268,7 @@ export class Hub {
    * seq. Past `maxHeldBytes` the held messages are dropped and the next round replays from history
    * what they covered (they are all stored before they are published), at most `CATCH_UP_ROUNDS`.
    */
-  private async catchUp(transport: Transport, topic: string, catchUp: CatchUp): Promise<void> {
+  private async catchUp(transport: Transport, topic: string, catchUp: CatchUp): Promise<number> {
     let fromSeq = catchUp.fromSeq;
     for (let round = 1; ; round++) {
       const held: string[] = [];
@@ -189,8 +286,13 @@ export class Hub {
           // uWS hands a topic's messages to its subscribers lazily (when it drains its topics):
           // some of these may reach the transport a second time once it subscribes. The order of
           // first arrival is the seq order; the SDK drops the repeats by seq.
-          for (const payload of held) if (parseMessageFrame(payload).seq > upToSeq) transport.send(payload);
-          return;
+          let last = upToSeq;
+          for (const payload of held) {
+            const seq = parseMessageFrame(payload).seq;
+            if (seq > upToSeq) transport.send(payload);
+            if (seq > last) last = seq;
+          }
+          return last;
         }
         if (round >= CATCH_UP_ROUNDS) throw catchUp.overflow();
         fromSeq = upToSeq + 1;
@@ -227,4 +329,15 @@ export class Hub {
     this.bindings.delete(topic);
     if (bound) this.broker.unsubscribe(appId, room);
   }
+}
+
+/**
+ * The seq of a stored message frame without parsing it: frames are built as
+ * `{"type":"message","id":<id>,"seq":<n>,...` (ids are generated by the gateways, never carry quotes).
+ */
+export function seqOfFrame(payload: string): number | undefined {
+  const at = payload.indexOf(',"seq":');
+  if (at < 0) return undefined;
+  const seq = Number.parseInt(payload.slice(at + 7, at + 24), 10);
+  return Number.isSafeInteger(seq) ? seq : undefined;
 }

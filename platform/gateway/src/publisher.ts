@@ -33,16 +33,26 @@ export interface PublisherOptions {
   spans?: { sink: SpanSink; nodeId: string };
 }
 
+/** Publishes with an idempotency key whose fan-out is in doubt, remembered per gateway (FIFO-bounded). */
+const MAX_IN_DOUBT = 10_000;
+
 /**
  * The one publish path of the gateway, shared by WebSocket clients and the REST API: assign the
  * room's next seq and store the message in history (one atomic step), hand the frame (built once)
  * to the broker, and acknowledge only after the broker confirmed.
  *
  * A retry carrying an idempotency key seen within the window gets the original ack and is not
- * delivered again. If the original's broker publish had failed, that message reaches subscribers
- * only through history (resume / `fromSeq`, or the SDK's replay of a live gap), never twice live.
+ * delivered again, with one exception: when this gateway failed the original after the history
+ * append may have happened (the store's reply or the broker's confirm never came), the original
+ * may never have been fanned out, and nothing would tell subscribers of a quiet room that it
+ * exists. The retry then hands the stored original to the broker again before its ack; a
+ * subscriber that did get it drops the repeat by seq. (A retry reaching another gateway does not
+ * know; there the SDK's gap recovery finds the message at the room's next publish.)
  */
 export class Publisher {
+  /** `appId NUL room NUL idempotencyKey` of publishes that failed after their append may have run. */
+  private readonly inDoubt = new Set<string>();
+
   constructor(
     private readonly history: HistoryStore,
     private readonly broker: Broker,
@@ -67,6 +77,29 @@ export class Publisher {
   }
 
   private async run(input: PublishInput, trace: PublishTrace | undefined): Promise<PublishAck> {
+    if (input.idempotencyKey === undefined) return this.attempt(input, trace, false);
+    const key = `${input.appId}\u0000${input.room}\u0000${input.idempotencyKey}`;
+    try {
+      const ack = await this.attempt(input, trace, this.inDoubt.has(key));
+      this.inDoubt.delete(key);
+      return ack;
+    } catch (error) {
+      this.rememberInDoubt(key);
+      throw error;
+    }
+  }
+
+  private rememberInDoubt(key: string): void {
+    this.inDoubt.delete(key);
+    this.inDoubt.add(key);
+    if (this.inDoubt.size > MAX_IN_DOUBT) this.inDoubt.delete(this.inDoubt.values().next().value as string);
+  }
+
+  private async attempt(
+    input: PublishInput,
+    trace: PublishTrace | undefined,
+    refanDuplicate: boolean,
+  ): Promise<PublishAck> {
     const tracer = this.options.tracer ?? Tracer.off;
     const receivedAt = tracer.on ? Date.now() : 0;
     const { message, payload, duplicate } = await this.history.append({
@@ -83,7 +116,11 @@ export class Publisher {
     });
     trace?.stored();
     if (tracer.on) traceStored(tracer, input, message, duplicate, receivedAt);
-    if (!duplicate) {
+    if (duplicate && refanDuplicate) {
+      await this.broker.publish({ appId: input.appId, room: input.room, payload });
+      if (tracer.on)
+        tracer.emit('message.published', { ...messageFields(input, message), detail: { refanned: true } });
+    } else if (!duplicate) {
       await this.broker.publish(
         trace
           ? { appId: input.appId, room: input.room, payload, traceparent: trace.brokerTraceparent }

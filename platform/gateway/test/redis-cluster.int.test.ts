@@ -125,6 +125,17 @@ describe('gateways on a Redis Cluster', () => {
 
     // Published through gateway 2's REST API, so every message crosses to gateway 1 first.
     const rest = new RelayBoxRest({ apiKey: apiKeyOf(ALPHA_FULL), url: g2.url });
+    // The subscription starts where the server took the subscribe, which `subscribe()` does not
+    // wait for: the numbers start once a warm-up message came through.
+    let live = false;
+    handle.subscribe('warm-up', () => {
+      live = true;
+    });
+    for (let i = 0; !live; i++) {
+      if (i === 100) throw new Error('the subscription never went live');
+      await rest.publish(room, 'warm-up', i);
+      await sleep(20);
+    }
     let sent = 0;
     const publish = async (count: number) => {
       for (let i = 0; i < count; i++) await rest.publish(room, 'n', ++sent);
@@ -132,7 +143,7 @@ describe('gateways on a Redis Cluster', () => {
     await publish(50);
     const state = () =>
       `seen ${seen.length}/${sent}, last ${seen.at(-1)}, gaps ${JSON.stringify(gaps)}, ` +
-      `connection ${relay.connectionId} (first ${firstConnection})`;
+      `connection ${relay.connectionId} (first ${firstConnection}) missing ${range(1, sent).filter((n) => !seen.includes(n))}`;
     await until(
       () => seen.length >= 20,
       () => `the first messages: ${state()}`,
