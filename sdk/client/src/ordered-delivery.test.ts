@@ -77,8 +77,9 @@ describe('OrderedDelivery', () => {
     expect(seen).toEqual([1, 2, 3, 4]);
   });
 
-  it('gives a gap up when the replay did not fill it either, or when no replay can be asked for', () => {
+  it('gives a gap up when the replay did not fill it either, or when no replay can be asked for, and says so', () => {
     let asked = 0;
+    const gaveUp: Array<[number, number]> = [];
     const recovering = new OrderedDelivery(
       (m) => seen.push(m.seq),
       GAP_WAIT_MS,
@@ -86,6 +87,7 @@ describe('OrderedDelivery', () => {
         asked++;
         return asked === 1;
       },
+      (fromSeq, nextSeq) => gaveUp.push([fromSeq, nextSeq]),
     );
     recovering.baseline(0);
     recovering.push(msg(1));
@@ -99,6 +101,10 @@ describe('OrderedDelivery', () => {
     vi.advanceTimersByTime(GAP_WAIT_MS); // a new gap, but no socket to ask on: given up at once
     expect(asked).toBe(2);
     expect(seen).toEqual([1, 3, 4, 6]);
+    expect(gaveUp).toEqual([
+      [2, 3],
+      [5, 6],
+    ]);
   });
 
   it('holds everything during a catch-up and delivers it sorted at the end', () => {

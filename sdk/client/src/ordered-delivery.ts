@@ -14,7 +14,8 @@ const bySeq = (a: RoomMessage, b: RoomMessage) => a.seq - b.seq;
  *   an earlier seq that has not arrived yet) waits up to `gapWaitMs` for the missing seqs; then
  *   `recover` asks the server to replay from the first missing seq out of history (a message that
  *   was stored but never fanned out, or lost between gateways while the broker reconnected, is in
- *   history); a gap still open after that, at the same place, is given up;
+ *   history); a gap still open after that, at the same place (the replay failed), is given up and
+ *   reported through `gaveUp`, never skipped silently;
  * - repeats are dropped (`SeqTracker`).
  * Before the first baseline (the subscribe ack's `latestSeq`) there is no expected seq: messages go
  * straight through.
@@ -35,6 +36,8 @@ export class OrderedDelivery {
     private readonly emit: (message: RoomMessage) => void,
     private readonly gapWaitMs: number = GAP_WAIT_MS,
     private readonly recover: () => boolean = () => false,
+    /** A gap given up: seqs from `fromSeq` to `nextSeq - 1` will not be delivered (the room reports a discontinuity). */
+    private readonly gaveUp: (fromSeq: number, nextSeq: number) => void = () => {},
   ) {}
 
   push(message: RoomMessage): void {
@@ -126,7 +129,9 @@ export class OrderedDelivery {
       if (this.recover()) return;
     }
     this.gap.sort(bySeq);
-    this.seqs.skipTo(this.gap[0]!.seq);
+    const next = this.gap[0]!.seq;
+    this.seqs.skipTo(next);
+    if (floor !== undefined) this.gaveUp(floor + 1, next);
     this.drainGap();
   }
 }

@@ -22,11 +22,14 @@ import { toRelayBoxError } from './to-relay-box-error.js';
 
 export type MessageListener = (message: RoomMessage) => void;
 
-/** A gap the server could not fill: messages from `fromSeq` to `oldestSeq - 1` are lost to this client. */
+/**
+ * A gap that could not be filled: messages from `fromSeq` to `oldestSeq - 1` are lost to this client
+ * (history no longer held them, or the replay asked for a live gap failed).
+ */
 export interface DiscontinuityInfo {
   /** The first seq the client asked for when it re-subscribed. */
   fromSeq: number;
-  /** The oldest seq history still held; delivery went on from there. */
+  /** Where delivery went on: the oldest seq history still held, or the first seq after a given-up gap. */
   oldestSeq: number;
 }
 
@@ -77,6 +80,7 @@ export class Room {
     (message) => this.dispatch(message),
     GAP_WAIT_MS,
     () => this.server.resubscribe(),
+    (fromSeq, nextSeq) => this.events.emit('discontinuity', { fromSeq, oldestSeq: nextSeq }),
   );
   private readonly server: ServerSubscription;
   private attached = true;
