@@ -267,4 +267,35 @@ describe('OpenTelemetry export across gateways, the broker and a worker', () => 
     expect(otlp.spans[0]!.resource['service.name']).toBe('edge-eu');
     expect(await metric('relaybox_otel_spans_exported_total')).toBe(3);
   });
+
+  it("OTEL_TRACES_SAMPLER parentbased_traceidratio 0: new traces are not exported, a caller's sampled trace is", {
+    timeout: 60_000,
+  }, async () => {
+    const otlp = await startOtlpReceiver();
+    cleanups.push(() => otlp.close());
+    const gw = await startTestGateway({
+      env: {
+        OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
+        OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+        OTEL_TRACES_SAMPLER_ARG: '0',
+      },
+    });
+    cleanups.push(() => gw.shutdown());
+    const publish = (n: number, traceparent?: string) =>
+      fetch(`${gw.url}/v1/rooms/${uniqueName('sampled')}/messages`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${apiKeyOf(ALPHA_FULL)}`,
+          'content-type': 'application/json',
+          ...(traceparent ? { traceparent } : {}),
+        },
+        body: JSON.stringify({ event: 'n', data: n }),
+      });
+    for (let n = 0; n < 20; n++) expect((await publish(n)).status).toBe(201);
+    expect((await publish(20, `00-${CALLER_TRACE}-${CALLER_SPAN}-01`)).status).toBe(201);
+    // Spans leave in the order they were recorded: once the caller's are in, any earlier ones would be.
+    await until(() => otlp.spans.length >= 3, "the caller's spans", 10_000);
+    await sleep(1200);
+    expect(new Set(otlp.spans.map((s) => s.traceId))).toEqual(new Set([CALLER_TRACE]));
+  });
 });

@@ -71,4 +71,25 @@ describe('parseOtelConfig', () => {
     );
     refuse({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c', OTEL_RESOURCE_ATTRIBUTES: 'a=%E0%A4%A' }, /percent/);
   });
+
+  it('reads the sampler: default parent-based always on; a ratio for traceidratio; bad values refused', () => {
+    const base = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318' };
+    expect(parseOtelConfig(base)!.sampler).toMatchObject({ name: 'parentbased_always_on', ratio: 1 });
+    expect(
+      parseOtelConfig({
+        ...base,
+        OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+        OTEL_TRACES_SAMPLER_ARG: '0.25',
+      })!.sampler,
+    ).toMatchObject({ name: 'parentbased_traceidratio', ratio: 0.25 });
+    expect(parseOtelConfig({ ...base, OTEL_TRACES_SAMPLER: 'always_off' })!.sampler.ratio).toBe(0);
+    expect(parseOtelConfig({ ...base, OTEL_TRACES_SAMPLER: 'traceidratio' })!.sampler.ratio).toBe(1);
+    expect(() => parseOtelConfig({ ...base, OTEL_TRACES_SAMPLER: 'jaeger_remote' })).toThrow(
+      /OTEL_TRACES_SAMPLER "jaeger_remote" is not supported: use one of always_on/,
+    );
+    for (const arg of ['1.5', '-0.1', 'half'])
+      expect(() =>
+        parseOtelConfig({ ...base, OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: arg }),
+      ).toThrow(OtelConfigError);
+  });
 });

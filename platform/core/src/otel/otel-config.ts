@@ -1,3 +1,5 @@
+import { createSampler, SAMPLER_NAMES, type Sampler, type SamplerName } from './sampler.js';
+
 /** OpenTelemetry export settings, from the standard `OTEL_*` variables (docs/observability.md). */
 export interface OtelConfig {
   /** Where spans are POSTed (OTLP/HTTP JSON). */
@@ -7,6 +9,8 @@ export interface OtelConfig {
   readonly serviceName: string | undefined;
   /** `OTEL_RESOURCE_ATTRIBUTES`, below the process's own `service.*` attributes. */
   readonly resourceAttributes: Readonly<Record<string, string>>;
+  /** `OTEL_TRACES_SAMPLER` / `OTEL_TRACES_SAMPLER_ARG`; default `parentbased_always_on`. */
+  readonly sampler: Sampler;
 }
 
 export class OtelConfigError extends Error {
@@ -22,7 +26,8 @@ export const OTEL_MAX_LIST_ENTRIES = 64;
 /**
  * Reads `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` (used as is) or `OTEL_EXPORTER_OTLP_ENDPOINT` (with
  * `/v1/traces` appended), `OTEL_EXPORTER_OTLP_HEADERS` / `OTEL_EXPORTER_OTLP_TRACES_HEADERS`,
- * `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_SDK_DISABLED` and
+ * `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_SDK_DISABLED`, `OTEL_TRACES_SAMPLER` with
+ * `OTEL_TRACES_SAMPLER_ARG`, and
  * `OTEL_EXPORTER_OTLP_PROTOCOL` (only `http/json` is spoken). Undefined when no endpoint is set:
  * export is off and costs nothing. Throws `OtelConfigError` on a malformed value.
  */
@@ -44,7 +49,24 @@ export function parseOtelConfig(env: Env): OtelConfig | undefined {
     }),
     serviceName: env.OTEL_SERVICE_NAME?.trim() || undefined,
     resourceAttributes: Object.freeze(keyValueList('OTEL_RESOURCE_ATTRIBUTES', env.OTEL_RESOURCE_ATTRIBUTES)),
+    sampler: samplerOf(env),
   });
+}
+
+function samplerOf(env: Env): Sampler {
+  const name = (env.OTEL_TRACES_SAMPLER?.trim().toLowerCase() || 'parentbased_always_on') as SamplerName;
+  if (!SAMPLER_NAMES.includes(name)) {
+    throw new OtelConfigError(
+      `OTEL_TRACES_SAMPLER "${env.OTEL_TRACES_SAMPLER}" is not supported: use one of ${SAMPLER_NAMES.join(', ')}`,
+    );
+  }
+  const arg = env.OTEL_TRACES_SAMPLER_ARG?.trim();
+  if (!name.endsWith('traceidratio') || !arg) return createSampler(name, 1);
+  const ratio = Number(arg);
+  if (!Number.isFinite(ratio) || ratio < 0 || ratio > 1) {
+    throw new OtelConfigError(`OTEL_TRACES_SAMPLER_ARG "${arg}" must be a ratio from 0 to 1 (e.g. 0.1)`);
+  }
+  return createSampler(name, ratio);
 }
 
 function tracesEndpoint(env: Env): string | undefined {

@@ -1,4 +1,5 @@
 import { encodeOtlpTraces, type OtlpKeyValue, otlpAttributes } from './otlp-json.js';
+import { PARENT_BASED_ALWAYS_ON, type Sampler } from './sampler.js';
 import type { SpanRecord, SpanSink } from './span.js';
 
 export interface OtlpHttpExporterOptions {
@@ -19,6 +20,8 @@ export interface OtlpHttpExporterOptions {
   /** Told about the first failure of a run of failures, and about the recovery after it. */
   onStatus?: (status: { ok: false; error: string } | { ok: true; afterFailures: number }) => void;
   fetch?: typeof fetch;
+  /** Which new traces are recorded (default: parent-based, always on). */
+  sampler?: Sampler;
 }
 
 /** Counters of an exporter (exposed on `/metrics`). */
@@ -46,6 +49,7 @@ export const OTEL_SCOPE = { name: 'relaybox', version: '0.1.0' } as const;
  */
 export class OtlpHttpExporter implements SpanSink {
   readonly on = true;
+  readonly sampler: Sampler;
   readonly stats: OtlpExporterStats = { exported: 0, dropped: 0, failed: 0, failedRequests: 0 };
   private queue: SpanRecord[] = [];
   private readonly resource: OtlpKeyValue[];
@@ -60,6 +64,7 @@ export class OtlpHttpExporter implements SpanSink {
 
   constructor(private readonly options: OtlpHttpExporterOptions) {
     this.resource = otlpAttributes(options.resource);
+    this.sampler = options.sampler ?? PARENT_BASED_ALWAYS_ON;
     this.maxQueueSize = options.maxQueueSize ?? 4096;
     this.maxBatchSize = options.maxBatchSize ?? 512;
     this.timeoutMs = options.timeoutMs ?? 10_000;

@@ -1,3 +1,4 @@
+import type { Sampler } from './sampler.js';
 import type { TraceContext } from './trace-context.js';
 
 /** OTLP span kinds (opentelemetry-proto `Span.SpanKind`). */
@@ -37,6 +38,8 @@ export interface SpanRecord {
 export interface SpanSink {
   readonly on: boolean;
   record(span: SpanRecord): void;
+  /** Decides which new traces are recorded (`OTEL_TRACES_SAMPLER`); absent: every one (parent-based). */
+  readonly sampler?: Sampler;
 }
 
 /** The sink of a process without an OTLP endpoint. */

@@ -1,6 +1,7 @@
 import { MemoryBroker, MemoryHistoryStore } from '@relaybox/adapters';
 import {
   type BrokerMessage,
+  createSampler,
   HistoryCursor,
   MessageIdGenerator,
   parseTraceparent,
@@ -102,6 +103,20 @@ describe('message spans', () => {
     expect(sink.spans).toEqual([]);
     // The decision travels: the broker carries the unsampled flag, so no gateway records it.
     expect(seen.at(-1)!.traceparent).toMatch(/^00-4bf92f3577b34da6a3ce929d0e0e4736-[0-9a-f]{16}-00$/);
+  });
+
+  it('a sampler that drops a new trace records nothing and tells the next hops (OTEL_TRACES_SAMPLER)', async () => {
+    const off = { ...recorder(), sampler: createSampler('parentbased_always_off') };
+    const { seen, publish, settle, webhookParents } = await setup(off);
+    await publish();
+    // A caller's sampled trace still wins with a parent-based sampler.
+    await publish({ traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' });
+    await settle();
+    expect(parseTraceparent(seen[0]!.traceparent)?.sampled).toBe(false);
+    expect(parseTraceparent(webhookParents[0])?.sampled).toBe(false);
+    expect(new Set(off.spans.map((s) => s.context.traceId))).toEqual(
+      new Set(['4bf92f3577b34da6a3ce929d0e0e4736']),
+    );
   });
 
   it('a failed publish ends its spans with the error', async () => {

@@ -36,7 +36,9 @@ export class PublishTrace {
   ) {
     const parent = parseTraceparent(traceparent);
     this.parentSpanId = parent?.spanId;
-    this.publish = childContext(parent);
+    const publish = childContext(parent);
+    if (spans.sampler) publish.sampled = spans.sampler.sample(publish.traceId, parent);
+    this.publish = publish;
     this.store = childContext(this.publish);
     this.produce = childContext(this.publish);
   }

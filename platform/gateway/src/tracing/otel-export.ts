@@ -21,6 +21,7 @@ export function createOtelExport(
   const exporter = new OtlpHttpExporter({
     url: config.tracesUrl,
     headers: config.headers,
+    sampler: config.sampler,
     resource: {
       ...config.resourceAttributes,
       'service.name': config.serviceName ?? `relaybox-${identity.role}`,
@@ -41,6 +42,10 @@ export function createOtelExport(
         });
     },
   });
-  log.info('OpenTelemetry export on', { endpoint: config.tracesUrl.split('?')[0] });
+  log.info('OpenTelemetry export on', {
+    endpoint: config.tracesUrl.split('?')[0],
+    sampler: config.sampler.name,
+    ratio: config.sampler.ratio,
+  });
   return { sink: exporter, stats: () => exporter.stats, shutdown: () => exporter.shutdown() };
 }
