@@ -1,5 +1,12 @@
 import type { BrokerMessage } from '@relaybox/core';
-import { expectBrokerUnavailable, Inbox, roomInShard, TcpProxy, waitFor } from '@relaybox/core/testing';
+import {
+  expectBrokerUnavailable,
+  Inbox,
+  roomInShard,
+  sleep,
+  TcpProxy,
+  waitFor,
+} from '@relaybox/core/testing';
 import { shardOf } from '@relaybox/protocol';
 import { type ChannelModel, connect } from 'amqplib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -119,23 +126,46 @@ describe('AmqpBroker batching against RabbitMQ', () => {
     for (const room of rooms) await b.subscribe(APP, room);
     const inbox = new Inbox(b);
 
-    const sent = Array.from({ length: 4000 }, (_, i) => message(rooms[i % 4]!, `c${i}`));
-    const outcomes = sent.map((m) => a.publish(m));
-    // The batcher writes in this turn's check phase; the cut lands right behind it, mid-flight.
-    setImmediate(() => proxy.cut());
+    // Publishes keep coming, 20 per millisecond over 4 shards (batches of up to 8), and the link is
+    // cut once 300 of them were confirmed: batches are then in flight on every side of the cut.
+    const sent: BrokerMessage[] = [];
+    const outcomes: Promise<void>[] = [];
+    let confirmed = 0;
+    for (let turn = 0; turn < 300 && confirmed < 300; turn++) {
+      for (let i = 0; i < 20; i++) {
+        const m = message(rooms[i % 4]!, `c${sent.length}`);
+        sent.push(m);
+        const outcome = a.publish(m);
+        outcome.then(
+          () => confirmed++,
+          () => {},
+        );
+        outcomes.push(outcome);
+      }
+      await sleep(1);
+    }
+    expect(confirmed).toBeGreaterThanOrEqual(300);
+    proxy.cut();
+    for (let i = 0; i < 40; i++) {
+      const m = message(rooms[i % 4]!, `c${sent.length}`);
+      sent.push(m);
+      outcomes.push(a.publish(m));
+    }
     const settled = await Promise.allSettled(outcomes);
     const rejected = settled.filter((s) => s.status === 'rejected') as PromiseRejectedResult[];
-    expect(rejected.length).toBeGreaterThan(0);
+    expect(rejected.length).toBeGreaterThanOrEqual(40);
     for (const r of rejected) await expectBrokerUnavailable(Promise.reject(r.reason));
     // Per shard, what was confirmed is a prefix of what was published (confirms settle in order).
     for (const room of rooms) {
       const states = settled.filter((_, i) => sent[i]!.room === room).map((s) => s.status);
       const firstRejected = states.indexOf('rejected');
+      expect(firstRejected).toBeGreaterThanOrEqual(0);
       expect(states.slice(firstRejected).every((s) => s === 'rejected')).toBe(true);
     }
-    const confirmed = sent.filter((_, i) => settled[i]!.status === 'fulfilled');
+    const acknowledged = sent.filter((_, i) => settled[i]!.status === 'fulfilled');
+    expect(acknowledged.length).toBeGreaterThanOrEqual(300);
     await inbox.until(
-      () => confirmed.every((m) => inbox.payloads(m.room).includes(m.payload)),
+      () => acknowledged.every((m) => inbox.payloads(m.room).includes(m.payload)),
       10_000,
       'confirmed',
     );
