@@ -72,11 +72,11 @@ describe('AmqpBroker batching against RabbitMQ', () => {
     cleanups.push(tap.close);
     const trace = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
 
+    const inbox = new Inbox(b);
     const sent = Array.from({ length: 300 }, (_, i) =>
       message(rooms[i % 3]!, `m${i}`, i % 2 ? trace : undefined),
     );
     await Promise.all(sent.map((m) => a.publish(m)));
-    const inbox = new Inbox(b);
     await b.publish(message(rooms[0]!, 'after')); // a later turn: its own AMQP message
     await inbox.received(rooms[0]!, 'after');
     await waitFor(
@@ -88,7 +88,10 @@ describe('AmqpBroker batching against RabbitMQ', () => {
     expect(batches.every((body) => body[0] === BATCH_WIRE_VERSION)).toBe(true);
     const decoded = batches.flatMap((body) => decodeBrokerBody(body)!);
     for (const room of rooms) {
-      expect(decoded.filter((m) => m.room === room)).toEqual(sent.filter((m) => m.room === room));
+      const expected = sent.filter((m) => m.room === room);
+      expect(decoded.filter((m) => m.room === room)).toEqual(expected);
+      // Handed to the subscribing broker's handlers in order, each with its own traceparent.
+      expect(inbox.messages.filter((m) => m.room === room && m.payload !== 'after')).toEqual(expected);
     }
   });
 
