@@ -23,6 +23,9 @@ export type BrokerState = 'connecting' | 'connected' | 'disconnected' | 'closed'
  * - Every gateway that holds a `subscribe` on a room when a message is published receives it once
  *   through its `onMessage` handler, including the publishing gateway itself.
  * - Messages published by one gateway for one room reach each subscribing gateway in publish order.
+ *   An implementation may carry several publishes in one broker message with one confirm (AMQP:
+ *   those of one shard made in one event-loop turn): each `publish` still resolves only once that
+ *   broker message was confirmed, and rejects when it was not.
  * - Delivery is at most once: a gateway that is cut off from the broker misses what is published
  *   meanwhile (history and resume cover that gap, not the broker).
  * - Interest is tracked per shard (`shardOf(appId, room, S)`): the first room subscribed in a

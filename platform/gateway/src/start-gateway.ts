@@ -286,6 +286,7 @@ export function createBroker(config: GatewayConfig, log: Logger): Broker {
     shardCount: config.shardCount,
     nodeId: config.nodeId,
     connectionName: config.amqpConnectionName,
+    batchMaxMessages: config.brokerBatchMaxMessages,
     onError,
   });
   broker.onStateChange((state) => {

@@ -2,9 +2,15 @@ import { randomBytes } from 'node:crypto';
 import type { Broker, BrokerMessage, BrokerMessageHandler, BrokerState } from '@relaybox/core';
 import { ErrorCode, RelayBoxError, shardOf } from '@relaybox/protocol';
 import { ShardInterest } from '../memory/shard-interest.js';
-import { decodeBrokerMessage, encodeBrokerMessage } from './amqp-codec.js';
+import { decodeBrokerBody, encodeBrokerBatch, encodeBrokerMessage, WIRE_VERSION } from './amqp-codec.js';
 import { AmqpSession, type AmqpSessionOptions } from './amqp-session.js';
 import { fullJitter } from './full-jitter.js';
+import {
+  DEFAULT_BATCH_MAX_BYTES,
+  DEFAULT_BATCH_MAX_MESSAGES,
+  type PendingPublish,
+  ShardBatcher,
+} from './shard-batcher.js';
 
 export interface AmqpBrokerOptions {
   /** `amqp://user:pass@host:port/vhost`; a `heartbeat` query parameter overrides `heartbeatSeconds`. */
@@ -32,6 +38,14 @@ export interface AmqpBrokerOptions {
   closeTimeoutMs?: number;
   /** amqplib's channel write buffer, in frames (default 1024); past it, publishes wait for 'drain'. */
   writeHighWaterMark?: number;
+  /**
+   * Publishes of one shard made in the same event-loop turn travel as one AMQP message (codec v2)
+   * with one publisher confirm, up to this many messages (1: never batch, every message alone as v1,
+   * what gateways before batching understood). Default 64, at most 65535.
+   */
+  batchMaxMessages?: number;
+  /** Bound on the bytes of one batch; a larger message goes alone. Default 65536. */
+  batchMaxBytes?: number;
   /** Receives exceptions thrown by `onMessage` handlers. Default: rethrown asynchronously. */
   onError?: (error: unknown) => void;
 }
@@ -39,7 +53,10 @@ export interface AmqpBrokerOptions {
 /**
  * `Broker` over RabbitMQ (see the port for the guarantees). One durable topic exchange; per broker
  * one exclusive, auto-delete, server-named queue consumed with noAck, bound with routing key
- * `shard.<n>` while the shard has interest. Publishes go through a confirm channel.
+ * `shard.<n>` while the shard has interest. Publishes go through a confirm channel, batched per
+ * shard within one event-loop turn (`ShardBatcher`): one AMQP message and one confirm per batch,
+ * and every publish of a batch resolves on its confirm or rejects on its nack or on the loss of
+ * the connection before it (RabbitMQ delivers a batch whole or not at all).
  *
  * States: 'disconnected' until `start()`, 'connecting' during an attempt, 'connected' once the
  * exchange, the queue and every binding with interest are in place. After a loss it reconnects on
@@ -63,6 +80,7 @@ export class AmqpBroker implements Broker {
   private readonly onError: (error: unknown) => void;
   private readonly reconnectMinDelayMs: number;
   private readonly reconnectMaxDelayMs: number;
+  private readonly batcher: ShardBatcher;
 
   constructor(options: AmqpBrokerOptions) {
     const shardCount = options.shardCount ?? 64;
@@ -79,6 +97,11 @@ export class AmqpBroker implements Broker {
     this.reconnectMinDelayMs = options.reconnectMinDelayMs ?? 200;
     this.reconnectMaxDelayMs = options.reconnectMaxDelayMs ?? 10_000;
     this.onError = options.onError ?? rethrowAsync;
+    this.batcher = new ShardBatcher({
+      maxMessages: options.batchMaxMessages ?? DEFAULT_BATCH_MAX_MESSAGES,
+      maxBytes: options.batchMaxBytes ?? DEFAULT_BATCH_MAX_BYTES,
+      send: (routingKey, batch) => this.sendBatch(routingKey, batch),
+    });
     this.routingKeys = Array.from({ length: shardCount }, (_, shard) => `shard.${shard}`);
     this.interest = new ShardInterest(shardCount, options.unbindGraceMs ?? 5000, {
       bind: (shard) => this.bindShard(shard),
@@ -104,29 +127,45 @@ export class AmqpBroker implements Broker {
   }
 
   publish(message: BrokerMessage): Promise<void> {
-    const session = this.session;
-    if (this.currentState !== 'connected' || session === undefined) {
-      return Promise.reject(unavailable(`the broker is ${this.currentState}`));
-    }
-    if (!session.writable) return Promise.reject(unavailable('RabbitMQ is blocking publishers'));
-    let body: Buffer;
-    try {
-      body = encodeBrokerMessage(message);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    const refused = this.refusal();
+    if (refused !== undefined) return Promise.reject(refused);
     const routingKey = this.routingKeys[shardOf(message.appId, message.room, this.routingKeys.length)]!;
-    return new Promise((resolve, reject) => {
-      session.publish(
-        routingKey,
-        body,
-        (error) => {
-          if (error === null) resolve();
-          else reject(unavailable('the broker did not confirm the message', error));
-        },
-        message.traceparent,
-      );
-    });
+    return this.batcher.add(routingKey, message);
+  }
+
+  /** Why a publish cannot be written now, or undefined when it can. */
+  private refusal(): RelayBoxError | undefined {
+    if (this.currentState !== 'connected' || this.session === undefined) {
+      return unavailable(`the broker is ${this.currentState}`);
+    }
+    if (!this.session.writable) return unavailable('RabbitMQ is blocking publishers');
+    return undefined;
+  }
+
+  /** One AMQP message for the batch (v1 when alone, with its traceparent as a header; else v2). */
+  private sendBatch(routingKey: string, batch: PendingPublish[]): void {
+    const session = this.session;
+    const refused = this.refusal();
+    if (refused !== undefined || session === undefined) {
+      for (const entry of batch) entry.reject(refused);
+      return;
+    }
+    const single = batch.length === 1 ? batch[0]!.measured : undefined;
+    const body = single
+      ? encodeBrokerMessage(single)
+      : encodeBrokerBatch(batch.map((entry) => entry.measured));
+    session.publish(
+      routingKey,
+      body,
+      (error) => {
+        if (error === null) for (const entry of batch) entry.resolve();
+        else {
+          const rejected = unavailable('the broker did not confirm the message', error);
+          for (const entry of batch) entry.reject(rejected);
+        }
+      },
+      single?.message.traceparent,
+    );
   }
 
   subscribe(appId: string, room: string): Promise<void> {
@@ -152,6 +191,7 @@ export class AmqpBroker implements Broker {
     clearTimeout(this.reconnectTimer);
     this.reconnectTimer = undefined;
     this.interest.dropBindings();
+    this.batcher.flush(); // written before the close, which waits (bounded) for their confirms
     const session = this.session;
     this.session = undefined;
     this.setState('closed');
@@ -232,14 +272,17 @@ export class AmqpBroker implements Broker {
   }
 
   private readonly deliver = (body: Buffer, traceparent: string | undefined): void => {
-    const message = decodeBrokerMessage(body);
-    if (message === null) return;
-    if (traceparent !== undefined) message.traceparent = traceparent;
-    for (const handler of this.handlers) {
-      try {
-        handler(message);
-      } catch (error) {
-        this.onError(error);
+    const messages = decodeBrokerBody(body);
+    if (messages === null) return;
+    // v1 only: a v2 entry carries its own traceparent.
+    if (traceparent !== undefined && body[0] === WIRE_VERSION) messages[0]!.traceparent = traceparent;
+    for (const message of messages) {
+      for (const handler of this.handlers) {
+        try {
+          handler(message);
+        } catch (error) {
+          this.onError(error);
+        }
       }
     }
   };
