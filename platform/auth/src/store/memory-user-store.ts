@@ -53,6 +53,20 @@ export class MemoryUserStore implements UserStore {
     return clone(next);
   }
 
+  async consumeRecoveryCode(appId: string, userId: string, codeHash: string, now: number) {
+    const user = this.users.get(key(appId, userId));
+    const next = user && withoutRecoveryCode(user, codeHash, now);
+    if (next) this.users.set(key(appId, userId), next);
+    return next !== undefined;
+  }
+
+  async acceptTotpStep(appId: string, userId: string, step: number, now: number) {
+    const user = this.users.get(key(appId, userId));
+    const next = user && withTotpStep(user, step, now);
+    if (next) this.users.set(key(appId, userId), next);
+    return next !== undefined;
+  }
+
   async listUsers(appId: string, options: { limit: number; cursor?: string | undefined }): Promise<UserPage> {
     const all = [...this.users.values()]
       .filter((u) => u.appId === appId)
@@ -135,6 +149,20 @@ export class MemoryUserStore implements UserStore {
     }
     return stored;
   }
+}
+
+/** The user without the unused recovery code `codeHash`; undefined when it has no such code. */
+export function withoutRecoveryCode(user: AuthUser, codeHash: string, now: number): AuthUser | undefined {
+  const hashes = user.mfa.recoveryCodeHashes;
+  if (!hashes.includes(codeHash)) return undefined;
+  const recoveryCodeHashes = hashes.filter((h) => h !== codeHash);
+  return { ...user, mfa: { ...user.mfa, recoveryCodeHashes }, updatedAt: now };
+}
+
+/** The user with `step` as its last accepted TOTP step; undefined unless it is newer than the recorded one. */
+export function withTotpStep(user: AuthUser, step: number, now: number): AuthUser | undefined {
+  if (step <= (user.mfa.totpLastStep ?? -1)) return undefined;
+  return { ...user, mfa: { ...user.mfa, totpLastStep: step }, updatedAt: now };
 }
 
 /** How long a session is kept past its expiry (so a late refresh says `expired`, not `unknown`). */

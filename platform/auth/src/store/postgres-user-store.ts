@@ -95,6 +95,28 @@ export class PostgresUserStore implements UserStore {
     return rows[0]?.doc as AuthUser | undefined;
   }
 
+  /** One conditional UPDATE: the row lock makes a concurrent one re-check `?` on the new row and miss. */
+  async consumeRecoveryCode(appId: string, userId: string, codeHash: string, now: number): Promise<boolean> {
+    const result = await this.query(
+      `UPDATE auth_users
+       SET doc = jsonb_set(doc, '{mfa,recoveryCodeHashes}', (doc #> '{mfa,recoveryCodeHashes}') - $3::text)
+         || jsonb_build_object('updatedAt', $4::bigint)
+       WHERE app_id = $1 AND id = $2 AND (doc #> '{mfa,recoveryCodeHashes}') ? $3::text`,
+      [appId, userId, codeHash, now],
+    );
+    return result.rowCount === 1;
+  }
+
+  async acceptTotpStep(appId: string, userId: string, step: number, now: number): Promise<boolean> {
+    const result = await this.query(
+      `UPDATE auth_users
+       SET doc = jsonb_set(doc, '{mfa,totpLastStep}', to_jsonb($3::bigint)) || jsonb_build_object('updatedAt', $4::bigint)
+       WHERE app_id = $1 AND id = $2 AND COALESCE((doc #>> '{mfa,totpLastStep}')::bigint, -1) < $3::bigint`,
+      [appId, userId, step, now],
+    );
+    return result.rowCount === 1;
+  }
+
   async listUsers(appId: string, options: { limit: number; cursor?: string | undefined }): Promise<UserPage> {
     const offset = options.cursor === undefined ? 0 : Number(options.cursor);
     const { rows } = await this.query(

@@ -10,7 +10,7 @@ import {
   type UserStore,
 } from '../user-store.js';
 import { openAuthRedis, type RedisUserStoreOptions } from './auth-redis.js';
-import { SESSION_KEEP_MS } from './memory-user-store.js';
+import { SESSION_KEEP_MS, withoutRecoveryCode, withTotpStep } from './memory-user-store.js';
 
 export type { RedisUserStoreOptions };
 
@@ -25,13 +25,22 @@ type Scripted = RedisClient & {
   ): Promise<number>;
   relayboxSessionRotate(key: string, ...argv: Array<string | number>): Promise<number[]>;
   relayboxSessionRevoke(key: string): Promise<number>;
+  relayboxUserReplace(key: string, read: string, next: string): Promise<number>;
 };
 
 const SCRIPTS = {
   relayboxUserCreate: { file: 'user-create.lua', keys: 3 },
   relayboxSessionRotate: { file: 'session-rotate.lua', keys: 1 },
   relayboxSessionRevoke: { file: 'session-revoke.lua', keys: 1 },
+  relayboxUserReplace: { file: 'user-replace.lua', keys: 1 },
 };
+
+/**
+ * Rounds of a compare-and-set change of one user before giving up (`store_unavailable`, retryable).
+ * Every round that loses was beaten by another writer of that user, so it takes that many writers
+ * changing one user at the same moment to run out.
+ */
+export const USER_CAS_ROUNDS = 32;
 
 /**
  * The user store of the native and docker engines and of cloud gateways: the Redis they already
@@ -91,6 +100,40 @@ export class RedisUserStore implements UserStore {
       .set(this.k(appId, `user:${userId}`), JSON.stringify(next), 'XX')
       .catch(unavailable);
     return ok === null ? undefined : next;
+  }
+
+  consumeRecoveryCode(appId: string, userId: string, codeHash: string, now: number): Promise<boolean> {
+    return this.changeUser(appId, userId, (user) => withoutRecoveryCode(user, codeHash, now));
+  }
+
+  acceptTotpStep(appId: string, userId: string, step: number, now: number): Promise<boolean> {
+    return this.changeUser(appId, userId, (user) => withTotpStep(user, step, now));
+  }
+
+  /**
+   * Applies `change` to the stored user with a compare-and-set (`user-replace.lua`), again on the
+   * fresh record when another writer came first. `change` answers undefined to leave it as is.
+   * (A Lua script cannot rewrite the JSON itself: Redis's cjson turns an empty array into `{}`.)
+   */
+  private async changeUser(
+    appId: string,
+    userId: string,
+    change: (user: AuthUser) => AuthUser | undefined,
+  ): Promise<boolean> {
+    const key = this.k(appId, `user:${userId}`);
+    for (let round = 0; round < USER_CAS_ROUNDS; round++) {
+      const read = await this.redis.get(key).catch(unavailable);
+      const next = read === null ? undefined : change(JSON.parse(read) as AuthUser);
+      if (read === null || next === undefined) return false;
+      const replaced = await this.redis
+        .relayboxUserReplace(key, read, JSON.stringify(next))
+        .catch(unavailable);
+      if (replaced !== 0) return replaced === 1;
+    }
+    throw new RelayBoxError(
+      ErrorCode.StoreUnavailable,
+      `user ${userId} is changed by too many writers at once`,
+    );
   }
 
   async listUsers(appId: string, options: { limit: number; cursor?: string | undefined }): Promise<UserPage> {

@@ -120,6 +120,51 @@ export function describeUserStoreConformance(
       expect(await a.updateUser(APP, 'nobody', { disabled: true }, NOW)).toBeUndefined();
     });
 
+    it('spends a recovery code once: exactly one of 20 concurrent uses of one code succeeds', async () => {
+      const user = testUser({
+        mfa: { totpSecretSealed: 'sealed', totpEnabled: true, recoveryCodeHashes: ['c1', 'c2'] },
+      });
+      await store().createUser(user);
+      const uses = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => store().consumeRecoveryCode(APP, user.id, 'c1', NOW + i + 1)),
+      );
+      expect(uses.filter(Boolean)).toHaveLength(1);
+      const after = await store().getUser(APP, user.id);
+      expect(after?.mfa).toEqual({ ...user.mfa, recoveryCodeHashes: ['c2'] });
+      expect(after?.updatedAt).toBeGreaterThan(NOW);
+      const a = store();
+      expect(await a.consumeRecoveryCode(APP, user.id, 'c1', NOW + 50)).toBe(false);
+      expect(await a.consumeRecoveryCode(APP, user.id, 'nope', NOW + 50)).toBe(false);
+      expect(await a.consumeRecoveryCode(APP, 'nobody', 'c2', NOW + 50)).toBe(false);
+      expect(await a.consumeRecoveryCode('app-2', user.id, 'c2', NOW + 50)).toBe(false);
+      expect(await a.consumeRecoveryCode(APP, user.id, 'c2', NOW + 50)).toBe(true);
+      // The last code gone leaves an empty list (an array, not an object), the rest of the user as it was.
+      expect(await a.getUser(APP, user.id)).toEqual({
+        ...user,
+        mfa: { ...user.mfa, recoveryCodeHashes: [] },
+        updatedAt: NOW + 50,
+      });
+    });
+
+    it('accepts a TOTP step once: exactly one of 20 concurrent acceptances of one step, never an older one', async () => {
+      const user = testUser();
+      await store().createUser(user);
+      const accepted = await Promise.all(
+        Array.from({ length: 20 }, () => store().acceptTotpStep(APP, user.id, 1000, NOW + 1)),
+      );
+      expect(accepted.filter(Boolean)).toHaveLength(1);
+      const a = store();
+      expect(await a.acceptTotpStep(APP, user.id, 999, NOW + 2)).toBe(false);
+      expect(await a.acceptTotpStep(APP, user.id, 1000, NOW + 2)).toBe(false);
+      expect(await a.acceptTotpStep(APP, user.id, 1001, NOW + 3)).toBe(true);
+      expect(await a.acceptTotpStep(APP, 'nobody', 5000, NOW + 3)).toBe(false);
+      expect(await a.getUser(APP, user.id)).toEqual({
+        ...user,
+        mfa: { ...user.mfa, totpLastStep: 1001 },
+        updatedAt: NOW + 3,
+      });
+    });
+
     it('lists users in creation order, page by page', async () => {
       const a = store();
       for (let i = 0; i < 5; i++) await a.createUser(testUser({ id: `p${i}`, createdAt: NOW + i }));
