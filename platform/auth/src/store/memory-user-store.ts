@@ -8,15 +8,21 @@ import {
   type UserStore,
 } from '../user-store.js';
 
-interface StoredSession {
+/** What a `MemoryUserStore` holds: users, and sessions with their remembered earlier generations. */
+export interface UserStoreState {
+  users: AuthUser[];
+  sessions: StoredSession[];
+}
+
+export interface StoredSession {
   session: AuthSession;
   /** Hashes of earlier generations, newest last (at most `REMEMBERED_GENERATIONS`). */
   previous: string[];
 }
 
 /**
- * The user store of the embedded engine: one process, in memory (the embedded engine keeps all of
- * its state in memory today, so users live as long as the process: docs/auth.md). Same guarantees
+ * A user store in this process's memory: users live as long as the process (the embedded engine
+ * keeps them in a file of its data dir: `FileUserStore`, which builds on this one). Same guarantees
  * as the Redis store; JavaScript's single thread makes every call atomic.
  */
 export class MemoryUserStore implements UserStore {
@@ -139,6 +145,33 @@ export class MemoryUserStore implements UserStore {
   }
 
   async close(): Promise<void> {}
+
+  /** Everything held, deep-copied; sessions whose storage expired are left out. */
+  protected exportState(): UserStoreState {
+    const sessions: StoredSession[] = [];
+    for (const stored of this.sessions.values())
+      if (this.live(stored.session.appId, stored.session.id)) sessions.push(clone(stored));
+    return { users: [...this.users.values()].map(clone), sessions };
+  }
+
+  /** Replaces everything held with `state` (as `exportState` made it). */
+  protected importState(state: UserStoreState): void {
+    this.users.clear();
+    this.byEmail.clear();
+    this.sessions.clear();
+    this.sessionsOfUser.clear();
+    for (const user of state.users) {
+      this.users.set(key(user.appId, user.id), clone(user));
+      this.byEmail.set(key(user.appId, user.email), user.id);
+    }
+    for (const stored of state.sessions) {
+      const { appId, id, userId } = stored.session;
+      this.sessions.set(key(appId, id), clone(stored));
+      const set = this.sessionsOfUser.get(key(appId, userId)) ?? new Set<string>();
+      set.add(id);
+      this.sessionsOfUser.set(key(appId, userId), set);
+    }
+  }
 
   /** The stored session unless its storage expired (a day past `expiresAt`, like the Redis TTL). */
   private live(appId: string, sessionId: string): StoredSession | undefined {
