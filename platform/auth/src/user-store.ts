@@ -133,6 +133,12 @@ export interface UserStore {
   revokeSession(appId: string, sessionId: string): Promise<boolean>;
   /** Revokes every session of the user; returns their ids (revoked before or not). */
   revokeUserSessions(appId: string, userId: string): Promise<string[]>;
+  /**
+   * Deletes at most `limit` sessions whose storage ended (`expiresAt + SESSION_KEEP_MS <= now`: a
+   * refresh would answer `unknown` anyway) with their index entries; returns how many. Run
+   * periodically in bounded batches (`startSessionPurge`).
+   */
+  purgeExpiredSessions(now: number, limit: number): Promise<number>;
   close(): Promise<void>;
 }
 

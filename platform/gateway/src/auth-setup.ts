@@ -39,6 +39,10 @@ export async function createAuth(
   const keys = new AuthKeys(secret);
   const redis = { url: config.redisUrl, prefix: config.redisPrefix };
   const passwords = await PasswordHasher.create();
+  // Sessions whose storage ended leave the store every 10 minutes (startSessionPurge's defaults).
+  const purge = {
+    onError: (error: unknown) => log.warn('auth: session purge failed', { reason: String(error) }),
+  };
   await loadArgon2().catch((error: Error) =>
     log.warn('auth service: password sign-up and sign-in will fail', { reason: error.message }),
   );
@@ -52,8 +56,8 @@ export async function createAuth(
     ...mailers(config),
     store:
       config.store === 'redis'
-        ? new RedisUserStore(redis)
-        : await FileUserStore.open(join(config.dataDir, USERS_FILE)),
+        ? new RedisUserStore({ ...redis, purge })
+        : await FileUserStore.open(join(config.dataDir, USERS_FILE), { purge }),
     limiter: config.store === 'redis' ? new RedisAttemptLimiter(redis) : new MemoryAttemptLimiter(),
     passwords,
     tokens: new AccessTokens(keys, config.tokenClockToleranceSec),

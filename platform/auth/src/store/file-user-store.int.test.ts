@@ -17,7 +17,7 @@ afterAll(() => {
 });
 
 describeUserStoreConformance('FileUserStore', async () => {
-  const shared = await FileUserStore.open(tempFile(), () => NOW);
+  const shared = await FileUserStore.open(tempFile(), { clock: () => NOW });
   return {
     // One store stands for every gateway of the one embedded process.
     createStore: () => shared,
@@ -28,7 +28,7 @@ describeUserStoreConformance('FileUserStore', async () => {
 describe('FileUserStore across restarts', () => {
   it('a reopened file has the users, sessions and spent codes of before; the file is private', async () => {
     const file = tempFile();
-    const first = await FileUserStore.open(file, () => NOW);
+    const first = await FileUserStore.open(file, { clock: () => NOW });
     const user = testUser({
       email: 'ada@example.com',
       mfa: { totpSecretSealed: 's', totpEnabled: true, recoveryCodeHashes: ['c1', 'c2'] },
@@ -51,7 +51,7 @@ describe('FileUserStore across restarts', () => {
     await first.close();
     expect(statSync(file).mode & 0o777).toBe(0o600);
 
-    const second = await FileUserStore.open(file, () => NOW);
+    const second = await FileUserStore.open(file, { clock: () => NOW });
     expect(await second.findUserByEmail(user.appId, 'ada@example.com')).toEqual({
       ...user,
       mfa: { ...user.mfa, recoveryCodeHashes: ['c2'] },
@@ -68,19 +68,19 @@ describe('FileUserStore across restarts', () => {
     });
     expect(reused.status).toBe('reused');
     await second.close();
-    const third = await FileUserStore.open(file, () => NOW);
+    const third = await FileUserStore.open(file, { clock: () => NOW });
     expect((await third.getSession(user.appId, 's-1'))?.revoked).toBe(true);
     expect((await third.listSessions(user.appId, user.id, NOW)).map((s) => s.generation)).toEqual([1]);
   });
 
   it('keeps every change of a burst of parallel sign-ups', async () => {
     const file = tempFile();
-    const store = await FileUserStore.open(file, () => NOW);
+    const store = await FileUserStore.open(file, { clock: () => NOW });
     const created = await Promise.all(
       Array.from({ length: 50 }, (_, i) => store.createUser(testUser({ id: `b${i}`, createdAt: NOW + i }))),
     );
     expect(created.every(Boolean)).toBe(true);
-    const reopened = await FileUserStore.open(file, () => NOW);
+    const reopened = await FileUserStore.open(file, { clock: () => NOW });
     expect((await reopened.listUsers('app-1', { limit: 100 })).items.map((u) => u.id)).toEqual(
       Array.from({ length: 50 }, (_, i) => `b${i}`),
     );

@@ -1,6 +1,7 @@
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ErrorCode, RelayBoxError } from '@relaybox/protocol';
+import { type SessionPurge, type SessionPurgeOptions, startSessionPurge } from '../session-purge.js';
 import type { AuthSession, AuthUser, RotateResult, UserPatch, UserStore } from '../user-store.js';
 import { MemoryUserStore, type UserStoreState } from './memory-user-store.js';
 
@@ -24,6 +25,7 @@ const VERSION = 1;
 export class FileUserStore extends MemoryUserStore {
   private writing: Promise<void> = Promise.resolve();
   private queued: Promise<void> | undefined;
+  private purge: SessionPurge | undefined;
 
   private constructor(
     private readonly file: string,
@@ -32,14 +34,21 @@ export class FileUserStore extends MemoryUserStore {
     super(clock);
   }
 
-  /** The store of `file`, created on the first change when it does not exist. */
-  static async open(file: string, clock: () => number = Date.now): Promise<FileUserStore> {
-    const store = new FileUserStore(file, clock);
+  /**
+   * The store of `file`, created on the first change when it does not exist. `purge`: drop sessions
+   * whose storage ended periodically (off unless given; until then a session stays in the file).
+   */
+  static async open(
+    file: string,
+    options: { clock?: () => number; purge?: SessionPurgeOptions } = {},
+  ): Promise<FileUserStore> {
+    const store = new FileUserStore(file, options.clock ?? Date.now);
     const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') return undefined;
       throw error;
     });
     if (text !== undefined) store.importState(parseState(file, text));
+    if (options.purge) store.purge = startSessionPurge(store, options.purge);
     return store;
   }
 
@@ -80,8 +89,13 @@ export class FileUserStore extends MemoryUserStore {
     return ids;
   }
 
+  override async purgeExpiredSessions(now: number, limit: number): Promise<number> {
+    return this.saved(await super.purgeExpiredSessions(now, limit));
+  }
+
   /** Waits for the writes under way. */
   override async close(): Promise<void> {
+    await this.purge?.stop();
     await (this.queued ?? this.writing).catch(() => {});
   }
 

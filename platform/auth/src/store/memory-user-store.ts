@@ -144,14 +144,23 @@ export class MemoryUserStore implements UserStore {
     return ids;
   }
 
+  async purgeExpiredSessions(now: number, limit: number): Promise<number> {
+    let purged = 0;
+    for (const [k, { session }] of this.sessions) {
+      if (purged >= limit) break;
+      if (session.expiresAt + SESSION_KEEP_MS > now) continue;
+      this.sessions.delete(k);
+      this.sessionsOfUser.get(key(session.appId, session.userId))?.delete(session.id);
+      purged += 1;
+    }
+    return purged;
+  }
+
   async close(): Promise<void> {}
 
-  /** Everything held, deep-copied; sessions whose storage expired are left out. */
+  /** Everything held, deep-copied (sessions whose storage ended too, until purged). */
   protected exportState(): UserStoreState {
-    const sessions: StoredSession[] = [];
-    for (const stored of this.sessions.values())
-      if (this.live(stored.session.appId, stored.session.id)) sessions.push(clone(stored));
-    return { users: [...this.users.values()].map(clone), sessions };
+    return { users: [...this.users.values()].map(clone), sessions: [...this.sessions.values()].map(clone) };
   }
 
   /** Replaces everything held with `state` (as `exportState` made it). */

@@ -1,5 +1,7 @@
 import type { RedisClient } from '@relaybox/adapters';
 import { ErrorCode, RelayBoxError } from '@relaybox/protocol';
+import type { Redis } from 'ioredis';
+import { type SessionPurge, type SessionPurgeOptions, startSessionPurge } from '../session-purge.js';
 import {
   type AuthSession,
   type AuthUser,
@@ -13,6 +15,9 @@ import { openAuthRedis, type RedisUserStoreOptions } from './auth-redis.js';
 import { SESSION_KEEP_MS, withoutRecoveryCode, withTotpStep } from './memory-user-store.js';
 
 export type { RedisUserStoreOptions };
+
+/** Keys a purge's SCAN call asks for at once. */
+const PURGE_SCAN_COUNT = 200;
 
 type Scripted = RedisClient & {
   relayboxUserCreate(
@@ -56,12 +61,17 @@ export class RedisUserStore implements UserStore {
   private readonly redis: Scripted;
   private readonly ownsClient: boolean;
   private readonly prefix: string;
+  private readonly purge: SessionPurge | undefined;
+  /** Where the purge's SCAN goes on: the node (a cluster's masters, in order) and its cursor. */
+  private purgeCursor = { node: 0, cursor: '0' };
 
-  constructor(options: RedisUserStoreOptions = {}) {
+  /** `purge`: prune sessions whose storage ended from the users' session sets periodically (off unless given). */
+  constructor(options: RedisUserStoreOptions & { purge?: SessionPurgeOptions } = {}) {
     this.prefix = options.prefix ?? 'rb:';
     const { redis, ownsClient } = openAuthRedis(options, SCRIPTS);
     this.ownsClient = ownsClient;
     this.redis = redis as Scripted;
+    this.purge = options.purge && startSessionPurge(this, options.purge);
   }
 
   private k(appId: string, rest: string): string {
@@ -219,7 +229,62 @@ export class RedisUserStore implements UserStore {
     return ids;
   }
 
+  /**
+   * A session's hash expires by itself (a day past `expiresAt`); what stays is its id in the user's
+   * `user-sessions` set. This walks those sets with SCAN (the cursor carries on at the next call, so
+   * a call's work is bounded by `limit` and one SCAN page) and removes the ids of sessions whose
+   * storage ended, deleting a hash that outlived `now`'s view of it. Every node of a cluster in turn.
+   */
+  async purgeExpiredSessions(now: number, limit: number): Promise<number> {
+    const nodes: Redis[] = 'nodes' in this.redis ? this.redis.nodes('master') : [this.redis];
+    let purged = 0;
+    for (let pages = 0; purged < limit && pages < nodes.length * 1000; pages++) {
+      const { node, cursor } = this.purgeCursor;
+      const scanner = nodes[node % nodes.length] as Redis;
+      const [next, keys] = await scanner
+        .scan(
+          cursor,
+          'MATCH',
+          `${globEscape(this.prefix)}{auth:*}:user-sessions:*`,
+          'COUNT',
+          PURGE_SCAN_COUNT,
+        )
+        .catch(unavailable);
+      for (const setKey of keys) {
+        if (purged >= limit) break;
+        purged += await this.pruneSessionSet(setKey, now, limit - purged);
+      }
+      const wrapped = next === '0';
+      this.purgeCursor = wrapped ? { node: (node + 1) % nodes.length, cursor: '0' } : { node, cursor: next };
+      if (wrapped && this.purgeCursor.node === 0) break;
+    }
+    return purged;
+  }
+
+  /** Removes up to `limit` ended sessions of one `user-sessions` set; returns how many. */
+  private async pruneSessionSet(setKey: string, now: number, limit: number): Promise<number> {
+    const base = setKey.slice(0, setKey.indexOf('}:user-sessions:') + 2);
+    const ids = await this.redis.smembers(setKey).catch(unavailable);
+    const expiries = await Promise.all(
+      ids.map((id) => this.redis.hget(`${base}session:${id}`, 'expiresAt').catch(unavailable)),
+    );
+    const ended = ids.filter((_, i) => {
+      const expiresAt = expiries[i];
+      return expiresAt == null || Number(expiresAt) + SESSION_KEEP_MS <= now;
+    });
+    const batch = ended.slice(0, limit);
+    if (batch.length === 0) return 0;
+    await this.redis
+      .multi()
+      .del(...batch.map((id) => `${base}session:${id}`))
+      .srem(setKey, ...batch)
+      .exec()
+      .then(failedInTransaction, unavailable);
+    return batch.length;
+  }
+
   async close(): Promise<void> {
+    await this.purge?.stop();
     if (!this.ownsClient) return;
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
@@ -237,6 +302,11 @@ function toSession(appId: string, id: string, hash: Record<string, string>): Aut
     createdAt: Number(hash.createdAt),
     expiresAt: Number(hash.expiresAt),
   };
+}
+
+/** `text` matched literally by a SCAN pattern. */
+function globEscape(text: string): string {
+  return text.replace(/[*?[\]\\]/g, '\\$&');
 }
 
 function failedInTransaction(results: Array<[Error | null, unknown]> | null): void {

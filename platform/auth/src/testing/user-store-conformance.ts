@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SESSION_KEEP_MS } from '../store/memory-user-store.js';
 import type { AuthSession, AuthUser, UserStore } from '../user-store.js';
 
 /** What one conformance test needs from an implementation; created fresh for every test. */
@@ -233,6 +234,28 @@ export function describeUserStoreConformance(
       const s = testSession({ expiresAt: NOW + 500 });
       await a.createSession(s);
       expect((await rotate(a, s, 0, 'h0', 'h1')).status).toBe('expired');
+    });
+
+    it('purges sessions whose storage ended, in batches of at most the limit, and nothing else', async () => {
+      const a = store();
+      const KEEP = SESSION_KEEP_MS;
+      const ended = [0, 1, 2, 3, 4].map((i) =>
+        testSession({ id: `ended-${i}`, userId: `pu-${i % 2}`, expiresAt: NOW - KEEP - 1000 }),
+      );
+      const recent = testSession({ id: 'recent', userId: 'pu-0', expiresAt: NOW - 1000 });
+      const live = testSession({ id: 'live', userId: 'pu-1' });
+      for (const s of [...ended, recent, live]) await a.createSession(s);
+      expect(await a.purgeExpiredSessions(NOW, 3)).toBe(3);
+      let rest = 0;
+      for (let batch = 0; batch < 5; batch++) rest += await store().purgeExpiredSessions(NOW, 3);
+      expect(rest).toBe(2);
+      expect(await a.purgeExpiredSessions(NOW, 3)).toBe(0);
+      for (const s of ended) expect(await a.getSession(APP, s.id)).toBeUndefined();
+      // An expired session is kept a day (a late refresh says `expired`), a live one untouched.
+      expect((await rotate(a, recent, 0, 'h0', 'h1')).status).toBe('expired');
+      expect((await a.getSession(APP, live.id))?.id).toBe('live');
+      expect((await a.revokeUserSessions(APP, 'pu-1')).sort()).toEqual(['live']);
+      expect((await a.revokeUserSessions(APP, 'pu-0')).sort()).toEqual(['recent']);
     });
 
     it('revokes one session, or every session of a user', async () => {
