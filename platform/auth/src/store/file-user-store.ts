@@ -16,7 +16,7 @@ const VERSION = 1;
  *
  * Every change is written before its call resolves: the whole state goes to `<file>.tmp`, is synced
  * and renamed over the file, so a crash leaves the previous or the new state, never half of one.
- * Changes that arrive while a write runs share the next write. Costs: a write is O(users + live
+ * Changes that arrive while a write runs share the next write. Costs: a write is O(users +
  * sessions): meant for a local stack's pool (thousands of users), not for production, which uses
  * Redis. One process per file: the embedded engine is one process, and nothing else writes it.
  * A write that fails rejects its calls with `store_unavailable` (the change stays in memory and goes
