@@ -4,12 +4,15 @@
 //   node_modules/<alias>/   each uWebSockets.js build of platform/gateway/src/uws/uws-builds.json:
 //                           its manifest and entry (so the gateway's loader resolves it) and its
 //                           binaries for linux/darwin/win32 x64/arm64 and the Node.js lines it supports
+//   node_modules/@node-rs/  @node-rs/argon2 (the auth service's password hashing) with every platform
+//                           package installed on the building machine (platform/cli/scripts/native-argon2.mjs)
 // Run after the console build (`pnpm --filter @relaybox/desktop build` does both).
 import { cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleCli } from '../../platform/cli/scripts/bundle-cli.mjs';
+import { copyArgon2 } from '../../platform/cli/scripts/native-argon2.mjs';
 
 const desktop = fileURLToPath(new URL('..', import.meta.url));
 const repo = join(desktop, '..');
@@ -47,8 +50,9 @@ function copyUws() {
 export async function buildCli() {
   await bundleCli(out);
   const builds = copyUws();
+  const argon2 = copyArgon2(repo, join(out, 'node_modules', '@node-rs'));
   console.log(
-    `built ${out} (relaybox.mjs, gateway.mjs, lua/, console/, uWebSockets.js: ${builds.join(', ')})`,
+    `built ${out} (relaybox.mjs, gateway.mjs, lua/, console/, uWebSockets.js: ${builds.join(', ')}; argon2: ${argon2.join(', ')})`,
   );
 }
 

@@ -138,10 +138,16 @@ afterAll(async () => {
 }, 60_000);
 
 describe('the desktop CLI bundle', () => {
-  it('carries only the uWebSockets.js builds as modules, with binaries of the desktop platforms', () => {
+  it('carries only the native modules (uWebSockets.js builds with binaries of the desktop platforms, argon2)', () => {
     expect(readdirSync(join(bundleDir, 'node_modules')).sort()).toEqual(
-      UWS_BUILDS.map((b) => b.alias).sort(),
+      ['@node-rs', ...UWS_BUILDS.map((b) => b.alias)].sort(),
     );
+    // @node-rs/argon2 and the platform packages installed here (at least this machine's).
+    const argon2 = readdirSync(join(bundleDir, 'node_modules/@node-rs'));
+    expect(argon2).toContain('argon2');
+    expect(
+      argon2.filter((name) => name.startsWith(`argon2-${process.platform}-${process.arch}`)),
+    ).toHaveLength(1);
     for (const build of UWS_BUILDS) {
       const binaries = readdirSync(join(bundleDir, 'node_modules', build.alias, build.binaries)).filter((f) =>
         f.endsWith('.node'),
@@ -169,6 +175,19 @@ describe('the desktop CLI bundle', () => {
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<title>RelayBox console</title>');
     await expectPubSub(origin, devKeyOf(cwd));
+    // Password sign-up hashes with argon2: the bundle's own @node-rs/argon2 (no workspace beside it).
+    const signUp = await fetch(`${origin}/v1/auth/dev/signup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'ada@example.com', password: 'a long password' }),
+    });
+    expect(signUp.status, await signUp.clone().text()).toBe(201);
+    const signIn = await fetch(`${origin}/v1/auth/dev/signin`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'ada@example.com', password: 'a long password' }),
+    });
+    expect(signIn.status).toBe(200);
     await expectCleanStop(run, origin);
   }, 120_000);
 

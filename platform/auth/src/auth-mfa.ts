@@ -5,7 +5,7 @@ import type { AuthHooks } from './auth-events.js';
 import type { AuthKeys } from './auth-keys.js';
 import type { AuthResult, AuthService } from './auth-service.js';
 import { otpauthQrSvg, otpauthUri } from './totp/otpauth-uri.js';
-import { consumeRecoveryCode, generateRecoveryCodes } from './totp/recovery-codes.js';
+import { generateRecoveryCodes, hashRecoveryCode, MAX_RECOVERY_CODE_LENGTH } from './totp/recovery-codes.js';
 import { generateTotpSecret, verifyTotp } from './totp/totp.js';
 import type { AuthUser, UserMfa, UserStore } from './user-store.js';
 import { publicUser } from './user-view.js';
@@ -140,27 +140,25 @@ export class AuthMfa {
     return { user: publicUser(user), session: await this.deps.service.startSession(user) };
   }
 
-  /** A TOTP `code` or a `recoveryCode`; stores what makes it single-use. Returns the method used. */
+  /**
+   * A TOTP `code` or a `recoveryCode`, made single-use by an atomic store operation (of parallel
+   * requests with one code, one passes). Returns the method used.
+   */
   private async checkSecondFactor(user: AuthUser, body: Record<string, unknown>): Promise<string> {
     if (body.recoveryCode === undefined) {
       const step = await this.checkTotp(user, body.code, true);
-      await this.deps.store.updateUser(
-        user.appId,
-        user.id,
-        { mfa: { ...user.mfa, totpLastStep: step } },
-        this.now(),
-      );
+      if (!(await this.deps.store.acceptTotpStep(user.appId, user.id, step, this.now())))
+        throw this.failed(user, 'totp');
       return 'password+totp';
     }
     await this.reserve(user);
-    const used = consumeRecoveryCode(user.mfa.recoveryCodeHashes, String(body.recoveryCode));
-    if (!used.matched) throw this.failed(user, 'recovery_code');
-    await this.deps.store.updateUser(
-      user.appId,
-      user.id,
-      { mfa: { ...user.mfa, recoveryCodeHashes: used.remaining } },
-      this.now(),
-    );
+    const code = body.recoveryCode;
+    // The store compares digests of 50 random bits: their timing tells nothing about a code.
+    const used =
+      typeof code === 'string' &&
+      code.length <= MAX_RECOVERY_CODE_LENGTH &&
+      (await this.deps.store.consumeRecoveryCode(user.appId, user.id, hashRecoveryCode(code), this.now()));
+    if (!used) throw this.failed(user, 'recovery_code');
     await this.deps.limiter.reset(user.appId, [bucket(user)]);
     return 'password+recovery';
   }

@@ -22,6 +22,8 @@ export * from './oidc/oidc-discovery.js';
 export * from './oidc/provider-config.js';
 export * from './oidc/redirect-uri.js';
 export * from './passwords.js';
+export * from './session-purge.js';
+export * from './store/file-user-store.js';
 export * from './store/memory-user-store.js';
 export * from './store/postgres-user-store.js';
 export * from './store/redis-attempt-limiter.js';

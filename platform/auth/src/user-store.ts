@@ -88,6 +88,9 @@ export const REMEMBERED_GENERATIONS = 32;
  *   exists when it runs.
  * - A session is forgotten some time after `expiresAt` (its storage expires).
  * - `updateUser` replaces the changed fields; concurrent updates of one user are last-writer-wins.
+ * - `consumeRecoveryCode` and `acceptTotpStep` are atomic check-and-set operations on one user: of
+ *   concurrent calls with one recovery code (or one TOTP step) exactly one returns true, whatever the
+ *   number of gateways. They keep a second factor single-use.
  * - Failures of the backing service reject with a retryable `RelayBoxError(store_unavailable)`.
  */
 export interface UserStore {
@@ -97,6 +100,16 @@ export interface UserStore {
   findUserByEmail(appId: string, email: string): Promise<AuthUser | undefined>;
   /** The user after the change; undefined when there is no such user. */
   updateUser(appId: string, userId: string, patch: UserPatch, now: number): Promise<AuthUser | undefined>;
+  /**
+   * Removes `codeHash` (`hashRecoveryCode`) from the user's unused recovery codes: true when this
+   * call removed it, false when the user has no such unused code (or no such user).
+   */
+  consumeRecoveryCode(appId: string, userId: string, codeHash: string, now: number): Promise<boolean>;
+  /**
+   * Records `step` as the user's last accepted TOTP step if it is newer than the recorded one (the
+   * replay guard): true when it was, false when a code of this step or a later one was accepted before.
+   */
+  acceptTotpStep(appId: string, userId: string, step: number, now: number): Promise<boolean>;
   /** Users in creation order, `limit` (1..100) a page. */
   listUsers(appId: string, options: { limit: number; cursor?: string | undefined }): Promise<UserPage>;
   createSession(session: AuthSession): Promise<void>;
@@ -120,6 +133,12 @@ export interface UserStore {
   revokeSession(appId: string, sessionId: string): Promise<boolean>;
   /** Revokes every session of the user; returns their ids (revoked before or not). */
   revokeUserSessions(appId: string, userId: string): Promise<string[]>;
+  /**
+   * Deletes at most `limit` sessions whose storage ended (`expiresAt + SESSION_KEEP_MS <= now`: a
+   * refresh would answer `unknown` anyway) with their index entries; returns how many. Run
+   * periodically in bounded batches (`startSessionPurge`).
+   */
+  purgeExpiredSessions(now: number, limit: number): Promise<number>;
   close(): Promise<void>;
 }
 

@@ -9,11 +9,13 @@
 //                 stage of platform/Dockerfile, verbatim (one definition of the image)
 //   app/          relaybox.mjs (the gateway/worker bundle), healthcheck.mjs, lua/, console/, and
 //                 uws/<alias>/: the uWebSockets.js builds for Linux x64 and arm64 on the Node.js line
-//                 of the image's default base (named uws/, not node_modules/: npm never packs that)
+//                 of the image's default base (named uws/, not node_modules/: npm never packs that),
+//                 and argon2/: @node-rs/argon2 with its installed Linux glibc binaries (native-argon2.mjs)
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { copyArgon2 } from './native-argon2.mjs';
 
 export const UWS_ARCHES = ['x64', 'arm64'];
 
@@ -53,7 +55,7 @@ export function defaultNodeMajor(platformDockerfile) {
  * The carried Dockerfile: its own build stage (app/ as built, only the uWebSockets.js binary of the
  * image's CPU and Node.js ABI kept), then platform/Dockerfile's runtime stage unchanged.
  */
-export function carriedDockerfile(platformDockerfile, carried) {
+export function carriedDockerfile(platformDockerfile, carried, argon2 = 'some Linux platforms') {
   const lines = platformDockerfile.split('\n');
   const arg = lines.find((line) => line.startsWith('ARG NODE_IMAGE='));
   const last = lines.findLastIndex((line) => /^FROM \$\{NODE_IMAGE\}\s*$/.test(line));
@@ -75,10 +77,13 @@ export function carriedDockerfile(platformDockerfile, carried) {
     'FROM ${NODE_IMAGE} AS build',
     'COPY app /out',
     '# The gateway loads uws_linux_<cpu>_<Node ABI>.node: keep that one, refuse an image with none.',
+    '# The auth service loads @node-rs/argon2 (password hashing) at runtime: warn when it does not load.',
     'RUN mv /out/uws /out/node_modules \\',
     ' && keep="uws_linux_$(node -p process.arch)_$(node -p process.versions.modules).node" \\',
     ` && find /out/node_modules -name 'uws_*.node' ! -name "$keep" -delete \\`,
-    ` && if [ -z "$(find /out/node_modules -name "$keep")" ]; then echo "no $keep: ${refusal}" >&2; exit 1; fi`,
+    ` && if [ -z "$(find /out/node_modules -name "$keep")" ]; then echo "no $keep: ${refusal}" >&2; exit 1; fi \\`,
+    ' && mv /out/argon2 /out/node_modules/@node-rs \\',
+    ` && if ! node -e "require('/out/node_modules/@node-rs/argon2')"; then echo "warning: this RelayBox bundle carries @node-rs/argon2 for ${argon2} only: password sign-up and sign-in will fail in this image" >&2; fi`,
     '',
     runtime,
     '# What the image was built from (the build argument the carried compose.yaml sets).',
@@ -150,8 +155,11 @@ export function writeCarriedStack(repo, out, version) {
   const platformDockerfile = readFileSync(join(repo, 'platform/Dockerfile'), 'utf8');
   const major = defaultNodeMajor(platformDockerfile);
   const builds = copyLinuxUws(repo, app, major);
-  const carried = `Node.js ${major} on Linux ${UWS_ARCHES.join('/')} (${builds.join(', ')})`;
-  writeFileSync(join(dir, 'Dockerfile'), carriedDockerfile(platformDockerfile, carried));
+  const argon2 = copyArgon2(repo, join(app, 'argon2'), (platform) =>
+    UWS_ARCHES.some((arch) => platform === `linux-${arch}-gnu`),
+  ).join(', ');
+  const carried = `Node.js ${major} on Linux ${UWS_ARCHES.join('/')} (${builds.join(', ')}; argon2: ${argon2})`;
+  writeFileSync(join(dir, 'Dockerfile'), carriedDockerfile(platformDockerfile, carried, argon2));
   cpSync(join(repo, 'compose/nginx'), join(dir, 'nginx'), { recursive: true });
   const bundleId = createHash('sha256')
     .update(treeHash(app))

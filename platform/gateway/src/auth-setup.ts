@@ -5,9 +5,9 @@ import {
   AccessTokens,
   AuthKeys,
   DevMailbox,
+  FileUserStore,
   loadArgon2,
   MemoryAttemptLimiter,
-  MemoryUserStore,
   PasswordHasher,
   RedisAttemptLimiter,
   RedisUserStore,
@@ -21,7 +21,8 @@ import type { Logger } from './logger.js';
 /**
  * The auth service's parts for this deployment, or undefined when no app has a user pool (or, in
  * cloud mode, no `RELAYBOX_AUTH_SECRET`). Users live where the gateways' state lives: Redis
- * (`RELAYBOX_STORE=redis`: native and docker engines, cloud) or this process's memory (embedded).
+ * (`RELAYBOX_STORE=redis`: native and docker engines, cloud), or with the one process of the embedded
+ * engine in its data dir (`<dataDir>/auth-users.json`, so they survive a restart).
  */
 export async function createAuth(
   config: GatewayConfig,
@@ -38,6 +39,10 @@ export async function createAuth(
   const keys = new AuthKeys(secret);
   const redis = { url: config.redisUrl, prefix: config.redisPrefix };
   const passwords = await PasswordHasher.create();
+  // Sessions whose storage ended leave the store every 10 minutes (startSessionPurge's defaults).
+  const purge = {
+    onError: (error: unknown) => log.warn('auth: session purge failed', { reason: String(error) }),
+  };
   await loadArgon2().catch((error: Error) =>
     log.warn('auth service: password sign-up and sign-in will fail', { reason: error.message }),
   );
@@ -49,13 +54,19 @@ export async function createAuth(
   return {
     keys,
     ...mailers(config),
-    store: config.store === 'redis' ? new RedisUserStore(redis) : new MemoryUserStore(),
+    store:
+      config.store === 'redis'
+        ? new RedisUserStore({ ...redis, purge })
+        : await FileUserStore.open(join(config.dataDir, USERS_FILE), { purge }),
     limiter: config.store === 'redis' ? new RedisAttemptLimiter(redis) : new MemoryAttemptLimiter(),
     passwords,
     tokens: new AccessTokens(keys, config.tokenClockToleranceSec),
     appConfig: async (appId) => apps.get(appId),
   };
 }
+
+/** The embedded engine's user store in its data dir (FileUserStore). */
+export const USERS_FILE = 'auth-users.json';
 
 /** SMTP when `RELAYBOX_SMTP_URL` is set; else one dev inbox per app (kept in memory, shown by the admin route). */
 function mailers(config: GatewayConfig): Pick<AuthSetup, 'mailer' | 'devMailbox' | 'closeMailer'> {

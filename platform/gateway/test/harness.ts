@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { testName } from '@relaybox/core/testing';
@@ -70,8 +70,12 @@ export interface TestGatewayOptions {
 /** Unique per call and tagged with this test run (see `testName`). */
 export const uniqueName = testName;
 
-/** A real gateway in this process on a random port, configured like `main.ts` would from the env. */
-export function startTestGateway(options: TestGatewayOptions = {}): Promise<RunningGateway> {
+/**
+ * A real gateway in this process on a random port, configured like `main.ts` would from the env. Its
+ * data dir (auth secret, the embedded engine's user store...) is a temp dir of its own, removed at
+ * shutdown, unless the test passes `RELAYBOX_DATA_DIR`.
+ */
+export async function startTestGateway(options: TestGatewayOptions = {}): Promise<RunningGateway> {
   const env: Record<string, string> = {
     RELAYBOX_PORT: '0',
     RELAYBOX_BROKER: options.broker ?? 'memory',
@@ -89,7 +93,24 @@ export function startTestGateway(options: TestGatewayOptions = {}): Promise<Runn
   if (options.redisUrl) env.RELAYBOX_REDIS_URL = options.redisUrl;
   if (options.heartbeatMs) env.RELAYBOX_HEARTBEAT_MS = String(options.heartbeatMs);
   if (options.idleTimeoutSec) env.RELAYBOX_IDLE_TIMEOUT_SEC = String(options.idleTimeoutSec);
-  return startGateway(loadConfig(env), { log: createLogger('silent'), ...options.overrides });
+  const ownDataDir =
+    env.RELAYBOX_DATA_DIR === undefined ? mkdtempSync(join(tmpdir(), 'rb-gw-data-')) : undefined;
+  if (ownDataDir) env.RELAYBOX_DATA_DIR = ownDataDir;
+  const removeDataDir = () => ownDataDir && rmSync(ownDataDir, { recursive: true, force: true });
+  const running = await startGateway(loadConfig(env), {
+    log: createLogger('silent'),
+    ...options.overrides,
+  }).catch((error: unknown) => {
+    removeDataDir();
+    throw error;
+  });
+  return {
+    ...running,
+    shutdown: async () => {
+      await running.shutdown();
+      removeDataDir();
+    },
+  };
 }
 
 export const wsUrl = (gw: RunningGateway | number) =>

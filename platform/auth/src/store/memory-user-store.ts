@@ -8,15 +8,21 @@ import {
   type UserStore,
 } from '../user-store.js';
 
-interface StoredSession {
+/** What a `MemoryUserStore` holds: users, and sessions with their remembered earlier generations. */
+export interface UserStoreState {
+  users: AuthUser[];
+  sessions: StoredSession[];
+}
+
+export interface StoredSession {
   session: AuthSession;
   /** Hashes of earlier generations, newest last (at most `REMEMBERED_GENERATIONS`). */
   previous: string[];
 }
 
 /**
- * The user store of the embedded engine: one process, in memory (the embedded engine keeps all of
- * its state in memory today, so users live as long as the process: docs/auth.md). Same guarantees
+ * A user store in this process's memory: users live as long as the process (the embedded engine
+ * keeps them in a file of its data dir: `FileUserStore`, which builds on this one). Same guarantees
  * as the Redis store; JavaScript's single thread makes every call atomic.
  */
 export class MemoryUserStore implements UserStore {
@@ -51,6 +57,20 @@ export class MemoryUserStore implements UserStore {
     const next = { ...user, ...clone(patch), updatedAt: now };
     this.users.set(key(appId, userId), next);
     return clone(next);
+  }
+
+  async consumeRecoveryCode(appId: string, userId: string, codeHash: string, now: number) {
+    const user = this.users.get(key(appId, userId));
+    const next = user && withoutRecoveryCode(user, codeHash, now);
+    if (next) this.users.set(key(appId, userId), next);
+    return next !== undefined;
+  }
+
+  async acceptTotpStep(appId: string, userId: string, step: number, now: number) {
+    const user = this.users.get(key(appId, userId));
+    const next = user && withTotpStep(user, step, now);
+    if (next) this.users.set(key(appId, userId), next);
+    return next !== undefined;
   }
 
   async listUsers(appId: string, options: { limit: number; cursor?: string | undefined }): Promise<UserPage> {
@@ -124,7 +144,43 @@ export class MemoryUserStore implements UserStore {
     return ids;
   }
 
+  async purgeExpiredSessions(now: number, limit: number): Promise<number> {
+    let purged = 0;
+    for (const [k, { session }] of this.sessions) {
+      if (purged >= limit) break;
+      if (session.expiresAt + SESSION_KEEP_MS > now) continue;
+      this.sessions.delete(k);
+      this.sessionsOfUser.get(key(session.appId, session.userId))?.delete(session.id);
+      purged += 1;
+    }
+    return purged;
+  }
+
   async close(): Promise<void> {}
+
+  /** Everything held, deep-copied (sessions whose storage ended too, until purged). */
+  protected exportState(): UserStoreState {
+    return { users: [...this.users.values()].map(clone), sessions: [...this.sessions.values()].map(clone) };
+  }
+
+  /** Replaces everything held with `state` (as `exportState` made it). */
+  protected importState(state: UserStoreState): void {
+    this.users.clear();
+    this.byEmail.clear();
+    this.sessions.clear();
+    this.sessionsOfUser.clear();
+    for (const user of state.users) {
+      this.users.set(key(user.appId, user.id), clone(user));
+      this.byEmail.set(key(user.appId, user.email), user.id);
+    }
+    for (const stored of state.sessions) {
+      const { appId, id, userId } = stored.session;
+      this.sessions.set(key(appId, id), clone(stored));
+      const set = this.sessionsOfUser.get(key(appId, userId)) ?? new Set<string>();
+      set.add(id);
+      this.sessionsOfUser.set(key(appId, userId), set);
+    }
+  }
 
   /** The stored session unless its storage expired (a day past `expiresAt`, like the Redis TTL). */
   private live(appId: string, sessionId: string): StoredSession | undefined {
@@ -135,6 +191,20 @@ export class MemoryUserStore implements UserStore {
     }
     return stored;
   }
+}
+
+/** The user without the unused recovery code `codeHash`; undefined when it has no such code. */
+export function withoutRecoveryCode(user: AuthUser, codeHash: string, now: number): AuthUser | undefined {
+  const hashes = user.mfa.recoveryCodeHashes;
+  if (!hashes.includes(codeHash)) return undefined;
+  const recoveryCodeHashes = hashes.filter((h) => h !== codeHash);
+  return { ...user, mfa: { ...user.mfa, recoveryCodeHashes }, updatedAt: now };
+}
+
+/** The user with `step` as its last accepted TOTP step; undefined unless it is newer than the recorded one. */
+export function withTotpStep(user: AuthUser, step: number, now: number): AuthUser | undefined {
+  if (step <= (user.mfa.totpLastStep ?? -1)) return undefined;
+  return { ...user, mfa: { ...user.mfa, totpLastStep: step }, updatedAt: now };
 }
 
 /** How long a session is kept past its expiry (so a late refresh says `expired`, not `unknown`). */

@@ -1,5 +1,6 @@
 import { ErrorCode, RelayBoxError } from '@relaybox/protocol';
 import pg from 'pg';
+import { type SessionPurge, type SessionPurgeOptions, startSessionPurge } from '../session-purge.js';
 import {
   type AuthSession,
   type AuthUser,
@@ -9,6 +10,7 @@ import {
   type UserPatch,
   type UserStore,
 } from '../user-store.js';
+import { SESSION_KEEP_MS } from './memory-user-store.js';
 
 /** Idempotent: run by `ensureSchema()`. Every query below is parameterized. */
 const SCHEMA = `
@@ -35,6 +37,7 @@ CREATE TABLE IF NOT EXISTS auth_sessions (
   PRIMARY KEY (app_id, id)
 );
 CREATE INDEX IF NOT EXISTS auth_sessions_user ON auth_sessions (app_id, user_id);
+CREATE INDEX IF NOT EXISTS auth_sessions_expiry ON auth_sessions (expires_at);
 `;
 
 /**
@@ -42,15 +45,18 @@ CREATE INDEX IF NOT EXISTS auth_sessions_user ON auth_sessions (app_id, user_id)
  * users there rather than in Redis. Same guarantees as the other stores: the email is unique per app
  * (a constraint), a rotation runs in one transaction holding the session's row lock, so of
  * concurrent refreshes with one token exactly one rotates. Expired sessions stay as rows (refused
- * as `expired`, not listed) until purged: no purge job is built. Not wired into a gateway yet
- * (docs/auth.md).
+ * as `expired`, not listed) until purged a day later (`purge` option: `startSessionPurge`, batches
+ * over the `expires_at` index). Not wired into a gateway yet (docs/auth.md).
  */
 export class PostgresUserStore implements UserStore {
   private readonly pool: pg.Pool;
+  private readonly purge: SessionPurge | undefined;
 
-  constructor(options: { connectionString: string; max?: number }) {
+  /** `purge`: delete sessions whose storage ended periodically (off unless given). */
+  constructor(options: { connectionString: string; max?: number; purge?: SessionPurgeOptions }) {
     this.pool = new pg.Pool({ connectionString: options.connectionString, max: options.max ?? 5 });
     this.pool.on('error', () => {});
+    this.purge = options.purge && startSessionPurge(this, options.purge);
   }
 
   async ensureSchema(): Promise<void> {
@@ -93,6 +99,28 @@ export class PostgresUserStore implements UserStore {
       [appId, userId, JSON.stringify({ ...patch, updatedAt: now })],
     );
     return rows[0]?.doc as AuthUser | undefined;
+  }
+
+  /** One conditional UPDATE: the row lock makes a concurrent one re-check `?` on the new row and miss. */
+  async consumeRecoveryCode(appId: string, userId: string, codeHash: string, now: number): Promise<boolean> {
+    const result = await this.query(
+      `UPDATE auth_users
+       SET doc = jsonb_set(doc, '{mfa,recoveryCodeHashes}', (doc #> '{mfa,recoveryCodeHashes}') - $3::text)
+         || jsonb_build_object('updatedAt', $4::bigint)
+       WHERE app_id = $1 AND id = $2 AND (doc #> '{mfa,recoveryCodeHashes}') ? $3::text`,
+      [appId, userId, codeHash, now],
+    );
+    return result.rowCount === 1;
+  }
+
+  async acceptTotpStep(appId: string, userId: string, step: number, now: number): Promise<boolean> {
+    const result = await this.query(
+      `UPDATE auth_users
+       SET doc = jsonb_set(doc, '{mfa,totpLastStep}', to_jsonb($3::bigint)) || jsonb_build_object('updatedAt', $4::bigint)
+       WHERE app_id = $1 AND id = $2 AND COALESCE((doc #>> '{mfa,totpLastStep}')::bigint, -1) < $3::bigint`,
+      [appId, userId, step, now],
+    );
+    return result.rowCount === 1;
   }
 
   async listUsers(appId: string, options: { limit: number; cursor?: string | undefined }): Promise<UserPage> {
@@ -201,7 +229,19 @@ export class PostgresUserStore implements UserStore {
     return rows.map((r) => r.id as string);
   }
 
+  async purgeExpiredSessions(now: number, limit: number): Promise<number> {
+    const result = await this.query(
+      `DELETE FROM auth_sessions s USING (
+         SELECT app_id, id FROM auth_sessions WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2
+       ) gone
+       WHERE s.app_id = gone.app_id AND s.id = gone.id`,
+      [now - SESSION_KEEP_MS, limit],
+    );
+    return result.rowCount ?? 0;
+  }
+
   async close(): Promise<void> {
+    await this.purge?.stop();
     await this.pool.end();
   }
 

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SESSION_KEEP_MS } from '../store/memory-user-store.js';
 import type { AuthSession, AuthUser, UserStore } from '../user-store.js';
 
 /** What one conformance test needs from an implementation; created fresh for every test. */
@@ -120,6 +121,51 @@ export function describeUserStoreConformance(
       expect(await a.updateUser(APP, 'nobody', { disabled: true }, NOW)).toBeUndefined();
     });
 
+    it('spends a recovery code once: exactly one of 20 concurrent uses of one code succeeds', async () => {
+      const user = testUser({
+        mfa: { totpSecretSealed: 'sealed', totpEnabled: true, recoveryCodeHashes: ['c1', 'c2'] },
+      });
+      await store().createUser(user);
+      const uses = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => store().consumeRecoveryCode(APP, user.id, 'c1', NOW + i + 1)),
+      );
+      expect(uses.filter(Boolean)).toHaveLength(1);
+      const after = await store().getUser(APP, user.id);
+      expect(after?.mfa).toEqual({ ...user.mfa, recoveryCodeHashes: ['c2'] });
+      expect(after?.updatedAt).toBeGreaterThan(NOW);
+      const a = store();
+      expect(await a.consumeRecoveryCode(APP, user.id, 'c1', NOW + 50)).toBe(false);
+      expect(await a.consumeRecoveryCode(APP, user.id, 'nope', NOW + 50)).toBe(false);
+      expect(await a.consumeRecoveryCode(APP, 'nobody', 'c2', NOW + 50)).toBe(false);
+      expect(await a.consumeRecoveryCode('app-2', user.id, 'c2', NOW + 50)).toBe(false);
+      expect(await a.consumeRecoveryCode(APP, user.id, 'c2', NOW + 50)).toBe(true);
+      // The last code gone leaves an empty list (an array, not an object), the rest of the user as it was.
+      expect(await a.getUser(APP, user.id)).toEqual({
+        ...user,
+        mfa: { ...user.mfa, recoveryCodeHashes: [] },
+        updatedAt: NOW + 50,
+      });
+    });
+
+    it('accepts a TOTP step once: exactly one of 20 concurrent acceptances of one step, never an older one', async () => {
+      const user = testUser();
+      await store().createUser(user);
+      const accepted = await Promise.all(
+        Array.from({ length: 20 }, () => store().acceptTotpStep(APP, user.id, 1000, NOW + 1)),
+      );
+      expect(accepted.filter(Boolean)).toHaveLength(1);
+      const a = store();
+      expect(await a.acceptTotpStep(APP, user.id, 999, NOW + 2)).toBe(false);
+      expect(await a.acceptTotpStep(APP, user.id, 1000, NOW + 2)).toBe(false);
+      expect(await a.acceptTotpStep(APP, user.id, 1001, NOW + 3)).toBe(true);
+      expect(await a.acceptTotpStep(APP, 'nobody', 5000, NOW + 3)).toBe(false);
+      expect(await a.getUser(APP, user.id)).toEqual({
+        ...user,
+        mfa: { ...user.mfa, totpLastStep: 1001 },
+        updatedAt: NOW + 3,
+      });
+    });
+
     it('lists users in creation order, page by page', async () => {
       const a = store();
       for (let i = 0; i < 5; i++) await a.createUser(testUser({ id: `p${i}`, createdAt: NOW + i }));
@@ -188,6 +234,28 @@ export function describeUserStoreConformance(
       const s = testSession({ expiresAt: NOW + 500 });
       await a.createSession(s);
       expect((await rotate(a, s, 0, 'h0', 'h1')).status).toBe('expired');
+    });
+
+    it('purges sessions whose storage ended, in batches of at most the limit, and nothing else', async () => {
+      const a = store();
+      const KEEP = SESSION_KEEP_MS;
+      const ended = [0, 1, 2, 3, 4].map((i) =>
+        testSession({ id: `ended-${i}`, userId: `pu-${i % 2}`, expiresAt: NOW - KEEP - 1000 }),
+      );
+      const recent = testSession({ id: 'recent', userId: 'pu-0', expiresAt: NOW - 1000 });
+      const live = testSession({ id: 'live', userId: 'pu-1' });
+      for (const s of [...ended, recent, live]) await a.createSession(s);
+      expect(await a.purgeExpiredSessions(NOW, 3)).toBe(3);
+      let rest = 0;
+      for (let batch = 0; batch < 5; batch++) rest += await store().purgeExpiredSessions(NOW, 3);
+      expect(rest).toBe(2);
+      expect(await a.purgeExpiredSessions(NOW, 3)).toBe(0);
+      for (const s of ended) expect(await a.getSession(APP, s.id)).toBeUndefined();
+      // An expired session is kept a day (a late refresh says `expired`), a live one untouched.
+      expect((await rotate(a, recent, 0, 'h0', 'h1')).status).toBe('expired');
+      expect((await a.getSession(APP, live.id))?.id).toBe('live');
+      expect((await a.revokeUserSessions(APP, 'pu-1')).sort()).toEqual(['live']);
+      expect((await a.revokeUserSessions(APP, 'pu-0')).sort()).toEqual(['recent']);
     });
 
     it('revokes one session, or every session of a user', async () => {

@@ -10,6 +10,8 @@ export interface RecoveryCodes {
 }
 
 const MAX_CODES = 20;
+/** Longer input is never a recovery code (`xxxxx-xxxxx`, give or take spaces). */
+export const MAX_RECOVERY_CODE_LENGTH = 64;
 
 /**
  * N one-time recovery codes. 50 random bits each make a plain SHA-256 enough (a slow password hash
@@ -34,15 +36,15 @@ export function hashRecoveryCode(code: string): string {
 }
 
 /**
- * Checks a code against the stored hashes. A match returns the hashes without it: the caller stores
- * that list (with a compare-and-set on the old one, so two parallel uses of one code cannot both
- * succeed) and the code never works again. A wrong code returns `{ matched: false }`.
+ * Checks a code against a list of hashes (constant time per hash). A match returns the hashes without
+ * it; a wrong code returns `{ matched: false }`. The auth service does not use it to spend a code:
+ * the user store's atomic `consumeRecoveryCode` does that, so parallel uses cannot both succeed.
  */
 export function consumeRecoveryCode(
   hashes: readonly string[],
   code: string,
 ): { matched: true; remaining: string[] } | { matched: false } {
-  if (typeof code !== 'string' || code.length > 64) return { matched: false };
+  if (typeof code !== 'string' || code.length > MAX_RECOVERY_CODE_LENGTH) return { matched: false };
   const given = Buffer.from(hashRecoveryCode(code), 'hex');
   let index = -1;
   hashes.forEach((hash, i) => {

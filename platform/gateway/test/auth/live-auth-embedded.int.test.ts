@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -57,6 +57,36 @@ describe('live auth in the embedded engine (memory store and broker)', () => {
     expect((await client.closed).code).toBe(4100);
     const again = await post(gw, '/v1/auth/dev/refresh', { refreshToken: up.body.session.refreshToken });
     expect(again.body.error.code).toBe('session_revoked');
+  });
+
+  it('keeps users and sessions in the data dir: a restart with the same data dir still knows them', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'rb-auth-embedded-'));
+    const env = {
+      RELAYBOX_CONFIG: '',
+      RELAYBOX_DATA_DIR: dataDir,
+      RELAYBOX_DEV_API_KEY: 'dev.default:embedded-dev-key-0001',
+    };
+    const credentials = { email: 'lin@example.com', password: 'a long password' };
+    const first = await startTestGateway({ env });
+    const up = await post(first, '/v1/auth/dev/signup', credentials);
+    expect(up.status).toBe(201);
+    await first.shutdown();
+    expect(statSync(join(dataDir, 'auth-users.json')).mode & 0o777).toBe(0o600);
+
+    const second = await startTestGateway({ env });
+    gateways.push(second);
+    // The same user: its email is taken, its password signs in, its refresh token still rotates.
+    expect((await post(second, '/v1/auth/dev/signup', credentials)).body.error.code).toBe('signup_failed');
+    const signedIn = await post(second, '/v1/auth/dev/signin', credentials);
+    expect([signedIn.status, signedIn.body.user.id]).toEqual([200, up.body.user.id]);
+    const refreshed = await post(second, '/v1/auth/dev/refresh', {
+      refreshToken: up.body.session.refreshToken,
+    });
+    expect(refreshed.status).toBe(200);
+    // And the access token issued before the restart opens a connection.
+    const client = await TestClient.connect(wsUrl(second), { token: up.body.session.accessToken });
+    await client.joinAndSubscribe('room:1');
+    await client.close();
   });
 
   it('apps of an apps file have no user pool unless they configure one', async () => {
