@@ -4,6 +4,7 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import { ErrorCode } from '@relaybox/protocol';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import { registerAppAuthRoutes } from './app-auth/app-auth.routes.js';
 import { registerAppRoutes } from './apps/apps.routes.js';
 import { registerAuthRoutes } from './auth/auth.routes.js';
 import { LoginRateLimiter } from './auth/login-rate-limiter.js';
@@ -121,6 +122,7 @@ async function configure(app: FastifyInstance, services: Services, stopping: () 
   registerAuthRoutes(app, services);
   registerAppRoutes(app, services);
   registerKeyRoutes(app, services);
+  registerAppAuthRoutes(app, services);
   registerWebhookRoutes(app, services);
   registerUsageRoutes(app, services);
   await app.register((scope) => internalRoutes(scope, services), { prefix: '/internal/v1' });

@@ -127,7 +127,7 @@ export async function startGateway(
           lockDurationMs: config.jobLockMs,
         })
       : new MemoryJobQueue({ retainFinishedMs: 300_000 });
-  const auth = overrides.keys ? undefined : await createAuth(config, local.auth, log);
+  const auth = overrides.keys ? undefined : await createAuth(config, local, log);
   const gateway = new Gateway(
     {
       nodeId: config.nodeId,

@@ -10,8 +10,13 @@ import {
   type UserStore,
 } from '../user-store.js';
 
-/** Idempotent: run by `ensureSchema()`. Every query below is parameterized. */
+/**
+ * Idempotent: run by `ensureSchema()`. One simple-protocol query, so one implicit transaction: the
+ * advisory lock it takes first serialises gateways that start together (concurrent `CREATE ... IF
+ * NOT EXISTS` can otherwise fail on the catalog's unique index). Every query below is parameterized.
+ */
 const SCHEMA = `
+SELECT pg_advisory_xact_lock(7261726);
 CREATE TABLE IF NOT EXISTS auth_users (
   app_id text NOT NULL,
   id text NOT NULL,
@@ -42,8 +47,8 @@ CREATE INDEX IF NOT EXISTS auth_sessions_user ON auth_sessions (app_id, user_id)
  * users there rather than in Redis. Same guarantees as the other stores: the email is unique per app
  * (a constraint), a rotation runs in one transaction holding the session's row lock, so of
  * concurrent refreshes with one token exactly one rotates. Expired sessions stay as rows (refused
- * as `expired`, not listed) until purged: no purge job is built. Not wired into a gateway yet
- * (docs/auth.md).
+ * as `expired`, not listed) until purged: no purge job is built. Cloud-mode gateways use it
+ * (`RELAYBOX_AUTH_DATABASE_URL`, docs/auth.md#where-users-live).
  */
 export class PostgresUserStore implements UserStore {
   private readonly pool: pg.Pool;
