@@ -179,7 +179,7 @@ describe('control-plane auth settings', () => {
   it('refuses bad providers with invalid_request', async () => {
     const bad: Array<[Record<string, unknown>, string]> = [
       [{ id: 'x', kind: 'oidc', clientId: 'a', clientSecret: 'b' }, 'issuer'],
-      [{ id: 'x', kind: 'github', issuer: 'https://a.example', clientId: 'a', clientSecret: 'b' }, 'issuer'],
+      [{ id: 'x', kind: 'google', issuer: 'https://a.example', clientId: 'a', clientSecret: 'b' }, 'issuer'],
       [{ id: 'Bad Id', kind: 'github', clientId: 'a', clientSecret: 'b' }, 'id'],
       [{ id: 'x', kind: 'saml', clientId: 'a', clientSecret: 'b' }, 'kind'],
       [{ id: 'x', kind: 'github', clientId: 'a', clientSecret: 'b'.repeat(513) }, 'clientSecret'],
@@ -192,7 +192,7 @@ describe('control-plane auth settings', () => {
       expect([reply.status, reply.body.error.code], JSON.stringify(body)).toEqual([400, 'invalid_request']);
       expect(reply.body.error.field, JSON.stringify(body)).toContain(field);
     }
-    const presetIssuer = await browser.patch(`/api/apps/${appId}/auth/providers/github`, {
+    const presetIssuer = await browser.patch(`/api/apps/${appId}/auth/providers/p2`, {
       issuer: 'https://a.example',
     });
     expect(presetIssuer.body.error.code).toBe('invalid_request');

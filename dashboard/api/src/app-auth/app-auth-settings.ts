@@ -152,6 +152,10 @@ export const providerPatchSchema = {
   },
 } as const;
 
+/**
+ * A new provider. `issuer`: required for `oidc` (discovery), a GitHub Enterprise base URL for
+ * `github` (absent: github.com), refused for `google` (fixed).
+ */
 export interface ProviderCreate {
   id: string;
   kind: AuthProviderKind;

@@ -79,8 +79,8 @@ export function registerAppAuthRoutes(app: FastifyInstance, services: Services):
           field: 'issuer',
         });
       }
-      if (kind !== 'oidc' && issuer) {
-        throw new ApiError(ErrorCode.InvalidRequest, `body.issuer is fixed for the ${kind} preset`, {
+      if (kind === 'google' && issuer) {
+        throw new ApiError(ErrorCode.InvalidRequest, 'body.issuer is fixed for the google preset', {
           field: 'issuer',
         });
       }
@@ -96,8 +96,8 @@ export function registerAppAuthRoutes(app: FastifyInstance, services: Services):
     async (request) => {
       const owned = await ownedApp(request, request.params.appId);
       const current = await auth.provider(owned.id, request.params.providerId);
-      if (request.body.issuer !== undefined && current.kind !== 'oidc') {
-        throw new ApiError(ErrorCode.InvalidRequest, `body.issuer is fixed for the ${current.kind} preset`, {
+      if (request.body.issuer !== undefined && current.kind === 'google') {
+        throw new ApiError(ErrorCode.InvalidRequest, 'body.issuer is fixed for the google preset', {
           field: 'issuer',
         });
       }
