@@ -209,6 +209,12 @@ describe('control-plane auth settings', () => {
     expect(anonymous.status).toBe(401);
   });
 
+  it('without AUTH_DATABASE_URL the users routes say what is missing', async () => {
+    const list = await browser.get(`/api/apps/${appId}/auth/users`);
+    expect([list.status, list.body.error.code]).toEqual([404, 'not_found']);
+    expect(list.body.error.message).toContain('AUTH_DATABASE_URL');
+  });
+
   it('no log line holds a client secret', () => {
     for (const line of cp.logs) {
       expect(line).not.toContain(CLIENT_SECRET);

@@ -49,6 +49,11 @@ export interface KeySource {
    * open connections whenever the revocation stream (re)connects, since events may have been missed.
    */
   watchConnections?(connections: KeyConnections): void;
+  /**
+   * Cloud mode: closes the open connections of an app's end user whose sessions were revoked (or
+   * who was disabled) in the dashboard, pushed as `user-revoked` on the key event stream.
+   */
+  watchUsers?(close: (appId: string, userId: string) => number): void;
   /** Cloud mode: reports per-app usage to the control plane every 10 s until `stop()` (which flushes). */
   reportUsage?(read: () => Iterable<AppUsageTotals>): { stop(): Promise<void> };
   /** Cloud mode: an app's settings (retention) changed or it was deleted; `retention` is updated first. */
@@ -127,6 +132,12 @@ function cloudSource(
     webhooks: apps,
     retention,
     watchConnections: (connections) => watchConnections(cloudKeys, keys, connections, log),
+    watchUsers: (close) => {
+      cloudKeys.onUserRevoked(({ appId, userId }) => {
+        const closed = close(appId, userId);
+        if (closed > 0) log.info('closed connections of a revoked user', { appId, closed });
+      });
+    },
     reportUsage: (read) => new UsageReporter({ ...controlPlane, nodeId: config.nodeId, read, log }).start(),
     onSettingsChanged: (listener) => changed.add(listener),
     appExists: async (appId) => (await apps.app(appId)) !== undefined,

@@ -180,6 +180,8 @@ export async function startGateway(
   );
   // Cloud mode: a pushed revocation also closes the open connections of that key on this node.
   local.watchConnections?.(gateway);
+  // Cloud mode: a user revoked or disabled in the dashboard loses its connections on this node.
+  local.watchUsers?.((appId, userId) => gateway.closeConnectionsOfUser(appId, userId, 'all'));
   local.onSettingsChanged?.((appId) => gateway.forgetAppSettings(appId));
   const port = await gateway.start();
   const usage = local.reportUsage?.(() => gateway.usageTotals());

@@ -22,7 +22,7 @@ const clients: TestClient[] = [];
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  cp = await startControlPlane({ DATABASE_URL: db.url, LOG_LEVEL: 'warn' });
+  cp = await startControlPlane({ DATABASE_URL: db.url, AUTH_DATABASE_URL: db.url, LOG_LEVEL: 'warn' });
   browser = new BrowserClient(cp.url);
   await browser.signup();
   const exchange = uniqueName('test.cloudauth');
@@ -210,4 +210,81 @@ describe('cloud-mode gateways run the auth service for apps that enabled it in t
     );
     expect(off.body.error?.code).toBe('auth_not_enabled');
   });
+
+  it('lists the users in the dashboard API (paginated, bounded); revoking and disabling close their connections on both gateways', async () => {
+    const appId = await newApp();
+    await patchAuth(appId, { enabled: true });
+    const [a, b] = gateways as [RunningGateway, RunningGateway];
+    const signUp = (email: string) =>
+      eventually(
+        () => call(a, `/v1/auth/${appId}/signup`, { email, password: PASSWORD }),
+        (r) => r.status !== 404,
+      );
+    const ada = await signUp(uniqueEmail());
+    const bob = await signUp(uniqueEmail());
+    expect([ada.status, bob.status]).toEqual([201, 201]);
+
+    const first = await browser.get(`/api/apps/${appId}/auth/users?limit=1`);
+    expect(first.status).toBe(200);
+    expect(first.body.items.map((u: { id: string }) => u.id)).toEqual([ada.body.user.id]);
+    expect(first.body.items[0]).toMatchObject({ disabled: false, email: ada.body.user.email });
+    expect(JSON.stringify(first.body)).not.toMatch(/passwordHash|argon2/);
+    const second = await browser.get(`/api/apps/${appId}/auth/users?limit=1&cursor=${first.body.next}`);
+    expect(second.body.items.map((u: { id: string }) => u.id)).toEqual([bob.body.user.id]);
+    expect(second.body.next).toBeNull();
+    for (const query of ['limit=0', 'limit=101', 'limit=abc', 'cursor=-1', 'other=1']) {
+      const bad = await browser.get(`/api/apps/${appId}/auth/users?${query}`);
+      expect([bad.status, bad.body.error.code], query).toEqual([400, 'invalid_request']);
+    }
+    const stranger = new BrowserClient(cp.url);
+    await stranger.signup();
+    expect((await stranger.get(`/api/apps/${appId}/auth/users`)).body.error.code).toBe('not_found');
+    expect((await browser.post(`/api/apps/${appId}/auth/users/usr_nope/revoke`)).body.error.code).toBe(
+      'not_found',
+    );
+
+    // Ada on both gateways, Bob on one: revoking Ada closes hers only, on both.
+    const connect = async (gw: RunningGateway, token: string) => {
+      const client = await TestClient.connect(wsUrl(gw), { token });
+      clients.push(client);
+      return client;
+    };
+    const adaA = await connect(a, ada.body.session.accessToken);
+    const adaB = await connect(b, ada.body.session.accessToken);
+    const bobB = await connect(b, bob.body.session.accessToken);
+    const revoke = await browser.post(`/api/apps/${appId}/auth/users/${ada.body.user.id}/revoke`);
+    expect(revoke.status).toBe(200);
+    expect(revoke.body.revoked).toBe(1);
+    for (const closed of await Promise.all([adaA, adaB].map((c) => within5s(c.closed)))) {
+      expect(closed).toMatchObject({ code: 4100, reason: 'user session revoked' });
+    }
+    await bobB.ok({ type: 'join', room: 'still:here' });
+    const refresh = await call(a, `/v1/auth/${appId}/refresh`, {
+      refreshToken: ada.body.session.refreshToken,
+    });
+    expect(refresh.body.error?.code).toBe('session_revoked');
+
+    // Disabling Bob closes his connection and refuses his sign-in.
+    const disabled = await browser.patch(`/api/apps/${appId}/auth/users/${bob.body.user.id}`, {
+      disabled: true,
+    });
+    expect(disabled.body.user).toMatchObject({ id: bob.body.user.id, disabled: true });
+    expect(await within5s(bobB.closed)).toMatchObject({ code: 4100 });
+    const signIn = await call(b, `/v1/auth/${appId}/signin`, {
+      email: bob.body.user.email,
+      password: PASSWORD,
+    });
+    expect(signIn.body.error?.code).toBe('user_disabled');
+    const badPatch = await browser.patch(`/api/apps/${appId}/auth/users/${bob.body.user.id}`, {
+      disabled: 'yes',
+    });
+    expect(badPatch.body.error.code).toBe('invalid_request');
+  });
 });
+
+function within5s<T>(promise: Promise<T>): Promise<T> {
+  return Promise.race([
+    promise,
+    new Promise<T>((_, reject) => setTimeout(() => reject(new Error('not within 5 s')), 5000)),
+  ]);
+}
