@@ -184,4 +184,53 @@ describe('dashboard Auth tab', () => {
     }
     expect(gone.status).toBe(404);
   });
+
+  it('lists the users a page at a time; revoking closes a connected client, disabling marks the user', async () => {
+    const emails = Array.from(
+      { length: 21 },
+      (_, i) => `p${String(i).padStart(2, '0')}-${randomBytes(3).toString('hex')}@example.com`,
+    );
+    const tokens: string[] = [];
+    for (const email of emails) {
+      const up = await gateway(`/v1/auth/${appId}/signup`, { email, password: PASSWORD });
+      expect(up.status, JSON.stringify(up.body)).toBe(201);
+      tokens.push(up.body.session.accessToken);
+    }
+    // 22 users (one from the test above): 20 on the first page, 2 on the next.
+    await page.reload();
+    const users = page.getByRole('region', { name: 'Users' });
+    await users.locator('[data-user]').first().waitFor();
+    expect(await users.locator('[data-user]').count()).toBe(20);
+    await users.getByRole('button', { name: 'Next page' }).click();
+    await users.locator(`[data-user="${emails[20]}"]`).waitFor();
+    expect(await users.locator('[data-user]').count()).toBe(2);
+
+    // A connected client of that user is closed by "Revoke sessions" (pushed to the gateway).
+    const ws = new WebSocket(`ws://127.0.0.1:${stack.gateway.port}/v1/ws`, [
+      'relaybox.v1',
+      `relaybox.token.${tokens[20]}`,
+    ]);
+    const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+      ws.on('close', (code, reason) => resolve({ code, reason: String(reason) })),
+    );
+    await new Promise<void>((resolve, reject) => {
+      ws.once('message', () => resolve());
+      ws.once('error', reject);
+    });
+    await users.getByRole('button', { name: `Revoke sessions of ${emails[20]}` }).click();
+    await users.getByText('Sessions revoked (1).').waitFor();
+    const result = await Promise.race([
+      closed,
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('not closed within 5 s')), 5000)),
+    ]);
+    expect(result).toEqual({ code: 4100, reason: 'user session revoked' });
+
+    await users.getByRole('button', { name: `Disable ${emails[20]}` }).click();
+    await users.getByRole('button', { name: `Enable ${emails[20]}` }).waitFor();
+    await screenshot('users');
+    const signIn = await gateway(`/v1/auth/${appId}/signin`, { email: emails[20], password: PASSWORD });
+    expect(signIn.body.error?.code).toBe('user_disabled');
+    await users.getByRole('button', { name: 'First page' }).click();
+    await users.locator(`[data-user="${emails[0]}"]`).waitFor();
+  });
 });

@@ -36,6 +36,8 @@ export async function startDashboardStack(): Promise<DashboardStack> {
     const controlPlane: ControlPlane = await createControlPlane(
       loadControlPlaneConfig({
         DATABASE_URL: database.url,
+        // The gateway below keeps the apps' end users in the same database.
+        AUTH_DATABASE_URL: database.url,
         PORT: '0',
         HOST: '127.0.0.1',
         MASTER_KEY: randomBytes(32).toString('base64'),

@@ -3,6 +3,8 @@
  * app imports these types and nothing else of the API (a Biome rule in biome.json enforces it), so
  * the API's stores, database code and secrets handling never reach the browser bundle.
  */
+
+export type { AdminUser } from '@relaybox/auth/postgres';
 export type {
   AppAuthSettings,
   AuthProviderInfo,

@@ -3,6 +3,7 @@ import { useCurrentApp } from '../../apps/components/app-page.js';
 import { useAppAuth } from '../api/app-auth.js';
 import { AuthProviders } from './auth-providers.js';
 import { AuthSettingsForm } from './auth-settings-form.js';
+import { AuthUsers } from './auth-users.js';
 
 /** The app's user pool: who may sign in and how (docs/control-plane.md#auth-user-pools). */
 export function AuthTab() {
@@ -20,6 +21,7 @@ export function AuthTab() {
         <>
           <AuthSettingsForm key={app.id} appId={app.id} settings={auth.data.settings} />
           <AuthProviders appId={app.id} providers={auth.data.providers} />
+          <AuthUsers appId={app.id} />
         </>
       )}
     </>
