@@ -64,6 +64,18 @@ describe("one account never reaches another's apps", () => {
       ['GET', `/api/apps/${a}/webhooks/${w}/deliveries`],
       ['DELETE', `/api/apps/${a}/webhooks/${w}`],
       ['GET', `/api/apps/${a}/usage`],
+      ['GET', `/api/apps/${a}/auth`],
+      ['PATCH', `/api/apps/${a}/auth`, { enabled: true }],
+      [
+        'POST',
+        `/api/apps/${a}/auth/providers`,
+        { id: 'gh', kind: 'github', clientId: 'x', clientSecret: 'y' },
+      ],
+      ['PATCH', `/api/apps/${a}/auth/providers/gh`, { clientSecret: 'z' }],
+      ['DELETE', `/api/apps/${a}/auth/providers/gh`],
+      ['GET', `/api/apps/${a}/auth/users`],
+      ['PATCH', `/api/apps/${a}/auth/users/usr_x`, { disabled: true }],
+      ['POST', `/api/apps/${a}/auth/users/usr_x/revoke`],
       ['DELETE', `/api/apps/${a}`],
       // Bob's own app with Alice's key and webhook ids: scoped by app, so still not found.
       ['POST', `/api/apps/${bobApp.id}/keys/${k}/revoke`],

@@ -10,7 +10,7 @@ import { createTestDatabase, ensureWebBuild, startFrontServer } from './web-harn
 /**
  * What the dashboard's browser test runs against: the real control plane on a fresh PostgreSQL
  * database, the built web app behind a front server, and a real gateway in cloud mode that
- * resolves keys from that control plane.
+ * resolves keys (and apps' user pools) from that control plane.
  */
 export interface DashboardStack {
   /** The control plane itself (internal API). */
@@ -36,6 +36,8 @@ export async function startDashboardStack(): Promise<DashboardStack> {
     const controlPlane: ControlPlane = await createControlPlane(
       loadControlPlaneConfig({
         DATABASE_URL: database.url,
+        // The gateway below keeps the apps' end users in the same database.
+        AUTH_DATABASE_URL: database.url,
         PORT: '0',
         HOST: '127.0.0.1',
         MASTER_KEY: randomBytes(32).toString('base64'),
@@ -64,6 +66,10 @@ export async function startDashboardStack(): Promise<DashboardStack> {
         RELAYBOX_KEY_SOURCE: 'cloud',
         RELAYBOX_CONTROL_PLANE_URL: apiUrl,
         RELAYBOX_CONTROL_PLANE_TOKEN: serviceToken,
+        // The auth service for apps whose user pool is enabled in the dashboard; users in the
+        // control plane's own database.
+        RELAYBOX_AUTH_SECRET: randomBytes(32).toString('base64url'),
+        RELAYBOX_AUTH_DATABASE_URL: database.url,
       }),
     );
     closers.push(() => gateway.shutdown());

@@ -269,6 +269,7 @@ describe('dashboard web app', () => {
       ['apps', stack.frontUrl],
       ['keys', `${base}/keys`],
       ['webhooks', `${base}/webhooks`],
+      ['auth', `${base}/auth`],
       ['usage', `${base}/usage`],
       ['settings', `${base}/settings`],
     ] as const) {

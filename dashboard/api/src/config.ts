@@ -9,6 +9,11 @@ export interface ControlPlaneConfig {
   readonly host: string;
   /** PostgreSQL URL; null → embedded PGlite in `dataDir`. */
   readonly databaseUrl: string | null;
+  /**
+   * `AUTH_DATABASE_URL`: the PostgreSQL of the cloud apps' end users (the gateways'
+   * `RELAYBOX_AUTH_DATABASE_URL`), read by the Auth tab's user list; null: users are not shown.
+   */
+  readonly authDatabaseUrl: string | null;
   readonly dataDir: string;
   /** Current master key (32 bytes) and its version byte, plus older keys still able to decrypt. */
   readonly masterKey: Buffer;
@@ -85,6 +90,7 @@ export function loadConfig(env: Env, defaults: { webDist?: string | null } = {})
     port: int(env, 'PORT', 9100, 0, 65_535),
     host: env.HOST || '127.0.0.1',
     databaseUrl: env.DATABASE_URL || null,
+    authDatabaseUrl: authDatabaseUrl(env.AUTH_DATABASE_URL),
     dataDir,
     masterKey,
     masterKeyVersion: version,
@@ -146,4 +152,11 @@ function trustProxy(raw: string | undefined): readonly string[] {
   } catch (error) {
     throw new ConfigError(`TRUST_PROXY must be a comma-separated list of CIDRs: ${(error as Error).message}`);
   }
+}
+
+function authDatabaseUrl(raw: string | undefined): string | null {
+  if (!raw) return null;
+  if (!/^postgres(ql)?:\/\/[^/]/.test(raw))
+    throw new ConfigError('AUTH_DATABASE_URL must be a postgres:// or postgresql:// URL');
+  return raw;
 }

@@ -2,8 +2,11 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
+import { PostgresUserStore } from '@relaybox/auth/postgres';
 import { ErrorCode } from '@relaybox/protocol';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import { registerAppAuthRoutes } from './app-auth/app-auth.routes.js';
+import { registerAppAuthUserRoutes } from './app-auth/app-auth-users.routes.js';
 import { registerAppRoutes } from './apps/apps.routes.js';
 import { registerAuthRoutes } from './auth/auth.routes.js';
 import { LoginRateLimiter } from './auth/login-rate-limiter.js';
@@ -61,6 +64,10 @@ export async function createControlPlane(
     });
     const keyEvents = new KeyEvents(database, app.log);
     await keyEvents.start();
+    const users = config.authDatabaseUrl
+      ? new PostgresUserStore({ connectionString: config.authDatabaseUrl, max: 2 })
+      : undefined;
+    await users?.ensureSchema();
     const services: Services = {
       config,
       db: database.db,
@@ -70,10 +77,12 @@ export async function createControlPlane(
       loginLimiter: new LoginRateLimiter(database.db),
       signupLimiter: new SignupRateLimiter(database.db, config.signupRateLimit),
       keyEvents,
+      users,
     };
     await configure(app, services, () => stopping);
     app.addHook('onClose', async () => {
       await keyEvents.close();
+      await users?.close();
       await database.close();
     });
     return {
@@ -121,6 +130,8 @@ async function configure(app: FastifyInstance, services: Services, stopping: () 
   registerAuthRoutes(app, services);
   registerAppRoutes(app, services);
   registerKeyRoutes(app, services);
+  registerAppAuthRoutes(app, services);
+  registerAppAuthUserRoutes(app, services);
   registerWebhookRoutes(app, services);
   registerUsageRoutes(app, services);
   await app.register((scope) => internalRoutes(scope, services), { prefix: '/internal/v1' });

@@ -1,3 +1,4 @@
+import type { UserStore } from '@relaybox/auth/postgres';
 import type { Kysely } from 'kysely';
 import type { LoginRateLimiter } from './auth/login-rate-limiter.js';
 import type { PasswordHasher } from './auth/password-hasher.js';
@@ -18,4 +19,6 @@ export interface Services {
   readonly loginLimiter: LoginRateLimiter;
   readonly signupLimiter: SignupRateLimiter;
   readonly keyEvents: KeyEvents;
+  /** The cloud apps' end users (`AUTH_DATABASE_URL`); undefined: not configured. */
+  readonly users: UserStore | undefined;
 }

@@ -2,6 +2,7 @@ import { QueryClientProvider } from '@tanstack/react-query';
 import { useState } from 'react';
 import { BrowserRouter, Navigate, Route, Routes } from 'react-router';
 import { AppShell } from './components/app-shell.js';
+import { AuthTab } from './features/app-auth/components/auth-tab.js';
 import { AppListPage } from './features/apps/components/app-list-page.js';
 import { AppPage } from './features/apps/components/app-page.js';
 import { authKeys } from './features/auth/api/auth.js';
@@ -36,6 +37,7 @@ export function App() {
                 <Route index element={<Navigate to="keys" replace />} />
                 <Route path="keys" element={<KeysTab />} />
                 <Route path="webhooks" element={<WebhooksTab />} />
+                <Route path="auth" element={<AuthTab />} />
                 <Route path="usage" element={<UsageTab />} />
                 <Route path="settings" element={<SettingsTab />} />
               </Route>

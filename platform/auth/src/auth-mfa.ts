@@ -84,6 +84,9 @@ export class AuthMfa {
 
   private async enrollUser(user: AuthUser): Promise<{ otpauthUri: string; qrSvg: string }> {
     const config = await this.deps.service.config(user.appId);
+    if (!config.mfaAllowed) {
+      throw new RelayBoxError(ErrorCode.PermissionDenied, 'multi-factor authentication is off for this app');
+    }
     if (user.mfa.totpEnabled) {
       throw new RelayBoxError(
         ErrorCode.MfaNotEnabled,

@@ -16,8 +16,13 @@ describe('parseAppAuthConfig', () => {
       providers: [],
       redirectUris: [],
       mfaRequired: false,
+      mfaAllowed: true,
     });
     expect(parseAppAuthConfig({ mfa: { required: true } }, at)?.mfaRequired).toBe(true);
+    expect(parseAppAuthConfig({ mfa: { allowed: false } }, at)).toMatchObject({
+      mfaRequired: false,
+      mfaAllowed: false,
+    });
     expect(parseAppAuthConfig(undefined, at)).toBeUndefined();
     expect(parseAppAuthConfig({ enabled: false }, at)).toBeUndefined();
   });
@@ -52,6 +57,8 @@ describe('parseAppAuthConfig', () => {
       [{ mfa: true }, /mfa must be an object/],
       [{ mfa: { required: 'yes' } }, /mfa\.required must be a boolean/],
       [{ mfa: { required: true, totp: 1 } }, /mfa: unknown field "totp"/],
+      [{ mfa: { allowed: 'no' } }, /mfa\.allowed must be a boolean/],
+      [{ mfa: { required: true, allowed: false } }, /mfa: required needs allowed/],
     ];
     for (const [raw, message] of cases) {
       expect(() => parseAppAuthConfig(raw, at), JSON.stringify(raw)).toThrow(message);

@@ -40,6 +40,11 @@ export interface AppAuthConfig {
    * activating TOTP, which then starts the session (docs/auth.md#requiring-mfa).
    */
   mfaRequired: boolean;
+  /**
+   * `mfa.allowed` (default true): false turns MFA off: no authenticator can be enrolled (403
+   * `permission_denied`); one enrolled before still guards its user's sign-in.
+   */
+  mfaAllowed: boolean;
 }
 
 /** One OAuth / OIDC provider of an app (`@relaybox/auth` `OAuthProviderConfig`). */
@@ -62,6 +67,7 @@ export const DEFAULT_APP_AUTH: Readonly<
     | 'redirectUris'
     | 'requireEmailVerification'
     | 'mfaRequired'
+    | 'mfaAllowed'
   >
 > = Object.freeze({
   accessTokenTtlSec: 900,
@@ -115,7 +121,7 @@ export function parseAppAuthConfig(raw: unknown, where: string, appId = 'app'): 
     requireEmailVerification: requireEmailVerification === true,
     providers: readProviders(providers, `${where}.providers`),
     redirectUris: readRedirectUris(redirectUris, `${where}.redirectUris`),
-    mfaRequired: readMfa(mfa, `${where}.mfa`),
+    ...readMfa(mfa, `${where}.mfa`),
   };
   if (appName !== undefined) {
     if (typeof appName !== 'string' || appName.length === 0 || appName.length > 100 || appName.includes(':'))
@@ -151,15 +157,17 @@ export function parseAppAuthConfig(raw: unknown, where: string, appId = 'app'): 
   return enabled ? config : undefined;
 }
 
-function readMfa(raw: unknown, at: string): boolean {
-  if (raw === undefined) return false;
+function readMfa(raw: unknown, at: string): Pick<AppAuthConfig, 'mfaRequired' | 'mfaAllowed'> {
+  if (raw === undefined) return { mfaRequired: false, mfaAllowed: true };
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
     throw new Error(`${at} must be an object`);
-  const { required = false, ...rest } = raw as Record<string, unknown>;
+  const { required = false, allowed = true, ...rest } = raw as Record<string, unknown>;
   const unknown = Object.keys(rest)[0];
   if (unknown !== undefined) throw new Error(`${at}: unknown field "${unknown}"`);
   if (typeof required !== 'boolean') throw new Error(`${at}.required must be a boolean`);
-  return required;
+  if (typeof allowed !== 'boolean') throw new Error(`${at}.allowed must be a boolean`);
+  if (required && !allowed) throw new Error(`${at}: required needs allowed`);
+  return { mfaRequired: required, mfaAllowed: allowed };
 }
 
 function readProviders(raw: unknown, at: string): AuthProviderSettings[] {

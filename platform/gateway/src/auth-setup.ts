@@ -9,64 +9,101 @@ import {
   loadArgon2,
   MemoryAttemptLimiter,
   PasswordHasher,
+  PostgresUserStore,
   RedisAttemptLimiter,
   RedisUserStore,
+  type SessionPurgeOptions,
   SmtpMailer,
+  type UserStore,
 } from '@relaybox/auth';
 import type { AppAuthConfig } from '@relaybox/core';
 import type { AuthSetup } from './auth/auth-runtime.js';
 import type { GatewayConfig } from './config.js';
 import type { Logger } from './logger.js';
 
+/** Where the apps' user pools come from: the apps file (local mode) or the control plane (cloud). */
+export interface AuthApps {
+  auth?: Map<string, AppAuthConfig>;
+  authConfig?(appId: string): Promise<AppAuthConfig | undefined>;
+}
+
 /**
- * The auth service's parts for this deployment, or undefined when no app has a user pool (or, in
- * cloud mode, no `RELAYBOX_AUTH_SECRET`). Users live where the gateways' state lives: Redis
- * (`RELAYBOX_STORE=redis`: native and docker engines, cloud), or with the one process of the embedded
+/**
+ * The auth service's parts for this deployment, or undefined when it is off: local mode with no app
+ * that has a user pool; cloud mode without `RELAYBOX_AUTH_SECRET` or `RELAYBOX_AUTH_DATABASE_URL`.
+ * One user store per deployment (docs/auth.md#where-users-live): cloud gateways keep users in
+ * PostgreSQL (`PostgresUserStore`), local ones where their state lives: Redis
+ * (`RELAYBOX_STORE=redis`: native and docker engines), or with the one process of the embedded
  * engine in its data dir (`<dataDir>/auth-users.json`, so they survive a restart).
  */
 export async function createAuth(
   config: GatewayConfig,
-  apps: Map<string, AppAuthConfig> | undefined,
+  apps: AuthApps,
   log: Logger,
 ): Promise<AuthSetup | undefined> {
-  if (!apps || apps.size === 0) return undefined;
-  const secret =
-    config.authSecret ?? (config.keySource === 'local' ? readOrCreateSecret(config.dataDir) : undefined);
+  const cloud = config.keySource === 'cloud' && apps.authConfig !== undefined;
+  if (!cloud && (!apps.auth || apps.auth.size === 0)) return undefined;
+  const secret = config.authSecret ?? (cloud ? undefined : readOrCreateSecret(config.dataDir));
   if (!secret) {
     log.warn('auth service off: set RELAYBOX_AUTH_SECRET to enable it');
     return undefined;
   }
+  if (cloud && !config.authDatabaseUrl) {
+    log.warn("auth service off: set RELAYBOX_AUTH_DATABASE_URL (the PostgreSQL of the cloud apps' users)");
+    return undefined;
+  }
   const keys = new AuthKeys(secret);
   const redis = { url: config.redisUrl, prefix: config.redisPrefix };
-  const passwords = await PasswordHasher.create();
   // Sessions whose storage ended leave the store every 10 minutes (startSessionPurge's defaults).
   const purge = {
     onError: (error: unknown) => log.warn('auth: session purge failed', { reason: String(error) }),
   };
+  const store = cloud
+    ? await postgresStore(config.authDatabaseUrl as string, purge)
+    : await localStore(config, redis, purge);
+  const passwords = await PasswordHasher.create();
   await loadArgon2().catch((error: Error) =>
     log.warn('auth service: password sign-up and sign-in will fail', { reason: error.message }),
   );
   log.info('auth service on', {
-    apps: [...apps.keys()],
-    store: config.store,
+    apps: cloud ? 'from the control plane' : [...(apps.auth?.keys() ?? [])],
+    store: cloud ? 'postgres' : config.store,
     mail: config.smtp ? 'smtp' : 'dev mailbox',
   });
+  const local = apps.auth;
   return {
     keys,
     ...mailers(config),
-    store:
-      config.store === 'redis'
-        ? new RedisUserStore({ ...redis, purge })
-        : await FileUserStore.open(join(config.dataDir, USERS_FILE), { purge }),
+    store,
     limiter: config.store === 'redis' ? new RedisAttemptLimiter(redis) : new MemoryAttemptLimiter(),
     passwords,
     tokens: new AccessTokens(keys, config.tokenClockToleranceSec),
-    appConfig: async (appId) => apps.get(appId),
+    appConfig:
+      cloud && apps.authConfig
+        ? (appId) => apps.authConfig?.(appId) ?? Promise.resolve(undefined)
+        : async (appId) => local?.get(appId),
   };
 }
 
 /** The embedded engine's user store in its data dir (FileUserStore). */
 export const USERS_FILE = 'auth-users.json';
+
+function localStore(
+  config: GatewayConfig,
+  redis: { url: string; prefix: string },
+  purge: SessionPurgeOptions,
+): Promise<UserStore> | UserStore {
+  return config.store === 'redis'
+    ? new RedisUserStore({ ...redis, purge })
+    : FileUserStore.open(join(config.dataDir, USERS_FILE), { purge });
+}
+
+/** Creates the tables when missing (idempotent, safe when several gateways start together). */
+async function postgresStore(connectionString: string, purge: SessionPurgeOptions): Promise<PostgresUserStore> {
+  const store = new PostgresUserStore({ connectionString, purge });
+  await store.ensureSchema();
+  return store;
+}
 
 /** SMTP when `RELAYBOX_SMTP_URL` is set; else one dev inbox per app (kept in memory, shown by the admin route). */
 function mailers(config: GatewayConfig): Pick<AuthSetup, 'mailer' | 'devMailbox' | 'closeMailer'> {

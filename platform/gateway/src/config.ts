@@ -62,6 +62,12 @@ export interface GatewayConfig extends WebhookSettings {
    * mode generates one and keeps it in `<dataDir>/auth-secret`; cloud mode runs no auth service.
    */
   readonly authSecret: string | undefined;
+  /**
+   * Cloud mode: the PostgreSQL database of the cloud apps' users (`RELAYBOX_AUTH_DATABASE_URL`,
+   * docs/auth.md#where-users-live); every gateway of the deployment uses the same one. Undefined in
+   * cloud mode: no auth service. Ignored in local mode.
+   */
+  readonly authDatabaseUrl: string | undefined;
   /** The auth service's mail server (`RELAYBOX_SMTP_URL`, `RELAYBOX_MAIL_FROM`); undefined: dev inboxes. */
   readonly smtp:
     | Readonly<{
@@ -186,6 +192,7 @@ export function loadConfig(env: Env, argv: readonly string[] = []): GatewayConfi
     jobLockMs: int('RELAYBOX_JOB_LOCK_MS', env.RELAYBOX_JOB_LOCK_MS, 30_000, 1_000, 600_000),
     cursorSecret: cursorSecret(env.RELAYBOX_CURSOR_SECRET),
     authSecret: authSecret(env.RELAYBOX_AUTH_SECRET),
+    authDatabaseUrl: authDatabaseUrl(env.RELAYBOX_AUTH_DATABASE_URL),
     smtp: smtp(env.RELAYBOX_SMTP_URL, env.RELAYBOX_MAIL_FROM),
     workers: oneOf('RELAYBOX_WORKERS', env.RELAYBOX_WORKERS ?? 'inline', ['inline', 'none'] as const),
     ...inspectorConfig(env),
@@ -340,6 +347,13 @@ function smtp(raw: string | undefined, from: string | undefined): GatewayConfig[
 function authSecret(raw: string | undefined): string | undefined {
   if (raw === undefined || raw === '') return undefined;
   if (Buffer.byteLength(raw) < 32) throw new ConfigError('RELAYBOX_AUTH_SECRET must be at least 32 bytes');
+  return raw;
+}
+
+function authDatabaseUrl(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^postgres(ql)?:\/\/[^/]/.test(raw))
+    throw new ConfigError('RELAYBOX_AUTH_DATABASE_URL must be a postgres:// or postgresql:// URL');
   return raw;
 }
 

@@ -12,6 +12,7 @@ import type {
   KeyStore,
   WebhookEndpointResolver,
 } from '@relaybox/core';
+import { ErrorCode, RelayBoxError } from '@relaybox/protocol';
 import { type AppPolicy, appPolicyFrom } from './app-policy.js';
 import type { GatewayConfig } from './config.js';
 import type { Logger } from './logger.js';
@@ -33,8 +34,14 @@ export interface KeySource {
   appExists?(appId: string): Promise<boolean>;
   webhooks: AppWebhookEndpoints;
   retention: Map<string, Partial<HistoryRetention>>;
-  /** Local mode: the apps with a user pool (docs/auth.md); cloud mode has none yet. */
+  /** Local mode: the apps with a user pool (docs/auth.md). */
   auth?: Map<string, AppAuthConfig>;
+  /**
+   * Cloud mode: an app's user pool from its control-plane config (cached like its other settings,
+   * reloaded on `app-updated`); undefined: none. Throws `store_unavailable` while the control plane
+   * cannot answer.
+   */
+  authConfig?(appId: string): Promise<AppAuthConfig | undefined>;
   /** Local mode: the external identity providers of the apps file. */
   identityProviders?: IdentityProviderConfig[];
   /**
@@ -42,6 +49,11 @@ export interface KeySource {
    * open connections whenever the revocation stream (re)connects, since events may have been missed.
    */
   watchConnections?(connections: KeyConnections): void;
+  /**
+   * Cloud mode: closes the open connections of an app's end user whose sessions were revoked (or
+   * who was disabled) in the dashboard, pushed as `user-revoked` on the key event stream.
+   */
+  watchUsers?(close: (appId: string, userId: string) => number): void;
   /** Cloud mode: reports per-app usage to the control plane every 10 s until `stop()` (which flushes). */
   reportUsage?(read: () => Iterable<AppUsageTotals>): { stop(): Promise<void> };
   /** Cloud mode: an app's settings (retention) changed or it was deleted; `retention` is updated first. */
@@ -120,9 +132,24 @@ function cloudSource(
     webhooks: apps,
     retention,
     watchConnections: (connections) => watchConnections(cloudKeys, keys, connections, log),
+    watchUsers: (close) => {
+      cloudKeys.onUserRevoked(({ appId, userId }) => {
+        const closed = close(appId, userId);
+        if (closed > 0) log.info('closed connections of a revoked user', { appId, closed });
+      });
+    },
     reportUsage: (read) => new UsageReporter({ ...controlPlane, nodeId: config.nodeId, read, log }).start(),
     onSettingsChanged: (listener) => changed.add(listener),
     appExists: async (appId) => (await apps.app(appId)) !== undefined,
+    authConfig: async (appId) => {
+      try {
+        return (await apps.app(appId))?.auth;
+      } catch (error) {
+        throw new RelayBoxError(ErrorCode.StoreUnavailable, 'app settings are unavailable; retry', {
+          cause: error,
+        });
+      }
+    },
     appPolicy: async (appId) => {
       const app = await apps.app(appId).catch((error: unknown) => {
         log.warn('app settings unavailable; using the last known', { appId, error: String(error) });

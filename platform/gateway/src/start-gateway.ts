@@ -127,7 +127,7 @@ export async function startGateway(
           lockDurationMs: config.jobLockMs,
         })
       : new MemoryJobQueue({ retainFinishedMs: 300_000 });
-  const auth = overrides.keys ? undefined : await createAuth(config, local.auth, log);
+  const auth = overrides.keys ? undefined : await createAuth(config, local, log);
   const gateway = new Gateway(
     {
       nodeId: config.nodeId,
@@ -180,6 +180,8 @@ export async function startGateway(
   );
   // Cloud mode: a pushed revocation also closes the open connections of that key on this node.
   local.watchConnections?.(gateway);
+  // Cloud mode: a user revoked or disabled in the dashboard loses its connections on this node.
+  local.watchUsers?.((appId, userId) => gateway.closeConnectionsOfUser(appId, userId, 'all'));
   local.onSettingsChanged?.((appId) => gateway.forgetAppSettings(appId));
   const port = await gateway.start();
   const usage = local.reportUsage?.(() => gateway.usageTotals());

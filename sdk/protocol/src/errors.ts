@@ -57,6 +57,10 @@ export const ErrorCode = {
   CsrfInvalid: 'csrf_invalid',
   /** An app already has its maximum number of webhook endpoints (control plane). */
   WebhookEndpointLimit: 'webhook_endpoint_limit',
+  /** An app's user pool already has its maximum number of OAuth / OIDC providers (control plane). */
+  AuthProviderLimit: 'auth_provider_limit',
+  /** An app's user pool already has a provider with this id (control plane). */
+  AuthProviderExists: 'auth_provider_exists',
   // Live auth (`/v1/auth/...`, docs/auth.md).
   /** The app has no user pool. */
   AuthNotEnabled: 'auth_not_enabled',
@@ -143,6 +147,8 @@ export const ERROR_INFO: Readonly<Record<ErrorCode, ErrorInfo>> = {
   signup_failed: info(400),
   csrf_invalid: info(403),
   webhook_endpoint_limit: info(409),
+  auth_provider_limit: info(409),
+  auth_provider_exists: info(409),
   auth_not_enabled: info(404),
   refresh_token_invalid: info(401),
   refresh_token_reused: info(401),

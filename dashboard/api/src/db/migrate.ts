@@ -4,6 +4,7 @@ import * as m0002 from './migrations/0002_delivery_order.js';
 import * as m0003 from './migrations/0003_signup_attempts.js';
 import * as m0004 from './migrations/0004_login_known_addresses.js';
 import * as m0005 from './migrations/0005_delivery_attempts.js';
+import * as m0006 from './migrations/0006_app_auth.js';
 import type { Database } from './schema.js';
 
 /** Every migration, in order. A static list (not a folder scan) so it works the same under tsx,
@@ -14,6 +15,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0003_signup_attempts': m0003,
   '0004_login_known_addresses': m0004,
   '0005_delivery_attempts': m0005,
+  '0006_app_auth': m0006,
 };
 
 function migrator(db: Kysely<Database>): Migrator {

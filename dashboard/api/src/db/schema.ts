@@ -12,6 +12,8 @@ export interface Database {
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   usage_minutes: UsageMinutesTable;
+  app_auth: AppAuthTable;
+  app_auth_providers: AppAuthProvidersTable;
 }
 
 type CreatedAt = ColumnType<Date, Date | undefined, never>;
@@ -108,4 +110,23 @@ export interface UsageMinutesTable {
   connections: ColumnType<string, number, number>;
   messages: ColumnType<string, number, number>;
   concurrent: ColumnType<number, number, number>;
+}
+
+/** An app's user-pool settings (0006_app_auth); no row: the app has no user pool. */
+export interface AppAuthTable {
+  app_id: string;
+  settings: ColumnType<Record<string, unknown>, string, string>;
+  updated_at: ColumnType<Date, Date | undefined, Date>;
+}
+
+/** An OAuth / OIDC provider of an app's user pool; the client secret sealed (secret-box.ts). */
+export interface AppAuthProvidersTable {
+  app_id: string;
+  provider_id: string;
+  kind: string;
+  issuer: string | null;
+  client_id: string;
+  client_secret_enc: Buffer;
+  scopes: ColumnType<string[] | null, string | null, string | null>;
+  created_at: CreatedAt;
 }

@@ -1,5 +1,6 @@
 import { ErrorCode } from '@relaybox/protocol';
 import type { FastifyInstance } from 'fastify';
+import { AppAuthStore } from '../app-auth/app-auth-store.js';
 import { AppStore } from '../apps/app-store.js';
 import { KeyStore } from '../keys/key-store.js';
 import { ApiError, notFound } from '../lib/api-error.js';
@@ -68,6 +69,7 @@ const attemptsBody = {
 /** `/internal/v1/*`: for gateways, authenticated with the service token (Bearer, constant-time). */
 export async function internalRoutes(scope: FastifyInstance, services: Services): Promise<void> {
   const apps = new AppStore(services.db);
+  const auth = new AppAuthStore(services.db, services.box);
   const keys = new KeyStore(services.db, services.box);
   const webhooks = new WebhookStore(services.db, services.box);
   const usage = new UsageStore(services.db);
@@ -98,6 +100,8 @@ export async function internalRoutes(scope: FastifyInstance, services: Services)
       appId: app.id,
       settings: app.settings,
       webhooks: endpoints.map(({ id, url, events, secret }) => ({ id, url, events, secret })),
+      // The user pool in the apps file's `auth` shape (client secrets decrypted), or null: none.
+      auth: await auth.forGateway(app.id),
     };
   });
 

@@ -9,7 +9,9 @@ import { randomId } from '../lib/ids.js';
 export type KeyEvent =
   | { type: 'revoke'; appId: string; keyId: string }
   | { type: 'app-deleted'; appId: string }
-  | { type: 'app-updated'; appId: string };
+  | { type: 'app-updated'; appId: string }
+  /** Every session of an app's end user was revoked (or the user disabled): close its connections. */
+  | { type: 'user-revoked'; appId: string; userId: string };
 
 const CHANNEL = 'relaybox_key_events';
 

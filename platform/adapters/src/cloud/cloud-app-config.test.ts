@@ -46,6 +46,38 @@ describe('CloudAppConfig', () => {
     expect(loaded).toEqual(['r', 'a']);
   });
 
+  it("parses the app's user pool like an apps file; one the gateway cannot use is off, with a warning", async () => {
+    cp.apps.set('p', {
+      appId: 'p',
+      settings: {},
+      webhooks: [],
+      auth: {
+        userPermissions: { 'chat:>': ['subscribe'] },
+        mfa: { required: false, allowed: false },
+        redirectUris: ['https://shop.example/cb'],
+        providers: [{ id: 'github', kind: 'github', clientId: 'id', clientSecret: 'client-secret-value' }],
+      },
+    });
+    cp.apps.set('bad', { appId: 'bad', settings: {}, webhooks: [], auth: { accessTokenTtlSec: 1 } });
+    const warnings: Array<Record<string, unknown> | undefined> = [];
+    const c = new CloudAppConfig({
+      url: cp.url,
+      token: cp.token,
+      log: { info: () => {}, warn: (_message, fields) => warnings.push(fields) },
+    });
+    expect((await c.app('p'))?.auth).toMatchObject({
+      appName: 'p',
+      userPermissions: { 'chat:>': ['subscribe'] },
+      mfaAllowed: false,
+      mfaRequired: false,
+      redirectUris: ['https://shop.example/cb'],
+      providers: [{ id: 'github', clientSecret: 'client-secret-value' }],
+    });
+    expect((await c.app('a'))?.auth).toBeUndefined();
+    expect((await c.app('bad'))?.auth).toBeUndefined();
+    expect(warnings).toEqual([{ appId: 'bad', reason: expect.stringMatching(/accessTokenTtlSec/) }]);
+  });
+
   it('never crosses apps, and remembers an unknown app for the TTL', async () => {
     const c = config();
     expect(await c.endpointsFor('b')).toEqual([]);

@@ -1,4 +1,10 @@
-import { isWebhookEventType, type WebhookEndpoint, type WebhookEndpointResolver } from '@relaybox/core';
+import {
+  type AppAuthConfig,
+  isWebhookEventType,
+  parseAppAuthConfig,
+  type WebhookEndpoint,
+  type WebhookEndpointResolver,
+} from '@relaybox/core';
 import {
   type CloudLog,
   ControlPlaneClient,
@@ -17,6 +23,8 @@ export interface CloudApp {
   retention: Readonly<{ maxMessages?: number; maxAgeMs?: number }>;
   /** The app's `settings` as the control plane sent them (limits, allowedOrigins), checked by the gateway. */
   settings: unknown;
+  /** The app's user pool (docs/auth.md), or undefined: none, or one the gateway cannot use (warned). */
+  auth: Readonly<AppAuthConfig> | undefined;
 }
 
 export interface CloudAppConfigOptions extends ControlPlaneOptions {
@@ -114,6 +122,7 @@ function toCloudApp(body: unknown, appId: string, log: CloudLog): CloudApp {
     appId?: unknown;
     webhooks?: unknown;
     settings?: unknown;
+    auth?: unknown;
   };
   if (b.appId !== appId || !Array.isArray(b.webhooks)) {
     throw new ControlPlaneUnavailableError(
@@ -131,7 +140,23 @@ function toCloudApp(body: unknown, appId: string, log: CloudLog): CloudApp {
     webhooks: Object.freeze(webhooks),
     retention: toRetention(b.settings),
     settings: b.settings,
+    auth: toAuth(b.auth, appId, log),
   });
+}
+
+/** The control plane sends the apps file's `auth` shape, or null; it is checked like an apps file. */
+function toAuth(raw: unknown, appId: string, log: CloudLog): CloudApp['auth'] {
+  if (raw === null || raw === undefined) return undefined;
+  try {
+    const config = parseAppAuthConfig(raw, 'auth', appId);
+    return config ? Object.freeze(config) : undefined;
+  } catch (error) {
+    log.warn('the app has a user pool the gateway cannot use: auth off for it', {
+      appId,
+      reason: (error as Error).message,
+    });
+    return undefined;
+  }
 }
 
 /** `historyMaxMessages` / `historyMaxAgeSec`; the history store needs at least 1 of each. */

@@ -119,6 +119,19 @@ describe('CloudKeyStore', () => {
     expect(s.cacheSize).toBe(1);
   });
 
+  it('reports user-revoked to its listeners, ignores a malformed one, and keeps the keys', async () => {
+    const s = store();
+    await until(() => s.streaming, 'the event stream');
+    await s.getKey('app1', 'k1');
+    const revoked: Array<{ appId: string; userId: string }> = [];
+    s.onUserRevoked((r) => revoked.push(r));
+    cp.push('user-revoked', { appId: 'app1' });
+    cp.push('user-revoked', { appId: 'app1', userId: 'usr_1' });
+    await until(() => revoked.length > 0, 'the user-revoked event');
+    expect(revoked).toEqual([{ appId: 'app1', userId: 'usr_1' }]);
+    expect(s.cacheSize).toBe(1);
+  });
+
   it('a rotation (revoke + new secret) serves the new secret at once', async () => {
     const s = store();
     await until(() => s.streaming, 'the event stream');

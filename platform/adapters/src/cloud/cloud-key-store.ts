@@ -56,6 +56,7 @@ export class CloudKeyStore implements KeyStore {
   private readonly listeners = new Set<(invalidation: KeyInvalidation) => void>();
   private readonly resyncListeners = new Set<() => void>();
   private readonly appUpdatedListeners = new Set<(appId: string) => void>();
+  private readonly userRevokedListeners = new Set<(revoked: { appId: string; userId: string }) => void>();
   private readonly now: () => number;
   private readonly log: CloudLog;
   /** Bumped by every invalidation: a lookup that started before one does not fill the cache. */
@@ -115,6 +116,15 @@ export class CloudKeyStore implements KeyStore {
     return () => this.appUpdatedListeners.delete(listener);
   }
 
+  /**
+   * Called for every pushed `user-revoked`: the sessions of an app's end user were revoked (or the
+   * user disabled) in the dashboard, so its open connections must close. Keys are unaffected.
+   */
+  onUserRevoked(listener: (revoked: { appId: string; userId: string }) => void): () => void {
+    this.userRevokedListeners.add(listener);
+    return () => this.userRevokedListeners.delete(listener);
+  }
+
   async getKey(appId: string, keyId: string): Promise<AppKey | undefined> {
     if (!validId(appId) || !validId(keyId)) return undefined;
     const id = cacheId(appId, keyId);
@@ -160,6 +170,10 @@ export class CloudKeyStore implements KeyStore {
   private apply(event: KeyEvent): void {
     if (event.type === 'app-updated') {
       this.notify(this.appUpdatedListeners, event.appId);
+      return;
+    }
+    if (event.type === 'user-revoked') {
+      this.notify(this.userRevokedListeners, { appId: event.appId, userId: event.userId });
       return;
     }
     this.epoch++;

@@ -7,7 +7,9 @@ export type KeyEvent =
   | { type: 'revoke'; appId: string; keyId: string }
   | { type: 'app-deleted'; appId: string }
   /** The app's settings or webhook endpoints changed: drop its cached config (keys stay valid). */
-  | { type: 'app-updated'; appId: string };
+  | { type: 'app-updated'; appId: string }
+  /** Every session of an app's end user was revoked from the dashboard: close its connections. */
+  | { type: 'user-revoked'; appId: string; userId: string };
 
 export interface KeyEventStreamOptions {
   /** Reconnect backoff (full jitter between min and max). Defaults 250 ms .. 5 s. */
@@ -142,10 +144,12 @@ export function parseKeyEvent(event: string, data: string): KeyEvent | undefined
     return undefined;
   }
   if (typeof body !== 'object' || body === null) return undefined;
-  const { appId, keyId } = body as { appId?: unknown; keyId?: unknown };
+  const { appId, keyId, userId } = body as { appId?: unknown; keyId?: unknown; userId?: unknown };
   if (typeof appId !== 'string' || appId === '') return undefined;
   if (event === 'app-deleted') return { type: 'app-deleted', appId };
   if (event === 'app-updated') return { type: 'app-updated', appId };
+  if (event === 'user-revoked' && typeof userId === 'string' && userId !== '')
+    return { type: 'user-revoked', appId, userId };
   if (event === 'revoke' && typeof keyId === 'string' && keyId !== '')
     return { type: 'revoke', appId, keyId };
   return undefined;

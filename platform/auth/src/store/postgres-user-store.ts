@@ -12,8 +12,13 @@ import {
 } from '../user-store.js';
 import { SESSION_KEEP_MS } from './memory-user-store.js';
 
-/** Idempotent: run by `ensureSchema()`. Every query below is parameterized. */
+/**
+ * Idempotent: run by `ensureSchema()`. One simple-protocol query, so one implicit transaction: the
+ * advisory lock it takes first serialises gateways that start together (concurrent `CREATE ... IF
+ * NOT EXISTS` can otherwise fail on the catalog's unique index). Every query below is parameterized.
+ */
 const SCHEMA = `
+SELECT pg_advisory_xact_lock(7261726);
 CREATE TABLE IF NOT EXISTS auth_users (
   app_id text NOT NULL,
   id text NOT NULL,
@@ -46,7 +51,8 @@ CREATE INDEX IF NOT EXISTS auth_sessions_expiry ON auth_sessions (expires_at);
  * (a constraint), a rotation runs in one transaction holding the session's row lock, so of
  * concurrent refreshes with one token exactly one rotates. Expired sessions stay as rows (refused
  * as `expired`, not listed) until purged a day later (`purge` option: `startSessionPurge`, batches
- * over the `expires_at` index). Not wired into a gateway yet (docs/auth.md).
+ * over the `expires_at` index). Cloud-mode gateways use it (`RELAYBOX_AUTH_DATABASE_URL`,
+ * docs/auth.md#where-users-live).
  */
 export class PostgresUserStore implements UserStore {
   private readonly pool: pg.Pool;

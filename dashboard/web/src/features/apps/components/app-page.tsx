@@ -5,6 +5,7 @@ import { type App, useApp } from '../api/apps.js';
 const TABS = [
   { to: 'keys', label: 'Keys' },
   { to: 'webhooks', label: 'Webhooks' },
+  { to: 'auth', label: 'Auth' },
   { to: 'usage', label: 'Usage' },
   { to: 'settings', label: 'Settings' },
 ] as const;

@@ -37,6 +37,15 @@ export function rowsValid(rows: readonly PermissionRow[]): boolean {
   return rows.length > 0 && rows.every((row) => rowProblem(row, rows) === null);
 }
 
+/** The rows of a saved permission map (e.g. to edit an app's user permissions). */
+export function fromPermissionMap(map: PermissionMap): PermissionRow[] {
+  return Object.entries(map).map(([pattern, ops], i) => ({
+    id: i + 1,
+    pattern,
+    ops: OPERATIONS.filter((op) => (ops as readonly string[]).includes(op)),
+  }));
+}
+
 export function toPermissionMap(rows: readonly PermissionRow[]): PermissionMap {
   const map: Record<string, Operation[]> = {};
   for (const row of rows) {
