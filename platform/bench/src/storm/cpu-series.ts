@@ -5,7 +5,7 @@
  * found and counted as in the traffic rows (service-cpu.ts).
  */
 import { nowMicros } from '../payload.js';
-import { readCpu, type sumCpu } from '../proc-stats.js';
+import { type CpuSample, readCpu, sumCpu } from '../proc-stats.js';
 import { findServicePids, readServiceCpu } from '../service-cpu.js';
 
 export const CPU_PARTS = ['gatewayA', 'gatewayB', 'redis', 'rabbitmq'] as const;
@@ -16,6 +16,8 @@ export interface CpuPoint {
   at: number;
   /** Cumulative CPU µs per part; null when unreadable. */
   micros: Record<CpuPart, number | null>;
+  /** The load generator's SDK-client processes (not the platform's): are the clients the bottleneck? */
+  clients?: number | null;
 }
 
 export interface CpuFigures {
@@ -25,16 +27,20 @@ export interface CpuFigures {
   peakPercent: Record<CpuPart | 'platform', number | null>;
   /** Mean use over the span, % of one core. */
   meanPercent: number | null;
+  /** Mean use of the SDK-client processes over the span, % of one core. */
+  clientsMeanPercent: number | null;
 }
 
-const total = (s: ReturnType<typeof sumCpu> | undefined): number | null =>
-  s ? s.userMicros + s.systemMicros : null;
+const total = (s: CpuSample | null | undefined): number | null => (s ? s.userMicros + s.systemMicros : null);
 
 /**
  * Starts sampling both gateways and the services; `stop()` ends it and returns the points. Once
  * gateway A is killed its figure stays at its last reading (a dead process spends nothing).
  */
-export function sampleCpu(pids: { a: number; b: number }, intervalMs = 250): { stop: () => CpuPoint[] } {
+export function sampleCpu(
+  pids: { a: number; b: number; clients: number[] },
+  intervalMs = 250,
+): { stop: () => CpuPoint[] } {
   const services = findServicePids(['redis', 'rabbitmq']);
   const points: CpuPoint[] = [];
   let lastA: number | null = null;
@@ -49,6 +55,7 @@ export function sampleCpu(pids: { a: number; b: number }, intervalMs = 250): { s
         redis: total(svc.redis),
         rabbitmq: total(svc.rabbitmq),
       },
+      clients: total(sumCpu(pids.clients.map(readCpu))),
     });
   };
   read();
@@ -104,5 +111,8 @@ export function cpuBetween(points: CpuPoint[], from: number, to: number): CpuFig
     steps.length === 0 || steps.some((s) => s === null) ? null : Math.max(...(steps as number[]));
   const elapsed = span.length < 2 ? 0 : span.at(-1)!.at - span[0]!.at;
   const meanPercent = micros.platform === null || elapsed <= 0 ? null : (100 * micros.platform) / elapsed;
-  return { micros, peakPercent, meanPercent };
+  const c0 = span[0]?.clients;
+  const c1 = span.at(-1)?.clients;
+  const clientsMeanPercent = c0 == null || c1 == null || elapsed <= 0 ? null : (100 * (c1 - c0)) / elapsed;
+  return { micros, peakPercent, meanPercent, clientsMeanPercent };
 }

@@ -44,6 +44,9 @@ export interface ResumeStormRow {
   catchUpP50Ms: number | null;
   catchUpP99Ms: number | null;
   catchUpMaxMs: number | null;
+  /** Kill → the new connection acknowledged, ms (p50/max): how much of the catch-up the reconnect took. */
+  reconnectP50Ms: number | null;
+  reconnectMaxMs: number | null;
   published: number;
   publishFailures: number;
   /** Why publishes failed (first three): a failed publish has no seq, so it is not a loss. */
@@ -95,7 +98,7 @@ export async function runResumeStorm(cluster: Cluster, config: ResumeStormConfig
     // stream would make the ramp compete with deliveries in the same processes.
     await connectClients(cluster, workers, config);
     await withTimeout(stream.ready(), 30_000, 'the publisher to join every room');
-    const cpu = sampleCpu({ a: cluster.pids[0]!, b: cluster.pids[1]! });
+    const cpu = sampleCpu({ a: cluster.pids[0]!, b: cluster.pids[1]!, clients: workers.map((w) => w.pid) });
     const streamStart = nowMicros();
     const streaming = stream.start();
     streaming.catch(() => {}); // a late failure shows as publish failures and low final seqs
@@ -127,6 +130,8 @@ export async function runResumeStorm(cluster: Cluster, config: ResumeStormConfig
       catchUpP50Ms: quantile(t.catchUpMs, 0.5),
       catchUpP99Ms: quantile(t.catchUpMs, 0.99),
       catchUpMaxMs: max,
+      reconnectP50Ms: quantile(t.reconnectMs, 0.5),
+      reconnectMaxMs: quantile(t.reconnectMs, 1),
       published: stream.state.published,
       publishFailures: stream.state.failures,
       publishFailureSamples: stream.state.failureSamples,

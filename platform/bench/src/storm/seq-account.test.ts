@@ -73,6 +73,7 @@ describe('tally / mergeTallies / quantile', () => {
       newSession: 1,
       complete: 1, // c never reconnected: not caught up
       catchUpMs: [4],
+      reconnectMs: [2, 3],
     });
     const merged = mergeTallies([t, { ...t, catchUpMs: [9] }]);
     expect(merged.clients).toBe(6);

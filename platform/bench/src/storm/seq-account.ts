@@ -70,6 +70,8 @@ export interface StormTally {
   complete: number;
   /** Per complete client: ms from `killedAt` to its catch-up. */
   catchUpMs: number[];
+  /** Per reconnected client: ms from `killedAt` to the acknowledgement of its new connection. */
+  reconnectMs: number[];
 }
 
 /** `finalSeqs[room]`: the room's last acknowledged seq. */
@@ -86,6 +88,7 @@ export function tally(
     newSession: 0,
     complete: 0,
     catchUpMs: [],
+    reconnectMs: [],
   };
   for (const { room, account: a } of accounts) {
     const finalSeq = finalSeqs[room] ?? 0;
@@ -93,6 +96,7 @@ export function tally(
     out.duplicated += a.duplicated;
     if (a.resumed === true) out.resumed++;
     if (a.resumed === false) out.newSession++;
+    if (a.reconnectedAt !== undefined) out.reconnectMs.push((a.reconnectedAt - killedAt) / 1000);
     const at = a.caughtUpAt(finalSeq);
     if (at !== undefined) {
       out.complete++;
@@ -113,6 +117,7 @@ export function mergeTallies(parts: StormTally[]): StormTally {
     out.newSession += p.newSession;
     out.complete += p.complete;
     out.catchUpMs.push(...p.catchUpMs);
+    out.reconnectMs.push(...p.reconnectMs);
   }
   return out;
 }

@@ -56,6 +56,8 @@ const row: ResumeStormRow = {
   catchUpP50Ms: 820,
   catchUpP99Ms: 2400,
   catchUpMaxMs: 2600,
+  reconnectP50Ms: 300,
+  reconnectMaxMs: 1900,
   published: 1654,
   publishFailures: 1,
   publishFailureSamples: ['E_TIMEOUT: no ack'],
@@ -74,7 +76,7 @@ describe('formatResumeStorm', () => {
     );
     const lines = text.split('\n');
     expect(lines[2]).toMatch(
-      /^RelayBox \(2 nodes, AMQP\)\s+200\s+10\s+200\s+1,654 \(1 failed\)\s+0\s+0\s+150\s+50\s+0\s+199 of 200\s+820\s+2,400\s+2,600\s+42\s+70\s+250\/60\/40\s+1,750\s+80\/20\/8$/,
+      /^RelayBox \(2 nodes, AMQP\)\s+200\s+10\s+200\s+1,654 \(1 failed\)\s+0\s+0\s+150\s+50\s+0\s+199 of 200\s+820\s+2,400\s+2,600\s+300\/1,900\s+42\s+70\s+250\/60\/40\s+1,750\s+80\/20\/8\s+n\/a$/,
     );
     expect(lines[3]).toBe('second  ERROR connect: 3 of 200 clients failed');
     expect(lines[4]).toBe(

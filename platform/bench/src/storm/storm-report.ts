@@ -18,11 +18,13 @@ const HEADERS = [
   'p50 ms',
   'p99 ms',
   'max ms',
+  'reconnect p50/max ms',
   'steady CPU%',
   'recovery CPU%',
   'recovery ms B/Redis/Rabbit',
   'µs/client',
   'peak % B/Redis/Rabbit',
+  'clients CPU%',
 ];
 
 const ms = (micros: number | null): string => num(micros === null ? null : micros / 1000, 0);
@@ -48,11 +50,13 @@ export function formatResumeStorm(rows: RowOutcome<ResumeStormRow>[], capMs: num
       num(r.catchUpP50Ms, 0),
       num(r.catchUpP99Ms, 0),
       num(r.catchUpMaxMs, 0),
+      `${num(r.reconnectP50Ms, 0)}/${num(r.reconnectMaxMs, 0)}`,
       num(r.steadyCpu.meanPercent, 0),
       num(rec.meanPercent, 0),
       `${ms(rec.micros.gatewayB)}/${ms(rec.micros.redis)}/${ms(rec.micros.rabbitmq)}`,
       num(rec.micros.platform === null ? null : rec.micros.platform / r.clients, 0),
       `${num(rec.peakPercent.gatewayB, 0)}/${num(rec.peakPercent.redis, 0)}/${num(rec.peakPercent.rabbitmq, 0)}`,
+      num(rec.clientsMeanPercent, 0),
     ];
   });
   const failed = rows.filter((r) => !r.result).map((r) => `${r.label}  ERROR ${r.error ?? 'unknown'}`);
@@ -66,11 +70,13 @@ export function formatResumeStorm(rows: RowOutcome<ResumeStormRow>[], capMs: num
   });
   const legend = [
     'caught up: back on a connection and holding every message of its room published before that connection',
-    "was acknowledged (p50/p99/max: ms from the kill). CPU = both gateways + Redis + RabbitMQ (the machine's",
-    'services, counted whole): steady = mean % of one core while streaming before the kill; recovery = from the kill',
-    'until the last client caught up (the stream goes on meanwhile); µs/client = recovery CPU / clients; peak = the',
-    'busiest 250 ms sample of the recovery.',
+    'was acknowledged (p50/p99/max: ms from the kill; reconnect: from the kill to that acknowledgement).',
+    "CPU = both gateways + Redis + RabbitMQ (the machine's services, counted whole): steady = mean % of one core",
+    'while streaming before the kill; recovery = from the kill until the last client caught up (the stream goes',
+    'on meanwhile); µs/client = recovery CPU / clients; peak = the busiest 250 ms sample of the recovery;',
+    "clients CPU% = the SDK-client processes' mean over the recovery (the load generator, not the platform).",
   ];
+
   return [formatTable(HEADERS, cells), ...failed, ...notes, ...legend].join('\n');
 }
 
