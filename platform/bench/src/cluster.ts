@@ -24,6 +24,9 @@ export interface Cluster {
   /** `127.0.0.1:<port>` per node; node 0 is where publishers connect. */
   hostPorts: string[];
   apiKey?: string;
+  /** Names this cluster created in Redis and RabbitMQ (deleted by `stop()`). */
+  redisPrefix?: string;
+  amqpExchange?: string;
   /** Date.now() when every node answered its health check. */
   readyAt: number;
   /** Throws when a node has died since it became ready (the row's figures would be meaningless). */
@@ -151,10 +154,10 @@ async function deleteExchange(exchange: string): Promise<void> {
 }
 
 /** Starts a fresh cluster on fresh ports and waits until every node answers its health check. */
-export async function startCluster(spec: ServerSpec, gatewayEntry: string): Promise<Cluster> {
+export async function startCluster(spec: ServerSpec, gatewayEntry: string, runId: string): Promise<Cluster> {
   const ports: number[] = [];
   for (let i = 0; i < spec.nodes; i++) ports.push(await freePort());
-  const plan: ClusterPlan = planCluster(spec, ports, gatewayEntry);
+  const plan: ClusterPlan = planCluster(spec, ports, gatewayEntry, runId);
   const nodes = plan.nodes.map(launch);
   const stop = async (): Promise<void> => {
     await Promise.all(nodes.map((n) => stopChild(n.child, STOP_GRACE_MS)));
@@ -179,5 +182,7 @@ export async function startCluster(spec: ServerSpec, gatewayEntry: string): Prom
     stop,
   };
   if (plan.apiKey) cluster.apiKey = plan.apiKey;
+  if (plan.redisPrefix) cluster.redisPrefix = plan.redisPrefix;
+  if (plan.amqpExchange) cluster.amqpExchange = plan.amqpExchange;
   return cluster;
 }

@@ -137,6 +137,7 @@ async function main(): Promise<void> {
       ? spec
       : { ...spec, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${resolve(profileDir)}`] },
     entry,
+    'flood',
   );
   try {
     const hostPort = cluster.hostPorts[0] as string;

@@ -58,6 +58,10 @@ export class LoadWorker {
     });
   }
 
+  get path(): string {
+    return this.child.spawnargs.at(-1) ?? '';
+  }
+
   get pid(): number {
     return this.child.pid ?? -1;
   }
@@ -75,8 +79,26 @@ export class LoadWorker {
     });
   }
 
-  /** Asks the worker to close its sockets and exit; kills it if it has not within 3 s. */
+  /**
+   * Done with the worker: pooled (see `reuseLoadWorkers`), it drops its connections and state and
+   * waits for the next row; otherwise it closes its sockets and exits (killed if not within 3 s).
+   */
   async stop(): Promise<void> {
+    if (this.exitReason) return;
+    if (pool) {
+      try {
+        await this.request({ cmd: 'reset' }, 10_000);
+        pool.idle.push(this);
+        return;
+      } catch {
+        // A worker that cannot reset is not reused: it is killed below like an unpooled one.
+      }
+    }
+    return this.exit();
+  }
+
+  /** Closes its sockets and exits; killed if it has not within 3 s. */
+  async exit(): Promise<void> {
     if (this.exitReason) return;
     const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
     this.request({ cmd: 'stop' }, 3000).catch(() => {});
@@ -86,13 +108,37 @@ export class LoadWorker {
   }
 }
 
-/** Forks `count` load workers named `<prefix>-<i>` and waits until each is listening for commands. */
+/**
+ * `--quick`: worker processes are kept between rows (reset instead of exiting), since starting
+ * one under tsx costs more CPU than a tiny row's whole load. Off by default: a measured row
+ * starts from fresh processes.
+ */
+let pool: { idle: LoadWorker[] } | undefined;
+
+export function reuseLoadWorkers(): void {
+  pool ??= { idle: [] };
+}
+
+/** Ends every pooled worker process. */
+export async function closeLoadWorkerPool(): Promise<void> {
+  const idle = pool?.idle ?? [];
+  pool = undefined;
+  await Promise.all(idle.map((w) => w.exit()));
+}
+
+/** Forks `count` load workers named `<prefix>-<i>` (or takes pooled ones) and waits until each is listening. */
 export async function spawnLoadWorkers(
   prefix: string,
   count: number,
   path = WORKER_PATH,
 ): Promise<LoadWorker[]> {
-  const workers = Array.from({ length: count }, (_, i) => {
+  const reused: LoadWorker[] = [];
+  while (pool && reused.length < count) {
+    const i = pool.idle.findIndex((w) => w.path === path);
+    if (i < 0) break;
+    reused.push(...pool.idle.splice(i, 1));
+  }
+  const workers = Array.from({ length: count - reused.length }, (_, i) => {
     const child = fork(path, [], {
       cwd: repoRoot,
       execArgv: ['--import', 'tsx', '--max-old-space-size=4096'],
@@ -102,5 +148,5 @@ export async function spawnLoadWorkers(
     return new LoadWorker(`${prefix}-${i}`, child);
   });
   await withTimeout(Promise.all(workers.map((w) => w.ready)), 20_000, `${prefix} load workers to start`);
-  return workers;
+  return [...reused, ...workers];
 }

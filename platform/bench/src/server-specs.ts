@@ -110,8 +110,18 @@ const RELAYBOX_LIMITS = JSON.stringify({
   maxConnectionsPerApp: 1_000_000,
 });
 
-export function planCluster(spec: ServerSpec, ports: number[], gatewayEntry: string): ClusterPlan {
-  const run = randomBytes(4).toString('hex');
+/**
+ * `runId` (the bench's `--run-id`) starts every name the cluster creates in shared services: Redis
+ * keys `bench:<runId>-<random>:…`, the RabbitMQ exchange `bench.<runId>-<random>`, Socket.IO's
+ * channel key, so a run's leftovers can be found (the quick-mode test checks there are none).
+ */
+export function planCluster(
+  spec: ServerSpec,
+  ports: number[],
+  gatewayEntry: string,
+  runId: string,
+): ClusterPlan {
+  const run = `${runId}-${randomBytes(3).toString('hex')}`;
   const nodeName = (i: number): string => (spec.nodes > 1 ? `${spec.name}#${i + 1}` : spec.name);
   if (spec.protocol === 'uws') {
     return {

@@ -44,6 +44,8 @@ export type WorkerCommand =
   | { cmd: 'window'; start: number; end: number }
   | { cmd: 'publish'; plan: PublishPlan }
   | { cmd: 'report' }
+  /** Pooled between rows (--quick): drop every connection and count from zero. */
+  | { cmd: 'reset' }
   | { cmd: 'stop' };
 
 export interface WorkerReport {
@@ -63,7 +65,7 @@ const connectors: Record<Protocol, (options: ConnectOptions) => Promise<BenchCon
 
 const connections: BenchConnection[] = [];
 const publishers: { connection: BenchConnection; room: string }[] = [];
-const stats = new ReceiveStats();
+let stats = new ReceiveStats();
 let problems = 0;
 const problemSamples: string[] = [];
 
@@ -156,6 +158,14 @@ async function handle(command: WorkerCommand): Promise<unknown> {
       return runPublishers(publishers, command.plan);
     case 'report':
       return report();
+    case 'reset':
+      for (const connection of connections) connection.terminate();
+      connections.length = 0;
+      publishers.length = 0;
+      stats = new ReceiveStats();
+      problems = 0;
+      problemSamples.length = 0;
+      return null;
     case 'stop':
       for (const connection of connections) connection.terminate();
       setTimeout(() => process.exit(0), 50);

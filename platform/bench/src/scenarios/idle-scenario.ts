@@ -54,7 +54,9 @@ const CONNECT_TIMEOUT_MS = 30_000;
  * `settleMs` of quiet at each level.
  */
 export async function runIdle(cluster: Cluster, config: IdleConfig): Promise<IdleRow> {
-  await sleep(Math.max(1000, cluster.readyAt + config.baselineDelayMs - Date.now()));
+  await sleep(
+    Math.max(Math.min(1000, config.baselineDelayMs), cluster.readyAt + config.baselineDelayMs - Date.now()),
+  );
   const baselineRssBytes = readRss(cluster.pids);
   const max = config.levels.at(-1) ?? 0;
   const workers = await spawnLoadWorkers('idle', Math.max(2, Math.ceil(max / PER_WORKER)));

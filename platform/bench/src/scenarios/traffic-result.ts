@@ -79,6 +79,17 @@ export interface TrafficInputs {
 
 const ms = (micros: number): number => micros / 1000;
 
+/** Deliveries of messages sent in the window that no subscriber has reported yet. */
+export function missingDeliveries(
+  config: Pick<TrafficConfig, 'subscribersPerRoom'>,
+  published: Pick<PublishReport, 'sentInWindow'>,
+  reports: WorkerReport[],
+): number {
+  const sent = published.sentInWindow.reduce((a, b) => a + b, 0);
+  const received = reports.reduce((sum, r) => sum + r.receive.perPublisher.reduce((a, b) => a + b, 0), 0);
+  return sent * config.subscribersPerRoom - received;
+}
+
 export function computeTrafficRow(input: TrafficInputs): TrafficRow {
   const { config, published, reports, histogram, cpu } = input;
   const seconds = config.measureMs / 1000;

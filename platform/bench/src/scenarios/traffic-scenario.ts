@@ -16,7 +16,7 @@ import {
 import { findServicePids, readServiceCpu, type ServiceName } from '../service-cpu.js';
 import { sleep } from '../timeout.js';
 import { connectCommand } from './connect-command.js';
-import { type CpuWindow, computeTrafficRow, type TrafficRow } from './traffic-result.js';
+import { type CpuWindow, computeTrafficRow, missingDeliveries, type TrafficRow } from './traffic-result.js';
 
 export interface TrafficConfig {
   scenario: 'chat' | 'broadcast' | 'hot';
@@ -31,6 +31,13 @@ export interface TrafficConfig {
   warmupMs: number;
   measureMs: number;
   drainMs: number;
+  /**
+   * --quick: after `drainMs`, keep waiting (up to this long in all) while deliveries are still
+   * missing, so a slow moment of a loaded machine is not reported as loss. Unset: exactly `drainMs`.
+   */
+  drainMaxMs?: number;
+  /** Quiet time between the last connect and the start of publishing (default 500 ms). */
+  settleMs?: number;
   subscriberWorkers: number;
   client: ClientKind;
 }
@@ -113,7 +120,7 @@ export async function runTraffic(cluster: Cluster, config: TrafficConfig): Promi
     }));
     await phase('connect subscribers', () => connectAll(cluster, subs, subTargets, 'sub', config.client));
     await phase('connect publishers', () => connectAll(cluster, pubs, [pubTargets], 'pub', config.client));
-    await sleep(500);
+    await sleep(config.settleMs ?? 500);
 
     const start = nowMicros() + 300_000;
     const windowStart = start + config.warmupMs * 1000;
@@ -149,9 +156,16 @@ export async function runTraffic(cluster: Cluster, config: TrafficConfig): Promi
       await Promise.all([cpuStart, cpuEnd]);
     await sleep(config.drainMs);
     await phase('server died', async () => cluster.assertAlive());
-    const reports = await phase('collect reports', () =>
-      Promise.all(workers.map((w) => w.request<WorkerReport>({ cmd: 'report' }, 10_000))),
-    );
+    const collect = () =>
+      phase('collect reports', () =>
+        Promise.all(workers.map((w) => w.request<WorkerReport>({ cmd: 'report' }, 10_000))),
+      );
+    let reports = await collect();
+    const drainDeadline = Date.now() + Math.max(0, (config.drainMaxMs ?? 0) - config.drainMs);
+    while (missingDeliveries(config, published, reports) > 0 && Date.now() < drainDeadline) {
+      await sleep(100);
+      reports = await collect();
+    }
     const cpu: CpuWindow = {
       server: cpuDelta(serverStart, serverEnd),
       generator: cpuDelta(genStart, genEnd),

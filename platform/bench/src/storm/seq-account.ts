@@ -1,70 +1,106 @@
 /**
- * What one app-level subscriber saw of a room's seq stream: gaps (lost), repeats (duplicated)
- * and when it first got a message published after a given seq (caught up after a kill).
- * Pure, so the storm's accounting is unit-tested apart from sockets.
+ * What one app-level subscriber saw of its room's seq stream across a gateway kill: gaps (lost),
+ * repeats (duplicated), whether its reconnect resumed the connection, and when it had caught up.
+ * Pure, so the storm's accounting is unit-tested apart from sockets. Times are µs of
+ * CLOCK_MONOTONIC, which every process on the machine shares.
  */
 export class SeqAccount {
-  first: number | undefined;
   last: number | undefined;
   gaps = 0;
   duplicated = 0;
-  /** µs of CLOCK_MONOTONIC of the first delivery of a message published after the client's drop. */
-  caughtUpAt: number | undefined;
+  /** When the client saw its connection drop, and when a later connection was acknowledged. */
+  droppedAt: number | undefined;
+  reconnectedAt: number | undefined;
+  /** The reconnect kept the connectionId (resumed) or opened a new session. */
+  resumed: boolean | undefined;
+  /** Latest arrival of a message published before the reconnect (the replay's tail). */
+  private lastOldArrival: number | undefined;
 
-  /** `afterDrop`: the message was published after this client saw its connection drop. */
-  record(seq: number, nowMicros: number, afterDrop: boolean): void {
-    if (this.last === undefined) {
-      this.first = seq;
-      this.last = seq;
-    } else if (seq <= this.last) {
+  /** `publishedAt`: the publisher's send time carried in the message. */
+  record(seq: number, publishedAt: number, arrivedAt: number): void {
+    if (this.last !== undefined && seq <= this.last) {
       this.duplicated++;
       return;
-    } else {
-      this.gaps += seq - this.last - 1;
-      this.last = seq;
     }
-    if (afterDrop && this.caughtUpAt === undefined) this.caughtUpAt = nowMicros;
+    if (this.last !== undefined) this.gaps += seq - this.last - 1;
+    this.last = seq;
+    // Messages that arrive before the reconnect are all older than it; keep only what came after.
+    if (
+      this.droppedAt !== undefined &&
+      (this.reconnectedAt === undefined || publishedAt < this.reconnectedAt)
+    )
+      this.lastOldArrival = Math.max(this.lastOldArrival ?? 0, arrivedAt);
   }
 
-  /** Deliveries missing up to `finalSeq` (the last acknowledged publish): gaps plus the tail not yet seen. */
+  dropped(at: number): void {
+    this.droppedAt ??= at;
+  }
+
+  /** A connection acknowledged after the drop; the last one counts (a client may need several tries). */
+  reconnected(at: number, resumed: boolean): void {
+    if (this.droppedAt === undefined) return;
+    this.reconnectedAt = at;
+    this.resumed = resumed;
+  }
+
+  /** Deliveries missing up to `finalSeq` (the room's last acknowledged publish): gaps plus the tail not seen. */
   lost(finalSeq: number): number {
-    if (this.last === undefined) return 0;
-    return this.gaps + Math.max(0, finalSeq - this.last);
+    return this.gaps + Math.max(0, finalSeq - (this.last ?? 0));
+  }
+
+  /**
+   * When the client was caught up: back on a connection and holding every message published
+   * before that connection was acknowledged (the reconnect itself if nothing was missed, else the
+   * arrival of the replay's last message). Undefined while it lacks anything up to `finalSeq`.
+   */
+  caughtUpAt(finalSeq: number): number | undefined {
+    if (this.reconnectedAt === undefined || this.lost(finalSeq) > 0) return undefined;
+    return Math.max(this.reconnectedAt, this.lastOldArrival ?? 0);
   }
 }
 
 export interface StormTally {
   clients: number;
-  /** Clients that never received a message (their loss cannot be attributed). */
-  silent: number;
   lost: number;
   duplicated: number;
-  /** Clients at or past `finalSeq`. */
+  /** Reconnects that kept their connectionId, and those that fell back to a new session. */
+  resumed: number;
+  newSession: number;
+  /** Clients holding every message up to their room's final seq, reconnected. */
   complete: number;
-  /** Clients that received a message published after their connection dropped. */
-  caughtUp: number;
-  /** Latest caught-up time over the clients that caught up, µs of CLOCK_MONOTONIC. */
-  lastCaughtUpAt: number | null;
+  /** Per complete client: ms from `killedAt` to its catch-up. */
+  catchUpMs: number[];
+  /** Per reconnected client: ms from `killedAt` to the acknowledgement of its new connection. */
+  reconnectMs: number[];
 }
 
-export function tally(accounts: SeqAccount[], finalSeq: number): StormTally {
+/** `finalSeqs[room]`: the room's last acknowledged seq. */
+export function tally(
+  accounts: { room: string; account: SeqAccount }[],
+  finalSeqs: Record<string, number>,
+  killedAt: number,
+): StormTally {
   const out: StormTally = {
     clients: accounts.length,
-    silent: 0,
     lost: 0,
     duplicated: 0,
+    resumed: 0,
+    newSession: 0,
     complete: 0,
-    caughtUp: 0,
-    lastCaughtUpAt: null,
+    catchUpMs: [],
+    reconnectMs: [],
   };
-  for (const a of accounts) {
-    if (a.last === undefined) out.silent++;
+  for (const { room, account: a } of accounts) {
+    const finalSeq = finalSeqs[room] ?? 0;
     out.lost += a.lost(finalSeq);
     out.duplicated += a.duplicated;
-    if (a.last !== undefined && a.last >= finalSeq) out.complete++;
-    if (a.caughtUpAt !== undefined) {
-      out.caughtUp++;
-      out.lastCaughtUpAt = Math.max(out.lastCaughtUpAt ?? 0, a.caughtUpAt);
+    if (a.resumed === true) out.resumed++;
+    if (a.resumed === false) out.newSession++;
+    if (a.reconnectedAt !== undefined) out.reconnectMs.push((a.reconnectedAt - killedAt) / 1000);
+    const at = a.caughtUpAt(finalSeq);
+    if (at !== undefined) {
+      out.complete++;
+      out.catchUpMs.push((at - killedAt) / 1000);
     }
   }
   return out;
@@ -72,15 +108,23 @@ export function tally(accounts: SeqAccount[], finalSeq: number): StormTally {
 
 /** Sums the tallies of several worker processes. */
 export function mergeTallies(parts: StormTally[]): StormTally {
-  const out = tally([], 0);
+  const out = tally([], {}, 0);
   for (const p of parts) {
     out.clients += p.clients;
-    out.silent += p.silent;
     out.lost += p.lost;
     out.duplicated += p.duplicated;
+    out.resumed += p.resumed;
+    out.newSession += p.newSession;
     out.complete += p.complete;
-    out.caughtUp += p.caughtUp;
-    if (p.lastCaughtUpAt !== null) out.lastCaughtUpAt = Math.max(out.lastCaughtUpAt ?? 0, p.lastCaughtUpAt);
+    out.catchUpMs.push(...p.catchUpMs);
+    out.reconnectMs.push(...p.reconnectMs);
   }
   return out;
+}
+
+/** The q-quantile (nearest rank) of `values`; null when empty. */
+export function quantile(values: number[], q: number): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 }

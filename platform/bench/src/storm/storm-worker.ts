@@ -9,8 +9,17 @@ import { nowMicros } from '../payload.js';
 import { SeqAccount, type StormTally, tally } from './seq-account.js';
 
 export type StormCommand =
-  | { cmd: 'connect'; urls: string[]; apiKey: string; room: string; clientIds: string[]; timeoutMs: number }
-  | { cmd: 'tally'; finalSeq: number }
+  | {
+      cmd: 'connect';
+      urls: string[];
+      apiKey: string;
+      /** One entry per client: its clientId and room. */
+      clients: { clientId: string; room: string }[];
+      timeoutMs: number;
+    }
+  | { cmd: 'tally'; finalSeqs: Record<string, number>; killedAt: number }
+  /** Pooled between rows (--quick): close every client and forget it. */
+  | { cmd: 'reset' }
   | { cmd: 'stop' };
 
 export interface StormConnectResult {
@@ -19,18 +28,23 @@ export interface StormConnectResult {
   errors: string[];
 }
 
+export type StormWorkerTally = StormTally & { discontinuities: number };
+
 const clients: RelayBox[] = [];
-const accounts: SeqAccount[] = [];
+const accounts: { room: string; account: SeqAccount }[] = [];
 let discontinuities = 0;
 
 /** One SDK client: connect (to the first URL: gateway A), join, subscribe; bounded by `timeoutMs`. */
 async function openClient(
-  command: Extract<StormCommand, { cmd: 'connect' }>,
+  urls: string[],
+  apiKey: string,
   clientId: string,
-): Promise<void> {
+  roomName: string,
+  timeoutMs: number,
+) {
   const relay = new RelayBox({
-    url: command.urls,
-    apiKey: command.apiKey,
+    url: urls,
+    apiKey,
     clientId,
     WebSocket: WebSocket as never,
     minReconnectDelayMs: 50,
@@ -38,20 +52,21 @@ async function openClient(
   });
   clients.push(relay);
   const account = new SeqAccount();
-  accounts.push(account);
-  // When this client saw its connection drop: a message published later (`data.t`, µs of the
-  // shared CLOCK_MONOTONIC) can only have come after the resume, so its arrival is the catch-up.
-  let droppedAt: number | undefined;
+  accounts.push({ room: roomName, account });
+  let firstConnectionId: string | undefined;
   relay.connection.on('statechange', ({ current }) => {
-    if (current === 'disconnected' && droppedAt === undefined) droppedAt = nowMicros();
+    if (current === 'disconnected' && firstConnectionId !== undefined) account.dropped(nowMicros());
+    // connectionId is the new connection's by now: the same one means the server resumed it.
+    if (current === 'connected') account.reconnected(nowMicros(), relay.connectionId === firstConnectionId);
   });
-  const timer = setTimeout(() => relay.close(), command.timeoutMs);
+  const timer = setTimeout(() => relay.close(), timeoutMs);
   try {
     await relay.connect();
-    const room = await relay.join(command.room);
+    firstConnectionId = relay.connectionId;
+    const room = await relay.join(roomName);
     room.subscribe((msg) => {
       const t = (msg.data as { t?: unknown } | null)?.t;
-      account.record(msg.seq, nowMicros(), droppedAt !== undefined && typeof t === 'number' && t > droppedAt);
+      account.record(msg.seq, typeof t === 'number' ? t : 0, nowMicros());
     });
     room.on('discontinuity', () => discontinuities++);
   } finally {
@@ -61,17 +76,17 @@ async function openClient(
 
 async function connect(command: Extract<StormCommand, { cmd: 'connect' }>): Promise<StormConnectResult> {
   const result: StormConnectResult = { connected: 0, failed: 0, errors: [] };
-  const queue = [...command.clientIds];
+  const queue = [...command.clients];
   // 50 opening at a time per process: a bounded ramp, like the traffic scenarios' connects.
   const lanes = Array.from({ length: Math.min(50, queue.length) }, async () => {
-    for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
+    for (let c = queue.shift(); c !== undefined; c = queue.shift()) {
       try {
-        await openClient(command, id);
+        await openClient(command.urls, command.apiKey, c.clientId, c.room, command.timeoutMs);
         result.connected++;
       } catch (error) {
         result.failed++;
-        if (result.errors.length < 3)
-          result.errors.push(error instanceof Error ? error.message : String(error));
+        const message = error instanceof Error ? error.message : String(error);
+        if (result.errors.length < 3 && !result.errors.includes(message)) result.errors.push(message);
       }
     }
   });
@@ -84,9 +99,16 @@ async function handle(command: StormCommand): Promise<unknown> {
     case 'connect':
       return connect(command);
     case 'tally':
-      return { ...tally(accounts, command.finalSeq), discontinuities } satisfies StormTally & {
-        discontinuities: number;
-      };
+      return {
+        ...tally(accounts, command.finalSeqs, command.killedAt),
+        discontinuities,
+      } satisfies StormWorkerTally;
+    case 'reset':
+      await Promise.allSettled(clients.map((c) => c.close()));
+      clients.length = 0;
+      accounts.length = 0;
+      discontinuities = 0;
+      return null;
     case 'stop':
       await Promise.allSettled(clients.map((c) => c.close()));
       setImmediate(() => process.exit(0));
