@@ -128,26 +128,23 @@ export class AdminControl {
     if (command.type === 'disconnect') {
       const closed = this.closeLocal(command);
       this.log.info('admin control: disconnect', { connectionId: command.connectionId, closed });
-    } else if (command.type === 'slow') {
-      const applied = this.slowLocal(command);
-      this.log.info('admin control: slow', {
-        connectionId: command.connectionId,
-        readBytesPerSec: command.readBytesPerSec,
-        applied,
-      });
-    }
+    } else if (command.type === 'slow') this.slowLocal(command);
   }
 
   private slowLocal(command: SlowCommand): boolean {
+    let applied = false;
     for (const session of this.source.sessions()) {
       if (session.connectionId !== command.connectionId) continue;
       const reader = slowReaderOf(session.transport);
-      if (!reader || reader.closed) return false;
+      if (!reader || reader.closed) break;
       if (command.readBytesPerSec === null) reader.recover();
       else reader.slow(command.readBytesPerSec, command.durationMs);
-      return true;
+      applied = true;
+      break;
     }
-    return false;
+    const { connectionId, readBytesPerSec } = command;
+    this.log.info('admin control: slow', { connectionId, readBytesPerSec, applied });
+    return applied;
   }
 
   private closeLocal(command: DisconnectCommand): boolean {

@@ -37,11 +37,11 @@ export async function slowConnection(target: () => AdminTarget, spec: FaultSpec)
     heal: async () => {
       const admin = target();
       if (!admin) return; // the stack is down: the connection went with it
-      await connectionCommand(admin, connectionId, 'DELETE', 'slow', 'recover', undefined, 0).catch(
-        (error: unknown) => {
-          if ((error as OrchestratorError).code !== 'service_not_found') throw error;
-        },
-      );
+      // A gateway answering from another's snapshot may not list a new connection yet: the same
+      // retry as the injection, after which a 404 means the connection is gone.
+      await connectionCommand(admin, connectionId, 'DELETE', 'slow', 'recover').catch((error: unknown) => {
+        if ((error as OrchestratorError).code !== 'service_not_found') throw error;
+      });
     },
   };
 }
