@@ -104,6 +104,45 @@ describe('console: faults and the verifier', () => {
     expect(ok).toBe(true);
   });
 
+  it('makes a picked connection a slow reader (client.slow): it gets nothing until Heal, the other client everything', {
+    timeout: 90_000,
+  }, async () => {
+    const roomName = `faults:slow-${randomBytes(3).toString('hex')}`;
+    const slow = await connectSdk(origin, devApiKey, `console-slow-${randomBytes(3).toString('hex')}`);
+    const fast = await connectSdk(origin, devApiKey, `console-fast-${randomBytes(3).toString('hex')}`);
+    clients.push(slow, fast);
+    const got = { slow: [] as unknown[], fast: [] as unknown[] };
+    (await slow.join(roomName)).subscribe('m', (m) => got.slow.push(m.data));
+    const room = await fast.join(roomName);
+    room.subscribe('m', (m) => got.fast.push(m.data));
+    const panel = page.getByTestId('faults-panel');
+    await panel.getByTestId('fault-kind').selectOption('client.slow');
+    const picker = panel.getByTestId('fault-connection');
+    const option = picker.locator('option', { hasText: slow.connectionId! });
+    await option.waitFor({ state: 'attached', ...WAIT });
+    expect(await option.textContent()).toContain(roomName);
+    await picker.selectOption(slow.connectionId!);
+    await panel.getByTestId('fault-read-rate').fill('0');
+    await panel.getByTestId('fault-duration').fill('120');
+    await panel.getByTestId('fault-inject').click();
+    const row = panel
+      .getByTestId('fault-row')
+      .filter({ hasText: `client.slow ${slow.connectionId} reads 0 B/s` });
+    await row.filter({ hasText: 'active' }).waitFor(WAIT);
+    // Applied on the gateway that holds it (through the broker when it is the other one).
+    await option.filter({ hasText: 'slowed: reads 0 B/s' }).waitFor({ state: 'attached', ...WAIT });
+    await screenshot(page, 'console-fault-slow-client');
+    for (const data of ['a', 'b', 'c']) await room.publish('m', data);
+    const deadline = Date.now() + 20_000;
+    while (got.fast.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(got.fast).toEqual(['a', 'b', 'c']);
+    expect(got.slow).toEqual([]);
+    await row.getByRole('button', { name: 'Heal' }).click();
+    await row.filter({ hasText: 'healed (heal)' }).waitFor(WAIT);
+    while (got.slow.length < 3 && Date.now() < deadline + 10_000) await new Promise((r) => setTimeout(r, 50));
+    expect(got.slow).toEqual(['a', 'b', 'c']);
+  });
+
   it('runs the verifier from the Verify page and renders its report with a chart', {
     timeout: 120_000,
   }, async () => {

@@ -1,8 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { RelayBox } from '@relaybox/client';
 import type { FaultRecord, VerifyReport } from '@relaybox/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort, runCliToExit, spawnCli, tempDir, uniqueName } from './cli-process.js';
+import {
+  freePort,
+  NodeWebSocket,
+  runCliToExit,
+  spawnCli,
+  tempDir,
+  uniqueName,
+  waitUntil,
+} from './cli-process.js';
 
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
 afterEach(async () => {
@@ -55,5 +64,62 @@ describe('relaybox fault and relaybox verify (against `relaybox up`, embedded en
     expect(report.engine).toBe('embedded');
     expect(report.rooms.every((r) => r.lost === 0 && r.acked > 0 && r.delivered === r.expected)).toBe(true);
     expect(readFileSync(join(cwd, 'v.md'), 'utf8')).toContain('# RelayBox guarantee verifier: PASS');
+  });
+
+  it('relaybox fault client.slow <connectionId> --read-rate: the client reads nothing until healed', {
+    timeout: 60_000,
+  }, async () => {
+    const cwd = tempDir();
+    const port = await freePort();
+    const devApiKey = `dev.default:${uniqueName('secret-of-this-test')}`;
+    const cli = spawnCli(['up', '--port', String(port)], cwd, { RELAYBOX_DEV_API_KEY: devApiKey });
+    cleanups.push(() => cli.proc.kill('SIGKILL'));
+    await cli.waitFor(/RelayBox is up \(embedded engine\)/);
+    const connect = async (clientId: string) => {
+      const relay = new RelayBox({
+        url: `ws://127.0.0.1:${port}/v1/ws`,
+        apiKey: devApiKey,
+        clientId,
+        WebSocket: NodeWebSocket as never,
+      });
+      cleanups.push(() => relay.close());
+      await relay.connect();
+      return relay;
+    };
+    const room = 'chat:slow-cli';
+    const [slow, fast] = [await connect('slow'), await connect('fast')];
+    const got = { slow: [] as unknown[], fast: [] as unknown[] };
+    (await slow.join(room)).subscribe('m', (m) => got.slow.push(m.data));
+    (await fast.join(room)).subscribe('m', (m) => got.fast.push(m.data));
+    const publisher = await fast.join(room);
+
+    const noTarget = await runCliToExit(['fault', 'client.slow', '--read-rate', '10'], cwd);
+    expect(noTarget.code).toBe(1);
+    expect(noTarget.output).toContain('client.slow needs "target"');
+    const badRate = await runCliToExit(
+      ['fault', 'client.slow', slow.connectionId!, '--read-rate', 'lots'],
+      cwd,
+    );
+    expect(badRate.output).toContain('--read-rate must be a number');
+
+    const injected = await runCliToExit(
+      ['fault', 'client.slow', slow.connectionId!, '--read-rate', '0', '--duration', '1m'],
+      cwd,
+    );
+    expect(injected.code, injected.output).toBe(0);
+    expect(injected.output).toContain(
+      `active          client.slow ${slow.connectionId} reads 0 B/s for 60000 ms`,
+    );
+    for (const data of ['a', 'b', 'c']) await publisher.publish('m', data);
+    await waitUntil(() => got.fast.length === 3);
+    expect(got.slow).toEqual([]);
+
+    const healed = await runCliToExit(['fault', 'heal', 'all', '--json'], cwd);
+    expect(healed.code, healed.output).toBe(0);
+    expect(JSON.parse(healed.output) as FaultRecord[]).toMatchObject([
+      { spec: { kind: 'client.slow', readBytesPerSec: 0 }, state: 'healed', endedBy: 'heal' },
+    ]);
+    await waitUntil(() => got.slow.length === 3);
+    expect(got.slow).toEqual(['a', 'b', 'c']);
   });
 });

@@ -43,6 +43,7 @@ import { KeyedRateLimiter } from './rate-limit.js';
 import { RestAccess } from './rest/rest-access.js';
 import { RoomHistory } from './room-history.js';
 import { SessionLifecycle } from './session-lifecycle.js';
+import { SlowReaderTransport } from './slow-reader.js';
 import { dropEveryNthSeq } from './test-drop-switch.js';
 import { namedKey, traceConnection, traceDenial, traceRefusal } from './tracing/gateway-traces.js';
 import { Tracer } from './tracing/tracer.js';
@@ -511,7 +512,13 @@ export class Gateway {
     transport: ClientSession['transport'],
     { principal, opening, limits, ip }: Admission,
   ): ClientSession {
-    const counted = new CountingTransport(transport, (topic) => this.hub.topicCounter(topic));
+    // uWS's own backpressure cap (websocket-route.ts) bounds a slowed connection's queue too.
+    const slowable = new SlowReaderTransport(
+      transport,
+      (topic, tap) => this.hub.tapTopic(topic, tap),
+      this.options.limits.maxBufferedBytes * 4,
+    );
+    const counted = new CountingTransport(slowable, (topic) => this.hub.topicCounter(topic));
     // The app's limits (cloud mode) replace the gateway's for this session's rooms and publish rate.
     const base =
       ip === undefined ? this.sessionDeps : { ...this.sessionDeps, onBudgetIgnored: () => this.penalize(ip) };

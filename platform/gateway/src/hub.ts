@@ -199,7 +199,11 @@ export class Hub {
    * message per tap, nothing when no tap is set.
    */
   tap(appId: string, room: string, tap: (payload: string) => void): () => void {
-    const topic = roomTopic(appId, room);
+    return this.tapTopic(roomTopic(appId, room), tap);
+  }
+
+  /** `tap` by uWS topic (a slowed connection's topics: see slow-reader.ts). */
+  tapTopic(topic: string, tap: (payload: string) => void): () => void {
     const taps = this.taps.get(topic) ?? new Set();
     this.taps.set(topic, taps);
     taps.add(tap);

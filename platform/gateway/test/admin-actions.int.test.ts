@@ -102,6 +102,54 @@ describe('POST /v1/admin/connections/:id/disconnect', () => {
   });
 });
 
+describe('POST / DELETE /v1/admin/connections/:id/slow (fault injection client.slow)', () => {
+  const slow = (method: 'POST' | 'DELETE', connectionId: string, body?: unknown) =>
+    http(gwA.port, `/v1/admin/connections/${connectionId}/slow`, {
+      method,
+      headers: auth,
+      ...(body === undefined ? {} : { body }),
+    });
+  const rate = async (connectionId: string) =>
+    (
+      (await adminOf(gwA.port, TOKEN).get('/connections?appId=alpha')).items as Array<{
+        connectionId: string;
+        slowReadBytesPerSec?: number;
+      }>
+    ).find((c) => c.connectionId === connectionId)?.slowReadBytesPerSec;
+
+  it('refuses a bad body with the field and its bound, and an unknown connection with 404', async () => {
+    const { connectionId } = await connect(gwA, uniqueName('slow-bad'));
+    for (const [body, message] of [
+      [{ readBytesPerSec: -1 }, '"readBytesPerSec" must be a number from 0'],
+      [{ durationMs: 10 }, '"durationMs" must be a number from 100'],
+      [[1], 'JSON object'],
+    ] as const) {
+      const res = await slow('POST', connectionId, body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.body).toMatchObject({
+        error: { code: 'invalid_request', message: expect.stringContaining(message) },
+      });
+    }
+    expect((await slow('POST', 'no-such-connection', {})).status).toBe(404);
+  });
+
+  it('slows a connection on another gateway through the broker; the list shows it until DELETE', async () => {
+    const { connectionId, gateway } = await connect(gwB, uniqueName('slowed'));
+    const res = await slow('POST', connectionId, { readBytesPerSec: 512, durationMs: 60_000 });
+    expect(res.status).toBe(202);
+    expect(res.body).toEqual({ connectionId, gateway, local: false, applied: false });
+    await eventually(
+      () => rate(connectionId),
+      (r) => r === 512,
+    );
+    expect((await slow('DELETE', connectionId)).status).toBe(200);
+    await eventually(
+      () => rate(connectionId),
+      (r) => r === undefined,
+    );
+  });
+});
+
 describe('DELETE /v1/admin/rooms/:room/history', () => {
   const clear = (port: number, room: string, headers: Record<string, string> = auth) =>
     http(port, `/v1/admin/rooms/${encodeURIComponent(room)}/history?appId=alpha`, {

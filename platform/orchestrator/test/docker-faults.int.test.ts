@@ -14,7 +14,8 @@ import {
 
 /**
  * Faults on the docker engine (host networking, link proxies on): container pause and kill of a
- * gateway, and a proxy-based link fault, each observed by SDK clients on the gateways.
+ * gateway, a proxy-based link fault and a slow reader (`client.slow`), each observed by SDK
+ * clients on the gateways.
  * Ports: origin 19500, Redis/RabbitMQ 19510-19524, gateways 19601+.
  */
 const PORT = 19500;
@@ -49,12 +50,12 @@ async function deliveredAcross(publish: () => Promise<unknown>, got: RoomMessage
 }
 
 describe('fault injection on the docker engine', () => {
-  it("pauses and kills a gateway container, cuts a gateway's RabbitMQ link; SDK clients see each and recover", {
+  it("pauses and kills a gateway container, cuts a gateway's RabbitMQ link, slows a reader; SDK clients see each and recover", {
     timeout: 400_000,
   }, async () => {
     await engine.down();
     const key = devApiKey();
-    await engine.up({ port: PORT, gateways: 2, devApiKey: key });
+    const { adminToken } = await engine.up({ port: PORT, gateways: 2, devApiKey: key });
     const a = await client(gatewayUrl(1), key, 'docker-fault-a');
     const b = await client([gatewayUrl(2), gatewayUrl(1)] as never, key, 'docker-fault-b');
     clients.push(a, b);
@@ -80,6 +81,37 @@ describe('fault injection on the docker engine', () => {
     await engine.faults.heal(cut.id);
     await deliveredAcross(() => roomA.publish('m', 'after-cut'), got, 'after-cut');
     expect(faultStates(cut.id)).toEqual(['active', 'healed']);
+
+    // A slow reader on gateway-2: it gets nothing while slowed, b (same gateway) everything; healed,
+    // it gets what it missed in order.
+    const slowClient = await client(gatewayUrl(2), key, 'docker-slow-c');
+    clients.push(slowClient);
+    const slowGot: RoomMessage[] = [];
+    (await slowClient.join(room)).subscribe((m) => slowGot.push(m));
+    await deliveredAcross(() => roomA.publish('m', 'before-slow'), slowGot, 'before-slow');
+    const slow = await engine.faults.inject({
+      kind: 'client.slow',
+      target: slowClient.connectionId!,
+      durationMs: 60_000,
+    });
+    expect(slow.detail).toContain('on gateway-2 reads 0 B/s');
+    await waitUntil(async () => {
+      const res = await fetch(`http://127.0.0.1:${PORT}/v1/admin/connections`, {
+        headers: { authorization: `Bearer ${adminToken}` },
+      });
+      const { items } = (await res.json()) as {
+        items: Array<{ connectionId: string; slowReadBytesPerSec?: number }>;
+      };
+      return items.some((c) => c.connectionId === slowClient.connectionId && c.slowReadBytesPerSec === 0);
+    }, 20_000);
+    const slowSince = slowGot.length;
+    for (const data of ['slow-1', 'slow-2']) await roomA.publish('m', data);
+    await waitUntil(() => got.some((m) => m.data === 'slow-2'), 20_000);
+    expect(slowGot.length).toBe(slowSince);
+    await engine.faults.heal(slow.id);
+    await waitUntil(() => slowGot.some((m) => m.data === 'slow-2'), 20_000);
+    expect(slowGot.slice(slowSince).map((m) => m.data)).toEqual(['slow-1', 'slow-2']);
+    expect(faultStates(slow.id)).toEqual(['active', 'healed']);
 
     // Pause gateway-2's container: Docker reports it paused; unpaused, it delivers again.
     const pause = await engine.faults.inject({

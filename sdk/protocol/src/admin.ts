@@ -79,6 +79,8 @@ export interface AdminConnection {
   auth?: AdminConnectionAuth;
   /** The client's address as the gateway saw it (the proxy's `X-Forwarded-For` when trusted). */
   address?: string;
+  /** Set while fault injection's `client.slow` holds it: the bytes per second it reads. */
+  slowReadBytesPerSec?: number;
 }
 
 /** A subscription's state on the connection's gateway (`unknown`: the connection is on another one). */
@@ -196,6 +198,18 @@ export interface AdminDisconnectResult {
   local: boolean;
   /** Whether this gateway found and closed it (false when forwarded). */
   closed: boolean;
+}
+
+/**
+ * 202 answer of `POST` / `DELETE /v1/admin/connections/:id/slow` (fault injection's `client.slow`):
+ * carried out here (`local`) or sent to `gateway` through the broker.
+ */
+export interface AdminSlowResult {
+  connectionId: string;
+  gateway: string;
+  local: boolean;
+  /** Whether this gateway found the connection and changed its read rate (false when forwarded). */
+  applied: boolean;
 }
 
 /** Answer of `DELETE /v1/admin/rooms/:room/history?appId=`: how many messages were removed. */

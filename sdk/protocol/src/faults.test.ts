@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { describeFault, FAULT_LIMITS, FaultSpecError, parseFaultSpec } from './faults.js';
+import {
+  describeFault,
+  FAULT_LIMITS,
+  FaultSpecError,
+  faultLasts,
+  parseFaultSpec,
+  parseSlowClientRequest,
+} from './faults.js';
 import { parseVerifyRequest, VERIFY_LIMITS, VerifyRequestError } from './verify-report.js';
 
 describe('parseFaultSpec', () => {
@@ -42,9 +49,43 @@ describe('parseFaultSpec', () => {
     [{ kind: 'link.slow', dropRate: 2 }, '"dropRate"'],
     [{ kind: 'link.slow', bandwidthBytesPerSec: 1 }, '"bandwidthBytesPerSec"'],
     [{ kind: 'link.slow' }, 'needs at least one of'],
+    [{ kind: 'client.slow' }, 'client.slow needs "target"'],
+    [{ kind: 'client.slow', target: 'c1', readBytesPerSec: -1 }, '"readBytesPerSec" must be a number from 0'],
+    [
+      { kind: 'client.slow', target: 'c1', readBytesPerSec: FAULT_LIMITS.maxReadBytesPerSec + 1 },
+      '"readBytesPerSec"',
+    ],
+    [{ kind: 'client.slow', target: 'c1', readBytesPerSec: 1.5 }, 'whole number'],
+    [{ kind: 'client.slow', target: 'c1', readBytesPerSec: '10' }, '"readBytesPerSec"'],
+    [{ kind: 'link.slow', latencyMs: 5, readBytesPerSec: 10 }, 'applies to client.slow only'],
   ])('refuses %j with a FaultSpecError naming the field', (input, message) => {
     expect(() => parseFaultSpec(input)).toThrow(FaultSpecError);
     expect(() => parseFaultSpec(input)).toThrow(message);
+  });
+
+  it('client.slow: a lasting fault on one connection, read rate 0 by default', () => {
+    expect(parseFaultSpec({ kind: 'client.slow', target: 'c-1', readBytesPerSec: 512 })).toEqual({
+      kind: 'client.slow',
+      target: 'c-1',
+      readBytesPerSec: 512,
+    });
+    expect(faultLasts('client.slow')).toBe(true);
+    expect(describeFault({ kind: 'client.slow', target: 'c-1', durationMs: 3000 })).toBe(
+      'client.slow c-1 reads 0 B/s for 3000 ms',
+    );
+  });
+
+  it('parseSlowClientRequest: the admin body with defaults and the same bounds', () => {
+    expect(parseSlowClientRequest({})).toEqual({
+      readBytesPerSec: 0,
+      durationMs: FAULT_LIMITS.defaultDurationMs,
+    });
+    expect(parseSlowClientRequest({ readBytesPerSec: 100, durationMs: 500 })).toEqual({
+      readBytesPerSec: 100,
+      durationMs: 500,
+    });
+    expect(() => parseSlowClientRequest([])).toThrow(FaultSpecError);
+    expect(() => parseSlowClientRequest({ durationMs: 1 })).toThrow('"durationMs"');
   });
 
   it('describes a fault in one line', () => {

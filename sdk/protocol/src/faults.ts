@@ -22,6 +22,12 @@ export const FAULT_KINDS = [
   'link.slow',
   /** Closes one connection (`target` = connectionId) as if its token expired now (close 4101). */
   'client.expire-token',
+  /**
+   * One connection (`target` = connectionId) reads only `readBytesPerSec` for `durationMs`: its
+   * gateway holds what it cannot deliver, so the slow-consumer policy (close 4001 past
+   * `maxBufferedBytes`) applies to it alone; the room's other clients are not slowed.
+   */
+  'client.slow',
 ] as const;
 
 export type FaultKind = (typeof FAULT_KINDS)[number];
@@ -37,6 +43,8 @@ export const FAULT_LIMITS = {
   defaultDurationMs: 10_000,
   maxLatencyMs: 60_000,
   minBandwidthBytesPerSec: 64,
+  /** client.slow: 0 = the client stops reading entirely. */
+  maxReadBytesPerSec: 100_000_000,
   /** Faults active at once on one stack. */
   maxActive: 32,
 } as const;
@@ -45,7 +53,7 @@ export interface FaultSpec {
   kind: FaultKind;
   /**
    * gateway.*: an instance (`gateway-1`) or `gateway` for every one; link.*: the same, default every
-   * gateway; client.expire-token: the connectionId. Unused by the other kinds.
+   * gateway; client.*: the connectionId. Unused by the other kinds.
    */
   target?: string;
   /** link.*: which services' links (default `all`). */
@@ -57,6 +65,8 @@ export interface FaultSpec {
   bandwidthBytesPerSec?: number;
   /** 0..1: the probability that a chunk resets its connection. */
   dropRate?: number;
+  /** client.slow: bytes per second the client reads (default 0: it stops reading). */
+  readBytesPerSec?: number;
 }
 
 export type FaultState = 'active' | 'healed' | 'failed';
@@ -79,7 +89,13 @@ export interface FaultRecord {
 
 /** Kinds that last until healed (the others act once and end by themselves). */
 export function faultLasts(kind: FaultKind): boolean {
-  return kind === 'gateway.pause' || kind === 'broker.stop' || kind === 'link.cut' || kind === 'link.slow';
+  return (
+    kind === 'gateway.pause' ||
+    kind === 'broker.stop' ||
+    kind === 'link.cut' ||
+    kind === 'link.slow' ||
+    kind === 'client.slow'
+  );
 }
 
 /** A refused fault spec; `message` says which field and its bound. */
@@ -104,8 +120,8 @@ export function parseFaultSpec(input: unknown): FaultSpec {
       );
     spec.target = raw.target;
   }
-  if (kind === 'client.expire-token' && spec.target === undefined)
-    throw new FaultSpecError('client.expire-token needs "target": the connection id');
+  if (kind.startsWith('client.') && spec.target === undefined)
+    throw new FaultSpecError(`${kind} needs "target": the connection id`);
   if (raw.link !== undefined) {
     if (!(FAULT_LINKS as readonly unknown[]).includes(raw.link))
       throw new FaultSpecError(`"link" must be one of ${FAULT_LINKS.join(', ')}`);
@@ -123,6 +139,11 @@ export function parseFaultSpec(input: unknown): FaultSpec {
   num('jitterMs', 0, FAULT_LIMITS.maxLatencyMs);
   num('bandwidthBytesPerSec', FAULT_LIMITS.minBandwidthBytesPerSec, Number.MAX_SAFE_INTEGER);
   num('dropRate', 0, 1);
+  num('readBytesPerSec', 0, FAULT_LIMITS.maxReadBytesPerSec);
+  if (spec.readBytesPerSec !== undefined && kind !== 'client.slow')
+    throw new FaultSpecError('"readBytesPerSec" applies to client.slow only');
+  if (spec.readBytesPerSec !== undefined && !Number.isInteger(spec.readBytesPerSec))
+    throw new FaultSpecError('"readBytesPerSec" must be a whole number of bytes per second');
   if (
     kind === 'link.slow' &&
     !spec.latencyMs &&
@@ -145,6 +166,28 @@ export function describeFault(spec: FaultSpec): string {
   if (spec.jitterMs) parts.push(`jitter ${spec.jitterMs} ms`);
   if (spec.bandwidthBytesPerSec) parts.push(`${spec.bandwidthBytesPerSec} B/s`);
   if (spec.dropRate) parts.push(`drop ${spec.dropRate}`);
+  if (spec.kind === 'client.slow') parts.push(`reads ${spec.readBytesPerSec ?? 0} B/s`);
   if (faultLasts(spec.kind)) parts.push(`for ${spec.durationMs ?? FAULT_LIMITS.defaultDurationMs} ms`);
   return parts.join(' ');
+}
+
+/**
+ * Body of `POST /v1/admin/connections/:id/slow` (what a gateway applies for `client.slow`): the
+ * read rate and how long it lasts; the owning gateway ends it by itself after `durationMs`.
+ */
+export interface SlowClientRequest {
+  readBytesPerSec: number;
+  durationMs: number;
+}
+
+/** Validates a `SlowClientRequest` with the bounds of `parseFaultSpec`. */
+export function parseSlowClientRequest(input: unknown): SlowClientRequest {
+  if (typeof input !== 'object' || input === null || Array.isArray(input))
+    throw new FaultSpecError('the body is a JSON object { readBytesPerSec, durationMs }');
+  const { readBytesPerSec = 0, durationMs = FAULT_LIMITS.defaultDurationMs } = input as Record<
+    string,
+    unknown
+  >;
+  const spec = parseFaultSpec({ kind: 'client.slow', target: 'x', readBytesPerSec, durationMs });
+  return { readBytesPerSec: spec.readBytesPerSec ?? 0, durationMs: spec.durationMs as number };
 }

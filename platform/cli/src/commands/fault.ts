@@ -11,6 +11,7 @@ interface FaultFlags {
   jitter?: string;
   bandwidth?: string;
   dropRate?: string;
+  readRate?: string;
   json?: boolean;
 }
 
@@ -31,6 +32,7 @@ export function registerFaultCommand(program: Command, context: CliContext): voi
     .option('--jitter <ms>', 'link.slow: extra random latency 0..jitter, ms')
     .option('--bandwidth <bytesPerSec>', 'link.slow: bytes per second')
     .option('--drop-rate <0..1>', 'link.slow: probability that a chunk resets its connection')
+    .option('--read-rate <bytesPerSec>', 'client.slow: bytes per second the client reads (default 0)')
     .option('--json', 'print JSON')
     .action((kind: string, target: string | undefined, flags: FaultFlags) =>
       runFault(kind, target, flags, context),
@@ -73,6 +75,7 @@ export async function runFault(
   set('jitterMs', parseNumber(flags.jitter, '--jitter'));
   set('bandwidthBytesPerSec', parseNumber(flags.bandwidth, '--bandwidth'));
   set('dropRate', parseNumber(flags.dropRate, '--drop-rate'));
+  set('readBytesPerSec', parseNumber(flags.readRate, '--read-rate'));
   const record = await callDaemon<FaultRecord>(context, '/api/faults', spec);
   print(record, `${line(record)}\n`);
 }

@@ -1,6 +1,16 @@
 import type { Broker, BrokerMessage } from '@relaybox/core';
-import { type AdminDisconnectResult, CloseCode, ErrorCode, RelayBoxError } from '@relaybox/protocol';
+import {
+  type AdminDisconnectResult,
+  type AdminSlowResult,
+  CloseCode,
+  ErrorCode,
+  FaultSpecError,
+  parseSlowClientRequest,
+  RelayBoxError,
+  type SlowClientRequest,
+} from '@relaybox/protocol';
 import type { Logger } from '../logger.js';
+import { slowReaderOf } from '../slow-reader.js';
 import type { SnapshotSource } from './node-snapshot.js';
 
 /**
@@ -21,6 +31,20 @@ export interface DisconnectCommand {
   /** Close as if the token expired now (4101 `token expired`): fault injection's `client.expire-token`. */
   expire?: boolean;
 }
+
+/**
+ * Fault injection's `client.slow`: the connection reads `readBytesPerSec` for `durationMs`
+ * (`readBytesPerSec: null` ends it now). See slow-reader.ts.
+ */
+export interface SlowCommand {
+  type: 'slow';
+  nodeId: string;
+  connectionId: string;
+  readBytesPerSec: number | null;
+  durationMs: number;
+}
+
+type ControlCommand = DisconnectCommand | SlowCommand;
 
 export type DisconnectResult = AdminDisconnectResult;
 
@@ -79,18 +103,48 @@ export class AdminControl {
     return { connectionId, gateway: nodeId, local: false, closed: false };
   }
 
+  /** Slows the connection (or ends that with `readBytesPerSec: null`) on the gateway that owns it. */
+  async slow(command: Omit<SlowCommand, 'type'>): Promise<AdminSlowResult> {
+    const { nodeId, connectionId } = command;
+    if (nodeId === this.source.nodeId) {
+      const applied = this.slowLocal({ type: 'slow', ...command });
+      return { connectionId, gateway: nodeId, local: true, applied };
+    }
+    const payload = JSON.stringify({ type: 'slow', ...command } satisfies SlowCommand);
+    await this.broker.publish({ ...ADMIN_CONTROL_CHANNEL, payload });
+    return { connectionId, gateway: nodeId, local: false, applied: false };
+  }
+
   private onMessage(message: BrokerMessage): void {
     if (message.appId !== ADMIN_CONTROL_CHANNEL.appId || message.room !== ADMIN_CONTROL_CHANNEL.room) return;
-    let command: DisconnectCommand;
+    let command: ControlCommand;
     try {
-      command = JSON.parse(message.payload) as DisconnectCommand;
+      command = JSON.parse(message.payload) as ControlCommand;
     } catch {
       this.log.warn('admin control: unreadable command', { payload: message.payload.slice(0, 200) });
       return;
     }
-    if (command.type !== 'disconnect' || command.nodeId !== this.source.nodeId) return;
-    const closed = this.closeLocal(command);
-    this.log.info('admin control: disconnect', { connectionId: command.connectionId, closed });
+    if (command.nodeId !== this.source.nodeId) return;
+    if (command.type === 'disconnect') {
+      const closed = this.closeLocal(command);
+      this.log.info('admin control: disconnect', { connectionId: command.connectionId, closed });
+    } else if (command.type === 'slow') this.slowLocal(command);
+  }
+
+  private slowLocal(command: SlowCommand): boolean {
+    let applied = false;
+    for (const session of this.source.sessions()) {
+      if (session.connectionId !== command.connectionId) continue;
+      const reader = slowReaderOf(session.transport);
+      if (!reader || reader.closed) break;
+      if (command.readBytesPerSec === null) reader.recover();
+      else reader.slow(command.readBytesPerSec, command.durationMs);
+      applied = true;
+      break;
+    }
+    const { connectionId, readBytesPerSec } = command;
+    this.log.info('admin control: slow', { connectionId, readBytesPerSec, applied });
+    return applied;
   }
 
   private closeLocal(command: DisconnectCommand): boolean {
@@ -133,4 +187,22 @@ export function parseDisconnect(body: Buffer): { reconnect: boolean; reason: str
       `"reason" must be a string of at most ${MAX_DISCONNECT_REASON_BYTES} bytes`,
     );
   return { reconnect, reason };
+}
+
+/** Validates `POST /v1/admin/connections/:id/slow`'s body `{ readBytesPerSec?, durationMs? }`. */
+export function parseSlowBody(body: Buffer): SlowClientRequest {
+  let parsed: unknown = {};
+  if (body.length > 0) {
+    try {
+      parsed = JSON.parse(body.toString('utf8'));
+    } catch {
+      throw new RelayBoxError(ErrorCode.InvalidRequest, 'body is not valid JSON');
+    }
+  }
+  try {
+    return parseSlowClientRequest(parsed);
+  } catch (error) {
+    if (error instanceof FaultSpecError) throw new RelayBoxError(ErrorCode.InvalidRequest, error.message);
+    throw error;
+  }
 }

@@ -4,7 +4,7 @@ import { ErrorCode, RelayBoxError } from '@relaybox/protocol';
 import type { Publisher } from '../publisher.js';
 import { readBody } from '../uws/http.js';
 import { type AdminAuthDeps, mountAuthAdminRoutes } from './admin-auth.routes.js';
-import { type AdminControl, parseDisconnect } from './admin-control.js';
+import { type AdminControl, parseDisconnect, parseSlowBody } from './admin-control.js';
 import { explainBody } from './admin-explain.routes.js';
 import { AdminGuard, type AdminRequestHeaders } from './admin-guard.js';
 import { parsePublish } from './admin-publish.js';
@@ -113,6 +113,27 @@ export function mountAdminRoutes(app: TemplatedApp, deps: AdminRoutesDeps): Trac
     });
   };
   mountRoute(app, guard, 'post', '/v1/admin/connections/:connectionId/expire', expire, 202);
+  // Fault injection (`client.slow`): the owning gateway makes the connection a slow reader.
+  const slow: AdminHandler = async ({ response, param }) => {
+    const request = parseSlowBody(await readBody(response, deps.maxBodyBytes));
+    const connection = await views.findConnection(param);
+    return deps.control.slow({
+      nodeId: connection.gateway,
+      connectionId: connection.connectionId,
+      ...request,
+    });
+  };
+  mountRoute(app, guard, 'post', '/v1/admin/connections/:connectionId/slow', slow, 202);
+  const recover: AdminHandler = async ({ param }) => {
+    const connection = await views.findConnection(param);
+    return deps.control.slow({
+      nodeId: connection.gateway,
+      connectionId: connection.connectionId,
+      readBytesPerSec: null,
+      durationMs: 0,
+    });
+  };
+  mountRoute(app, guard, 'del', '/v1/admin/connections/:connectionId/slow', recover);
   // The orchestrator marks injected faults on the traces timeline (fault.injected / fault.healed).
   mountRoute(app, guard, 'post', '/v1/admin/traces/marks', async ({ response }) => {
     const mark = parseFaultMark(await readBody(response, deps.maxBodyBytes));

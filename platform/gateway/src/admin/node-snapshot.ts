@@ -3,6 +3,7 @@ import type { AdminConnectionAuth } from '@relaybox/protocol';
 import type { Principal } from '../auth/principal.js';
 import type { ClientSession } from '../client-session.js';
 import type { LocalRoom } from '../hub.js';
+import { slowReaderOf } from '../slow-reader.js';
 import { CountingTransport } from './counting-transport.js';
 import { permissionLayers } from './explainer.js';
 
@@ -28,6 +29,7 @@ export function buildNodeSnapshot(
   for (const session of source.sessions()) {
     if (connections.length >= maxConnections) break;
     const out = session.transport instanceof CountingTransport ? session.transport : undefined;
+    const slowRead = slowReaderOf(session.transport)?.readBytesPerSec;
     connections.push({
       appId: session.appId,
       clientId: session.clientId,
@@ -41,6 +43,7 @@ export function buildNodeSnapshot(
       bytesOut: out?.bytesOut ?? 0,
       auth: connectionAuth(session.authenticated),
       ...(session.address ? { address: session.address } : {}),
+      ...(slowRead === undefined ? {} : { slowReadBytesPerSec: slowRead }),
     });
   }
   return {

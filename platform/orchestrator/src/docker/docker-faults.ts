@@ -2,7 +2,7 @@ import type { FaultSpec } from '@relaybox/protocol';
 import type Docker from 'dockerode';
 import { OrchestratorError } from '../engine.js';
 import type { AppliedFault, FaultDriver } from '../faults/fault-controller.js';
-import { expireConnection } from '../faults/fault-helpers.js';
+import { expireConnection, slowConnection } from '../faults/fault-helpers.js';
 import type { LinkProxies } from '../faults/link-proxies.js';
 import type { StackDefinition } from '../stack-definition.js';
 import { waitHealthy } from './health-wait.js';
@@ -78,6 +78,8 @@ export function dockerFaultDriver(ctx: DockerFaultContext): FaultDriver {
       }
       case 'client.expire-token':
         return { detail: await expireConnection(ctx.admin(), spec.target as string) };
+      case 'client.slow':
+        return slowConnection(ctx.admin, spec);
       case 'link.cut':
       case 'link.slow': {
         const links = ctx.links();

@@ -18,7 +18,7 @@ import {
   type UpResult,
 } from '../engine.js';
 import { FaultController } from '../faults/fault-controller.js';
-import { expireConnection } from '../faults/fault-helpers.js';
+import { expireConnection, slowConnection } from '../faults/fault-helpers.js';
 import { FaultMarker } from '../faults/fault-marker.js';
 import { EventHub, endpointsFor, stackState, validateUpOptions } from '../native/engine-support.js';
 import { LogBuffer, type LogEvent } from '../native/log-buffer.js';
@@ -58,6 +58,7 @@ export class EmbeddedEngine implements Engine {
       async (spec) => {
         if (spec.kind === 'client.expire-token')
           return { detail: await expireConnection(admin(), spec.target as string) };
+        if (spec.kind === 'client.slow') return slowConnection(admin, spec);
         throw new OrchestratorError(
           'fault_unsupported',
           `the embedded engine cannot inject ${spec.kind}: it runs one gateway with in-memory broker and stores in this process (use the native or docker engine)`,

@@ -1,7 +1,7 @@
 import type { FaultSpec } from '@relaybox/protocol';
 import { OrchestratorError } from '../engine.js';
 import type { AppliedFault, FaultDriver } from '../faults/fault-controller.js';
-import { expireConnection } from '../faults/fault-helpers.js';
+import { expireConnection, slowConnection } from '../faults/fault-helpers.js';
 import type { LinkProxies } from '../faults/link-proxies.js';
 import { closeStackConnections } from '../faults/rabbitmq-connections.js';
 import type { SupervisedProcess } from './supervised-process.js';
@@ -82,6 +82,8 @@ export function nativeFaultDriver(ctx: NativeFaultContext): FaultDriver {
       }
       case 'client.expire-token':
         return { detail: await expireConnection(ctx.admin(), spec.target as string) };
+      case 'client.slow':
+        return slowConnection(ctx.admin, spec);
     }
   };
 }

@@ -4,6 +4,7 @@ import { formatAge } from '../../../lib/format.js';
 import { describeError } from '../../../lib/http.js';
 import { Empty, QueryState } from '../../../lib/query-state.js';
 import { useFaults, useHealFault, useInjectFault } from '../api/faults.js';
+import { ConnectionPicker } from './connection-picker.js';
 
 /** Inject a fault into the local stack, see the active and recent ones, heal them (needs the daemon). */
 export function FaultsPanel() {
@@ -76,17 +77,23 @@ function FaultForm() {
   const [jitter, setJitter] = useState('');
   const [bandwidth, setBandwidth] = useState('');
   const [dropRate, setDropRate] = useState('');
+  const [connection, setConnection] = useState('');
+  const [readRate, setReadRate] = useState('0');
   const isLink = kind.startsWith('link.');
+  const isClient = kind.startsWith('client.');
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
     const spec: FaultSpec = { kind };
-    if (target.trim()) spec.target = target.trim();
+    if (isClient) {
+      if (connection) spec.target = connection;
+    } else if (target.trim()) spec.target = target.trim();
     if (isLink) spec.link = link as FaultSpec['link'];
     if (seconds.trim()) spec.durationMs = Math.round(Number(seconds) * 1000);
     if (latency.trim()) spec.latencyMs = Number(latency);
     if (jitter.trim()) spec.jitterMs = Number(jitter);
     if (bandwidth.trim()) spec.bandwidthBytesPerSec = Number(bandwidth);
     if (dropRate.trim()) spec.dropRate = Number(dropRate);
+    if (kind === 'client.slow' && readRate.trim()) spec.readBytesPerSec = Number(readRate);
     inject.mutate(spec);
   };
   return (
@@ -99,15 +106,19 @@ function FaultForm() {
           ))}
         </select>
       </label>
-      <label>
-        Target
-        <input
-          value={target}
-          onChange={(e) => setTarget(e.target.value)}
-          placeholder="gateway-1, gateway, connection id"
-          data-testid="fault-target"
-        />
-      </label>
+      {isClient ? (
+        <ConnectionPicker value={connection} onChange={setConnection} />
+      ) : (
+        <label>
+          Target
+          <input
+            value={target}
+            onChange={(e) => setTarget(e.target.value)}
+            placeholder="gateway-1, gateway"
+            data-testid="fault-target"
+          />
+        </label>
+      )}
       {isLink && (
         <label>
           Link
@@ -146,6 +157,17 @@ function FaultForm() {
             <input value={dropRate} onChange={(e) => setDropRate(e.target.value)} inputMode="decimal" />
           </label>
         </>
+      )}
+      {kind === 'client.slow' && (
+        <label>
+          Read rate (B/s)
+          <input
+            value={readRate}
+            onChange={(e) => setReadRate(e.target.value)}
+            inputMode="numeric"
+            data-testid="fault-read-rate"
+          />
+        </label>
       )}
       <button type="submit" disabled={inject.isPending} data-testid="fault-inject">
         Inject
