@@ -34,20 +34,29 @@ export class ControlPlaneClient {
     await this.post(`/api/apps/${appId}/keys/${keyId}/revoke`, undefined, 200);
   }
 
-  private async post(path: string, body: unknown, expected: number): Promise<unknown> {
+  /** Turns the app's user pool (live auth) on, with the given per-user permissions. */
+  async enableAuth(appId: string, userPermissions: Record<string, string[]>): Promise<void> {
+    await this.send('PATCH', `/api/apps/${appId}/auth`, { enabled: true, userPermissions }, 200);
+  }
+
+  private post(path: string, body: unknown, expected: number): Promise<unknown> {
+    return this.send('POST', path, body, expected);
+  }
+
+  private async send(method: string, path: string, body: unknown, expected: number): Promise<unknown> {
     const headers: Record<string, string> = {};
     if (this.cookie) headers.cookie = `rb_session=${this.cookie}`;
     if (this.csrf) headers['x-csrf-token'] = this.csrf;
     if (body !== undefined) headers['content-type'] = 'application/json';
     const res = await fetch(`${this.baseUrl}${path}`, {
-      method: 'POST',
+      method,
       headers,
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const cookie = res.headers.getSetCookie().find((c) => c.startsWith('rb_session='));
     if (cookie) this.cookie = cookie.slice('rb_session='.length).split(';')[0] ?? '';
     const text = await res.text();
-    if (res.status !== expected) throw new Error(`POST ${path}: ${res.status} ${text}`);
+    if (res.status !== expected) throw new Error(`${method} ${path}: ${res.status} ${text}`);
     const parsed = text ? (JSON.parse(text) as { csrfToken?: string }) : {};
     if (parsed.csrfToken) this.csrf = parsed.csrfToken;
     return parsed;

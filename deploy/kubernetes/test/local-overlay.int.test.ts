@@ -119,6 +119,11 @@ afterAll(async () => {
   for (const close of closers.reverse()) await close().catch(() => undefined);
 });
 
+interface AuthReply {
+  user: { id: string };
+  session: { accessToken: string };
+}
+
 function client(url: string, apiKey: string, clientId: string): RelayBox {
   const relay = new RelayBox({
     url,
@@ -206,6 +211,43 @@ describe('the local overlay on the Docker engine', () => {
     );
     expect(first).toEqual({ from: b!.plan.name });
     expect(a!.plan.name).not.toBe(b!.plan.name);
+  });
+
+  it("an app's end user signs up on one gateway, signs in on the other and connects (users in the overlay's PostgreSQL)", async () => {
+    await controlPlane.enableAuth(appId, { 'k8s:>': ['subscribe', 'publish'] });
+    const [a, b] = cluster.podsOf('relaybox-gateway');
+    const http = (pod: Pod) => `http://${pod.ip}:9001`;
+    const email = `user-${Date.now()}@example.com`;
+    const call = async (pod: Pod, action: string) => {
+      const res = await fetch(`${http(pod)}/v1/auth/${appId}/${action}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email, password: 'correct horse battery staple' }),
+      });
+      return { status: res.status, body: (await res.json()) as AuthReply };
+    };
+    // The settings reach the gateways through the control plane's push: sign up once they have them.
+    const up = await waitFor(
+      async () => {
+        const reply = await call(a!, 'signup');
+        return reply.status === 404 ? undefined : reply;
+      },
+      'the user pool on the gateways',
+      10_000,
+    );
+    expect(up.status, JSON.stringify(up.body)).toBe(201);
+    const signedIn = await call(b!, 'signin');
+    expect(signedIn.status, JSON.stringify(signedIn.body)).toBe(200);
+    expect(signedIn.body.user.id).toBe(up.body.user.id);
+    const relay = new RelayBox({
+      url: podUrl(b!),
+      token: signedIn.body.session.accessToken,
+      WebSocket: WebSocket as never,
+    });
+    closers.push(() => relay.close());
+    await relay.connect();
+    expect(relay.clientId).toBe(up.body.user.id);
+    await (await relay.join('k8s:users')).publish('hi', 1);
   });
 
   it('a key revoked in the control plane is refused by both gateways within 5 s', async () => {
