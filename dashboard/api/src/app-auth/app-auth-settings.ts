@@ -116,9 +116,10 @@ export function mergeAuthSettings(current: AppAuthSettings, patch: AppAuthSettin
  * read, and what `parseAppAuthConfig` checks before a save.
  */
 export function toAppsFileAuth(settings: AppAuthSettings) {
-  const emailLinks: Partial<Record<keyof EmailLinks, string>> = {};
-  if (settings.emailLinks.verifyUrl !== null) emailLinks.verifyUrl = settings.emailLinks.verifyUrl;
-  if (settings.emailLinks.resetUrl !== null) emailLinks.resetUrl = settings.emailLinks.resetUrl;
+  // Every key but the cleared ones, so the parser also sees (and refuses) a key it does not know.
+  const emailLinks = Object.fromEntries(
+    Object.entries(settings.emailLinks).filter(([, url]) => url !== null),
+  ) as Partial<Record<keyof EmailLinks, string>>;
   return {
     userPermissions: settings.userPermissions,
     accessTokenTtlSec: settings.accessTokenTtlSec,
