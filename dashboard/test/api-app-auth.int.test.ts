@@ -64,10 +64,61 @@ describe('control-plane auth settings', () => {
       accessTokenTtlSec: 600,
       refreshTokenTtlSec: 2_592_000,
       minPasswordLength: 12,
+      signInLimits: { perAccount: 5, perAddress: 30, windowSec: 900 },
+      emailLinks: {},
+      requireEmailVerification: false,
       redirectUris: ['https://shop.example/callback'],
       mfa: { required: false, allowed: false },
       providers: [],
     });
+  });
+
+  it('saves sign-in limits, the app name, email links and requireEmailVerification, and serves them to the gateways', async () => {
+    const events = await openKeyEventStream(cp);
+    try {
+      const saved = await browser.patch(`/api/apps/${appId}/auth`, {
+        signInLimits: { perAccount: 3, windowSec: 600 },
+        appName: 'Shop',
+        emailLinks: { verifyUrl: 'https://shop.example/verify', resetUrl: 'https://shop.example/reset' },
+        requireEmailVerification: true,
+      });
+      expect(saved.status).toBe(200);
+      expect(saved.body.settings).toMatchObject({
+        signInLimits: { perAccount: 3, perAddress: 30, windowSec: 600 },
+        appName: 'Shop',
+        emailLinks: { verifyUrl: 'https://shop.example/verify', resetUrl: 'https://shop.example/reset' },
+        requireEmailVerification: true,
+      });
+      await events.next((e) => e.event === 'app-updated' && (e.data as { appId: string }).appId === appId);
+    } finally {
+      events.close();
+    }
+    // Nested fields merge one by one; null clears a link.
+    await browser.patch(`/api/apps/${appId}/auth`, {
+      signInLimits: { perAddress: 50 },
+      emailLinks: { resetUrl: null },
+    });
+    expect((await browser.get(`/api/apps/${appId}/auth`)).body.settings).toMatchObject({
+      signInLimits: { perAccount: 3, perAddress: 50, windowSec: 600 },
+      emailLinks: { verifyUrl: 'https://shop.example/verify', resetUrl: null },
+    });
+    const config = (await internal(cp, 'GET', `/apps/${appId}/config`)).body.auth;
+    expect(config).toMatchObject({
+      signInLimits: { perAccount: 3, perAddress: 50, windowSec: 600 },
+      appName: 'Shop',
+      emailLinks: { verifyUrl: 'https://shop.example/verify' },
+      requireEmailVerification: true,
+    });
+    expect(config.emailLinks).not.toHaveProperty('resetUrl');
+    // Back to the defaults for the tests below.
+    const reset = await browser.patch(`/api/apps/${appId}/auth`, {
+      signInLimits: { perAccount: 5, perAddress: 30, windowSec: 900 },
+      appName: null,
+      emailLinks: { verifyUrl: null },
+      requireEmailVerification: false,
+    });
+    expect(reset.status).toBe(200);
+    expect((await internal(cp, 'GET', `/apps/${appId}/config`)).body.auth).not.toHaveProperty('appName');
   });
 
   it('refuses settings out of bounds with invalid_request naming the field', async () => {
@@ -83,6 +134,20 @@ describe('control-plane auth settings', () => {
       [{ refreshTokenTtlSec: 366 * 86_400 }, 'refreshTokenTtlSec'],
       [{ minPasswordLength: 7 }, 'minPasswordLength'],
       [{ surprise: 1 }, 'surprise'],
+      [{ signInLimits: { perAccount: 0 } }, 'signInLimits.perAccount'],
+      [{ signInLimits: { perAddress: 100_001 } }, 'signInLimits.perAddress'],
+      [{ signInLimits: { windowSec: 1.5 } }, 'signInLimits.windowSec'],
+      [{ signInLimits: { perMinute: 1 } }, 'signInLimits'],
+      [{ signInLimits: 5 }, 'signInLimits'],
+      [{ appName: '' }, 'appName'],
+      [{ appName: 'a:b' }, 'appName'],
+      [{ appName: 'x'.repeat(101) }, 'appName'],
+      [{ emailLinks: { verifyUrl: 'javascript:alert(1)' } }, 'emailLinks.verifyUrl'],
+      [{ emailLinks: { resetUrl: 'https://a.example/#frag' } }, 'emailLinks.resetUrl'],
+      [{ emailLinks: { otherUrl: 'https://a.example/' } }, 'emailLinks'],
+      [{ requireEmailVerification: 'yes' }, 'requireEmailVerification'],
+      // Across fields: verification needs the page its link opens.
+      [{ requireEmailVerification: true }, 'requireEmailVerification'],
     ];
     for (const [body, field] of cases) {
       const reply = await browser.patch(`/api/apps/${appId}/auth`, body);

@@ -115,6 +115,9 @@ describe('dashboard Auth tab', () => {
     await page.locator('select[name=mfa]').selectOption('off');
     await page.locator('textarea[name=redirectUris]').fill('https://shop.example/callback');
     await page.getByLabel('Room pattern 1').fill('chat:>');
+    await page.locator('input[name=appName]').fill('Shop');
+    await page.locator('input[name=resetUrl]').fill('https://shop.example/reset');
+    await page.locator('input[name=perAccount]').fill('7');
     await page.getByRole('button', { name: 'Save auth settings' }).click();
     await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
 
@@ -137,6 +140,10 @@ describe('dashboard Auth tab', () => {
       'https://shop.example/callback',
     );
     expect(await page.getByLabel('Room pattern 1').inputValue()).toBe('chat:>');
+    expect(await page.locator('input[name=appName]').inputValue()).toBe('Shop');
+    expect(await page.locator('input[name=resetUrl]').inputValue()).toBe('https://shop.example/reset');
+    expect(await page.locator('input[name=verifyUrl]').inputValue()).toBe('');
+    expect(await page.locator('input[name=perAccount]').inputValue()).toBe('7');
     expect(await page.content()).not.toContain(CLIENT_SECRET);
   });
 

@@ -1,3 +1,4 @@
+import { DEFAULT_APP_AUTH, type SignInLimits } from '@relaybox/core';
 import type { PermissionMap } from '@relaybox/protocol';
 
 /**
@@ -19,6 +20,19 @@ export interface AppAuthSettings {
   accessTokenTtlSec: number;
   refreshTokenTtlSec: number;
   minPasswordLength: number;
+  /** Sign-in attempts per account / per client address in a window (docs/auth.md#abuse). */
+  signInLimits: SignInLimits;
+  /** Shown in mails and authenticator apps; null: the app id. */
+  appName: string | null;
+  /** The app's pages that complete an emailed action; null: that mail is not sent. */
+  emailLinks: EmailLinks;
+  /** Sign-in waits for a verified email; needs `emailLinks.verifyUrl`. */
+  requireEmailVerification: boolean;
+}
+
+export interface EmailLinks {
+  verifyUrl: string | null;
+  resetUrl: string | null;
 }
 
 export const DEFAULT_APP_AUTH_SETTINGS: AppAuthSettings = {
@@ -29,6 +43,10 @@ export const DEFAULT_APP_AUTH_SETTINGS: AppAuthSettings = {
   accessTokenTtlSec: 900,
   refreshTokenTtlSec: 30 * 86_400,
   minPasswordLength: 8,
+  signInLimits: { ...DEFAULT_APP_AUTH.signInLimits },
+  appName: null,
+  emailLinks: { verifyUrl: null, resetUrl: null },
+  requireEmailVerification: false,
 };
 
 /** Bounds (the gateway's `parseAppAuthConfig` holds the same). */
@@ -68,17 +86,52 @@ export const authSettingsPatchSchema = {
     accessTokenTtlSec: { type: 'integer', minimum: 30, maximum: 86_400 },
     refreshTokenTtlSec: { type: 'integer', minimum: 300, maximum: 365 * 86_400 },
     minPasswordLength: { type: 'integer', minimum: 8, maximum: 128 },
+    // Only the shape here: their rules and bounds are `parseAppAuthConfig`'s (checkAppsFileRules).
+    signInLimits: { type: 'object' },
+    appName: { type: ['string', 'null'] },
+    emailLinks: { type: 'object' },
+    requireEmailVerification: { type: 'boolean' },
   },
 } as const;
 
-export type AppAuthSettingsPatch = Partial<AppAuthSettings>;
+/** Every field optional; `signInLimits` and `emailLinks` merge field by field (null clears a link). */
+export type AppAuthSettingsPatch = Partial<Omit<AppAuthSettings, 'signInLimits' | 'emailLinks'>> & {
+  signInLimits?: Partial<SignInLimits>;
+  emailLinks?: Partial<EmailLinks>;
+};
+
+const NESTED = new Set(['signInLimits', 'emailLinks']);
 
 export function mergeAuthSettings(current: AppAuthSettings, patch: AppAuthSettingsPatch): AppAuthSettings {
-  const merged = { ...current };
+  const merged = { ...current } as Record<string, unknown>;
   for (const [name, value] of Object.entries(patch)) {
-    if (value !== undefined) (merged as Record<string, unknown>)[name] = value;
+    if (value === undefined) continue;
+    merged[name] = NESTED.has(name) ? { ...(merged[name] as object), ...(value as object) } : value;
   }
-  return merged;
+  return merged as unknown as AppAuthSettings;
+}
+
+/**
+ * The settings in the apps file's `auth` shape (docs/auth.md), without providers: what the gateways
+ * read, and what `parseAppAuthConfig` checks before a save.
+ */
+export function toAppsFileAuth(settings: AppAuthSettings) {
+  // Every key but the cleared ones, so the parser also sees (and refuses) a key it does not know.
+  const emailLinks = Object.fromEntries(
+    Object.entries(settings.emailLinks).filter(([, url]) => url !== null),
+  ) as Partial<Record<keyof EmailLinks, string>>;
+  return {
+    userPermissions: settings.userPermissions,
+    accessTokenTtlSec: settings.accessTokenTtlSec,
+    refreshTokenTtlSec: settings.refreshTokenTtlSec,
+    minPasswordLength: settings.minPasswordLength,
+    signInLimits: settings.signInLimits,
+    ...(settings.appName !== null ? { appName: settings.appName } : {}),
+    emailLinks,
+    requireEmailVerification: settings.requireEmailVerification,
+    redirectUris: settings.redirectUris,
+    mfa: { required: settings.mfa === 'required', allowed: settings.mfa !== 'off' },
+  };
 }
 
 /** Settings as stored, filled with defaults for fields added after the row was written. */

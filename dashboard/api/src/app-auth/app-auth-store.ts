@@ -11,6 +11,7 @@ import {
   type ProviderCreate,
   type ProviderPatch,
   readAuthSettings,
+  toAppsFileAuth,
 } from './app-auth-settings.js';
 
 /** AAD of a sealed client secret: it only opens on its own row. */
@@ -37,13 +38,7 @@ const toInfo = (row: ProviderRow): AuthProviderInfo => ({
 });
 
 /** The user pool of an app as the gateways read it: the apps file's `auth` (docs/auth.md). */
-export interface GatewayAuthConfig {
-  userPermissions: AppAuthSettings['userPermissions'];
-  accessTokenTtlSec: number;
-  refreshTokenTtlSec: number;
-  minPasswordLength: number;
-  redirectUris: string[];
-  mfa: { required: boolean; allowed: boolean };
+export type GatewayAuthConfig = ReturnType<typeof toAppsFileAuth> & {
   providers: Array<{
     id: string;
     kind: AuthProviderKind;
@@ -52,7 +47,7 @@ export interface GatewayAuthConfig {
     clientSecret: string;
     scopes?: string[];
   }>;
-}
+};
 
 /** Auth settings and providers of an app. Callers check app ownership first; every query is scoped by app id. */
 export class AppAuthStore {
@@ -180,12 +175,7 @@ export class AppAuthStore {
       .orderBy('provider_id')
       .execute();
     return {
-      userPermissions: settings.userPermissions,
-      accessTokenTtlSec: settings.accessTokenTtlSec,
-      refreshTokenTtlSec: settings.refreshTokenTtlSec,
-      minPasswordLength: settings.minPasswordLength,
-      redirectUris: settings.redirectUris,
-      mfa: { required: settings.mfa === 'required', allowed: settings.mfa !== 'off' },
+      ...toAppsFileAuth(settings),
       providers: rows.map((row) => {
         const scopes = (typeof row.scopes === 'string' ? JSON.parse(row.scopes) : row.scopes) as
           | string[]

@@ -1,3 +1,4 @@
+import { parseAppAuthConfig } from '@relaybox/core';
 import { ErrorCode, type PermissionMap, validatePermissionMap } from '@relaybox/protocol';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppStore } from '../apps/app-store.js';
@@ -5,6 +6,7 @@ import { requireSession } from '../auth/session-guard.js';
 import { ApiError } from '../lib/api-error.js';
 import type { Services } from '../services.js';
 import {
+  type AppAuthSettings,
   type AppAuthSettingsPatch,
   authSettingsPatchSchema,
   badRedirectUri,
@@ -14,6 +16,7 @@ import {
   type ProviderPatch,
   providerCreateSchema,
   providerPatchSchema,
+  toAppsFileAuth,
 } from './app-auth-settings.js';
 import { AppAuthStore } from './app-auth-store.js';
 
@@ -62,6 +65,7 @@ export function registerAppAuthRoutes(app: FastifyInstance, services: Services):
       const owned = await ownedApp(request, request.params.appId);
       checkSettings(request.body);
       const merged = mergeAuthSettings(await auth.settings(owned.id), request.body);
+      checkAppsFileRules(merged, owned.id);
       await auth.saveSettings(owned.id, merged);
       changed(owned.id);
       return view(owned.id);
@@ -136,5 +140,20 @@ function checkSettings(patch: AppAuthSettingsPatch): void {
       `body.redirectUris.${bad} must be an http(s) URL without a fragment`,
       { field: `redirectUris.${bad}` },
     );
+  }
+}
+
+/**
+ * The merged settings as the gateways will parse them: the apps file's rules and bounds, once
+ * (`parseAppAuthConfig`), including the ones across fields (`requireEmailVerification` needs
+ * `emailLinks.verifyUrl`). Its message names the field (`body.signInLimits.perAccount must be...`).
+ */
+function checkAppsFileRules(settings: AppAuthSettings, appId: string): void {
+  try {
+    parseAppAuthConfig(toAppsFileAuth(settings), 'body', appId);
+  } catch (error) {
+    const message = (error as Error).message;
+    const field = /^body\.([A-Za-z.]+)/.exec(message)?.[1]?.replace(/\.$/, '');
+    throw new ApiError(ErrorCode.InvalidRequest, message, field ? { field } : {});
   }
 }

@@ -193,6 +193,27 @@ describe('cloud-mode gateways run the auth service for apps that enabled it in t
     expect(required.body.session).toBeUndefined();
   });
 
+  it('applies requireEmailVerification: sign-up waits for the link, sign-in of an unverified user is refused', async () => {
+    const appId = await newApp();
+    const gw = gateways[1] as RunningGateway;
+    await patchAuth(appId, {
+      enabled: true,
+      requireEmailVerification: true,
+      emailLinks: { verifyUrl: 'https://shop.example/verify' },
+    });
+    const email = uniqueEmail();
+    const up = await eventually(
+      () => call(gw, `/v1/auth/${appId}/signup`, { email, password: PASSWORD }),
+      (r) => r.status !== 404,
+    );
+    expect(up.body, JSON.stringify(up.body)).toEqual({ verificationRequired: true });
+    const signIn = await call(gateways[0] as RunningGateway, `/v1/auth/${appId}/signin`, {
+      email,
+      password: PASSWORD,
+    });
+    expect([signIn.status, signIn.body.error?.code]).toEqual([403, 'email_not_verified']);
+  });
+
   it('turning the pool off answers auth_not_enabled again', async () => {
     const appId = await newApp();
     const gw = gateways[0] as RunningGateway;

@@ -3,6 +3,7 @@ import { FormError } from '../../../components/status.js';
 import { PermissionEditor } from '../../keys/components/permission-editor.js';
 import { fromPermissionMap, rowsValid, toPermissionMap } from '../../keys/components/permission-rows.js';
 import { type AppAuthSettings, type MfaPolicy, useUpdateAppAuth } from '../api/app-auth.js';
+import { SignInFields, signInFieldsFrom, signInFieldsPatch } from './auth-sign-in-fields.js';
 
 const MFA_POLICIES: { value: MfaPolicy; label: string }[] = [
   { value: 'off', label: 'Off: no authenticator can be enrolled' },
@@ -34,6 +35,7 @@ export function AuthSettingsForm({ appId, settings }: { appId: string; settings:
     refreshTokenTtlSec: String(settings.refreshTokenTtlSec),
     minPasswordLength: String(settings.minPasswordLength),
   });
+  const [signIn, setSignIn] = useState(() => signInFieldsFrom(settings));
   const update = useUpdateAppAuth(appId);
   const valid = rowsValid(rows);
   const submit = (e: FormEvent) => {
@@ -50,6 +52,7 @@ export function AuthSettingsForm({ appId, settings }: { appId: string; settings:
       accessTokenTtlSec: Number(numbers.accessTokenTtlSec),
       refreshTokenTtlSec: Number(numbers.refreshTokenTtlSec),
       minPasswordLength: Number(numbers.minPasswordLength),
+      ...signInFieldsPatch(signIn),
     });
   };
   return (
@@ -104,6 +107,7 @@ export function AuthSettingsForm({ appId, settings }: { appId: string; settings:
           </label>
         ))}
       </fieldset>
+      <SignInFields state={signIn} onChange={setSignIn} />
       <FormError error={update.error} />
       {update.isSuccess && (
         <p className="hint" role="status">
