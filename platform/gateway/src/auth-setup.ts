@@ -99,7 +99,10 @@ function localStore(
 }
 
 /** Creates the tables when missing (idempotent, safe when several gateways start together). */
-async function postgresStore(connectionString: string, purge: SessionPurgeOptions): Promise<PostgresUserStore> {
+async function postgresStore(
+  connectionString: string,
+  purge: SessionPurgeOptions,
+): Promise<PostgresUserStore> {
   const store = new PostgresUserStore({ connectionString, purge });
   await store.ensureSchema();
   return store;
