@@ -437,6 +437,9 @@ export class Gateway {
     if (this.deps.auth) stores.push(this.deps.auth.store, this.deps.auth.limiter);
     this.deps.auth?.closeMailer?.();
     await Promise.allSettled(stores.map((store) => store.close()));
+    // Idle keep-alive HTTP connections outlive the listen socket: without this, a process that
+    // keeps running (the embedded engine's restart, tests) answers them from a stopped gateway.
+    (this.app as { close?: () => void }).close?.();
     this.deps.log.info('gateway stopped', { nodeId: this.options.nodeId });
   }
 
