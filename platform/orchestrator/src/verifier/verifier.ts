@@ -17,6 +17,35 @@ export interface VerifyTarget {
   devApiKey: string;
 }
 
+/** How long a run waits for every gateway to be ready (e.g. one still reconnecting after a fault). */
+const READY_WAIT_MS = 30_000;
+
+/**
+ * The stack's status once every gateway is ready. A run started beside a gateway that is still
+ * recovering from the previous plan's fault would spread its clients over fewer gateways and
+ * measure that recovery, not its own plan. Not ready within `READY_WAIT_MS`: `service_unhealthy`.
+ */
+async function gatewaysReady(engine: Engine): Promise<Awaited<ReturnType<Engine['status']>>> {
+  const deadline = Date.now() + READY_WAIT_MS;
+  for (;;) {
+    const status = await engine.status();
+    if (status.state !== 'running' && status.state !== 'degraded')
+      throw new OrchestratorError('stack_not_running', 'start the stack first (relaybox up)');
+    const waiting = status.services.filter(
+      (s) => s.service === 'gateway' && s.state !== 'healthy' && s.state !== 'running',
+    );
+    if (waiting.length === 0) return status;
+    if (Date.now() > deadline) {
+      const names = waiting.map((s) => `${s.name} is ${s.state}${s.detail ? ` (${s.detail})` : ''}`);
+      throw new OrchestratorError(
+        'service_unhealthy',
+        `the verifier needs every gateway ready: ${names.join(', ')}; wait for it or restart it`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
 /** After publishing stops: how long deliveries may still arrive, and presence may take to agree. */
 const DRAIN_MS = 15_000;
 const PRESENCE_BOUND_MS = 45_000;
@@ -29,9 +58,7 @@ const MAX_LOST_LISTED = 200;
  */
 export async function runVerify(target: VerifyTarget, input: unknown): Promise<VerifyReport> {
   const request = parseVerifyRequest(input);
-  const status = await target.engine.status();
-  if (status.state !== 'running' && status.state !== 'degraded')
-    throw new OrchestratorError('stack_not_running', 'start the stack first (relaybox up)');
+  const status = await gatewaysReady(target.engine);
   const gatewayUrls = status.services
     .filter((s) => s.service === 'gateway')
     .map((s) => /port (\d+)/.exec(s.detail ?? '')?.[1])
