@@ -121,7 +121,7 @@ export class Hub {
     const consumedMs = spans.sink.on ? nowMs() : 0;
     const topic = roomTopic(message.appId, message.room);
     const binding = this.bindings.get(topic);
-    if (binding && isRoom) {
+    if (binding && isRoom && this.history) {
       const seq = seqOfFrame(message.payload);
       if (seq !== undefined) {
         if (binding.healing) {
