@@ -108,7 +108,9 @@ function dockerEngineOf(config: DockerStackConfig): DockerEngine {
 }
 
 function describeEvent(event: StackEvent): string | undefined {
-  if (event.type === 'progress') return `${event.step}${event.done ? ': done' : ''}`;
+  // With its detail: where an image is built from (`context <dir>`), the Dockerfile step it runs.
+  if (event.type === 'progress')
+    return [event.step, event.detail, event.done ? 'done' : ''].filter(Boolean).join(': ');
   if (event.type === 'service') return `${event.status.name}: ${event.status.state}`;
   return undefined;
 }

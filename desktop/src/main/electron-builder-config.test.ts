@@ -11,10 +11,12 @@ const read = (path: string) => readFileSync(new URL(`../../../${path}`, import.m
 
 interface BuilderConfig {
   appId: string;
+  electronVersion: string;
+  beforeBuild: string;
   directories: { app: string; output: string };
   files: string[];
   extraResources: Array<{ from: string; to: string }>;
-  linux: { target: string[] };
+  linux: { target: string[]; executableName: string };
   mac: { target: string[] };
   win: { target: string[] };
 }
@@ -82,5 +84,22 @@ describe('electron-builder.yml', () => {
     ]);
     // main.ts runs the docker engine on that folder in a packaged app.
     expect(read('desktop/src/main/main.ts')).toContain("join(process.resourcesPath, 'cli', 'stack')");
+  });
+
+  it("names the desktop package's Electron version (electron-builder looks for it at the repository root)", () => {
+    const desktop = JSON.parse(read('desktop/package.json')) as { devDependencies: Record<string, string> };
+    expect(config.electronVersion).toBe(desktop.devDependencies.electron);
+  });
+
+  it('leaves node_modules out (a beforeBuild hook that resolves false) and names the Linux executable', async () => {
+    expect(config.beforeBuild).toBe('./desktop/scripts/electron-builder-before-build.mjs');
+    const hook = (await import('../../scripts/electron-builder-before-build.mjs')) as {
+      default: () => Promise<boolean>;
+    };
+    await expect(hook.default()).resolves.toBe(false);
+    // electron-builder consults beforeBuild only while npmRebuild is not false.
+    expect(read('electron-builder.yml')).not.toMatch(/^npmRebuild: false/m);
+    // Not `relaybox`, the CLI's command.
+    expect(config.linux.executableName).toBe('relaybox-desktop');
   });
 });

@@ -5,74 +5,35 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { RelayBox } from '@relaybox/client';
-import { createDockerClient } from '@relaybox/orchestrator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectSdk, ensureConsoleBuilt } from '../../test/console-harness.js';
+import { ensureConsoleBuilt } from '../../test/console-harness.js';
+import {
+  ALL_SERVICES,
+  controlStack,
+  daemonOf,
+  deliverMessage,
+  dockerStackEnv,
+  freeStackPort,
+  leftovers as leftoversOf,
+  removeStack,
+  services,
+} from './test-support/docker-stack-harness.js';
 import { DESKTOP, ofType, type RunningBundle, startMainBundle } from './test-support/main-bundle-harness.js';
 
 // The built main bundle under Node with the Electron stand-in, on the docker engine: the main
 // process itself drives this machine's real Docker engine through the orchestrator and Dockerode
 // (no `relaybox up` child), building the platform image from the carried stack the CLI bundle
-// writes (desktop/dist/cli/stack, `<resources>/cli/stack` when packaged). And the default engine:
-// docker when a Docker engine answers, embedded when DOCKER_HOST points at nothing.
+// writes (desktop/dist/cli/stack, `<resources>/cli/stack` when packaged: the packaged app is
+// main-bundle-packaged.int.test.ts's). And the default engine: docker when a Docker engine answers,
+// embedded when DOCKER_HOST points at nothing.
 const run = promisify(execFile);
-const docker = createDockerClient({});
 const stack = `rbdesk-${randomBytes(3).toString('hex')}`;
-// Host networking (this dockerd runs with --bridge=none), the local base images, and a platform
-// image tag of this test's own: rebuilt only when the carried bundle changes (its layers cached).
-const DOCKER_ENV = {
-  RELAYBOX_DOCKER_NETWORK: 'host',
-  RELAYBOX_STACK: stack,
-  NODE_IMAGE: 'relaybox-test/node:24-trixie',
-  REDIS_IMAGE: 'relaybox-test/redis:7',
-  RABBITMQ_IMAGE: 'relaybox-test/rabbitmq:3',
-  NGINX_IMAGE: 'relaybox-test/nginx:1',
-  RELAYBOX_PLATFORM_IMAGE: 'relaybox-test/platform:desktop',
-};
-// What a host-network stack of two gateways binds, from its origin port (compose.yaml x-relaybox).
-const HOST_NETWORK_OFFSETS = [0, 10, 20, 21, 22, 23, 24, 101, 102];
-
-function portFree(port: number): Promise<boolean> {
-  const server = createServer();
-  return new Promise((resolve) => {
-    server.once('error', () => resolve(false));
-    server.listen(port, () => server.close(() => resolve(true)));
-  });
-}
-
-async function freeStackPort(): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 20_000);
-    if ((await Promise.all(HOST_NETWORK_OFFSETS.map((o) => portFree(base + o)))).every(Boolean)) return base;
-  }
-  throw new Error('no free block of ports for a host-network stack');
-}
-
-async function leftovers(): Promise<{ containers: string[]; networks: string[]; volumes: string[] }> {
-  const label = [`dev.relaybox.stack=${stack}`];
-  const containers = await docker.listContainers({ all: true, filters: { label } });
-  const networks = await docker.listNetworks({ filters: { label } });
-  const { Volumes } = await docker.listVolumes({ filters: { label } });
-  return {
-    containers: containers.flatMap((c) => c.Names),
-    networks: networks.map((n) => n.Name),
-    volumes: (Volumes ?? []).map((v) => v.Name),
-  };
-}
-
-async function removeStack(): Promise<void> {
-  const left = await leftovers();
-  await Promise.allSettled(
-    left.containers.map((n) => docker.getContainer(n.replace(/^\//, '')).remove({ force: true })),
-  );
-  await Promise.allSettled(left.networks.map((n) => docker.getNetwork(n).remove()));
-  await Promise.allSettled(left.volumes.map((n) => docker.getVolume(n).remove()));
-}
+// A platform image tag of this test's own: rebuilt only when the carried bundle changes (its layers cached).
+const DOCKER_ENV = dockerStackEnv(stack, 'relaybox-test/platform:desktop');
+const leftovers = () => leftoversOf(stack);
 
 const userDatas: string[] = [];
 const bundles: RunningBundle[] = [];
-const clients: RelayBox[] = [];
 
 async function start(env: Record<string, string>): Promise<RunningBundle> {
   const userData = await mkdtemp(join(tmpdir(), 'rb-desktop-docker-'));
@@ -90,9 +51,8 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await Promise.allSettled(clients.map((c) => c.close()));
   for (const bundle of bundles) if (bundle.child.exitCode === null) bundle.child.kill('SIGKILL');
-  await removeStack();
+  await removeStack(stack);
   await Promise.all(userDatas.map((dir) => rm(dir, { recursive: true, force: true })));
 }, 120_000);
 
@@ -109,14 +69,7 @@ describe('desktop main bundle on the docker engine (real Docker, Electron stand-
     const loaded = await app.next(ofType('loadURL'), 0, 540_000);
     expect(loaded.url).toBe(`http://localhost:${port}/console/`);
     // The stack's containers, started by the app's own process: no `relaybox up` child, no daemon.json.
-    expect((await leftovers()).containers.map((n) => n.replace(`/${stack}-`, '')).sort()).toEqual([
-      'gateway-1',
-      'gateway-2',
-      'nginx',
-      'rabbitmq',
-      'redis',
-      'worker',
-    ]);
+    expect(await services(stack)).toEqual(ALL_SERVICES);
     await expect(readFile(join(userDatas[0]!, 'stack/.relaybox/daemon.json'))).rejects.toThrow();
     const pid = app.child.pid!;
     expect((await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8')).trim()).toBe('');
@@ -130,55 +83,24 @@ describe('desktop main bundle on the docker engine (real Docker, Electron stand-
       ok: true,
       value: { engine: 'docker', engineReason: chosen.reason },
     });
-    before = app.events.length;
-    app.send({ cmd: 'ipc', channel: 'console:connection', args: [], url: loaded.url });
-    const { value } = (await app.next(ofType('ipc-result'), before)).result as {
-      value: { daemonUrl: string; secret: string };
-    };
-    const headers = { authorization: `Bearer ${value.secret}` };
-    const status = (await (await fetch(`${value.daemonUrl}/api/stack`, { headers })).json()) as {
+    const daemon = await daemonOf(app, loaded);
+    const { daemonUrl, headers, connection } = daemon;
+    const status = (await (await fetch(`${daemonUrl}/api/stack`, { headers })).json()) as {
       engine: string;
       state: string;
     };
     expect(status).toMatchObject({ engine: 'docker', state: 'running' });
-    const connection = (await (
-      await fetch(`${value.daemonUrl}/api/stack/connection`, { headers })
-    ).json()) as {
-      origin: string;
-      devApiKey: string;
-    };
 
     // A message through the stack: two SDK clients through nginx.
-    const alice = await connectSdk(connection.origin, connection.devApiKey, 'alice');
-    const bob = await connectSdk(connection.origin, connection.devApiKey, 'bob');
-    clients.push(alice, bob);
-    const room = `desk:${stack}`;
-    const got: unknown[] = [];
-    (await bob.join(room)).subscribe('note', (msg) => got.push(msg.data));
-    const aliceRoom = await alice.join(room);
-    // Publish until the other gateway's binding is in place (it may trail the first ack).
-    const deadline = Date.now() + 30_000;
-    while (!got.includes('hello from the app') && Date.now() < deadline) {
-      await aliceRoom.publish('note', 'hello from the app').catch(() => {});
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    expect(got).toContain('hello from the app');
-    await Promise.all(clients.splice(0).map((c) => c.close()));
+    expect(await deliverMessage(connection, `desk:${stack}`, 'hello from the app')).toContain(
+      'hello from the app',
+    );
 
     // The console's stack control goes to the daemon in the main process: stop, then start again on
     // the same origin.
-    const post = async (path: string) => {
-      const res = await fetch(`${value.daemonUrl}${path}`, {
-        method: 'POST',
-        headers: { ...headers, 'content-type': 'application/json' },
-        body: '{}',
-      });
-      expect(res.status, await res.clone().text()).toBe(200);
-      return (await res.json()) as { state: string; endpoints: { origin: string } };
-    };
-    expect((await post('/api/stack/down')).state).toBe('stopped');
+    expect((await controlStack(daemon, 'down')).state).toBe('stopped');
     expect((await leftovers()).containers).toEqual([]);
-    const again = await post('/api/stack/up');
+    const again = await controlStack(daemon, 'up');
     expect(again).toMatchObject({ state: 'running', endpoints: { origin: connection.origin } });
     expect((await fetch(`${connection.origin}/v1/health`)).status).toBe(200);
 
@@ -197,7 +119,7 @@ describe('desktop main bundle on the docker engine (real Docker, Electron stand-
       ['platform-data', 'rabbitmq-data', 'redis-data'].map((v) => `${stack}_${v}`),
     );
     await expect(fetch(`http://127.0.0.1:${port}/v1/health`)).rejects.toThrow();
-    await expect(fetch(`${value.daemonUrl}/api/stack`)).rejects.toThrow();
+    await expect(fetch(`${daemonUrl}/api/stack`)).rejects.toThrow();
     // The bundle drives Docker itself, yet never loads uWebSockets.js (no build for Electron's ABI).
     const main = await readFile(join(DESKTOP, 'dist/main/main.js'), 'utf8');
     expect(main).not.toMatch(/(?:\brequire\s*\(|\bimport\s*\(|\bfrom\s*)\s*["']uWebSockets\.js/);

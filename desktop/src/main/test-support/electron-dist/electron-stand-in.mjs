@@ -1,10 +1,13 @@
-// A stand-in for the `electron` module, used only by main-bundle.int.test.ts to run the built
-// main process under plain Node (the Electron binary cannot be installed here). It records what
+// A stand-in for the `electron` module, used only by the main-bundle*.int.test.ts tests to run the
+// built main process under plain Node (the Electron binary cannot be installed here): from the
+// checkout's desktop/dist, or packaged by electron-builder with this folder as its Electron
+// distribution (./electron, ./boot.mjs; see main-bundle-packaged.int.test.ts). It records what
 // main.ts asks of Electron as JSON lines on stdout and takes commands on stdin:
 //   {"cmd":"ipc","channel":...,"args":[...],"url":...}  invoke a registered IPC handler from a frame at `url`
 //   {"cmd":"headers","url":...,"headers":{...}}         run the onHeadersReceived hook
 //   {"cmd":"menu","label":...}                           click the tray menu's item with that label
 //   {"cmd":"quit"}                                       the user quits (before-quit, then quit)
+import { basename } from 'node:path';
 import { createInterface } from 'node:readline';
 
 const emit = (event) => process.stdout.write(`${JSON.stringify(event)}\n`);
@@ -17,7 +20,11 @@ let quitting = false;
 export const app = {
   getPath: (name) => `${process.env.RB_STAND_IN_USERDATA}/${name === 'userData' ? '' : name}`,
   getVersion: () => '0.0.0-test',
-  isPackaged: false,
+  // As Electron decides: packaged unless the executable is named `electron`; a checkout's bundle is
+  // started with node directly (no executable at all).
+  isPackaged:
+    process.env.RB_STAND_IN_EXECUTABLE !== undefined &&
+    basename(process.env.RB_STAND_IN_EXECUTABLE) !== 'electron',
   on: (name, fn) => appListeners.set(name, [...(appListeners.get(name) ?? []), fn]),
   requestSingleInstanceLock: () => true,
   whenReady: () => Promise.resolve(),
