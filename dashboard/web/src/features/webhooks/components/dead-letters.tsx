@@ -10,14 +10,28 @@ export function DeadLetters({ appId, hooks }: { appId: string; hooks: Webhook[] 
   const letters = useDeadLetters(appId);
   const requeue = useRequeueDeadLetter(appId);
   const urlOf = (endpointId: string) => hooks.find((h) => h.id === endpointId)?.url ?? endpointId;
+  // The outcome of the last requeue stays visible, also once the list is empty.
+  const outcome = (
+    <>
+      <FormError error={requeue.error} />
+      {requeue.data && (
+        <p className="hint" role="status">
+          Requeued {requeue.data.requeued.eventId}: its new tries show in the endpoint's delivery log.
+        </p>
+      )}
+    </>
+  );
   if (letters.isPending) return <Loading label="Loading dead letters…" />;
   if (letters.isError) return <ErrorState error={letters.error} onRetry={() => letters.refetch()} />;
   const items = letters.data.pages.flatMap((page) => page.items);
   if (items.length === 0) {
     return (
-      <EmptyState title="No dead letters">
-        Deliveries your endpoints refused, or that failed every retry, show here to requeue.
-      </EmptyState>
+      <>
+        {outcome}
+        <EmptyState title="No dead letters">
+          Deliveries your endpoints refused, or that failed every retry, show here to requeue.
+        </EmptyState>
+      </>
     );
   }
   const pending = (letter: DeadLetter) =>
@@ -26,14 +40,9 @@ export function DeadLetters({ appId, hooks }: { appId: string; hooks: Webhook[] 
     requeue.variables.endpointId === letter.endpointId;
   return (
     <>
-      <FormError error={requeue.error} />
-      {requeue.data && (
-        <p className="hint" role="status">
-          Requeued {requeue.data.requeued.eventId}: its new tries show in the endpoint's delivery log.
-        </p>
-      )}
+      {outcome}
       <table className="responsive-table dead-letters">
-        <caption>Dead letters</caption>
+        <caption className="visually-hidden">Dead letters</caption>
         <thead>
           <tr>
             <th scope="col">Failed</th>
