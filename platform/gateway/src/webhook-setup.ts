@@ -71,8 +71,8 @@ export function reportedDeliveryLog(
 }
 
 /**
- * Cloud mode: every dead-letter move (`add`) and every letter taken off the list (`take`: a requeue)
- * is also reported to the control plane (batched, in order), so the dashboard's dead-letter list
+ * Cloud mode: every dead-letter move (`add`), every letter taken off the list (`take`: a requeue)
+ * and every letter the list's bound dropped to make room (expired) is also reported to the control plane (batched, in order), so the dashboard's dead-letter list
  * mirrors the shared Redis one. The Redis list stays the truth: a report that fails is only logged.
  */
 export function reportedDeadLetters(
@@ -88,7 +88,7 @@ export function reportedDeadLetters(
   return {
     list: (appId, limit) => list.list(appId, limit),
     add: async (letter) => {
-      await list.add(letter);
+      const dropped = await list.add(letter);
       const { appId, endpointId, event, attempts, reason, lastStatus, lastError, failedAt } = letter;
       reporter.report({
         op: 'add',
@@ -102,6 +102,17 @@ export function reportedDeadLetters(
         ...(lastError === undefined ? {} : { lastError: lastError.slice(0, 500) }),
         failedAt,
       });
+      // Expired: the list's bound dropped these to make room.
+      for (const old of dropped) {
+        reporter.report({
+          op: 'remove',
+          appId,
+          endpointId: old.endpointId,
+          eventId: old.event.id,
+          failedAt: old.failedAt,
+        });
+      }
+      return dropped;
     },
     take: async (appId, endpointId, eventId) => {
       const letter = await list.take(appId, endpointId, eventId);

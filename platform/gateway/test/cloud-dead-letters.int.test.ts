@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { DEAD_LETTER_LIMIT, MemoryDeadLetterList } from '@relaybox/workers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   BrowserClient,
@@ -10,6 +11,7 @@ import {
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import type { RunningGateway } from '../src/start-gateway.js';
+import { reportedDeadLetters } from '../src/webhook-setup.js';
 import { type RunningWorker, startWorker } from '../src/worker.js';
 import { eventually } from './admin-client.js';
 import { startTestGateway, TestClient, uniqueName, wsUrl } from './harness.js';
@@ -172,5 +174,49 @@ describe('dashboard dead letters of a cloud app', () => {
     ]);
     // The gateway's removal report arrives too and changes nothing more.
     expect((await browser.get(`/api/apps/${appId}/webhooks/dead-letters`)).body.items).toEqual([]);
+  });
+
+  it("a letter the gateways' list drops past its bound (1,000 per app) leaves the dashboard too", {
+    timeout: 60_000,
+  }, async () => {
+    const appId = (await browser.post('/api/apps', { name: uniqueName('app') })).body.id as string;
+    const endpoints: string[] = [];
+    for (const path of ['a', 'b']) {
+      const hook = await browser.post(`/api/apps/${appId}/webhooks`, {
+        url: `${receiverUrl}/${path}`,
+        events: ['room.joined'],
+      });
+      endpoints.push(hook.body.webhook.id as string);
+    }
+    // Two endpoints share the app's list: each stays below the dashboard's own bound per endpoint,
+    // so only the reported expiry can remove the oldest letter from the dashboard.
+    const list = reportedDeadLetters(
+      { controlPlane: { url: cp.url, token: cp.serviceToken } },
+      new MemoryDeadLetterList(),
+    );
+    for (let i = 0; i <= DEAD_LETTER_LIMIT; i++) {
+      await list.add({
+        appId,
+        endpointId: endpoints[i % 2]!,
+        event: { id: `evt_${i}`, type: 'room.joined', createdAt: i, data: {} } as never,
+        attempts: 1,
+        reason: 'rejected',
+        lastStatus: 410,
+        failedAt: 1_000 + i,
+      });
+    }
+    await list.close?.();
+    const ids = new Set<string>();
+    let cursor: string | null = null;
+    do {
+      const page: { body: { items: Array<{ eventId: string }>; next: string | null } } = await browser.get(
+        `/api/apps/${appId}/webhooks/dead-letters?limit=100${cursor ? `&cursor=${cursor}` : ''}`,
+      );
+      for (const l of page.body.items) ids.add(l.eventId);
+      cursor = page.body.next;
+    } while (cursor);
+    expect(ids.size).toBe(DEAD_LETTER_LIMIT);
+    expect(ids.has('evt_0')).toBe(false);
+    expect(ids.has(`evt_${DEAD_LETTER_LIMIT}`)).toBe(true);
   });
 });

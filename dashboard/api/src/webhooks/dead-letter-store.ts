@@ -114,39 +114,58 @@ export class DeadLetterStore {
       .where('id', 'in', [...new Set(changes.map((c) => c.endpointId))])
       .execute();
     const ownerOf = new Map(owned.map((r) => [r.id, r.app_id]));
-    const touched = new Set<string>();
-    let applied = 0;
-    for (const c of changes) {
-      if (ownerOf.get(c.endpointId) !== c.appId) continue;
-      if (c.op === 'remove') {
-        await this.db
-          .deleteFrom('webhook_dead_letters')
-          .where('endpoint_id', '=', c.endpointId)
-          .where('event_id', '=', c.eventId)
-          .where('failed_at', '=', new Date(c.failedAt))
-          .execute();
-      } else {
-        await this.db
-          .insertInto('webhook_dead_letters')
-          .values({
-            app_id: c.appId,
-            endpoint_id: c.endpointId,
-            event_id: c.eventId,
-            type: c.type ?? 'unknown',
-            attempts: c.attempts ?? 0,
-            reason: c.reason ?? 'exhausted',
-            last_status: c.lastStatus ?? null,
-            last_error: c.lastError ?? null,
-            failed_at: new Date(c.failedAt),
-          })
-          .onConflict((oc) => oc.columns(['endpoint_id', 'event_id', 'failed_at']).doNothing())
-          .execute();
-        touched.add(c.endpointId);
-      }
-      applied++;
+    const valid = changes.filter((c) => ownerOf.get(c.endpointId) === c.appId);
+    // Runs of adds and of removes, each one statement, applied in order.
+    for (let i = 0; i < valid.length; ) {
+      const op = valid[i]?.op;
+      let j = i;
+      while (j < valid.length && valid[j]?.op === op) j++;
+      const run = valid.slice(i, j);
+      if (op === 'add') await this.insert(run);
+      else await this.remove(run);
+      i = j;
     }
-    for (const endpointId of touched) await this.trim(endpointId);
-    return applied;
+    for (const endpointId of new Set(valid.filter((c) => c.op === 'add').map((c) => c.endpointId))) {
+      await this.trim(endpointId);
+    }
+    return valid.length;
+  }
+
+  private async insert(adds: readonly ReportedDeadLetterChange[]): Promise<void> {
+    await this.db
+      .insertInto('webhook_dead_letters')
+      .values(
+        adds.map((c) => ({
+          app_id: c.appId,
+          endpoint_id: c.endpointId,
+          event_id: c.eventId,
+          type: c.type ?? 'unknown',
+          attempts: c.attempts ?? 0,
+          reason: c.reason ?? 'exhausted',
+          last_status: c.lastStatus ?? null,
+          last_error: c.lastError ?? null,
+          failed_at: new Date(c.failedAt),
+        })),
+      )
+      .onConflict((oc) => oc.columns(['endpoint_id', 'event_id', 'failed_at']).doNothing())
+      .execute();
+  }
+
+  private async remove(removes: readonly ReportedDeadLetterChange[]): Promise<void> {
+    await this.db
+      .deleteFrom('webhook_dead_letters')
+      .where((eb) =>
+        eb.or(
+          removes.map((c) =>
+            eb.and([
+              eb('endpoint_id', '=', c.endpointId),
+              eb('event_id', '=', c.eventId),
+              eb('failed_at', '=', new Date(c.failedAt)),
+            ]),
+          ),
+        ),
+      )
+      .execute();
   }
 
   /** The app's letters (or one endpoint's), newest first, `limit` per page after `cursor`. */
