@@ -62,6 +62,8 @@ describe("one account never reaches another's apps", () => {
       ['POST', `/api/apps/${a}/webhooks`, { url: 'https://evil.example.com', events: ['room.joined'] }],
       ['POST', `/api/apps/${a}/webhooks/${w}/test`],
       ['GET', `/api/apps/${a}/webhooks/${w}/deliveries`],
+      ['GET', `/api/apps/${a}/webhooks/dead-letters`],
+      ['POST', `/api/apps/${a}/webhooks/${w}/dead-letters/evt_x/requeue`],
       ['DELETE', `/api/apps/${a}/webhooks/${w}`],
       ['GET', `/api/apps/${a}/usage`],
       ['GET', `/api/apps/${a}/auth`],
@@ -82,6 +84,7 @@ describe("one account never reaches another's apps", () => {
       ['POST', `/api/apps/${bobApp.id}/keys/${k}/rotate`],
       ['POST', `/api/apps/${bobApp.id}/webhooks/${w}/test`],
       ['GET', `/api/apps/${bobApp.id}/webhooks/${w}/deliveries`],
+      ['POST', `/api/apps/${bobApp.id}/webhooks/${w}/dead-letters/evt_x/requeue`],
       ['DELETE', `/api/apps/${bobApp.id}/webhooks/${w}`],
     ];
     for (const [method, path, body] of routes) {

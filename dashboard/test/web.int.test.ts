@@ -222,7 +222,39 @@ describe('dashboard web app', () => {
     expect(() =>
       verifyWebhook({ body: delivery!.body, headers: delivery!.headers as never, secret }),
     ).not.toThrow();
+    // A dead letter, reported as a cloud-mode webhook worker reports it, joins the dead-letter list.
+    const dead = await fetch(`${stack.apiUrl}/internal/v1/webhooks/dead-letters`, {
+      method: 'POST',
+      headers: { ...serviceAuth, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        items: [
+          {
+            op: 'add',
+            appId,
+            endpointId,
+            eventId: 'evt_dead_0001',
+            type: 'room.joined',
+            attempts: 13,
+            reason: 'exhausted',
+            lastStatus: 503,
+            failedAt: Date.now(),
+          },
+        ],
+      }),
+    });
+    expect(await dead.json()).toEqual({ stored: 1 });
+    const letters = page.getByRole('table', { name: 'Dead letters' });
+    const letterRow = letters.getByRole('row').filter({ hasText: 'evt_dead_0001' });
+    await letterRow.waitFor();
+    for (const shown of ['room.joined', hookUrl, '13', 'HTTP 503', 'exhausted']) {
+      expect(await letterRow.textContent()).toContain(shown);
+    }
     await screenshot('webhooks');
+    // The requeue reaches the real cloud gateway, whose list never held this letter (it was only
+    // reported here): the dashboard says so and drops it.
+    await letterRow.getByRole('button', { name: 'Requeue' }).click();
+    await page.getByRole('alert').filter({ hasText: "no longer on the gateways' list" }).waitFor();
+    await page.getByText('No dead letters').waitFor();
     await card.getByRole('button', { name: 'Delete' }).click();
     await page
       .getByRole('dialog', { name: 'Delete this endpoint?' })

@@ -39,6 +39,11 @@ export interface ControlPlaneConfig {
   readonly signupRateLimit: number;
   /** Whether "send test event" may reach loopback/private/link-local addresses (SSRF guard off). */
   readonly webhookAllowPrivateNetworks: boolean;
+  /**
+   * How long a dashboard requeue waits for a gateway of the app to queue the dead letter again
+   * (`WEBHOOK_REQUEUE_TIMEOUT_MS`, default 5 s); no answer: `gateway_unavailable` (retryable).
+   */
+  readonly webhookRequeueTimeoutMs: number;
   /** Webhook endpoints one app may have (`WEBHOOK_MAX_ENDPOINTS_PER_APP`, default 10). */
   readonly webhookMaxEndpointsPerApp: number;
   /** A request must arrive whole (headers and body) within this (`REQUEST_TIMEOUT_MS`, default 30 s). */
@@ -115,6 +120,7 @@ export function loadConfig(env: Env, defaults: { webDist?: string | null } = {})
     // Above the SSE ping interval (15 s): an idle key-event stream is never cut.
     connectionTimeoutMs: int(env, 'CONNECTION_TIMEOUT_MS', 60_000, 20_000, 3_600_000),
     webhookMaxEndpointsPerApp: int(env, 'WEBHOOK_MAX_ENDPOINTS_PER_APP', 10, 1, 1000),
+    webhookRequeueTimeoutMs: int(env, 'WEBHOOK_REQUEUE_TIMEOUT_MS', 5000, 100, 60_000),
     warnings: Object.freeze(warnings),
   });
 }

@@ -17,4 +17,5 @@ export type { AppSettings } from './apps/app-settings.js';
 export type { App } from './apps/app-store.js';
 export type { ApiKeyInfo, IssuedKey } from './keys/key-store.js';
 export type { UsageDay } from './usage/usage-store.js';
+export type { DeadLetterInfo, DeadLetterPage, RequeueResult } from './webhooks/dead-letter-store.js';
 export type { Delivery, WebhookInfo } from './webhooks/webhook-store.js';

@@ -29,6 +29,7 @@ import { loggerOptions } from './logging.js';
 import { installSecurityHeaders } from './security-headers.js';
 import type { Services } from './services.js';
 import { registerUsageRoutes } from './usage/usage.routes.js';
+import { registerDeadLetterRoutes } from './webhooks/dead-letters.routes.js';
 import { registerWebhookRoutes } from './webhooks/webhooks.routes.js';
 
 export interface ControlPlane {
@@ -133,6 +134,7 @@ async function configure(app: FastifyInstance, services: Services, stopping: () 
   registerAppAuthRoutes(app, services);
   registerAppAuthUserRoutes(app, services);
   registerWebhookRoutes(app, services);
+  registerDeadLetterRoutes(app, services);
   registerUsageRoutes(app, services);
   await app.register((scope) => internalRoutes(scope, services), { prefix: '/internal/v1' });
   await serveWeb(app, services.config.webDist);

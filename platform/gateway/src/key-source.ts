@@ -16,6 +16,7 @@ import { ErrorCode, RelayBoxError } from '@relaybox/protocol';
 import { type AppPolicy, appPolicyFrom } from './app-policy.js';
 import type { GatewayConfig } from './config.js';
 import type { Logger } from './logger.js';
+import { type WebhookRequeue, WebhookRequeues } from './webhook-requeues.js';
 
 /** Webhook endpoints of every app; `hasAny()` false: no webhook machinery is started. */
 export type AppWebhookEndpoints = WebhookEndpointResolver & { hasAny(): boolean };
@@ -54,6 +55,11 @@ export interface KeySource {
    * who was disabled) in the dashboard, pushed as `user-revoked` on the key event stream.
    */
   watchUsers?(close: (appId: string, userId: string) => number): void;
+  /**
+   * Cloud mode: queues a dead letter again when the dashboard asks (`webhook-requeue` pushed on the
+   * key event stream) and answers the control plane (webhook-requeues.ts).
+   */
+  watchRequeues?(requeue: WebhookRequeue): void;
   /** Cloud mode: reports per-app usage to the control plane every 10 s until `stop()` (which flushes). */
   reportUsage?(read: () => Iterable<AppUsageTotals>): { stop(): Promise<void> };
   /** Cloud mode: an app's settings (retention) changed or it was deleted; `retention` is updated first. */
@@ -137,6 +143,10 @@ function cloudSource(
         const closed = close(appId, userId);
         if (closed > 0) log.info('closed connections of a revoked user', { appId, closed });
       });
+    },
+    watchRequeues: (requeue) => {
+      const requeues = new WebhookRequeues(controlPlane, requeue, log);
+      cloudKeys.onWebhookRequeue((event) => void requeues.handle(event));
     },
     reportUsage: (read) => new UsageReporter({ ...controlPlane, nodeId: config.nodeId, read, log }).start(),
     onSettingsChanged: (listener) => changed.add(listener),

@@ -41,7 +41,7 @@ import {
   webhookQueue,
 } from '@relaybox/workers';
 import { createInspectorParts, type InspectorOverrides } from './admin/admin-config.js';
-import type { AdminWebhooksSetup } from './admin/webhook-admin.js';
+import { type AdminWebhooksSetup, WebhookAdmin } from './admin/webhook-admin.js';
 import { createAuth } from './auth-setup.js';
 import type { GatewayConfig } from './config.js';
 import { Gateway } from './gateway.js';
@@ -53,7 +53,7 @@ import { tracedDeliveryLog } from './tracing/traced-delivery-log.js';
 import type { Tracer } from './tracing/tracer.js';
 import { loadUws } from './uws/load-uws.js';
 import { WebhookHooks } from './webhook-hooks.js';
-import { reportedDeliveryLog, webhookEndpoints } from './webhook-setup.js';
+import { reportedDeadLetters, reportedDeliveryLog, webhookEndpoints } from './webhook-setup.js';
 
 export interface RunningGateway {
   gateway: Gateway;
@@ -183,6 +183,11 @@ export async function startGateway(
   // Cloud mode: a user revoked or disabled in the dashboard loses its connections on this node.
   local.watchUsers?.((appId, userId) => gateway.closeConnectionsOfUser(appId, userId, 'all'));
   local.onSettingsChanged?.((appId) => gateway.forgetAppSettings(appId));
+  // Cloud mode: a dead letter requeued from the dashboard (only the gateway that takes it queues it).
+  if (webhooks) {
+    const admin = new WebhookAdmin(webhooks.admin);
+    local.watchRequeues?.((appId, endpointId, eventId) => admin.requeue(appId, endpointId, eventId));
+  }
   const port = await gateway.start();
   const usage = local.reportUsage?.(() => gateway.usageTotals());
   return {
@@ -265,7 +270,10 @@ export function webhookDeps(
     budget: redisBacked ? new RedisDeliveryBudget({ ...lists, ...budget }) : new MemoryDeliveryBudget(budget),
     endpoints,
     log: reportedDeliveryLog(config, redisBacked ? new RedisDeliveryLog(lists) : new MemoryDeliveryLog()),
-    deadLetters: redisBacked ? new RedisDeadLetterList(lists) : new MemoryDeadLetterList(),
+    deadLetters: reportedDeadLetters(
+      config,
+      redisBacked ? new RedisDeadLetterList(lists) : new MemoryDeadLetterList(),
+    ),
     now: Date.now,
     timeoutMs: DEFAULT_WEBHOOK_TIMEOUT_MS,
     ...(otel ? { spans: otel.sink } : {}),

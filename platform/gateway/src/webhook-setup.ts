@@ -1,5 +1,6 @@
-import { type CloudLog, DeliveryReporter } from '@relaybox/adapters';
+import { type CloudLog, DeadLetterReporter, DeliveryReporter } from '@relaybox/adapters';
 import {
+  type DeadLetterList,
   type DeliveryLog,
   InboxWebhookEndpoints,
   MemoryWebhookInbox,
@@ -65,6 +66,62 @@ export function reportedDeliveryLog(
     close: async () => {
       await reporter.stop();
       await (log as { close?: () => Promise<void> }).close?.();
+    },
+  };
+}
+
+/**
+ * Cloud mode: every dead-letter move (`add`), every letter taken off the list (`take`: a requeue)
+ * and every letter the list's bound dropped to make room (expired) is also reported to the control plane (batched, in order), so the dashboard's dead-letter list
+ * mirrors the shared Redis one. The Redis list stays the truth: a report that fails is only logged.
+ */
+export function reportedDeadLetters(
+  config: Pick<GatewayConfig, 'controlPlane'>,
+  list: DeadLetterList,
+  cloudLog?: CloudLog,
+): DeadLetterList & { close?(): Promise<void> } {
+  if (!config.controlPlane) return list;
+  const reporter = new DeadLetterReporter({
+    ...config.controlPlane,
+    ...(cloudLog ? { log: cloudLog } : {}),
+  }).start();
+  return {
+    list: (appId, limit) => list.list(appId, limit),
+    add: async (letter) => {
+      const dropped = await list.add(letter);
+      const { appId, endpointId, event, attempts, reason, lastStatus, lastError, failedAt } = letter;
+      reporter.report({
+        op: 'add',
+        appId,
+        endpointId,
+        eventId: event.id,
+        type: event.type,
+        attempts,
+        reason,
+        ...(lastStatus === undefined ? {} : { lastStatus }),
+        ...(lastError === undefined ? {} : { lastError: lastError.slice(0, 500) }),
+        failedAt,
+      });
+      // Expired: the list's bound dropped these to make room.
+      for (const old of dropped) {
+        reporter.report({
+          op: 'remove',
+          appId,
+          endpointId: old.endpointId,
+          eventId: old.event.id,
+          failedAt: old.failedAt,
+        });
+      }
+      return dropped;
+    },
+    take: async (appId, endpointId, eventId) => {
+      const letter = await list.take(appId, endpointId, eventId);
+      if (letter) reporter.report({ op: 'remove', appId, endpointId, eventId, failedAt: letter.failedAt });
+      return letter;
+    },
+    close: async () => {
+      await reporter.stop();
+      await (list as { close?: () => Promise<void> }).close?.();
     },
   };
 }

@@ -35,7 +35,8 @@ export const DEAD_LETTER_LIMIT = 1000;
  * same letter twice (at least once).
  */
 export interface DeadLetterList {
-  add(letter: DeadLetter): Promise<void>;
+  /** Resolves with the letters the bound dropped to make room (the oldest), usually none. */
+  add(letter: DeadLetter): Promise<DeadLetter[]>;
   list(appId: string, limit?: number): Promise<DeadLetter[]>;
   /**
    * Removes the newest letter of (appId, endpointId, eventId) and returns it; undefined when there is

@@ -4,11 +4,13 @@ export class MemoryCappedLists<T> {
 
   constructor(private readonly max: number) {}
 
-  push(key: string, entry: T): void {
+  /** Returns the entries the cut dropped (the oldest), usually none. */
+  push(key: string, entry: T): T[] {
     const list = this.lists.get(key) ?? [];
     list.unshift(JSON.stringify(entry));
-    if (list.length > this.max) list.length = this.max;
+    const dropped = list.length > this.max ? list.splice(this.max) : [];
     this.lists.set(key, list);
+    return dropped.map((raw) => JSON.parse(raw) as T);
   }
 
   /** Removes and returns the newest entry that passes `match`. */

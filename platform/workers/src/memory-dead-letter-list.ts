@@ -5,8 +5,8 @@ import { MemoryCappedLists } from './memory-capped-lists.js';
 export class MemoryDeadLetterList implements DeadLetterList {
   private readonly lists = new MemoryCappedLists<DeadLetter>(DEAD_LETTER_LIMIT);
 
-  async add(letter: DeadLetter): Promise<void> {
-    this.lists.push(letter.appId, letter);
+  async add(letter: DeadLetter): Promise<DeadLetter[]> {
+    return this.lists.push(letter.appId, letter);
   }
 
   async list(appId: string, limit = DEAD_LETTER_LIMIT): Promise<DeadLetter[]> {

@@ -40,15 +40,18 @@ export class RedisCappedLists<T> {
     if (this.ownsClient) this.redis.on('error', () => {});
   }
 
-  async push(key: string, entry: T): Promise<void> {
+  /** Returns the entries the cut dropped (the oldest), usually none. */
+  async push(key: string, entry: T): Promise<T[]> {
     const results = await this.redis
       .multi()
       .lpush(key, JSON.stringify(entry))
+      .lrange(key, this.max, -1)
       .ltrim(key, 0, this.max - 1)
       .exec()
       .catch((error: unknown) => this.fail(error));
     const failed = results?.find(([error]) => error);
     if (!results || failed) this.fail(failed?.[0] ?? new Error('transaction aborted'));
+    return ((results[1]?.[1] as string[] | undefined) ?? []).map((raw) => JSON.parse(raw) as T);
   }
 
   async read(key: string, limit: number): Promise<T[]> {

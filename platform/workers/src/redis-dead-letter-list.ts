@@ -9,7 +9,7 @@ export class RedisDeadLetterList implements DeadLetterList {
     this.lists = new RedisCappedLists(DEAD_LETTER_LIMIT, 'dead-letter list', options);
   }
 
-  add(letter: DeadLetter): Promise<void> {
+  add(letter: DeadLetter): Promise<DeadLetter[]> {
     return this.lists.push(this.key(letter.appId), letter);
   }
 

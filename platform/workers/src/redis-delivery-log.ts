@@ -9,8 +9,8 @@ export class RedisDeliveryLog implements DeliveryLog {
     this.lists = new RedisCappedLists(DELIVERY_LOG_SIZE, 'delivery log', options);
   }
 
-  record(appId: string, endpointId: string, attempt: DeliveryAttempt): Promise<void> {
-    return this.lists.push(this.key(appId, endpointId), attempt);
+  async record(appId: string, endpointId: string, attempt: DeliveryAttempt): Promise<void> {
+    await this.lists.push(this.key(appId, endpointId), attempt);
   }
 
   recent(appId: string, endpointId: string, limit = DELIVERY_LOG_SIZE): Promise<DeliveryAttempt[]> {

@@ -59,8 +59,8 @@ export class RedisWebhookInbox implements WebhookInbox {
     await this.forget(inbox.id);
   }
 
-  record(id: string, delivery: AdminInboxDelivery): Promise<void> {
-    return this.lists.push(this.requestsKey(id), delivery);
+  async record(id: string, delivery: AdminInboxDelivery): Promise<void> {
+    await this.lists.push(this.requestsKey(id), delivery);
   }
 
   deliveries(id: string, limit = INBOX_DELIVERIES_KEPT): Promise<AdminInboxDelivery[]> {

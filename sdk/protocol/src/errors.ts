@@ -57,6 +57,10 @@ export const ErrorCode = {
   CsrfInvalid: 'csrf_invalid',
   /** An app already has its maximum number of webhook endpoints (control plane). */
   WebhookEndpointLimit: 'webhook_endpoint_limit',
+  /** No such dead letter of the endpoint (unknown event, already requeued, or dropped by the bound). */
+  DeadLetterNotFound: 'dead_letter_not_found',
+  /** No gateway of the app answered a requeue in time: nothing was requeued or lost; retry. */
+  GatewayUnavailable: 'gateway_unavailable',
   /** An app's user pool already has its maximum number of OAuth / OIDC providers (control plane). */
   AuthProviderLimit: 'auth_provider_limit',
   /** An app's user pool already has a provider with this id (control plane). */
@@ -147,6 +151,8 @@ export const ERROR_INFO: Readonly<Record<ErrorCode, ErrorInfo>> = {
   signup_failed: info(400),
   csrf_invalid: info(403),
   webhook_endpoint_limit: info(409),
+  dead_letter_not_found: info(404),
+  gateway_unavailable: info(503, true),
   auth_provider_limit: info(409),
   auth_provider_exists: info(409),
   auth_not_enabled: info(404),

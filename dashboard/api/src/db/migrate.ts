@@ -5,6 +5,7 @@ import * as m0003 from './migrations/0003_signup_attempts.js';
 import * as m0004 from './migrations/0004_login_known_addresses.js';
 import * as m0005 from './migrations/0005_delivery_attempts.js';
 import * as m0006 from './migrations/0006_app_auth.js';
+import * as m0007 from './migrations/0007_dead_letters.js';
 import type { Database } from './schema.js';
 
 /** Every migration, in order. A static list (not a folder scan) so it works the same under tsx,
@@ -16,6 +17,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0004_login_known_addresses': m0004,
   '0005_delivery_attempts': m0005,
   '0006_app_auth': m0006,
+  '0007_dead_letters': m0007,
 };
 
 function migrator(db: Kysely<Database>): Migrator {

@@ -11,6 +11,8 @@ export interface Database {
   api_keys: ApiKeysTable;
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  webhook_dead_letters: WebhookDeadLettersTable;
+  webhook_requeues: WebhookRequeuesTable;
   usage_minutes: UsageMinutesTable;
   app_auth: AppAuthTable;
   app_auth_providers: AppAuthProvidersTable;
@@ -101,6 +103,36 @@ export interface WebhookDeliveriesTable {
   kind: ColumnType<'test' | 'delivery', 'test' | 'delivery' | undefined, never>;
   event_id: string | null;
   attempt: number | null;
+}
+
+/** A dead letter as a gateway's webhook worker reported it (0007_dead_letters). */
+export interface WebhookDeadLettersTable {
+  seq: Generated<string>;
+  app_id: string;
+  endpoint_id: string;
+  event_id: string;
+  type: string;
+  attempts: number;
+  reason: string;
+  last_status: number | null;
+  last_error: string | null;
+  failed_at: Date;
+}
+
+/** A requeue handed to the gateways, until one answers or it times out (0007_dead_letters). */
+export interface WebhookRequeuesTable {
+  id: string;
+  app_id: string;
+  endpoint_id: string;
+  event_id: string;
+  /** `requeued` once a gateway queued it again; null while none did. */
+  outcome: string | null;
+  job_id: string | null;
+  /** Gateways that answered they had no such letter. */
+  not_found: Generated<number>;
+  /** The last failure a gateway answered (the letter is back on its list). */
+  failure: string | null;
+  created_at: CreatedAt;
 }
 
 export interface UsageMinutesTable {

@@ -7,6 +7,7 @@ import { ApiError, notFound } from '../lib/api-error.js';
 import { safeEqual } from '../lib/ids.js';
 import type { Services } from '../services.js';
 import { type UsageReportItem, UsageStore } from '../usage/usage-store.js';
+import { DeadLetterStore, type ReportedDeadLetterChange } from '../webhooks/dead-letter-store.js';
 import { type ReportedAttempt, WebhookStore } from '../webhooks/webhook-store.js';
 import { registerKeyEventStream } from './key-event-stream.js';
 
@@ -66,6 +67,49 @@ const attemptsBody = {
   },
 } as const;
 
+/** Dead-letter changes per report at most (a worker reports every 2 s). */
+export const MAX_REPORTED_DEAD_LETTER_CHANGES = 1000;
+
+const deadLettersBody = {
+  type: 'object',
+  required: ['items'],
+  additionalProperties: false,
+  properties: {
+    items: {
+      type: 'array',
+      maxItems: MAX_REPORTED_DEAD_LETTER_CHANGES,
+      items: {
+        type: 'object',
+        required: ['op', 'appId', 'endpointId', 'eventId', 'failedAt'],
+        additionalProperties: false,
+        properties: {
+          op: { type: 'string', enum: ['add', 'remove'] },
+          appId: { type: 'string', minLength: 1, maxLength: 64 },
+          endpointId: { type: 'string', minLength: 1, maxLength: 64 },
+          eventId: { type: 'string', minLength: 1, maxLength: 100 },
+          type: { type: 'string', minLength: 1, maxLength: 64 },
+          attempts: { type: 'integer', minimum: 0, maximum: 1000 },
+          reason: { type: 'string', minLength: 1, maxLength: 32 },
+          lastStatus: { type: 'integer', minimum: 100, maximum: 599 },
+          lastError: { type: 'string', maxLength: 500 },
+          failedAt: { type: 'integer', minimum: 0 },
+        },
+      },
+    },
+  },
+} as const;
+
+const requeueAnswerBody = {
+  type: 'object',
+  required: ['outcome'],
+  additionalProperties: false,
+  properties: {
+    outcome: { type: 'string', enum: ['requeued', 'not_found', 'failed'] },
+    jobId: { type: 'string', minLength: 1, maxLength: 300 },
+    message: { type: 'string', maxLength: 500 },
+  },
+} as const;
+
 /** `/internal/v1/*`: for gateways, authenticated with the service token (Bearer, constant-time). */
 export async function internalRoutes(scope: FastifyInstance, services: Services): Promise<void> {
   const apps = new AppStore(services.db);
@@ -73,6 +117,7 @@ export async function internalRoutes(scope: FastifyInstance, services: Services)
   const keys = new KeyStore(services.db, services.box);
   const webhooks = new WebhookStore(services.db, services.box);
   const usage = new UsageStore(services.db);
+  const deadLetters = new DeadLetterStore(services.db);
 
   scope.addHook('onRequest', async (request) => {
     const header = request.headers.authorization ?? '';
@@ -111,6 +156,32 @@ export async function internalRoutes(scope: FastifyInstance, services: Services)
     { schema: { body: attemptsBody } },
     async (request) => ({ stored: await webhooks.recordAttempts(request.body.items) }),
   );
+
+  // Dead-letter moves and removals, reported by the same workers for the dashboard's dead-letter list.
+  scope.post<{ Body: { items: ReportedDeadLetterChange[] } }>(
+    '/webhooks/dead-letters',
+    { schema: { body: deadLettersBody } },
+    async (request) => {
+      const incomplete = request.body.items.findIndex(
+        (c) => c.op === 'add' && (c.type === undefined || c.attempts === undefined || c.reason === undefined),
+      );
+      if (incomplete >= 0) {
+        throw new ApiError(
+          ErrorCode.InvalidRequest,
+          `body.items[${incomplete}]: an add needs type, attempts and reason`,
+        );
+      }
+      return { stored: await deadLetters.record(request.body.items) };
+    },
+  );
+
+  // A gateway's answer to a pushed `webhook-requeue` (see webhooks/dead-letters.routes.ts).
+  scope.post<{
+    Params: { requestId: string };
+    Body: { outcome: 'requeued' | 'not_found' | 'failed'; jobId?: string; message?: string };
+  }>('/webhooks/requeues/:requestId', { schema: { body: requeueAnswerBody } }, async (request) => ({
+    open: await deadLetters.answer(request.params.requestId, request.body),
+  }));
 
   scope.post<{ Body: { nodeId: string; items: UsageReportItem[] } }>(
     '/usage',

@@ -8,7 +8,8 @@ export const PING_INTERVAL_MS = 15_000;
  * `GET /keys/events`: Server-Sent Events. `ready` first, then `revoke` {appId, keyId} (revoke and
  * rotate), `app-deleted` {appId}, `app-updated` {appId} (settings, auth settings or webhook
  * endpoints changed), `user-revoked` {appId, userId} (an end user's sessions were revoked from the
- * dashboard), and a `: ping` comment every 15 s. Streams end when the
+ * dashboard), `webhook-requeue` {appId, endpointId, eventId, requestId} (a dead letter to queue
+ * again; answered on `POST /webhooks/requeues/:requestId`), and a `: ping` comment every 15 s. Streams end when the
  * server closes or after this process lost events (KeyEvents `reset`), so gateways reconnect and
  * flush their caches.
  */
@@ -45,12 +46,8 @@ export function registerKeyEventStream(scope: FastifyInstance, services: Service
   });
 }
 
+/** `event: <type>` and the event's other fields as the JSON data. */
 function format(event: KeyEvent): string {
-  if (event.type === 'revoke') {
-    return `event: revoke\ndata: ${JSON.stringify({ appId: event.appId, keyId: event.keyId })}\n\n`;
-  }
-  if (event.type === 'user-revoked') {
-    return `event: user-revoked\ndata: ${JSON.stringify({ appId: event.appId, userId: event.userId })}\n\n`;
-  }
-  return `event: ${event.type}\ndata: ${JSON.stringify({ appId: event.appId })}\n\n`;
+  const { type, ...data } = event;
+  return `event: ${type}\ndata: ${JSON.stringify(data)}\n\n`;
 }

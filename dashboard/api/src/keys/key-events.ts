@@ -11,7 +11,9 @@ export type KeyEvent =
   | { type: 'app-deleted'; appId: string }
   | { type: 'app-updated'; appId: string }
   /** Every session of an app's end user was revoked (or the user disabled): close its connections. */
-  | { type: 'user-revoked'; appId: string; userId: string };
+  | { type: 'user-revoked'; appId: string; userId: string }
+  /** Queue a dead letter again: the gateway that takes it off the shared list does, and answers. */
+  | { type: 'webhook-requeue'; appId: string; endpointId: string; eventId: string; requestId: string };
 
 const CHANNEL = 'relaybox_key_events';
 

@@ -132,6 +132,21 @@ describe('CloudKeyStore', () => {
     expect(s.cacheSize).toBe(1);
   });
 
+  it('reports webhook-requeue to its listeners, ignores a malformed one, and keeps the keys', async () => {
+    const s = store();
+    await until(() => s.streaming, 'the event stream');
+    await s.getKey('app1', 'k1');
+    const asked: unknown[] = [];
+    s.onWebhookRequeue((r) => asked.push(r));
+    cp.push('webhook-requeue', { appId: 'app1', endpointId: 'wh_1' });
+    cp.push('webhook-requeue', { appId: 'app1', endpointId: 'wh_1', eventId: 'evt_1', requestId: 'rq_1' });
+    await until(() => asked.length > 0, 'the webhook-requeue event');
+    expect(asked).toEqual([
+      { type: 'webhook-requeue', appId: 'app1', endpointId: 'wh_1', eventId: 'evt_1', requestId: 'rq_1' },
+    ]);
+    expect(s.cacheSize).toBe(1);
+  });
+
   it('a rotation (revoke + new secret) serves the new secret at once', async () => {
     const s = store();
     await until(() => s.streaming, 'the event stream');

@@ -7,7 +7,12 @@ import {
   ControlPlaneUnavailableError,
   SILENT_LOG,
 } from './control-plane-client.js';
-import { type KeyEvent, KeyEventStream, type KeyEventStreamOptions } from './key-event-stream.js';
+import {
+  type KeyEvent,
+  KeyEventStream,
+  type KeyEventStreamOptions,
+  type WebhookRequeueEvent,
+} from './key-event-stream.js';
 import { TtlLruCache } from './ttl-lru-cache.js';
 
 export interface CloudKeyStoreOptions extends ControlPlaneOptions {
@@ -57,6 +62,7 @@ export class CloudKeyStore implements KeyStore {
   private readonly resyncListeners = new Set<() => void>();
   private readonly appUpdatedListeners = new Set<(appId: string) => void>();
   private readonly userRevokedListeners = new Set<(revoked: { appId: string; userId: string }) => void>();
+  private readonly requeueListeners = new Set<(requeue: WebhookRequeueEvent) => void>();
   private readonly now: () => number;
   private readonly log: CloudLog;
   /** Bumped by every invalidation: a lookup that started before one does not fill the cache. */
@@ -125,6 +131,15 @@ export class CloudKeyStore implements KeyStore {
     return () => this.userRevokedListeners.delete(listener);
   }
 
+  /**
+   * Called for every pushed `webhook-requeue`: the dashboard asks the app's gateways to queue a dead
+   * letter again (only the one that takes it off the shared list does). Keys are unaffected.
+   */
+  onWebhookRequeue(listener: (requeue: WebhookRequeueEvent) => void): () => void {
+    this.requeueListeners.add(listener);
+    return () => this.requeueListeners.delete(listener);
+  }
+
   async getKey(appId: string, keyId: string): Promise<AppKey | undefined> {
     if (!validId(appId) || !validId(keyId)) return undefined;
     const id = cacheId(appId, keyId);
@@ -174,6 +189,10 @@ export class CloudKeyStore implements KeyStore {
     }
     if (event.type === 'user-revoked') {
       this.notify(this.userRevokedListeners, { appId: event.appId, userId: event.userId });
+      return;
+    }
+    if (event.type === 'webhook-requeue') {
+      this.notify(this.requeueListeners, event);
       return;
     }
     this.epoch++;

@@ -9,7 +9,24 @@ export type KeyEvent =
   /** The app's settings or webhook endpoints changed: drop its cached config (keys stay valid). */
   | { type: 'app-updated'; appId: string }
   /** Every session of an app's end user was revoked from the dashboard: close its connections. */
-  | { type: 'user-revoked'; appId: string; userId: string };
+  | { type: 'user-revoked'; appId: string; userId: string }
+  /**
+   * Requeue of a dead letter asked from the dashboard: every gateway of the app tries to take it off
+   * the shared dead-letter list; the one whose take succeeds queues it again, and each answers
+   * `POST /internal/v1/webhooks/requeues/<requestId>` (WEBHOOK_REQUEUES_PATH).
+   */
+  | WebhookRequeueEvent;
+
+export interface WebhookRequeueEvent {
+  type: 'webhook-requeue';
+  appId: string;
+  endpointId: string;
+  eventId: string;
+  requestId: string;
+}
+
+/** Where a gateway answers a `webhook-requeue` event (`/<requestId>` appended). */
+export const WEBHOOK_REQUEUES_PATH = '/internal/v1/webhooks/requeues';
 
 export interface KeyEventStreamOptions {
   /** Reconnect backoff (full jitter between min and max). Defaults 250 ms .. 5 s. */
@@ -146,6 +163,7 @@ export function parseKeyEvent(event: string, data: string): KeyEvent | undefined
   if (typeof body !== 'object' || body === null) return undefined;
   const { appId, keyId, userId } = body as { appId?: unknown; keyId?: unknown; userId?: unknown };
   if (typeof appId !== 'string' || appId === '') return undefined;
+  if (event === 'webhook-requeue') return parseRequeue(appId, body as Record<string, unknown>);
   if (event === 'app-deleted') return { type: 'app-deleted', appId };
   if (event === 'app-updated') return { type: 'app-updated', appId };
   if (event === 'user-revoked' && typeof userId === 'string' && userId !== '')
@@ -153,4 +171,11 @@ export function parseKeyEvent(event: string, data: string): KeyEvent | undefined
   if (event === 'revoke' && typeof keyId === 'string' && keyId !== '')
     return { type: 'revoke', appId, keyId };
   return undefined;
+}
+
+function parseRequeue(appId: string, body: Record<string, unknown>): WebhookRequeueEvent | undefined {
+  const { endpointId, eventId, requestId } = body;
+  const ok = (v: unknown): v is string => typeof v === 'string' && v !== '' && v.length <= 200;
+  if (!ok(endpointId) || !ok(eventId) || !ok(requestId)) return undefined;
+  return { type: 'webhook-requeue', appId, endpointId, eventId, requestId };
 }

@@ -58,5 +58,15 @@ describe('parseKeyEvent', () => {
     expect(parseKeyEvent('revoke', 'not json')).toBeUndefined();
     expect(parseKeyEvent('app-deleted', '{"appId":""}')).toBeUndefined();
     expect(parseKeyEvent('rename', '{"appId":"a"}')).toBeUndefined();
+    const requeue = { appId: 'a', endpointId: 'wh_1', eventId: 'evt_1', requestId: 'rq_1' };
+    expect(parseKeyEvent('webhook-requeue', JSON.stringify(requeue))).toEqual({
+      type: 'webhook-requeue',
+      ...requeue,
+    });
+    expect(parseKeyEvent('webhook-requeue', JSON.stringify({ ...requeue, requestId: '' }))).toBeUndefined();
+    expect(parseKeyEvent('webhook-requeue', JSON.stringify({ ...requeue, eventId: 7 }))).toBeUndefined();
+    expect(
+      parseKeyEvent('webhook-requeue', JSON.stringify({ ...requeue, endpointId: 'x'.repeat(201) })),
+    ).toBeUndefined();
   });
 });

@@ -57,7 +57,7 @@ export function tracedDeadLetters(
     list: (appId, limit) => inner.list(appId, limit),
     take: (appId, endpointId, eventId) => inner.take(appId, endpointId, eventId),
     add: async (letter) => {
-      await inner.add(letter);
+      const dropped = await inner.add(letter);
       tracer.emit('webhook.dead_letter', {
         appId: letter.appId,
         detail: {
@@ -70,6 +70,7 @@ export function tracedDeadLetters(
           lastError: letter.lastError,
         },
       });
+      return dropped;
     },
   };
 }

@@ -60,9 +60,14 @@ export function describeWebhookRecords(name: string, factory: () => WebhookRecor
     });
 
     it('keeps the last 1000 dead letters per app, newest first', async () => {
-      await Promise.all(Array.from({ length: 1005 }, (_, i) => ctx.deadLetters.add(letter('app-1', i + 1))));
-      await ctx.deadLetters.add(letter('app-1', 5000));
-      await ctx.deadLetters.add(letter('app-2', 6000));
+      const dropped = await Promise.all(
+        Array.from({ length: 1005 }, (_, i) => ctx.deadLetters.add(letter('app-1', i + 1))),
+      );
+      expect(dropped.flat()).toHaveLength(5);
+      const newest = await ctx.deadLetters.list('app-1', 1000);
+      // The next add drops exactly the oldest letter still listed, and says so.
+      expect(await ctx.deadLetters.add(letter('app-1', 5000))).toEqual([newest[999]]);
+      expect(await ctx.deadLetters.add(letter('app-2', 6000))).toEqual([]);
       const all = await ctx.deadLetters.list('app-1');
       expect(all).toHaveLength(1000);
       expect(all[0]).toEqual(letter('app-1', 5000));

@@ -1,5 +1,12 @@
 import { WEBHOOK_EVENT_TYPES } from '@relaybox/protocol';
-import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import {
+  infiniteQueryOptions,
+  queryOptions,
+  useInfiniteQuery,
+  useMutation,
+  useQuery,
+  useQueryClient,
+} from '@tanstack/react-query';
 import { apiRequest } from '../../../lib/api-client.js';
 import { appKeys } from '../../apps/api/apps.js';
 
@@ -10,9 +17,15 @@ import { appKeys } from '../../apps/api/apps.js';
 export const WEBHOOK_EVENTS = WEBHOOK_EVENT_TYPES.filter((event) => event !== 'message.published');
 
 // Wire types come from the API itself (type-only: nothing of the server is bundled).
-import type { Delivery, WebhookInfo as Webhook } from '../../../../../api/src/contract.js';
+import type {
+  DeadLetterInfo as DeadLetter,
+  DeadLetterPage,
+  Delivery,
+  RequeueResult,
+  WebhookInfo as Webhook,
+} from '../../../../../api/src/contract.js';
 
-export type { Delivery, Webhook };
+export type { DeadLetter, Delivery, Webhook };
 
 export interface NewWebhook {
   url: string;
@@ -23,6 +36,7 @@ export const webhookKeys = {
   list: (appId: string) => [...appKeys.detail(appId), 'webhooks'] as const,
   deliveries: (appId: string, webhookId: string) =>
     [...webhookKeys.list(appId), webhookId, 'deliveries'] as const,
+  deadLetters: (appId: string) => [...webhookKeys.list(appId), 'dead-letters'] as const,
 };
 
 const hooksPath = (appId: string) => `/api/apps/${encodeURIComponent(appId)}/webhooks`;
@@ -38,6 +52,19 @@ export const sendTestEvent = (appId: string, id: string) =>
   apiRequest<{ delivery: Delivery }>(`${hookPath(appId, id)}/test`, { method: 'POST' });
 export const fetchDeliveries = (appId: string, id: string) =>
   apiRequest<{ items: Delivery[] }>(`${hookPath(appId, id)}/deliveries`).then((r) => r.items);
+
+/** Letters per page of the dead-letter list (the API allows up to 100). */
+export const DEAD_LETTER_PAGE = 25;
+
+export const fetchDeadLetters = (appId: string, cursor: string | null) =>
+  apiRequest<DeadLetterPage>(
+    `${hooksPath(appId)}/dead-letters?limit=${DEAD_LETTER_PAGE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+  );
+export const requeueDeadLetter = (appId: string, letter: DeadLetter) =>
+  apiRequest<{ requeued: RequeueResult }>(
+    `${hookPath(appId, letter.endpointId)}/dead-letters/${encodeURIComponent(letter.eventId)}/requeue`,
+    { method: 'POST' },
+  );
 
 export function webhooksQueryOptions(appId: string) {
   return queryOptions({ queryKey: webhookKeys.list(appId), queryFn: () => fetchWebhooks(appId) });
@@ -55,7 +82,32 @@ export function deliveriesQueryOptions(appId: string, webhookId: string) {
   });
 }
 
+/** The app's dead letters, newest first, a page at a time; refreshed like the delivery log. */
+export function deadLettersQueryOptions(appId: string) {
+  return infiniteQueryOptions({
+    queryKey: webhookKeys.deadLetters(appId),
+    queryFn: ({ pageParam }) => fetchDeadLetters(appId, pageParam),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.next,
+    refetchInterval: DELIVERIES_REFRESH_MS,
+  });
+}
+
 export const useWebhooks = (appId: string) => useQuery(webhooksQueryOptions(appId));
+export const useDeadLetters = (appId: string) => useInfiniteQuery(deadLettersQueryOptions(appId));
+
+/** Requeues a dead letter through a gateway; the list and the endpoint's delivery log refresh after. */
+export function useRequeueDeadLetter(appId: string) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (letter: DeadLetter) => requeueDeadLetter(appId, letter),
+    onSettled: (_data, _error, letter) =>
+      Promise.all([
+        queryClient.invalidateQueries({ queryKey: webhookKeys.deadLetters(appId) }),
+        queryClient.invalidateQueries({ queryKey: webhookKeys.deliveries(appId, letter.endpointId) }),
+      ]),
+  });
+}
 export const useDeliveries = (appId: string, webhookId: string) =>
   useQuery(deliveriesQueryOptions(appId, webhookId));
 

@@ -5,6 +5,7 @@ import { EmptyState, ErrorState, FormError, Loading } from '../../../components/
 import { useCurrentApp } from '../../apps/components/app-page.js';
 import { useDeleteWebhook, useSendTestEvent, useWebhooks, type Webhook } from '../api/webhooks.js';
 import { CreateWebhookForm } from './create-webhook-form.js';
+import { DeadLetters } from './dead-letters.js';
 import { DeliveryLog } from './delivery-log.js';
 
 export function WebhooksTab() {
@@ -28,6 +29,12 @@ export function WebhooksTab() {
             <WebhookCard key={hook.id} appId={app.id} hook={hook} onDelete={() => setDeleting(hook)} />
           ))}
         </ul>
+      )}
+      {hooks.data && hooks.data.length > 0 && (
+        <section aria-labelledby="dead-letters-title">
+          <h2 id="dead-letters-title">Dead letters</h2>
+          <DeadLetters appId={app.id} hooks={hooks.data} />
+        </section>
       )}
       {deleting && (
         <ConfirmDialog
