@@ -51,13 +51,15 @@ describe('CloudKeyStore', () => {
   });
 
   it('remembers a missing key briefly, then asks again', async () => {
-    const s = store({ negativeTtlMs: 50 });
+    let clock = 1_000;
+    const s = store({ negativeTtlMs: 50, now: () => clock });
     await until(() => s.streaming, 'the event stream');
     expect(await s.getKey('app1', 'nope')).toBeUndefined();
+    clock += 49;
     expect(await s.getKey('app1', 'nope')).toBeUndefined();
     expect(cp.lookups).toEqual(['app1.nope']);
     cp.put({ ...KEY, keyId: 'nope' });
-    await new Promise((r) => setTimeout(r, 60));
+    clock += 2;
     expect((await s.getKey('app1', 'nope'))?.keyId).toBe('nope');
     expect(cp.lookups).toEqual(['app1.nope', 'app1.nope']);
   });
@@ -185,11 +187,13 @@ describe('CloudKeyStore', () => {
 
   it('trusts a found key only briefly while the stream is down', async () => {
     cp.streamStatus = 503;
-    const s = store({ degradedTtlMs: 30 });
+    let clock = 1_000;
+    const s = store({ degradedTtlMs: 30, now: () => clock });
     await s.getKey('app1', 'k1');
+    clock += 29;
     await s.getKey('app1', 'k1');
     expect(cp.lookups).toHaveLength(1);
-    await new Promise((r) => setTimeout(r, 40));
+    clock += 2;
     await s.getKey('app1', 'k1');
     expect(cp.lookups).toHaveLength(2);
     expect(s.streaming).toBe(false);
