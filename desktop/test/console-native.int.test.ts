@@ -144,6 +144,39 @@ describe('console over the native engine', () => {
     await screenshot(page, 'console-native-trace');
   });
 
+  it("shows a gateway's connection page with its frames, whichever gateway the proxy asks", async () => {
+    const id = randomBytes(3).toString('hex');
+    const relay = await connectSdk(await gatewayOrigin('gateway-1'), devApiKey, `watched-${id}`);
+    clients.push(relay);
+    const connectionId = relay.connectionId!;
+    // The console reads the page every second through the front proxy (round robin over both).
+    const reads: Array<{ framesError: unknown; node?: string }> = [];
+    page.on('response', async (response) => {
+      if (!response.url().endsWith(`/v1/admin/connections/${connectionId}`) || response.status() !== 200)
+        return;
+      const body = (await response.json()) as { framesError: unknown; frames: { node: string } | null };
+      reads.push({ framesError: body.framesError, ...(body.frames ? { node: body.frames.node } : {}) });
+    });
+    await page.goto(`${origin}/console/connections/${encodeURIComponent(connectionId)}`);
+    const view = page.getByRole('region', { name: `connection ${connectionId}` });
+    await view.getByText('on gateway gateway-1').waitFor(WAIT);
+    const room = await relay.join(`page:${id}`);
+    const got: RoomMessage[] = [];
+    room.subscribe((m) => got.push(m));
+    await room.publish('note', { n: 1 });
+    await view.getByRole('region', { name: 'frames in' }).locator('[data-type="publish"]').waitFor(WAIT);
+    await view
+      .getByRole('region', { name: 'frames out' })
+      .locator('[data-type="message"]')
+      .first()
+      .waitFor(WAIT);
+    await view.getByText('messages on').waitFor(WAIT);
+    await expect.poll(() => reads.length, { timeout: 20_000 }).toBeGreaterThanOrEqual(6);
+    expect(reads.filter((r) => r.framesError !== null || r.node !== 'gateway-1')).toEqual([]);
+    expect(await view.getByTestId('frames-error').count()).toBe(0);
+    await screenshot(page, 'console-native-connection');
+  });
+
   it('scales the gateways from the stack view', async () => {
     await page.getByRole('navigation', { name: 'views' }).getByRole('link', { name: 'Stack' }).click();
     await page.locator('[data-service="gateway-2"]').getByText('healthy').waitFor(WAIT);

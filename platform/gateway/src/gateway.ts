@@ -1,37 +1,19 @@
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from 'uWebSockets.js';
-import {
-  type Broker,
-  type ConnectionQuota,
-  type HistoryRetention,
-  type HistoryStore,
-  type IdentityProviderConfig,
-  type JobQueue,
-  type KeyStore,
-  MessageIdGenerator,
-  type OtlpExporterStats,
-  type PresenceStore,
-  type RoomMetricsStore,
-  type SessionStore,
-  SPANS_OFF,
-  type SpanSink,
-  TrustedProxies,
-} from '@relaybox/core';
-import { CloseCode, ErrorCode, type Limits, RelayBoxError } from '@relaybox/protocol';
-import { CountingTransport } from './admin/counting-transport.js';
-import type { AdminSetup, Inspector } from './admin/inspector.js';
-import { type AppPolicy, originAllowed } from './app-policy.js';
-import { AuthGuard } from './auth/auth-guard.js';
-import { type AuthSetup, createAuthRuntime } from './auth/auth-runtime.js';
-import { Authenticator } from './auth/authenticator.js';
-import { type CredentialSources, extractCredentials, extractResumeOffer } from './auth/credentials.js';
-import { IdpVerifier } from './auth/idp-verifier.js';
+import { MessageIdGenerator, SPANS_OFF, TrustedProxies } from '@relaybox/core';
+import type { Inspector } from './admin/inspector.js';
+import { AppRetention } from './app-retention.js';
+import type { AuthGuard } from './auth/auth-guard.js';
+import type { Authenticator } from './auth/authenticator.js';
 import type { UserRevocations } from './auth/user-revocations.js';
-import { ClientSession, type SessionDeps } from './client-session.js';
+import type { SessionDeps } from './client-session.js';
+import { ConnectionAdmission } from './connection-admission.js';
 import { observePresence, roomEventHook } from './event-hooks.js';
+import { createGatewayAuth } from './gateway-auth.js';
+import type { GatewayDeps, GatewayOptions, GatewayStats } from './gateway-options.js';
 import { mountHttpRoutes } from './http-routes.js';
 import { Hub } from './hub.js';
 import { Intervals } from './intervals.js';
-import type { Logger } from './logger.js';
+import { LocalSessions } from './local-sessions.js';
 import { HEARTBEAT_TTL_MS, Maintenance } from './maintenance.js';
 import { GatewayMetrics } from './metrics/gateway-metrics.js';
 import { hubObserver, membershipObserver } from './metrics/observers.js';
@@ -39,94 +21,17 @@ import { RoomMetricsAggregator } from './metrics/room-metrics.js';
 import { RoomMetricsFanout } from './metrics/room-metrics-fanout.js';
 import { PresenceService } from './presence-service.js';
 import { Publisher } from './publisher.js';
-import { KeyedRateLimiter } from './rate-limit.js';
-import { RestAccess } from './rest/rest-access.js';
+import type { RestAccess } from './rest/rest-access.js';
 import { RoomHistory } from './room-history.js';
 import { SessionLifecycle } from './session-lifecycle.js';
-import { SlowReaderTransport } from './slow-reader.js';
 import { dropEveryNthSeq } from './test-drop-switch.js';
-import { namedKey, traceConnection, traceDenial, traceRefusal } from './tracing/gateway-traces.js';
+import { traceDenial } from './tracing/gateway-traces.js';
 import { Tracer } from './tracing/tracer.js';
 import { CorkAnchor } from './uws/cork-anchor.js';
-import { remoteIp, toRelayBoxError } from './uws/http.js';
-import type { UwsModule } from './uws/load-uws.js';
-import { type Admission, HEARTBEAT_TOPIC, mountWebSocketRoute } from './uws/websocket-route.js';
-import type { WebhookHooks } from './webhook-hooks.js';
+import { remoteIp } from './uws/http.js';
+import { HEARTBEAT_TOPIC, mountWebSocketRoute } from './uws/websocket-route.js';
 
 const NO_PROXIES = TrustedProxies.parse('');
-
-export interface GatewayOptions {
-  nodeId: string;
-  host: string;
-  /** 0 picks a free port. */
-  port: number;
-  heartbeatMs: number;
-  idleTimeoutSec: number;
-  tokenClockToleranceSec: number;
-  limits: Readonly<Limits>;
-  /** Default history retention, and the apps that override it. */
-  retention: HistoryRetention;
-  appRetention?: ReadonlyMap<string, Partial<HistoryRetention>>;
-  idempotencyWindowMs: number;
-  /** How long a dropped client can resume; also how far back a replay reaches without `history`. */
-  resumeWindowMs: number;
-  /** A dropped connection's presence is kept this long, so a quick resume does not flap. */
-  presenceGraceMs: number;
-  /** Unique per process start: this gateway's identity for liveness and session ownership. */
-  instanceId: string;
-  /** Bearer token required by `GET /metrics`; open when undefined. */
-  metricsToken?: string | undefined;
-  /** Whose `X-Forwarded-For` names the client for per-IP limits; none when absent. */
-  trustProxy?: TrustedProxies;
-  /** False: background jobs are only enqueued here and run by a worker process. Default true. */
-  processJobs?: boolean;
-  /** The built console to serve at `/console`; not served when undefined. */
-  consoleDir?: string | undefined;
-  /** TEST-ONLY broken build (`RELAYBOX_TEST_DROP_FANOUT_EVERY`): see `dropEveryNthSeq`. */
-  testDropFanoutEvery?: number;
-}
-
-export interface GatewayDeps {
-  uws: UwsModule;
-  /** Complete async upgrades inside a `CorkAnchor` (the loaded uWS build's `corkAnchor`). */
-  corkAnchor?: boolean;
-  keys: KeyStore;
-  broker: Broker;
-  history: HistoryStore;
-  presence: PresenceStore;
-  sessions: SessionStore;
-  roomMetrics: RoomMetricsStore;
-  /** Per-app connection reservations shared by the cluster (the per-app connection limit). */
-  connections: ConnectionQuota;
-  /** Background jobs of the gateway (dead-gateway sweep, history trim): BullMQ or in-process. */
-  jobs: JobQueue;
-  log: Logger;
-  /** Webhook events; none when not configured. */
-  webhooks?: WebhookHooks;
-  /** Trace events of this gateway (docs/inspector.md); off when not given. */
-  tracer?: Tracer;
-  /** OpenTelemetry span export (docs/observability.md); off when not given. */
-  otel?: { sink: SpanSink; stats?: () => OtlpExporterStats };
-  /** The admin API (`/v1/admin/...`); every admin path answers 404 when not given. */
-  admin?: AdminSetup;
-  /** Cloud mode: an app's limits and allowed origins; the gateway defaults when absent or undefined. */
-  appPolicy?: (appId: string) => Promise<AppPolicy | undefined>;
-  /** External identity providers apps trust (docs/identity-providers.md); none when not given. */
-  identityProviders?: readonly IdentityProviderConfig[];
-  /** The auth service of apps' end users (docs/auth.md): `/v1/auth/...` answers 404 when not given. */
-  auth?: AuthSetup;
-}
-
-export interface GatewayStats {
-  nodeId: string;
-  connections: number;
-  rooms: number;
-  broker: Broker['state'];
-  /** False from `leave()` (SIGTERM) on, and while the broker is not connected: see `/v1/ready`. */
-  ready: boolean;
-  /** True from `leave()` or `shutdown()` on. */
-  leaving: boolean;
-}
 
 /** Slow consumers and idle rate-limit buckets are checked on this period. */
 const SWEEP_MS = 250;
@@ -143,10 +48,9 @@ export class Gateway {
   /** Failed authentications per address, checked before any key lookup (upgrades and REST). */
   private readonly authGuard: AuthGuard;
   private readonly restAccess: RestAccess;
-  private readonly sessions = new Set<ClientSession>();
-  private readonly retention = new Map<string, HistoryRetention>();
-  private readonly connectLimiter: KeyedRateLimiter;
-  private readonly sessionDeps: SessionDeps;
+  private readonly sessions = new LocalSessions();
+  private readonly retention: AppRetention;
+  private readonly admission: ConnectionAdmission;
   private readonly lifecycle: SessionLifecycle;
   private readonly maintenance: Maintenance;
   private readonly metrics: GatewayMetrics;
@@ -168,6 +72,7 @@ export class Gateway {
     const { limits } = options;
     const tracer = deps.tracer ?? Tracer.off;
     this.tracer = tracer;
+    this.retention = new AppRetention(options.retention, options.appRetention);
     this.app = deps.uws.App();
     this.anchor = new CorkAnchor(deps.uws, deps.corkAnchor ?? false);
     this.metrics = new GatewayMetrics({
@@ -200,35 +105,21 @@ export class Gateway {
       dropped,
       history,
     );
-    const tokenLimits = {
-      clockToleranceSec: options.tokenClockToleranceSec,
-      maxTokenLifetimeSec: limits.maxTokenLifetimeSec,
-    };
-    const idp = deps.identityProviders?.length
-      ? new IdpVerifier(deps.identityProviders, tokenLimits)
-      : undefined;
     const trustProxy = options.trustProxy ?? NO_PROXIES;
-    const auth =
-      deps.auth &&
-      createAuthRuntime(
-        deps.auth,
-        deps.broker,
-        (...args) => this.closeConnectionsOfUser(...args),
-        tracer,
-        deps.log,
-      );
-    this.revocations = auth?.revocations;
-    this.authenticator = new Authenticator(deps.keys, tokenLimits, idp, auth?.service);
-    this.authGuard = new AuthGuard(
-      this.authenticator,
-      limits.authFailureRatePerSecond,
-      limits.authFailureBurst,
+    const gatewayAuth = createGatewayAuth(
+      options,
+      deps,
+      (...args) => this.closeConnectionsOfUser(...args),
+      tracer,
     );
-    this.restAccess = new RestAccess(this.authGuard, limits);
-    this.connectLimiter = new KeyedRateLimiter(limits.connectionRatePerSecond, limits.connectionBurst);
+    const auth = gatewayAuth.runtime;
+    this.revocations = auth?.revocations;
+    this.authenticator = gatewayAuth.authenticator;
+    this.authGuard = gatewayAuth.guard;
+    this.restAccess = gatewayAuth.restAccess;
     const { webhooks } = deps;
     const publisher = new Publisher(deps.history, deps.broker, new MessageIdGenerator(options.nodeId), {
-      retention: (appId) => this.retentionFor(appId),
+      retention: (appId) => this.retention.of(appId),
       idempotencyWindowMs: options.idempotencyWindowMs,
       tracer,
       spans,
@@ -254,7 +145,7 @@ export class Gateway {
         resumeWindowMs: options.resumeWindowMs,
         presenceGraceMs: options.presenceGraceMs,
         heartbeatTtlMs: HEARTBEAT_TTL_MS,
-        onLapse: () => this.dropAll('this gateway lost its liveness; reconnect'),
+        onLapse: () => this.sessions.dropAll('this gateway lost its liveness; reconnect'),
         onEnded: (appId, clientId, connectionId, reason) =>
           deps.webhooks?.emit(appId, 'connection.closed', { connectionId, clientId, reason }),
       },
@@ -267,12 +158,12 @@ export class Gateway {
       presence,
       connections: deps.connections,
       resumeWindowMs: options.resumeWindowMs,
-      maxAgeMs: (appId) => this.retentionFor(appId).maxAgeMs,
+      maxAgeMs: (appId) => this.retention.of(appId).maxAgeMs,
       log: deps.log,
       tracer,
       processJobs: options.processJobs !== false,
     });
-    this.sessionDeps = {
+    const sessionDeps: SessionDeps = {
       hub: this.hub,
       publisher,
       history,
@@ -288,6 +179,23 @@ export class Gateway {
       heartbeatMs: options.heartbeatMs,
       log: deps.log,
     };
+    const admission = new ConnectionAdmission({
+      limits,
+      instanceId: options.instanceId,
+      draining: () => this.draining,
+      authGuard: this.authGuard,
+      appPolicy: deps.appPolicy,
+      connections: deps.connections,
+      lifecycle: this.lifecycle,
+      sessionDeps,
+      hub: this.hub,
+      sessions: this.sessions,
+      metrics: this.metrics,
+      tracer,
+      webhooks: deps.webhooks,
+      log: deps.log,
+    });
+    this.admission = admission;
     mountWebSocketRoute(this.app, deps.uws, {
       anchor: this.anchor,
       clientAddress: (peer, forwardedFor) =>
@@ -299,19 +207,10 @@ export class Gateway {
       maxReadBytes: Math.max(limits.maxFrameReadBytes, limits.maxFrameBytes * 2),
       maxBufferedBytes: limits.maxBufferedBytes,
       idleTimeoutSec: options.idleTimeoutSec,
-      admit: (sources, ip, origin) =>
-        this.admit(sources, ip, origin).catch((error: unknown) => {
-          const refusal = toRelayBoxError(error);
-          this.metrics.upgradeRefused(refusal.code);
-          if (tracer.on) traceRefusal(tracer, refusal, ip, namedKey(sources));
-          throw error;
-        }),
-      abandon: ({ principal, opening }) => {
-        this.releaseConnection(principal.appId);
-        this.lifecycle.closed(principal.appId, principal.clientId, opening.connectionId, false);
-      },
-      openSession: (transport, admission) => this.openSession(transport, admission),
-      closeSession: (session, code, reason) => this.closeSession(session, code, reason),
+      admit: (sources, ip, origin) => admission.admit(sources, ip, origin),
+      abandon: (admitted) => admission.abandon(admitted),
+      openSession: (transport, admitted) => admission.openSession(transport, admitted),
+      closeSession: (session, code, reason) => admission.closeSession(session, code, reason),
     });
     this.inspector = mountHttpRoutes(this.app, {
       access: this.restAccess,
@@ -415,7 +314,7 @@ export class Gateway {
     this.lifecycle.stop();
     this.revocations?.stop();
     // Sessions are detached, not ended: clients resume on another gateway and keep their presence.
-    this.dropAll('server shutting down; reconnect to another gateway');
+    this.sessions.dropAll('server shutting down; reconnect to another gateway');
     await this.lifecycle.flush();
     // Every slot this gateway held goes back to the cluster at once (late releases change nothing).
     await this.deps.connections.releaseGateway(this.options.instanceId).catch((error: unknown) => {
@@ -453,13 +352,7 @@ export class Gateway {
    * key of a deleted app when `keyId` is undefined. Returns how many were closed.
    */
   closeConnectionsOfKey(appId: string, keyId: string | undefined, reason: string): number {
-    let closed = 0;
-    for (const session of [...this.sessions]) {
-      if (session.appId !== appId || (keyId !== undefined && session.keyId !== keyId)) continue;
-      session.transport.close(CloseCode.Unauthorized, reason);
-      closed++;
-    }
-    return closed;
+    return this.sessions.closeOfKey(appId, keyId, reason);
   }
 
   /**
@@ -467,142 +360,24 @@ export class Gateway {
    * revoked: those opened with a token of one of `sessions`, or all of the user's. Returns how many.
    */
   closeConnectionsOfUser(appId: string, userId: string, sessions: string[] | 'all'): number {
-    let closed = 0;
-    for (const session of [...this.sessions]) {
-      const auth = session.authSession;
-      if (session.appId !== appId || auth?.userId !== userId) continue;
-      if (sessions !== 'all' && !sessions.includes(auth.sessionId)) continue;
-      session.transport.close(CloseCode.Unauthorized, 'user session revoked');
-      closed++;
-    }
-    return closed;
-  }
-
-  private dropAll(reason: string): void {
-    for (const session of [...this.sessions]) session.transport.close(CloseCode.ServerShutdown, reason);
-  }
-
-  private async admit(sources: CredentialSources, ip: string, origin: string): Promise<Admission> {
-    if (this.draining) throw new RelayBoxError(ErrorCode.ServerShuttingDown, 'gateway is shutting down');
-    if (!this.connectLimiter.take(ip)) {
-      throw new RelayBoxError(ErrorCode.ConnectionRateLimited, 'too many new connections from this address');
-    }
-    const principal = await this.authGuard.authenticate(ip, extractCredentials(sources));
-    const policy = await this.deps.appPolicy?.(principal.appId);
-    // Browsers always send Origin; server-side clients send none and are not restricted by it.
-    if (origin !== '' && policy && !originAllowed(origin, policy.allowedOrigins)) {
-      throw new RelayBoxError(ErrorCode.OriginNotAllowed, `origin ${origin} is not allowed for this app`);
-    }
-    const max = policy?.limits.maxConnectionsPerApp ?? this.options.limits.maxConnectionsPerApp;
-    // Reserved atomically across the cluster before the upgrade is accepted; released on close,
-    // on a failed or abandoned upgrade, and by the dead-gateway sweep.
-    const { appId } = principal;
-    if (!(await this.deps.connections.reserve(appId, this.options.instanceId, max))) {
-      throw new RelayBoxError(ErrorCode.AppConnectionLimit, `app already has ${max} connections`);
-    }
-    let opening: Awaited<ReturnType<SessionLifecycle['open']>>;
-    try {
-      if (this.draining) throw new RelayBoxError(ErrorCode.ServerShuttingDown, 'gateway is shutting down');
-      opening = await this.lifecycle.open(appId, principal.clientId, extractResumeOffer(sources.protocols));
-    } catch (error) {
-      this.releaseConnection(appId);
-      throw error;
-    }
-    return policy ? { principal, opening, ip, limits: policy.limits } : { principal, opening, ip };
-  }
-
-  private openSession(
-    transport: ClientSession['transport'],
-    { principal, opening, limits, ip }: Admission,
-  ): ClientSession {
-    // uWS's own backpressure cap (websocket-route.ts) bounds a slowed connection's queue too.
-    const slowable = new SlowReaderTransport(
-      transport,
-      (topic, tap) => this.hub.tapTopic(topic, tap),
-      this.options.limits.maxBufferedBytes * 4,
-    );
-    const counted = new CountingTransport(slowable, (topic) => this.hub.topicCounter(topic));
-    // The app's limits (cloud mode) replace the gateway's for this session's rooms and publish rate.
-    const base =
-      ip === undefined ? this.sessionDeps : { ...this.sessionDeps, onBudgetIgnored: () => this.penalize(ip) };
-    const deps = limits ? { ...base, limits } : base;
-    const session = new ClientSession(counted, principal, opening, deps);
-    session.address = ip;
-    this.sessions.add(session);
-    this.metrics.connectionOpened(principal.appId);
-    session.open();
-    if (this.tracer.on)
-      traceConnection(this.tracer, opening.resumed ? 'connection.resume' : 'connection.open', session);
-    if (!opening.resumed) {
-      this.deps.webhooks?.emit(principal.appId, 'connection.opened', {
-        connectionId: session.connectionId,
-        clientId: principal.clientId,
-      });
-    }
-    return session;
-  }
-
-  private closeSession(session: ClientSession, code: number, reason = ''): void {
-    if (!this.sessions.delete(session)) return;
-    if (this.tracer.on)
-      traceConnection(this.tracer, 'connection.close', session, { detail: { code, reason } });
-    this.metrics.connectionClosed(session.appId);
-    this.releaseConnection(session.appId);
-    session.closed(code === CloseCode.Normal);
-  }
-
-  /**
-   * A connection closed for ignoring its request budget: its address loses a burst of new
-   * connections, so a flooder cannot refill its budget by reconnecting at once.
-   */
-  private penalize(ip: string): void {
-    this.connectLimiter.drain(ip, this.options.limits.connectionBurst);
-  }
-
-  private releaseConnection(appId: string): void {
-    this.deps.connections.release(appId, this.options.instanceId).catch((error: unknown) => {
-      // Left held until this gateway shuts down or is swept as dead.
-      this.deps.log.warn('connection reservation not released', { appId, error: String(error) });
-    });
-  }
-
-  /** Disconnects clients that stopped reading once their unsent bytes pass the bound. */
-  private sweep(): void {
-    const bound = this.options.limits.maxBufferedBytes;
-    for (const session of this.sessions) {
-      // Only room subscriptions can push unbounded traffic; replies are checked as they are sent.
-      if (session.subscriptions > 0 && session.transport.bufferedAmount >= bound) {
-        session.transport.close(CloseCode.SlowConsumer, 'slow consumer: too many unsent bytes');
-      }
-    }
-    this.connectLimiter.sweep();
-    this.authGuard.sweep();
-    this.restAccess.sweep();
+    return this.sessions.closeOfUser(appId, userId, sessions);
   }
 
   /** The distinct (appId, keyId) pairs this node's open connections were authenticated with. */
   openKeys(): Array<{ appId: string; keyId: string }> {
-    const keys = new Map<string, { appId: string; keyId: string }>();
-    for (const { appId, keyId } of this.sessions) {
-      // Auth-service tokens ($auth) and identity providers (idp.*) are not API keys of the key store.
-      if (keyId.startsWith('$') || keyId.startsWith('idp.')) continue;
-      keys.set(`${appId}\u0000${keyId}`, { appId, keyId });
-    }
-    return [...keys.values()];
+    return this.sessions.openKeys();
+  }
+
+  /** Slow consumers, idle rate-limit buckets. */
+  private sweep(): void {
+    this.sessions.closeSlowConsumers(this.options.limits.maxBufferedBytes);
+    this.admission.sweep();
+    this.authGuard.sweep();
+    this.restAccess.sweep();
   }
 
   /** Drops an app's cached settings so their next use reads `appRetention` again (cloud mode). */
   forgetAppSettings(appId: string): void {
-    this.retention.delete(appId);
-  }
-
-  /** The app's retention: its overrides from the apps file over the gateway default. */
-  private retentionFor(appId: string): HistoryRetention {
-    let retention = this.retention.get(appId);
-    if (!retention) {
-      retention = { ...this.options.retention, ...this.options.appRetention?.get(appId) };
-      this.retention.set(appId, retention);
-    }
-    return retention;
+    this.retention.forget(appId);
   }
 }

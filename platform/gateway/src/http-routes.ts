@@ -5,7 +5,7 @@ import { mountDisabledAdminRoutes } from './admin/admin.routes.js';
 import { type AdminSetup, Inspector, type InspectorDeps } from './admin/inspector.js';
 import type { SnapshotSource } from './admin/node-snapshot.js';
 import type { AuthRuntime } from './auth/auth-runtime.js';
-import type { GatewayStats } from './gateway.js';
+import type { GatewayStats } from './gateway-options.js';
 import type { Logger } from './logger.js';
 import type { GatewayMetrics } from './metrics/gateway-metrics.js';
 import { mountMetricsRoute } from './metrics/metrics.routes.js';

@@ -3,6 +3,7 @@ export * from './auth/authenticator.js';
 export * from './auth/principal.js';
 export * from './config.js';
 export * from './gateway.js';
+export * from './gateway-options.js';
 export * from './logger.js';
 export * from './start-gateway.js';
 export * from './uws/load-uws.js';

@@ -1,4 +1,5 @@
 import type { PermissionLayer } from './admin-explain.js';
+import type { ErrorCode } from './errors.js';
 import type { PresenceMember, RoomMessage } from './frames.js';
 
 // Wire shapes of the inspector API (`/v1/admin/...`, docs/inspector.md), shared by the gateway and
@@ -83,7 +84,7 @@ export interface AdminConnection {
   slowReadBytesPerSec?: number;
 }
 
-/** A subscription's state on the connection's gateway (`unknown`: the connection is on another one). */
+/** A subscription's state on the connection's gateway (`unknown`: that gateway did not answer, see `framesError`). */
 export type AdminSubscriptionState = 'none' | 'pending' | 'on' | 'unknown';
 
 /** One room a connection joined (`GET /v1/admin/connections/:id`). */
@@ -112,7 +113,7 @@ export interface AdminFrame {
   truncated: boolean;
 }
 
-/** Frames recorded while someone watches the connection (on its own gateway only). */
+/** Frames recorded while someone watches the connection (by its own gateway, asked by the one answering). */
 export interface AdminConnectionFrames {
   node: string;
   /** When this watch started recording (ms since the epoch); nothing before it is kept. */
@@ -123,11 +124,27 @@ export interface AdminConnectionFrames {
   out: AdminFrame[];
 }
 
-/** `GET /v1/admin/connections/:id`: frames are null when another gateway holds the connection. */
+/**
+ * Why a connection's gateway could not report its frames and subscription states: `timeout` (it did
+ * not answer in time: gone, or cut off from the broker), `broker_unavailable` (the gateway answering
+ * cannot reach the broker), `not_found` (the connection closed since the snapshot listed it),
+ * `rate_limited` (too many questions to other gateways pending on the gateway answering).
+ */
+export interface AdminFramesError {
+  code: ErrorCode;
+  message: string;
+}
+
+/**
+ * `GET /v1/admin/connections/:id`, from any gateway: the one answering asks the connection's own
+ * gateway for its frames and subscription states. When that fails, `frames` is null, the states are
+ * `unknown` and `framesError` says why (it is null otherwise).
+ */
 export interface AdminConnectionDetail {
   connection: AdminConnection;
   rooms: AdminConnectionRoom[];
   frames: AdminConnectionFrames | null;
+  framesError: AdminFramesError | null;
 }
 
 export interface AdminConnectionAuth {

@@ -11,6 +11,14 @@ import {
 } from '@relaybox/protocol';
 import type { Logger } from '../logger.js';
 import { slowReaderOf } from '../slow-reader.js';
+import {
+  type ConnectionReport,
+  type ReportCommand,
+  type ReportReply,
+  ReportRequests,
+  type ReportRequestsOptions,
+  type ReportResult,
+} from './connection-report.js';
 import type { SnapshotSource } from './node-snapshot.js';
 
 /**
@@ -44,21 +52,40 @@ export interface SlowCommand {
   durationMs: number;
 }
 
-type ControlCommand = DisconnectCommand | SlowCommand;
+type ControlCommand = DisconnectCommand | SlowCommand | ReportCommand | ReportReply;
 
 export type DisconnectResult = AdminDisconnectResult;
+
+/** What the control channel needs besides the broker. */
+export interface AdminControlDeps {
+  broker: Broker;
+  source: SnapshotSource;
+  /** This gateway's report of one of its connections (`connection-report.ts`). */
+  report: (connectionId: string) => ConnectionReport | undefined;
+  log: Logger;
+  reports?: ReportRequestsOptions;
+}
 
 /**
  * Carries out operator commands on the gateway that owns the connection: locally when it is this
  * one, else through the broker (at most once, like every broker message: a gateway cut off from
- * the broker misses the command, and the connection stays listed).
+ * the broker misses the command, and the connection stays listed). Questions (`report`) are
+ * answered on the same channel, addressed to the gateway that asked, which waits a bounded time.
  */
 export class AdminControl {
-  constructor(
-    private readonly broker: Broker,
-    private readonly source: SnapshotSource,
-    private readonly log: Logger,
-  ) {}
+  private readonly broker: Broker;
+  private readonly source: SnapshotSource;
+  private readonly log: Logger;
+  private readonly report: AdminControlDeps['report'];
+  private readonly reports: ReportRequests;
+
+  constructor(deps: AdminControlDeps) {
+    this.broker = deps.broker;
+    this.source = deps.source;
+    this.log = deps.log;
+    this.report = deps.report;
+    this.reports = new ReportRequests(deps.source.nodeId, (command) => this.send(command), deps.reports);
+  }
 
   private joined = false;
   private stopped = false;
@@ -75,6 +102,7 @@ export class AdminControl {
 
   stop(): void {
     this.stopped = true;
+    this.reports.stop();
     clearTimeout(this.retry);
     if (this.joined) this.broker.unsubscribe(ADMIN_CONTROL_CHANNEL.appId, ADMIN_CONTROL_CHANNEL.room);
     this.joined = false;
@@ -98,8 +126,7 @@ export class AdminControl {
       const closed = this.closeLocal({ type: 'disconnect', ...command });
       return { connectionId, gateway: nodeId, local: true, closed };
     }
-    const payload = JSON.stringify({ type: 'disconnect', ...command } satisfies DisconnectCommand);
-    await this.broker.publish({ ...ADMIN_CONTROL_CHANNEL, payload });
+    await this.send({ type: 'disconnect', ...command });
     return { connectionId, gateway: nodeId, local: false, closed: false };
   }
 
@@ -110,9 +137,33 @@ export class AdminControl {
       const applied = this.slowLocal({ type: 'slow', ...command });
       return { connectionId, gateway: nodeId, local: true, applied };
     }
-    const payload = JSON.stringify({ type: 'slow', ...command } satisfies SlowCommand);
-    await this.broker.publish({ ...ADMIN_CONTROL_CHANNEL, payload });
+    await this.send({ type: 'slow', ...command });
     return { connectionId, gateway: nodeId, local: false, applied: false };
+  }
+
+  /** The report of a connection from the gateway that holds it; settles within the reports' timeout. */
+  async inspect(nodeId: string, connectionId: string): Promise<ReportResult> {
+    if (nodeId !== this.source.nodeId) return this.reports.ask(nodeId, connectionId);
+    const report = this.report(connectionId);
+    if (report) return { report };
+    return { error: { code: ErrorCode.NotFound, message: `the connection closed on gateway ${nodeId}` } };
+  }
+
+  private send(command: ControlCommand): Promise<void> {
+    return this.broker.publish({ ...ADMIN_CONTROL_CHANNEL, payload: JSON.stringify(command) });
+  }
+
+  private answer(command: ReportCommand): void {
+    const reply: ReportReply = {
+      type: 'reported',
+      nodeId: command.replyTo,
+      from: this.source.nodeId,
+      requestId: command.requestId,
+      report: this.report(command.connectionId) ?? null,
+    };
+    this.send(reply).catch((error: unknown) =>
+      this.log.warn('admin control: cannot answer a report', { error: String(error) }),
+    );
   }
 
   private onMessage(message: BrokerMessage): void {
@@ -129,6 +180,8 @@ export class AdminControl {
       const closed = this.closeLocal(command);
       this.log.info('admin control: disconnect', { connectionId: command.connectionId, closed });
     } else if (command.type === 'slow') this.slowLocal(command);
+    else if (command.type === 'report') this.answer(command);
+    else if (command.type === 'reported') this.reports.onReply(command);
   }
 
   private slowLocal(command: SlowCommand): boolean {

@@ -15,6 +15,7 @@ import { connectionDetail } from './admin-connection.js';
 import { AdminControl } from './admin-control.js';
 import { AdminViews } from './admin-views.js';
 import { mountInboxReceiver } from './admin-webhooks.routes.js';
+import { localReport } from './connection-report.js';
 import { Explainer, type ExplainerDeps } from './explainer.js';
 import { FrameRecorder } from './frame-recorder.js';
 import { buildNodeSnapshot, type SnapshotSource, SnapshotWriter } from './node-snapshot.js';
@@ -78,7 +79,14 @@ export class Inspector {
       maxRoomNameLength: limits.maxRoomNameLength,
       log,
     });
-    this.control = new AdminControl(deps.broker, source, log);
+    this.recorder = new FrameRecorder(source);
+    const recorder = this.recorder;
+    this.control = new AdminControl({
+      broker: deps.broker,
+      source,
+      log,
+      report: (connectionId) => localReport(source, recorder, connectionId),
+    });
     const explainer = new Explainer({
       ...deps.auth,
       traces: setup.traces,
@@ -87,11 +95,9 @@ export class Inspector {
     const webhooks = setup.webhooks && new WebhookAdmin(setup.webhooks);
     const inbox = setup.webhooks?.inbox;
     if (inbox) mountInboxReceiver(deps.app, { store: inbox });
-    this.recorder = new FrameRecorder(source);
     const detailDeps = {
       views,
-      source,
-      recorder: this.recorder,
+      control: this.control,
       history: deps.history,
       presence: deps.presence,
     };

@@ -1,6 +1,6 @@
 import type { TemplatedApp } from 'uWebSockets.js';
 import { ErrorCode, RelayBoxError } from '@relaybox/protocol';
-import type { GatewayStats } from '../gateway.js';
+import type { GatewayStats } from '../gateway-options.js';
 import { ResponseGuard } from '../uws/http.js';
 
 /**

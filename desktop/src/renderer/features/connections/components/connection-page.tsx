@@ -32,14 +32,17 @@ function ConnectionBody({ detail }: { detail: AdminConnectionDetail }) {
         <h3>Recent frames</h3>
         {detail.frames === null ? (
           <Empty>
-            Frames are recorded by the gateway holding the connection ({c.gateway}); open the console on that
-            gateway to see them.
+            <span data-testid="frames-error">
+              No frames: gateway {c.gateway}, which holds the connection, could not report them (
+              {detail.framesError?.code ?? 'unknown'}: {detail.framesError?.message ?? 'no answer'}). Retrying
+              every second.
+            </span>
           </Empty>
         ) : (
           <>
             <p className="muted">
-              Recording since {formatTime(detail.frames.since)} while this page is open (last{' '}
-              {detail.frames.capacity} each way; secrets redacted).
+              Recording since {formatTime(detail.frames.since)} on gateway {detail.frames.node} while this
+              page is open (last {detail.frames.capacity} each way; secrets redacted).
             </p>
             <div className="frame-columns">
               <FrameList label="frames in" frames={detail.frames.in} />
