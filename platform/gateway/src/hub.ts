@@ -74,6 +74,8 @@ export class Hub {
   private readonly dropped: FanoutDrop | undefined;
   /** Set when the broker connection was lost: the next 'connected' heals every bound room. */
   private brokerLost = false;
+  /** Counts heals: one overtaken by a newer heal (lost and back again meanwhile) stops. */
+  private healRun = 0;
 
   constructor(
     private readonly broker: Broker,
@@ -167,6 +169,7 @@ export class Hub {
   private async heal(): Promise<void> {
     const history = this.history;
     if (!history) return;
+    const run = ++this.healRun;
     for (const [topic, binding] of [...this.bindings]) {
       const healing = binding.healing;
       if (!healing) continue;
@@ -187,8 +190,10 @@ export class Hub {
       } catch {
         // History unreachable: the SDK's gap recovery (a live seq beyond the next) still applies.
       }
-      // Lost again meanwhile: the room keeps its (earlier) mark and the next heal replays it again.
-      if (this.brokerLost) return;
+      // Lost again meanwhile: the room keeps its (earlier) mark and the next heal replays it again,
+      // up to a later latest seq. That heal may have started already (lost and back during this
+      // replay): it must still find the mark, so an overtaken heal leaves every mark as it is.
+      if (this.brokerLost || run !== this.healRun) return;
       if (binding.healing === healing) binding.healing = undefined;
     }
   }

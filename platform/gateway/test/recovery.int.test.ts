@@ -67,7 +67,7 @@ async function subscriber(urls: string[], room: string) {
   const gaps: unknown[] = [];
   handle.subscribe('n', (m) => seen.push(m.data as number));
   handle.on('discontinuity', (info) => gaps.push(info));
-  await sleep(100);
+  await handle.ready();
   return { relay, seen, gaps };
 }
 
@@ -124,7 +124,7 @@ describe('recovery across gateways', () => {
     const handle = await relay.join(room);
     const seqs: number[] = [];
     handle.subscribe('n', (m) => seqs.push(m.seq));
-    await sleep(100);
+    await handle.ready();
     const rests = [g1!, g2!].map((gw) => new RelayBoxRest({ apiKey: apiKeyOf(ALPHA_FULL), url: gw.url }));
     // Both publish at once, so seqs interleave and can reach the subscriber's gateway out of order.
     await Promise.all(

@@ -57,7 +57,7 @@ describe('@relaybox/client against a gateway', () => {
     const all: RoomMessage[] = [];
     const off = room.subscribe('chat', (m) => chats.push(m));
     room.subscribe((m) => all.push(m));
-    await sleep(50);
+    await room.ready();
     const ack = await room.publish('chat', { text: 'hi' });
     await room.publish('typing', true);
     expect(ack).toMatchObject({ seq: 1, id: expect.any(String) });

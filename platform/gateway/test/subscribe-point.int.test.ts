@@ -1,5 +1,6 @@
 import { RelayBox, type RoomMessage } from '@relaybox/client';
 import type { AckFrame, ErrorFrame } from '@relaybox/protocol';
+import { RelayBoxRest } from '@relaybox/rest';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { RunningGateway } from '../src/start-gateway.js';
@@ -154,6 +155,39 @@ describe('subscribe is a point in the stream', () => {
         Array.from({ length: COUNT }, (_, i) => i),
       );
     }
+  });
+
+  it('the SDK: after `await room.ready()` a REST publish to another gateway is received (20 rooms)', async () => {
+    // The app's backend publishes right after the subscription was accepted; the subscriber is on
+    // another gateway, whose broker binding for the room is made by this subscribe.
+    const [a, b] = await rabbitGateways(2);
+    const rest = new RelayBoxRest({ apiKey: apiKeyOf(ALPHA_FULL), url: b!.url });
+    const relay = new RelayBox({
+      url: wsUrl(a!),
+      apiKey: apiKeyOf(ALPHA_FULL),
+      clientId: 'ready',
+      WebSocket: WebSocket as never,
+    });
+    relays.push(relay);
+    await relay.connect();
+    const RUNS = 20;
+    let received = 0;
+    for (let r = 0; r < RUNS; r++) {
+      const room = await relay.join(uniqueName('ready').replace(/[^A-Za-z0-9_.-]/g, '_'));
+      const seen: RoomMessage[] = [];
+      room.subscribe('go', (m) => seen.push(m));
+      await room.ready();
+      const ack = await rest.publish(room.name, 'go', { r });
+      // Bounded: a missed message never comes, and the count below says how many did.
+      await waitUntil(
+        () => seen.length > 0,
+        () => [],
+        5_000,
+      ).catch(() => {});
+      if (seen.length === 1 && seen[0]!.seq === ack.seq) received++;
+      await room.leave();
+    }
+    expect(received).toBe(RUNS);
   });
 });
 

@@ -134,6 +134,24 @@ export class Room {
   }
 
   /**
+   * Resolves once the server has accepted the room's subscription (made by the first `subscribe`):
+   * from then on every message published to the room, by any connection, gateway or the REST API,
+   * reaches the listeners. Await it before your backend publishes something they must not miss.
+   * Resolves at once when the subscription is in place, after the messages its ack covered were
+   * delivered. Rejects with the server's refusal (e.g. 'permission_denied', also emitted as
+   * 'error'), 'connection_closed' when not connected or the connection drops first (the SDK
+   * subscribes again after the reconnect: call it again), 'not_joined' once the room is left, and
+   * 'invalid_request' without listeners or when the last one is removed first.
+   */
+  ready(): Promise<void> {
+    if (!this.attached) return Promise.reject(notJoined(this.name));
+    if (this.subscriptions.length === 0) {
+      return Promise.reject(new RelayBoxError(ErrorCode.InvalidRequest, 'no listener'));
+    }
+    return this.server.accepted();
+  }
+
+  /**
    * Removes listeners: all of them, those of one event, or one function (for every event, or for one).
    * `unsubscribe(fn)` removes `fn` wherever it was added; `unsubscribe('event')` every listener of that event.
    */
@@ -257,7 +275,7 @@ export class Room {
   detach(): void {
     this.attached = false;
     this.subscriptions.length = 0;
-    this.server.detach();
+    this.server.detach(notJoined(this.name));
     this.ordering.clear();
     this.presence.detach();
     this.metrics.detach();

@@ -1,4 +1,4 @@
-import { ErrorCode, type RelayBoxError } from '@relaybox/protocol';
+import { ErrorCode, RelayBoxError } from '@relaybox/protocol';
 import type { RequestFrame } from './request-tracker.js';
 import type { RoomHost } from './room-host.js';
 
@@ -17,7 +17,7 @@ export interface ServerSubscriptionSpec {
  * whether the app has listeners: `subscribe` when the first is added, `unsubscribe` after the last
  * is removed, nothing while disconnected. A socket's subscriptions die with it (`reset`); after a
  * reconnect `restore` subscribes again, and on a resumed connection, which kept the subscription,
- * it unsubscribes one the app no longer wants.
+ * it unsubscribes one the app no longer wants. `accepted()` waits for the server's ack.
  */
 export class ServerSubscription {
   /** What the server was last asked for on the current socket. */
@@ -26,6 +26,12 @@ export class ServerSubscription {
   private lingering = false;
   /** Acks and errors of superseded requests are ignored. */
   private generation = 0;
+  /** The server acknowledged a subscribe on the current socket (and no unsubscribe was sent since). */
+  private acknowledged = false;
+  /** The refusal of the last subscribe, until the next request is sent. */
+  private refused: RelayBoxError | undefined;
+  /** Callers of `accepted()` waiting for the current subscribe's outcome. */
+  private readonly waiters: ((error?: RelayBoxError) => void)[] = [];
 
   constructor(
     private readonly host: RoomHost,
@@ -49,6 +55,22 @@ export class ServerSubscription {
     return true;
   }
 
+  /**
+   * Resolves once the server has acknowledged the subscription on the current socket (at once when it
+   * has; a re-subscribe on the same socket to fill a gap keeps it acknowledged). Rejects with the
+   * server's refusal, or `connection_closed` when no socket is up or it drops before the ack. For a
+   * subscription the caller wants: while connected and not yet sent (the room is being re-joined
+   * after a reconnect) it waits for the subscribe that follows.
+   */
+  accepted(): Promise<void> {
+    if (this.acknowledged) return Promise.resolve();
+    if (this.refused) return Promise.reject(this.refused);
+    if (!this.host.canSend) return Promise.reject(connectionClosed());
+    return new Promise((resolve, reject) => {
+      this.waiters.push((error) => (error ? reject(error) : resolve()));
+    });
+  }
+
   /** After a reconnect (the room is joined again). */
   restore(wanted: boolean, resumed: boolean): void {
     const lingering = this.lingering;
@@ -62,27 +84,54 @@ export class ServerSubscription {
     this.lingering = this.subscribed;
     this.subscribed = false;
     this.generation++;
+    this.acknowledged = false;
+    this.refused = undefined;
+    this.settle(connectionClosed());
   }
 
-  /** The room was left: nothing lingers. */
-  detach(): void {
+  /** The room was left: nothing lingers; `accepted()` waiters reject with `reason`. */
+  detach(reason?: RelayBoxError): void {
+    if (reason) this.settle(reason);
     this.reset();
     this.lingering = false;
   }
 
+  /** Resolves (no error) or rejects every waiter of `accepted()`. */
+  private settle(error?: RelayBoxError): void {
+    for (const waiter of this.waiters.splice(0)) waiter(error);
+  }
+
   private send(subscribe: boolean): void {
     const generation = ++this.generation;
+    this.refused = undefined;
+    if (!subscribe) {
+      this.acknowledged = false;
+      this.settle(new RelayBoxError(ErrorCode.InvalidRequest, 'unsubscribed'));
+    }
     const frame = subscribe ? this.spec.subscribe() : this.spec.unsubscribe;
     this.host.request(frame).then(
       (result) => {
-        if (subscribe && generation === this.generation) this.spec.onSubscribed(result);
+        if (!subscribe || generation !== this.generation) return;
+        // Listeners first: what the subscribe replayed is delivered before `accepted()` resolves.
+        this.spec.onSubscribed(result);
+        this.acknowledged = true;
+        this.settle();
       },
       (error: RelayBoxError) => {
         if (generation !== this.generation) return;
         // Not subscribed as far as we know: the next listener added retries.
         this.subscribed = false;
-        if (error.code !== ErrorCode.ConnectionClosed) this.spec.onError(error);
+        this.acknowledged = false;
+        if (error.code !== ErrorCode.ConnectionClosed) {
+          this.refused = error;
+          this.spec.onError(error);
+        }
+        this.settle(error);
       },
     );
   }
+}
+
+function connectionClosed(): RelayBoxError {
+  return new RelayBoxError(ErrorCode.ConnectionClosed, 'not connected');
 }

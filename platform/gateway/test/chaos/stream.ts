@@ -110,7 +110,7 @@ export interface AppSubscriber {
   readonly connectionIds: Set<string>;
 }
 
-/** A subscriber app on @relaybox/client with `urls` (failover order) that joined and subscribed. */
+/** A subscriber app on @relaybox/client with `urls` (failover order) that joined and was subscribed. */
 export async function subscribeApp(name: string, urls: string[], room: string): Promise<AppSubscriber> {
   const relay = new RelayBox({
     url: urls,
@@ -134,6 +134,9 @@ export async function subscribeApp(name: string, urls: string[], room: string): 
   const handle = await relay.join(room);
   handle.subscribe('n', (m) => app.seen.push({ seq: m.seq, n: m.data as number }));
   handle.on('discontinuity', (info) => app.discontinuities.push(info));
+  // Accepted by the server before the stream starts: a subscribe frame still on its way would make
+  // its point in the stream later than the first publishes, which the app then never gets.
+  await handle.ready();
   return app;
 }
 
