@@ -43,7 +43,13 @@ describe('publishes appended to Redis in one call per room and turn', () => {
 
     // Redis replies to gateway 1 now take 1.5 s: the batch is stored, then its reply is cut.
     proxy.latency({ latencyMs: 1500 });
-    const frames = [1, 2, 3, 4, 5].map((n) => ({ type: 'publish', room, event: 'n', data: n, idempotencyKey: `k${n}` }));
+    const frames = [1, 2, 3, 4, 5].map((n) => ({
+      type: 'publish',
+      room,
+      event: 'n',
+      data: n,
+      idempotencyKey: `k${n}`,
+    }));
     const replies = Promise.all(frames.map((frame) => publisher.request(frame)));
     // Gateway 2 reads history directly: the batch is stored once it holds 6 messages.
     const stored = async () =>

@@ -188,7 +188,9 @@ describe('the keys of one room on a Redis Cluster', () => {
 describe('batched history appends on a Redis Cluster', () => {
   it('appends bursts of many rooms (slots on every primary) in one turn, gap-free and in call order per room', async () => {
     const prefix = uniquePrefix();
-    const gateways = [0, 1].map(() => new RedisHistoryStore({ url, prefix, cursors: HistoryCursor.random() }));
+    const gateways = [0, 1].map(
+      () => new RedisHistoryStore({ url, prefix, cursors: HistoryCursor.random() }),
+    );
     const ids = new MessageIdGenerator();
     const rooms = Array.from({ length: 12 }, (_, i) => `room-${i}`);
     const append = (store: RedisHistoryStore, room: string, n: number, idempotencyKey?: string) =>
@@ -223,7 +225,9 @@ describe('batched history appends on a Redis Cluster', () => {
       for (const room of rooms) {
         const mine = acks.map((seqs) => seqs.get(room) as number[]);
         for (const seqs of mine) expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
-        expect(mine.flat().sort((a, b) => a - b)).toEqual(Array.from({ length: 2 * perRoom }, (_, i) => i + 1));
+        expect(mine.flat().sort((a, b) => a - b)).toEqual(
+          Array.from({ length: 2 * perRoom }, (_, i) => i + 1),
+        );
       }
       // Retries of a whole burst are answered from the idempotency records, nothing appended again.
       const retried = await Promise.all(rooms.map((room) => append(gateways[0]!, room, 0, `g0-${room}-0`)));

@@ -66,7 +66,10 @@ describe('RedisHistoryStore append batching against Redis', () => {
       s.append(fx.input({ room: 'r', timestamp: 5 })),
       s.append(fx.input({ room: 'r', timestamp: 1 })),
     ]);
-    expect(late.map((r) => r.message.timestamp)).toEqual([burst[9]?.message.timestamp, burst[9]?.message.timestamp]);
+    expect(late.map((r) => r.message.timestamp)).toEqual([
+      burst[9]?.message.timestamp,
+      burst[9]?.message.timestamp,
+    ]);
     expect((await stored(s, 'r')).map((m) => m.seq)).toEqual(Array.from({ length: 13 }, (_, i) => i + 1));
   });
 
@@ -131,7 +134,9 @@ describe('RedisHistoryStore append batching against Redis', () => {
       s.append(fx.input({ room: 'mixed' })),
     ]);
     expect(calls).toEqual([5]);
-    const [plain, invalid, seen, fresh, again, last] = settled.map((r) => (r.status === 'fulfilled' ? r.value : r.reason));
+    const [plain, invalid, seen, fresh, again, last] = settled.map((r) =>
+      r.status === 'fulfilled' ? r.value : r.reason,
+    );
     expect(invalid).toMatchObject({ name: 'RelayBoxError', code: 'invalid_request' });
     expect(seen).toMatchObject({ duplicate: true, message: original.message });
     expect(fresh).toMatchObject({ duplicate: false, message: { seq: 3 } });
