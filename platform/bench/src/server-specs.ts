@@ -70,7 +70,13 @@ export const SERVER_SPECS: Record<ServerName, ServerSpec> = {
   },
 };
 
-export const REDIS_URL = 'redis://127.0.0.1:6379';
+/**
+ * The Redis every server of the run uses. `RELAYBOX_BENCH_REDIS_URL` points the run at a Redis of its
+ * own (e.g. a `redis-server --port 6395` started for the measurement), so that its `INFO
+ * commandstats` and its process CPU count this run alone on a machine whose system Redis serves
+ * other work too. The Redis CPU column still sums every `redis-server` process (see service-cpu.ts).
+ */
+export const REDIS_URL = process.env.RELAYBOX_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
 
 /** How to start one node of a cluster. Every command runs with the workspace root as cwd. */

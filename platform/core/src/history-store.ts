@@ -128,8 +128,10 @@ export interface HistoryTrimResult {
  * - `append` gives a room's messages 1, 2, 3, ... with no gap and no repeat across every gateway
  *   sharing the store. The seq is assigned and the message stored atomically: a
  *   message with a seq is in history until retention removes it, and never without one.
- * - Appends made by one caller resolve in the order they were called (the gateway publishes in
- *   that order, which keeps one publisher's messages in order on every subscriber).
+ * - Appends of one room made by one caller get their seqs and resolve in the order they were called
+ *   (the gateway publishes in that order, which keeps one publisher's messages in order on every
+ *   subscriber). Appends of different rooms may resolve in another order (a store may send the
+ *   appends of one room together).
  * - Timestamps never decrease with seq inside a room: an append whose timestamp is older than the
  *   room's latest stored message takes that message's timestamp (clock skew between gateways).
  * - Idempotency: while a key is remembered (from the first append, for `idempotencyWindowMs`),

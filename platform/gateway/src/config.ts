@@ -25,6 +25,8 @@ export interface GatewayConfig extends WebhookSettings {
   readonly shardCount: number;
   /** Room messages of one shard per AMQP message (`RELAYBOX_BROKER_BATCH`; 1 = never batch, the pre-batching wire format). */
   readonly brokerBatchMaxMessages: number;
+  /** Appends of one room per Redis script call (`RELAYBOX_HISTORY_BATCH`; 1 = every append alone). */
+  readonly historyBatchMaxMessages: number;
   readonly heartbeatMs: number;
   readonly idleTimeoutSec: number;
   readonly tokenClockToleranceSec: number;
@@ -148,6 +150,7 @@ export function loadConfig(env: Env, argv: readonly string[] = []): GatewayConfi
     amqpConnectionName: amqpConnectionName(env.RELAYBOX_AMQP_CONNECTION_NAME, nodeId),
     shardCount: int('RELAYBOX_SHARDS', env.RELAYBOX_SHARDS, 64, 1, 4096),
     brokerBatchMaxMessages: int('RELAYBOX_BROKER_BATCH', env.RELAYBOX_BROKER_BATCH, 64, 1, 65_535),
+    historyBatchMaxMessages: int('RELAYBOX_HISTORY_BATCH', env.RELAYBOX_HISTORY_BATCH, 64, 1, 1000),
     heartbeatMs: int('RELAYBOX_HEARTBEAT_MS', env.RELAYBOX_HEARTBEAT_MS, 15_000, 100, 300_000),
     idleTimeoutSec: int('RELAYBOX_IDLE_TIMEOUT_SEC', env.RELAYBOX_IDLE_TIMEOUT_SEC, 60, 8, 960),
     tokenClockToleranceSec: int('RELAYBOX_CLOCK_TOLERANCE_SEC', env.RELAYBOX_CLOCK_TOLERANCE_SEC, 5, 0, 300),

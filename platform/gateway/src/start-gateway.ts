@@ -101,7 +101,12 @@ export async function startGateway(
   const history =
     overrides.history ??
     (config.store === 'redis'
-      ? new RedisHistoryStore({ url: config.redisUrl, prefix: config.redisPrefix, cursors })
+      ? new RedisHistoryStore({
+          url: config.redisUrl,
+          prefix: config.redisPrefix,
+          cursors,
+          appendBatchMaxMessages: config.historyBatchMaxMessages,
+        })
       : new MemoryHistoryStore({ cursors }));
   const redis = { url: config.redisUrl, prefix: config.redisPrefix };
   const presence =

@@ -20,6 +20,11 @@ import {
   validateHistoryAppend,
 } from '@relaybox/core';
 import type { RoomMessage } from '@relaybox/protocol';
+import {
+  AppendBatcher,
+  DEFAULT_APPEND_BATCH_MAX_BYTES,
+  DEFAULT_APPEND_BATCH_MAX_MESSAGES,
+} from './append-batcher.js';
 import type { RedisClient } from './redis-connection.js';
 import {
   closedStore,
@@ -32,7 +37,7 @@ import {
 import { historyIndexKeys, historyIndexMember, roomKeys } from './room-keys.js';
 
 const SCRIPTS = {
-  relayboxHistoryAppend: { file: 'history-append.lua', keys: 4 },
+  relayboxHistoryAppend: { file: 'history-append.lua' },
   relayboxHistoryIndex: { file: 'history-index.lua', keys: 2 },
   relayboxHistoryUnindex: { file: 'history-unindex.lua', keys: 2 },
   relayboxHistoryTrim: { file: 'history-trim.lua', keys: 2 },
@@ -46,7 +51,7 @@ export const HistoryAppendStatus = { Appended: 1, Duplicate: -1 } as const;
 type Arg = string | number;
 type Reply = (string | number)[];
 interface HistoryCommands {
-  relayboxHistoryAppend(...args: Arg[]): Promise<Reply>;
+  relayboxHistoryAppend(...args: Arg[]): Promise<Reply[]>;
   relayboxHistoryIndex(...args: Arg[]): Promise<number>;
   relayboxHistoryUnindex(...args: Arg[]): Promise<number>;
   relayboxHistoryTrim(...args: Arg[]): Promise<[number, number, number, number]>;
@@ -67,6 +72,25 @@ export interface RedisHistoryStoreOptions extends RedisStateOptions {
   roomBatch?: number;
   /** How often appends to a room re-record it in the rooms index (heals a lost update). Default 60_000 ms. */
   reindexIntervalMs?: number;
+  /**
+   * Appends of one room made in one event-loop turn go to Redis as one script call, up to this many
+   * (1: every append alone). Default 64, at most 1000.
+   */
+  appendBatchMaxMessages?: number;
+  /** Bound on the frame bytes of one such call; a larger message goes alone. Default 65536. */
+  appendBatchMaxBytes?: number;
+}
+
+/** One append waiting for its room's script call: the room's keys are the batch's. */
+interface PendingAppend {
+  room: { seq: string; history: string; historyIndexed: string };
+  maxMessages: number;
+  idempotencyKey: string;
+  /** head, middle, timestamp, window, id: the five ARGV of one message in history-append.lua. */
+  argv: [string, string, number, number, string];
+  bytes: number;
+  resolve: (reply: Reply) => void;
+  reject: (error: unknown) => void;
 }
 
 /**
@@ -74,6 +98,11 @@ export interface RedisHistoryStoreOptions extends RedisStateOptions {
  * `idem:<sha256(key)>` (`id seq timestamp`, expiring with the window) and a `history-indexed` marker.
  * Beside them, in a slot of its own, the rooms index (`{history-index}`) of when each room's oldest
  * message expires, so `trimExpired` visits only rooms with something to remove.
+ *
+ * Appends of one room made in the same event-loop turn go to Redis together, as one call of
+ * history-append.lua (`AppendBatcher`: no timer wait, bounded by `appendBatchMaxMessages` and
+ * `appendBatchMaxBytes`). They resolve in call order with their own seq, or, when the call fails,
+ * all reject with the same error (nothing of a failed call resolves).
  *
  * Costs, n = messages in the room: append O(log n) (plus the excess removed when `maxMessages` was
  * lowered, bounded by `trimBatch`); a query page O(log n + limit) by seq, O(log² n + limit) with time
@@ -99,6 +128,7 @@ export class RedisHistoryStore implements HistoryStore {
   private readonly roomBatch: number;
   private readonly reindexIntervalMs: number;
   private readonly fail = storeFailure('history store');
+  private readonly appends: AppendBatcher<PendingAppend>;
   private closed = false;
 
   constructor(options: RedisHistoryStoreOptions) {
@@ -113,6 +143,11 @@ export class RedisHistoryStore implements HistoryStore {
     this.trimBatch = options.trimBatch ?? 1000;
     this.roomBatch = options.roomBatch ?? 100;
     this.reindexIntervalMs = options.reindexIntervalMs ?? 60_000;
+    this.appends = new AppendBatcher<PendingAppend>({
+      maxMessages: options.appendBatchMaxMessages ?? DEFAULT_APPEND_BATCH_MAX_MESSAGES,
+      maxBytes: options.appendBatchMaxBytes ?? DEFAULT_APPEND_BATCH_MAX_BYTES,
+      send: (_, batch) => this.sendAppends(batch),
+    });
   }
 
   async append(input: HistoryAppendInput): Promise<HistoryAppendResult> {
@@ -121,22 +156,19 @@ export class RedisHistoryStore implements HistoryStore {
     const parts = messageFrameParts(input);
     const keys = roomKeys(this.prefix, input.appId, input.room);
     const key = input.idempotencyKey;
-    const reply = await this.redis
-      .relayboxHistoryAppend(
-        keys.seq,
-        keys.history,
-        keys.historyIndexed,
-        keys.idempotency + (key === undefined ? '' : createHash('sha256').update(key).digest('base64url')),
-        parts.head,
-        parts.middle,
-        input.timestamp,
-        input.retention.maxMessages,
-        this.trimBatch,
-        key === undefined ? 0 : input.idempotencyWindowMs,
-        input.id,
-        this.reindexIntervalMs,
-      )
-      .catch(this.fail);
+    const reply = await new Promise<Reply>((resolve, reject) => {
+      const { head, middle } = parts;
+      this.appends.add(keys.history, {
+        room: keys,
+        maxMessages: input.retention.maxMessages,
+        idempotencyKey:
+          keys.idempotency + (key === undefined ? '' : createHash('sha256').update(key).digest('base64url')),
+        argv: [head, middle, input.timestamp, key === undefined ? 0 : input.idempotencyWindowMs, input.id],
+        bytes: head.length + Buffer.byteLength(middle),
+        resolve,
+        reject,
+      });
+    });
     if (reply[0] === HistoryAppendStatus.Duplicate) return duplicateOf(input, reply);
 
     const seq = reply[1] as number;
@@ -256,6 +288,7 @@ export class RedisHistoryStore implements HistoryStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.appends.flush(); // sent before the close, which waits (bounded) for their replies
     await closeStateClient(this.redis, this.ownsClient);
   }
 
@@ -288,6 +321,32 @@ export class RedisHistoryStore implements HistoryStore {
         return removed;
       }
     }
+  }
+
+  /**
+   * One script call for appends of one room, in call order. The room's retention is its app's,
+   * the same for every message of the batch; the first message's is used.
+   */
+  private sendAppends(batch: PendingAppend[]): void {
+    const first = batch[0] as PendingAppend;
+    const args: Arg[] = [batch.length + 3, first.room.seq, first.room.history, first.room.historyIndexed];
+    for (const entry of batch) args.push(entry.idempotencyKey);
+    args.push(first.maxMessages, this.trimBatch, this.reindexIntervalMs);
+    for (const entry of batch) args.push(...entry.argv);
+    this.redis.relayboxHistoryAppend(...args).then(
+      (replies) => {
+        for (let i = 0; i < batch.length; i++) (batch[i] as PendingAppend).resolve(replies[i] as Reply);
+      },
+      (error: unknown) => {
+        let failure: unknown = error;
+        try {
+          this.fail(error);
+        } catch (mapped) {
+          failure = mapped;
+        }
+        for (const entry of batch) entry.reject(failure);
+      },
+    );
   }
 
   private next(appId: string, room: string, query: ResolvedHistoryQuery, position: number): string {
