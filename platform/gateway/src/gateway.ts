@@ -43,6 +43,7 @@ import { KeyedRateLimiter } from './rate-limit.js';
 import { RestAccess } from './rest/rest-access.js';
 import { RoomHistory } from './room-history.js';
 import { SessionLifecycle } from './session-lifecycle.js';
+import { SessionTakeover } from './session-takeover.js';
 import { SlowReaderTransport } from './slow-reader.js';
 import { dropEveryNthSeq } from './test-drop-switch.js';
 import { namedKey, traceConnection, traceDenial, traceRefusal } from './tracing/gateway-traces.js';
@@ -148,6 +149,7 @@ export class Gateway {
   private readonly connectLimiter: KeyedRateLimiter;
   private readonly sessionDeps: SessionDeps;
   private readonly lifecycle: SessionLifecycle;
+  private readonly takeover: SessionTakeover;
   private readonly maintenance: Maintenance;
   private readonly metrics: GatewayMetrics;
   private readonly roomMetrics: RoomMetricsAggregator;
@@ -257,9 +259,18 @@ export class Gateway {
         onLapse: () => this.dropAll('this gateway lost its liveness; reconnect'),
         onEnded: (appId, clientId, connectionId, reason) =>
           deps.webhooks?.emit(appId, 'connection.closed', { connectionId, clientId, reason }),
+        onLost: (connectionId) => this.verifySession(connectionId),
       },
       deps.log,
     );
+    this.takeover = new SessionTakeover({
+      broker: deps.broker,
+      store: deps.sessions,
+      gatewayId: options.instanceId,
+      connections: () => this.sessions,
+      disown: (connectionId, epoch) => this.lifecycle.disown(connectionId, epoch),
+      log: deps.log,
+    });
     this.maintenance = new Maintenance({
       jobs: deps.jobs,
       sessions: deps.sessions,
@@ -308,7 +319,13 @@ export class Gateway {
         }),
       abandon: ({ principal, opening }) => {
         this.releaseConnection(principal.appId);
-        this.lifecycle.closed(principal.appId, principal.clientId, opening.connectionId, false);
+        this.lifecycle.closed(
+          principal.appId,
+          principal.clientId,
+          opening.connectionId,
+          false,
+          opening.epoch,
+        );
       },
       openSession: (transport, admission) => this.openSession(transport, admission),
       closeSession: (session, code, reason) => this.closeSession(session, code, reason),
@@ -357,6 +374,7 @@ export class Gateway {
   async start(): Promise<number> {
     await this.deps.broker.start();
     await this.lifecycle.start();
+    await this.takeover.start();
     this.roomMetrics.start();
     await this.anchor.open();
     const socket = await new Promise<us_listen_socket | false>((resolve) =>
@@ -413,6 +431,7 @@ export class Gateway {
     this.intervals.clear();
     this.maintenance.stop();
     this.lifecycle.stop();
+    this.takeover.stop();
     this.revocations?.stop();
     // Sessions are detached, not ended: clients resume on another gateway and keep their presence.
     this.dropAll('server shutting down; reconnect to another gateway');
@@ -478,6 +497,12 @@ export class Gateway {
     return closed;
   }
 
+  private verifySession(connectionId: string): void {
+    this.takeover.verify(connectionId).catch((error: unknown) => {
+      this.deps.log.warn('session ownership check failed', { connectionId, error: String(error) });
+    });
+  }
+
   private dropAll(reason: string): void {
     for (const session of [...this.sessions]) session.transport.close(CloseCode.ServerShutdown, reason);
   }
@@ -531,6 +556,7 @@ export class Gateway {
     this.sessions.add(session);
     this.metrics.connectionOpened(principal.appId);
     session.open();
+    if (opening.takenOverFrom !== undefined) this.takeover.tookOver(session, opening.takenOverFrom);
     if (this.tracer.on)
       traceConnection(this.tracer, opening.resumed ? 'connection.resume' : 'connection.open', session);
     if (!opening.resumed) {
