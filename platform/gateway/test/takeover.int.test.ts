@@ -1,6 +1,7 @@
 import { RedisSessionStore } from '@relaybox/adapters';
 import { RelayBox } from '@relaybox/client';
 import { TcpProxy } from '@relaybox/core/testing';
+import { CloseCode } from '@relaybox/protocol';
 import { RelayBoxRest } from '@relaybox/rest';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -64,6 +65,10 @@ function numberedStream(gw: { url: string }, room: string) {
       await sleep(5);
     }
   })();
+  done.catch(() => {}); // a failed test stops the gateways under it; `stop` still reports the error
+  cleanup.push(async () => {
+    stopped = true;
+  });
   return {
     stop: async () => {
       stopped = true;
@@ -167,6 +172,61 @@ describe('session takeover', () => {
     await relay.join(later);
     await until(async () => (await sessions.get(firstConnection!))?.rooms[later] !== undefined);
   });
+
+  it.each([
+    ['the same gateway', 0],
+    ['another gateway', 1],
+  ])(
+    'a resume on %s while the old socket is open: the old one is closed with 4005, nothing of the session is undone',
+    { timeout: 60_000 },
+    async (_where, to) => {
+      const shared = names();
+      const gws = [await gateway(shared), await gateway(shared)];
+      const room = uniqueName('newest-wins');
+      const watch = await watcher(gws[1]!, room);
+      const old = await TestClient.connect(wsUrl(gws[0]!), {
+        apiKey: apiKeyOf(ALPHA_FULL),
+        clientId: 'twice',
+      });
+      cleanup.push(() => old.close());
+      await old.ok({ type: 'join', room });
+      await old.ok({ type: 'presence', room, action: 'enter', data: { v: 1 } });
+      const offer = old.resumeOffer;
+
+      const fresh = await TestClient.connect(wsUrl(gws[to]!), {
+        apiKey: apiKeyOf(ALPHA_FULL),
+        clientId: 'twice',
+        resume: offer,
+      });
+      cleanup.push(() => fresh.close());
+      expect(fresh.connected).toMatchObject({ resumed: true, connectionId: offer.connectionId });
+      expect(await old.closed).toMatchObject({ code: CloseCode.SessionMoved });
+      // The old socket's close undid nothing: past the grace the member is there, the session attached.
+      await sleep(GRACE_MS + 1000);
+      expect(watch.presenceEvents(room).filter((e) => e.action === 'leave')).toEqual([]);
+      expect(await membersOf(fresh, room)).toEqual([
+        expect.objectContaining({ clientId: 'twice', connectionId: offer.connectionId, data: { v: 1 } }),
+      ]);
+      const sessions = new RedisSessionStore({ prefix: shared.redisPrefix });
+      cleanup.push(() => sessions.close());
+      expect(await sessions.get(offer.connectionId)).toMatchObject({
+        state: 'attached',
+        rooms: { [room]: {} },
+      });
+      // The spent secret opens nothing: a resume with it starts a new session.
+      const replay = await TestClient.connect(wsUrl(gws[1]!), {
+        apiKey: apiKeyOf(ALPHA_FULL),
+        clientId: 'twice',
+        resume: offer,
+      });
+      cleanup.push(() => replay.close());
+      expect(replay.connected.resumed).toBe(false);
+      expect(replay.connected.connectionId).not.toBe(offer.connectionId);
+      // A clean close of the current socket ends the session and its presence.
+      await fresh.close();
+      await watch.waitFor(() => watch.presenceEvents(room).some((e) => e.action === 'leave'), 5000);
+    },
+  );
 
   it('a gateway killed without cleanup (heartbeat still live): clients resume on B and keep their presence through the sweep', {
     timeout: 120_000,
