@@ -498,7 +498,7 @@ export class Gateway {
   }
 
   private verifySession(connectionId: string): void {
-    this.takeover.verify(connectionId).catch((error: unknown) => {
+    this.takeover.verify([connectionId]).catch((error: unknown) => {
       this.deps.log.warn('session ownership check failed', { connectionId, error: String(error) });
     });
   }

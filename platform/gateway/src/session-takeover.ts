@@ -10,10 +10,14 @@ import type { Transport } from './transport.js';
  */
 export interface SessionMovedNotice {
   type: 'session-moved';
-  /** The gateway that held the session (its instance id). */
+  /** The gateway that held the sessions (its instance id). */
   gatewayId: string;
-  connectionId: string;
+  /** At most `MAX_IDS_PER_NOTICE`: the takeovers of one event-loop turn, batched per gateway. */
+  connectionIds: string[];
 }
+
+/** Takeovers of one turn are sent as one notice per old gateway, in chunks of this many ids. */
+export const MAX_IDS_PER_NOTICE = 500;
 
 /** What the takeover needs of a local connection. */
 export interface LocalConnection {
@@ -46,7 +50,8 @@ const STALE_REASON = 'session resumed on a newer connection';
  *
  * How the old gateway learns (any one suffices):
  * - a takeover on the same gateway closes the older local socket at once;
- * - a takeover elsewhere publishes a `session-moved` notice on the control channel (at most once);
+ * - a takeover elsewhere publishes a `session-moved` notice on the control channel (at most once;
+ *   the takeovers of one event-loop turn go as one notice per old gateway: a resume storm sends few);
  * - a session mutation of the stale socket (joining or leaving a room) resolves false: `verify`;
  * - otherwise the stale socket ends by itself (idle timeout), and its close is harmless: the store
  *   refuses its detach, and the presence, adopted by the new owner, is not its to remove.
@@ -55,6 +60,8 @@ const STALE_REASON = 'session resumed on a newer connection';
  */
 export class SessionTakeover {
   private readonly subscription: ControlSubscription;
+  /** Old gateway → connection ids taken over from it this turn (a resume storm sends few notices). */
+  private outbox = new Map<string, string[]>();
 
   constructor(private readonly deps: SessionTakeoverDeps) {
     this.subscription = new ControlSubscription(deps.broker, deps.log);
@@ -80,29 +87,62 @@ export class SessionTakeover {
       }
       return;
     }
-    const notice: SessionMovedNotice = { type: 'session-moved', gatewayId: previousGatewayId, connectionId };
-    this.deps.broker.publish({ ...ADMIN_CONTROL_CHANNEL, payload: JSON.stringify(notice) }).catch((error) =>
-      // Harmless: the old gateway's socket ends by itself or at its next session mutation.
-      this.deps.log.warn('session takeover notice not sent', { connectionId, error: String(error) }),
-    );
+    const queued = this.outbox.get(previousGatewayId);
+    if (queued) {
+      queued.push(connectionId);
+      return;
+    }
+    this.outbox.set(previousGatewayId, [connectionId]);
+    if (this.outbox.size === 1) setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    const outbox = this.outbox;
+    this.outbox = new Map();
+    for (const [gatewayId, ids] of outbox) {
+      for (let start = 0; start < ids.length; start += MAX_IDS_PER_NOTICE) {
+        const connectionIds = ids.slice(start, start + MAX_IDS_PER_NOTICE);
+        const notice: SessionMovedNotice = { type: 'session-moved', gatewayId, connectionIds };
+        this.deps.broker
+          .publish({ ...ADMIN_CONTROL_CHANNEL, payload: JSON.stringify(notice) })
+          .catch((error) =>
+            // Harmless: the old gateway's socket ends by itself or at its next session mutation.
+            this.deps.log.warn('session takeover notice not sent', {
+              gatewayId,
+              connections: connectionIds.length,
+              error: String(error),
+            }),
+          );
+      }
+    }
   }
 
   /**
-   * The session of `connectionId` may have moved: closes the local sockets of that id when the store
-   * says it is no longer attached here. Only sockets open before the read are closed, so one opened by
-   * a resume here meanwhile is kept.
+   * The sessions of `connectionIds` may have moved: closes the local sockets of those ids whose
+   * session the store says is no longer attached here. Only sockets open before the read are closed,
+   * so one opened by a resume here meanwhile is kept. One pass over the local sockets per call.
    */
-  async verify(connectionId: string): Promise<number> {
-    const open = [...this.local(connectionId)];
-    if (open.length === 0) return 0;
-    const session = await this.deps.store.get(connectionId);
-    if (session?.state === 'attached' && session.gatewayId === this.deps.gatewayId) return 0;
-    for (const connection of open) {
-      this.deps.disown(connectionId, connection.epoch);
-      connection.transport.close(CloseCode.SessionMoved, STALE_REASON);
+  async verify(connectionIds: readonly string[]): Promise<number> {
+    const wanted = new Set(connectionIds);
+    const open = new Map<string, LocalConnection[]>();
+    for (const connection of this.deps.connections()) {
+      if (!wanted.has(connection.connectionId)) continue;
+      const list = open.get(connection.connectionId);
+      if (list) list.push(connection);
+      else open.set(connection.connectionId, [connection]);
     }
-    this.deps.log.info('closed a socket whose session moved', { connectionId, closed: open.length });
-    return open.length;
+    const checks = [...open].map(async ([connectionId, sockets]) => {
+      const session = await this.deps.store.get(connectionId);
+      if (session?.state === 'attached' && session.gatewayId === this.deps.gatewayId) return 0;
+      for (const connection of sockets) {
+        this.deps.disown(connectionId, connection.epoch);
+        connection.transport.close(CloseCode.SessionMoved, STALE_REASON);
+      }
+      return sockets.length;
+    });
+    const closed = (await Promise.all(checks)).reduce((sum, n) => sum + n, 0);
+    if (closed > 0) this.deps.log.info('closed sockets whose session moved', { closed });
+    return closed;
   }
 
   private *local(connectionId: string): Iterable<LocalConnection> {
@@ -120,8 +160,9 @@ export class SessionTakeover {
       return; // AdminControl logs unreadable commands
     }
     if (notice.type !== 'session-moved' || notice.gatewayId !== this.deps.gatewayId) return;
-    if (typeof notice.connectionId !== 'string') return;
-    this.verify(notice.connectionId).catch((error: unknown) =>
+    const ids = Array.isArray(notice.connectionIds) ? notice.connectionIds : [];
+    const valid = ids.slice(0, MAX_IDS_PER_NOTICE).filter((id): id is string => typeof id === 'string');
+    this.verify(valid).catch((error: unknown) =>
       this.deps.log.warn('session takeover check failed', { error: String(error) }),
     );
   }
