@@ -94,7 +94,11 @@ export class SessionLifecycle {
         this.cancelGrace(offer.connectionId);
         // From now on an older local socket of this id (a takeover here) cleans nothing up.
         const epoch = this.own(offer.connectionId);
-        await this.presence.adopt(appId, offer.connectionId);
+        // Not awaited: the claim is done (its secret rotated), so a failure here must not fail the
+        // resume; the presence store orders this before the connection's later presence calls.
+        this.presence
+          .adopt(appId, offer.connectionId)
+          .catch((error: unknown) => this.log.warn('presence adopt failed', { error: String(error) }));
         const opening = {
           connectionId: claimed.connectionId,
           resumeSecret,
