@@ -31,13 +31,23 @@ export interface SessionClaim {
   secret: string;
   /** The claiming gateway. */
   gatewayId: string;
-  /** Replaces the secret in the same atomic step (the client gets a fresh one on every resume). */
+  /**
+   * Replaces the secret in the same atomic step (the client gets a fresh one on every resume). A claim
+   * that brings one may take the session over from a live gateway (the newest connection wins): the
+   * rotation fences concurrent claims, since only the first to present the old secret finds it.
+   */
   nextSecret?: string;
 }
 
 export interface ClaimedSession extends Session {
   /** The gateway the session came from: the same one, another live one, or a dead one. */
   previousGatewayId: string;
+  /**
+   * `attached`: taken over while still attached to `previousGatewayId` (a takeover: that gateway may
+   * still hold the old socket and must close it, see the gateway's session-takeover.ts); `detached`:
+   * its socket had closed (or the gateway was swept).
+   */
+  previousState: SessionState;
 }
 
 /**
@@ -53,7 +63,10 @@ export const SessionClaimRefusal = {
   WrongClient: 'wrong_client',
   /** The secret does not match. */
   WrongSecret: 'wrong_secret',
-  /** The session is attached to a gateway whose heartbeat is live (its socket has not closed yet). */
+  /**
+   * A claim without `nextSecret` found the session attached to a gateway whose heartbeat is live. Such
+   * a claim cannot fence a concurrent one, so it may not take the session over; a rotating claim may.
+   */
   Attached: 'attached',
 } as const;
 
@@ -81,7 +94,8 @@ const REFUSAL_TEXT: Readonly<Record<SessionClaimRefusal, string>> = {
   wrong_app: 'the connection belongs to another app',
   wrong_client: 'the connection belongs to another client',
   wrong_secret: 'the resume secret does not match',
-  attached: 'the connection is still attached to a live gateway',
+  attached:
+    'the connection is still attached to a live gateway (only a resume that rotates the secret may take it over)',
 };
 
 /**
@@ -118,17 +132,22 @@ export function hashResumeSecret(secret: string): string {
  *
  * Lifecycle: `create` (attached to its gateway) → `setRoom`/`removeRoom` while attached → `detach`
  * when the socket closes (claimable for `resumeWindowMs`, then gone) → `claim` by the same or any
- * other gateway (attached again, to the claimer) or expiry. `remove` ends it at once.
+ * other gateway (attached again, to the claimer) or expiry. `remove` ends it at once. A claim that
+ * rotates the secret (`nextSecret`) may also take over a session still attached to a live gateway
+ * (takeover: the newest connection wins, as when a client's socket died without its gateway
+ * noticing); the claim reports it (`previousState: 'attached'`) so the caller can tell that gateway.
  *
  * Guarantees:
  * - The secret is stored only as its sha256 and compared in constant time. A claim must present the
  *   same appId, clientId and secret; each refusal is a `SessionClaimError` with its own `reason`.
- * - `claim` is atomic: of concurrent claims of one session exactly one succeeds; the others see it
- *   attached to the (live) winner. A session is claimable while detached within its window, or while
- *   attached to a gateway whose heartbeat has expired (a crashed gateway).
+ * - `claim` is atomic. A session is claimable while detached within its window, while attached to a
+ *   gateway whose heartbeat has expired (a crashed gateway), and, by a claim with `nextSecret`, while
+ *   attached to a live gateway (takeover). Of concurrent claims presenting one secret exactly one
+ *   succeeds when all of them rotate it (the later ones find the secret changed: `wrong_secret`) or
+ *   none does (the later ones find it attached to the live winner: `attached`). Gateways always rotate.
  * - Mutations made by a gateway (`setRoom`, `removeRoom`, `detach`, and `remove` with a gatewayId) act
  *   only while the session is attached to that gateway and resolve `false` otherwise, so a gateway
- *   that lost a session to a claim cannot change it any more.
+ *   that lost a session to a claim (or a takeover it has not heard of yet) cannot change it any more.
  * - Expiry: a detached session disappears `resumeWindowMs` after `detach` (Redis: PX expiry of its
  *   key; memory: its clock), whether or not anyone looks. An attached session has no expiry: it lives
  *   until detached, removed, claimed or swept.

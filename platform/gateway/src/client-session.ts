@@ -117,6 +117,11 @@ export class ClientSession {
     return this.subs.active;
   }
 
+  /** Which open of this connection id on this gateway the socket is (see `SessionLifecycle`). */
+  get epoch(): number {
+    return this.opening.epoch;
+  }
+
   get appId(): string {
     return this.principal.appId;
   }
@@ -183,7 +188,7 @@ export class ClientSession {
   closed(clean: boolean): void {
     clearTimeout(this.expiryTimer);
     this.subs.end();
-    this.deps.lifecycle.closed(this.appId, this.principal.clientId, this.connectionId, clean);
+    this.deps.lifecycle.closed(this.appId, this.principal.clientId, this.connectionId, clean, this.epoch);
   }
 
   handle(text: string, byteLength: number): void {

@@ -11,6 +11,7 @@ import type { Logger } from './logger.js';
 import type { GatewayMetrics } from './metrics/gateway-metrics.js';
 import { KeyedRateLimiter } from './rate-limit.js';
 import type { SessionLifecycle } from './session-lifecycle.js';
+import type { SessionTakeover } from './session-takeover.js';
 import { SlowReaderTransport } from './slow-reader.js';
 import { namedKey, traceConnection, traceRefusal } from './tracing/gateway-traces.js';
 import type { Tracer } from './tracing/tracer.js';
@@ -29,6 +30,8 @@ export interface ConnectionAdmissionDeps {
   appPolicy?: ((appId: string) => Promise<AppPolicy | undefined>) | undefined;
   connections: ConnectionQuota;
   lifecycle: SessionLifecycle;
+  /** Tells the gateway a resumed session came from (when still attached there) to close its socket. */
+  takeover: SessionTakeover;
   sessionDeps: SessionDeps;
   hub: Hub;
   sessions: LocalSessions;
@@ -69,7 +72,13 @@ export class ConnectionAdmission implements Handlers {
 
   abandon({ principal, opening }: Admission): void {
     this.release(principal.appId);
-    this.deps.lifecycle.closed(principal.appId, principal.clientId, opening.connectionId, false);
+    this.deps.lifecycle.closed(
+      principal.appId,
+      principal.clientId,
+      opening.connectionId,
+      false,
+      opening.epoch,
+    );
   }
 
   openSession(
@@ -93,6 +102,7 @@ export class ConnectionAdmission implements Handlers {
     this.deps.sessions.add(session);
     this.deps.metrics.connectionOpened(principal.appId);
     session.open();
+    if (opening.takenOverFrom !== undefined) this.deps.takeover.tookOver(session, opening.takenOverFrom);
     if (tracer.on)
       traceConnection(tracer, opening.resumed ? 'connection.resume' : 'connection.open', session);
     if (!opening.resumed) {

@@ -24,6 +24,7 @@ import { Publisher } from './publisher.js';
 import type { RestAccess } from './rest/rest-access.js';
 import { RoomHistory } from './room-history.js';
 import { SessionLifecycle } from './session-lifecycle.js';
+import { SessionTakeover } from './session-takeover.js';
 import { dropEveryNthSeq } from './test-drop-switch.js';
 import { traceDenial } from './tracing/gateway-traces.js';
 import { Tracer } from './tracing/tracer.js';
@@ -52,6 +53,7 @@ export class Gateway {
   private readonly retention: AppRetention;
   private readonly admission: ConnectionAdmission;
   private readonly lifecycle: SessionLifecycle;
+  private readonly takeover: SessionTakeover;
   private readonly maintenance: Maintenance;
   private readonly metrics: GatewayMetrics;
   private readonly roomMetrics: RoomMetricsAggregator;
@@ -148,9 +150,18 @@ export class Gateway {
         onLapse: () => this.sessions.dropAll('this gateway lost its liveness; reconnect'),
         onEnded: (appId, clientId, connectionId, reason) =>
           deps.webhooks?.emit(appId, 'connection.closed', { connectionId, clientId, reason }),
+        onLost: (connectionId) => this.verifySession(connectionId),
       },
       deps.log,
     );
+    this.takeover = new SessionTakeover({
+      broker: deps.broker,
+      store: deps.sessions,
+      gatewayId: options.instanceId,
+      connections: () => this.sessions,
+      disown: (connectionId, epoch) => this.lifecycle.disown(connectionId, epoch),
+      log: deps.log,
+    });
     this.maintenance = new Maintenance({
       jobs: deps.jobs,
       sessions: deps.sessions,
@@ -187,6 +198,7 @@ export class Gateway {
       appPolicy: deps.appPolicy,
       connections: deps.connections,
       lifecycle: this.lifecycle,
+      takeover: this.takeover,
       sessionDeps,
       hub: this.hub,
       sessions: this.sessions,
@@ -256,6 +268,7 @@ export class Gateway {
   async start(): Promise<number> {
     await this.deps.broker.start();
     await this.lifecycle.start();
+    await this.takeover.start();
     this.roomMetrics.start();
     await this.anchor.open();
     const socket = await new Promise<us_listen_socket | false>((resolve) =>
@@ -312,6 +325,7 @@ export class Gateway {
     this.intervals.clear();
     this.maintenance.stop();
     this.lifecycle.stop();
+    this.takeover.stop();
     this.revocations?.stop();
     // Sessions are detached, not ended: clients resume on another gateway and keep their presence.
     this.sessions.dropAll('server shutting down; reconnect to another gateway');
@@ -366,6 +380,12 @@ export class Gateway {
   /** The distinct (appId, keyId) pairs this node's open connections were authenticated with. */
   openKeys(): Array<{ appId: string; keyId: string }> {
     return this.sessions.openKeys();
+  }
+
+  private verifySession(connectionId: string): void {
+    this.takeover.verify([connectionId]).catch((error: unknown) => {
+      this.deps.log.warn('session ownership check failed', { connectionId, error: String(error) });
+    });
   }
 
   /** Slow consumers, idle rate-limit buckets. */

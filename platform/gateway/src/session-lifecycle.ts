@@ -18,6 +18,13 @@ export interface SessionOpening {
   /** Rooms the resumed connection had joined. */
   rooms: Record<string, SessionRoomState>;
   resumeError?: { code: ErrorCode; message: string };
+  /** Which local socket owns the session here; a socket that no longer owns it cleans nothing up. */
+  epoch: number;
+  /**
+   * The session was taken over while still attached to this gateway (this id) or another one: the
+   * socket holding it there is stale and must be closed (session-takeover.ts).
+   */
+  takenOverFrom?: string;
 }
 
 export interface SessionLifecycleOptions {
@@ -31,17 +38,31 @@ export interface SessionLifecycleOptions {
   onLapse: () => void;
   /** A connection ended for good: closed cleanly, or dropped and not resumed within the grace. */
   onEnded?: (appId: string, clientId: string, connectionId: string, reason: string) => void;
+  /** A session mutation of an open local socket resolved false: the session may have moved. */
+  onLost?: (connectionId: string) => void;
 }
 
 /**
  * Connection sessions across gateways: create or resume at upgrade, track rooms, detach on drop
  * (resumable for the window; presence kept for the grace), and keep this gateway's heartbeat (one
  * key with a TTL, never a job). Dead gateways are swept by the `sessions` queue's worker.
+ *
+ * A resume may take a session over while its old socket is still open here or elsewhere (newest
+ * wins). Only the socket that owns a session (its `epoch`, the latest open of that id here) cleans up
+ * after itself; a superseded one leaves the session and presence alone, and a socket whose session
+ * moved to another gateway finds its detach refused by the store and keeps the presence too (the new
+ * owner adopted it).
  */
 export class SessionLifecycle {
   private readonly graceTimers = new Map<string, NodeJS.Timeout>();
   private readonly pending = new Set<Promise<unknown>>();
   private readonly intervals = new Intervals();
+  /** connectionId → epoch of the local socket owning it (one entry per open session). */
+  private readonly owners = new Map<string, number>();
+  private lastEpoch = 0;
+  /** Detaches in flight: a resume of the same id here waits for them (the store cannot tell two
+   * sockets of one gateway apart, so a late detach would detach the resumed session). */
+  private readonly detaching = new Map<string, Promise<unknown>>();
 
   constructor(
     private readonly store: SessionStore,
@@ -60,6 +81,7 @@ export class SessionLifecycle {
     const resumeSecret = createResumeSecret();
     let resumeError: SessionOpening['resumeError'];
     if (offer) {
+      await this.detaching.get(offer.connectionId);
       try {
         const claimed = await this.store.claim({
           connectionId: offer.connectionId,
@@ -70,8 +92,22 @@ export class SessionLifecycle {
           nextSecret: resumeSecret,
         });
         this.cancelGrace(offer.connectionId);
-        await this.presence.adopt(appId, offer.connectionId);
-        return { connectionId: claimed.connectionId, resumeSecret, resumed: true, rooms: claimed.rooms };
+        // From now on an older local socket of this id (a takeover here) cleans nothing up.
+        const epoch = this.own(offer.connectionId);
+        // Not awaited: the claim is done (its secret rotated), so a failure here must not fail the
+        // resume; the presence store orders this before the connection's later presence calls.
+        this.presence
+          .adopt(appId, offer.connectionId)
+          .catch((error: unknown) => this.log.warn('presence adopt failed', { error: String(error) }));
+        const opening = {
+          connectionId: claimed.connectionId,
+          resumeSecret,
+          resumed: true,
+          rooms: claimed.rooms,
+        };
+        return claimed.previousState === 'attached'
+          ? { ...opening, epoch, takenOverFrom: claimed.previousGatewayId }
+          : { ...opening, epoch };
       } catch (error) {
         if (!(error instanceof RelayBoxError) || error.retryable) throw error;
         resumeError = { code: error.code, message: error.message };
@@ -87,7 +123,15 @@ export class SessionLifecycle {
       createdAt: Date.now(),
     };
     await this.store.create(session, resumeSecret);
-    return { connectionId, resumeSecret, resumed: false, rooms: {}, ...(resumeError ? { resumeError } : {}) };
+    const epoch = this.own(connectionId);
+    return {
+      connectionId,
+      resumeSecret,
+      resumed: false,
+      rooms: {},
+      epoch,
+      ...(resumeError ? { resumeError } : {}),
+    };
   }
 
   /** Records a room change of an attached session (null = left). Never blocks the request. */
@@ -97,29 +141,58 @@ export class SessionLifecycle {
       state === null
         ? this.store.removeRoom(connectionId, gatewayId, room)
         : this.store.setRoom(connectionId, gatewayId, room, state);
-    done.catch((error: unknown) => this.log.warn('session room update failed', { error: String(error) }));
+    done.then(
+      (applied) => {
+        if (!applied && this.owners.has(connectionId)) this.options.onLost?.(connectionId);
+      },
+      (error: unknown) => this.log.warn('session room update failed', { error: String(error) }),
+    );
+  }
+
+  /**
+   * The local socket of `epoch` no longer owns the session (it moved elsewhere): its close will
+   * clean nothing up. A newer local owner is kept.
+   */
+  disown(connectionId: string, epoch: number): void {
+    if (this.owners.get(connectionId) === epoch) this.owners.delete(connectionId);
   }
 
   /**
    * The socket is gone. A clean close (the client said goodbye) ends the session and its presence
    * now; any other close keeps the session resumable for the window and the presence for the grace.
    */
-  closed(appId: string, clientId: string, connectionId: string, clean: boolean): void {
+  closed(appId: string, clientId: string, connectionId: string, clean: boolean, epoch: number): void {
+    // A socket superseded by a newer one (here or elsewhere) leaves the session and presence alone.
+    if (this.owners.get(connectionId) !== epoch) return;
+    this.owners.delete(connectionId);
     const { gatewayId } = this.options;
     const warn = (what: string) => (error: unknown) => this.log.warn(what, { error: String(error) });
     if (clean) {
-      this.track(this.store.remove(connectionId, gatewayId).catch(warn('session remove failed')));
+      // Presence leaves only when the session was still ours: once taken over, it belongs to the new owner.
+      const removed = this.store.remove(connectionId, gatewayId).catch((error: unknown) => {
+        warn('session remove failed')(error);
+        return true;
+      });
       this.track(
-        this.presence.removeConnection(appId, connectionId, true).catch(warn('presence leave failed')),
+        removed.then((ours) =>
+          ours
+            ? this.presence.removeConnection(appId, connectionId, true).catch(warn('presence leave failed'))
+            : undefined,
+        ),
       );
       this.options.onEnded?.(appId, clientId, connectionId, 'client closed');
       return;
     }
-    this.track(
-      this.store
-        .detach(connectionId, gatewayId, this.options.resumeWindowMs)
-        .catch(warn('session detach failed')),
-    );
+    const detached = this.store.detach(connectionId, gatewayId, this.options.resumeWindowMs);
+    const settled = detached.then((ours) => {
+      // Taken over (or swept) meanwhile: the new owner adopted the presence, the sweep removed it.
+      if (!ours) this.cancelGrace(connectionId);
+    }, warn('session detach failed'));
+    this.track(settled);
+    this.detaching.set(connectionId, settled);
+    settled.finally(() => {
+      if (this.detaching.get(connectionId) === settled) this.detaching.delete(connectionId);
+    });
     const timer = setTimeout(() => {
       this.graceTimers.delete(connectionId);
       this.presence.removeConnection(appId, connectionId, true).catch(warn('presence leave failed'));
@@ -166,6 +239,12 @@ export class SessionLifecycle {
       },
       (error: unknown) => this.log.warn('heartbeat failed', { error: String(error) }),
     );
+  }
+
+  private own(connectionId: string): number {
+    this.lastEpoch += 1;
+    this.owners.set(connectionId, this.lastEpoch);
+    return this.lastEpoch;
   }
 
   private cancelGrace(connectionId: string): void {

@@ -53,10 +53,14 @@ describe('gateway processes', () => {
       return received.includes('before');
     });
 
+    let dropped = false;
+    relay.connection.on('statechange', ({ current }) => {
+      if (current !== 'connected') dropped = true;
+    });
     g1!.proc.kill('SIGKILL');
-    await waitUntil(
-      async () => relay.connection.state === 'connected' && relay.connectionId !== firstConnection,
-    );
+    await waitUntil(async () => dropped && relay.connection.state === 'connected');
+    // g1's heartbeat is still live, yet the session is taken over (the newest connection wins).
+    expect(relay.connectionId).toBe(firstConnection);
     await waitUntil(async () => {
       await rest.publish(room, 'n', 'after');
       return received.includes('after');

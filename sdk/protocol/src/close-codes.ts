@@ -14,6 +14,12 @@ export const CloseCode = {
   InternalError: 4003,
   /** Disconnected from the inspector API (`/v1/admin/connections/:id/disconnect`); it may come back. */
   AdminDisconnect: 4004,
+  /**
+   * The session was resumed on a newer connection (here or on another gateway: the newest wins), so
+   * this socket is stale. The client that resumed already uses the newer one; any other reconnects
+   * and, its resume secret being spent, gets a new session.
+   */
+  SessionMoved: 4005,
   // Do not reconnect.
   Unauthorized: 4100,
   TokenExpired: 4101,

@@ -127,18 +127,20 @@ export class MemorySessionStore implements SessionStore {
       if (record.clientId !== claim.clientId) return refuse(SessionClaimRefusal.WrongClient);
       const presented = Buffer.from(hashResumeSecret(claim.secret), 'hex');
       if (!timingSafeEqual(presented, record.secretHash)) return refuse(SessionClaimRefusal.WrongSecret);
-      if (record.state === 'attached' && this.isAlive(record.gatewayId))
+      // Only a claim that rotates the secret may take a session over from a live gateway.
+      if (record.state === 'attached' && claim.nextSecret === undefined && this.isAlive(record.gatewayId))
         return refuse(SessionClaimRefusal.Attached);
 
       const previousGatewayId = record.gatewayId;
-      if (record.state === 'attached') this.unindex(previousGatewayId, connectionId);
+      const previousState = record.state;
+      if (previousState === 'attached') this.unindex(previousGatewayId, connectionId);
       record.state = 'attached';
       record.expiresAt = Number.POSITIVE_INFINITY;
       record.gatewayId = claim.gatewayId;
       if (claim.nextSecret !== undefined)
         record.secretHash = Buffer.from(hashResumeSecret(claim.nextSecret), 'hex');
       this.attach(connectionId, claim.gatewayId);
-      return { ...toSession(record), previousGatewayId };
+      return { ...toSession(record), previousGatewayId, previousState };
     });
   }
 

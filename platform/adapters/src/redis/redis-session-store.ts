@@ -75,9 +75,9 @@ export interface RedisSessionStoreOptions extends RedisStateOptions {
  * slot and receives all its keys in KEYS. So a call that changes a session and an index is two steps:
  * create and claim index the session under the new gateway first, then write it; detach, remove and
  * the sweep change the session first, then drop its reference. A reference to a session not attached
- * to that gateway is harmless (the sweep skips it). A claim reads the session's gateway and that
- * gateway's liveness first; the script re-checks the gateway and reports a move, and the claim reads
- * again (at most MOVE_ATTEMPTS times, then `store_unavailable`). The sweep checks the gateway dead
+ * to that gateway is harmless (the sweep skips it). A claim reads the session's gateway (and, when it
+ * keeps the secret, that gateway's liveness) first; the script re-checks the gateway and reports a
+ * move, and the claim reads again (at most MOVE_ATTEMPTS times, then `store_unavailable`). The sweep checks the gateway dead
  * once per batch, not per session: a gateway whose heartbeat lapsed may lose sessions to a sweep
  * (its next `heartbeat` resolves false, as documented).
  */
@@ -152,7 +152,9 @@ export class RedisSessionStore implements SessionStore {
     for (let attempt = 0; attempt < MOVE_ATTEMPTS; attempt += 1) {
       const previous = await this.ownerOf(connectionId);
       if (previous === '') throw new SessionClaimError('not_found', connectionId);
-      const alive = await this.redis.exists(gatewayAliveKey(p, previous)).catch(this.fail);
+      // A rotating claim may take over from a live gateway: its liveness only matters to the others.
+      const alive =
+        nextSecret === '' ? await this.redis.exists(gatewayAliveKey(p, previous)).catch(this.fail) : 0;
       await this.redis
         .relayboxSessionIndexAdd(sessionGatewayKey(p, gatewayId), gatewaysKey(p), connectionId, gatewayId)
         .catch(this.fail);
@@ -180,8 +182,13 @@ export class RedisSessionStore implements SessionStore {
       }
       const previousGatewayId = String(head);
       if (previousGatewayId !== gatewayId) await this.unindex(previousGatewayId, connectionId);
-      const { state: _state, ...session } = toSession(connectionId, fields);
-      return { ...session, previousGatewayId };
+      const [previousState, ...hash] = fields;
+      const { state: _state, ...session } = toSession(connectionId, hash);
+      return {
+        ...session,
+        previousGatewayId,
+        previousState: previousState === 'a' ? 'attached' : 'detached',
+      };
     }
     throw movedTooOften(connectionId);
   }

@@ -7,6 +7,7 @@ import {
   type SessionStore,
 } from '../session-store.js';
 import { expectStoreUnavailable } from './expect-store-unavailable.js';
+import { describeSessionTakeoverConformance } from './session-takeover-conformance.js';
 
 /** What one conformance test needs from an implementation; created fresh for every test. */
 export interface SessionStoreConformanceContext {
@@ -60,6 +61,7 @@ export async function expectClaimRefused(
 
 /** Runs the `SessionStore` port's guarantees (platform/core/src/session-store.ts) against one implementation. */
 export function describeSessionStoreConformance(name: string, factory: SessionStoreConformanceFactory): void {
+  describeSessionTakeoverConformance(name, factory);
   describe(`SessionStore conformance: ${name}`, () => {
     let ctx: SessionStoreConformanceContext;
     let stores: SessionStore[];
@@ -136,6 +138,7 @@ export function describeSessionStoreConformance(name: string, factory: SessionSt
           ...session('conn-1', 'gw-b'),
           rooms: { 'chat:lobby': { subscribed: true }, 'chat:quiet': { subscribed: false } },
           previousGatewayId: 'gw-a',
+          previousState: 'detached',
         });
         expect((await a!.get('conn-1'))?.state).toBe('attached');
         expect(await a!.setRoom('conn-1', 'gw-a', 'late', { subscribed: true })).toBe(false);
@@ -197,7 +200,7 @@ export function describeSessionStoreConformance(name: string, factory: SessionSt
     );
 
     it(
-      'refuses a session attached to a live gateway and hands it over once the heartbeat expired',
+      'refuses a claim that keeps the secret while the gateway is live, and hands it over once its heartbeat expired',
       async () => {
         const [b] = await gateways('gw-b');
         const a = created();
@@ -224,7 +227,7 @@ export function describeSessionStoreConformance(name: string, factory: SessionSt
     );
 
     it(
-      'lets exactly one of 20 concurrent claims win',
+      'lets exactly one of 20 concurrent claims that keep the secret win',
       async () => {
         const [a, b, c] = await gateways('gw-a', 'gw-b', 'gw-c');
         await a!.create(session('conn-1', 'gw-a'), 'secret-1');

@@ -22,12 +22,48 @@ import {
 import type { SnapshotSource } from './node-snapshot.js';
 
 /**
- * The broker channel that carries operator commands between gateways. App ids and room names
- * cannot contain `|`, so no client can join or publish on it, and the hub drops `|` rooms
+ * The broker channel that carries operator commands between gateways, and session takeover notices
+ * (`session-takeover.ts`, addressed by instance id, which `AdminControl` ignores). App ids and room
+ * names cannot contain `|`, so no client can join or publish on it, and the hub drops `|` rooms
  * before metrics and tracing. Every gateway holds a subscription on it: with the AMQP broker that
  * binds one shard of 64, whose room messages each gateway then also receives and ignores.
  */
 export const ADMIN_CONTROL_CHANNEL = { appId: '$relaybox', room: 'admin|control' } as const;
+
+/**
+ * One subscription on the control channel. `start` never rejects: a failed subscription (the broker
+ * dropped meanwhile) is retried every second until it holds or `stop`. The broker counts references,
+ * so each user of the channel holds its own.
+ */
+export class ControlSubscription {
+  private joined = false;
+  private stopped = false;
+  private retry: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly broker: Broker,
+    private readonly log: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    try {
+      await this.broker.subscribe(ADMIN_CONTROL_CHANNEL.appId, ADMIN_CONTROL_CHANNEL.room);
+      if (this.stopped) this.broker.unsubscribe(ADMIN_CONTROL_CHANNEL.appId, ADMIN_CONTROL_CHANNEL.room);
+      else this.joined = true;
+    } catch (error) {
+      if (this.stopped) return;
+      this.log.warn('control channel: cannot subscribe, retrying', { error: String(error) });
+      this.retry = setTimeout(() => void this.start(), RETRY_MS);
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.retry);
+    if (this.joined) this.broker.unsubscribe(ADMIN_CONTROL_CHANNEL.appId, ADMIN_CONTROL_CHANNEL.room);
+    this.joined = false;
+  }
+}
 
 /** One command on the control channel; `nodeId` names the gateway that must carry it out. */
 export interface DisconnectCommand {
@@ -78,6 +114,7 @@ export class AdminControl {
   private readonly log: Logger;
   private readonly report: AdminControlDeps['report'];
   private readonly reports: ReportRequests;
+  private readonly subscription: ControlSubscription;
 
   constructor(deps: AdminControlDeps) {
     this.broker = deps.broker;
@@ -85,39 +122,18 @@ export class AdminControl {
     this.log = deps.log;
     this.report = deps.report;
     this.reports = new ReportRequests(deps.source.nodeId, (command) => this.send(command), deps.reports);
+    this.subscription = new ControlSubscription(deps.broker, deps.log);
   }
 
-  private joined = false;
-  private stopped = false;
-  private retry: NodeJS.Timeout | undefined;
-
-  /**
-   * Subscribes to the control channel; call once the broker has started. Never rejects: a failed
-   * subscription (the broker dropped meanwhile) is retried every second until it holds or `stop`.
-   */
+  /** Subscribes to the control channel; call once the broker has started. Never rejects. */
   async start(): Promise<void> {
     this.broker.onMessage((message) => this.onMessage(message));
-    await this.join();
+    await this.subscription.start();
   }
 
   stop(): void {
-    this.stopped = true;
     this.reports.stop();
-    clearTimeout(this.retry);
-    if (this.joined) this.broker.unsubscribe(ADMIN_CONTROL_CHANNEL.appId, ADMIN_CONTROL_CHANNEL.room);
-    this.joined = false;
-  }
-
-  private async join(): Promise<void> {
-    try {
-      await this.broker.subscribe(ADMIN_CONTROL_CHANNEL.appId, ADMIN_CONTROL_CHANNEL.room);
-      if (this.stopped) this.broker.unsubscribe(ADMIN_CONTROL_CHANNEL.appId, ADMIN_CONTROL_CHANNEL.room);
-      else this.joined = true;
-    } catch (error) {
-      if (this.stopped) return;
-      this.log.warn('admin control: cannot subscribe, retrying', { error: String(error) });
-      this.retry = setTimeout(() => void this.join(), RETRY_MS);
-    }
+    this.subscription.stop();
   }
 
   async disconnect(command: Omit<DisconnectCommand, 'type'>): Promise<DisconnectResult> {
@@ -175,6 +191,7 @@ export class AdminControl {
       this.log.warn('admin control: unreadable command', { payload: message.payload.slice(0, 200) });
       return;
     }
+    // Takeover notices carry no nodeId (session-takeover.ts reads them).
     if (command.nodeId !== this.source.nodeId) return;
     if (command.type === 'disconnect') {
       const closed = this.closeLocal(command);

@@ -1,7 +1,9 @@
--- Claims a session for a resuming connection: checks app, client and secret, then that the session
--- is detached (its key still exists: within the window) or attached to a gateway whose heartbeat has
--- expired, and attaches it to the claiming gateway. Two claims of one session: the second sees it
--- attached to the (live) winner.
+-- Claims a session for a resuming connection: checks app, client and secret, then, for a claim that
+-- keeps the secret (ARGV[5] = ''), that the session is detached (its key still exists: within the
+-- window) or attached to a gateway whose heartbeat has expired; a claim that rotates the secret may
+-- also take it over from a live gateway (takeover). It attaches the session to the claiming gateway.
+-- Two claims presenting one secret: the second finds it rotated (wrong secret) or, when the first kept
+-- it, attached to the (live) winner.
 --
 -- Runs after session-index-add.lua indexed the session under the claiming gateway; the caller then
 -- drops it from the previous gateway's set (or, refused, from the claimer's when it is not attached
@@ -15,8 +17,9 @@
 -- ARGV[4]  claiming gatewayId
 -- ARGV[5]  sha256 of the next secret, hex, or '' to keep the secret
 -- ARGV[6]  the gateway the caller read from the session before this call ('' when it read no session)
--- ARGV[7]  '1' when the caller found ARGV[6]'s heartbeat live, '0' when not
--- Returns  {previousGatewayId, field, value, ...} (the session's hash after the claim), or a refusal
+-- ARGV[7]  '1' when the caller found ARGV[6]'s heartbeat live, '0' when not (or did not look: ARGV[5] set)
+-- Returns  {previousGatewayId, previousState ('a' attached, 'd' detached), field, value, ...} (the
+--          session's hash after the claim), or a refusal
 --          {code, gatewayId the session is attached to now or ''} with code (SESSION_CLAIM_CODES):
 --          -1 not found, -2 wrong app, -3 wrong client, -4 wrong secret, -5 attached to a live gateway,
 --          -6 the session moved to another gateway since the caller read it (read again, retry)
@@ -52,7 +55,11 @@ if not same(f[3], ARGV[3]) then
   return {-4, attached}
 end
 local previous = f[4]
-if f[5] == 'a' and ARGV[7] == '1' then
+local previousState = 'd'
+if f[5] == 'a' then
+  previousState = 'a'
+end
+if f[5] == 'a' and ARGV[5] == '' and ARGV[7] == '1' then
   return {-5, attached}
 end
 redis.call('PERSIST', KEYS[1])
@@ -61,5 +68,6 @@ if ARGV[5] ~= '' then
   redis.call('HSET', KEYS[1], 'h', ARGV[5])
 end
 local out = redis.call('HGETALL', KEYS[1])
+table.insert(out, 1, previousState)
 table.insert(out, 1, previous)
 return out
