@@ -73,6 +73,33 @@ describe('AppendBatcher', () => {
     expect(sent).toHaveLength(2);
   });
 
+  it('runs the sends of a flush of several keys inside around(), once; a single key goes as it is', async () => {
+    const sent: string[] = [];
+    const log: string[] = [];
+    const batcher = new AppendBatcher<Item>({
+      maxMessages: 64,
+      maxBytes: 1 << 20,
+      send: (key) => {
+        sent.push(key);
+        log.push(`send ${key}`);
+      },
+      around: (sendAll) => {
+        log.push('begin');
+        sendAll();
+        log.push('end');
+      },
+    });
+    batcher.add('a', { name: '1', bytes: 1 });
+    batcher.add('b', { name: '2', bytes: 1 });
+    await nextTurn();
+    expect(log).toEqual(['begin', 'send a', 'send b', 'end']);
+    batcher.add('a', { name: '3', bytes: 1 });
+    await nextTurn();
+    expect(log.slice(4)).toEqual(['send a']);
+    batcher.flush();
+    expect(sent).toEqual(['a', 'b', 'a']);
+  });
+
   it('refuses bounds out of range', () => {
     const send = () => {};
     for (const maxMessages of [0, 1001, 2.5, Number.NaN]) {

@@ -11,6 +11,11 @@ export interface AppendBatcherOptions<T extends BatchedItem> {
   maxBytes: number;
   /** Sends one batch of one key, in the order the items were added; settles every item exactly once. */
   send: (key: string, batch: T[]) => void;
+  /**
+   * Wraps the sends of one turn's flush (every key's batch), e.g. to cork the connection so that
+   * they leave in one socket write instead of one per key. Must call `sendAll` exactly once.
+   */
+  around?: (sendAll: () => void) => void;
 }
 
 export const DEFAULT_APPEND_BATCH_MAX_MESSAGES = 64;
@@ -65,6 +70,12 @@ export class AppendBatcher<T extends BatchedItem> {
   readonly flush = (): void => {
     clearImmediate(this.timer);
     this.timer = undefined;
+    if (this.pending.size === 0) return;
+    if (this.pending.size === 1 || this.options.around === undefined) this.sendPending();
+    else this.options.around(this.sendPending);
+  };
+
+  private readonly sendPending = (): void => {
     for (const key of [...this.pending.keys()]) this.flushKey(key);
   };
 

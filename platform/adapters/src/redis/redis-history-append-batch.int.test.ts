@@ -88,6 +88,34 @@ describe('RedisHistoryStore append batching against Redis', () => {
     expect(calls).toEqual([2, 1]);
   });
 
+  it('sends the calls of several rooms flushed in one turn in one socket write', async () => {
+    const client = new Redis(REDIS_URL);
+    cleanup.push(async () => client.disconnect());
+    const s = store({ client });
+    for (const room of ['a', 'b', 'c']) await s.append(fx.input({ room })); // script loaded, rooms indexed
+    // Socket writes that carry a script call: one `_write` per chunk, or one `_writev` for many.
+    const writes: number[] = [];
+    const socket = client.stream as unknown as {
+      _write: (chunk: unknown, ...rest: unknown[]) => void;
+      _writev: (chunks: { chunk: unknown }[], ...rest: unknown[]) => void;
+    };
+    const scriptCalls = (chunks: unknown[]) => chunks.filter((c) => String(c).includes('evalsha')).length;
+    const write = socket._write.bind(socket);
+    const writev = socket._writev.bind(socket);
+    socket._write = (chunk, ...rest) => {
+      if (scriptCalls([chunk]) > 0) writes.push(1);
+      write(chunk, ...rest);
+    };
+    socket._writev = (chunks, ...rest) => {
+      const calls = scriptCalls(chunks.map((c) => c.chunk));
+      if (calls > 0) writes.push(calls);
+      writev(chunks, ...rest);
+    };
+    const results = await Promise.all(['a', 'b', 'c', 'a'].map((room) => s.append(fx.input({ room }))));
+    expect(seqs(results)).toEqual([2, 2, 2, 3]);
+    expect(writes).toEqual([3]);
+  });
+
   it('keeps every publisher in order with gap-free seqs under concurrent publishers on several gateways', async () => {
     const gateways = [store(), store(), store()];
     const publishers = 6;
