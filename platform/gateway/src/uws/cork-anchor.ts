@@ -11,8 +11,7 @@ const OPEN_TIMEOUT_MS = 5_000;
  * runs HTTP post-processing after its callback; when the callback upgraded the socket and the poll
  * was reallocated in place, that post-processing reads the WebSocket's memory as HTTP state and can
  * close the new connection (1006) right after `open`. Measured with uWS 20.57 on Node 22: the first
- * connection of a fresh gateway process in about one start out of four, and later ones too; with
- * uWS 20.30 on Node 20 about one upgrade in 2,000 (a two-gateway bench of 200 subscribers).
+ * connection of a fresh gateway process in about one start out of four, and later ones too.
  *
  * An async upgrade therefore runs inside the cork of this anchor: an idle WebSocket on a private
  * loopback listener. uWS corks one socket per loop, so while the anchor holds the cork the upgrading

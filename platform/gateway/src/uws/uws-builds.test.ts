@@ -74,8 +74,3 @@ describe('versionAtLeast', () => {
 it('lists every build in the supported combinations', () => {
   expect(supportedCombinations().split('; ')).toHaveLength(UWS_BUILDS.length);
 });
-
-it('completes async upgrades inside a cork anchor on every build (all predate the upstream cork fix)', () => {
-  // 20.30 too: without the anchor it dropped about 1 upgrade in 2,000 right after `open` (1006).
-  for (const build of UWS_BUILDS) expect(build.corkAnchor, build.version).toBe(true);
-});

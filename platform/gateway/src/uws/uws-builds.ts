@@ -19,9 +19,8 @@ export interface UwsBuild {
   /** Node.js major → module ABI (`process.versions.modules`) this build ships binaries for. */
   nodeAbis: Readonly<Record<string, string>>;
   /**
-   * Whether async upgrades need the `CorkAnchor` (cork-anchor.ts). Both builds drop connections right
-   * after `open` even when nothing is written there: 20.57 often, 20.30 rarely (measured: 1 of 2,000
-   * upgrades of a two-gateway bench, `pnpm bench --scenario hot --servers relaybox2` failing to start).
+   * Whether async upgrades need the `CorkAnchor` (cork-anchor.ts): 20.57 drops connections right after
+   * `open` even when nothing is written there; 20.30 only when `open` writes, which the route avoids.
    */
   corkAnchor: boolean;
 }
