@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { connect as connectAmqp } from 'amqplib';
 import { Redis } from 'ioredis';
 import { stopChild, trackChild } from './child-registry.js';
@@ -93,6 +95,14 @@ function launch(node: NodeLaunch): RunningNode {
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
+  // `RELAYBOX_BENCH_SERVER_LOGS=<dir>`: every server process's stdout and stderr, whole, in
+  // `<dir>/<node>-<pid>.log` (the row's error names only the first error line of the last 60).
+  const logDir = process.env.RELAYBOX_BENCH_SERVER_LOGS;
+  if (logDir) {
+    const file = createWriteStream(join(logDir, `${node.name.replace('#', '-')}-${child.pid}.log`));
+    child.stdout?.pipe(file);
+    child.stderr?.pipe(file);
+  }
   child.on('error', (error) => keep(Buffer.from(`spawn error: ${error.message}`)));
   return { launch: node, child, tail };
 }

@@ -25,6 +25,8 @@ export async function connectRelayBox(options: ConnectOptions): Promise<BenchCon
   let ref = FIRST_PUBLISH_REF;
   let ready = false;
   let settle: { resolve: () => void; reject: (error: Error) => void } | undefined;
+  /** Where a setup that fails stood: a close before the 101 and one after it look alike (1006). */
+  let stage = 'before the upgrade answer';
   const setup = new Promise<void>((resolve, reject) => {
     settle = { resolve, reject };
   });
@@ -33,6 +35,7 @@ export async function connectRelayBox(options: ConnectOptions): Promise<BenchCon
     const frame = parseServerFrame(text);
     if (!frame) return;
     if (frame.type === 'connected') {
+      stage = 'after connected, before the join acks';
       if (role === 'idle' || !target.room) {
         settle?.resolve();
         return;
@@ -73,7 +76,9 @@ export async function connectRelayBox(options: ConnectOptions): Promise<BenchCon
       timeoutMs: options.timeoutMs,
     },
     {
-      onOpen: () => {},
+      onOpen: () => {
+        stage = 'after the upgrade, before connected';
+      },
       onMessage: (data) => {
         if (scanPayload(data, fields)) options.onPayload(fields);
         else onControlFrame(data.toString());
@@ -81,7 +86,7 @@ export async function connectRelayBox(options: ConnectOptions): Promise<BenchCon
       onRefused: (status, body) => settle?.reject(new Error(`upgrade refused: HTTP ${status} ${body}`)),
       onClose: (code, reason) => {
         if (ready) options.onProblem(`closed by server (${code} ${reason})`);
-        else settle?.reject(new Error(`closed with ${code} ${reason} during setup`));
+        else settle?.reject(new Error(`closed with ${code} ${reason} during setup (${stage})`));
       },
       onError: (error) => {
         if (ready) options.onProblem(`socket error: ${error.message}`);

@@ -20,7 +20,8 @@ export interface UwsBuild {
   nodeAbis: Readonly<Record<string, string>>;
   /**
    * Whether async upgrades need the `CorkAnchor` (cork-anchor.ts): 20.57 drops connections right after
-   * `open` even when nothing is written there; 20.30 only when `open` writes, which the route avoids.
+   * `open` even when nothing is written there; 20.30 mostly when `open` writes, which the route avoids,
+   * and rarely without (docs/runtime.md). The anchor stalls sends on 20.30: keep it off there.
    */
   corkAnchor: boolean;
 }

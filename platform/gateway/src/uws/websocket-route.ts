@@ -118,9 +118,9 @@ export function mountWebSocketRoute(app: TemplatedApp, uws: UwsModule, options: 
       const data = ws.getUserData();
       const transport = new UwsTransport(ws);
       data.transport = transport;
-      // The async-upgrade cork bug (see cork-anchor.ts): with uWS 20.30, writing to the new socket
-      // from `open` while the upgrade's cork is held can make cork's post-processing tear it down
-      // (1006). Touch the socket only once `open` has returned, whichever cork completed the upgrade.
+      // The async-upgrade cork bug (see cork-anchor.ts): writing to the new socket from `open` while
+      // the upgrade's cork is held makes cork's post-processing tear it down (1006) more often.
+      // Touch the socket only once `open` has returned, whichever cork completed the upgrade.
       // A client should wait for `connected`; frames it sends earlier are queued (see `message`).
       setImmediate(() => {
         if (transport.closed) {
