@@ -31,7 +31,8 @@ const topicRoom = (room: string, channel: Channel) => (channel === 'messages' ? 
  */
 export class RoomSubscriptions {
   readonly rooms = new Map<string, JoinedRoom>();
-  private readonly pending = new Map<string, Promise<boolean>>();
+  /** Binds in flight by room and channel; made on the first subscribe (idle connections: issue 15). */
+  private pending: Map<string, Promise<boolean>> | undefined;
   private ended = false;
 
   constructor(
@@ -73,10 +74,11 @@ export class RoomSubscriptions {
   subscribe(room: string, state: JoinedRoom, channel: Channel, catchUp?: CatchUp): Promise<boolean> {
     if (state[channel] === 'on') return Promise.resolve(true);
     const key = `${channel}\u0000${room}`;
-    const inFlight = this.pending.get(key);
+    const pending = (this.pending ??= new Map());
+    const inFlight = pending.get(key);
     if (inFlight) return inFlight;
-    const attempt = this.bind(room, state, channel, catchUp).finally(() => this.pending.delete(key));
-    this.pending.set(key, attempt);
+    const attempt = this.bind(room, state, channel, catchUp).finally(() => pending.delete(key));
+    pending.set(key, attempt);
     return attempt;
   }
 
