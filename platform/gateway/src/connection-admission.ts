@@ -104,11 +104,7 @@ export class ConnectionAdmission implements Handlers {
   ): ClientSession {
     const { tracer } = this.deps;
     // uWS's own backpressure cap (websocket-route.ts) bounds a slowed connection's queue too.
-    const slowable = new SlowReaderTransport(
-      transport,
-      this.tapTopic,
-      this.deps.limits.maxBufferedBytes * 4,
-    );
+    const slowable = new SlowReaderTransport(transport, this.tapTopic, this.deps.limits.maxBufferedBytes * 4);
     const counted = new CountingTransport(slowable, this.topicCounter);
     // The app's limits (cloud mode) replace the gateway's for this session's rooms and publish rate.
     const { sessionDeps } = this;

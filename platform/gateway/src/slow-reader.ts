@@ -68,7 +68,8 @@ export class SlowReaderTransport implements Transport {
   }
 
   subscribe(topic: string): void {
-    (this.topics ??= new Set()).add(topic);
+    this.topics ??= new Set();
+    this.topics.add(topic);
     if (this.throttle) this.tap(this.throttle, topic);
     else this.inner.subscribe(topic);
   }

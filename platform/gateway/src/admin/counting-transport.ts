@@ -56,7 +56,9 @@ export class CountingTransport implements Transport {
   subscribe(topic: string): void {
     this.inner.subscribe(topic);
     const counter = this.topicCounter(topic);
-    if (counter) (this.baselines ??= new Map()).set(topic, { counter, messages: counter.messages, bytes: counter.bytes });
+    if (!counter) return;
+    this.baselines ??= new Map();
+    this.baselines.set(topic, { counter, messages: counter.messages, bytes: counter.bytes });
   }
 
   unsubscribe(topic: string): void {
