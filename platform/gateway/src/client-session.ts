@@ -46,7 +46,7 @@ export interface SessionDeps {
   roomMetrics: RoomMetricsFanout;
   membership?: MembershipObserver;
   /** The connection is being closed for ignoring its request budget. */
-  onBudgetIgnored?: () => void;
+  onBudgetIgnored?: (session: ClientSession) => void;
   /** Room membership changes, for webhooks. */
   onRoom?: (session: ClientSession, room: string, joined: boolean) => void;
   /** A request refused with `permission_denied` (for the `permission.denied` trace). */
@@ -75,9 +75,13 @@ export class ClientSession {
    * so one connection's reads cannot stall everyone's frames for long. Reads still queued when the
    * connection closes are dropped.
    */
-  private readonly reads = new ReadQueue(READS_IN_FLIGHT, () => this.transport.closed);
-  /** The request budget and the hold of later frames behind a subscribe. */
-  private readonly intake: FrameIntake;
+  private readsQueue: ReadQueue | undefined;
+  /**
+   * The request budget and the hold of later frames behind a subscribe. Made on the first frame
+   * (its budget starts full either way), like `reads`: an idle connection holds neither, nor their
+   * closures (issue 15: idle connections at ≤ 3 KB each).
+   */
+  private frameIntake: FrameIntake | undefined;
   private badFrames = 0;
   private expiryTimer: NodeJS.Timeout | undefined;
   /** Every line this connection logs carries its `connectionId` and `appId`. */
@@ -91,18 +95,6 @@ export class ClientSession {
   ) {
     this.connectionId = opening.connectionId;
     this.log = deps.log.child({ connectionId: opening.connectionId, appId: principal.appId });
-    this.intake = new FrameIntake({
-      limits: deps.limits,
-      run: (frame) => this.run(frame),
-      refuse: (ref, error) => this.replyError(ref, error),
-      closeForBudget: () => {
-        deps.onBudgetIgnored?.();
-        transport.close(
-          CloseCode.PolicyViolation,
-          'rate_limited: request budget ignored, too many frames over the rate',
-        );
-      },
-    });
     this.subs = new RoomSubscriptions(
       deps.hub,
       transport,
@@ -110,6 +102,27 @@ export class ClientSession {
       deps.roomMetrics,
       deps.membership,
     );
+  }
+
+  private get reads(): ReadQueue {
+    this.readsQueue ??= new ReadQueue(READS_IN_FLIGHT, () => this.transport.closed);
+    return this.readsQueue;
+  }
+
+  private get intake(): FrameIntake {
+    this.frameIntake ??= new FrameIntake({
+      limits: this.deps.limits,
+      run: (frame) => this.run(frame),
+      refuse: (ref, error) => this.replyError(ref, error),
+      closeForBudget: () => {
+        this.deps.onBudgetIgnored?.(this);
+        this.transport.close(
+          CloseCode.PolicyViolation,
+          'rate_limited: request budget ignored, too many frames over the rate',
+        );
+      },
+    });
+    return this.frameIntake;
   }
 
   /** Subscriptions that can push traffic at this connection (for the slow-consumer sweep). */

@@ -1,6 +1,6 @@
 import type { ConnectionQuota } from '@relaybox/core';
 import { CloseCode, ErrorCode, type Limits, RelayBoxError } from '@relaybox/protocol';
-import { CountingTransport } from './admin/counting-transport.js';
+import { CountingTransport, type TopicCounter } from './admin/counting-transport.js';
 import { type AppPolicy, originAllowed } from './app-policy.js';
 import type { AuthGuard } from './auth/auth-guard.js';
 import { type CredentialSources, extractCredentials, extractResumeOffer } from './auth/credentials.js';
@@ -12,7 +12,7 @@ import type { GatewayMetrics } from './metrics/gateway-metrics.js';
 import { KeyedRateLimiter } from './rate-limit.js';
 import type { SessionLifecycle } from './session-lifecycle.js';
 import type { SessionTakeover } from './session-takeover.js';
-import { SlowReaderTransport } from './slow-reader.js';
+import { SlowReaderTransport, type TopicTap } from './slow-reader.js';
 import { namedKey, traceConnection, traceRefusal } from './tracing/gateway-traces.js';
 import type { Tracer } from './tracing/tracer.js';
 import { toRelayBoxError } from './uws/http.js';
@@ -52,12 +52,29 @@ type Handlers = Pick<WebSocketRouteOptions, 'admit' | 'abandon' | 'openSession' 
 export class ConnectionAdmission implements Handlers {
   /** New connections per address (a flooder closed for ignoring its budget loses a burst). */
   private readonly connectLimiter: KeyedRateLimiter;
+  /**
+   * Made once and shared by every session, not per connection: a closure per connection and per
+   * wrapper adds up on a gateway holding tens of thousands of idle sockets (issue 15).
+   */
+  private readonly sessionDeps: SessionDeps;
+  private readonly tapTopic: TopicTap;
+  private readonly topicCounter: (topic: string) => TopicCounter | undefined;
 
   constructor(private readonly deps: ConnectionAdmissionDeps) {
     this.connectLimiter = new KeyedRateLimiter(
       deps.limits.connectionRatePerSecond,
       deps.limits.connectionBurst,
     );
+    const { hub, sessionDeps } = deps;
+    this.tapTopic = (topic, tap) => hub.tapTopic(topic, tap);
+    this.topicCounter = (topic) => hub.topicCounter(topic);
+    this.sessionDeps = {
+      ...sessionDeps,
+      onBudgetIgnored: (session) => {
+        sessionDeps.onBudgetIgnored?.(session);
+        if (session.address !== undefined) this.penalize(session.address);
+      },
+    };
   }
 
   /** Admits an upgrade or rejects with the `RelayBoxError` it is refused with (counted and traced). */
@@ -85,19 +102,18 @@ export class ConnectionAdmission implements Handlers {
     transport: ClientSession['transport'],
     { principal, opening, limits, ip }: Admission,
   ): ClientSession {
-    const { hub, tracer } = this.deps;
+    const { tracer } = this.deps;
     // uWS's own backpressure cap (websocket-route.ts) bounds a slowed connection's queue too.
-    const slowable = new SlowReaderTransport(
-      transport,
-      (topic, tap) => hub.tapTopic(topic, tap),
-      this.deps.limits.maxBufferedBytes * 4,
-    );
-    const counted = new CountingTransport(slowable, (topic) => hub.topicCounter(topic));
+    const slowable = new SlowReaderTransport(transport, this.tapTopic, this.deps.limits.maxBufferedBytes * 4);
+    const counted = new CountingTransport(slowable, this.topicCounter);
     // The app's limits (cloud mode) replace the gateway's for this session's rooms and publish rate.
-    const { sessionDeps } = this.deps;
-    const base =
-      ip === undefined ? sessionDeps : { ...sessionDeps, onBudgetIgnored: () => this.penalize(ip) };
-    const session = new ClientSession(counted, principal, opening, limits ? { ...base, limits } : base);
+    const { sessionDeps } = this;
+    const session = new ClientSession(
+      counted,
+      principal,
+      opening,
+      limits ? { ...sessionDeps, limits } : sessionDeps,
+    );
     session.address = ip;
     this.deps.sessions.add(session);
     this.deps.metrics.connectionOpened(principal.appId);

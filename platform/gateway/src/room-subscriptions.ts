@@ -31,7 +31,8 @@ const topicRoom = (room: string, channel: Channel) => (channel === 'messages' ? 
  */
 export class RoomSubscriptions {
   readonly rooms = new Map<string, JoinedRoom>();
-  private readonly pending = new Map<string, Promise<boolean>>();
+  /** Binds in flight by room and channel; made on the first subscribe (idle connections: issue 15). */
+  private pending: Map<string, Promise<boolean>> | undefined;
   private ended = false;
 
   constructor(
@@ -57,6 +58,9 @@ export class RoomSubscriptions {
 
   /** Subscriptions that are on (for the slow-consumer sweep). */
   get active(): number {
+    // Read for every connection 4 times a second (the slow-consumer sweep): an idle one allocates
+    // no iterator.
+    if (this.rooms.size === 0) return 0;
     let n = 0;
     for (const state of this.rooms.values()) {
       if (state.messages === 'on') n++;
@@ -73,10 +77,12 @@ export class RoomSubscriptions {
   subscribe(room: string, state: JoinedRoom, channel: Channel, catchUp?: CatchUp): Promise<boolean> {
     if (state[channel] === 'on') return Promise.resolve(true);
     const key = `${channel}\u0000${room}`;
-    const inFlight = this.pending.get(key);
+    this.pending ??= new Map();
+    const pending = this.pending;
+    const inFlight = pending.get(key);
     if (inFlight) return inFlight;
-    const attempt = this.bind(room, state, channel, catchUp).finally(() => this.pending.delete(key));
-    this.pending.set(key, attempt);
+    const attempt = this.bind(room, state, channel, catchUp).finally(() => pending.delete(key));
+    pending.set(key, attempt);
     return attempt;
   }
 

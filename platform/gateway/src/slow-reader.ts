@@ -32,7 +32,8 @@ interface Throttle {
  * Outside a fault it passes every call through and only remembers the topics it is subscribed to.
  */
 export class SlowReaderTransport implements Transport {
-  private readonly topics = new Set<string>();
+  /** Made on the first subscribe: most connections are idle (issue 15: ≤ 3 KB each). */
+  private topics: Set<string> | undefined;
   private throttle: Throttle | undefined;
 
   constructor(
@@ -67,13 +68,14 @@ export class SlowReaderTransport implements Transport {
   }
 
   subscribe(topic: string): void {
+    this.topics ??= new Set();
     this.topics.add(topic);
     if (this.throttle) this.tap(this.throttle, topic);
     else this.inner.subscribe(topic);
   }
 
   unsubscribe(topic: string): void {
-    this.topics.delete(topic);
+    this.topics?.delete(topic);
     const untap = this.throttle?.untap.get(topic);
     if (untap) {
       untap();
@@ -112,7 +114,7 @@ export class SlowReaderTransport implements Transport {
         tick: setInterval(() => this.drain(), TICK_MS),
       };
       this.throttle = throttle;
-      for (const topic of this.topics) {
+      for (const topic of this.topics ?? []) {
         // uWS hands this socket what was published to the topic before it leaves it first.
         this.inner.unsubscribe(topic);
         this.tap(throttle, topic);
@@ -128,7 +130,7 @@ export class SlowReaderTransport implements Transport {
     this.stopThrottle();
     if (this.inner.closed) return;
     for (const frame of throttle.queue) this.inner.send(frame);
-    for (const topic of this.topics) this.inner.subscribe(topic);
+    for (const topic of this.topics ?? []) this.inner.subscribe(topic);
   }
 
   private tap(throttle: Throttle, topic: string): void {

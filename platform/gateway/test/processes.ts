@@ -16,8 +16,13 @@ export interface GatewayProcess {
  * Starts `platform/gateway/src/main.ts` as its own process, exactly like `pnpm start`, and waits
  * for the banner that names its port.
  */
-export function spawnGateway(env: Record<string, string>, timeoutMs = 20_000): Promise<GatewayProcess> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'platform/gateway/src/main.ts'], {
+export function spawnGateway(
+  env: Record<string, string>,
+  timeoutMs = 20_000,
+  /** Extra `node` flags, e.g. `--expose-gc`. */
+  nodeArgs: string[] = [],
+): Promise<GatewayProcess> {
+  const proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'platform/gateway/src/main.ts'], {
     cwd: ROOT,
     env: { ...process.env, RELAYBOX_PORT: '0', RELAYBOX_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -24,7 +24,8 @@ export class CountingTransport implements Transport {
   private sentBytes = 0;
   private leftMessages = 0;
   private leftBytes = 0;
-  private readonly baselines = new Map<string, Baseline>();
+  /** Made on the first subscribe: most connections are idle (issue 15: ≤ 3 KB each). */
+  private baselines: Map<string, Baseline> | undefined;
   /** Set while the inspector watches this connection: frames sent here are recorded there. */
   frameLog: FrameLog | undefined;
 
@@ -55,27 +56,29 @@ export class CountingTransport implements Transport {
   subscribe(topic: string): void {
     this.inner.subscribe(topic);
     const counter = this.topicCounter(topic);
-    if (counter) this.baselines.set(topic, { counter, messages: counter.messages, bytes: counter.bytes });
+    if (!counter) return;
+    this.baselines ??= new Map();
+    this.baselines.set(topic, { counter, messages: counter.messages, bytes: counter.bytes });
   }
 
   unsubscribe(topic: string): void {
     this.inner.unsubscribe(topic);
-    const base = this.baselines.get(topic);
+    const base = this.baselines?.get(topic);
     if (!base) return;
-    this.baselines.delete(topic);
+    this.baselines?.delete(topic);
     this.leftMessages += base.counter.messages - base.messages;
     this.leftBytes += base.counter.bytes - base.bytes;
   }
 
   get messagesOut(): number {
     let n = this.sentMessages + this.leftMessages;
-    for (const b of this.baselines.values()) n += b.counter.messages - b.messages;
+    for (const b of this.baselines?.values() ?? []) n += b.counter.messages - b.messages;
     return n;
   }
 
   get bytesOut(): number {
     let n = this.sentBytes + this.leftBytes;
-    for (const b of this.baselines.values()) n += b.counter.bytes - b.bytes;
+    for (const b of this.baselines?.values() ?? []) n += b.counter.bytes - b.bytes;
     return n;
   }
 }
