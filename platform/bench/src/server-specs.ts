@@ -181,8 +181,9 @@ export function planCluster(
         RELAYBOX_NODE_ID: `bench-${run}-${i + 1}`,
         RELAYBOX_DEV_API_KEY: apiKey,
         RELAYBOX_LIMITS: RELAYBOX_LIMITS,
-        // The admin API's token file would otherwise land in the working directory's .relaybox/.
-        RELAYBOX_ADMIN_TOKEN: `bench-admin-${run}-token`,
+        // As deployed: no admin API, so no inspector snapshot (docs/benchmarks.md, idle connections);
+        // tracing is set per spec. Development mode would also write an admin token to .relaybox/.
+        RELAYBOX_ENV: 'production',
         ...spec.env,
       },
       port,
