@@ -104,13 +104,19 @@ describe('webhook inbox', () => {
       Array.from({ length: 13 }, (_, i) => i + 1),
     );
     expect(attempts.every((a) => a.status === 500 && a.latencyMs >= 0)).toBe(true);
-    const traced = (await admin('/traces?appId=alpha&limit=2000')).body.items as Array<{
-      type: string;
-      detail: Record<string, unknown>;
-    }>;
-    expect(traced.some((t) => t.type === 'webhook.dead_letter' && t.detail.eventId === letter.event.id)).toBe(
-      true,
+    // The worker's trace events reach the shared trace log in batches (every 50 ms), after the move.
+    const deadLetterTraced = (items: Array<{ type: string; detail: Record<string, unknown> }>) =>
+      items.some((t) => t.type === 'webhook.dead_letter' && t.detail.eventId === letter.event.id);
+    const traced = await eventually(
+      async () =>
+        (await admin('/traces?appId=alpha&limit=2000')).body.items as Array<{
+          type: string;
+          detail: Record<string, unknown>;
+        }>,
+      deadLetterTraced,
+      5_000,
     );
+    expect(deadLetterTraced(traced)).toBe(true);
 
     await admin('/webhooks/inbox', 'POST', { appId: 'alpha', events: ['room.joined'], respondWith: 200 });
     const requeued = await admin('/webhooks/dead-letters/requeue', 'POST', {
