@@ -173,18 +173,40 @@ async function publishUntilAcked(
   }
 }
 
-/** Leaves and re-enters presence for one random client every `everyMs`, until stopped. */
+/** How long a churned client keeps trying to enter again while its connection is down. */
+const REENTER_MS = 20_000;
+
+/**
+ * Leaves and re-enters presence for one random client every `everyMs`, until stopped. An enter
+ * refused because the connection is down (the SDK queues nothing: `connection_closed`) is tried
+ * again once it is back, as an app would: otherwise that client is legitimately absent and
+ * presence could never converge on every client.
+ */
 export function presenceChurn(clients: WorkloadClient[], everyMs: number): () => Promise<void> {
   let busy: Promise<void> = Promise.resolve();
   const timer = setInterval(() => {
     const client = clients[Math.floor(Math.random() * clients.length)]!;
     busy = busy.then(async () => {
       await client.handle.presence.leave().catch(() => {});
-      await client.handle.presence.enter({ churned: true }).catch(() => {});
+      await reenter(client);
     });
   }, everyMs);
   return async () => {
     clearInterval(timer);
     await busy;
   };
+}
+
+async function reenter(client: WorkloadClient): Promise<void> {
+  const deadline = Date.now() + REENTER_MS;
+  for (;;) {
+    try {
+      await client.handle.presence.enter({ churned: true });
+      return;
+    } catch (error) {
+      const down = (error as RelayBoxError).code === 'connection_closed';
+      if (!down || Date.now() + RETRY_MS > deadline) return;
+      await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+    }
+  }
 }
