@@ -36,68 +36,66 @@ const usageBody = {
   },
 } as const;
 
+/** A worker's report body: `{ items }`, at most `maxItems` objects of exactly these fields. */
+function reportBody<P extends Record<string, object>>(
+  maxItems: number,
+  required: readonly (keyof P & string)[],
+  properties: P,
+) {
+  return {
+    type: 'object',
+    required: ['items'],
+    additionalProperties: false,
+    properties: {
+      items: {
+        type: 'array',
+        maxItems,
+        items: { type: 'object', required, additionalProperties: false, properties },
+      },
+    },
+  } as const;
+}
+
+/** The fields that name one webhook event of one endpoint, in every report. */
+const eventFields = {
+  appId: { type: 'string', minLength: 1, maxLength: 64 },
+  endpointId: { type: 'string', minLength: 1, maxLength: 64 },
+  eventId: { type: 'string', minLength: 1, maxLength: 100 },
+  type: { type: 'string', minLength: 1, maxLength: 64 },
+} as const;
+
 /** Tries per report at most (a worker reports every 2 s). */
 export const MAX_REPORTED_ATTEMPTS = 1000;
 
-const attemptsBody = {
-  type: 'object',
-  required: ['items'],
-  additionalProperties: false,
-  properties: {
-    items: {
-      type: 'array',
-      maxItems: MAX_REPORTED_ATTEMPTS,
-      items: {
-        type: 'object',
-        required: ['appId', 'endpointId', 'eventId', 'type', 'attempt', 'latencyMs', 'at'],
-        additionalProperties: false,
-        properties: {
-          appId: { type: 'string', minLength: 1, maxLength: 64 },
-          endpointId: { type: 'string', minLength: 1, maxLength: 64 },
-          eventId: { type: 'string', minLength: 1, maxLength: 100 },
-          type: { type: 'string', minLength: 1, maxLength: 64 },
-          attempt: { type: 'integer', minimum: 1, maximum: 1000 },
-          status: { type: 'integer', minimum: 100, maximum: 599 },
-          error: { type: 'string', maxLength: 500 },
-          latencyMs: { type: 'integer', minimum: 0, maximum: 3_600_000 },
-          at: { type: 'integer', minimum: 0 },
-        },
-      },
-    },
+const attemptsBody = reportBody(
+  MAX_REPORTED_ATTEMPTS,
+  ['appId', 'endpointId', 'eventId', 'type', 'attempt', 'latencyMs', 'at'],
+  {
+    ...eventFields,
+    attempt: { type: 'integer', minimum: 1, maximum: 1000 },
+    status: { type: 'integer', minimum: 100, maximum: 599 },
+    error: { type: 'string', maxLength: 500 },
+    latencyMs: { type: 'integer', minimum: 0, maximum: 3_600_000 },
+    at: { type: 'integer', minimum: 0 },
   },
-} as const;
+);
 
 /** Dead-letter changes per report at most (a worker reports every 2 s). */
 export const MAX_REPORTED_DEAD_LETTER_CHANGES = 1000;
 
-const deadLettersBody = {
-  type: 'object',
-  required: ['items'],
-  additionalProperties: false,
-  properties: {
-    items: {
-      type: 'array',
-      maxItems: MAX_REPORTED_DEAD_LETTER_CHANGES,
-      items: {
-        type: 'object',
-        required: ['op', 'appId', 'endpointId', 'eventId', 'failedAt'],
-        additionalProperties: false,
-        properties: {
-          op: { type: 'string', enum: ['add', 'remove'] },
-          appId: { type: 'string', minLength: 1, maxLength: 64 },
-          endpointId: { type: 'string', minLength: 1, maxLength: 64 },
-          eventId: { type: 'string', minLength: 1, maxLength: 100 },
-          type: { type: 'string', minLength: 1, maxLength: 64 },
-          attempts: { type: 'integer', minimum: 0, maximum: 1000 },
-          reason: { type: 'string', minLength: 1, maxLength: 32 },
-          lastStatus: { type: 'integer', minimum: 100, maximum: 599 },
-          lastError: { type: 'string', maxLength: 500 },
-          failedAt: { type: 'integer', minimum: 0 },
-        },
-      },
-    },
+const deadLettersBody = reportBody(
+  MAX_REPORTED_DEAD_LETTER_CHANGES,
+  ['op', 'appId', 'endpointId', 'eventId', 'failedAt'],
+  {
+    op: { type: 'string', enum: ['add', 'remove'] },
+    ...eventFields,
+    attempts: { type: 'integer', minimum: 0, maximum: 1000 },
+    reason: { type: 'string', minLength: 1, maxLength: 32 },
+    lastStatus: { type: 'integer', minimum: 100, maximum: 599 },
+    lastError: { type: 'string', maxLength: 500 },
+    failedAt: { type: 'integer', minimum: 0 },
   },
-} as const;
+);
 
 const requeueAnswerBody = {
   type: 'object',
