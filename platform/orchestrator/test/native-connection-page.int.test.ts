@@ -1,14 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { deleteRedisKeys, RabbitmqAdmin } from '@relaybox/adapters/testing';
 import type { RelayBox, RoomMessage } from '@relaybox/client';
-import { testName } from '@relaybox/core/testing';
 import type { AdminConnectionDetail } from '@relaybox/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NativeEngine } from '../src/index.js';
 import { client, waitUntil } from './docker-helpers.js';
+import { NativeStack } from './native-stack.js';
 
 /**
  * The console's connection page behind the native engine's front proxy (round robin over 2
@@ -16,53 +11,27 @@ import { client, waitUntil } from './docker-helpers.js';
  * subscription states, whichever gateway the proxy hands the read to.
  */
 describe('connection detail through the native engine front proxy (2 gateways)', () => {
-  const prefix = `test-connpage-${randomBytes(4).toString('hex')}:`;
-  const exchange = testName('test.connpage');
-  const engine = new NativeEngine({
-    redisPrefix: prefix,
-    amqpExchange: exchange,
-    dataDir: mkdtempSync(join(tmpdir(), 'rb-connpage-')),
-    stopGraceMs: 3000,
-  });
-  let devApiKey: string;
-  let adminToken: string;
-  let origin: string;
-  const gatewayUrl: Record<string, string> = {};
+  const stack = new NativeStack('connpage');
   const relays: RelayBox[] = [];
 
   const detail = async (connectionId: string) => {
-    const res = await fetch(`${origin}/v1/admin/connections/${encodeURIComponent(connectionId)}`, {
-      headers: { authorization: `Bearer ${adminToken}` },
+    const res = await fetch(`${stack.origin}/v1/admin/connections/${encodeURIComponent(connectionId)}`, {
+      headers: { authorization: `Bearer ${stack.adminToken}` },
     });
     return { status: res.status, body: (await res.json()) as AdminConnectionDetail };
   };
 
-  beforeAll(async () => {
-    const result = await engine.up({
-      port: 0,
-      gateways: 2,
-      adminToken: `admin-${randomBytes(12).toString('hex')}`,
-    });
-    devApiKey = result.devApiKey;
-    adminToken = result.adminToken;
-    origin = result.status.endpoints.origin.replace('localhost', '127.0.0.1');
-    for (const s of result.status.services) {
-      const port = /port (\d+)/.exec(s.detail ?? '')?.[1];
-      if (s.service === 'gateway' && port) gatewayUrl[s.name] = `ws://127.0.0.1:${port}/v1/ws`;
-    }
-  }, 90_000);
+  beforeAll(() => stack.up(), 90_000);
 
   afterAll(async () => {
     await Promise.allSettled(relays.map((r) => r.close()));
-    await engine.down();
-    await deleteRedisKeys(prefix);
-    await RabbitmqAdmin.deleteExchange(exchange).catch(() => {});
+    await stack.down();
   }, 30_000);
 
   it('every read shows the frames in and out and the subscription states', { timeout: 60_000 }, async () => {
     const relay = await client(
-      gatewayUrl['gateway-1']!,
-      devApiKey,
+      stack.gatewayUrl['gateway-1']!,
+      stack.devApiKey,
       `watched-${randomBytes(3).toString('hex')}`,
     );
     relays.push(relay);

@@ -1,16 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { deleteRedisKeys, RabbitmqAdmin } from '@relaybox/adapters/testing';
 import type { RelayBox, RoomMessage } from '@relaybox/client';
-import { testName } from '@relaybox/core/testing';
 import type { FaultRecord, TraceEvent } from '@relaybox/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningDaemon, startDaemon } from '../src/daemon/index.js';
-import { NativeEngine } from '../src/index.js';
 import { openSse, rawRequest, type SseClient } from './daemon-test-client.js';
 import { client, waitUntil } from './docker-helpers.js';
+import { NativeStack } from './native-stack.js';
 
 /** Waits for a publish to settle, at most 3 s (a publish on a socket being replaced may wait for it). */
 function settled(p: Promise<unknown>): Promise<unknown> {
@@ -23,20 +18,10 @@ function settled(p: Promise<unknown>): Promise<unknown> {
  * on the daemon's event stream and the stack's traces timeline.
  */
 describe('fault injection on the native engine (2 gateways)', () => {
-  const prefix = `test-faults-${randomBytes(4).toString('hex')}:`;
-  const exchange = testName('test.faults');
-  const engine = new NativeEngine({
-    redisPrefix: prefix,
-    amqpExchange: exchange,
-    dataDir: mkdtempSync(join(tmpdir(), 'rb-faults-')),
-    stopGraceMs: 3000,
-  });
+  const stack = new NativeStack('faults');
+  const { engine, gatewayUrl } = stack;
   let daemon: RunningDaemon;
   let events: SseClient;
-  let devApiKey: string;
-  let adminToken: string;
-  let origin: string;
-  const gatewayUrl: Record<string, string> = {};
   const relays: RelayBox[] = [];
 
   const api = (path: string, body?: unknown) =>
@@ -64,28 +49,19 @@ describe('fault injection on the native engine (2 gateways)', () => {
   const connect = async (gateway: string | string[], clientId: string): Promise<RelayBox> => {
     await refreshGateways(); // a restarted gateway listens on a new port
     const urls = (Array.isArray(gateway) ? gateway : [gateway]).map((g) => gatewayUrl[g]!);
-    const relay = await client(urls.length === 1 ? urls[0]! : (urls as never), devApiKey, clientId);
+    const relay = await client(urls.length === 1 ? urls[0]! : (urls as never), stack.devApiKey, clientId);
     relays.push(relay);
     return relay;
   };
 
-  const refreshGateways = async () => {
-    for (const s of (await engine.status()).services) {
-      const port = /port (\d+)/.exec(s.detail ?? '')?.[1];
-      if (s.service === 'gateway' && port) gatewayUrl[s.name] = `ws://127.0.0.1:${port}/v1/ws`;
-    }
-  };
+  const refreshGateways = () => stack.refreshGateways();
 
   beforeAll(async () => {
-    const result = await engine.up({
-      port: 0,
-      gateways: 2,
-      adminToken: `admin-${randomBytes(12).toString('hex')}`,
+    await stack.up();
+    daemon = await startDaemon({
+      engine,
+      credentials: { adminToken: stack.adminToken, devApiKey: stack.devApiKey },
     });
-    devApiKey = result.devApiKey;
-    adminToken = result.adminToken;
-    origin = result.status.endpoints.origin.replace('localhost', '127.0.0.1');
-    daemon = await startDaemon({ engine, credentials: { adminToken, devApiKey } });
     events = await openSse(`${daemon.url}/api/events`, { authorization: `Bearer ${daemon.secret}` });
   }, 90_000);
 
@@ -93,9 +69,7 @@ describe('fault injection on the native engine (2 gateways)', () => {
     await Promise.allSettled(relays.map((r) => r.close()));
     events?.close();
     await daemon?.close();
-    await engine.down();
-    await deleteRedisKeys(prefix);
-    await RabbitmqAdmin.deleteExchange(exchange).catch(() => {});
+    await stack.down();
   }, 30_000);
 
   it('refuses a bad spec (400 invalid_argument) and an unknown fault id (404)', async () => {
@@ -288,8 +262,8 @@ describe('fault injection on the native engine (2 gateways)', () => {
       expect(faults.filter((e) => e.fault.id === id).map((e) => e.fault.state)).toEqual(['active', 'healed']);
     }
     await waitUntil(async () => {
-      const res = await fetch(`${origin}/v1/admin/traces?limit=5000`, {
-        headers: { authorization: `Bearer ${adminToken}` },
+      const res = await fetch(`${stack.origin}/v1/admin/traces?limit=5000`, {
+        headers: { authorization: `Bearer ${stack.adminToken}` },
       });
       const { items } = (await res.json()) as { items: TraceEvent[] };
       const marked = (type: string) =>

@@ -1,16 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { deleteRedisKeys, RabbitmqAdmin } from '@relaybox/adapters/testing';
 import type { RelayBox, RoomMessage } from '@relaybox/client';
-import { testName } from '@relaybox/core/testing';
 import type { AdminConnection, FaultRecord, TraceEvent } from '@relaybox/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningDaemon, startDaemon } from '../src/daemon/index.js';
-import { NativeEngine } from '../src/index.js';
 import { openSse, rawRequest, type SseClient } from './daemon-test-client.js';
 import { client, waitUntil } from './docker-helpers.js';
+import { NativeStack } from './native-stack.js';
 
 /** Small, so a few dozen 4 KB messages make a client that stops reading a slow consumer. */
 const MAX_BUFFERED_BYTES = 64 * 1024;
@@ -22,21 +17,11 @@ const MAX_BUFFERED_BYTES = 64 * 1024;
  * one on the same gateway and one on the other, keep receiving every message in order.
  */
 describe('client.slow on the native engine (2 gateways)', () => {
-  const prefix = `test-slow-${randomBytes(4).toString('hex')}:`;
-  const exchange = testName('test.slow');
-  const engine = new NativeEngine({
-    redisPrefix: prefix,
-    amqpExchange: exchange,
-    dataDir: mkdtempSync(join(tmpdir(), 'rb-slow-')),
-    stopGraceMs: 3000,
-    env: { RELAYBOX_LIMITS: JSON.stringify({ maxBufferedBytes: MAX_BUFFERED_BYTES }) },
+  const stack = new NativeStack('slow', {
+    RELAYBOX_LIMITS: JSON.stringify({ maxBufferedBytes: MAX_BUFFERED_BYTES }),
   });
   let daemon: RunningDaemon;
   let events: SseClient;
-  let devApiKey: string;
-  let adminToken: string;
-  let origin: string;
-  const gatewayUrl: Record<string, string> = {};
   const relays: RelayBox[] = [];
   /** Faults the tests injected and healed (a retried test adds its own). */
   const injected: string[] = [];
@@ -54,14 +39,14 @@ describe('client.slow on the native engine (2 gateways)', () => {
     return res.body as FaultRecord;
   };
   const connect = async (gateway: string, clientId: string): Promise<RelayBox> => {
-    const relay = await client(gatewayUrl[gateway]!, devApiKey, clientId);
+    const relay = await client(stack.gatewayUrl[gateway]!, stack.devApiKey, clientId);
     relays.push(relay);
     return relay;
   };
   /** The connection as the admin API lists it (snapshots are shared about once a second). */
   const listed = async (connectionId: string): Promise<AdminConnection | undefined> => {
-    const res = await fetch(`${origin}/v1/admin/connections`, {
-      headers: { authorization: `Bearer ${adminToken}` },
+    const res = await fetch(`${stack.origin}/v1/admin/connections`, {
+      headers: { authorization: `Bearer ${stack.adminToken}` },
     });
     const { items } = (await res.json()) as { items: AdminConnection[] };
     return items.find((c) => c.connectionId === connectionId);
@@ -91,19 +76,11 @@ describe('client.slow on the native engine (2 gateways)', () => {
   const dataOf = (list: RoomMessage[]) => list.filter((m) => m.event === 'm').map((m) => m.data);
 
   beforeAll(async () => {
-    const result = await engine.up({
-      port: 0,
-      gateways: 2,
-      adminToken: `admin-${randomBytes(12).toString('hex')}`,
+    await stack.up();
+    daemon = await startDaemon({
+      engine: stack.engine,
+      credentials: { adminToken: stack.adminToken, devApiKey: stack.devApiKey },
     });
-    devApiKey = result.devApiKey;
-    adminToken = result.adminToken;
-    origin = result.status.endpoints.origin.replace('localhost', '127.0.0.1');
-    for (const s of result.status.services) {
-      const port = /port (\d+)/.exec(s.detail ?? '')?.[1];
-      if (s.service === 'gateway' && port) gatewayUrl[s.name] = `ws://127.0.0.1:${port}/v1/ws`;
-    }
-    daemon = await startDaemon({ engine, credentials: { adminToken, devApiKey } });
     events = await openSse(`${daemon.url}/api/events`, { authorization: `Bearer ${daemon.secret}` });
   }, 90_000);
 
@@ -111,9 +88,7 @@ describe('client.slow on the native engine (2 gateways)', () => {
     await Promise.allSettled(relays.map((r) => r.close()));
     events?.close();
     await daemon?.close();
-    await engine.down();
-    await deleteRedisKeys(prefix);
-    await RabbitmqAdmin.deleteExchange(exchange).catch(() => {});
+    await stack.down();
   }, 30_000);
 
   it('refuses a bad client.slow spec with a clear error', async () => {
@@ -206,8 +181,8 @@ describe('client.slow on the native engine (2 gateways)', () => {
     await waitUntil(() => [...ids].every((id) => states(id).length === 2), 10_000);
     for (const id of ids) expect(states(id)).toEqual(['active', 'healed']);
     await waitUntil(async () => {
-      const res = await fetch(`${origin}/v1/admin/traces?limit=5000`, {
-        headers: { authorization: `Bearer ${adminToken}` },
+      const res = await fetch(`${stack.origin}/v1/admin/traces?limit=5000`, {
+        headers: { authorization: `Bearer ${stack.adminToken}` },
       });
       const { items } = (await res.json()) as { items: TraceEvent[] };
       const marked = (type: string) =>
