@@ -1,42 +1,21 @@
-import { type HistoryAppendResult, HistoryCursor, queryMessages } from '@relaybox/core';
-import { expectStoreUnavailable, HistoryFixture, TcpProxy } from '@relaybox/core/testing';
+import { type HistoryAppendResult, queryMessages } from '@relaybox/core';
+import { expectStoreUnavailable } from '@relaybox/core/testing';
 import { type Command, Redis } from 'ioredis';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RedisHistoryStore, type RedisHistoryStoreOptions } from './redis-history-store.js';
-import { deleteKeys, REDIS_URL, uniquePrefix } from './redis-test-keys.js';
+import { describe, expect, it } from 'vitest';
+import { useRedisHistoryStores } from './redis-history-harness.js';
+import type { RedisHistoryStore, RedisHistoryStoreOptions } from './redis-history-store.js';
+import { REDIS_URL } from './redis-test-keys.js';
 
 // Appends of one room made in one event-loop turn go to Redis as one history-append.lua call.
 
 describe('RedisHistoryStore append batching against Redis', () => {
-  let prefix: string;
-  let admin: Redis;
-  let cleanup: (() => Promise<void>)[];
-  let fx: HistoryFixture;
-  const cursors = HistoryCursor.random();
-
-  beforeEach(() => {
-    prefix = uniquePrefix();
-    admin = new Redis(REDIS_URL);
-    cleanup = [];
-    fx = new HistoryFixture();
-  });
-
-  afterEach(async () => {
-    for (const step of cleanup.reverse()) await step();
-    await deleteKeys(prefix);
-    admin.disconnect();
-  });
-
-  const store = (options: Partial<RedisHistoryStoreOptions> = {}): RedisHistoryStore => {
-    const created = new RedisHistoryStore({ url: REDIS_URL, prefix, cursors, ...options });
-    cleanup.push(() => created.close());
-    return created;
-  };
+  const h = useRedisHistoryStores();
+  const { store, proxied } = h;
 
   /** A store on its own client whose script calls are counted: messages per `EVALSHA`/`EVAL` call. */
   const counted = (options: Partial<RedisHistoryStoreOptions> = {}) => {
     const client = new Redis(REDIS_URL);
-    cleanup.push(async () => client.disconnect());
+    h.cleanup(async () => client.disconnect());
     const calls: number[] = [];
     const send = client.sendCommand.bind(client);
     client.sendCommand = (command: Command, ...rest: unknown[]) => {
@@ -56,15 +35,15 @@ describe('RedisHistoryStore append batching against Redis', () => {
 
   it('appends the messages of one room made in one turn in one script call, in call order', async () => {
     const { calls, s } = counted();
-    await s.append(fx.input({ room: 'r' })); // loads the script: its calls are not counted below
+    await s.append(h.fx.input({ room: 'r' })); // loads the script: its calls are not counted below
     calls.length = 0;
-    const burst = await Promise.all(Array.from({ length: 10 }, () => s.append(fx.input({ room: 'r' }))));
+    const burst = await Promise.all(Array.from({ length: 10 }, () => s.append(h.fx.input({ room: 'r' }))));
     expect(seqs(burst)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
     expect(calls).toEqual([10]);
     // Timestamps never decrease with seq, also inside one call.
     const late = await Promise.all([
-      s.append(fx.input({ room: 'r', timestamp: 5 })),
-      s.append(fx.input({ room: 'r', timestamp: 1 })),
+      s.append(h.fx.input({ room: 'r', timestamp: 5 })),
+      s.append(h.fx.input({ room: 'r', timestamp: 1 })),
     ]);
     expect(late.map((r) => r.message.timestamp)).toEqual([
       burst[9]?.message.timestamp,
@@ -75,24 +54,24 @@ describe('RedisHistoryStore append batching against Redis', () => {
 
   it('keeps rooms apart (one call per room) and bounds a call by messages and bytes', async () => {
     const { calls, s } = counted({ appendBatchMaxMessages: 4, appendBatchMaxBytes: 2000 });
-    await s.append(fx.input({ room: 'a' }));
+    await s.append(h.fx.input({ room: 'a' }));
     calls.length = 0;
     const mixed = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => s.append(fx.input({ room: i % 2 === 0 ? 'a' : 'b' }))),
+      Array.from({ length: 10 }, (_, i) => s.append(h.fx.input({ room: i % 2 === 0 ? 'a' : 'b' }))),
     );
     expect(seqs(mixed)).toEqual([2, 1, 3, 2, 4, 3, 5, 4, 6, 5]);
     expect(calls).toEqual([4, 4, 1, 1]);
     calls.length = 0;
     const big = { text: 'x'.repeat(600) };
-    await Promise.all([1, 2, 3].map(() => s.append(fx.input({ room: 'c', data: big }))));
+    await Promise.all([1, 2, 3].map(() => s.append(h.fx.input({ room: 'c', data: big }))));
     expect(calls).toEqual([2, 1]);
   });
 
   it('sends the calls of several rooms flushed in one turn in one socket write', async () => {
     const client = new Redis(REDIS_URL);
-    cleanup.push(async () => client.disconnect());
+    h.cleanup(async () => client.disconnect());
     const s = store({ client });
-    for (const room of ['a', 'b', 'c']) await s.append(fx.input({ room })); // script loaded, rooms indexed
+    for (const room of ['a', 'b', 'c']) await s.append(h.fx.input({ room })); // script loaded, rooms indexed
     // Socket writes that carry a script call: one `_write` per chunk, or one `_writev` for many.
     const writes: number[] = [];
     const socket = client.stream as unknown as {
@@ -111,7 +90,7 @@ describe('RedisHistoryStore append batching against Redis', () => {
       if (calls > 0) writes.push(calls);
       writev(chunks, ...rest);
     };
-    const results = await Promise.all(['a', 'b', 'c', 'a'].map((room) => s.append(fx.input({ room }))));
+    const results = await Promise.all(['a', 'b', 'c', 'a'].map((room) => s.append(h.fx.input({ room }))));
     expect(seqs(results)).toEqual([2, 2, 2, 3]);
     expect(writes).toEqual([3]);
   });
@@ -129,7 +108,7 @@ describe('RedisHistoryStore append batching against Redis', () => {
         for (let burst = 0; burst < perPublisher; burst += 8) {
           const results = await Promise.all(
             Array.from({ length: 8 }, (_, i) =>
-              gateway.append(fx.input({ room: 'busy', clientId: `p${p}`, data: { n: burst + i } })),
+              gateway.append(h.fx.input({ room: 'busy', clientId: `p${p}`, data: { n: burst + i } })),
             ),
           );
           mine.push(...seqs(results));
@@ -151,15 +130,15 @@ describe('RedisHistoryStore append batching against Redis', () => {
 
   it('settles each message of a batch on its own: an invalid one is refused, duplicates get their original', async () => {
     const { calls, s } = counted();
-    const original = await s.append(fx.input({ room: 'mixed', idempotencyKey: 'seen' }));
+    const original = await s.append(h.fx.input({ room: 'mixed', idempotencyKey: 'seen' }));
     calls.length = 0;
     const settled = await Promise.allSettled([
-      s.append(fx.input({ room: 'mixed' })),
-      s.append(fx.input({ room: 'mixed', data: { big: 1n } })),
-      s.append(fx.input({ room: 'mixed', idempotencyKey: 'seen' })),
-      s.append(fx.input({ room: 'mixed', idempotencyKey: 'new' })),
-      s.append(fx.input({ room: 'mixed', idempotencyKey: 'new' })),
-      s.append(fx.input({ room: 'mixed' })),
+      s.append(h.fx.input({ room: 'mixed' })),
+      s.append(h.fx.input({ room: 'mixed', data: { big: 1n } })),
+      s.append(h.fx.input({ room: 'mixed', idempotencyKey: 'seen' })),
+      s.append(h.fx.input({ room: 'mixed', idempotencyKey: 'new' })),
+      s.append(h.fx.input({ room: 'mixed', idempotencyKey: 'new' })),
+      s.append(h.fx.input({ room: 'mixed' })),
     ]);
     expect(calls).toEqual([5]);
     const [plain, invalid, seen, fresh, again, last] = settled.map((r) =>
@@ -176,20 +155,18 @@ describe('RedisHistoryStore append batching against Redis', () => {
   });
 
   it('rejects every message of a batch whose reply is lost, retryably; a retry stores each exactly once', async () => {
-    const proxy = await TcpProxy.start({ host: '127.0.0.1', port: 6379 });
-    cleanup.push(() => proxy.close());
-    const s = store({ url: `redis://127.0.0.1:${proxy.port}` });
-    await s.append(fx.input({ room: 'lost', idempotencyKey: 'k0' }));
+    const { proxy, s } = await proxied();
+    await s.append(h.fx.input({ room: 'lost', idempotencyKey: 'k0' }));
     // Replies now take 2 s through the proxy: the batch reaches Redis, its reply is cut on the way back.
     proxy.latency({ latencyMs: 2000 });
-    const inputs = [1, 2, 3, 4, 5].map((i) => fx.input({ room: 'lost', idempotencyKey: `k${i}` }));
+    const inputs = [1, 2, 3, 4, 5].map((i) => h.fx.input({ room: 'lost', idempotencyKey: `k${i}` }));
     const settledEarly: number[] = [];
     const pending = inputs.map((input, i) =>
       s.append(input).finally(() => {
         settledEarly.push(i);
       }),
     );
-    const inHistory = async () => admin.zcard(`${prefix}{app-1:lost}:history`);
+    const inHistory = async () => h.admin.zcard(`${h.prefix}{app-1:lost}:history`);
     let inRedis = 0;
     const deadline = Date.now() + 10_000;
     while (inRedis < 6 && Date.now() < deadline) inRedis = await inHistory();
@@ -215,12 +192,10 @@ describe('RedisHistoryStore append batching against Redis', () => {
   });
 
   it('rejects every message of a batch that cannot reach Redis; a retry then appends each once, in order', async () => {
-    const proxy = await TcpProxy.start({ host: '127.0.0.1', port: 6379 });
-    cleanup.push(() => proxy.close());
-    const s = store({ url: `redis://127.0.0.1:${proxy.port}` });
-    await s.append(fx.input({ room: 'down' }));
+    const { proxy, s } = await proxied();
+    await s.append(h.fx.input({ room: 'down' }));
     proxy.cut();
-    const inputs = [1, 2, 3].map((i) => fx.input({ room: 'down', idempotencyKey: `k${i}` }));
+    const inputs = [1, 2, 3].map((i) => h.fx.input({ room: 'down', idempotencyKey: `k${i}` }));
     const failed = inputs.map((input) => s.append(input));
     for (const append of failed) await expectStoreUnavailable(append);
     proxy.restore();
@@ -239,10 +214,10 @@ describe('RedisHistoryStore append batching against Redis', () => {
 
   it('sends pending appends before close() and waits for their replies', async () => {
     const s = store();
-    await s.append(fx.input({ room: 'closing' }));
-    const pending = [s.append(fx.input({ room: 'closing' })), s.append(fx.input({ room: 'closing' }))];
+    await s.append(h.fx.input({ room: 'closing' }));
+    const pending = [s.append(h.fx.input({ room: 'closing' })), s.append(h.fx.input({ room: 'closing' }))];
     await s.close();
     expect(seqs(await Promise.all(pending))).toEqual([2, 3]);
-    expect(await admin.zcard(`${prefix}{app-1:closing}:history`)).toBe(3);
+    expect(await h.admin.zcard(`${h.prefix}{app-1:closing}:history`)).toBe(3);
   });
 });
