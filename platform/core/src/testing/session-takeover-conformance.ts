@@ -1,26 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Session, SessionStore } from '../session-store.js';
+import type { SessionStore } from '../session-store.js';
 import {
+  APP,
   expectClaimRefused,
+  LONG_MS,
+  PAST_SHORT_MS,
   type SessionStoreConformanceContext,
   type SessionStoreConformanceFactory,
-} from './session-store-conformance.js';
-
-const APP = 'app-1';
-const LONG_MS = 600_000;
-const SHORT_MS = 300;
-const PAST_SHORT_MS = 500;
-const TEST_TIMEOUT_MS = 30_000;
-
-const session = (connectionId: string, gatewayId: string, overrides: Partial<Session> = {}): Session => ({
-  connectionId,
-  appId: APP,
-  clientId: 'alice',
-  gatewayId,
-  rooms: {},
-  createdAt: 1_700_000_000_000,
-  ...overrides,
-});
+  SHORT_MS,
+  session,
+  TEST_TIMEOUT_MS,
+} from './session-conformance-support.js';
 
 /**
  * Session takeover (`SessionStore.claim` with `nextSecret` from a live gateway: the newest connection
